@@ -1,0 +1,1 @@
+# analyzers layer: sources, unit tests and fuzz targets of analyzers/.

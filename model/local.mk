@@ -1,0 +1,1 @@
+# model layer: sources, unit tests and fuzz targets of model/.

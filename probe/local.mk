@@ -1,0 +1,1 @@
+# probe layer: sources, unit tests and fuzz targets of probe/.

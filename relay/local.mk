@@ -1,0 +1,1 @@
+# relay layer: sources, unit tests and fuzz targets of relay/.

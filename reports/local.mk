@@ -1,0 +1,1 @@
+# reports layer: sources, unit tests and fuzz targets of reports/.

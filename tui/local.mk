@@ -1,0 +1,1 @@
+# tui layer: sources, unit tests and fuzz targets of tui/.

@@ -1,0 +1,1 @@
+# wire layer: sources, unit tests and fuzz targets of wire/.
