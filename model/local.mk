@@ -1,1 +1,11 @@
-# model layer: sources, unit tests and fuzz targets of model/.
+# model layer: the result model and the finding vocabulary.
+noinst_LIBRARIES += libmodel.a
+libmodel_a_SOURCES = \
+	%reldir%/catalogue.c \
+	%reldir%/finding.c %reldir%/finding.h \
+	%reldir%/result.c %reldir%/result.h
+
+check_PROGRAMS += tests/unit/test_model
+TESTS += tests/unit/test_model
+tests_unit_test_model_SOURCES = tests/unit/test_model.c
+tests_unit_test_model_LDADD = $(LIB_MODEL) $(CMOCKA_TEST_LDADD)

@@ -1,0 +1,172 @@
+/*
+ * catalogue.c - every finding id mxprobe can report.
+ *
+ * Ids are stable: CI health checks assert on them.  Never rename one;
+ * retire it instead.  Keep doc/findings.md in step (a unit test compares).
+ * Later issues append their ids at the end of their section.
+ */
+#include "model/finding.h"
+
+#include <string.h>
+
+static const struct mx_finding_def catalogue[] = {
+	/* DNS */
+	{"dns.no_mx", MX_SEV_INFO, "The domain has no MX record",
+	 "Publish MX records for the domain. Senders fall back to the "
+	 "domain's own A/AAAA address (RFC 5321 section 5.1), which is "
+	 "rarely intended.",
+	 "RFC 5321 section 5.1"},
+	{"dns.null_mx", MX_SEV_INFO,
+	 "The domain publishes a null MX: it accepts no mail",
+	 "If the domain should receive mail, replace 'MX 0 .' with real MX "
+	 "records; otherwise nothing to do.",
+	 "RFC 7505"},
+	{"dns.lookup_failed", MX_SEV_UNKNOWN,
+	 "A DNS lookup failed (NXDOMAIN, SERVFAIL, timeout or DNSSEC bogus)",
+	 "Check the zone and its delegation (dig +trace), DNSSEC signatures "
+	 "and the resolver in use; senders cannot deliver to a name they "
+	 "cannot resolve.",
+	 "RFC 5321 section 5.1"},
+	/* SMTP */
+	{"smtp.connect_failed", MX_SEV_CRIT,
+	 "The TCP connection to the SMTP port failed",
+	 "Check that the server listens on this address and port and that "
+	 "no firewall drops or rejects port 25/465/587 from senders.",
+	 "RFC 5321 section 3.1"},
+	{"smtp.greeting_timeout", MX_SEV_CRIT,
+	 "The server accepted TCP but sent no greeting in time",
+	 "Check the MTA's process limits and greeting delays (tarpitting, "
+	 "postscreen greet wait); senders give up after their own timeout "
+	 "(RFC 5321 section 4.5.3.2.1 suggests 5 minutes, many use less).",
+	 "RFC 5321 section 4.5.3.2.1"},
+	{"smtp.greeting_rejected", MX_SEV_CRIT,
+	 "The server greeted with a refusal (421/554) instead of 220",
+	 "The server refuses this client outright: check blocklists, "
+	 "connection limits and client access rules for the sender's "
+	 "address.",
+	 "RFC 5321 section 3.1"},
+	{"smtp.starttls_missing", MX_SEV_WARN,
+	 "STARTTLS is not advertised in the EHLO reply",
+	 "Enable STARTTLS on the server (Postfix: smtpd_tls_security_level "
+	 "= may with a certificate and key); without it mail travels in "
+	 "clear text.",
+	 "RFC 3207"},
+	{"smtp.starttls_rejected", MX_SEV_CRIT,
+	 "The server advertised STARTTLS but refused it (454/5xx)",
+	 "'454 TLS not available' usually means the MTA cannot load its "
+	 "certificate or key, or its TLS library failed: check the MTA's log "
+	 "at the time of the probe and the certificate/key files and "
+	 "permissions.",
+	 "RFC 3207 section 4"},
+	{"smtp.reply_limit_exceeded", MX_SEV_CRIT,
+	 "A server reply exceeded a line length, line count or size limit",
+	 "The server sends over-long or endless replies; fix the MTA or the "
+	 "middlebox in front of it. RFC 5321 limits reply lines to 512 "
+	 "octets.",
+	 "RFC 5321 section 4.5.3.1.5"},
+	{"smtp.reply_malformed", MX_SEV_CRIT,
+	 "The server sent something that is not an SMTP reply",
+	 "Something other than an SMTP server answers on this port (an HTTP "
+	 "server, a proxy, a TLS-only port probed with STARTTLS?). Check "
+	 "the port and the service behind it.",
+	 "RFC 5321 section 4.2"},
+	{"smtp.connection_lost", MX_SEV_CRIT,
+	 "The server closed or reset the connection during the SMTP dialogue",
+	 "Check the MTA's log for the reason it dropped the client "
+	 "(limits, policy, crash).",
+	 "RFC 5321 section 3.8"},
+	{"smtp.ehlo_rejected", MX_SEV_CRIT,
+	 "The server refused both EHLO and HELO",
+	 "Check the MTA's HELO restrictions; the probe's name can be set "
+	 "with --helo.",
+	 "RFC 5321 section 4.1.1.1"},
+	{"smtp.ehlo_unsupported", MX_SEV_WARN,
+	 "The server refused EHLO and accepted only HELO",
+	 "Enable ESMTP; without EHLO no STARTTLS, SIZE or AUTH can be "
+	 "advertised.",
+	 "RFC 5321 section 4.1.1.1"},
+	{"smtp.greeting_slow", MX_SEV_WARN,
+	 "The greeting took long (tarpitting or an overloaded server)",
+	 "If intended (postscreen greet delay), nothing to do; otherwise "
+	 "check DNS lookups the MTA does on connect (reverse DNS, RBLs) and "
+	 "its load.",
+	 "RFC 5321 section 4.5.3.2.1"},
+	{"smtp.timeout", MX_SEV_CRIT,
+	 "A reply did not arrive before the step or target deadline",
+	 "Check the MTA's load and any middlebox between; raise --timeout if "
+	 "the server is known to be slow.",
+	 "RFC 5321 section 4.5.3.2"},
+	/* TLS */
+	{"tls.handshake_failed", MX_SEV_CRIT, "The TLS handshake failed",
+	 "See the evidence: an alert names the server's objection, a FIN or "
+	 "RST right after the ClientHello points to handshake intolerance or "
+	 "a middlebox, a timeout to a filtering device.",
+	 "RFC 8446 section 6"},
+	{"tls.legacy_version", MX_SEV_WARN,
+	 "The negotiated TLS version is older than TLS 1.2",
+	 "Enable TLS 1.2 and 1.3 on the server (Postfix: "
+	 "smtpd_tls_protocols = >=TLSv1.2 once no sender needs less); TLS "
+	 "1.0 and 1.1 are deprecated.",
+	 "RFC 8996"},
+	{"kex.temp_key_weak", MX_SEV_WARN,
+	 "The server's ephemeral key is weak (DH < 2048 bits or EC < 224)",
+	 "Serve a DH group of at least 2048 bits (Postfix: "
+	 "smtpd_tls_dh1024_param_file with a 2048-bit ffdhe group) or "
+	 "prefer ECDHE. Clients at OpenSSL security level 2 abort with 'dh "
+	 "key too small'.",
+	 "RFC 7919; RFC 8422"},
+	/* Certificates */
+	{"cert.untrusted", MX_SEV_CRIT,
+	 "The chain does not lead to a trusted root",
+	 "Use a certificate from a CA the senders trust, or give the "
+	 "senders your CA (mxprobe certs HOST --export DIR).",
+	 "RFC 5280 section 6"},
+	{"cert.chain_incomplete", MX_SEV_CRIT,
+	 "The server does not send the intermediate certificate(s)",
+	 "Configure the full chain: leaf first, then every intermediate "
+	 "(Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem). "
+	 "Senders report 'unable to find valid certification path' or "
+	 "'unable to get local issuer certificate'.",
+	 "RFC 8446 section 4.4.2; RFC 5246 section 7.4.2"},
+	{"cert.self_signed", MX_SEV_WARN, "The certificate is self-signed",
+	 "Most MTAs deliver to a self-signed MX with opportunistic TLS, but "
+	 "no verifying sender (DANE aside) will: use a CA-issued "
+	 "certificate, or publish a DANE TLSA 3 1 1 record.",
+	 "RFC 7672"},
+	{"cert.expired", MX_SEV_CRIT,
+	 "The certificate has expired (or is not yet valid)",
+	 "Renew the certificate and reload the MTA; check that the renewal "
+	 "job also restarts or reloads the MTA.",
+	 "RFC 5280 section 4.1.2.5"},
+	{"cert.expiring_soon", MX_SEV_WARN,
+	 "The certificate expires within 14 days",
+	 "Renew the certificate now and reload the MTA.",
+	 "RFC 5280 section 4.1.2.5"},
+	{"cert.hostname_mismatch", MX_SEV_WARN,
+	 "The certificate does not name the MX host",
+	 "Include the MX host name in the certificate's subjectAltName "
+	 "(dNSName). Verifying senders (DANE-TA, MTA-STS, 'verify' policies) "
+	 "refuse the connection.",
+	 "RFC 6125 section 6.4; RFC 7672 section 3.2.2"},
+	{"cert.chain_order", MX_SEV_WARN,
+	 "The certificates are not sent in issuing order",
+	 "Send the leaf first and each intermediate after the certificate "
+	 "it signs; some Java and older clients fail otherwise.",
+	 "RFC 5246 section 7.4.2"},
+};
+
+const struct mx_finding_def *mx_finding_def(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+		if (strcmp(catalogue[i].id, id) == 0)
+			return &catalogue[i];
+	return NULL;
+}
+
+const struct mx_finding_def *mx_finding_catalogue(size_t *n)
+{
+	*n = sizeof(catalogue) / sizeof(catalogue[0]);
+	return catalogue;
+}

@@ -1,0 +1,270 @@
+/*
+ * result.c - constructors, destructors and names for the result model.
+ */
+#include "model/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/escape.h"
+#include "common/xalloc.h"
+
+#define MX_TX_MAX_LINE_BYTES 2048
+
+struct mx_run *mx_run_new(void)
+{
+	return xcalloc(1, sizeof(struct mx_run));
+}
+
+void mx_reply_clear(struct mx_reply *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+void mx_caps_clear(struct mx_caps *c)
+{
+	size_t i;
+
+	free(c->auth);
+	for (i = 0; i < c->nkeywords; i++)
+		free(c->keywords[i]);
+	free(c->keywords);
+	memset(c, 0, sizeof(*c));
+}
+
+void mx_caps_add_keyword(struct mx_caps *c, const char *escaped)
+{
+	MX_GROW(c->keywords, c->nkeywords, c->capkeywords);
+	c->keywords[c->nkeywords++] = xstrdup(escaped);
+}
+
+void mx_tx_add(struct mx_transcript *tx, enum mx_tx_dir dir, int64_t t_ms,
+	       const void *raw, size_t len)
+{
+	struct mx_tx_line *l;
+
+	if (tx->n >= MX_TX_MAX_LINES) {
+		tx->dropped++;
+		return;
+	}
+	MX_GROW(tx->v, tx->n, tx->cap);
+	l = &tx->v[tx->n++];
+	l->dir = dir;
+	l->t_ms = t_ms;
+	l->text = mx_escape(raw, len, MX_TX_MAX_LINE_BYTES);
+}
+
+void mx_tx_clear(struct mx_transcript *tx)
+{
+	size_t i;
+
+	for (i = 0; i < tx->n; i++)
+		free(tx->v[i].text);
+	free(tx->v);
+	memset(tx, 0, sizeof(*tx));
+}
+
+void mx_cert_clear(struct mx_cert *c)
+{
+	size_t i;
+
+	free(c->der);
+	free(c->subject);
+	free(c->issuer);
+	free(c->cn);
+	free(c->serial);
+	free(c->key_type);
+	free(c->sig_alg);
+	for (i = 0; i < c->nsan_dns; i++)
+		free(c->san_dns[i]);
+	free(c->san_dns);
+	for (i = 0; i < c->nsan_ip; i++)
+		free(c->san_ip[i]);
+	free(c->san_ip);
+	free(c->aia_ca_issuers);
+	free(c->aia_ocsp);
+	free(c->sha256);
+	free(c->spki_sha256);
+	memset(c, 0, sizeof(*c));
+}
+
+void mx_chain_clear(struct mx_chain *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ch->n; i++)
+		mx_cert_clear(&ch->v[i]);
+	free(ch->v);
+	memset(ch, 0, sizeof(*ch));
+}
+
+struct mx_cert *mx_chain_add(struct mx_chain *ch)
+{
+	struct mx_cert *c;
+
+	MX_GROW(ch->v, ch->n, ch->cap);
+	c = &ch->v[ch->n++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+void mx_tls_clear(struct mx_tls *t)
+{
+	free(t->backend);
+	free(t->sni);
+	free(t->version);
+	free(t->suite_iana);
+	free(t->suite_openssl);
+	free(t->temp_key_type);
+	free(t->temp_key_group);
+	free(t->alpn);
+	free(t->fail_detail);
+	free(t->verify_error);
+	mx_chain_clear(&t->chain);
+	memset(t, 0, sizeof(*t));
+}
+
+void mx_smtp_clear(struct mx_smtp *s)
+{
+	mx_reply_clear(&s->greeting);
+	mx_reply_clear(&s->starttls_reply);
+	mx_caps_clear(&s->caps);
+	mx_caps_clear(&s->caps_tls);
+	free(s->error);
+	mx_tx_clear(&s->tx);
+	memset(s, 0, sizeof(*s));
+}
+
+void mx_endpoint_clear(struct mx_endpoint *ep)
+{
+	free(ep->host);
+	free(ep->addr);
+	mx_smtp_clear(&ep->smtp);
+	mx_tls_clear(&ep->tls);
+	mx_findings_clear(&ep->findings);
+	memset(ep, 0, sizeof(*ep));
+}
+
+struct mx_target *mx_run_add_target(struct mx_run *run)
+{
+	struct mx_target *t;
+
+	MX_GROW(run->targets, run->ntargets, run->captargets);
+	t = &run->targets[run->ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->confidence = -1;
+	return t;
+}
+
+struct mx_host *mx_target_add_host(struct mx_target *t)
+{
+	struct mx_host *h;
+
+	MX_GROW(t->hosts, t->nhosts, t->caphosts);
+	h = &t->hosts[t->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->pref = -1;
+	return h;
+}
+
+struct mx_endpoint *mx_target_add_endpoint(struct mx_target *t)
+{
+	struct mx_endpoint *ep;
+
+	MX_GROW(t->endpoints, t->nendpoints, t->capendpoints);
+	ep = &t->endpoints[t->nendpoints++];
+	memset(ep, 0, sizeof(*ep));
+	ep->pref = -1;
+	return ep;
+}
+
+static void target_clear(struct mx_target *t)
+{
+	size_t i;
+
+	free(t->spec);
+	free(t->name);
+	free(t->dns_error);
+	for (i = 0; i < t->nhosts; i++)
+		free(t->hosts[i].name);
+	free(t->hosts);
+	for (i = 0; i < t->nendpoints; i++)
+		mx_endpoint_clear(&t->endpoints[i]);
+	free(t->endpoints);
+	mx_findings_clear(&t->findings);
+}
+
+void mx_run_free(struct mx_run *run)
+{
+	size_t i;
+
+	if (run == NULL)
+		return;
+	for (i = 0; i < run->ntargets; i++)
+		target_clear(&run->targets[i]);
+	free(run->targets);
+	free(run->tool_version);
+	free(run->helo);
+	free(run);
+}
+
+#define NAME(v, tab) \
+	((size_t)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
+
+const char *mx_step_state_name(enum mx_step_state s)
+{
+	static const char *const t[] = {"not_run", "ok", "failed", "skipped"};
+	return NAME(s, t);
+}
+
+const char *mx_stop_name(enum mx_stop s)
+{
+	static const char *const t[] = {
+		"none",		   "connect_refused",	"connect_timeout",
+		"connect_error",   "greeting_timeout",	"greeting_rejected",
+		"reply_timeout",   "reply_limit",	"reply_malformed",
+		"peer_closed",	   "peer_reset",	"ehlo_rejected",
+		"starttls_rejected", "tls_failed",	"target_deadline",
+		"internal",
+	};
+	return NAME(s, t);
+}
+
+const char *mx_tls_fail_name(enum mx_tls_fail f)
+{
+	static const char *const t[] = {"none",	   "alert_received",
+					"alert_sent", "eof",
+					"reset",      "timeout",
+					"protocol",   "other"};
+	return NAME(f, t);
+}
+
+const char *mx_tls_mode_name(enum mx_tls_mode m)
+{
+	static const char *const t[] = {"starttls", "implicit", "plain"};
+	return NAME(m, t);
+}
+
+const char *mx_dns_status_name(enum mx_dns_status s)
+{
+	static const char *const t[] = {"not_asked", "ok",	 "nodata",
+					"nxdomain",  "servfail", "timeout",
+					"bogus",     "error"};
+	return NAME(s, t);
+}
+
+const char *mx_verdict_name(enum mx_verdict v)
+{
+	static const char *const t[] = {"none", "ok", "warn", "fail"};
+	return NAME(v, t);
+}
+
+const char *mx_column_name(enum mx_column c)
+{
+	static const char *const t[] = {"connect",	 "banner",
+					"ehlo",		 "tls_offered",
+					"tls_negotiated", "cert",
+					"name"};
+	return NAME(c, t);
+}
