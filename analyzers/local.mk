@@ -1,1 +1,1 @@
-# analyzers layer: sources, unit tests and fuzz targets of analyzers/.
+# analyzers layer: pure judgement.  List a file only once it compiles.

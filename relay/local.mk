@@ -1,1 +1,1 @@
-# relay layer: sources, unit tests and fuzz targets of relay/.
+# relay layer: the relay engine.  List a file only once it compiles.

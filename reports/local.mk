@@ -1,1 +1,1 @@
-# reports layer: sources, unit tests and fuzz targets of reports/.
+# reports layer: renderers.  List a file only once it compiles.
