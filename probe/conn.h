@@ -1,0 +1,78 @@
+/*
+ * conn.h - one TCP connection on the event loop, optionally under TLS.
+ *
+ * The connection owns a non-blocking socket, its libevent read/write
+ * events, a capped plaintext input buffer and a raw output buffer.  After
+ * mx_conn_start_tls() every byte goes through a TLS backend session
+ * (probe/tls.h) over memory I/O: raw input is pushed into the session,
+ * plaintext comes out into `in`; plaintext written is encrypted into the
+ * raw output buffer.  The same layer will carry the raw ClientHello engine.
+ *
+ * Callbacks (all from the event loop, never from inside an API call):
+ *   connected(arg, err)  - TCP connect finished; err 0 or an errno
+ *   readable(arg)        - new plaintext is in mx_conn_in()
+ *   tls_done(arg, ok)    - the handshake finished (ok) or failed
+ *   closed(arg, end, err)- the peer closed (EOF), reset, or an I/O error
+ * A callback may call mx_conn_free() only if it returns at once.
+ *
+ * Limits: input buffered at most MX_CONN_MAX_IN bytes (the reader must
+ * consume); a peer that fills it is closed with MX_CONN_END_OVERFLOW.
+ *
+ * Ownership: mx_conn_new/mx_conn_free; the TLS session is owned by the
+ * connection; the backend and params are borrowed (params only during
+ * mx_conn_start_tls).
+ */
+#ifndef MX_PROBE_CONN_H
+#define MX_PROBE_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "probe/tls.h"
+
+struct event_base;
+struct mx_conn;
+
+#define MX_CONN_MAX_IN (256u * 1024)
+
+enum mx_conn_end {
+	MX_CONN_END_EOF = 1,	/* FIN from the peer */
+	MX_CONN_END_RESET,	/* RST (ECONNRESET) */
+	MX_CONN_END_ERROR,	/* another socket error (err says which) */
+	MX_CONN_END_OVERFLOW,	/* the peer sent more than we buffer */
+	MX_CONN_END_TLS,	/* TLS error after the handshake */
+	MX_CONN_END_TLS_CLOSE,	/* TLS close_notify */
+};
+
+struct mx_conn_cbs {
+	void (*connected)(void *arg, int err);
+	void (*readable)(void *arg);
+	void (*tls_done)(void *arg, int ok);
+	void (*closed)(void *arg, enum mx_conn_end end, int err);
+};
+
+struct mx_conn *mx_conn_new(struct event_base *base,
+			    const struct mx_conn_cbs *cbs, void *arg,
+			    const struct mx_log *log);
+void mx_conn_free(struct mx_conn *c);
+
+/* Start a non-blocking connect to a numeric address. */
+int mx_conn_connect(struct mx_conn *c, const char *addr, uint16_t port,
+		    char *err, size_t errlen);
+/* Queue plaintext for sending (through TLS when active). */
+int mx_conn_write(struct mx_conn *c, const void *p, size_t n);
+/* Plaintext received and not yet consumed (mx_buf_consume it). */
+struct mx_buf *mx_conn_in(struct mx_conn *c);
+/* Begin a client handshake; input already buffered as plaintext is
+ * dropped (RFC 3207 §4.2) and its size returned in *dropped. */
+int mx_conn_start_tls(struct mx_conn *c, const struct mx_tls_backend *be,
+		      const struct mx_tls_params *p, size_t *dropped,
+		      char *err, size_t errlen);
+/* The TLS session (NULL before start_tls), to read facts from. */
+struct mx_tls_session *mx_conn_tls(struct mx_conn *c);
+const struct mx_tls_backend *mx_conn_tls_backend(struct mx_conn *c);
+int mx_conn_fd(const struct mx_conn *c);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * smtp_client.h - the SMTP client engine (handle + params + callbacks).
+ *
+ * One engine drives the dialogue for `check`, `certs`, the relay and the
+ * end-to-end sender: TCP connect, (implicit TLS,) greeting, EHLO with HELO
+ * fallback, STARTTLS when offered and wanted (RFC 3207), the TLS
+ * handshake through a backend (probe/tls.h), EHLO again, then `ready`.
+ * From `ready` the caller issues commands one at a time (no pipelining:
+ * the engine never sends a command before the previous reply, so it never
+ * pipelines beyond what a server advertised nor past STARTTLS), sends a
+ * DATA payload, and QUITs.
+ *
+ * Facts go straight into the caller's model structs (struct mx_smtp and
+ * struct mx_tls, model/result.h): steps with milliseconds, replies,
+ * capabilities before and after TLS, the escaped transcript, TLS facts,
+ * and why it stopped.  The engine judges nothing; a refused STARTTLS is
+ * recorded and the session continues in clear unless `require_tls`.
+ *
+ * Deadlines: each step (connect, greeting, each reply, handshake) has its
+ * own timeout, all bounded by an absolute per-target deadline; a server
+ * that never answers or answers forever costs at most that.
+ *
+ * Callbacks come from the event loop only.  on_done is the last one; the
+ * caller frees the client in or after it.
+ *
+ * Ownership: mx_smtp_client_new/free.  params strings, the backend, the
+ * TLS params and the fact structs are borrowed and must outlive the
+ * client.  Command lines marked MX_SMTP_REDACT appear in the transcript
+ * as "<redacted>" (AUTH secrets never reach the model).
+ */
+#ifndef MX_PROBE_SMTP_CLIENT_H
+#define MX_PROBE_SMTP_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "model/result.h"
+#include "probe/tls.h"
+#include "wire/smtp.h"
+
+struct event_base;
+struct mx_smtp_client;
+
+struct mx_smtp_params {
+	const char *host;		/* name for SNI and the transcript */
+	const char *addr;		/* numeric address */
+	uint16_t port;
+	enum mx_tls_mode mode;
+	const char *helo;		/* EHLO/HELO argument */
+	int starttls;			/* try STARTTLS when offered */
+	int require_tls;		/* no TLS is a stop (relay policies) */
+	const struct mx_tls_backend *tls;
+	const struct mx_tls_params *tls_params;
+	int connect_timeout_ms;		/* each 0: 30000 */
+	int greeting_timeout_ms;
+	int command_timeout_ms;
+	int tls_timeout_ms;
+	int64_t deadline_ms;		/* absolute monotonic; 0: none */
+	const struct mx_log *log;
+};
+
+struct mx_smtp_client_cbs {
+	/* The session is ready for mail commands (or for QUIT). */
+	void (*ready)(void *arg, struct mx_smtp_client *c);
+	/* The session is over (QUIT done, or it stopped: smtp->stop). */
+	void (*done)(void *arg, struct mx_smtp_client *c);
+};
+
+/* Reply to a command: r is NULL when the session failed meanwhile (the
+ * done callback follows). */
+typedef void (*mx_smtp_reply_cb)(void *arg, struct mx_smtp_client *c,
+				 const struct mx_smtp_reply *r);
+
+enum { MX_SMTP_REDACT = 1 };
+
+struct mx_smtp_client *
+mx_smtp_client_new(struct event_base *base, const struct mx_smtp_params *p,
+		   struct mx_smtp *smtp, struct mx_tls *tls,
+		   const struct mx_smtp_client_cbs *cbs, void *arg);
+void mx_smtp_client_free(struct mx_smtp_client *c);
+int mx_smtp_client_start(struct mx_smtp_client *c);
+
+/* After ready: one command line (no CRLF), its reply to cb. */
+int mx_smtp_client_cmd(struct mx_smtp_client *c, const char *line, int flags,
+		       mx_smtp_reply_cb cb, void *arg);
+/* After a 354 to DATA: the dot-stuffed payload ending in ".\r\n". */
+int mx_smtp_client_data(struct mx_smtp_client *c, const uint8_t *payload,
+			size_t len, mx_smtp_reply_cb cb, void *arg);
+/* Send QUIT, wait briefly for 221, close; then done. */
+void mx_smtp_client_quit(struct mx_smtp_client *c);
+/* Close at once (no QUIT); then done. */
+void mx_smtp_client_abort(struct mx_smtp_client *c, const char *why);
+
+/* Milliseconds since the client started (transcript clock). */
+int64_t mx_smtp_client_elapsed(const struct mx_smtp_client *c);
+/* Whether the session is under TLS now. */
+int mx_smtp_client_tls_active(const struct mx_smtp_client *c);
+/* The capabilities in force (after TLS if TLS is up). */
+const struct mx_caps *mx_smtp_client_caps(const struct mx_smtp_client *c);
+
+/* Convert a wire reply into the model (escaped text). */
+void mx_reply_from_wire(struct mx_reply *out, const struct mx_smtp_reply *r);
+
+#endif

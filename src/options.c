@@ -1,0 +1,215 @@
+/*
+ * options.c - shared option parsing; see options.h.
+ */
+#include "src/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+enum {
+	O_RESOLVER = 1000,
+	O_TRUST_ANCHOR,
+	O_CA_FILE,
+	O_CA_PATH,
+	O_HELO,
+	O_TIMEOUT,
+	O_DEADLINE,
+	O_JSON,
+	O_TRACE,
+	O_NO_COLOR,
+	O_TRANSCRIPT,
+	O_EXPORT,
+	O_FORCE,
+	O_CONNCAP,
+};
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
+		  struct mx_opts *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{"resolver", required_argument, NULL, O_RESOLVER},
+		{"trust-anchor", required_argument, NULL, O_TRUST_ANCHOR},
+		{"ca-file", required_argument, NULL, O_CA_FILE},
+		{"ca-path", required_argument, NULL, O_CA_PATH},
+		{"helo", required_argument, NULL, O_HELO},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"deadline", required_argument, NULL, O_DEADLINE},
+		{"json", no_argument, NULL, O_JSON},
+		{"output", required_argument, NULL, 'o'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"trace", required_argument, NULL, O_TRACE},
+		{"no-color", no_argument, NULL, O_NO_COLOR},
+		{"transcript", no_argument, NULL, O_TRANSCRIPT},
+		{"export", required_argument, NULL, O_EXPORT},
+		{"force", no_argument, NULL, O_FORCE},
+		{"max-conn-per-host", required_argument, NULL, O_CONNCAP},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_s = 30;
+	o->deadline_s = 0;
+	o->per_host = 2;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_RESOLVER:
+			o->resolver = optarg;
+			break;
+		case O_TRUST_ANCHOR:
+			o->trust_anchor = optarg;
+			break;
+		case O_CA_FILE:
+			o->ca_file = optarg;
+			break;
+		case O_CA_PATH:
+			o->ca_path = optarg;
+			break;
+		case O_HELO:
+			o->helo = optarg;
+			break;
+		case O_TIMEOUT:
+			if (parse_int(optarg, 1, 3600, &o->timeout_s) < 0) {
+				snprintf(err, errlen,
+					 "--timeout wants seconds from 1 to "
+					 "3600, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case O_DEADLINE:
+			if (parse_int(optarg, 1, 86400, &o->deadline_s) < 0) {
+				snprintf(err, errlen,
+					 "--deadline wants seconds from 1 to "
+					 "86400, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case O_JSON:
+			o->json = 1;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case O_TRACE:
+			if (mx_log_parse_trace(optarg, &o->trace) < 0) {
+				snprintf(err, errlen,
+					 "--trace takes a list of smtp, tls, "
+					 "dns, pcap, sched, relay or all");
+				return -1;
+			}
+			break;
+		case O_NO_COLOR:
+			o->no_color = 1;
+			break;
+		case O_TRANSCRIPT:
+		case O_EXPORT:
+		case O_FORCE:
+		case O_CONNCAP:
+			if ((ch == O_TRANSCRIPT &&
+			     !(cmd->extra & MX_OPT_TRANSCRIPT)) ||
+			    ((ch == O_EXPORT || ch == O_FORCE) &&
+			     !(cmd->extra & MX_OPT_EXPORT)) ||
+			    (ch == O_CONNCAP && !(cmd->extra & MX_OPT_CONNCAP))) {
+				snprintf(err, errlen,
+					 "option %s is not for '%s'",
+					 argv[optind - 1], cmd->name);
+				return -1;
+			}
+			if (ch == O_TRANSCRIPT)
+				o->transcript = 1;
+			else if (ch == O_EXPORT)
+				o->export_dir = optarg;
+			else if (ch == O_FORCE)
+				o->force = 1;
+			else if (parse_int(optarg, 1, 64, &o->per_host) < 0) {
+				snprintf(err, errlen,
+					 "--max-conn-per-host wants 1 to 64");
+				return -1;
+			}
+			break;
+		case 'h':
+			o->help = 1;
+			return 0;
+		case '?':
+		default:
+			if (optopt)
+				snprintf(err, errlen,
+					 "option -%c needs an argument or is "
+					 "unknown",
+					 optopt);
+			else
+				snprintf(err, errlen,
+					 "unknown option or missing argument: "
+					 "%s",
+					 argv[optind - 1]);
+			return -1;
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if (o->deadline_s == 0)
+		o->deadline_s = o->timeout_s * 4 > 600 ? 600 : o->timeout_s * 4;
+	return 0;
+}
+
+void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
+{
+	fprintf(fp, "usage: mxprobe %s [options] %s\n\n%s\n\n%s\n", cmd->name,
+		cmd->args, cmd->summary, cmd->help);
+	fputs("\nOptions every subcommand takes:\n"
+	      "  --resolver IP[:PORT]   DNS server to ask (default: "
+	      "/etc/resolv.conf)\n"
+	      "  --trust-anchor FILE    DNSSEC trust anchor (DS/DNSKEY); "
+	      "without it the\n"
+	      "                         resolver's AD bit is trusted\n"
+	      "  --ca-file FILE         trust these CA certificates (PEM) "
+	      "instead of the\n"
+	      "                         system store\n"
+	      "  --ca-path DIR          trust a hashed CA directory\n"
+	      "  --helo NAME            name to send in EHLO/HELO (default: "
+	      "this host's name)\n"
+	      "  --timeout SECONDS      limit for each step: connect, "
+	      "greeting, reply,\n"
+	      "                         handshake (default 30)\n"
+	      "  --deadline SECONDS     limit for one endpoint in all "
+	      "(default 4 x timeout)\n"
+	      "  --json                 write JSON (schema: "
+	      "doc/mxprobe-check.schema.json)\n"
+	      "  -o, --output FILE      write the report to FILE\n"
+	      "  -v, --verbose          developer log on stderr (repeat for "
+	      "more)\n"
+	      "  --trace LIST           trace smtp,tls,dns,pcap,sched,relay "
+	      "or all\n"
+	      "  --no-color             no colour (also when NO_COLOR is "
+	      "set)\n"
+	      "  -h, --help             this text\n"
+	      "\nExit status: 0 OK, 1 warning, 2 critical, 3 unknown (could "
+	      "not test,\nor bad input).\n",
+	      fp);
+}

@@ -1,0 +1,58 @@
+/*
+ * options.h - the options every subcommand shares, parsed one way.
+ *
+ * Shared: --resolver IP[:PORT], --trust-anchor FILE, --ca-file FILE,
+ * --ca-path DIR, --helo NAME, --timeout SECONDS, --deadline SECONDS,
+ * --json, -o/--output FILE, -v/--verbose, --trace LIST, --no-color,
+ * -h/--help.  Subcommands add theirs through `extra` flags.
+ *
+ * Ownership: strings point into argv.
+ */
+#ifndef MX_SRC_OPTIONS_H
+#define MX_SRC_OPTIONS_H
+
+#include <stdio.h>
+
+enum mx_opt_extra {
+	MX_OPT_TRANSCRIPT = 1u << 0,	/* --transcript */
+	MX_OPT_EXPORT = 1u << 1,	/* --export DIR, --force */
+	MX_OPT_CONNCAP = 1u << 2,	/* --max-conn-per-host N */
+};
+
+struct mx_opts {
+	const char *resolver;
+	const char *trust_anchor;
+	const char *ca_file;
+	const char *ca_path;
+	const char *helo;
+	const char *output;
+	const char *export_dir;
+	int timeout_s;
+	int deadline_s;
+	int json;
+	int verbose;
+	unsigned trace;
+	int transcript;
+	int no_color;
+	int force;
+	int per_host;
+	int help;
+	char **args;		/* positional arguments */
+	int nargs;
+};
+
+struct mx_cmd {
+	const char *name;
+	int (*run)(struct mx_opts *o);
+	unsigned extra;		/* enum mx_opt_extra */
+	const char *args;	/* "TARGET..." */
+	const char *summary;
+	const char *help;	/* subcommand-specific text */
+};
+
+/* Returns 0, or -1 with a one-line message in err. */
+int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
+		  struct mx_opts *o, char *err, size_t errlen);
+void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd);
+
+#endif
