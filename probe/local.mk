@@ -10,3 +10,10 @@ check_PROGRAMS += tests/unit/test_target
 TESTS += tests/unit/test_target
 tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+
+# OpenSSL TLS backend and certificate facts (tls)
+libprobe_a_SOURCES += %reldir%/x509.c
+check_PROGRAMS += tests/unit/test_x509
+TESTS += tests/unit/test_x509
+tests_unit_test_x509_SOURCES = tests/unit/test_x509.c
+tests_unit_test_x509_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
