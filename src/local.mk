@@ -1,4 +1,13 @@
+# src: main.c and one file per subcommand (option parsing and wiring).
+# The link line lists the layers top-down (DESIGN.md).
 bin_PROGRAMS += mxprobe
 mxprobe_SOURCES = \
-	%reldir%/main.c
-mxprobe_LDADD = $(LIB_COMMON)
+	%reldir%/main.c \
+	%reldir%/commands.h \
+	%reldir%/options.c %reldir%/options.h \
+	%reldir%/probe_common.c \
+	%reldir%/cmd_check.c \
+	%reldir%/cmd_certs.c
+mxprobe_LDADD = libreports.a libanalyzers.a libprobe.a libwire.a \
+	libmodel.a libcommon.a \
+	$(JANSSON_LIBS) $(LIBS_PROBE) $(OPENSSL_LIBS)

@@ -87,8 +87,7 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
 		return -1;
 	}
 	run->elapsed_ms = mx_now_ms() - t0;
-	mx_analyze_params_init(&ap);
-	ap.now = mx_wall_now();
+	mx_analyze_params_init(&ap, mx_wall_now());
 	mx_analyze_run(run, &ap);
 	return 0;
 }
