@@ -11,6 +11,12 @@ TESTS += tests/unit/test_target
 tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 
+# connection layer, SMTP client engine, scheduler (core)
+libprobe_a_SOURCES += \
+	%reldir%/conn.c %reldir%/conn.h \
+	%reldir%/smtp_client.c %reldir%/smtp_client.h \
+	%reldir%/sched.c %reldir%/sched.h
+
 # OpenSSL TLS backend and certificate facts (tls)
 libprobe_a_SOURCES += %reldir%/x509.c
 check_PROGRAMS += tests/unit/test_x509
