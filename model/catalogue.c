@@ -153,6 +153,18 @@ static const struct mx_finding_def catalogue[] = {
 	 "Send the leaf first and each intermediate after the certificate "
 	 "it signs; some Java and older clients fail otherwise.",
 	 "RFC 5246 section 7.4.2"},
+	/* Probe (the test itself could not be completed) */
+	{"probe.internal_error", MX_SEV_UNKNOWN,
+	 "mxprobe failed internally while testing this endpoint",
+	 "This is a bug or a local resource problem (memory, file "
+	 "descriptors), not a fault of the server: rerun with -v and "
+	 "report the log.",
+	 "doc/exit-status.md"},
+	{"probe.nothing_tested", MX_SEV_UNKNOWN,
+	 "No endpoint of the target could be tested",
+	 "Check the target's spelling, the address families allowed (-4/-6) "
+	 "and the resolver; nothing was tested, so nothing is known.",
+	 "doc/exit-status.md"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

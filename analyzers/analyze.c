@@ -1,0 +1,61 @@
+/*
+ * analyze.c - the entry point of the judgement: defaults, the run, and
+ * the mapping from severities to the exit status (doc/exit-status.md).
+ *
+ * Precedence (as the monitoring plugins' max_state_alt): critical beats
+ * warning beats unknown beats info beats ok.  A definite failure
+ * somewhere is worth more than "could not test" elsewhere; info never
+ * changes an OK run.
+ */
+#include "analyzers/analyze.h"
+
+#include <string.h>
+
+void mx_analyze_params_init(struct mx_analyze_params *p, time_t now)
+{
+	memset(p, 0, sizeof(*p));
+	p->now = now;
+	p->expiring_soon_days = 14;
+	p->greeting_slow_ms = 5000;
+	p->dh_crit_bits = 1024;
+	p->dh_min_bits = 2048;
+	p->ec_min_bits = 224;
+}
+
+int mx_severity_rank(enum mx_severity s)
+{
+	static const int rank[] = {
+		[MX_SEV_OK] = 0,   [MX_SEV_INFO] = 1,	[MX_SEV_UNKNOWN] = 2,
+		[MX_SEV_WARN] = 3, [MX_SEV_CRIT] = 4,
+	};
+	return (size_t)s < sizeof(rank) / sizeof(rank[0]) ? rank[s] : 2;
+}
+
+enum mx_exit mx_exit_for_severity(enum mx_severity s)
+{
+	static const enum mx_exit ex[] = {
+		[MX_SEV_OK] = MX_EXIT_OK,
+		[MX_SEV_INFO] = MX_EXIT_OK,
+		[MX_SEV_WARN] = MX_EXIT_WARNING,
+		[MX_SEV_CRIT] = MX_EXIT_CRITICAL,
+		[MX_SEV_UNKNOWN] = MX_EXIT_UNKNOWN,
+	};
+	return (size_t)s < sizeof(ex) / sizeof(ex[0]) ? ex[s]
+						     : MX_EXIT_UNKNOWN;
+}
+
+void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)
+{
+	enum mx_severity worst = MX_SEV_OK;
+	size_t i;
+
+	for (i = 0; i < run->ntargets; i++) {
+		mx_analyze_target(&run->targets[i], p);
+		if (mx_severity_rank(run->targets[i].worst) >
+		    mx_severity_rank(worst))
+			worst = run->targets[i].worst;
+	}
+	/* No target at all: nothing could be tested. */
+	run->exit_status = run->ntargets == 0 ? MX_EXIT_UNKNOWN
+					      : mx_exit_for_severity(worst);
+}

@@ -1,0 +1,1057 @@
+/*
+ * endpoint.c - judgement of one endpoint: SMTP dialogue, TLS handshake,
+ * key exchange, certificate chain and host name.
+ *
+ * API: mx_analyze_endpoint() (analyze.h).  It clears and then fills
+ * ep->findings and ep->col[]; it reads only facts and the params.
+ *
+ * Structure (STYLE habit 8): the diagnosis is a list of rules
+ * (`ep_rules`), each a small predicate that emits findings through
+ * emit(); the variation inside a rule lives in tables - why the dialogue
+ * stopped (`stop_rules`), how the handshake failed (`tls_fail_rules`),
+ * which alert the server sent (`alert_rules`), why we aborted
+ * (`sent_rules`), which verification error (`verify_rules`), which
+ * version is legacy (`legacy_versions`), which temporary key is which
+ * family (`key_families`).
+ *
+ * Column verdicts: every finding is emitted against a summary column;
+ * a column's verdict is the worst of its findings (critical -> FAIL,
+ * warning -> WARN, info -> OK) and at least OK when the column's step was
+ * reached, NONE ("-") when it was not.  So the table and the findings can
+ * never disagree.
+ *
+ * One root cause, one finding: a self-signed leaf is cert.self_signed and
+ * not also cert.untrusted; an expiry the verifier reports is
+ * cert.expired only; a handshake that died of a small DH group is
+ * tls.handshake_failed (with the DH evidence), not also kex.temp_key_weak.
+ *
+ * Evidence strings are built from escaped model text and our own ASCII.
+ */
+#include "analyzers/analyze.h"
+
+#include <openssl/x509_vfy.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyzers/hostname.h"
+#include "common/buf.h"
+#include "common/xalloc.h"
+#include "wire/smtp.h"
+
+#define EV_TEXT_MAX 300	/* peer text quoted in evidence */
+#define EV_NAMES_MAX 16	/* certificate names listed in evidence */
+#define NO_COL (-1)
+
+struct ep_ctx {
+	struct mx_endpoint *ep;
+	const struct mx_analyze_params *p;
+	char *where;
+	enum mx_verdict worst[MX_COL__N];	/* from findings */
+	int expired_seen;			/* cert.expired emitted */
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static enum mx_verdict verdict_for(enum mx_severity s)
+{
+	static const enum mx_verdict t[] = {
+		[MX_SEV_OK] = MX_V_OK,	     [MX_SEV_INFO] = MX_V_OK,
+		[MX_SEV_WARN] = MX_V_WARN,   [MX_SEV_CRIT] = MX_V_FAIL,
+		[MX_SEV_UNKNOWN] = MX_V_WARN,
+	};
+	return (size_t)s < sizeof(t) / sizeof(t[0]) ? t[s] : MX_V_WARN;
+}
+
+static void mark(struct ep_ctx *c, int col, enum mx_verdict v)
+{
+	if (col >= 0 && col < MX_COL__N && v > c->worst[col])
+		c->worst[col] = v;
+}
+
+/* Add finding `id` against column `col`; sev MX_SEV_OK keeps the
+ * catalogue's severity; fix NULL keeps the catalogue's fix. */
+static struct mx_finding *emit(struct ep_ctx *c, int col, const char *id,
+			       enum mx_severity sev, const char *fix,
+			       const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static struct mx_finding *emit(struct ep_ctx *c, int col, const char *id,
+			       enum mx_severity sev, const char *fix,
+			       const char *fmt, ...)
+{
+	struct mx_finding *f;
+	char *ev = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&ev, fmt, ap) < 0)
+		mx_fatal(__func__, "out of memory");
+	va_end(ap);
+	f = mx_findings_add(&c->ep->findings, id, c->where, "%s", ev);
+	free(ev);
+	if (sev != MX_SEV_OK)
+		f->severity = sev;
+	if (fix != NULL)
+		mx_finding_set_fix(f, "%s", fix);
+	mark(c, col, verdict_for(f->severity));
+	return f;
+}
+
+/* Escaped model text as one bounded line: '\n' between reply lines
+ * becomes " | ".  Returns a malloc'ed string. */
+static char *oneline(const char *s)
+{
+	struct mx_buf b;
+	char *r;
+
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, "", 0);
+	for (; s != NULL && *s; s++) {
+		if (b.len >= EV_TEXT_MAX) {
+			mx_buf_push_str(&b, "...");
+			break;
+		}
+		if (*s == '\n')
+			mx_buf_push_str(&b, " | ");
+		else if (*s != '\r')
+			mx_buf_push(&b, s, 1);
+	}
+	r = (char *)mx_buf_take(&b, NULL);
+	return r ? r : xstrdup("");
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static void fmt_date(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, len, "@%lld", (long long)t);
+}
+
+/* The text of the last line the server sent, or NULL. */
+static const char *last_recv(const struct mx_transcript *tx)
+{
+	size_t i;
+
+	for (i = tx->n; i > 0; i--)
+		if (tx->v[i - 1].dir == MX_TX_RECV)
+			return tx->v[i - 1].text;
+	return NULL;
+}
+
+char *mx_endpoint_where(const struct mx_endpoint *ep)
+{
+	const char *host = ep->host, *addr = ep->addr;
+	int v6 = addr != NULL && strchr(addr, ':') != NULL;
+
+	if (host != NULL && host[0] && addr != NULL && addr[0] &&
+	    strcmp(host, addr) != 0)
+		return xasprintf("%s [%s]:%u", host, addr, ep->port);
+	if (addr != NULL && addr[0])
+		return xasprintf("[%s]:%u", addr, ep->port);
+	if (host != NULL && host[0])
+		return v6 ? xasprintf("[%s]:%u", host, ep->port)
+			  : xasprintf("%s:%u", host, ep->port);
+	return xasprintf("?:%u", ep->port);
+}
+
+/* ---- steps, in the order each mode runs them -------------------------- */
+
+enum step_id { ST_CONNECT, ST_BANNER, ST_EHLO, ST_STARTTLS, ST_TLS,
+	       ST_EHLO_TLS, ST_QUIT, ST__N };
+
+static const struct step_info {
+	const char *name;	/* for evidence */
+	int col;		/* summary column the step belongs to */
+} steps[ST__N] = {
+	[ST_CONNECT] = {"the TCP connect", MX_COL_CONNECT},
+	[ST_BANNER] = {"the greeting", MX_COL_BANNER},
+	[ST_EHLO] = {"EHLO", MX_COL_EHLO},
+	[ST_STARTTLS] = {"STARTTLS", MX_COL_TLS_NEGOTIATED},
+	[ST_TLS] = {"the TLS handshake", MX_COL_TLS_NEGOTIATED},
+	[ST_EHLO_TLS] = {"EHLO after TLS", MX_COL_EHLO},
+	[ST_QUIT] = {"QUIT", NO_COL},
+};
+
+static const enum step_id order_starttls[] = {
+	ST_CONNECT, ST_BANNER, ST_EHLO, ST_STARTTLS, ST_TLS, ST_EHLO_TLS,
+	ST_QUIT};
+/* RFC 8314 section 3.3: TLS first, then the SMTP dialogue. */
+static const enum step_id order_implicit[] = {ST_CONNECT, ST_TLS, ST_BANNER,
+					      ST_EHLO, ST_QUIT};
+static const enum step_id order_plain[] = {ST_CONNECT, ST_BANNER, ST_EHLO,
+					   ST_QUIT};
+
+static const struct mx_step *step_of(const struct mx_smtp *s, enum step_id i)
+{
+	const struct mx_step *t[ST__N] = {
+		&s->connect, &s->banner,   &s->ehlo, &s->starttls,
+		&s->tls,     &s->ehlo_tls, &s->quit,
+	};
+	return t[i];
+}
+
+/* The step the dialogue stopped in: the first FAILED one, else the first
+ * never run one; ST__N when every step completed. */
+static enum step_id failing_step(const struct mx_endpoint *ep)
+{
+	const enum step_id *o = order_starttls;
+	size_t n = sizeof(order_starttls) / sizeof(order_starttls[0]), i;
+
+	if (ep->mode == MX_MODE_IMPLICIT) {
+		o = order_implicit;
+		n = sizeof(order_implicit) / sizeof(order_implicit[0]);
+	} else if (ep->mode == MX_MODE_PLAIN) {
+		o = order_plain;
+		n = sizeof(order_plain) / sizeof(order_plain[0]);
+	}
+	for (i = 0; i < n; i++)
+		if (step_of(&ep->smtp, o[i])->state == MX_STEP_FAILED)
+			return o[i];
+	for (i = 0; i < n; i++)
+		if (step_of(&ep->smtp, o[i])->state == MX_STEP_NOT_RUN)
+			return o[i];
+	return ST__N;
+}
+
+/* ---- rule: why the SMTP dialogue stopped ------------------------------ */
+
+static const struct stop_rule {
+	enum mx_stop stop;
+	const char *id;
+	const char *what;
+	const char *fix;	/* NULL: the catalogue's */
+	int connect;		/* the failure is the connect itself */
+} stop_rules[] = {
+	{MX_STOP_CONNECT_REFUSED, "smtp.connect_failed",
+	 "connection refused: the host answered the SYN with a reset (RST)",
+	 "Nothing listens on this address and port, or a firewall rejects "
+	 "the connection: check that the MTA runs and listens here (ss "
+	 "-ltnp) and the firewall rules for this port.",
+	 1},
+	{MX_STOP_CONNECT_TIMEOUT, "smtp.connect_failed",
+	 "connection timed out: no answer to the SYN",
+	 "A firewall silently drops the connection, the host is down, or the "
+	 "address is stale: check the A/AAAA records, routing and firewall "
+	 "rules (many networks block outbound port 25).",
+	 1},
+	{MX_STOP_CONNECT_ERROR, "smtp.connect_failed",
+	 "the network reported an error (host or network unreachable)",
+	 "Check the route to this address (an IPv6 address without IPv6 "
+	 "connectivity is a common case) and the A/AAAA records.",
+	 1},
+	{MX_STOP_GREETING_TIMEOUT, "smtp.greeting_timeout",
+	 "the TCP connection was accepted but no greeting arrived", NULL, 0},
+	{MX_STOP_REPLY_TIMEOUT, "smtp.timeout", "no reply arrived", NULL, 0},
+	{MX_STOP_TARGET_DEADLINE, "smtp.timeout",
+	 "the per-target deadline expired", NULL, 0},
+	{MX_STOP_REPLY_LIMIT, "smtp.reply_limit_exceeded",
+	 "the reply exceeded a line length, line count or size limit", NULL,
+	 0},
+	{MX_STOP_REPLY_MALFORMED, "smtp.reply_malformed",
+	 "the answer is not an SMTP reply", NULL, 0},
+	{MX_STOP_PEER_CLOSED, "smtp.connection_lost",
+	 "the server closed the connection (TCP FIN)", NULL, 0},
+	{MX_STOP_PEER_RESET, "smtp.connection_lost",
+	 "the server reset the connection (TCP RST)", NULL, 0},
+	{MX_STOP_EHLO_REJECTED, "smtp.ehlo_rejected",
+	 "the server refused EHLO and HELO", NULL, 0},
+	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
+	 NULL, 0},
+	/* MX_STOP_GREETING_REJECTED, MX_STOP_STARTTLS_REJECTED and
+	 * MX_STOP_TLS_FAILED have rules of their own below. */
+};
+
+static void rule_stop(struct ep_ctx *c)
+{
+	const struct mx_endpoint *ep = c->ep;
+	const struct stop_rule *r = NULL;
+	enum step_id st;
+	const struct mx_step *sp = NULL;
+	char *last = NULL;
+	const char *fix;
+	size_t i;
+	int col;
+
+	for (i = 0; i < sizeof(stop_rules) / sizeof(stop_rules[0]); i++)
+		if (stop_rules[i].stop == ep->smtp.stop)
+			r = &stop_rules[i];
+	if (r == NULL)
+		return;
+	st = r->connect ? ST_CONNECT : failing_step(ep);
+	/* A dialogue that ended during QUIT has been tested in full. */
+	if (st == ST_QUIT && ep->smtp.stop != MX_STOP_INTERNAL)
+		return;
+	/* A handshake that died is judged by the TLS rule. */
+	if (st == ST_TLS && ep->tls.attempted && !ep->tls.completed)
+		return;
+	col = st < ST__N ? steps[st].col : NO_COL;
+	if (st < ST__N)
+		sp = step_of(&ep->smtp, st);
+	fix = r->fix;
+	/* RFC 8314 section 3.3: an implicit-TLS port waits for the
+	 * ClientHello and never greets a STARTTLS client. */
+	if (r->stop == MX_STOP_GREETING_TIMEOUT &&
+	    ep->mode == MX_MODE_STARTTLS &&
+	    (ep->port == 465 || ep->port == 2465))
+		fix = "This port looks like an implicit-TLS (smtps) port, "
+		      "which waits for a TLS ClientHello and sends no "
+		      "plain-text greeting: probe it as smtps://HOST:PORT.";
+	if (ep->smtp.stop != MX_STOP_CONNECT_REFUSED &&
+	    ep->smtp.stop != MX_STOP_CONNECT_ERROR)
+		last = oneline(last_recv(&ep->smtp.tx));
+	emit(c, col, r->id, MX_SEV_OK, fix,
+	     "%s during %s (after %lld ms)%s%s%s%s%s", r->what,
+	     st < ST__N ? steps[st].name : "the dialogue",
+	     sp ? (long long)sp->ms : (long long)ep->total_ms,
+	     ep->smtp.error ? ": " : "", nz(ep->smtp.error),
+	     last && last[0] ? "; last line received: '" : "",
+	     last && last[0] ? last : "", last && last[0] ? "'" : "");
+	free(last);
+}
+
+/* ---- rules: greeting, EHLO, STARTTLS ---------------------------------- */
+
+static void rule_greeting(struct ep_ctx *c)
+{
+	const struct mx_smtp *s = &c->ep->smtp;
+	char *text;
+
+	/* RFC 5321 section 3.1: 220 greets; 554 (or 421) refuses. */
+	if (s->stop == MX_STOP_GREETING_REJECTED ||
+	    (s->greeting.code != 0 && s->greeting.code != 220)) {
+		text = oneline(s->greeting.text);
+		emit(c, MX_COL_BANNER, "smtp.greeting_rejected", MX_SEV_OK,
+		     NULL, "the server greeted with %d%s%s '%s'",
+		     s->greeting.code, s->greeting.enh[0] ? " " : "",
+		     s->greeting.enh, text);
+		free(text);
+		return;
+	}
+	if (s->banner.state == MX_STEP_OK &&
+	    s->banner.ms > c->p->greeting_slow_ms)
+		emit(c, MX_COL_BANNER, "smtp.greeting_slow", MX_SEV_OK, NULL,
+		     "the 220 greeting took %lld ms (threshold %lld ms)",
+		     (long long)s->banner.ms,
+		     (long long)c->p->greeting_slow_ms);
+}
+
+static void rule_helo_only(struct ep_ctx *c)
+{
+	if (c->ep->smtp.used_helo)
+		emit(c, MX_COL_EHLO, "smtp.ehlo_unsupported", MX_SEV_OK, NULL,
+		     "EHLO was refused and HELO accepted: the server speaks "
+		     "SMTP without extensions");
+}
+
+static int caps_have_starttls(const struct mx_caps *k)
+{
+	size_t i;
+
+	if (!k->valid)
+		return 0;
+	if (k->flags & MX_SMTP_CAP_STARTTLS)
+		return 1;
+	for (i = 0; i < k->nkeywords; i++)
+		if (strcasecmp(k->keywords[i], "STARTTLS") == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 3207 section 4: STARTTLS is offered in the EHLO reply. */
+static void rule_starttls_missing(struct ep_ctx *c)
+{
+	const struct mx_smtp *s = &c->ep->smtp;
+	struct mx_buf b;
+	size_t i;
+	char *kw;
+
+	if (c->ep->mode != MX_MODE_STARTTLS || s->ehlo.state != MX_STEP_OK ||
+	    caps_have_starttls(&s->caps))
+		return;
+	if (s->used_helo || !s->caps.valid) {
+		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
+		     "Enable ESMTP (EHLO) and STARTTLS on the server; without "
+		     "EHLO no extension, STARTTLS included, can be offered.",
+		     "the server accepted only HELO, so it cannot advertise "
+		     "STARTTLS");
+		return;
+	}
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, "", 0);
+	for (i = 0; i < s->caps.nkeywords && b.len < EV_TEXT_MAX; i++)
+		mx_buf_printf(&b, "%s%s", i ? ", " : "",
+			      s->caps.keywords[i]);
+	kw = (char *)mx_buf_take(&b, NULL);
+	emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK, NULL,
+	     "the EHLO reply advertises %s%s, but not STARTTLS",
+	     kw && kw[0] ? "only: " : "no extensions",
+	     kw ? kw : "");
+	free(kw);
+}
+
+static void rule_starttls_rejected(struct ep_ctx *c)
+{
+	const struct mx_smtp *s = &c->ep->smtp;
+	char *text;
+
+	if (s->stop != MX_STOP_STARTTLS_REJECTED &&
+	    s->starttls_reply.code < 400)
+		return;
+	text = oneline(s->starttls_reply.text);
+	emit(c, MX_COL_TLS_NEGOTIATED, "smtp.starttls_rejected", MX_SEV_OK,
+	     s->starttls_reply.code >= 500
+		     ? "The server refuses TLS permanently for this client: "
+		       "check its TLS configuration (certificate and key "
+		       "loaded, TLS enabled for this listener) and access "
+		       "rules; the MTA log tells why."
+		     : NULL,
+	     "STARTTLS was answered with %d%s%s '%s'",
+	     s->starttls_reply.code, s->starttls_reply.enh[0] ? " " : "",
+	     s->starttls_reply.enh, text);
+	free(text);
+}
+
+/* ---- rule: TLS handshake failure -------------------------------------- */
+
+/* TLS alert registry (IANA; RFC 8446 section 6, RFC 5246 section 7.2). */
+static const struct alert_rule {
+	int alert;
+	const char *name;
+	const char *fix;	/* NULL: the failure kind's fix */
+} alert_rules[] = {
+	{0, "close_notify", NULL},
+	{10, "unexpected_message", NULL},
+	{20, "bad_record_mac", NULL},
+	{22, "record_overflow", NULL},
+	{40, "handshake_failure",
+	 "The server found nothing in common with the ClientHello (cipher "
+	 "suites, groups or signature algorithms): compare the suites the "
+	 "server enables with the senders' lists, and enable modern ECDHE "
+	 "suites with AES-GCM on the server."},
+	{42, "bad_certificate", NULL},
+	{43, "unsupported_certificate", NULL},
+	{44, "certificate_revoked", NULL},
+	{45, "certificate_expired", NULL},
+	{46, "certificate_unknown", NULL},
+	{47, "illegal_parameter",
+	 "The server rejected a field of the ClientHello: an old TLS stack "
+	 "that does not tolerate newer extensions or groups. Update the "
+	 "server's TLS library; as a client workaround cap the version at "
+	 "TLS 1.2."},
+	{48, "unknown_ca", NULL},
+	{49, "access_denied", NULL},
+	{50, "decode_error",
+	 "The server could not parse the ClientHello: handshake intolerance "
+	 "of an old TLS stack. Update the server's TLS library; as a client "
+	 "workaround send a shorter hello (fewer suites, TLS 1.2 at most)."},
+	{51, "decrypt_error", NULL},
+	{70, "protocol_version",
+	 "The server supports none of the offered TLS versions: enable TLS "
+	 "1.2 and 1.3 on the server."},
+	{71, "insufficient_security",
+	 "The server requires stronger cipher suites than offered: align "
+	 "the client's cipher list with the server's."},
+	{80, "internal_error",
+	 "The server's TLS stack failed internally, most often because the "
+	 "MTA cannot load its certificate or key: check the MTA log and the "
+	 "key/certificate files and permissions."},
+	{86, "inappropriate_fallback", NULL},
+	{90, "user_canceled", NULL},
+	{109, "missing_extension", NULL},
+	{110, "unsupported_extension", NULL},
+	{112, "unrecognized_name",
+	 "The server does not recognise the SNI name: configure a "
+	 "certificate for the MX host name, or let the server ignore "
+	 "unknown names."},
+	{116, "certificate_required",
+	 "The server requires a client certificate (mutual TLS); configure "
+	 "one on the sender or relax the server's client-certificate "
+	 "requirement."},
+	{120, "no_application_protocol", NULL},
+};
+
+static const struct alert_rule *alert_lookup(int alert)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(alert_rules) / sizeof(alert_rules[0]); i++)
+		if (alert_rules[i].alert == alert)
+			return &alert_rules[i];
+	return NULL;
+}
+
+/* Why we aborted (alert sent), by the library's error text. */
+static const struct sent_rule {
+	const char *needle;	/* in fail_detail, case-insensitive */
+	const char *what;
+	const char *fix;
+} sent_rules[] = {
+	{"dh key too small",
+	 "the server's DHE group is too small for the client's security "
+	 "level",
+	 "Server: serve a DH group of at least 2048 bits (Postfix: "
+	 "smtpd_tls_dh1024_param_file with ffdhe2048) or prefer ECDHE. "
+	 "Client workaround: a cipher list without DHE, e.g. "
+	 "'DEFAULT:!kDHE' (Postfix smtp_tls_exclude_ciphers = kDHE)."},
+	{"ee key too small",
+	 "the server certificate's key is too small for the client's "
+	 "security level",
+	 "Reissue the certificate with an RSA key of at least 2048 bits or "
+	 "an EC P-256 key."},
+	{"ca md too weak",
+	 "a certificate is signed with a digest the client refuses (MD5 or "
+	 "SHA-1)",
+	 "Reissue the certificate (and chain) with SHA-256 signatures."},
+	{"unsupported protocol",
+	 "the server offers only TLS versions the client has disabled",
+	 "Enable TLS 1.2 and 1.3 on the server; TLS 1.0/1.1 are disabled "
+	 "by current clients (RFC 8996)."},
+	{"wrong version number",
+	 "the server's answer is not a TLS record (plain text on a TLS "
+	 "port?)",
+	 NULL},
+};
+
+static const struct tls_fail_rule {
+	enum mx_tls_fail fail;
+	const char *what;
+	const char *fix;	/* NULL: the catalogue's */
+} tls_fail_rules[] = {
+	{MX_TLS_FAIL_ALERT_RECV, "the server sent a fatal alert", NULL},
+	{MX_TLS_FAIL_ALERT_SENT,
+	 "the client aborted the handshake (alert sent)", NULL},
+	{MX_TLS_FAIL_EOF,
+	 "the server closed the connection (TCP FIN) during the handshake "
+	 "without an alert: possible handshake intolerance",
+	 "A FIN right after the ClientHello is the signature of handshake "
+	 "intolerance: an old server TLS stack (e.g. Exchange 2013 on an "
+	 "unpatched Windows) drops a ClientHello it cannot parse - too many "
+	 "cipher suites, TLS 1.3 or unknown extensions, a large hello. "
+	 "Update or patch the server; as a client workaround use a short "
+	 "cipher list with TLS 1.2 at most, e.g. "
+	 "'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"
+	 "AES256-SHA'."},
+	{MX_TLS_FAIL_RESET,
+	 "the connection was reset (TCP RST) during the handshake",
+	 "A reset during the handshake comes from the server's TLS stack "
+	 "refusing the ClientHello or from a middlebox (firewall, IPS, "
+	 "load balancer) inspecting it: check the device in front of the "
+	 "server and its logs; try a shorter hello (TLS 1.2, fewer "
+	 "suites)."},
+	{MX_TLS_FAIL_TIMEOUT, "no answer to the ClientHello arrived in time",
+	 "A filtering device may hold the handshake, or the server waits "
+	 "for something else (plain SMTP on a port probed as implicit TLS?): "
+	 "check the port's protocol and any device in between."},
+	{MX_TLS_FAIL_PROTOCOL, "the server's answer is not TLS", NULL},
+	{MX_TLS_FAIL_OTHER, "the handshake did not complete", NULL},
+	{MX_TLS_FAIL_NONE, "the handshake did not complete", NULL},
+};
+
+static const char fix_not_tls_implicit[] =
+	"This port answers in plain text: it is a STARTTLS port (25, 587), "
+	"not implicit TLS. Probe it with STARTTLS, or use the server's "
+	"implicit-TLS port (465, RFC 8314).";
+static const char fix_not_tls_starttls[] =
+	"After '220 Ready to start TLS' the server did not speak TLS: a "
+	"broken MTA TLS setup or a middlebox that strips STARTTLS; check "
+	"the MTA log and any SMTP proxy or firewall 'SMTP fixup' feature.";
+
+static void rule_tls_failed(struct ep_ctx *c)
+{
+	const struct mx_tls *t = &c->ep->tls;
+	const struct tls_fail_rule *r = NULL;
+	const struct alert_rule *a = NULL;
+	const struct sent_rule *s = NULL;
+	char alert_txt[64] = "", key_txt[96] = "";
+	const char *fix;
+	size_t i;
+
+	if (!t->attempted || t->completed)
+		return;
+	for (i = 0; i < sizeof(tls_fail_rules) / sizeof(tls_fail_rules[0]);
+	     i++)
+		if (tls_fail_rules[i].fail == t->fail) {
+			r = &tls_fail_rules[i];
+			break;
+		}
+	if (r == NULL)
+		r = &tls_fail_rules[sizeof(tls_fail_rules) /
+				    sizeof(tls_fail_rules[0]) - 1];
+	fix = r->fix;
+	if (t->fail == MX_TLS_FAIL_ALERT_RECV ||
+	    t->fail == MX_TLS_FAIL_ALERT_SENT) {
+		a = alert_lookup(t->alert);
+		snprintf(alert_txt, sizeof(alert_txt), " %d (%s)", t->alert,
+			 a ? a->name : "unassigned");
+		if (t->fail == MX_TLS_FAIL_ALERT_RECV && a && a->fix)
+			fix = a->fix;
+	}
+	if (t->fail == MX_TLS_FAIL_ALERT_SENT || t->fail == MX_TLS_FAIL_OTHER ||
+	    t->fail == MX_TLS_FAIL_PROTOCOL) {
+		for (i = 0; i < sizeof(sent_rules) / sizeof(sent_rules[0]);
+		     i++)
+			if (t->fail_detail &&
+			    strcasestr(t->fail_detail, sent_rules[i].needle)) {
+				s = &sent_rules[i];
+				break;
+			}
+		if (s == NULL && t->fail == MX_TLS_FAIL_ALERT_SENT &&
+		    t->temp_key_type && t->temp_key_bits > 0 &&
+		    strcasecmp(t->temp_key_type, "DH") == 0 &&
+		    t->temp_key_bits < c->p->dh_min_bits)
+			s = &sent_rules[0]; /* a small DH group is why */
+		if (s && s->fix)
+			fix = s->fix;
+	}
+	if (t->temp_key_type && t->temp_key_bits > 0)
+		snprintf(key_txt, sizeof(key_txt),
+			 "; server temp key %s %d bits", t->temp_key_type,
+			 t->temp_key_bits);
+	if (t->fail == MX_TLS_FAIL_PROTOCOL && fix == NULL)
+		fix = c->ep->mode == MX_MODE_IMPLICIT ? fix_not_tls_implicit
+						      : fix_not_tls_starttls;
+	/* An implicit-TLS port that does not speak TLS does not offer it. */
+	if (c->ep->mode == MX_MODE_IMPLICIT && t->fail == MX_TLS_FAIL_PROTOCOL)
+		mark(c, MX_COL_TLS_OFFERED, MX_V_FAIL);
+	emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK, fix,
+	     "%s%s%s%s after %lld ms%s%s%s%s", r->what, alert_txt,
+	     s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
+	     key_txt, t->fail_detail ? " (library: " : "",
+	     nz(t->fail_detail), t->fail_detail ? ")" : "");
+}
+
+/* ---- rules: negotiated parameters ------------------------------------- */
+
+/* RFC 8996 deprecates TLS 1.0 and 1.1; RFC 7568 forbids SSLv3 and
+ * RFC 6176 SSLv2, so those are critical. */
+static const struct legacy_version {
+	const char *name;
+	enum mx_severity sev;
+} legacy_versions[] = {
+	{"SSLv2", MX_SEV_CRIT},	  {"SSLv3", MX_SEV_CRIT},
+	{"TLSv1", MX_SEV_WARN},	  {"TLSv1.0", MX_SEV_WARN},
+	{"TLSv1.1", MX_SEV_WARN},
+};
+
+static void rule_legacy_version(struct ep_ctx *c)
+{
+	const struct mx_tls *t = &c->ep->tls;
+	size_t i;
+
+	if (!t->completed || t->version == NULL)
+		return;
+	for (i = 0; i < sizeof(legacy_versions) / sizeof(legacy_versions[0]);
+	     i++)
+		if (strcasecmp(t->version, legacy_versions[i].name) == 0) {
+			emit(c, MX_COL_TLS_NEGOTIATED, "tls.legacy_version",
+			     legacy_versions[i].sev, NULL,
+			     "the server negotiated %s (suite %s)", t->version,
+			     t->suite_iana ? t->suite_iana : "unknown");
+			return;
+		}
+}
+
+enum key_family { KEY_DH, KEY_EC };
+static const struct key_family_row {
+	const char *type;
+	enum key_family fam;
+} key_families[] = {
+	{"DH", KEY_DH},	    {"DHE", KEY_DH},	 {"FFDHE", KEY_DH},
+	{"ECDH", KEY_EC},   {"ECDHE", KEY_EC},	 {"X25519", KEY_EC},
+	{"X448", KEY_EC},
+};
+
+/* RFC 7919 / RFC 8422: ephemeral key strength. */
+static void rule_temp_key(struct ep_ctx *c)
+{
+	const struct mx_tls *t = &c->ep->tls;
+	const struct key_family_row *k = NULL;
+	size_t i;
+
+	if (!t->completed || t->temp_key_type == NULL || t->temp_key_bits <= 0)
+		return;
+	for (i = 0; i < sizeof(key_families) / sizeof(key_families[0]); i++)
+		if (strcasecmp(t->temp_key_type, key_families[i].type) == 0)
+			k = &key_families[i];
+	if (k == NULL)
+		return;
+	if (k->fam == KEY_DH && t->temp_key_bits < c->p->dh_min_bits)
+		emit(c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak",
+		     t->temp_key_bits < c->p->dh_crit_bits ? MX_SEV_CRIT
+							   : MX_SEV_WARN,
+		     "Serve a DH group of at least 2048 bits (Postfix: "
+		     "smtpd_tls_dh1024_param_file with the RFC 7919 "
+		     "ffdhe2048 group) or prefer ECDHE suites. Clients at "
+		     "OpenSSL security level 2 abort with 'dh key too small'; "
+		     "their workaround is a cipher list without DHE "
+		     "('DEFAULT:!kDHE').",
+		     "the server's ephemeral DH key has %d bits%s%s%s "
+		     "(minimum %d) with %s",
+		     t->temp_key_bits, t->temp_key_group ? " (group " : "",
+		     nz(t->temp_key_group), t->temp_key_group ? ")" : "",
+		     c->p->dh_min_bits,
+		     t->suite_iana ? t->suite_iana : "unknown suite");
+	else if (k->fam == KEY_EC && t->temp_key_bits < c->p->ec_min_bits)
+		emit(c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak", MX_SEV_OK,
+		     "Configure the server's ECDHE groups to X25519, P-256 "
+		     "and P-384 (Postfix: tls_eecdh_auto_curves).",
+		     "the server's ephemeral EC key has %d bits%s%s%s "
+		     "(minimum %d)",
+		     t->temp_key_bits, t->temp_key_group ? " (curve " : "",
+		     nz(t->temp_key_group), t->temp_key_group ? ")" : "",
+		     c->p->ec_min_bits);
+}
+
+/* ---- rules: certificates ---------------------------------------------- */
+
+static void cert_label(const struct mx_chain *ch, size_t i, char *out,
+		       size_t len)
+{
+	if (i == 0)
+		snprintf(out, len, "leaf certificate");
+	else if (ch->v[i].self_signed)
+		snprintf(out, len, "root certificate #%zu", i);
+	else
+		snprintf(out, len, "intermediate certificate #%zu", i);
+}
+
+/* RFC 5280 section 4.1.2.5: validity, for every certificate sent. */
+static void rule_validity(struct ep_ctx *c)
+{
+	const struct mx_chain *ch = &c->ep->tls.chain;
+	time_t now = c->p->now;
+	int64_t soon = (int64_t)c->p->expiring_soon_days * 86400;
+	char label[64], date[40];
+	size_t i;
+
+	for (i = 0; i < ch->n; i++) {
+		const struct mx_cert *k = &ch->v[i];
+
+		if (k->not_before == 0 && k->not_after == 0)
+			continue; /* validity unknown */
+		cert_label(ch, i, label, sizeof(label));
+		if (k->not_after < now) {
+			fmt_date(k->not_after, date, sizeof(date));
+			emit(c, MX_COL_CERT, "cert.expired", MX_SEV_OK, NULL,
+			     "the %s '%s' expired on %s (%lld days ago)",
+			     label, nz(k->subject), date,
+			     (long long)(((int64_t)now - k->not_after) /
+					 86400));
+			c->expired_seen = 1;
+		} else if (k->not_before > now) {
+			fmt_date(k->not_before, date, sizeof(date));
+			emit(c, MX_COL_CERT, "cert.expired", MX_SEV_OK,
+			     "The certificate is not valid yet: check the "
+			     "server's clock and the certificate's notBefore; "
+			     "install the certificate that is currently valid.",
+			     "the %s '%s' is not valid before %s (in %lld "
+			     "days)",
+			     label, nz(k->subject), date,
+			     (long long)(((int64_t)k->not_before - now) /
+					 86400));
+			c->expired_seen = 1;
+		} else if ((int64_t)k->not_after - now < soon) {
+			fmt_date(k->not_after, date, sizeof(date));
+			emit(c, MX_COL_CERT, "cert.expiring_soon", MX_SEV_OK,
+			     NULL,
+			     "the %s '%s' expires on %s (in %lld days; "
+			     "threshold %d days)",
+			     label, nz(k->subject), date,
+			     (long long)(((int64_t)k->not_after - now) /
+					 86400),
+			     c->p->expiring_soon_days);
+		}
+	}
+}
+
+static void rule_self_signed(struct ep_ctx *c)
+{
+	const struct mx_chain *ch = &c->ep->tls.chain;
+
+	if (ch->n > 0 && ch->v[0].self_signed)
+		emit(c, MX_COL_CERT, "cert.self_signed", MX_SEV_OK, NULL,
+		     "the leaf certificate '%s' is signed by its own key",
+		     nz(ch->v[0].subject));
+}
+
+/* Verification errors (OpenSSL x509_vfy.h) and what they mean here.
+ * Codes explained by another finding are handled in rule_chain. */
+static const struct verify_rule {
+	long code;
+	const char *why;
+	const char *fix;	/* NULL: cert.untrusted's */
+} verify_rules[] = {
+	{X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+	 "the chain ends in a self-signed root the trust store does not hold",
+	 NULL},
+	{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+	 "the certificate is self-signed", NULL},
+	{X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+	 "the issuer of the last certificate sent is not in the trust store",
+	 NULL},
+	{X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+	 "an issuer certificate could not be found", NULL},
+	{X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+	 "the leaf's issuer could not be found", NULL},
+	{X509_V_ERR_CERT_SIGNATURE_FAILURE,
+	 "a certificate's signature does not verify with its issuer's key",
+	 "The server sends a wrong or outdated intermediate: install the "
+	 "intermediate that issued the current leaf."},
+	{X509_V_ERR_CERT_NOT_YET_VALID,
+	 "the verifier found a certificate not yet valid", NULL},
+	{X509_V_ERR_CERT_HAS_EXPIRED,
+	 "the verifier found an expired certificate in the path",
+	 "A certificate of the path the verifier built has expired (often "
+	 "an old cross-signed intermediate or root): send the current "
+	 "chain."},
+	{X509_V_ERR_CERT_CHAIN_TOO_LONG, "the chain is too long", NULL},
+	{X509_V_ERR_PATH_LENGTH_EXCEEDED,
+	 "a CA's pathLenConstraint is exceeded", NULL},
+	{X509_V_ERR_CERT_REVOKED, "a certificate is revoked",
+	 "Replace the revoked certificate and reload the MTA."},
+	{X509_V_ERR_INVALID_PURPOSE,
+	 "a certificate is not valid for TLS server authentication "
+	 "(extendedKeyUsage)",
+	 "Reissue the certificate with extendedKeyUsage serverAuth."},
+	{X509_V_ERR_INVALID_CA,
+	 "a certificate used as a CA is not a valid CA (basicConstraints)",
+	 NULL},
+	{X509_V_ERR_KEYUSAGE_NO_CERTSIGN,
+	 "an issuing certificate lacks keyCertSign", NULL},
+	{X509_V_ERR_EE_KEY_TOO_SMALL,
+	 "the leaf key is too small for the verifier's security level",
+	 "Reissue the certificate with an RSA key of at least 2048 bits or "
+	 "an EC P-256 key."},
+	{X509_V_ERR_CA_KEY_TOO_SMALL,
+	 "a CA key is too small for the verifier's security level", NULL},
+	{X509_V_ERR_CA_MD_TOO_WEAK,
+	 "a signature uses a digest too weak for the verifier (MD5/SHA-1)",
+	 "Reissue the chain with SHA-256 signatures."},
+};
+
+static int is_missing_issuer(long code)
+{
+	return code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	       code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	       code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+}
+
+/* RFC 5280 section 6: the path to a trust anchor. */
+static void rule_chain(struct ep_ctx *c)
+{
+	const struct mx_tls *t = &c->ep->tls;
+	const struct mx_chain *ch = &t->chain;
+	const struct mx_cert *top;
+	const struct verify_rule *r = NULL;
+	char *fix = NULL;
+	size_t i;
+
+	if (!t->verify_done || t->verify_code == X509_V_OK || ch->n == 0)
+		return;
+	top = &ch->v[ch->n - 1];
+	/* Explained elsewhere: one root cause, one finding. */
+	if (ch->v[0].self_signed)
+		return; /* cert.self_signed */
+	if ((t->verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
+	     t->verify_code == X509_V_ERR_CERT_NOT_YET_VALID) &&
+	    c->expired_seen)
+		return; /* cert.expired */
+	if (t->verify_code == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    t->verify_code == X509_V_ERR_IP_ADDRESS_MISMATCH)
+		return; /* judged by rule_name from the certificate itself */
+	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
+	    !t->top_issuer_in_store) {
+		fix = xasprintf(
+			"Send the intermediate certificate that issued '%s' "
+			"after the leaf (Postfix: smtpd_tls_chain_files = "
+			"key.pem, fullchain.pem; the CA's bundle is usually "
+			"published as fullchain/ca-bundle%s%s). If '%s' is "
+			"the root of a private PKI, the senders need it in "
+			"their trust store instead.",
+			nz(top->subject),
+			top->aia_ca_issuers ? "; its issuer is at " : "",
+			nz(top->aia_ca_issuers), nz(top->issuer));
+		emit(c, MX_COL_CERT, "cert.chain_incomplete", MX_SEV_OK, fix,
+		     "missing issuer '%s': the last certificate sent ('%s', "
+		     "%zu of %zu) is issued by it, the server did not send it "
+		     "and the trust store does not hold it (verify error %ld "
+		     "'%s' at depth %d)",
+		     nz(top->issuer), nz(top->subject), ch->n, ch->n,
+		     t->verify_code, nz(t->verify_error), t->verify_depth);
+		free(fix);
+		return;
+	}
+	for (i = 0; i < sizeof(verify_rules) / sizeof(verify_rules[0]); i++)
+		if (verify_rules[i].code == t->verify_code)
+			r = &verify_rules[i];
+	if (is_missing_issuer(t->verify_code) && t->top_issuer_in_store)
+		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
+		     "The trust store has a certificate named like the issuer "
+		     "but it does not verify the chain: the server sends an "
+		     "outdated intermediate, or the store holds an old CA "
+		     "certificate. Send the current chain.",
+		     "verify error %ld '%s' at depth %d: an issuer named '%s' "
+		     "is in the trust store but does not verify '%s'",
+		     t->verify_code, nz(t->verify_error), t->verify_depth,
+		     nz(top->issuer), nz(top->subject));
+	else
+		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
+		     r ? r->fix : NULL,
+		     "verify error %ld '%s' at depth %d: %s; the chain sent "
+		     "ends with '%s' issued by '%s'",
+		     t->verify_code, nz(t->verify_error), t->verify_depth,
+		     r ? r->why : "verification failed", nz(top->subject),
+		     nz(top->issuer));
+}
+
+static void rule_chain_order(struct ep_ctx *c)
+{
+	const struct mx_tls *t = &c->ep->tls;
+	struct mx_buf b;
+	char *list;
+	size_t i;
+
+	if (t->chain.n < 2 || t->chain_in_order)
+		return;
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, "", 0);
+	for (i = 0; i < t->chain.n && b.len < 4 * EV_TEXT_MAX; i++)
+		mx_buf_printf(&b, "%s[%zu] '%s' issued by '%s'", i ? ", " : "",
+			      i, nz(t->chain.v[i].subject),
+			      nz(t->chain.v[i].issuer));
+	list = (char *)mx_buf_take(&b, NULL);
+	emit(c, MX_COL_CERT, "cert.chain_order", MX_SEV_OK, NULL,
+	     "sent order: %s", list ? list : "");
+	free(list);
+}
+
+/* RFC 6125 section 6.4: the reference identity is the MX host name. */
+static void rule_name(struct ep_ctx *c)
+{
+	const struct mx_endpoint *ep = c->ep;
+	const struct mx_cert *leaf;
+	struct mx_buf b;
+	size_t i, shown = 0, total;
+	char *names;
+	int ip;
+
+	if (ep->tls.chain.n == 0 || ep->host == NULL || ep->host[0] == '\0')
+		return;
+	leaf = &ep->tls.chain.v[0];
+	if (mx_cert_matches_name(leaf, ep->host))
+		return;
+	ip = mx_name_is_ip(ep->host);
+	total = leaf->nsan_dns + leaf->nsan_ip;
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, "", 0);
+	for (i = 0; i < leaf->nsan_dns && shown < EV_NAMES_MAX; i++, shown++)
+		mx_buf_printf(&b, "%sDNS:%s", shown ? ", " : "",
+			      leaf->san_dns[i]);
+	for (i = 0; i < leaf->nsan_ip && shown < EV_NAMES_MAX; i++, shown++)
+		mx_buf_printf(&b, "%sIP:%s", shown ? ", " : "",
+			      leaf->san_ip[i]);
+	if (total > shown)
+		mx_buf_printf(&b, " and %zu more", total - shown);
+	if (total == 0)
+		mx_buf_printf(&b, "no subjectAltName; CN '%s'", nz(leaf->cn));
+	else if (leaf->cn && leaf->cn[0])
+		mx_buf_printf(&b, "; CN '%s'%s", leaf->cn,
+			      leaf->nsan_dns ? " (not used: SANs present)"
+					     : "");
+	names = (char *)mx_buf_take(&b, NULL);
+	if (ip)
+		emit(c, MX_COL_NAME, "cert.hostname_mismatch", MX_SEV_OK,
+		     "The target was an IP address: probe the MX host name "
+		     "instead, or include the address as an iPAddress "
+		     "subjectAltName if senders connect by address.",
+		     "the target was the address %s, which only an iPAddress "
+		     "subjectAltName can match; the certificate carries: %s",
+		     ep->host, names ? names : "");
+	else
+		emit(c, MX_COL_NAME, "cert.hostname_mismatch", MX_SEV_OK, NULL,
+		     "'%s' is not among the names the certificate carries: %s",
+		     ep->host, names ? names : "");
+	free(names);
+}
+
+/* ---- the rule list and the columns ------------------------------------ */
+
+static const struct ep_rule {
+	const char *name;
+	void (*run)(struct ep_ctx *c);
+} ep_rules[] = {
+	{"stop", rule_stop},
+	{"greeting", rule_greeting},
+	{"helo_only", rule_helo_only},
+	{"starttls_missing", rule_starttls_missing},
+	{"starttls_rejected", rule_starttls_rejected},
+	{"tls_failed", rule_tls_failed},
+	{"legacy_version", rule_legacy_version},
+	{"temp_key", rule_temp_key},
+	{"validity", rule_validity},
+	{"self_signed", rule_self_signed},
+	{"chain", rule_chain},
+	{"chain_order", rule_chain_order},
+	{"name", rule_name},
+};
+
+/* Which columns the probe reached (verdict at least OK). */
+static void reached(const struct mx_endpoint *ep, int *r)
+{
+	const struct mx_smtp *s = &ep->smtp;
+	const struct mx_tls *t = &ep->tls;
+	int tls_spoke = t->completed || t->fail == MX_TLS_FAIL_ALERT_RECV ||
+			t->fail == MX_TLS_FAIL_ALERT_SENT;
+
+	r[MX_COL_CONNECT] = s->connect.state != MX_STEP_NOT_RUN;
+	r[MX_COL_BANNER] = s->banner.state != MX_STEP_NOT_RUN;
+	r[MX_COL_EHLO] = s->ehlo.state != MX_STEP_NOT_RUN;
+	switch (ep->mode) {
+	case MX_MODE_STARTTLS:
+		r[MX_COL_TLS_OFFERED] = s->ehlo.state == MX_STEP_OK;
+		break;
+	case MX_MODE_IMPLICIT:
+		r[MX_COL_TLS_OFFERED] = t->attempted && tls_spoke;
+		break;
+	case MX_MODE_PLAIN:
+		r[MX_COL_TLS_OFFERED] = caps_have_starttls(&s->caps);
+		break;
+	}
+	r[MX_COL_TLS_NEGOTIATED] =
+		t->attempted || s->starttls.state != MX_STEP_NOT_RUN;
+	r[MX_COL_CERT] = t->chain.n > 0;
+	r[MX_COL_NAME] = t->chain.n > 0 && ep->host != NULL && ep->host[0];
+}
+
+void mx_analyze_endpoint(struct mx_endpoint *ep,
+			 const struct mx_analyze_params *p)
+{
+	struct ep_ctx c;
+	int r[MX_COL__N];
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.ep = ep;
+	c.p = p;
+	c.where = mx_endpoint_where(ep);
+	mx_findings_clear(&ep->findings);
+	for (i = 0; i < sizeof(ep_rules) / sizeof(ep_rules[0]); i++)
+		ep_rules[i].run(&c);
+	reached(ep, r);
+	for (i = 0; i < MX_COL__N; i++) {
+		enum mx_verdict v = r[i] ? MX_V_OK : MX_V_NONE;
+
+		ep->col[i] = c.worst[i] > v ? c.worst[i] : v;
+	}
+	free(c.where);
+}
