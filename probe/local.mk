@@ -23,3 +23,7 @@ check_PROGRAMS += tests/unit/test_x509
 TESTS += tests/unit/test_x509
 tests_unit_test_x509_SOURCES = tests/unit/test_x509.c
 tests_unit_test_x509_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_smtp_client
+TESTS += tests/unit/test_smtp_client
+tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c
+tests_unit_test_smtp_client_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)

@@ -77,7 +77,12 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
 	sp.tls = &mx_tls_openssl;
 	sp.tls_params.ca_file = o->ca_file;
 	sp.tls_params.ca_path = o->ca_path;
-	sp.tls_params.security_level = -1;
+	/* Gather facts: complete the handshake with whatever the server
+	 * offers (legacy versions, small DH groups), then judge it.  What
+	 * a strict client would do is the client simulation's business. */
+	sp.tls_params.security_level = 0;
+	sp.tls_params.cipher_list = "ALL:@SECLEVEL=0";
+	sp.tls_params.min_version = 0x0301; /* TLS 1.0 */
 	sp.log = &log;
 	run->started = mx_wall_now();
 	rc = mx_probe_run(base, run, &sp, err, sizeof(err));

@@ -1,0 +1,473 @@
+/*
+ * test_smtp_client.c - the SMTP client engine against scripted peers.
+ *
+ * Real servers are exercised by tests/integration/ against the lab.  This
+ * program covers protocol corners no real server shows on purpose: HELO
+ * fallback, 454 to STARTTLS, bytes injected after "220" to STARTTLS (RFC
+ * 3207 §4.2), refused greetings, silence, dribbling replies that only a
+ * deadline stops, and AUTH redaction.  The peer is a listening socket on
+ * 127.0.0.1 (ephemeral port) driven by the same event loop; each scenario
+ * is a script of "when a line starting with X arrives, send Y".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/clock.h"
+#include "model/result.h"
+#include "probe/smtp_client.h"
+
+struct step {
+	const char *expect;	/* line prefix the client must send; NULL:
+				 * send at connect */
+	const char *reply;	/* bytes to send back; NULL: close */
+};
+
+struct peer {
+	struct event_base *base;
+	int lfd, fd;
+	uint16_t port;
+	struct event *ev_accept, *ev_read, *ev_drip;
+	const struct step *script;
+	size_t nsteps, at;
+	char line[4096];
+	size_t llen;
+	int drip;		/* send "250-drip" every 50 ms forever */
+	int silent;
+};
+
+struct outcome {
+	struct mx_smtp smtp;
+	struct mx_tls tls;
+	int ready, done;
+	int cmd_code;
+	const char *cmd;	/* command to send when ready, then QUIT */
+	int cmd_flags;
+};
+
+static void peer_send(struct peer *p, const char *s)
+{
+	if (s == NULL) {
+		close(p->fd);
+		p->fd = -1;
+		event_del(p->ev_read);
+		return;
+	}
+	(void)!write(p->fd, s, strlen(s));
+}
+
+static void peer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer *p = arg;
+	char buf[1024];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t i;
+
+	(void)what;
+	if (n <= 0) {
+		event_del(p->ev_read);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (p->llen < sizeof(p->line) - 1)
+			p->line[p->llen++] = buf[i];
+		if (buf[i] != '\n')
+			continue;
+		p->line[p->llen] = 0;
+		p->llen = 0;
+		if (p->at < p->nsteps && p->script[p->at].expect &&
+		    strncmp(p->line, p->script[p->at].expect,
+			    strlen(p->script[p->at].expect)) == 0) {
+			peer_send(p, p->script[p->at].reply);
+			p->at++;
+			if (p->fd < 0)
+				return;
+		} else if (strncmp(p->line, "QUIT", 4) == 0) {
+			peer_send(p, "221 bye\r\n");
+		}
+	}
+}
+
+static void peer_drip(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->fd >= 0)
+		(void)!write(p->fd, "250-drip\r\n", 10);
+}
+
+static void peer_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct peer *p = arg;
+	struct timeval tv = {0, 50000};
+
+	(void)what;
+	p->fd = accept(lfd, NULL, NULL);
+	assert_true(p->fd >= 0);
+	if (p->silent)
+		return;
+	if (p->drip) {
+		(void)!write(p->fd, "220 hi\r\n", 8);
+		p->ev_drip = event_new(p->base, -1, EV_PERSIST, peer_drip, p);
+		event_add(p->ev_drip, &tv);
+	}
+	p->ev_read = event_new(p->base, p->fd, EV_READ | EV_PERSIST, peer_read,
+			       p);
+	event_add(p->ev_read, NULL);
+	if (p->nsteps > 0 && p->script[0].expect == NULL) {
+		peer_send(p, p->script[0].reply);
+		p->at = 1;
+	}
+}
+
+static void peer_start(struct peer *p, struct event_base *base,
+		       const struct step *script, size_t n)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int one = 1;
+
+	memset(p, 0, sizeof(*p));
+	p->base = base;
+	p->script = script;
+	p->nsteps = n;
+	p->fd = -1;
+	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(p->lfd >= 0);
+	setsockopt(p->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(p->lfd, 4), 0);
+	getsockname(p->lfd, (struct sockaddr *)&sa, &sl);
+	p->port = ntohs(sa.sin_port);
+	p->ev_accept = event_new(base, p->lfd, EV_READ, peer_accept, p);
+	event_add(p->ev_accept, NULL);
+}
+
+static void peer_stop(struct peer *p)
+{
+	if (p->ev_read)
+		event_free(p->ev_read);
+	if (p->ev_drip)
+		event_free(p->ev_drip);
+	event_free(p->ev_accept);
+	if (p->fd >= 0)
+		close(p->fd);
+	close(p->lfd);
+}
+
+static void on_cmd_reply(void *arg, struct mx_smtp_client *c,
+			 const struct mx_smtp_reply *r)
+{
+	struct outcome *o = arg;
+
+	o->cmd_code = r ? r->code : -1;
+	if (r)
+		mx_smtp_client_quit(c);
+}
+
+static void on_ready(void *arg, struct mx_smtp_client *c)
+{
+	struct outcome *o = arg;
+
+	o->ready++;
+	if (o->cmd)
+		assert_int_equal(mx_smtp_client_cmd(c, o->cmd, o->cmd_flags,
+						    on_cmd_reply, o),
+				 0);
+	else
+		mx_smtp_client_quit(c);
+}
+
+static void on_done(void *arg, struct mx_smtp_client *c)
+{
+	struct outcome *o = arg;
+
+	(void)c;
+	o->done++;
+}
+
+static const struct mx_smtp_client_cbs cbs = {on_ready, on_done};
+
+/* Run one dialogue against a scripted peer. */
+static void run(struct outcome *o, const struct step *script, size_t n,
+		enum mx_tls_mode mode, int require_tls, int timeout_ms,
+		int deadline_ms, int drip, int silent)
+{
+	struct event_base *base = event_base_new();
+	struct peer p;
+	struct mx_smtp_params sp;
+	struct mx_tls_params tp;
+	struct mx_smtp_client *c;
+
+	peer_start(&p, base, script, n);
+	p.drip = drip;
+	p.silent = silent;
+	memset(&tp, 0, sizeof(tp));
+	tp.security_level = -1;
+	memset(&sp, 0, sizeof(sp));
+	sp.host = "peer.test";
+	sp.addr = "127.0.0.1";
+	sp.port = p.port;
+	sp.mode = mode;
+	sp.helo = "client.test";
+	sp.starttls = 1;
+	sp.require_tls = require_tls;
+	sp.tls = &mx_tls_openssl;
+	sp.tls_params = &tp;
+	sp.connect_timeout_ms = sp.greeting_timeout_ms =
+		sp.command_timeout_ms = sp.tls_timeout_ms = timeout_ms;
+	sp.deadline_ms = deadline_ms ? mx_now_ms() + deadline_ms : 0;
+	c = mx_smtp_client_new(base, &sp, &o->smtp, &o->tls, &cbs, o);
+	mx_smtp_client_start(c);
+	while (!o->done)
+		event_base_loop(base, EVLOOP_ONCE);
+	mx_smtp_client_free(c);
+	peer_stop(&p);
+	event_base_free(base);
+}
+
+static void clear(struct outcome *o)
+{
+	mx_smtp_clear(&o->smtp);
+	mx_tls_clear(&o->tls);
+}
+
+static int tx_has(const struct mx_transcript *tx, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < tx->n; i++)
+		if (strstr(tx->v[i].text, needle))
+			return 1;
+	return 0;
+}
+
+static void test_plain_dialogue(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 peer.test ESMTP\r\n"},
+		{"EHLO client.test", "250-peer.test\r\n250-PIPELINING\r\n"
+				     "250-SIZE 1000\r\n250 8BITMIME\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s, 2, MX_MODE_PLAIN, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 1);
+	assert_int_equal(o.smtp.stop, MX_STOP_NONE);
+	assert_int_equal(o.smtp.connect.state, MX_STEP_OK);
+	assert_int_equal(o.smtp.banner.state, MX_STEP_OK);
+	assert_int_equal(o.smtp.greeting.code, 220);
+	assert_int_equal(o.smtp.ehlo.state, MX_STEP_OK);
+	assert_true(o.smtp.caps.valid);
+	assert_true(o.smtp.caps.flags & MX_SMTP_CAP_PIPELINING);
+	assert_int_equal(o.smtp.caps.size, 1000);
+	assert_int_equal(o.smtp.caps.nkeywords, 3);
+	assert_int_equal(o.smtp.quit.state, MX_STEP_OK);
+	assert_false(o.tls.attempted);
+	assert_true(tx_has(&o.smtp.tx, "EHLO client.test"));
+	assert_true(tx_has(&o.smtp.tx, "250 8BITMIME"));
+	clear(&o);
+}
+
+static void test_helo_fallback(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 old.test SMTP\r\n"},
+		{"EHLO", "502 5.5.1 command not implemented\r\n"},
+		{"HELO client.test", "250 old.test\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 1);
+	assert_true(o.smtp.used_helo);
+	assert_false(o.smtp.caps.valid);
+	assert_int_equal(o.smtp.starttls.state, MX_STEP_SKIPPED);
+	assert_int_equal(o.smtp.stop, MX_STOP_NONE);
+	clear(&o);
+}
+
+static void test_starttls_454(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+		{"STARTTLS",
+		 "454 4.7.0 TLS not available due to temporary reason\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	/* Opportunistic: refused before 220, the session goes on in clear. */
+	run(&o, s, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 1);
+	assert_int_equal(o.smtp.starttls.state, MX_STEP_FAILED);
+	assert_int_equal(o.smtp.starttls_reply.code, 454);
+	assert_string_equal(o.smtp.starttls_reply.enh, "4.7.0");
+	assert_int_equal(o.smtp.stop, MX_STOP_NONE);
+	assert_false(o.tls.attempted);
+	clear(&o);
+	/* Required: the same refusal stops the session. */
+	memset(&o, 0, sizeof(o));
+	run(&o, s, 3, MX_MODE_STARTTLS, 1, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_STARTTLS_REJECTED);
+	clear(&o);
+}
+
+static void test_starttls_injection_and_fin(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+		/* plaintext after 220 must be discarded, then FIN */
+		{"STARTTLS", "220 go ahead\r\n250 injected\r\n"},
+		{"\x16", NULL},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s, 4, MX_MODE_STARTTLS, 1, 2000, 0, 0, 0);
+	assert_int_equal(o.smtp.starttls.state, MX_STEP_OK);
+	assert_true(tx_has(&o.smtp.tx, "discarded"));
+	assert_int_equal(o.smtp.stop, MX_STOP_TLS_FAILED);
+	assert_true(o.tls.attempted);
+	assert_false(o.tls.completed);
+	clear(&o);
+}
+
+static void test_greeting_rejected(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "554-5.7.1 no service\r\n554 5.7.1 go away\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s, 1, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_GREETING_REJECTED);
+	assert_int_equal(o.smtp.greeting.code, 554);
+	assert_int_equal(o.smtp.greeting.nlines, 2);
+	assert_string_equal(o.smtp.greeting.enh, "5.7.1");
+	assert_int_equal(o.smtp.banner.state, MX_STEP_FAILED);
+	clear(&o);
+}
+
+static void test_silent_greeting_times_out(void **state)
+{
+	struct outcome o = {0};
+	int64_t t0 = mx_now_ms();
+
+	(void)state;
+	run(&o, NULL, 0, MX_MODE_STARTTLS, 0, 300, 0, 0, 1);
+	assert_int_equal(o.smtp.stop, MX_STOP_GREETING_TIMEOUT);
+	assert_int_equal(o.smtp.banner.state, MX_STEP_FAILED);
+	assert_true(mx_now_ms() - t0 < 2000);
+	clear(&o);
+}
+
+static void test_dribble_stopped_by_deadline(void **state)
+{
+	struct outcome o = {0};
+	int64_t t0 = mx_now_ms();
+
+	(void)state;
+	/* Each line comes quickly, so no step timeout fires; the endpoint
+	 * deadline must. */
+	run(&o, NULL, 0, MX_MODE_STARTTLS, 0, 10000, 600, 1, 0);
+	assert_true(o.smtp.stop == MX_STOP_TARGET_DEADLINE ||
+		    o.smtp.stop == MX_STOP_REPLY_LIMIT);
+	assert_true(mx_now_ms() - t0 < 3000);
+	clear(&o);
+}
+
+static void test_auth_redacted(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250-mx.test\r\n250 AUTH PLAIN LOGIN\r\n"},
+		{"AUTH PLAIN", "235 2.7.0 ok\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	o.cmd = "AUTH PLAIN AGxhYnVzZXIAczNjcjN0LWNhbmFyeQ==";
+	o.cmd_flags = MX_SMTP_REDACT;
+	run(&o, s, 3, MX_MODE_PLAIN, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.cmd_code, 235);
+	assert_false(tx_has(&o.smtp.tx, "AGxhYnVzZXIAczNjcjN0LWNhbmFyeQ"));
+	assert_true(tx_has(&o.smtp.tx, "AUTH PLAIN <redacted>"));
+	clear(&o);
+}
+
+static void test_connect_refused(void **state)
+{
+	struct outcome o = {0};
+	struct event_base *base = event_base_new();
+	struct mx_smtp_params sp;
+	struct mx_tls_params tp = {0};
+	struct mx_smtp_client *c;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {0};
+	socklen_t sl = sizeof(sa);
+
+	(void)state;
+	/* A port that was just free: bind, read it, close. */
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	close(fd);
+	memset(&sp, 0, sizeof(sp));
+	sp.host = sp.addr = "127.0.0.1";
+	sp.port = ntohs(sa.sin_port);
+	sp.tls = &mx_tls_openssl;
+	sp.tls_params = &tp;
+	sp.connect_timeout_ms = 1000;
+	c = mx_smtp_client_new(base, &sp, &o.smtp, &o.tls, &cbs, &o);
+	mx_smtp_client_start(c);
+	while (!o.done)
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(o.smtp.stop, MX_STOP_CONNECT_REFUSED);
+	assert_int_equal(o.smtp.connect.state, MX_STEP_FAILED);
+	mx_smtp_client_free(c);
+	event_base_free(base);
+	clear(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_dialogue),
+		cmocka_unit_test(test_helo_fallback),
+		cmocka_unit_test(test_starttls_454),
+		cmocka_unit_test(test_starttls_injection_and_fin),
+		cmocka_unit_test(test_greeting_rejected),
+		cmocka_unit_test(test_silent_greeting_times_out),
+		cmocka_unit_test(test_dribble_stopped_by_deadline),
+		cmocka_unit_test(test_auth_redacted),
+		cmocka_unit_test(test_connect_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
