@@ -1,1 +1,67 @@
 # tests/: integration tests, fuzz driver, lint.
+
+# ---- fuzz targets ------------------------------------------------------
+# Every tests/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput().  Under
+# `make check` it is linked with the standalone driver (tests/fuzz/
+# driver.c, in libfuzzmain.a), which replays tests/fuzz/corpus/<name>/
+# and runs FUZZ_ITERATIONS (default 20000) deterministic mutations, so
+# with --enable-sanitizers every fuzz target is an ASan/UBSan regression
+# test.  To add a target: append it to FUZZ_TARGETS and give it _SOURCES
+# (the target file only) and _LDADD = $(FUZZ_MAIN) <its layer archives>.
+#
+# `make fuzz` (optional, needs clang with libFuzzer; run it from an
+# out-of-tree build) configures a second build in build-fuzz/ with
+# CC=clang and coverage instrumentation, and links the same targets
+# against libFuzzer's main instead of the driver (FUZZ_MAIN is emptied).
+# `make fuzz-run FUZZ_TIME=60` then fuzzes each target for FUZZ_TIME
+# seconds, seeded from tests/fuzz/corpus/<name>/; new inputs go to
+# build-fuzz/corpus/<name>/ and crashes to build-fuzz/crash-*.  Replay a
+# crash under the plain build with: tests/fuzz/fuzz_<name> CRASHFILE.
+check_LIBRARIES = tests/fuzz/libfuzzmain.a
+tests_fuzz_libfuzzmain_a_SOURCES = tests/fuzz/driver.c
+FUZZ_MAIN = tests/fuzz/libfuzzmain.a
+
+FUZZ_TARGETS = \
+	tests/fuzz/fuzz_smtp_reply \
+	tests/fuzz/fuzz_ehlo \
+	tests/fuzz/fuzz_target
+check_PROGRAMS += $(FUZZ_TARGETS)
+TESTS += $(FUZZ_TARGETS)
+
+tests_fuzz_fuzz_smtp_reply_SOURCES = tests/fuzz/fuzz_smtp_reply.c
+tests_fuzz_fuzz_smtp_reply_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+tests_fuzz_fuzz_ehlo_SOURCES = tests/fuzz/fuzz_ehlo.c
+tests_fuzz_fuzz_ehlo_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+tests_fuzz_fuzz_target_SOURCES = tests/fuzz/fuzz_target.c
+tests_fuzz_fuzz_target_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+
+FUZZ_CC = clang
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TIME = 60
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	  echo "make fuzz: $(FUZZ_CC) not found (Debian: apt-get install clang)"; \
+	  exit 1; }
+	@test "$(abs_top_srcdir)" != "$(abs_top_builddir)" || { \
+	  echo "make fuzz: run it from an out-of-tree build"; exit 1; }
+	@$(MKDIR_P) build-fuzz
+	@test -f build-fuzz/Makefile || ( cd build-fuzz && \
+	  $(abs_top_srcdir)/configure -q CC=$(FUZZ_CC) \
+	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)" \
+	    LDFLAGS="$(FUZZ_SANITIZE)" )
+	cd build-fuzz && $(MAKE) $(AM_MAKEFLAGS) FUZZ_MAIN= \
+	  LDFLAGS="-fsanitize=fuzzer $(FUZZ_SANITIZE)" $(FUZZ_TARGETS)
+
+fuzz-run: fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  n=`echo $$t | sed 's|.*/fuzz_||'`; \
+	  $(MKDIR_P) build-fuzz/corpus/$$n || exit 1; \
+	  echo "fuzzing $$n for $(FUZZ_TIME)s"; \
+	  ( cd build-fuzz && ./$$t -max_total_time=$(FUZZ_TIME) \
+	      corpus/$$n $(abs_top_srcdir)/tests/fuzz/corpus/$$n ) || exit 1; \
+	done
+
+fuzz-clean:
+	-rm -rf build-fuzz
+clean-local: fuzz-clean
+.PHONY: fuzz fuzz-run fuzz-clean
