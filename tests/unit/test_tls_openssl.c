@@ -1,0 +1,778 @@
+/*
+ * test_tls_openssl.c - probe/tls_openssl.c: real handshakes in memory.
+ *
+ * The client is the mx_tls_openssl backend under test; the server is a
+ * plain OpenSSL SSL object built here from the test PKI of
+ * tests/data/certs (see make.sh there), reading and writing two memory
+ * BIOs.  pump() moves ciphertext between them until neither side makes
+ * progress, so every case is a complete, real TLS exchange with no
+ * sockets and no mocks.  Server configurations reproduce what the
+ * analyzers must diagnose: missing intermediate, untrusted root,
+ * self-signed and expired leaves, an out-of-order chain, a 1024-bit DHE
+ * group ("dh key too small"), no shared cipher, version mismatch, and
+ * non-TLS bytes where a ServerHello belongs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "model/result.h"
+#include "probe/tls.h"
+
+static const struct mx_tls_backend *const B = &mx_tls_openssl;
+
+/* ---- test server -------------------------------------------------------- */
+
+struct srv_conf {
+	const char *cert;	 /* base name in certs/ (with .key) */
+	const char *extra[3];	 /* sent after the leaf, in this order */
+	const char *cipher_list; /* TLS <= 1.2; NULL: default */
+	int max_version;	 /* 0: library default */
+	int weak;		 /* 1: SECLEVEL=0 (a legacy server) */
+	const char *dh;		 /* DH parameters base name, or NULL */
+};
+
+struct srv {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	char sni[256];
+	int sni_seen;
+	int done, failed;
+	int alert_recv;		/* fatal alert the server read, -1: none */
+};
+
+static void data_path(char *buf, size_t len, const char *name,
+		      const char *ext)
+{
+	const char *dir = getenv("TEST_DATA_DIR");
+
+	assert_non_null(dir);
+	snprintf(buf, len, "%s/certs/%s%s", dir, name, ext);
+}
+
+static X509 *load_cert(const char *name)
+{
+	char path[1024];
+	FILE *fp;
+	X509 *x;
+
+	data_path(path, sizeof(path), name, ".pem");
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	assert_non_null(x);
+	return x;
+}
+
+static int srv_sni_cb(SSL *ssl, int *al, void *arg)
+{
+	struct srv *sv = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)al;
+	if (name != NULL) {
+		sv->sni_seen = 1;
+		snprintf(sv->sni, sizeof(sv->sni), "%s", name);
+	}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static void srv_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct srv *sv = SSL_get_app_data(ssl);
+
+	if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT &&
+	    (ret >> 8) == SSL3_AL_FATAL && sv->alert_recv < 0)
+		sv->alert_recv = ret & 0xff;
+}
+
+static void srv_init(struct srv *sv, const struct srv_conf *c)
+{
+	char path[1024];
+	size_t i;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->alert_recv = -1;
+	sv->ctx = SSL_CTX_new(TLS_server_method());
+	assert_non_null(sv->ctx);
+	if (c->weak)
+		SSL_CTX_set_security_level(sv->ctx, 0);
+	/* Send exactly the configured chain, never one built from a store. */
+	SSL_CTX_set_mode(sv->ctx, SSL_MODE_NO_AUTO_CHAIN);
+	data_path(path, sizeof(path), c->cert, ".pem");
+	assert_int_equal(
+		SSL_CTX_use_certificate_file(sv->ctx, path, SSL_FILETYPE_PEM),
+		1);
+	data_path(path, sizeof(path), c->cert, ".key");
+	assert_int_equal(
+		SSL_CTX_use_PrivateKey_file(sv->ctx, path, SSL_FILETYPE_PEM),
+		1);
+	for (i = 0; i < 3 && c->extra[i] != NULL; i++) {
+		X509 *x = load_cert(c->extra[i]);
+
+		assert_int_equal(SSL_CTX_add0_chain_cert(sv->ctx, x), 1);
+	}
+	if (c->cipher_list != NULL)
+		assert_int_equal(SSL_CTX_set_cipher_list(sv->ctx,
+							 c->cipher_list),
+				 1);
+	if (c->max_version != 0)
+		SSL_CTX_set_max_proto_version(sv->ctx, c->max_version);
+	if (c->dh != NULL) {
+		BIO *b;
+		EVP_PKEY *dh;
+
+		data_path(path, sizeof(path), c->dh, ".pem");
+		b = BIO_new_file(path, "r");
+		assert_non_null(b);
+		dh = PEM_read_bio_Parameters(b, NULL);
+		BIO_free(b);
+		assert_non_null(dh);
+		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sv->ctx, dh), 1);
+	}
+	SSL_CTX_set_tlsext_servername_callback(sv->ctx, srv_sni_cb);
+	SSL_CTX_set_tlsext_servername_arg(sv->ctx, sv);
+
+	sv->ssl = SSL_new(sv->ctx);
+	sv->rbio = BIO_new(BIO_s_mem());
+	sv->wbio = BIO_new(BIO_s_mem());
+	BIO_set_mem_eof_return(sv->rbio, -1);
+	BIO_set_mem_eof_return(sv->wbio, -1);
+	SSL_set_bio(sv->ssl, sv->rbio, sv->wbio);
+	SSL_set_app_data(sv->ssl, sv);
+	SSL_set_info_callback(sv->ssl, srv_info_cb);
+	SSL_set_accept_state(sv->ssl);
+}
+
+static void srv_free(struct srv *sv)
+{
+	SSL_free(sv->ssl);
+	SSL_CTX_free(sv->ctx);
+	ERR_clear_error();
+}
+
+static void srv_step(struct srv *sv)
+{
+	int r;
+
+	if (sv->done || sv->failed)
+		return;
+	ERR_clear_error();
+	r = SSL_do_handshake(sv->ssl);
+	if (r == 1)
+		sv->done = 1;
+	else if (SSL_get_error(sv->ssl, r) != SSL_ERROR_WANT_READ)
+		sv->failed = 1;
+	ERR_clear_error();
+}
+
+/* Client output -> server input; returns the bytes moved. */
+static size_t to_server(struct mx_tls_session *c, struct srv *sv)
+{
+	uint8_t buf[4096];
+	size_t n, total = 0;
+
+	while ((n = B->pull_output(c, buf, sizeof(buf))) > 0) {
+		assert_int_equal(BIO_write(sv->rbio, buf, (int)n), (int)n);
+		total += n;
+	}
+	assert_int_equal(B->pending_output(c), 0);
+	return total;
+}
+
+/* Server output -> client input. */
+static size_t to_client(struct srv *sv, struct mx_tls_session *c)
+{
+	uint8_t buf[4096];
+	size_t total = 0;
+	int n;
+
+	while ((n = BIO_read(sv->wbio, buf, sizeof(buf))) > 0) {
+		assert_int_equal(B->push_input(c, buf, (size_t)n), 0);
+		total += (size_t)n;
+	}
+	return total;
+}
+
+/* Drive both sides until the client is done (or failed) and nothing
+ * moves any more. */
+static enum mx_tls_io pump(struct mx_tls_session *c, struct srv *sv)
+{
+	enum mx_tls_io r = MX_TLS_IO_WANT_READ;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		size_t moved;
+
+		r = B->handshake(c);
+		moved = to_server(c, sv);
+		srv_step(sv);
+		moved += to_client(sv, c);
+		if (r == MX_TLS_IO_ERROR || r == MX_TLS_IO_CLOSED)
+			break;
+		if (moved == 0)
+			break;
+	}
+	/* A client that gave up may have queued an alert: deliver it. */
+	to_server(c, sv);
+	srv_step(sv);
+	return r;
+}
+
+static struct mx_tls_session *client_new(struct mx_tls_params *p,
+					 const char *ca)
+{
+	char path[1024], err[256];
+	struct mx_tls_session *c;
+
+	if (ca != NULL) {
+		data_path(path, sizeof(path), ca, ".pem");
+		p->ca_file = path;
+	}
+	c = B->session_new(p, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("session_new: %s", err);
+	p->ca_file = NULL; /* path is gone after this call */
+	return c;
+}
+
+/* ---- table of handshakes ------------------------------------------------ */
+
+#define SKIP (-99)
+
+struct expect_chain {
+	int check;
+	long code;
+	int depth;
+	int in_store, top_self_signed, in_order, verified_len;
+	size_t n;
+	const char *cn[4];
+	const char *text;		/* verify_error; NULL: OpenSSL's */
+};
+
+struct hs_case {
+	const char *name;
+	struct srv_conf srv;
+	struct mx_tls_params cli;	/* ca_file filled from `ca` */
+	int level;			/* LVL(n): security level n; 0: default */
+	const char *ca;
+	/* outcome */
+	int completed;
+	enum mx_tls_fail fail;
+	int alert;
+	const char *detail;		/* substring of fail_detail */
+	/* negotiated (NULL / 0 / SKIP: not checked) */
+	const char *version;
+	const char *suite_prefix;	/* prefix of suite_iana */
+	int suite_id;
+	const char *suite_openssl;
+	const char *tk_type;
+	const char *tk_group;		/* "-": must be NULL */
+	int tk_bits;
+	struct expect_chain chain;
+};
+
+#define CLI(...) {.security_level = -1, __VA_ARGS__}
+#define HS_CLI(...) {__VA_ARGS__}
+#define LVL(n) ((n) + 1)
+#define SRV(...) {__VA_ARGS__}
+#define LEAF "mx1.lab.test"
+#define INT "mxprobe Test Intermediate CA"
+#define ROOT "mxprobe Test Root CA"
+
+static const struct hs_case cases[] = {
+	{"good chain, verified against the test root",
+	 SRV(.cert = "leaf", .extra = {"int"}), {0}, 0, "root", 1,
+	 MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.3", "TLS_AES_", SKIP, NULL,
+	 "X25519", "X25519", 253,
+	 {1, 0, -1, 1, 0, 1, 3, 2, {LEAF, INT}, NULL}},
+	{"missing intermediate",
+	 SRV(.cert = "leaf"), {0}, 0, "root", 1, MX_TLS_FAIL_NONE, 0, NULL,
+	 NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 20, 0, 0, 0, 1, 1, 1, {LEAF},
+	  "unable to get local issuer certificate"}},
+	{"untrusted root sent in the chain",
+	 SRV(.cert = "leaf", .extra = {"int", "root"}), {0}, 0, "other-root", 1,
+	 MX_TLS_FAIL_NONE, 0, NULL, NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 19, 2, 0, 1, 1, 3, 3, {LEAF, INT, ROOT},
+	  "self-signed certificate in certificate chain"}},
+	{"trusted root sent in the chain",
+	 SRV(.cert = "leaf", .extra = {"int", "root"}), {0}, 0, "root", 1,
+	 MX_TLS_FAIL_NONE, 0, NULL, NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 0, -1, 1, 1, 1, 3, 3, {LEAF, INT, ROOT}, NULL}},
+	{"self-signed leaf",
+	 SRV(.cert = "selfsigned"), {0}, 0, "root", 1, MX_TLS_FAIL_NONE, 0,
+	 NULL, NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 18, 0, 0, 1, 1, 1, 1, {"selfsigned.lab.test"},
+	  "self-signed certificate"}},
+	{"expired leaf",
+	 SRV(.cert = "expired", .extra = {"int"}), {0}, 0, "root", 1,
+	 MX_TLS_FAIL_NONE, 0, NULL, NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 10, 0, 1, 0, 1, 3, 2, {"expired.lab.test", INT},
+	  "certificate has expired"}},
+	{"chain out of order (root before intermediate)",
+	 SRV(.cert = "leaf", .extra = {"root", "int"}), {0}, 0, "root", 1,
+	 MX_TLS_FAIL_NONE, 0, NULL, NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 0, -1, 1, 0, 0, 3, 3, {LEAF, ROOT, INT}, NULL}},
+	{"TLS 1.2 ECDHE P-256",
+	 SRV(.cert = "leaf", .extra = {"int"}),
+	 HS_CLI(.max_version = TLS1_2_VERSION,
+	     .cipher_list = "ECDHE-RSA-AES128-GCM-SHA256",
+	     .groups = "P-256"), 0,
+	 "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.2",
+	 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f,
+	 "ECDHE-RSA-AES128-GCM-SHA256", "ECDH", "P-256", 256,
+	 {1, 0, -1, 1, 0, 1, 3, 2, {LEAF, INT}, NULL}},
+	{"TLS 1.2 ECDHE X25519",
+	 SRV(.cert = "leaf", .extra = {"int"}),
+	 HS_CLI(.max_version = TLS1_2_VERSION,
+	     .cipher_list = "ECDHE-RSA-AES256-GCM-SHA384",
+	     .groups = "X25519"), 0,
+	 "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.2",
+	 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030, NULL, "X25519",
+	 "X25519", 253, {0}},
+	{"TLS 1.2 DHE 1024 refused at security level 2",
+	 SRV(.cert = "leaf", .extra = {"int"},
+	     .cipher_list = "DHE-RSA-AES128-GCM-SHA256", .weak = 1,
+	     .dh = "dh1024"),
+	 HS_CLI(.max_version = TLS1_2_VERSION, .cipher_list = "DHE"),
+	 LVL(2), "root", 0, MX_TLS_FAIL_ALERT_SENT, 40, "dh key too small", "TLSv1.2",
+	 "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009e,
+	 "DHE-RSA-AES128-GCM-SHA256", NULL, NULL, 0,
+	 {1, 0, -1, 1, 0, 1, 3, 2, {LEAF, INT}, NULL}},
+	{"TLS 1.2 DHE 1024 accepted at security level 0",
+	 SRV(.cert = "leaf", .extra = {"int"},
+	     .cipher_list = "DHE-RSA-AES128-GCM-SHA256", .weak = 1,
+	     .dh = "dh1024"),
+	 HS_CLI(.max_version = TLS1_2_VERSION, .cipher_list = "DHE"),
+	 LVL(0), "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.2",
+	 "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009e, NULL, "DH", "-",
+	 1024, {0}},
+	{"TLS 1.2 DHE 2048 at security level 2",
+	 SRV(.cert = "leaf", .extra = {"int"},
+	     .cipher_list = "DHE-RSA-AES256-GCM-SHA384", .dh = "dh2048"),
+	 HS_CLI(.max_version = TLS1_2_VERSION, .cipher_list = "DHE"),
+	 LVL(2), "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.2",
+	 "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", 0x009f, NULL, "DH", NULL,
+	 2048, {0}},
+	{"TLS 1.3 only",
+	 SRV(.cert = "leaf", .extra = {"int"}),
+	 HS_CLI(.min_version = TLS1_3_VERSION), 0, "root", 1, MX_TLS_FAIL_NONE, 0,
+	 NULL, "TLSv1.3", "TLS_AES_", SKIP, NULL, NULL, NULL, 0, {0}},
+	{"TLS 1.3 with CHACHA20 and P-256",
+	 SRV(.cert = "leaf", .extra = {"int"}),
+	 HS_CLI(.min_version = TLS1_3_VERSION,
+	     .ciphersuites = "TLS_CHACHA20_POLY1305_SHA256", .groups = "P-256"), 0,
+	 "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.3",
+	 "TLS_CHACHA20_POLY1305_SHA256", 0x1303,
+	 "TLS_CHACHA20_POLY1305_SHA256", "ECDH", "P-256", 256, {0}},
+	{"EC P-256 leaf with an ECDSA suite",
+	 SRV(.cert = "ec256", .extra = {"int"}),
+	 HS_CLI(.max_version = TLS1_2_VERSION,
+	     .cipher_list = "ECDHE-ECDSA-AES256-GCM-SHA384"), 0,
+	 "root", 1, MX_TLS_FAIL_NONE, 0, NULL, "TLSv1.2",
+	 "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c, NULL, NULL, NULL,
+	 0, {1, 0, -1, 1, 0, 1, 3, 2, {"ec256.lab.test", INT}, NULL}},
+	{"no shared cipher: the server sends handshake_failure",
+	 SRV(.cert = "leaf", .extra = {"int"}),
+	 HS_CLI(.max_version = TLS1_2_VERSION,
+	     .cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256"), 0,
+	 "root", 0, MX_TLS_FAIL_ALERT_RECV, 40, "alert handshake failure",
+	 NULL, NULL, SKIP, NULL, NULL, NULL, 0,
+	 {1, 0, -1, 0, 0, 1, 0, 0, {NULL}, NULL}},
+	{"no common version: the server sends protocol_version",
+	 SRV(.cert = "leaf", .extra = {"int"},
+	     .max_version = TLS1_2_VERSION),
+	 HS_CLI(.min_version = TLS1_3_VERSION), 0, "root", 0,
+	 MX_TLS_FAIL_ALERT_RECV, 70, "protocol version", NULL, NULL, SKIP,
+	 NULL, NULL, NULL, 0, {0}},
+};
+
+static void check_case(const struct hs_case *tc)
+{
+	struct mx_tls_params p = tc->cli;
+	struct mx_tls t = {0};
+	struct mx_tls_session *c;
+	struct srv sv;
+	enum mx_tls_io r;
+	size_t i;
+
+	p.security_level = tc->level ? tc->level - 1 : -1;
+	srv_init(&sv, &tc->srv);
+	c = client_new(&p, tc->ca);
+	r = pump(c, &sv);
+	B->facts(c, &t);
+	/* A TAP comment per case, so the log shows what each one saw. */
+	print_message("# %s: completed=%d fail=%s alert=%d version=%s "
+		      "suite=%s tmp=%s/%s/%d verify=%ld@%d chain=%zu "
+		      "detail=%s\n",
+		      tc->name, t.completed, mx_tls_fail_name(t.fail), t.alert,
+		      t.version ? t.version : "-",
+		      t.suite_iana ? t.suite_iana : "-",
+		      t.temp_key_type ? t.temp_key_type : "-",
+		      t.temp_key_group ? t.temp_key_group : "-",
+		      t.temp_key_bits, t.verify_code, t.verify_depth,
+		      t.chain.n, t.fail_detail ? t.fail_detail : "-");
+
+	assert_int_equal(t.attempted, 1);
+	assert_string_equal(t.backend, "openssl");
+	assert_int_equal(t.completed, tc->completed);
+	assert_int_equal(r, tc->completed ? MX_TLS_IO_OK : MX_TLS_IO_ERROR);
+	if (tc->completed)
+		assert_int_equal(sv.done, 1);
+	if (t.fail != tc->fail)
+		fail_msg("%s: fail %s, want %s (%s)", tc->name,
+			 mx_tls_fail_name(t.fail), mx_tls_fail_name(tc->fail),
+			 t.fail_detail ? t.fail_detail : "-");
+	assert_int_equal(t.alert, tc->alert);
+	if (tc->detail != NULL) {
+		assert_non_null(t.fail_detail);
+		if (strstr(t.fail_detail, tc->detail) == NULL)
+			fail_msg("fail_detail \"%s\" lacks \"%s\"",
+				 t.fail_detail, tc->detail);
+	} else {
+		assert_null(t.fail_detail);
+	}
+	if (tc->fail == MX_TLS_FAIL_ALERT_SENT)
+		assert_int_equal(sv.alert_recv, tc->alert);
+
+	if (tc->version != NULL)
+		assert_string_equal(t.version, tc->version);
+	if (tc->suite_prefix != NULL) {
+		assert_non_null(t.suite_iana);
+		assert_memory_equal(t.suite_iana, tc->suite_prefix,
+				    strlen(tc->suite_prefix));
+	}
+	if (tc->suite_id != SKIP && tc->suite_id != 0)
+		assert_int_equal(t.suite_id, tc->suite_id);
+	if (tc->suite_openssl != NULL)
+		assert_string_equal(t.suite_openssl, tc->suite_openssl);
+	if (tc->tk_type != NULL)
+		assert_string_equal(t.temp_key_type, tc->tk_type);
+	if (tc->tk_group != NULL && strcmp(tc->tk_group, "-") == 0)
+		assert_null(t.temp_key_group);
+	else if (tc->tk_group != NULL)
+		assert_string_equal(t.temp_key_group, tc->tk_group);
+	if (tc->tk_bits != 0)
+		assert_int_equal(t.temp_key_bits, tc->tk_bits);
+
+	if (tc->chain.check) {
+		const struct expect_chain *e = &tc->chain;
+
+		assert_int_equal(t.chain.n, e->n);
+		for (i = 0; i < e->n; i++) {
+			assert_string_equal(t.chain.v[i].cn, e->cn[i]);
+			assert_non_null(t.chain.v[i].der);
+		}
+		assert_int_equal(t.verify_done, e->n > 0);
+		if (e->n > 0) {
+			assert_int_equal(t.verify_code, e->code);
+			assert_string_equal(
+				t.verify_error,
+				e->text ? e->text
+					: X509_verify_cert_error_string(
+						  e->code));
+			assert_int_equal(t.verify_depth, e->depth);
+			assert_int_equal(t.verified_chain_len,
+					 e->verified_len);
+		}
+		assert_int_equal(t.top_issuer_in_store, e->in_store);
+		assert_int_equal(t.top_is_self_signed, e->top_self_signed);
+		assert_int_equal(t.chain_in_order, e->in_order);
+	}
+
+	/* facts() may be called again: same answer, nothing leaked. */
+	B->facts(c, &t);
+	assert_int_equal(t.completed, tc->completed);
+	if (tc->chain.check)
+		assert_int_equal(t.chain.n, tc->chain.n);
+
+	mx_tls_clear(&t);
+	B->session_free(c);
+	srv_free(&sv);
+}
+
+static void test_handshakes(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_case(&cases[i]);
+}
+
+/* ---- non-TLS answers ---------------------------------------------------- */
+
+static void test_garbage_instead_of_server_hello(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		enum mx_tls_fail fail;
+		int alert;
+		const char *detail;
+	} g[] = {
+		{"220 mx.lab.test ESMTP Postfix\r\n", 31, MX_TLS_FAIL_PROTOCOL,
+		 0, "wrong version number"},
+		{"554 5.7.0 Too many errors\r\n", 27, MX_TLS_FAIL_PROTOCOL, 0,
+		 "wrong version number"},
+		{"HTTP/1.1 400 Bad Request\r\n\r\n", 28, MX_TLS_FAIL_PROTOCOL,
+		 0, "wrong version number"},
+		{"\x16\x03\x03\xff\xff\x02\x00\x00\x00", 9,
+		 MX_TLS_FAIL_PROTOCOL, 0, "packet length too long"},
+		/* A real fatal alert record: handshake_failure (40). */
+		{"\x15\x03\x03\x00\x02\x02\x28", 7, MX_TLS_FAIL_ALERT_RECV, 40,
+		 "handshake failure"},
+		/* A handshake record with an empty ServerHello: we abort. */
+		{"\x16\x03\x03\x00\x04\x02\x00\x00\x00", 9,
+		 MX_TLS_FAIL_ALERT_SENT, SKIP, NULL},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
+		struct mx_tls_session *c = client_new(&p, "root");
+		struct mx_tls t = {0};
+		uint8_t out[4096];
+
+		assert_int_equal(B->handshake(c), MX_TLS_IO_WANT_READ);
+		assert_true(B->pending_output(c) > 0); /* the ClientHello */
+		while (B->pull_output(c, out, sizeof(out)) > 0)
+			;
+		/* Nothing to read yet: still waiting, not failed. */
+		assert_int_equal(B->handshake(c), MX_TLS_IO_WANT_READ);
+		assert_int_equal(B->push_input(c, (const uint8_t *)g[i].bytes,
+					       g[i].len),
+				 0);
+		assert_int_equal(B->handshake(c), MX_TLS_IO_ERROR);
+		/* Failed is final. */
+		assert_int_equal(B->handshake(c), MX_TLS_IO_ERROR);
+		B->facts(c, &t);
+		assert_int_equal(t.attempted, 1);
+		assert_int_equal(t.completed, 0);
+		if (t.fail != g[i].fail)
+			fail_msg("garbage %zu: fail %s (%s)", i,
+				 mx_tls_fail_name(t.fail), t.fail_detail);
+		if (g[i].alert != SKIP)
+			assert_int_equal(t.alert, g[i].alert);
+		else
+			assert_true(t.alert > 0);
+		assert_non_null(t.fail_detail);
+		if (g[i].detail != NULL &&
+		    strstr(t.fail_detail, g[i].detail) == NULL)
+			fail_msg("garbage %zu: detail \"%s\"", i,
+				 t.fail_detail);
+		assert_int_equal(t.chain.n, 0);
+		assert_int_equal(t.verify_done, 0);
+		assert_null(t.version);
+		assert_int_equal(ERR_peek_error(), 0); /* queue left clean */
+		mx_tls_clear(&t);
+		B->session_free(c);
+	}
+}
+
+/* ---- SNI ---------------------------------------------------------------- */
+
+static void test_sni(void **state)
+{
+	static const struct {
+		const char *given;
+		const char *sent; /* NULL: no server_name extension */
+	} s[] = {
+		{"mx1.lab.test", "mx1.lab.test"},
+		{"mx1.lab.test.", "mx1.lab.test"},
+		{"127.0.0.31", NULL},
+		{"::1", NULL},
+		{"", NULL},
+		{NULL, NULL},
+	};
+	const struct srv_conf sc = SRV(.cert = "leaf", .extra = {"int"});
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		struct mx_tls_params p = CLI(.sni = s[i].given);
+		struct mx_tls_session *c;
+		struct mx_tls t = {0};
+		struct srv sv;
+
+		srv_init(&sv, &sc);
+		c = client_new(&p, "root");
+		assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
+		B->facts(c, &t);
+		if (s[i].sent == NULL) {
+			assert_int_equal(sv.sni_seen, 0);
+			assert_null(t.sni);
+		} else {
+			assert_int_equal(sv.sni_seen, 1);
+			assert_string_equal(sv.sni, s[i].sent);
+			assert_string_equal(t.sni, s[i].sent);
+		}
+		mx_tls_clear(&t);
+		B->session_free(c);
+		srv_free(&sv);
+	}
+}
+
+/* ---- application data and close ----------------------------------------- */
+
+static void test_data_and_close(void **state)
+{
+	const struct srv_conf sc = SRV(.cert = "leaf", .extra = {"int"});
+	struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
+	struct mx_tls_session *c;
+	struct srv sv;
+	uint8_t buf[256];
+	size_t got = 0;
+	int n;
+
+	(void)state;
+	srv_init(&sv, &sc);
+	c = client_new(&p, "root");
+	assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
+	assert_int_equal(sv.done, 1);
+
+	/* Nothing from the server yet (TLS 1.3 tickets are not data). */
+	assert_int_equal(B->read(c, buf, sizeof(buf), &got),
+			 MX_TLS_IO_WANT_READ);
+	assert_int_equal(got, 0);
+
+	assert_int_equal(B->write(c, (const uint8_t *)"EHLO probe\r\n", 12),
+			 MX_TLS_IO_OK);
+	to_server(c, &sv);
+	n = SSL_read(sv.ssl, buf, sizeof(buf));
+	assert_int_equal(n, 12);
+	assert_memory_equal(buf, "EHLO probe\r\n", 12);
+
+	assert_int_equal(SSL_write(sv.ssl, "250 mx1 hello\r\n", 15), 15);
+	to_client(&sv, c);
+	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_OK);
+	assert_int_equal(got, 15);
+	assert_memory_equal(buf, "250 mx1 hello\r\n", 15);
+
+	/* Our close_notify reaches the server ... */
+	B->shutdown(c);
+	assert_true(B->pending_output(c) > 0);
+	to_server(c, &sv);
+	assert_int_equal(SSL_read(sv.ssl, buf, sizeof(buf)), 0);
+	assert_int_equal(SSL_get_error(sv.ssl, 0), SSL_ERROR_ZERO_RETURN);
+	/* ... and the server's is seen as CLOSED, not as an error. */
+	assert_true(SSL_shutdown(sv.ssl) >= 0);
+	to_client(&sv, c);
+	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_CLOSED);
+	assert_int_equal(got, 0);
+
+	{
+		struct mx_tls t = {0};
+
+		B->facts(c, &t);
+		assert_int_equal(t.completed, 1);
+		assert_int_equal(t.fail, MX_TLS_FAIL_NONE);
+		assert_null(t.fail_detail);
+		mx_tls_clear(&t);
+	}
+	B->session_free(c);
+	srv_free(&sv);
+}
+
+/* ---- parameters and limits ---------------------------------------------- */
+
+static void test_bad_params(void **state)
+{
+	static const struct {
+		struct mx_tls_params p;
+		const char *msg;
+	} bad[] = {
+		{CLI(.cipher_list = "NOPE:NADA"), "cipher_list"},
+		{CLI(.ciphersuites = "TLS_NO_SUCH_SUITE"), "ciphersuites"},
+		{CLI(.groups = "nosuchgroup"), "groups"},
+		{CLI(.ca_file = "/nonexistent/ca.pem"), "trust store"},
+		{CLI(.min_version = 0x7f7f), "min_version"},
+	};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 'x';
+		err[1] = '\0';
+		assert_null(B->session_new(&bad[i].p, err, sizeof(err)));
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err,
+				 bad[i].msg);
+		assert_int_equal(ERR_peek_error(), 0);
+	}
+	/* Tiny and absent error buffers are fine. */
+	assert_null(B->session_new(&bad[0].p, err, 4));
+	assert_int_equal(strlen(err), 3);
+	assert_null(B->session_new(&bad[0].p, NULL, 0));
+}
+
+static void test_facts_before_handshake(void **state)
+{
+	struct mx_tls_session *c = B->session_new(NULL, NULL, 0);
+	struct mx_tls t = {0};
+
+	(void)state;
+	assert_non_null(c); /* NULL params: library defaults, system store */
+	t.handshake_ms = 42; /* caller-owned fields survive facts() */
+	B->facts(c, &t);
+	assert_int_equal(t.attempted, 0);
+	assert_int_equal(t.completed, 0);
+	assert_int_equal(t.fail, MX_TLS_FAIL_NONE);
+	assert_string_equal(t.backend, "openssl");
+	assert_null(t.version);
+	assert_int_equal(t.chain.n, 0);
+	assert_int_equal(t.verify_done, 0);
+	assert_int_equal(t.handshake_ms, 42);
+	mx_tls_clear(&t);
+	B->session_free(c);
+	B->session_free(NULL);
+}
+
+static void test_input_cap(void **state)
+{
+	struct mx_tls_session *c = B->session_new(NULL, NULL, 0);
+	uint8_t *big = calloc(1, 1024 * 1024 + 1);
+	uint8_t one = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(big);
+	assert_int_equal(B->push_input(c, big, 1024 * 1024 + 1), -1);
+	assert_int_equal(B->push_input(c, big, 1024 * 1024), 0);
+	assert_int_equal(B->push_input(c, &one, 1), -1);
+	assert_int_equal(B->push_input(c, &one, 0), 0);
+	assert_int_equal(B->pull_output(c, big, 0), 0);
+	free(big);
+	B->session_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshakes),
+		cmocka_unit_test(test_garbage_instead_of_server_hello),
+		cmocka_unit_test(test_sni),
+		cmocka_unit_test(test_data_and_close),
+		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_facts_before_handshake),
+		cmocka_unit_test(test_input_cap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
