@@ -6,3 +6,10 @@ libanalyzers_a_SOURCES = \
 	%reldir%/endpoint.c \
 	%reldir%/hostname.c %reldir%/hostname.h \
 	%reldir%/target.c
+
+check_PROGRAMS += tests/unit/test_analyzers_hostname
+TESTS += tests/unit/test_analyzers_hostname
+tests_unit_test_analyzers_hostname_SOURCES = \
+	tests/unit/test_analyzers_hostname.c
+tests_unit_test_analyzers_hostname_LDADD = $(LIB_ANALYZERS) \
+	$(LIBS_ANALYZERS) $(CMOCKA_TEST_LDADD)

@@ -1,0 +1,599 @@
+/*
+ * text.c - the text report; see text.h for the contract.
+ *
+ * Layout per target:
+ *   === <name> ===             header: target, MX list or "no MX" /
+ *                              "null MX", DNS time
+ *   summary table              Pref | Host [IP]:port | Connect | Banner |
+ *                              EHLO | TLS offered | TLS negotiated |
+ *                              Cert | Name; cells "OK 12ms", "WARN",
+ *                              "FAIL", "-" (not reached); MX order
+ *   details (opts.details)     greeting, EHLO before/after TLS, TLS
+ *                              parameters, chain as sent, verification
+ *   transcript (opts.transcript) "-> EHLO x" / "<- 250-..." with ms
+ *   findings                   sorted by severity: id, where, title,
+ *                              evidence, fix, reference
+ *   Confidence: N%
+ * and once at the end the run's status line.
+ *
+ * All output goes through out_text()/out_fmt(), which pass printable
+ * ASCII and newlines and turn anything else into '?'; ANSI sequences are
+ * written only by colour_on()/colour_off() and only with opts.color.
+ */
+#include "reports/text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "reports/util.h"
+
+struct tw {
+	FILE *out;
+	int color;
+	time_t now;	/* the run's start: "days left" are relative to it */
+};
+
+enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_MAGENTA, C_CYAN, C_BOLD };
+
+static const char *const ansi[] = {
+	[C_NONE] = "",		 [C_GREEN] = "\033[32m",
+	[C_YELLOW] = "\033[33m", [C_RED] = "\033[1;31m",
+	[C_MAGENTA] = "\033[35m", [C_CYAN] = "\033[36m",
+	[C_BOLD] = "\033[1m",
+};
+
+static void colour_on(struct tw *w, enum colour c)
+{
+	if (w->color && c != C_NONE)
+		fputs(ansi[c], w->out);
+}
+
+static void colour_off(struct tw *w, enum colour c)
+{
+	if (w->color && c != C_NONE)
+		fputs("\033[0m", w->out);
+}
+
+/* Printable ASCII and '\n' pass; anything else becomes '?'. */
+static void out_text(struct tw *w, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?',
+		      w->out);
+	}
+}
+
+static void out_fmt(struct tw *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out_fmt(struct tw *w, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		mx_fatal(__func__, "out of memory");
+	va_end(ap);
+	out_text(w, s);
+	free(s);
+}
+
+static const char *nz(const char *s, const char *dflt)
+{
+	return s && s[0] ? s : dflt;
+}
+
+/* A labelled value whose text may span lines (replies joined by '\n'):
+ * continuation lines are indented under the value. */
+static void out_field(struct tw *w, const char *indent, const char *label,
+		      const char *value)
+{
+	const char *p = value ? value : "";
+	size_t lw = strlen(label);
+
+	out_fmt(w, "%s%-*s ", indent, 14, label);
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		char *line = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+
+		out_text(w, line);
+		out_text(w, "\n");
+		free(line);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		out_fmt(w, "%s%-*s ", indent, 14 > (int)lw ? 14 : (int)lw,
+			"");
+	}
+}
+
+/* ---- summary table ---------------------------------------------------- */
+
+#define NCOLS 9
+static const char *const col_head[NCOLS] = {
+	"Pref", "Host [IP]:port", "Connect",	    "Banner", "EHLO",
+	"TLS offered", "TLS negotiated", "Cert", "Name",
+};
+
+static enum colour verdict_colour(enum mx_verdict v)
+{
+	static const enum colour c[] = {[MX_V_NONE] = C_NONE,
+					[MX_V_OK] = C_GREEN,
+					[MX_V_WARN] = C_YELLOW,
+					[MX_V_FAIL] = C_RED};
+	return (size_t)v < sizeof(c) / sizeof(c[0]) ? c[v] : C_NONE;
+}
+
+/* Milliseconds shown in a column's cell, or -1 for none. */
+static int64_t col_ms(const struct mx_endpoint *ep, int col)
+{
+	switch (col) {
+	case MX_COL_CONNECT:
+		return ep->smtp.connect.ms;
+	case MX_COL_BANNER:
+		return ep->smtp.banner.ms;
+	case MX_COL_EHLO:
+		return ep->smtp.ehlo.ms;
+	case MX_COL_TLS_NEGOTIATED:
+		return ep->tls.attempted ? ep->tls.handshake_ms
+					 : ep->smtp.starttls.ms;
+	default:
+		return -1;
+	}
+}
+
+static char *verdict_cell(const struct mx_endpoint *ep, int col)
+{
+	enum mx_verdict v = ep->col[col];
+	int64_t ms = col_ms(ep, col);
+
+	switch (v) {
+	case MX_V_OK:
+		return ms >= 0 ? xasprintf("OK %lldms", (long long)ms)
+			       : xstrdup("OK");
+	case MX_V_WARN:
+		return ms >= 0 ? xasprintf("WARN %lldms", (long long)ms)
+			       : xstrdup("WARN");
+	case MX_V_FAIL:
+		return xstrdup("FAIL");
+	default:
+		return xstrdup("-");
+	}
+}
+
+static char *ep_label(const struct mx_endpoint *ep)
+{
+	const char *host = ep->host, *addr = ep->addr;
+
+	if (host && host[0] && addr && addr[0] && strcmp(host, addr) != 0)
+		return xasprintf("%s [%s]:%u", host, addr, ep->port);
+	if (addr && addr[0])
+		return xasprintf("[%s]:%u", addr, ep->port);
+	return xasprintf("%s:%u", nz(host, "?"), ep->port);
+}
+
+struct row {
+	char *cell[NCOLS];
+	enum mx_verdict v[NCOLS];
+};
+
+static void row_free(struct row *r)
+{
+	int i;
+
+	for (i = 0; i < NCOLS; i++)
+		free(r->cell[i]);
+}
+
+static void row_endpoint(struct row *r, const struct mx_endpoint *ep)
+{
+	int c;
+
+	memset(r, 0, sizeof(*r));
+	r->cell[0] = ep->pref >= 0 ? xasprintf("%d", ep->pref) : xstrdup("-");
+	r->cell[1] = ep_label(ep);
+	for (c = 0; c < MX_COL__N; c++) {
+		r->cell[2 + c] = verdict_cell(ep, c);
+		r->v[2 + c] = ep->col[c];
+	}
+}
+
+static void row_unresolved(struct row *r, const struct mx_host *h)
+{
+	int c;
+
+	memset(r, 0, sizeof(*r));
+	r->cell[0] = h->pref >= 0 ? xasprintf("%d", h->pref) : xstrdup("-");
+	r->cell[1] = xasprintf("%s [no address: A %s, AAAA %s]",
+			       nz(h->name, "?"),
+			       mx_dns_status_name(h->a_status),
+			       mx_dns_status_name(h->aaaa_status));
+	for (c = 2; c < NCOLS; c++)
+		r->cell[c] = xstrdup("-");
+}
+
+static void print_row(struct tw *w, const struct row *r, const size_t *width,
+		      int header)
+{
+	int c;
+
+	for (c = 0; c < NCOLS; c++) {
+		const char *s = header ? col_head[c] : r->cell[c];
+		enum colour k = header ? C_BOLD : verdict_colour(r->v[c]);
+		size_t len = strlen(s);
+
+		colour_on(w, k);
+		out_text(w, s);
+		colour_off(w, k);
+		if (c < NCOLS - 1)
+			out_fmt(w, "%*s", (int)(width[c] - len + 2), "");
+	}
+	out_text(w, "\n");
+}
+
+static void summary_table(struct tw *w, const struct mx_target *t)
+{
+	size_t *order = mx_rep_host_order(t);
+	struct row *rows;
+	size_t nrows = 0, i, j, width[NCOLS];
+	char *covered = xcalloc(t->nendpoints ? t->nendpoints : 1, 1);
+	int c;
+
+	rows = xcalloc(t->nendpoints + t->nhosts + 1, sizeof(*rows));
+	for (i = 0; i < t->nhosts; i++) {
+		const struct mx_host *h = &t->hosts[order[i]];
+
+		if (h->nep == 0)
+			row_unresolved(&rows[nrows++], h);
+		for (j = h->first_ep;
+		     j < h->first_ep + h->nep && j < t->nendpoints; j++) {
+			row_endpoint(&rows[nrows++], &t->endpoints[j]);
+			covered[j] = 1;
+		}
+	}
+	for (j = 0; j < t->nendpoints; j++)
+		if (!covered[j])
+			row_endpoint(&rows[nrows++], &t->endpoints[j]);
+	for (c = 0; c < NCOLS; c++) {
+		width[c] = strlen(col_head[c]);
+		for (i = 0; i < nrows; i++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
+	}
+	if (nrows == 0) {
+		out_text(w, "No endpoint to test.\n");
+	} else {
+		print_row(w, NULL, width, 1);
+		for (i = 0; i < nrows; i++)
+			print_row(w, &rows[i], width, 0);
+	}
+	for (i = 0; i < nrows; i++)
+		row_free(&rows[i]);
+	free(rows);
+	free(covered);
+	free(order);
+}
+
+/* ---- details ---------------------------------------------------------- */
+
+static void out_reply(struct tw *w, const char *label,
+		      const struct mx_reply *r)
+{
+	char *v;
+
+	if (r->code == 0 && r->text == NULL)
+		return;
+	v = xasprintf("%d%s%s %s", r->code, r->enh[0] ? " " : "", r->enh,
+		      nz(r->text, ""));
+	out_field(w, "  ", label, v);
+	free(v);
+}
+
+static void out_caps(struct tw *w, const char *label, const struct mx_caps *k)
+{
+	size_t i;
+	char *s;
+
+	if (!k->valid)
+		return;
+	s = xstrdup("");
+	for (i = 0; i < k->nkeywords; i++) {
+		char *n = xasprintf("%s%s%s", s, i ? ", " : "", k->keywords[i]);
+
+		free(s);
+		s = n;
+	}
+	out_field(w, "  ", label, s[0] ? s : "(no keywords)");
+	free(s);
+}
+
+static void out_cert(struct tw *w, const struct mx_cert *k, size_t i)
+{
+	char nb[40], na[40], *v;
+	long long left;
+	size_t j;
+
+	out_fmt(w, "    [%zu] Subject:  %s\n", i, nz(k->subject, "-"));
+	out_fmt(w, "        Issuer:   %s\n", nz(k->issuer, "-"));
+	out_fmt(w, "        Serial:   %s\n", nz(k->serial, "-"));
+	mx_rep_date(k->not_before, nb, sizeof(nb));
+	mx_rep_date(k->not_after, na, sizeof(na));
+	left = ((long long)k->not_after - (long long)w->now) / 86400;
+	if (k->not_before > w->now)
+		v = xstrdup("not yet valid");
+	else if (k->not_after < w->now)
+		v = xasprintf("expired %lld days ago",
+			      ((long long)w->now - (long long)k->not_after) /
+				      86400);
+	else
+		v = xasprintf("%lld days left", left);
+	out_fmt(w, "        Validity: %s .. %s (%s)\n", nb, na, v);
+	free(v);
+	out_fmt(w, "        Key:      %s %d bits, signed with %s\n",
+		nz(k->key_type, "?"), k->key_bits, nz(k->sig_alg, "?"));
+	if (k->nsan_dns || k->nsan_ip) {
+		out_text(w, "        SAN:      ");
+		for (j = 0; j < k->nsan_dns; j++)
+			out_fmt(w, "%sDNS:%s", j ? ", " : "", k->san_dns[j]);
+		for (j = 0; j < k->nsan_ip; j++)
+			out_fmt(w, "%sIP:%s", j || k->nsan_dns ? ", " : "",
+				k->san_ip[j]);
+		out_text(w, "\n");
+	} else {
+		out_text(w, "        SAN:      none\n");
+	}
+	if (k->aia_ca_issuers || k->aia_ocsp)
+		out_fmt(w, "        AIA:      %s%s%s%s\n",
+			k->aia_ca_issuers ? "CA issuers " : "",
+			nz(k->aia_ca_issuers, ""),
+			k->aia_ca_issuers && k->aia_ocsp ? "; " : "",
+			k->aia_ocsp ? k->aia_ocsp : "");
+	out_fmt(w, "        CA:       %s%s\n", k->is_ca ? "yes" : "no",
+		k->self_signed ? " (self-signed)"
+			       : k->self_issued ? " (self-issued)" : "");
+	if (k->sha256)
+		out_fmt(w, "        SHA-256:  %s\n", k->sha256);
+}
+
+static void out_tls(struct tw *w, const struct mx_endpoint *ep)
+{
+	const struct mx_tls *t = &ep->tls;
+	size_t i;
+
+	if (!t->attempted)
+		return;
+	if (t->completed) {
+		out_fmt(w, "  %-14s %s, %s (OpenSSL: %s), %lld ms\n", "TLS:",
+			nz(t->version, "?"), nz(t->suite_iana, "?"),
+			nz(t->suite_openssl, "?"),
+			(long long)t->handshake_ms);
+		if (t->temp_key_type)
+			out_fmt(w, "  %-14s %s%s%s%s, %d bits\n", "Temp key:",
+				t->temp_key_type, t->temp_key_group ? " (" : "",
+				nz(t->temp_key_group, ""),
+				t->temp_key_group ? ")" : "",
+				t->temp_key_bits);
+	} else {
+		out_fmt(w, "  %-14s failed after %lld ms: %s", "TLS:",
+			(long long)t->handshake_ms, mx_tls_fail_name(t->fail));
+		if (t->fail == MX_TLS_FAIL_ALERT_RECV ||
+		    t->fail == MX_TLS_FAIL_ALERT_SENT)
+			out_fmt(w, " (alert %d)", t->alert);
+		if (t->fail_detail)
+			out_fmt(w, ": %s", t->fail_detail);
+		out_text(w, "\n");
+	}
+	out_fmt(w, "  %-14s %s, SNI %s%s%s\n", "Client:",
+		nz(t->backend, "?"), nz(t->sni, "none"),
+		t->alpn ? ", ALPN " : "", t->alpn ? t->alpn : "");
+	if (t->chain.n > 0) {
+		out_fmt(w, "  Certificate chain as sent (%zu):\n", t->chain.n);
+		for (i = 0; i < t->chain.n; i++)
+			out_cert(w, &t->chain.v[i], i);
+		if (!t->chain_in_order && t->chain.n > 1)
+			out_text(w, "    (not in issuing order)\n");
+	}
+	if (t->verify_done) {
+		if (t->verify_code == 0)
+			out_fmt(w, "  %-14s ok (path of %d certificates)\n",
+				"Verification:", t->verified_chain_len);
+		else
+			out_fmt(w, "  %-14s failed: %ld %s (depth %d)\n",
+				"Verification:", t->verify_code,
+				nz(t->verify_error, "?"), t->verify_depth);
+	}
+}
+
+static void out_transcript(struct tw *w, const struct mx_transcript *tx)
+{
+	static const char *const arrow[] = {[MX_TX_SENT] = "->",
+					    [MX_TX_RECV] = "<-",
+					    [MX_TX_NOTE] = "**"};
+	size_t i;
+
+	out_text(w, "  Transcript:\n");
+	for (i = 0; i < tx->n; i++) {
+		const struct mx_tx_line *l = &tx->v[i];
+		const char *a = (size_t)l->dir < 3 ? arrow[l->dir] : "??";
+
+		out_fmt(w, "    %s %s  (%lld ms)\n", a, nz(l->text, ""),
+			(long long)l->t_ms);
+	}
+	if (tx->n == 0)
+		out_text(w, "    (empty)\n");
+	if (tx->dropped)
+		out_fmt(w, "    (%zu more lines not kept)\n", tx->dropped);
+}
+
+static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
+			 const struct mx_text_opts *o)
+{
+	const struct mx_smtp *s = &ep->smtp;
+	char *label = ep_label(ep);
+
+	out_fmt(w, "\n--- %s (%s) ---\n", label, mx_tls_mode_name(ep->mode));
+	free(label);
+	if (o->details) {
+		out_reply(w, "Greeting:", &s->greeting);
+		if (s->used_helo)
+			out_field(w, "  ", "EHLO:", "refused; HELO accepted");
+		out_caps(w, "EHLO:", &s->caps);
+		out_reply(w, "STARTTLS:", &s->starttls_reply);
+		out_tls(w, ep);
+		out_caps(w, "EHLO (TLS):", &s->caps_tls);
+		if (s->stop != MX_STOP_NONE)
+			out_fmt(w, "  %-14s %s%s%s\n", "Stopped:",
+				mx_stop_name(s->stop), s->error ? ": " : "",
+				nz(s->error, ""));
+		out_fmt(w, "  %-14s %lld ms\n", "Total:",
+			(long long)ep->total_ms);
+	}
+	if (o->transcript)
+		out_transcript(w, &s->tx);
+}
+
+/* ---- findings, target, run -------------------------------------------- */
+
+static enum colour sev_colour(enum mx_severity s)
+{
+	static const enum colour c[] = {
+		[MX_SEV_OK] = C_GREEN,	  [MX_SEV_INFO] = C_CYAN,
+		[MX_SEV_WARN] = C_YELLOW, [MX_SEV_CRIT] = C_RED,
+		[MX_SEV_UNKNOWN] = C_MAGENTA,
+	};
+	return (size_t)s < sizeof(c) / sizeof(c[0]) ? c[s] : C_NONE;
+}
+
+static void upper(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < len; i++)
+		out[i] = (in[i] >= 'a' && in[i] <= 'z') ? (char)(in[i] - 32)
+							: in[i];
+	out[i] = '\0';
+}
+
+static void out_findings(struct tw *w, const struct mx_target *t)
+{
+	size_t n, i;
+	const struct mx_finding **v = mx_rep_sorted_findings(t, &n);
+	char sev[16];
+
+	out_text(w, "\nFindings:");
+	if (n == 0)
+		out_text(w, " none\n");
+	else
+		out_text(w, "\n");
+	for (i = 0; i < n; i++) {
+		const struct mx_finding *f = v[i];
+
+		upper(mx_severity_name(f->severity), sev, sizeof(sev));
+		out_text(w, "\n");
+		colour_on(w, sev_colour(f->severity));
+		out_fmt(w, "%-8s", sev);
+		colour_off(w, sev_colour(f->severity));
+		out_fmt(w, " %s  %s\n", f->def->id, nz(f->where, "-"));
+		out_fmt(w, "  %s\n", f->def->title);
+		out_field(w, "  ", "Evidence:", nz(f->evidence, "-"));
+		out_field(w, "  ", "Fix:", f->fix ? f->fix : f->def->fix);
+		out_field(w, "  ", "Reference:", nz(f->def->reference, "-"));
+	}
+	free(v);
+}
+
+static void out_target_header(struct tw *w, const struct mx_target *t)
+{
+	size_t *order = mx_rep_host_order(t);
+	size_t i;
+
+	out_text(w, "\n");
+	colour_on(w, C_BOLD);
+	out_fmt(w, "=== %s ===", nz(t->name, nz(t->spec, "?")));
+	colour_off(w, C_BOLD);
+	out_text(w, "\n");
+	out_fmt(w, "Target: %s (%s, port %u, %s)\n", nz(t->spec, "?"),
+		t->kind == MX_TARGET_DOMAIN ? "domain" : "host", t->port,
+		mx_tls_mode_name(t->mode));
+	if (t->kind == MX_TARGET_DOMAIN) {
+		if (t->null_mx)
+			out_text(w, "MX: null MX (RFC 7505): the domain "
+				    "accepts no mail");
+		else if (t->implicit_mx)
+			out_text(w, "MX: no MX: implicit MX (the domain's own "
+				    "address)");
+		else if (t->mx_status != MX_DNS_OK && t->nhosts == 0)
+			out_fmt(w, "MX: lookup failed: %s%s%s",
+				mx_dns_status_name(t->mx_status),
+				t->dns_error ? ": " : "",
+				nz(t->dns_error, ""));
+		else {
+			out_text(w, "MX:");
+			for (i = 0; i < t->nhosts; i++)
+				out_fmt(w, "%s %d %s", i ? "," : "",
+					t->hosts[order[i]].pref,
+					nz(t->hosts[order[i]].name, "?"));
+		}
+		out_fmt(w, " (DNS %lld ms%s)\n", (long long)t->dns_ms,
+			t->mx_dnssec_secure ? ", DNSSEC secure" : "");
+	}
+	free(order);
+}
+
+static void out_target(struct tw *w, const struct mx_target *t,
+		       const struct mx_text_opts *o)
+{
+	size_t i;
+
+	out_target_header(w, t);
+	out_text(w, "\n");
+	summary_table(w, t);
+	if (o->details || o->transcript)
+		for (i = 0; i < t->nendpoints; i++)
+			out_endpoint(w, &t->endpoints[i], o);
+	out_findings(w, t);
+	if (t->confidence >= 0)
+		out_fmt(w, "\nConfidence: %d%%\n", t->confidence);
+	else
+		out_text(w, "\nConfidence: n/a (nothing could be tested)\n");
+}
+
+int mx_report_text(FILE *out, const struct mx_run *run,
+		   const struct mx_text_opts *o)
+{
+	static const struct mx_text_opts dflt = {0, 0, 1};
+	static const enum colour exit_colour[] = {C_GREEN, C_YELLOW, C_RED,
+						  C_MAGENTA};
+	struct tw w;
+	char started[32], st[16];
+	size_t i;
+
+	if (o == NULL)
+		o = &dflt;
+	w.out = out;
+	w.color = o->color;
+	w.now = run->started;
+	mx_rep_iso8601(run->started, started, sizeof(started));
+	out_fmt(&w, "mxprobe %s: started %s, %lld ms\n",
+		nz(run->tool_version, "?"), started,
+		(long long)run->elapsed_ms);
+	for (i = 0; i < run->ntargets; i++)
+		out_target(&w, &run->targets[i], o);
+	upper(mx_rep_exit_name(run->exit_status), st, sizeof(st));
+	out_text(&w, "\nStatus: ");
+	colour_on(&w, (size_t)run->exit_status < 4
+			      ? exit_colour[run->exit_status]
+			      : C_MAGENTA);
+	out_text(&w, st);
+	colour_off(&w, C_BOLD);
+	out_fmt(&w, " (exit %d)\n", (int)run->exit_status);
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * util.c - helpers shared by the renderers; see util.h.
+ */
+#include "reports/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/xalloc.h"
+
+void mx_rep_iso8601(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, len, "%s", "");
+}
+
+void mx_rep_date(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, len, "@%lld", (long long)t);
+}
+
+int mx_rep_sev_order(enum mx_severity s)
+{
+	static const int order[] = {
+		[MX_SEV_CRIT] = 0, [MX_SEV_WARN] = 1, [MX_SEV_UNKNOWN] = 2,
+		[MX_SEV_INFO] = 3, [MX_SEV_OK] = 4,
+	};
+	return (size_t)s < sizeof(order) / sizeof(order[0]) ? order[s] : 2;
+}
+
+const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
+						 size_t *n)
+{
+	const struct mx_finding **v;
+	size_t total = t->findings.n, i, j, k = 0;
+
+	for (i = 0; i < t->nendpoints; i++)
+		total += t->endpoints[i].findings.n;
+	v = xcalloc(total ? total : 1, sizeof(*v));
+	for (i = 0; i < t->findings.n; i++)
+		v[k++] = &t->findings.v[i];
+	for (i = 0; i < t->nendpoints; i++)
+		for (j = 0; j < t->endpoints[i].findings.n; j++)
+			v[k++] = &t->endpoints[i].findings.v[j];
+	/* Insertion sort: stable, and the lists are short. */
+	for (i = 1; i < total; i++) {
+		const struct mx_finding *f = v[i];
+
+		for (j = i; j > 0 && mx_rep_sev_order(v[j - 1]->severity) >
+					     mx_rep_sev_order(f->severity);
+		     j--)
+			v[j] = v[j - 1];
+		v[j] = f;
+	}
+	*n = total;
+	return v;
+}
+
+const char *mx_rep_exit_name(enum mx_exit e)
+{
+	static const char *const t[] = {"ok", "warning", "critical",
+					"unknown"};
+	return (size_t)e < sizeof(t) / sizeof(t[0]) ? t[e] : "unknown";
+}
+
+size_t *mx_rep_host_order(const struct mx_target *t)
+{
+	size_t *v = xcalloc(t->nhosts ? t->nhosts : 1, sizeof(*v));
+	size_t i, j;
+
+	for (i = 0; i < t->nhosts; i++) {
+		unsigned p = (unsigned)t->hosts[i].pref;
+
+		for (j = i; j > 0 && (unsigned)t->hosts[v[j - 1]].pref > p; j--)
+			v[j] = v[j - 1];
+		v[j] = i;
+	}
+	return v;
+}

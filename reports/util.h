@@ -1,0 +1,35 @@
+/*
+ * util.h - small helpers the renderers share (internal to reports/).
+ *
+ * Nothing here judges: the severity order is a display order only, the
+ * verdicts and severities come from the model.
+ */
+#ifndef MX_REPORTS_UTIL_H
+#define MX_REPORTS_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "model/result.h"
+
+/* "2025-03-01T12:00:00Z"; "" when the time cannot be represented. */
+void mx_rep_iso8601(time_t t, char *out, size_t len);
+/* "2025-03-01 12:00:00 UTC". */
+void mx_rep_date(time_t t, char *out, size_t len);
+
+/* Display order of findings: critical, warning, unknown, info, ok. */
+int mx_rep_sev_order(enum mx_severity s);
+
+/* Findings of a target (its own, then each endpoint's) sorted stably by
+ * mx_rep_sev_order; a malloc'ed array of *n borrowed pointers. */
+const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
+						 size_t *n);
+
+/* "ok", "warning", "critical", "unknown" for an exit status. */
+const char *mx_rep_exit_name(enum mx_exit e);
+
+/* Host indices of a target in MX preference order (stable; pref -1
+ * last); malloc'ed array of t->nhosts. */
+size_t *mx_rep_host_order(const struct mx_target *t);
+
+#endif
