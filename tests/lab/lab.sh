@@ -1,0 +1,896 @@
+#!/bin/bash
+# lab.sh — the mxprobe real-server test lab on loopback.
+#
+# Usage: tests/lab/lab.sh start|stop|restart|status|env|verify|clean
+#
+#   start    generate what is missing (CA, leaf certificates, DNSSEC keys,
+#            configs), start every server that is not running, and wait until
+#            every listener really answers.  Idempotent and quick on re-run;
+#            serialised with flock, so parallel tests may all call it.
+#   stop     stop everything this state directory started; wait until no
+#            lab address accepts connections.
+#   restart  stop, then start.
+#   status   one line per listener (ok/FAIL); exit 0 when all answer.
+#   env      print `export NAME=value` lines for tests (works when stopped).
+#   verify   the acceptance battery: dig and openssl s_client against every
+#            name and listener, with the expected outcome of each.
+#   clean    stop, then delete the state directory (only if it is one).
+#
+# State (certs, keys, zone, configs, queue, Maildir, pid files, logs) lives in
+# $MXPROBE_LAB_DIR, default /tmp/mxprobe-lab, never in the source tree.  All
+# servers bind loopback addresses only; see tests/lab/README.md for the
+# address plan.  Only one lab can run on a machine at a time (fixed ports).
+#
+# Exit status: 0 success; 1 a server failed (its name and log tail are
+# printed); 2 the machine cannot run the lab (not root, tool missing).
+# Tests: `lab.sh start` then `eval "$(lab.sh env)"`; never call stop from a
+# test, other tests may be using the lab.
+
+set -euo pipefail
+umask 022
+
+LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+D=${MXPROBE_LAB_DIR:-/tmp/mxprobe-lab}
+D=${D%/}
+PROG="lab.sh"
+
+die() { echo "$PROG: $*" >&2; exit 1; }
+unusable() { echo "$PROG: $*" >&2; exit 2; }
+note() { echo "$PROG: $*" >&2; }
+
+case "$D" in
+/?*) ;;
+*) unusable "MXPROBE_LAB_DIR must be an absolute path, got '$D'" ;;
+esac
+case "$D" in
+*[[:space:]]* | *[\'\"\\\$\`]*) unusable "MXPROBE_LAB_DIR must not contain blanks or quotes: '$D'" ;;
+esac
+
+CERTS=$D/certs
+DNSD=$D/dns
+PFCONF=$D/postfix/etc
+PFSPOOL=$D/postfix/spool
+PFDATA=$D/postfix/data
+MAILDIR=$D/mail
+LOGS=$D/log
+RUN=$D/run
+MARK=$D/.mxprobe-lab
+
+# Bump when the certificate recipe changes: certs are then regenerated.
+CERT_VERSION=1
+# Validity of the certificates meant to be valid; regenerated when fewer
+# than 30 days remain.
+LEAF_DAYS=397
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || echo python3)
+
+AUTH_NS=127.0.0.20
+RESOLVER=127.0.0.21
+NOBODY_UID=65534
+NOBODY_GID=65534
+
+# Scripted servers: mode address (port 25 each).
+SCRIPTED="tls454:127.0.0.41 silent:127.0.0.42 endless:127.0.0.43
+garbage:127.0.0.44 slowbanner:127.0.0.45 reject554:127.0.0.46"
+
+have_ipv6() {
+	grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
+}
+
+# Readiness checks, NAME=KIND@ADDR:PORT (see labcheck.py).  The NAME prefix
+# before '-' or ':' picks the log shown on failure.
+checks() {
+	echo "nsd=dnsauth@$AUTH_NS:53"
+	echo "unbound=dnsval@$RESOLVER:53"
+	echo "postfix:mx1=starttls@127.0.0.31:25"
+	have_ipv6 && echo "postfix:mx1-ipv6=starttls@[::1]:25"
+	echo "postfix:mx2-selfsigned=starttls@127.0.0.32:25"
+	echo "postfix:mx3-nochain=starttls@127.0.0.33:25"
+	echo "postfix:mismatch=starttls@127.0.0.34:25"
+	echo "postfix:expired=starttls@127.0.0.35:25"
+	echo "postfix:notls=notls@127.0.0.36:25"
+	echo "postfix:smtp-465=smtps@127.0.0.37:465"
+	echo "postfix:smtp-587=starttls@127.0.0.37:587"
+	echo "postfix:smtp-2465=smtps@127.0.0.37:2465"
+	echo "postfix:smtp-2587=starttls@127.0.0.37:2587"
+	echo "tls454=banner220@127.0.0.41:25"
+	echo "silent=tcp@127.0.0.42:25"
+	echo "endless=banner220@127.0.0.43:25"
+	echo "garbage=data@127.0.0.44:25"
+	echo "slowbanner=tcp@127.0.0.45:25"
+	echo "reject554=banner554@127.0.0.46:25"
+}
+
+log_of() {
+	case "$1" in
+	nsd) echo "$LOGS/nsd.log" ;;
+	unbound) echo "$LOGS/unbound.log" ;;
+	postfix:*) echo "$LOGS/postfix.log" ;;
+	*) echo "$LOGS/scripted-$1.log" ;;
+	esac
+}
+
+stamp() {
+	cat "$LAB_SRC/lab.sh" "$LAB_SRC/scripted_smtp.py" "$LAB_SRC/labcheck.py" |
+		sha256sum | cut -c1-16
+}
+
+# --- process helpers -------------------------------------------------------
+
+# pid_alive PIDFILE PATTERN: the pid in PIDFILE runs and its command line
+# contains PATTERN (so a recycled pid is never mistaken for ours).
+pid_alive() {
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(head -n1 "$1" | tr -dc 0-9)
+	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
+}
+
+# kill_pidfile PIDFILE PATTERN: TERM, wait up to 5 s, then KILL.
+kill_pidfile() {
+	local pid i
+	if pid_alive "$1" "$2"; then
+		pid=$(head -n1 "$1" | tr -dc 0-9)
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 50); do
+			pid_alive "$1" "$2" || break
+			sleep 0.1
+		done
+		if pid_alive "$1" "$2"; then
+			note "pid $pid ($2) ignored TERM; killing"
+			kill -KILL "$pid" 2>/dev/null || true
+			sleep 0.2
+		fi
+	fi
+	rm -f "$1"
+}
+
+postfix_running() {
+	[ -f "$PFCONF/main.cf" ] && postfix -c "$PFCONF" status >/dev/null 2>&1
+}
+
+nsd_running() { pid_alive "$RUN/nsd.pid" "$DNSD/nsd.conf"; }
+unbound_running() { pid_alive "$RUN/unbound.pid" "$DNSD/unbound.conf"; }
+scripted_running() { pid_alive "$RUN/scripted-$1.pid" "scripted_smtp.py $1"; }
+
+all_running() {
+	local m
+	postfix_running && nsd_running && unbound_running || return 1
+	for m in $SCRIPTED; do
+		scripted_running "${m%%:*}" || return 1
+	done
+}
+
+# --- preflight --------------------------------------------------------------
+
+preflight() {
+	local missing="" t
+	[ "$(id -u)" = 0 ] || unusable "must run as root (binds port 25 and 53, runs postfix)"
+	for t in postfix:postfix nsd:nsd nsd-checkzone:nsd unbound:unbound \
+		unbound-checkconf:unbound ldns-keygen:ldnsutils \
+		ldns-signzone:ldnsutils openssl:openssl flock:util-linux \
+		sha256sum:coreutils; do
+		command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
+	done
+	[ -x /usr/lib/postfix/sbin/virtual ] || missing="$missing postfix"
+	"$PY" -c 'import ssl' 2>/dev/null || missing="$missing python3"
+	if [ -n "$missing" ]; then
+		unusable "missing tools; install Debian packages:$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')(see tests/lab/packages.txt)"
+	fi
+	getent passwd postfix >/dev/null || unusable "user 'postfix' missing (install the postfix package)"
+}
+
+# --- certificates -----------------------------------------------------------
+
+utc() { date -u -d "@$(($(date +%s) + $1 * 86400))" +%y%m%d%H%M%SZ; }
+
+write_ca_cnf() {
+	cat >"$1" <<'EOF'
+# openssl config for the lab CAs; CA_DIR and SAN come from the environment.
+[ ca ]
+default_ca = lab_ca
+[ lab_ca ]
+dir = $ENV::CA_DIR
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+default_md = sha256
+policy = policy_any
+preserve = yes
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+name_opt = ca_default
+cert_opt = ca_default
+[ policy_any ]
+organizationName = optional
+commonName = supplied
+[ req ]
+distinguished_name = req_dn
+prompt = no
+[ req_dn ]
+CN = placeholder
+[ v3_root ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ v3_int ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess = caIssuers;URI:http://ca.lab.test/root.crt
+[ v3_leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+subjectAltName = $ENV::SAN
+authorityInfoAccess = caIssuers;URI:http://ca.lab.test/int.crt
+[ v3_self ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = $ENV::SAN
+EOF
+}
+
+# ca_sign CADIR CACERT CAKEY CSR OUT EXT STARTDAYS ENDDAYS [SAN]
+ca_sign() {
+	CA_DIR=$1 SAN=${9:-DNS:unused.invalid} openssl ca -batch -notext \
+		-config "$T/ca.cnf" -cert "$2" -keyfile "$3" -in "$4" -out "$5" \
+		-extensions "$6" -startdate "$(utc "$7")" -enddate "$(utc "$8")" \
+		2>>"$T/openssl.log" >/dev/null
+}
+
+new_ca_dir() {
+	mkdir -p "$1/newcerts"
+	: >"$1/index.txt"
+	openssl rand -hex 16 >"$1/serial"
+}
+
+# leaf NAME CN SAN STARTDAYS ENDDAYS: key + CSR, signed by the intermediate.
+leaf() {
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/$1.key" \
+		-subj "/O=mxprobe lab/CN=$2" -config "$T/ca.cnf" -out "$T/$1.csr" \
+		2>>"$T/openssl.log"
+	ca_sign "$T/ca-int" "$T/int.pem" "$T/int.key" "$T/$1.csr" "$T/$1.crt" \
+		v3_leaf "$4" "$5" "$3"
+}
+
+certs_ok() {
+	local n
+	[ "$(cat "$CERTS/.complete" 2>/dev/null)" = "$CERT_VERSION" ] || return 1
+	for n in root int mx1 selfsigned nochain mismatch smtp; do
+		openssl x509 -in "$CERTS/$n.crt" -noout -checkend $((30 * 86400)) \
+			>/dev/null 2>&1 || return 1
+	done
+}
+
+gen_certs() {
+	certs_ok && return 0
+	note "generating lab CA and certificates in $CERTS"
+	T=$D/certs.new
+	rm -rf "$T"
+	mkdir -p "$T"
+	chmod 700 "$T"
+	write_ca_cnf "$T/ca.cnf"
+	: >"$T/openssl.log"
+	local rc
+	export CA_DIR=$T SAN=DNS:unused.invalid
+	set +e
+	(
+		set -e
+		# Root: self-signed, 10 years, already valid 1000 days ago.
+		new_ca_dir "$T/ca-root"
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$T/root.key" \
+			-subj "/O=mxprobe lab/CN=mxprobe Lab Root CA" -config "$T/ca.cnf" \
+			-out "$T/root.csr" 2>>"$T/openssl.log"
+		CA_DIR=$T/ca-root SAN=DNS:unused.invalid openssl ca -batch -notext \
+			-selfsign -config "$T/ca.cnf" -keyfile "$T/root.key" \
+			-in "$T/root.csr" -out "$T/root.crt" -extensions v3_root \
+			-startdate "$(utc -1000)" -enddate "$(utc 3650)" \
+			2>>"$T/openssl.log" >/dev/null
+		cp "$T/root.crt" "$T/root.pem"
+		# Intermediate: pathlen 0, signed by the root.
+		new_ca_dir "$T/ca-int"
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$T/int.key" \
+			-subj "/O=mxprobe lab/CN=mxprobe Lab Intermediate CA" \
+			-config "$T/ca.cnf" -out "$T/int.csr" 2>>"$T/openssl.log"
+		ca_sign "$T/ca-root" "$T/root.pem" "$T/root.key" "$T/int.csr" \
+			"$T/int.crt" v3_int -900 3000
+		cp "$T/int.crt" "$T/int.pem"
+		# Leafs.  mx1 also names nomx.lab.test: that domain has no MX, its
+		# implicit MX (RFC 5321 §5.1) is its own A record 127.0.0.31.
+		leaf mx1 mx1.lab.test "DNS:mx1.lab.test,DNS:nomx.lab.test" -1 $LEAF_DAYS
+		leaf nochain mx3.lab.test "DNS:mx3.lab.test,DNS:nochain.lab.test" -1 $LEAF_DAYS
+		leaf mismatch other.example.net "DNS:other.example.net" -1 $LEAF_DAYS
+		leaf expired expired.lab.test "DNS:expired.lab.test" -500 -100
+		leaf smtp smtp.lab.test "DNS:smtp.lab.test" -1 $LEAF_DAYS
+		# Self-signed leaf for mx2.
+		SAN="DNS:mx2.lab.test,DNS:selfsigned.lab.test" openssl req -x509 \
+			-new -newkey rsa:2048 -nodes -keyout "$T/selfsigned.key" \
+			-subj "/O=mxprobe lab/CN=mx2.lab.test" -days $LEAF_DAYS \
+			-config "$T/ca.cnf" -extensions v3_self -out "$T/selfsigned.crt" \
+			2>>"$T/openssl.log"
+		# What postfix serves (key first, then the chain as sent).
+		for n in mx1 mismatch expired smtp; do
+			cat "$T/$n.key" "$T/$n.crt" "$T/int.pem" >"$T/$n.chain.pem"
+		done
+		cat "$T/nochain.key" "$T/nochain.crt" >"$T/nochain.chain.pem"
+		cat "$T/selfsigned.key" "$T/selfsigned.crt" >"$T/selfsigned.chain.pem"
+		# Trust files for clients.
+		cp "$T/root.pem" "$T/ca-bundle.pem"
+		cat "$T/root.pem" "$T/int.pem" >"$T/root-and-int.pem"
+		# DANE 3 1 1: SHA-256 of mx1's SubjectPublicKeyInfo.
+		openssl x509 -in "$T/mx1.crt" -noout -pubkey |
+			openssl pkey -pubin -outform DER |
+			openssl dgst -sha256 -r | cut -d' ' -f1 >"$T/mx1.tlsa311"
+		rm -f "$T"/*.csr
+		chmod 600 "$T"/*.key "$T"/*.chain.pem
+		chmod 644 "$T"/*.crt "$T"/*.pem "$T/mx1.tlsa311"
+		chmod 600 "$T"/*.chain.pem
+		chmod 755 "$T"
+		echo "$CERT_VERSION" >"$T/.complete"
+	)
+	rc=$?
+	set -e
+	if [ $rc -ne 0 ]; then
+		tail -n 20 "$T/openssl.log" >&2
+		die "certificate generation failed (log: $T/openssl.log)"
+	fi
+	rm -rf "$CERTS"
+	mv "$T" "$CERTS"
+}
+
+# --- DNS --------------------------------------------------------------------
+
+gen_dns_keys() {
+	local k z
+	mkdir -p "$DNSD/keys"
+	k=$(cat "$DNSD/keys/ksk.name" 2>/dev/null || true)
+	z=$(cat "$DNSD/keys/zsk.name" 2>/dev/null || true)
+	if [ -n "$k" ] && [ -n "$z" ] && [ -f "$DNSD/keys/$k.private" ] &&
+		[ -f "$DNSD/keys/$z.private" ] && [ -f "$DNSD/keys/$k.ds" ]; then
+		return 0
+	fi
+	note "generating DNSSEC keys for lab.test"
+	rm -f "$DNSD"/keys/K*
+	(cd "$DNSD/keys" && ldns-keygen -a ECDSAP256SHA256 -k lab.test >ksk.name &&
+		ldns-keygen -a ECDSAP256SHA256 lab.test >zsk.name) ||
+		die "ldns-keygen failed"
+	rm -f "$DNSD"/keys/K*.ds.tmp
+}
+
+write_zone() {
+	local tlsa
+	tlsa=$(cat "$CERTS/mx1.tlsa311")
+	cat >"$DNSD/lab.test.zone" <<EOF
+; lab.test — generated by tests/lab/lab.sh; signed copy: lab.test.zone.signed,
+; served copy (with the deliberately broken signatures): lab.test.zone.served
+\$ORIGIN lab.test.
+\$TTL 300
+@           SOA   ns1.lab.test. hostmaster.lab.test. $(date +%s) 3600 600 86400 60
+@           NS    ns1
+ns1         A     $AUTH_NS
+
+@           MX    10 mx1
+@           MX    20 mx2
+@           MX    30 mx3
+
+mx1         A     127.0.0.31
+mx1         AAAA  ::1
+_25._tcp.mx1 TLSA 3 1 1 $tlsa
+mx2         A     127.0.0.32
+mx3         A     127.0.0.33
+
+selfsigned  A     127.0.0.32
+nochain     A     127.0.0.33
+mismatch    A     127.0.0.34
+expired     A     127.0.0.35
+notls       A     127.0.0.36
+smtp        A     127.0.0.37
+
+tls454      A     127.0.0.41
+silent      A     127.0.0.42
+endless     A     127.0.0.43
+garbage     A     127.0.0.44
+slowbanner  A     127.0.0.45
+reject554   A     127.0.0.46
+
+; a clean run: only the good MX
+good        MX    10 mx1
+; no MX: RFC 5321 §5.1 implicit MX (mx1's certificate names nomx.lab.test)
+nomx        A     127.0.0.31
+; RFC 7505 null MX
+nullmx      MX    0 .
+; second MX has no address (missing.lab.test is NXDOMAIN)
+partial     MX    10 mx1
+partial     MX    20 missing
+; servfail: the RRSIGs over these three RRsets are corrupted after signing,
+; so the validating resolver answers SERVFAIL (bogus) for MX, A and AAAA.
+servfail    MX    10 mx1
+servfail    A     127.0.0.31
+servfail    AAAA  ::1
+; one MX cannot be resolved (SERVFAIL), the other is fine
+bad-mx      MX    10 servfail
+bad-mx      MX    20 mx1
+EOF
+}
+
+sign_zone() {
+	local k z
+	k=$(cat "$DNSD/keys/ksk.name")
+	z=$(cat "$DNSD/keys/zsk.name")
+	ldns-signzone -i "$(date -u -d '-1 day' +%Y%m%d%H%M%S)" \
+		-e "$(date -u -d '+400 days' +%Y%m%d%H%M%S)" \
+		-f "$DNSD/lab.test.zone.signed" "$DNSD/lab.test.zone" \
+		"$DNSD/keys/$k" "$DNSD/keys/$z" || die "ldns-signzone failed"
+	# Break the signatures over servfail.lab.test's MX, A and AAAA RRsets by
+	# changing the first base64 character of the signature (still valid
+	# base64, so nsd loads it; the signature no longer verifies).
+	awk 'BEGIN { OFS = "\t" }
+		$1 == "servfail.lab.test." && $4 == "RRSIG" &&
+		($5 == "MX" || $5 == "A" || $5 == "AAAA") {
+			c = substr($NF, 1, 1)
+			$NF = (c == "A" ? "B" : "A") substr($NF, 2)
+			broken++
+		}
+		{ print }
+		END { if (broken != 3) { print "broke " broken " RRSIGs, wanted 3" > "/dev/stderr"; exit 1 } }' \
+		"$DNSD/lab.test.zone.signed" >"$DNSD/lab.test.zone.served.tmp" ||
+		die "could not corrupt the servfail.lab.test signatures"
+	mv "$DNSD/lab.test.zone.served.tmp" "$DNSD/lab.test.zone.served"
+	cp "$DNSD/keys/$k.ds" "$DNSD/lab.test.ds"
+	cp "$DNSD/keys/$k.key" "$DNSD/lab.test.dnskey"
+	nsd-checkzone lab.test "$DNSD/lab.test.zone.served" >/dev/null ||
+		die "nsd-checkzone rejected the served zone"
+}
+
+write_nsd_conf() {
+	cat >"$DNSD/nsd.conf" <<EOF
+# nsd for the mxprobe lab — authoritative for lab.test on $AUTH_NS only.
+server:
+	ip-address: $AUTH_NS
+	port: 53
+	do-ip6: no
+	server-count: 1
+	reuseport: no
+	username: ""
+	chroot: ""
+	zonesdir: "$DNSD"
+	database: ""
+	zonelistfile: "$DNSD/zone.list"
+	xfrdfile: "$DNSD/xfrd.state"
+	xfrdir: "$DNSD"
+	pidfile: "$RUN/nsd.pid"
+	logfile: "$LOGS/nsd.log"
+	hide-version: yes
+	verbosity: 1
+remote-control:
+	control-enable: no
+zone:
+	name: "lab.test"
+	zonefile: "$DNSD/lab.test.zone.served"
+EOF
+}
+
+write_unbound_conf() {
+	# Root hints naming only the lab's authoritative server, in case unbound
+	# ever primes (it should not: "." is forwarded there too).
+	cat >"$DNSD/root.hints" <<EOF
+.                 3600000 NS ns1.lab.test.
+ns1.lab.test.     3600000 A  $AUTH_NS
+EOF
+	cat >"$DNSD/unbound.conf" <<EOF
+# unbound for the mxprobe lab — validating resolver on $RESOLVER; lab.test is
+# a stub to nsd on $AUTH_NS and everything else is forwarded there too (nsd
+# refuses it), so no query leaves loopback.
+server:
+	verbosity: 1
+	interface: $RESOLVER
+	port: 53
+	do-ip4: yes
+	do-ip6: no
+	do-udp: yes
+	do-tcp: yes
+	outgoing-interface: $RESOLVER
+	access-control: 127.0.0.0/8 allow
+	access-control: ::1 allow
+	do-not-query-localhost: no
+	username: ""
+	chroot: ""
+	directory: "$DNSD"
+	pidfile: "$RUN/unbound.pid"
+	logfile: "$LOGS/unbound.log"
+	use-syslog: no
+	log-time-ascii: yes
+	val-log-level: 2
+	num-threads: 1
+	so-reuseport: no
+	module-config: "validator iterator"
+	root-hints: "$DNSD/root.hints"
+	trust-anchor-file: "$DNSD/lab.test.ds"
+	qname-minimisation: no
+	harden-referral-path: no
+	prefetch: no
+	cache-max-ttl: 300
+	cache-max-negative-ttl: 60
+	val-bogus-ttl: 60
+	# unbound serves "test." itself as an RFC 6761 special-use zone
+	# (always NXDOMAIN); let lab.test through to the stub.
+	local-zone: "test." nodefault
+remote-control:
+	control-enable: no
+stub-zone:
+	name: "lab.test"
+	stub-addr: $AUTH_NS
+	stub-prime: no
+forward-zone:
+	name: "."
+	forward-addr: $AUTH_NS
+EOF
+	unbound-checkconf "$DNSD/unbound.conf" >/dev/null ||
+		die "unbound-checkconf rejected $DNSD/unbound.conf"
+}
+
+start_nsd() {
+	nsd_running && return 0
+	write_zone
+	sign_zone
+	write_nsd_conf
+	rm -f "$RUN/nsd.pid"
+	nsd -c "$DNSD/nsd.conf" >>"$LOGS/nsd.log" 2>&1 9>&- || {
+		tail -n 20 "$LOGS/nsd.log" >&2
+		die "nsd failed to start"
+	}
+}
+
+start_unbound() {
+	unbound_running && return 0
+	write_unbound_conf
+	rm -f "$RUN/unbound.pid"
+	unbound -c "$DNSD/unbound.conf" >>"$LOGS/unbound.log" 2>&1 9>&- || {
+		tail -n 20 "$LOGS/unbound.log" >&2
+		die "unbound failed to start"
+	}
+}
+
+# --- postfix ----------------------------------------------------------------
+
+# Domains that accept mail; each gets named users and a catch-all.
+MAIL_DOMAINS="lab.test good.lab.test nomx.lab.test partial.lab.test bad-mx.lab.test"
+MAIL_USERS="postmaster test probe"
+
+write_postfix_conf() {
+	local d u
+	mkdir -p "$PFCONF"
+	cat >"$PFCONF/main.cf" <<EOF
+# Postfix for the mxprobe lab (generated by tests/lab/lab.sh).  One instance;
+# every listener is bound per address in master.cf with -o overrides.
+compatibility_level = 3.6
+queue_directory = $PFSPOOL
+data_directory = $PFDATA
+maillog_file = $LOGS/postfix.log
+maillog_file_prefixes = $LOGS
+mail_owner = postfix
+setgid_group = postdrop
+
+myhostname = mx1.lab.test
+mydomain = lab.test
+myorigin = lab.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = $(have_ipv6 && echo all || echo ipv4)
+mynetworks = 127.0.0.0/8 [::1]/128
+smtpd_banner = \$myhostname ESMTP
+biff = no
+# Client name lookups would wait on the system resolver; not wanted here.
+smtpd_peername_lookup = no
+
+# Nothing is ever delivered beyond this machine.
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport = error:local delivery is disabled in the mxprobe lab
+default_transport = error:the mxprobe lab does not relay beyond loopback
+relay_transport = error:the mxprobe lab does not relay beyond loopback
+relay_domains =
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+
+# Mail for the lab domains goes to Maildirs under $MAILDIR.
+virtual_mailbox_domains = $MAIL_DOMAINS
+virtual_mailbox_base = $MAILDIR
+virtual_mailbox_maps = texthash:$PFCONF/vmailbox
+virtual_uid_maps = static:$NOBODY_UID
+virtual_gid_maps = static:$NOBODY_GID
+virtual_alias_maps =
+
+# Scanners and parallel probes must not be refused.
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+smtpd_client_new_tls_session_rate_limit = 0
+smtpd_client_auth_rate_limit = 0
+smtpd_client_connection_limit_exceptions = 127.0.0.0/8 [::1]/128
+smtpd_error_sleep_time = 0s
+
+# TLS defaults (mx1); master.cf overrides them per listener.
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $CERTS/mx1.chain.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+smtpd_tls_session_cache_database =
+smtpd_tls_auth_only = yes
+# No postmaster notices about lab clients' TLS or protocol errors.
+notify_classes =
+tls_random_source = dev:/dev/urandom
+EOF
+	{
+		echo "# address -> Maildir (relative to virtual_mailbox_base)"
+		for d in $MAIL_DOMAINS; do
+			for u in $MAIL_USERS; do
+				echo "$u@$d $d/$u/"
+			done
+			echo "@$d $d/catchall/"
+		done
+	} >"$PFCONF/vmailbox"
+
+	# Listener rows: address:port name chain extra-options.
+	{
+		cat <<'EOF'
+# master.cf for the mxprobe lab (generated by tests/lab/lab.sh)
+# service              type  private unpriv chroot wakeup maxproc command
+EOF
+		svc() {
+			local o
+			echo "$1 inet n - n - - smtpd"
+			echo "  -o syslog_name=postfix/$2"
+			echo "  -o myhostname=$3"
+			[ "$4" = none ] || echo "  -o smtpd_tls_chain_files=$CERTS/$4.chain.pem"
+			shift 4
+			for o in "$@"; do echo "  -o $o"; done
+		}
+		svc 127.0.0.31:25 mx1 mx1.lab.test mx1 smtpd_tls_security_level=may
+		have_ipv6 && svc '[::1]:25' mx1-ipv6 mx1.lab.test mx1 smtpd_tls_security_level=may
+		svc 127.0.0.32:25 mx2 mx2.lab.test selfsigned smtpd_tls_security_level=may
+		svc 127.0.0.33:25 mx3 mx3.lab.test nochain smtpd_tls_security_level=may
+		svc 127.0.0.34:25 mismatch mismatch.lab.test mismatch smtpd_tls_security_level=may
+		svc 127.0.0.35:25 expired expired.lab.test expired smtpd_tls_security_level=may
+		svc 127.0.0.36:25 notls notls.lab.test none smtpd_tls_security_level=none
+		svc 127.0.0.37:465 smtps smtp.lab.test smtp smtpd_tls_wrappermode=yes \
+			smtpd_tls_security_level=encrypt
+		svc 127.0.0.37:2465 smtps-alt smtp.lab.test smtp smtpd_tls_wrappermode=yes \
+			smtpd_tls_security_level=encrypt
+		svc 127.0.0.37:587 submission smtp.lab.test smtp smtpd_tls_security_level=encrypt
+		svc 127.0.0.37:2587 submission-alt smtp.lab.test smtp smtpd_tls_security_level=encrypt
+		cat <<'EOF'
+pickup     unix  n - n 60   1 pickup
+cleanup    unix  n - n -    0 cleanup
+qmgr       unix  n - n 300  1 qmgr
+tlsmgr     unix  - - n 1000? 1 tlsmgr
+rewrite    unix  - - n -    - trivial-rewrite
+bounce     unix  - - n -    0 bounce
+defer      unix  - - n -    0 bounce
+trace      unix  - - n -    0 bounce
+verify     unix  - - n -    1 verify
+flush      unix  n - n 1000? 0 flush
+proxymap   unix  - - n -    - proxymap
+proxywrite unix  - - n -    1 proxymap
+smtp       unix  - - n -    - smtp
+relay      unix  - - n -    - smtp
+showq      unix  n - n -    - showq
+error      unix  - - n -    - error
+retry      unix  - - n -    - error
+discard    unix  - - n -    - discard
+local      unix  - n n -    - local
+virtual    unix  - n n -    - virtual
+lmtp       unix  - - n -    - lmtp
+anvil      unix  - - n -    1 anvil
+scache     unix  - - n -    1 scache
+postlog    unix-dgram n - n - 1 postlogd
+EOF
+	} >"$PFCONF/master.cf"
+}
+
+start_postfix() {
+	postfix_running && return 0
+	write_postfix_conf
+	mkdir -p "$PFSPOOL" "$PFDATA" "$MAILDIR"
+	chown root:root "$PFSPOOL"
+	chmod 755 "$PFSPOOL"
+	chown postfix:postfix "$PFDATA"
+	chmod 700 "$PFDATA"
+	chown "$NOBODY_UID:$NOBODY_GID" "$MAILDIR"
+	chmod 755 "$MAILDIR"
+	touch "$LOGS/postfix.log"
+	postfix -c "$PFCONF" start >>"$LOGS/postfix-start.log" 2>&1 9>&- || {
+		tail -n 20 "$LOGS/postfix-start.log" "$LOGS/postfix.log" >&2
+		die "postfix failed to start"
+	}
+}
+
+# --- scripted servers -------------------------------------------------------
+
+start_scripted() {
+	local m mode addr
+	for m in $SCRIPTED; do
+		mode=${m%%:*}
+		addr=${m#*:}
+		scripted_running "$mode" && continue
+		rm -f "$RUN/scripted-$mode.pid"
+		setsid "$PY" "$LAB_SRC/scripted_smtp.py" "$mode" "$addr:25" \
+			--pidfile "$RUN/scripted-$mode.pid" \
+			</dev/null >>"$LOGS/scripted-$mode.log" 2>&1 9>&- &
+	done
+}
+
+# --- subcommands ------------------------------------------------------------
+
+# The lock is fd 9; every daemon is started with 9>&- so none inherits it.
+lock() {
+	mkdir -p "$D"
+	exec 9>>"$D/.lock"
+	flock -w 300 9 || die "could not get the lab lock $D/.lock within 300 s"
+}
+
+report_failures() {
+	local line name log shown=" "
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		echo "$PROG: $line" >&2
+		name=${line#FAIL }
+		name=${name%% *}
+		name=${name%%=*}
+		case "$name" in postfix:*) ;; *) name=${name%%-*} ;; esac
+		log=$(log_of "$name")
+		case "$shown" in *" $log "*) continue ;; esac
+		shown="$shown$log "
+		if [ -f "$log" ]; then
+			echo "---- last lines of $log ----" >&2
+			tail -n 15 "$log" >&2
+			echo "----" >&2
+		fi
+	done
+}
+
+cmd_start() {
+	local out rc cur
+	preflight
+	lock
+	cur=$(stamp)
+	if [ -f "$RUN/stamp" ] && [ "$(cat "$RUN/stamp")" = "$cur" ] && all_running; then
+		# Fast path: everything ours is up; a quick check that it answers.
+		if "$PY" "$LAB_SRC/labcheck.py" --timeout 5 $(checks) >/dev/null 2>&1; then
+			return 0
+		fi
+	elif [ -f "$RUN/stamp" ] && [ "$(cat "$RUN/stamp")" != "$cur" ]; then
+		note "lab definition changed since it was started; restarting it"
+		stop_all
+	fi
+	mkdir -p "$CERTS" "$DNSD" "$LOGS" "$RUN"
+	touch "$MARK"
+	chmod 755 "$D"
+
+	gen_certs
+	gen_dns_keys
+
+	# Something else on our ports (another lab, the distribution's own
+	# postfix or unbound) would make our servers fail to bind: say so.
+	local busy
+	busy=$(
+		all_running && exit 0
+		{ nsd_running || echo "nsd=tcp@$AUTH_NS:53"
+		  unbound_running || echo "unbound=tcp@$RESOLVER:53"
+		  postfix_running || checks | grep '^postfix:'
+		  for m in $SCRIPTED; do
+			scripted_running "${m%%:*}" || echo "${m%%:*}=tcp@${m#*:}:25"
+		  done; } | {
+			mapfile -t c
+			[ ${#c[@]} -eq 0 ] || "$PY" "$LAB_SRC/labcheck.py" --down --once "${c[@]}" || true
+		}
+	)
+	if [ -n "$busy" ]; then
+		echo "$busy" | sed 's/^/  /' >&2
+		command -v ss >/dev/null && ss -ltnpH 2>/dev/null | grep -E ':(25|53|465|587|2465|2587) ' | sed 's/^/  /' >&2
+		die "lab ports are already taken by processes this lab did not start (another MXPROBE_LAB_DIR, or a distribution service)"
+	fi
+
+	start_nsd
+	start_unbound
+	start_postfix
+	start_scripted
+
+	set +e
+	out=$("$PY" "$LAB_SRC/labcheck.py" --timeout 30 $(checks))
+	rc=$?
+	set -e
+	if [ $rc -ne 0 ]; then
+		echo "$out" | report_failures
+		die "lab did not come up (state: $D)"
+	fi
+	echo "$cur" >"$RUN/stamp"
+	note "lab is up (state: $D)"
+}
+
+stop_all() {
+	local m
+	if postfix_running; then
+		postfix -c "$PFCONF" stop >>"$LOGS/postfix-start.log" 2>&1 ||
+			postfix -c "$PFCONF" abort >>"$LOGS/postfix-start.log" 2>&1 || true
+	fi
+	kill_pidfile "$PFSPOOL/pid/master.pid" "master"
+	for m in $SCRIPTED; do
+		kill_pidfile "$RUN/scripted-${m%%:*}.pid" "scripted_smtp.py ${m%%:*}"
+	done
+	kill_pidfile "$RUN/unbound.pid" "$DNSD/unbound.conf"
+	kill_pidfile "$RUN/nsd.pid" "$DNSD/nsd.conf"
+	rm -f "$RUN/stamp"
+}
+
+cmd_stop() {
+	local out
+	[ -d "$D" ] || return 0
+	[ "$(id -u)" = 0 ] || unusable "must run as root"
+	lock
+	stop_all
+	if ! out=$("$PY" "$LAB_SRC/labcheck.py" --down --timeout 10 $(checks)); then
+		echo "$out" >&2
+		die "something still listens on a lab address after stop"
+	fi
+	note "lab stopped"
+}
+
+cmd_status() {
+	echo "state directory: $D"
+	[ -f "$RUN/stamp" ] && echo "started with definition $(cat "$RUN/stamp")"
+	"$PY" "$LAB_SRC/labcheck.py" --once --verbose $(checks)
+}
+
+cmd_env() {
+
+	q() { printf 'export %s=%q\n' "$1" "$2"; }
+	q MXPROBE_LAB_DIR "$D"
+	q MXPROBE_LAB_RESOLVER "$RESOLVER"
+	q MXPROBE_LAB_AUTH_NS "$AUTH_NS"
+	q MXPROBE_LAB_DOMAIN lab.test
+	q MXPROBE_LAB_CA "$CERTS/ca-bundle.pem"
+	q MXPROBE_LAB_ROOT_AND_INT "$CERTS/root-and-int.pem"
+	q MXPROBE_LAB_INT_CA "$CERTS/int.pem"
+	q MXPROBE_LAB_CERTS "$CERTS"
+	q MXPROBE_LAB_TRUST_ANCHOR "$DNSD/lab.test.ds"
+	q MXPROBE_LAB_TRUST_ANCHOR_DNSKEY "$DNSD/lab.test.dnskey"
+	q MXPROBE_LAB_MAILDIR "$MAILDIR"
+	q MXPROBE_LAB_POSTFIX_CONFIG "$PFCONF"
+	q MXPROBE_LAB_LOGDIR "$LOGS"
+	q MXPROBE_LAB_IPV6 "$(have_ipv6 && echo 1 || echo 0)"
+}
+
+cmd_clean() {
+	[ -d "$D" ] || return 0
+	[ -f "$MARK" ] || die "$D does not look like a lab state directory (no $MARK); not deleting it"
+	cmd_stop
+	rm -rf "$D"
+	note "removed $D"
+}
+
+case "${1:-}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+restart) cmd_stop && cmd_start ;;
+status) cmd_status ;;
+env) cmd_env ;;
+verify) exec bash "$LAB_SRC/verify.sh" ;;
+clean) cmd_clean ;;
+*)
+	echo "usage: $0 start|stop|restart|status|env|verify|clean" >&2
+	exit 2
+	;;
+esac
