@@ -11,10 +11,12 @@ tests_unit_test_wire_smtp_LDADD = $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 # tlswire: TLS registries (suites, groups, sigschemes, DH primes).
 libwire_a_SOURCES += \
 	%reldir%/tls_registry.c %reldir%/tls_registry.h \
-	%reldir%/tls_suites.c %reldir%/dh_primes.c %reldir%/dh_check.c
+	%reldir%/tls_suites.c %reldir%/dh_primes.c %reldir%/dh_check.c \
+	%reldir%/tls_hello.c %reldir%/tls_hello.h %reldir%/tls_keyshare.c
 # relaybits: DATA payload and server-side commands (smtp_data), mail
 # header parsing (mailhdr).
 libwire_a_SOURCES += %reldir%/smtp_data.c %reldir%/smtp_data.h
+libwire_a_SOURCES += %reldir%/mailhdr.c %reldir%/mailhdr.h
 check_PROGRAMS += tests/unit/test_smtp_data
 TESTS += tests/unit/test_smtp_data
 tests_unit_test_smtp_data_SOURCES = tests/unit/test_smtp_data.c
@@ -25,4 +27,10 @@ check_PROGRAMS += tests/unit/test_tls_registry
 TESTS += tests/unit/test_tls_registry
 tests_unit_test_tls_registry_SOURCES = tests/unit/test_tls_registry.c
 tests_unit_test_tls_registry_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) \
+	$(CMOCKA_TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_tls_hello
+TESTS += tests/unit/test_tls_hello
+tests_unit_test_tls_hello_SOURCES = tests/unit/test_tls_hello.c
+tests_unit_test_tls_hello_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) \
 	$(CMOCKA_TEST_LDADD)
