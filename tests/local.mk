@@ -34,6 +34,9 @@ tests_fuzz_fuzz_ehlo_SOURCES = tests/fuzz/fuzz_ehlo.c
 tests_fuzz_fuzz_ehlo_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 tests_fuzz_fuzz_target_SOURCES = tests/fuzz/fuzz_target.c
 tests_fuzz_fuzz_target_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+FUZZ_TARGETS += tests/fuzz/fuzz_x509
+tests_fuzz_fuzz_x509_SOURCES = tests/fuzz/fuzz_x509.c
+tests_fuzz_fuzz_x509_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(OPENSSL_LIBS)
 
 FUZZ_CC = clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
