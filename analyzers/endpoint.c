@@ -230,43 +230,46 @@ static const struct stop_rule {
 	const char *id;
 	const char *what;
 	const char *fix;	/* NULL: the catalogue's */
-	int connect;		/* the failure is the connect itself */
+	enum { AT_STEP, AT_CONNECT, AT_NOWHERE } at;	/* its column */
 } stop_rules[] = {
 	{MX_STOP_CONNECT_REFUSED, "smtp.connect_failed",
 	 "connection refused: the host answered the SYN with a reset (RST)",
 	 "Nothing listens on this address and port, or a firewall rejects "
 	 "the connection: check that the MTA runs and listens here (ss "
 	 "-ltnp) and the firewall rules for this port.",
-	 1},
+	 AT_CONNECT},
 	{MX_STOP_CONNECT_TIMEOUT, "smtp.connect_failed",
 	 "connection timed out: no answer to the SYN",
 	 "A firewall silently drops the connection, the host is down, or the "
 	 "address is stale: check the A/AAAA records, routing and firewall "
 	 "rules (many networks block outbound port 25).",
-	 1},
+	 AT_CONNECT},
 	{MX_STOP_CONNECT_ERROR, "smtp.connect_failed",
 	 "the network reported an error (host or network unreachable)",
 	 "Check the route to this address (an IPv6 address without IPv6 "
 	 "connectivity is a common case) and the A/AAAA records.",
-	 1},
+	 AT_CONNECT},
 	{MX_STOP_GREETING_TIMEOUT, "smtp.greeting_timeout",
-	 "the TCP connection was accepted but no greeting arrived", NULL, 0},
-	{MX_STOP_REPLY_TIMEOUT, "smtp.timeout", "no reply arrived", NULL, 0},
+	 "the TCP connection was accepted but no greeting arrived", NULL,
+	 AT_STEP},
+	{MX_STOP_REPLY_TIMEOUT, "smtp.timeout", "no reply arrived", NULL,
+	 AT_STEP},
 	{MX_STOP_TARGET_DEADLINE, "smtp.timeout",
-	 "the per-target deadline expired", NULL, 0},
+	 "the per-target deadline expired", NULL, AT_STEP},
 	{MX_STOP_REPLY_LIMIT, "smtp.reply_limit_exceeded",
 	 "the reply exceeded a line length, line count or size limit", NULL,
-	 0},
+	 AT_STEP},
 	{MX_STOP_REPLY_MALFORMED, "smtp.reply_malformed",
-	 "the answer is not an SMTP reply", NULL, 0},
+	 "the answer is not an SMTP reply", NULL, AT_STEP},
 	{MX_STOP_PEER_CLOSED, "smtp.connection_lost",
-	 "the server closed the connection (TCP FIN)", NULL, 0},
+	 "the server closed the connection (TCP FIN)", NULL, AT_STEP},
 	{MX_STOP_PEER_RESET, "smtp.connection_lost",
-	 "the server reset the connection (TCP RST)", NULL, 0},
+	 "the server reset the connection (TCP RST)", NULL, AT_STEP},
 	{MX_STOP_EHLO_REJECTED, "smtp.ehlo_rejected",
-	 "the server refused EHLO and HELO", NULL, 0},
+	 "the server refused EHLO and HELO", NULL, AT_STEP},
+	/* our own failure says nothing about the server's columns */
 	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
-	 NULL, 0},
+	 NULL, AT_NOWHERE},
 	/* MX_STOP_GREETING_REJECTED, MX_STOP_STARTTLS_REJECTED and
 	 * MX_STOP_TLS_FAILED have rules of their own below. */
 };
@@ -287,14 +290,14 @@ static void rule_stop(struct ep_ctx *c)
 			r = &stop_rules[i];
 	if (r == NULL)
 		return;
-	st = r->connect ? ST_CONNECT : failing_step(ep);
+	st = r->at == AT_CONNECT ? ST_CONNECT : failing_step(ep);
 	/* A dialogue that ended during QUIT has been tested in full. */
 	if (st == ST_QUIT && ep->smtp.stop != MX_STOP_INTERNAL)
 		return;
 	/* A handshake that died is judged by the TLS rule. */
 	if (st == ST_TLS && ep->tls.attempted && !ep->tls.completed)
 		return;
-	col = st < ST__N ? steps[st].col : NO_COL;
+	col = st < ST__N && r->at != AT_NOWHERE ? steps[st].col : NO_COL;
 	if (st < ST__N)
 		sp = step_of(&ep->smtp, st);
 	fix = r->fix;
@@ -1027,8 +1030,9 @@ static void reached(const struct mx_endpoint *ep, int *r)
 		r[MX_COL_TLS_OFFERED] = caps_have_starttls(&s->caps);
 		break;
 	}
-	r[MX_COL_TLS_NEGOTIATED] =
-		t->attempted || s->starttls.state != MX_STEP_NOT_RUN;
+	r[MX_COL_TLS_NEGOTIATED] = t->attempted ||
+				   s->starttls.state == MX_STEP_OK ||
+				   s->starttls.state == MX_STEP_FAILED;
 	r[MX_COL_CERT] = t->chain.n > 0;
 	r[MX_COL_NAME] = t->chain.n > 0 && ep->host != NULL && ep->host[0];
 }

@@ -13,3 +13,11 @@ tests_unit_test_analyzers_hostname_SOURCES = \
 	tests/unit/test_analyzers_hostname.c
 tests_unit_test_analyzers_hostname_LDADD = $(LIB_ANALYZERS) \
 	$(LIBS_ANALYZERS) $(CMOCKA_TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_analyzers
+TESTS += tests/unit/test_analyzers
+tests_unit_test_analyzers_SOURCES = tests/unit/test_analyzers.c \
+	tests/unit/test_analyzers_fixtures.c \
+	tests/unit/test_analyzers_fixtures.h
+tests_unit_test_analyzers_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)
