@@ -346,6 +346,7 @@ gen_certs() {
 	fi
 	rm -rf "$CERTS"
 	mv "$T" "$CERTS"
+	REGENERATED=1
 }
 
 # --- DNS --------------------------------------------------------------------
@@ -364,7 +365,7 @@ gen_dns_keys() {
 	(cd "$DNSD/keys" && ldns-keygen -a ECDSAP256SHA256 -k lab.test >ksk.name &&
 		ldns-keygen -a ECDSAP256SHA256 lab.test >zsk.name) ||
 		die "ldns-keygen failed"
-	rm -f "$DNSD"/keys/K*.ds.tmp
+	REGENERATED=1
 }
 
 write_zone() {
@@ -781,8 +782,14 @@ cmd_start() {
 	touch "$MARK"
 	chmod 755 "$D"
 
+	REGENERATED=0
 	gen_certs
 	gen_dns_keys
+	if [ "$REGENERATED" = 1 ]; then
+		# New certificates or DNSSEC keys: servers still running would
+		# serve the old ones (and the TLSA record would not match).
+		stop_all
+	fi
 
 	# Something else on our ports (another lab, the distribution's own
 	# postfix or unbound) would make our servers fail to bind: say so.
@@ -801,7 +808,9 @@ cmd_start() {
 	)
 	if [ -n "$busy" ]; then
 		echo "$busy" | sed 's/^/  /' >&2
-		command -v ss >/dev/null && ss -ltnpH 2>/dev/null | grep -E ':(25|53|465|587|2465|2587) ' | sed 's/^/  /' >&2
+		command -v ss >/dev/null && ss -ltnpH 2>/dev/null |
+			grep -E '(127\.0\.0\.(2[01]|3[1-7]|4[1-6])|\[::1\]):(25|53|465|587|2465|2587) ' |
+			sed 's/^/  /' >&2
 		die "lab ports are already taken by processes this lab did not start (another MXPROBE_LAB_DIR, or a distribution service)"
 	fi
 
