@@ -61,12 +61,12 @@
 struct mx_tls_session {
 	SSL_CTX *ctx;
 	SSL *ssl;
-	BIO *rbio, *wbio;		/* owned by ssl */
-	char *sni;			/* name sent in server_name, or NULL */
+	BIO *rbio, *wbio; /* owned by ssl */
+	char *sni;	  /* name sent in server_name, or NULL */
 	int attempted, completed;
 	/* First failure of any SSL call; later calls return ERROR. */
 	int failed;
-	unsigned long fail_code;	/* first library error, 0 if none */
+	unsigned long fail_code; /* first library error, 0 if none */
 	char fail_text[256];
 	/* Verify callback: did verification run, first error's depth. */
 	int verify_ran;
@@ -84,8 +84,7 @@ static void set_str(char **dst, const char *s)
 	*dst = s != NULL ? mx_escape_str(s, MX_TLS_MAX_TEXT) : NULL;
 }
 
-static void errf(char *err, size_t errlen, const char *what,
-		 const char *arg)
+static void errf(char *err, size_t errlen, const char *what, const char *arg)
 {
 	char lib[160] = "";
 	unsigned long e = ERR_peek_error();
@@ -156,8 +155,8 @@ static void ossl_free(struct mx_tls_session *s)
 	free(s);
 }
 
-static struct mx_tls_session *ossl_new(const struct mx_tls_params *p,
-				       char *err, size_t errlen)
+static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
+				       size_t errlen)
 {
 	struct mx_tls_session *s = xcalloc(1, sizeof(*s));
 	const struct mx_tls_params none = {.security_level = -1};
@@ -236,9 +235,8 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p,
 	if (p->sni != NULL && p->sni[0] != '\0' && !is_ip_literal(p->sni)) {
 		/* RFC 6066 §3: no trailing dot in the HostName. */
 		size_t n = strlen(p->sni);
-		char *name = xstrndup(p->sni, n > 1 && p->sni[n - 1] == '.'
-						      ? n - 1
-						      : n);
+		char *name = xstrndup(
+			p->sni, n > 1 && p->sni[n - 1] == '.' ? n - 1 : n);
 
 		if (!SSL_set_tlsext_host_name(s->ssl, name)) {
 			errf(err, errlen, "bad SNI name", NULL);
@@ -255,8 +253,7 @@ fail:
 
 /* ---- memory I/O --------------------------------------------------------- */
 
-static int ossl_push_input(struct mx_tls_session *s, const uint8_t *p,
-			   size_t n)
+static int ossl_push_input(struct mx_tls_session *s, const uint8_t *p, size_t n)
 {
 	size_t pending = BIO_ctrl_pending(s->rbio);
 
@@ -271,8 +268,7 @@ static int ossl_push_input(struct mx_tls_session *s, const uint8_t *p,
 	return 0;
 }
 
-static size_t ossl_pull_output(struct mx_tls_session *s, uint8_t *p,
-			       size_t max)
+static size_t ossl_pull_output(struct mx_tls_session *s, uint8_t *p, size_t max)
 {
 	int r;
 
@@ -401,8 +397,8 @@ static const struct {
 	int id;
 	const char *type;
 } tmp_key_types[] = {
-	{EVP_PKEY_DH, "DH"},		{EVP_PKEY_DHX, "DH"},
-	{EVP_PKEY_EC, "ECDH"},		{EVP_PKEY_X25519, "X25519"},
+	{EVP_PKEY_DH, "DH"},	 {EVP_PKEY_DHX, "DH"},
+	{EVP_PKEY_EC, "ECDH"},	 {EVP_PKEY_X25519, "X25519"},
 	{EVP_PKEY_X448, "X448"},
 };
 
@@ -410,10 +406,14 @@ static const struct {
  * record header checks): the peer is not speaking TLS, rather than
  * speaking it badly. */
 static const int protocol_reasons[] = {
-	SSL_R_WRONG_VERSION_NUMBER, SSL_R_PACKET_LENGTH_TOO_LONG,
-	SSL_R_HTTP_REQUEST,	    SSL_R_HTTPS_PROXY_REQUEST,
-	SSL_R_UNKNOWN_PROTOCOL,	    SSL_R_RECORD_LENGTH_MISMATCH,
-	SSL_R_ENCRYPTED_LENGTH_TOO_LONG, SSL_R_BAD_RECORD_TYPE,
+	SSL_R_WRONG_VERSION_NUMBER,
+	SSL_R_PACKET_LENGTH_TOO_LONG,
+	SSL_R_HTTP_REQUEST,
+	SSL_R_HTTPS_PROXY_REQUEST,
+	SSL_R_UNKNOWN_PROTOCOL,
+	SSL_R_RECORD_LENGTH_MISMATCH,
+	SSL_R_ENCRYPTED_LENGTH_TOO_LONG,
+	SSL_R_BAD_RECORD_TYPE,
 	SSL_R_WRONG_SSL_VERSION,
 };
 
@@ -525,8 +525,7 @@ static int top_issuer_in_store(struct mx_tls_session *s)
 		return 0;
 	if (X509_STORE_CTX_init(sc, SSL_CTX_get_cert_store(s->ctx), leaf, sk) ==
 		    1 &&
-	    X509_STORE_CTX_get1_issuer(&issuer, sc, top) == 1 &&
-	    issuer != NULL)
+	    X509_STORE_CTX_get1_issuer(&issuer, sc, top) == 1 && issuer != NULL)
 		found = 1;
 	X509_free(issuer);
 	X509_STORE_CTX_free(sc);
@@ -536,7 +535,7 @@ static int top_issuer_in_store(struct mx_tls_session *s)
 
 static void verify_facts(struct mx_tls_session *s, struct mx_tls *out)
 {
-	STACK_OF(X509) *vc;
+	STACK_OF(X509) * vc;
 
 	set_str(&out->verify_error, NULL);
 	out->verify_done = s->verify_ran;
@@ -610,8 +609,8 @@ static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 
 	chain_facts(s, out);
 	out->top_issuer_in_store = top_issuer_in_store(s);
-	out->top_is_self_signed =
-		out->chain.n > 0 && out->chain.v[out->chain.n - 1].self_signed;
+	out->top_is_self_signed = out->chain.n > 0 &&
+				  out->chain.v[out->chain.n - 1].self_signed;
 	out->chain_in_order = mx_x509_chain_in_order(&out->chain);
 	verify_facts(s, out);
 	fail_facts(s, out);

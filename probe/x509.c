@@ -50,10 +50,10 @@ static const struct {
 	int id;
 	const char *name;
 } key_types[] = {
-	{EVP_PKEY_RSA, "RSA"},	       {EVP_PKEY_RSA_PSS, "RSA-PSS"},
-	{EVP_PKEY_EC, "EC"},	       {EVP_PKEY_ED25519, "Ed25519"},
-	{EVP_PKEY_ED448, "Ed448"},     {EVP_PKEY_DSA, "DSA"},
-	{EVP_PKEY_DH, "DH"},	       {EVP_PKEY_DHX, "DH"},
+	{EVP_PKEY_RSA, "RSA"},	   {EVP_PKEY_RSA_PSS, "RSA-PSS"},
+	{EVP_PKEY_EC, "EC"},	   {EVP_PKEY_ED25519, "Ed25519"},
+	{EVP_PKEY_ED448, "Ed448"}, {EVP_PKEY_DSA, "DSA"},
+	{EVP_PKEY_DH, "DH"},	   {EVP_PKEY_DHX, "DH"},
 };
 
 static char *hex_of(const uint8_t *p, size_t n)

@@ -102,7 +102,7 @@ struct cert_case {
 	int key_bits;
 	int is_ca, self_issued, self_signed;
 	time_t not_before, not_after;
-	const char *dns[3];	/* expected dNSName SANs (NULL-terminated) */
+	const char *dns[3]; /* expected dNSName SANs (NULL-terminated) */
 	const char *ip[3];
 	const char *aia_ca, *aia_ocsp;
 };
@@ -111,37 +111,135 @@ struct cert_case {
 #define ROOT_DN "CN=mxprobe Test Root CA,O=mxprobe test"
 
 static const struct cert_case cases[] = {
-	{"root", "mxprobe Test Root CA", ROOT_DN, ROOT_DN, "RSA", 2048, 1, 1,
-	 1, T2024, T2064, {NULL}, {NULL}, NULL, NULL},
-	{"other-root", "Unrelated Root CA", "CN=Unrelated Root CA,O=elsewhere",
-	 "CN=Unrelated Root CA,O=elsewhere", "RSA", 2048, 1, 1, 1, T2024,
-	 T2064, {NULL}, {NULL}, NULL, NULL},
-	{"int", "mxprobe Test Intermediate CA", INT_DN, ROOT_DN, "RSA", 2048,
-	 1, 0, 0, T2024, T2064, {NULL}, {NULL}, NULL, NULL},
-	{"leaf", "mx1.lab.test", "CN=mx1.lab.test,O=mxprobe test", INT_DN,
-	 "RSA", 2048, 0, 0, 0, T2024, T2064,
-	 {"mx1.lab.test", "mail.lab.test", NULL}, {"127.0.0.31", "::1", NULL},
-	 "http://pki.lab.test/int.crt", "http://ocsp.lab.test/"},
-	{"expired", "expired.lab.test", "CN=expired.lab.test", INT_DN, "RSA",
-	 2048, 0, 0, 0, T2010, T2011, {"expired.lab.test", NULL}, {NULL},
-	 NULL, NULL},
-	{"selfsigned", "selfsigned.lab.test", "CN=selfsigned.lab.test",
-	 "CN=selfsigned.lab.test", "RSA", 2048, 0, 1, 1, T2024, T2064,
-	 {"selfsigned.lab.test", NULL}, {NULL}, NULL, NULL},
-	{"nosan", "nosan.lab.test", "CN=nosan.lab.test,O=mxprobe test",
-	 INT_DN, "RSA", 2048, 0, 0, 0, T2024, T2064, {NULL}, {NULL}, NULL,
-	 NULL},
-	{"wildcard", "*.lab.test", "CN=*.lab.test", INT_DN, "RSA", 2048, 0, 0,
-	 0, T2024, T2064, {"*.lab.test", "lab.test", NULL}, {NULL}, NULL,
-	 NULL},
-	{"rsa1024", "rsa1024.lab.test", "CN=rsa1024.lab.test", INT_DN, "RSA",
-	 1024, 0, 0, 0, T2024, T2064, {"rsa1024.lab.test", NULL}, {NULL},
-	 NULL, NULL},
-	{"ec256", "ec256.lab.test", "CN=ec256.lab.test", INT_DN, "EC", 256, 0,
-	 0, 0, T2024, T2064, {"ec256.lab.test", NULL}, {NULL}, NULL, NULL},
-	{"ed25519", "ed25519.lab.test", "CN=ed25519.lab.test", INT_DN,
-	 "Ed25519", 256, 0, 0, 0, T2024, T2064, {"ed25519.lab.test", NULL},
-	 {NULL}, NULL, NULL},
+	{
+		.file = "root",
+		.cn = "mxprobe Test Root CA",
+		.subject = ROOT_DN,
+		.issuer = ROOT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.is_ca = 1,
+		.self_issued = 1,
+		.self_signed = 1,
+		.not_before = T2024,
+		.not_after = T2064,
+	},
+	{
+		.file = "other-root",
+		.cn = "Unrelated Root CA",
+		.subject = "CN=Unrelated Root CA,O=elsewhere",
+		.issuer = "CN=Unrelated Root CA,O=elsewhere",
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.is_ca = 1,
+		.self_issued = 1,
+		.self_signed = 1,
+		.not_before = T2024,
+		.not_after = T2064,
+	},
+	{
+		.file = "int",
+		.cn = "mxprobe Test Intermediate CA",
+		.subject = INT_DN,
+		.issuer = ROOT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.is_ca = 1,
+		.not_before = T2024,
+		.not_after = T2064,
+	},
+	{
+		.file = "leaf",
+		.cn = "mx1.lab.test",
+		.subject = "CN=mx1.lab.test,O=mxprobe test",
+		.issuer = INT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"mx1.lab.test", "mail.lab.test"},
+		.ip = {"127.0.0.31", "::1"},
+		.aia_ca = "http://pki.lab.test/int.crt",
+		.aia_ocsp = "http://ocsp.lab.test/",
+	},
+	{
+		.file = "expired",
+		.cn = "expired.lab.test",
+		.subject = "CN=expired.lab.test",
+		.issuer = INT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.not_before = T2010,
+		.not_after = T2011,
+		.dns = {"expired.lab.test"},
+	},
+	{
+		.file = "selfsigned",
+		.cn = "selfsigned.lab.test",
+		.subject = "CN=selfsigned.lab.test",
+		.issuer = "CN=selfsigned.lab.test",
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.self_issued = 1,
+		.self_signed = 1,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"selfsigned.lab.test"},
+	},
+	{
+		.file = "nosan",
+		.cn = "nosan.lab.test",
+		.subject = "CN=nosan.lab.test,O=mxprobe test",
+		.issuer = INT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.not_before = T2024,
+		.not_after = T2064,
+	},
+	{
+		.file = "wildcard",
+		.cn = "*.lab.test",
+		.subject = "CN=*.lab.test",
+		.issuer = INT_DN,
+		.key_type = "RSA",
+		.key_bits = 2048,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"*.lab.test", "lab.test"},
+	},
+	{
+		.file = "rsa1024",
+		.cn = "rsa1024.lab.test",
+		.subject = "CN=rsa1024.lab.test",
+		.issuer = INT_DN,
+		.key_type = "RSA",
+		.key_bits = 1024,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"rsa1024.lab.test"},
+	},
+	{
+		.file = "ec256",
+		.cn = "ec256.lab.test",
+		.subject = "CN=ec256.lab.test",
+		.issuer = INT_DN,
+		.key_type = "EC",
+		.key_bits = 256,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"ec256.lab.test"},
+	},
+	{
+		.file = "ed25519",
+		.cn = "ed25519.lab.test",
+		.subject = "CN=ed25519.lab.test",
+		.issuer = INT_DN,
+		.key_type = "Ed25519",
+		.key_bits = 256,
+		.not_before = T2024,
+		.not_after = T2064,
+		.dns = {"ed25519.lab.test"},
+	},
 };
 
 static void check_case(const struct cert_case *tc)
@@ -368,21 +466,20 @@ static X509 *build_cert(EVP_PKEY *key, const uint8_t *cn, int cnlen,
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	assert_int_equal(X509_NAME_add_entry_by_NID(subj, NID_commonName,
-						    MBSTRING_ASC,
-						    (unsigned char *)cn, cnlen,
-						    -1, 0),
-			 1);
+	assert_int_equal(
+		X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_ASC,
+					   (unsigned char *)cn, cnlen, -1, 0),
+		1);
 	if (issuer_cn != NULL)
 		X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_ASC,
-					   (const unsigned char *)issuer_cn,
-					   -1, -1, 0);
+					   (const unsigned char *)issuer_cn, -1,
+					   -1, 0);
 	X509_set_subject_name(x, subj);
 	X509_set_issuer_name(x, issuer_cn != NULL ? iss : subj);
 	X509_set_pubkey(x, key);
 	if (san != NULL)
-		assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name,
-						   san, 0, X509V3_ADD_DEFAULT),
+		assert_int_equal(X509_add1_ext_i2d(x, NID_subject_alt_name, san,
+						   0, X509V3_ADD_DEFAULT),
 				 1);
 	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
 	X509_NAME_free(subj);
@@ -533,8 +630,8 @@ static void test_chain_order(void **state)
 		{{"expired", "int", "root", NULL}, 1}, /* order, not validity */
 		{{"ec256", "int", NULL}, 1},
 		{{"ed25519", "int", NULL}, 1},
-		{{"leaf", "root", "int", NULL}, 0},  /* intermediate last */
-		{{"int", "leaf", NULL}, 0},	      /* reversed */
+		{{"leaf", "root", "int", NULL}, 0}, /* intermediate last */
+		{{"int", "leaf", NULL}, 0},	    /* reversed */
 		{{"root", "int", "leaf", NULL}, 0}, /* fully reversed */
 		{{"leaf", "int", "other-root", NULL}, 0},
 		{{"leaf", "leaf", NULL}, 0},
@@ -583,8 +680,8 @@ static void test_chain_impostor_issuer(void **state)
 
 	(void)state;
 	assert_non_null(key);
-	x = build_cert(key, (const uint8_t *)int_cn, (int)strlen(int_cn),
-		       NULL, NULL);
+	x = build_cert(key, (const uint8_t *)int_cn, (int)strlen(int_cn), NULL,
+		       NULL);
 	/* Give it the intermediate's full DN: O=mxprobe test, CN=... */
 	n = X509_NAME_new();
 	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
