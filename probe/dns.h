@@ -5,7 +5,10 @@
  * watched by the libevent base passed in, so DNS never blocks the probe.
  * With `resolver` set, queries go to that server (ub_ctx_set_fwd); else
  * /etc/resolv.conf.  With `trust_anchor` set, answers are DNSSEC-validated
- * (secure/bogus); else the resolver's AD bit is trusted, as Postfix does.
+ * (secure/bogus); else nothing is marked secure: libunbound derives the AD
+ * bit from its own validation and does not pass the resolver's AD bit on,
+ * so the Postfix-style "trust the resolver's AD bit" mode is not possible
+ * through it (see probe/dns.c).
  *
  * mx_resolve_target() turns a parsed target into hosts and endpoints in the
  * model: for a domain, MX (sorted by preference; null MX and implicit MX
@@ -60,6 +63,8 @@ struct mx_dns_answer {
 	size_t ntlsa;
 	char **txt;			/* TXT strings, raw (escape to show) */
 	size_t ntxt;
+	const char *error;		/* resolver error / rcode, static */
+	size_t nmalformed;		/* records whose rdata did not decode */
 };
 
 typedef void (*mx_dns_cb)(void *arg, const struct mx_dns_answer *ans);
@@ -71,6 +76,15 @@ void mx_dns_free(struct mx_dns *dns);
 /* rrtype: 15 MX, 1 A, 28 AAAA, 52 TLSA, 16 TXT.  Returns 0 or -1. */
 int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype,
 		 mx_dns_cb cb, void *arg);
+
+/* Decode one record's rdata (uncompressed wire format, as libunbound
+ * hands it) of type rrtype and append it to ans.  Returns 0, or -1 if the
+ * rdata is truncated, malformed or of another type (ans unchanged).
+ * Exposed for the unit tests and the fuzz target. */
+int mx_dns_rdata_decode(struct mx_dns_answer *ans, int rrtype,
+			const uint8_t *p, size_t len);
+/* Free what the decoders put into ans (not ans itself); zeroes it. */
+void mx_dns_answer_clear(struct mx_dns_answer *ans);
 
 typedef void (*mx_resolve_cb)(void *arg, struct mx_target *t);
 /* Fill t->hosts / t->endpoints (and t's DNS facts).  t must stay valid

@@ -10,6 +10,15 @@ check_PROGRAMS += tests/unit/test_target
 TESTS += tests/unit/test_target
 tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+libprobe_a_SOURCES += %reldir%/dns.c
+check_PROGRAMS += tests/unit/test_dns
+TESTS += tests/unit/test_dns
+tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
+tests_unit_test_dns_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_dns_rdata
+TESTS += tests/unit/test_dns_rdata
+tests_unit_test_dns_rdata_SOURCES = tests/unit/test_dns_rdata.c
+tests_unit_test_dns_rdata_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 
 # connection layer, SMTP client engine, scheduler (core)
 libprobe_a_SOURCES += \

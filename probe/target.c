@@ -50,7 +50,7 @@
 #include "common/xalloc.h"
 
 #define MX_TARGET_SPEC_MAX 1024
-#define NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, presentation, no dot */
+#define NAME_MAX_LEN 253 /* RFC 1035 §2.3.4, presentation, no dot */
 #define LABEL_MAX_LEN 63
 
 struct scheme {
@@ -61,8 +61,8 @@ struct scheme {
 
 static const struct scheme schemes[] = {
 	{"smtp", 25, MX_MODE_STARTTLS},
-	{"submission", 587, MX_MODE_STARTTLS},	/* RFC 6409 */
-	{"smtps", 465, MX_MODE_IMPLICIT},	/* RFC 8314 §3.3 */
+	{"submission", 587, MX_MODE_STARTTLS}, /* RFC 6409 */
+	{"smtps", 465, MX_MODE_IMPLICIT},      /* RFC 8314 §3.3 */
 };
 
 /* Ports on which a scheme-less host:port means implicit TLS. */
@@ -83,8 +83,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Same, with the user's text escaped and capped into the message. */
-static void set_err_q(char *err, size_t errlen, const char *what,
-		      const char *p, size_t len)
+static void set_err_q(char *err, size_t errlen, const char *what, const char *p,
+		      size_t len)
 {
 	char *q = mx_escape(p, len, 64);
 
@@ -139,7 +139,7 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 	char *out;
 
 	if (len > 0 && p[len - 1] == '.')
-		len--;			/* one trailing dot: the root */
+		len--; /* one trailing dot: the root */
 	if (len == 0) {
 		set_err(err, errlen, "empty host name");
 		return NULL;
@@ -156,8 +156,8 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 		if (ch != '.') {
 			if (!is_ldh(ch)) {
 				set_err_q(err, errlen,
-					  "bad character in host name",
-					  p + i, 1);
+					  "bad character in host name", p + i,
+					  1);
 				return NULL;
 			}
 			if (ch < '0' || ch > '9')
@@ -172,7 +172,8 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 		if (lab_len > LABEL_MAX_LEN) {
 			set_err(err, errlen,
 				"label longer than %d bytes in host name "
-				"(RFC 1035 2.3.4)", LABEL_MAX_LEN);
+				"(RFC 1035 2.3.4)",
+				LABEL_MAX_LEN);
 			return NULL;
 		}
 		/* RFC 1123 §2.1 / RFC 952: no hyphen at either end. */
@@ -182,14 +183,14 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 			return NULL;
 		}
 		if (i < len)
-			all_digits = 1;	/* only the last label counts */
+			all_digits = 1; /* only the last label counts */
 		lab_start = i + 1;
 	}
 	if (all_digits) {
 		/* RFC 3696 §2: a top-level label is never all-numeric, so
 		 * this is a mistyped address, not a name. */
-		set_err_q(err, errlen, "not an IPv4 address nor a host name",
-			  p, len);
+		set_err_q(err, errlen, "not an IPv4 address nor a host name", p,
+			  len);
 		return NULL;
 	}
 	out = xstrndup(p, len);
@@ -390,7 +391,8 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 		if (sch == NULL) {
 			set_err_q(err, errlen,
 				  "unknown scheme (want smtp, submission or "
-				  "smtps):", spec, slen);
+				  "smtps):",
+				  spec, slen);
 			return -1;
 		}
 		auth = sep + 3;
@@ -400,12 +402,14 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 	alen = len - (size_t)(auth - spec);
 	if (sch != NULL) {
 		if (memchr(auth, '@', alen) != NULL) {
-			set_err(err, errlen, "user-info ('user@') in a target "
+			set_err(err, errlen,
+				"user-info ('user@') in a target "
 				"URL is not supported");
 			return -1;
 		}
 		if (strpbrk(auth, "/?#") != NULL) {
-			set_err(err, errlen, "path, query or fragment in a "
+			set_err(err, errlen,
+				"path, query or fragment in a "
 				"target URL is not supported");
 			return -1;
 		}
@@ -413,12 +417,14 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 		/* Without a scheme these only show a mistyped URL or mail
 		 * address; say so instead of "bad character". */
 		if (memchr(auth, '@', alen) != NULL) {
-			set_err(err, errlen, "'@' in target: give a domain or "
+			set_err(err, errlen,
+				"'@' in target: give a domain or "
 				"host, not a mail address");
 			return -1;
 		}
 		if (strpbrk(auth, "/?#") != NULL) {
-			set_err(err, errlen, "'/' '?' or '#' in target "
+			set_err(err, errlen,
+				"'/' '?' or '#' in target "
 				"(a URL needs smtp://, submission:// or "
 				"smtps://)");
 			return -1;
@@ -429,8 +435,9 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 		return -1;
 
 	if (sch == NULL && have_port)
-		for (i = 0; i < sizeof(implicit_ports) /
-				    sizeof(implicit_ports[0]); i++)
+		for (i = 0;
+		     i < sizeof(implicit_ports) / sizeof(implicit_ports[0]);
+		     i++)
 			if (port == implicit_ports[i])
 				mode = MX_MODE_IMPLICIT;
 	kind = (sch == NULL && !have_port && !literal) ? MX_TARGET_DOMAIN

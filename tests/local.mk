@@ -37,6 +37,9 @@ tests_fuzz_fuzz_target_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
 FUZZ_TARGETS += tests/fuzz/fuzz_x509
 tests_fuzz_fuzz_x509_SOURCES = tests/fuzz/fuzz_x509.c
 tests_fuzz_fuzz_x509_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(OPENSSL_LIBS)
+FUZZ_TARGETS += tests/fuzz/fuzz_dns_rdata
+tests_fuzz_fuzz_dns_rdata_SOURCES = tests/fuzz/fuzz_dns_rdata.c
+tests_fuzz_fuzz_dns_rdata_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
 
 FUZZ_CC = clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined

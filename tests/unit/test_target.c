@@ -16,8 +16,8 @@
 #include "model/result.h"
 #include "probe/target.h"
 
-static const char L63[] =
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+static const char L63[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			  "aaaaaaaaaaa";
 
 struct ok_case {
 	const char *spec;
@@ -33,8 +33,8 @@ static const struct ok_case ok_cases[] = {
 	{"localhost", MX_TARGET_DOMAIN, "localhost", 25, MX_MODE_STARTTLS},
 	{"_dmarc.example.org", MX_TARGET_DOMAIN, "_dmarc.example.org", 25,
 	 MX_MODE_STARTTLS},
-	{"xn--bcher-kva.example", MX_TARGET_DOMAIN, "xn--bcher-kva.example",
-	 25, MX_MODE_STARTTLS},
+	{"xn--bcher-kva.example", MX_TARGET_DOMAIN, "xn--bcher-kva.example", 25,
+	 MX_MODE_STARTTLS},
 	{"1.example", MX_TARGET_DOMAIN, "1.example", 25, MX_MODE_STARTTLS},
 	{"mx1.lab.test:2587", MX_TARGET_HOST, "mx1.lab.test", 2587,
 	 MX_MODE_STARTTLS},
@@ -83,7 +83,7 @@ static const struct ok_case ok_cases[] = {
 
 struct bad_case {
 	const char *spec;
-	const char *reason;	/* a substring of the one-line reason */
+	const char *reason; /* a substring of the one-line reason */
 };
 
 static const struct bad_case bad_cases[] = {
@@ -136,7 +136,9 @@ static const struct bad_case bad_cases[] = {
 	{" example.org", "bad character in target"},
 	{"example.org\t", "bad character in target"},
 	{"ex\x1b[2Jample.org", "bad character in target"},
-	{"b\xc3\xbc" "cher.example", "bad character in target"},
+	{"b\xc3\xbc"
+	 "cher.example",
+	 "bad character in target"},
 	{"999.1.1.1", "not an IPv4 address"},
 	{"127.1", "not an IPv4 address"},
 	{"1.2.3.4.5", "not an IPv4 address"},
@@ -183,7 +185,8 @@ static void test_bad_forms(void **state)
 		rc = mx_target_parse(c->spec, &t, err, sizeof(err));
 		if (rc == 0 || strstr(err, c->reason) == NULL)
 			print_message("spec '%s': rc %d, reason '%s', want "
-				      "'%s'\n", c->spec, rc, err, c->reason);
+				      "'%s'\n",
+				      c->spec, rc, err, c->reason);
 		assert_int_equal(rc, -1);
 		assert_non_null(strstr(err, c->reason));
 		/* one line, printable: user text in it is escaped */
@@ -222,7 +225,8 @@ static void test_length_limits(void **state)
 	snprintf(name, sizeof(name), "%s.example", L63);
 	run = mx_run_new();
 	assert_int_equal(mx_target_parse(name, mx_run_add_target(run), err,
-					 sizeof(err)), 0);
+					 sizeof(err)),
+			 0);
 	mx_run_free(run);
 	snprintf(name, sizeof(name), "a%s.example", L63);
 	memset(&t, 0, sizeof(t));
@@ -233,10 +237,11 @@ static void test_length_limits(void **state)
 	snprintf(name, sizeof(name), "%s.%s.%s.%s", L63, L63, L63, L63);
 	n = strlen(name);
 	assert_int_equal(n, 255);
-	name[253] = 0;			/* ends in "aa": still a name */
+	name[253] = 0; /* ends in "aa": still a name */
 	run = mx_run_new();
 	assert_int_equal(mx_target_parse(name, mx_run_add_target(run), err,
-					 sizeof(err)), 0);
+					 sizeof(err)),
+			 0);
 	assert_int_equal(strlen(run->targets[0].name), 253);
 	mx_run_free(run);
 	/* with the trailing dot, 254 bytes are still 253 of name */
@@ -244,7 +249,8 @@ static void test_length_limits(void **state)
 	name[254] = 0;
 	run = mx_run_new();
 	assert_int_equal(mx_target_parse(name, mx_run_add_target(run), err,
-					 sizeof(err)), 0);
+					 sizeof(err)),
+			 0);
 	assert_int_equal(strlen(run->targets[0].name), 253);
 	mx_run_free(run);
 	/* 254 bytes of name are too many */
@@ -263,8 +269,9 @@ static void test_length_limits(void **state)
 static void test_hostile_lengths(void **state)
 {
 	static const char *const fmts[][2] = {
-		{"", ""}, {"smtp://", ""}, {"", ":25"}, {"[", "]:25"},
-		{"smtps://[", "]"}, {"x:", ""}, {"", "."}, {"smtp://", ":"},
+		{"", ""},      {"smtp://", ""},	   {"", ":25"},
+		{"[", "]:25"}, {"smtps://[", "]"}, {"x:", ""},
+		{"", "."},     {"smtp://", ":"},
 	};
 	static const char fill[] = "a.0:[]-_9";
 	char body[2100], spec[2200], err[128];
@@ -283,10 +290,9 @@ static void test_hostile_lengths(void **state)
 				struct mx_target *t = mx_run_add_target(run);
 				int rc;
 
-				snprintf(spec, sizeof(spec), "%s%s%s", fmts[f][0],
-					 body, fmts[f][1]);
-				rc = mx_target_parse(spec, t, err,
-						     sizeof(err));
+				snprintf(spec, sizeof(spec), "%s%s%s",
+					 fmts[f][0], body, fmts[f][1]);
+				rc = mx_target_parse(spec, t, err, sizeof(err));
 				if (rc == 0) {
 					assert_true(strlen(t->name) <= 253);
 					assert_true(t->port >= 1);
@@ -303,7 +309,8 @@ static void test_hostile_lengths(void **state)
 	memset(body, 'a', 1025);
 	body[1025] = 0;
 	assert_int_equal(mx_target_parse(body, &(struct mx_target){0}, err,
-					 sizeof(err)), -1);
+					 sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "longer than 1024"));
 }
 
@@ -313,9 +320,10 @@ static void test_ip_literal(void **state)
 		const char *s;
 		int yes;
 	} cases[] = {
-		{"127.0.0.1", 1}, {"::1", 1}, {"2001:db8::1", 1},
-		{"::ffff:1.2.3.4", 1}, {"[::1]", 0}, {"127.1", 0},
-		{"256.0.0.1", 0}, {"lab.test", 0}, {"", 0}, {"1.2.3.4 ", 0},
+		{"127.0.0.1", 1},      {"::1", 1},	{"2001:db8::1", 1},
+		{"::ffff:1.2.3.4", 1}, {"[::1]", 0},	{"127.1", 0},
+		{"256.0.0.1", 0},      {"lab.test", 0}, {"", 0},
+		{"1.2.3.4 ", 0},
 	};
 	size_t i;
 
