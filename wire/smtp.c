@@ -234,8 +234,7 @@ static int digits3(struct mx_cur *c, char *out, size_t *n)
  * subject and detail 1*3digit; RFC 2034 §4 puts SP between it and the
  * text.  The longest is "5.999.999" (9 bytes).
  */
-size_t mx_smtp_parse_enhanced(const char *text, size_t len, int code,
-			      char *out)
+size_t mx_smtp_parse_enhanced(const char *text, size_t len, int code, char *out)
 {
 	struct mx_cur c;
 	char tmp[16];
@@ -268,29 +267,34 @@ size_t mx_smtp_parse_enhanced(const char *text, size_t len, int code,
 
 /* ---- EHLO ------------------------------------------------------------ */
 
+/* STARTTLS RFC 3207, PIPELINING RFC 2920, SIZE RFC 1870, AUTH RFC 4954,
+ * 8BITMIME RFC 6152, SMTPUTF8 RFC 6531, CHUNKING and BINARYMIME RFC 3030,
+ * REQUIRETLS RFC 8689, ENHANCEDSTATUSCODES RFC 2034, DSN RFC 3461,
+ * DELIVERBY RFC 2852, ETRN RFC 1985, VRFY RFC 5321 §3.5.2. */
 static const struct {
 	const char *name;
 	unsigned bit;
 } ehlo_keywords[] = {
-	{"STARTTLS", MX_SMTP_CAP_STARTTLS},	/* RFC 3207 */
-	{"PIPELINING", MX_SMTP_CAP_PIPELINING}, /* RFC 2920 */
-	{"SIZE", MX_SMTP_CAP_SIZE},		/* RFC 1870 */
-	{"AUTH", MX_SMTP_CAP_AUTH},		/* RFC 4954 */
-	{"8BITMIME", MX_SMTP_CAP_8BITMIME},	/* RFC 6152 */
-	{"SMTPUTF8", MX_SMTP_CAP_SMTPUTF8},	/* RFC 6531 */
-	{"CHUNKING", MX_SMTP_CAP_CHUNKING},	/* RFC 3030 */
-	{"REQUIRETLS", MX_SMTP_CAP_REQUIRETLS}, /* RFC 8689 */
-	{"ENHANCEDSTATUSCODES", MX_SMTP_CAP_ENHANCEDSTATUSCODES}, /* 2034 */
-	{"DSN", MX_SMTP_CAP_DSN},		/* RFC 3461 */
-	{"BINARYMIME", MX_SMTP_CAP_BINARYMIME}, /* RFC 3030 */
-	{"DELIVERBY", MX_SMTP_CAP_DELIVERBY},	/* RFC 2852 */
-	{"ETRN", MX_SMTP_CAP_ETRN},		/* RFC 1985 */
-	{"VRFY", MX_SMTP_CAP_VRFY},		/* RFC 5321 §3.5.2 */
+	{"STARTTLS", MX_SMTP_CAP_STARTTLS},
+	{"PIPELINING", MX_SMTP_CAP_PIPELINING},
+	{"SIZE", MX_SMTP_CAP_SIZE},
+	{"AUTH", MX_SMTP_CAP_AUTH},
+	{"8BITMIME", MX_SMTP_CAP_8BITMIME},
+	{"SMTPUTF8", MX_SMTP_CAP_SMTPUTF8},
+	{"CHUNKING", MX_SMTP_CAP_CHUNKING},
+	{"REQUIRETLS", MX_SMTP_CAP_REQUIRETLS},
+	{"ENHANCEDSTATUSCODES", MX_SMTP_CAP_ENHANCEDSTATUSCODES},
+	{"DSN", MX_SMTP_CAP_DSN},
+	{"BINARYMIME", MX_SMTP_CAP_BINARYMIME},
+	{"DELIVERBY", MX_SMTP_CAP_DELIVERBY},
+	{"ETRN", MX_SMTP_CAP_ETRN},
+	{"VRFY", MX_SMTP_CAP_VRFY},
 };
 
 #define NKEYWORDS (sizeof(ehlo_keywords) / sizeof(ehlo_keywords[0]))
-#define MAX_KEYWORD 32	/* longer than any keyword we know */
-#define MAX_MECH 20	/* RFC 4422 §3.1 */
+/* Longer than any keyword we know; RFC 4422 §3.1 mechanism names. */
+#define MAX_KEYWORD 32
+#define MAX_MECH 20
 
 static uint8_t upper(uint8_t c)
 {
@@ -398,8 +402,7 @@ static int parse_auth(struct mx_cur *c, char *list, size_t size)
 	}
 }
 
-void mx_smtp_parse_ehlo(const struct mx_smtp_reply *r,
-			struct mx_smtp_ehlo *out)
+void mx_smtp_parse_ehlo(const struct mx_smtp_reply *r, struct mx_smtp_ehlo *out)
 {
 	size_t i, k;
 	int auth_full = 0, have_size = 0;
@@ -428,8 +431,8 @@ void mx_smtp_parse_ehlo(const struct mx_smtp_reply *r,
 			out->size = parse_size(&c);
 		} else if (ehlo_keywords[k].bit == MX_SMTP_CAP_AUTH &&
 			   !auth_full) {
-			auth_full = !parse_auth(&c, out->auth,
-						sizeof(out->auth));
+			auth_full =
+				!parse_auth(&c, out->auth, sizeof(out->auth));
 		}
 	}
 }

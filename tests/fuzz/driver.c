@@ -226,17 +226,17 @@ static void run_one(const uint8_t *p, size_t len, const char *dump)
 /* Bytes that matter to the parsers here: line ends, separators, code
  * digits, NUL, escape, high bytes. */
 static const uint8_t interesting[] = {
-	0x00, 0xff, '\r', '\n', ' ', '-', '=', '.', '\t', '0', '2', '4',
-	'5', '9', 'A', 'z', 0x1b, 0x7f, 0x80, 0x16, 0x03,
+	0x00, 0xff, '\r', '\n', ' ', '-',  '=',	 '.',  '\t', '0',  '2',
+	'4',  '5',  '9',  'A',	'z', 0x1b, 0x7f, 0x80, 0x16, 0x03,
 };
 
+/* The input being mutated; p has room for FUZZ_MAX_LEN bytes. */
 struct mbuf {
-	uint8_t *p;	/* FUZZ_MAX_LEN bytes */
+	uint8_t *p;
 	size_t len;
 };
 
-static void m_insert(struct mbuf *b, size_t at, const uint8_t *src,
-		     size_t n)
+static void m_insert(struct mbuf *b, size_t at, const uint8_t *src, size_t n)
 {
 	if (n > FUZZ_MAX_LEN - b->len)
 		n = FUZZ_MAX_LEN - b->len;
@@ -247,8 +247,7 @@ static void m_insert(struct mbuf *b, size_t at, const uint8_t *src,
 	b->len += n;
 }
 
-static void mutate_once(struct mbuf *b, const struct corpus *c,
-			struct rng *r)
+static void mutate_once(struct mbuf *b, const struct corpus *c, struct rng *r)
 {
 	size_t at = b->len ? rng_below(r, b->len) : 0;
 	uint8_t tmp[16];
@@ -261,7 +260,8 @@ static void mutate_once(struct mbuf *b, const struct corpus *c,
 		break;
 	case 1: /* overwrite with an interesting byte */
 		if (b->len)
-			b->p[at] = interesting[rng_below(r, sizeof(interesting))];
+			b->p[at] =
+				interesting[rng_below(r, sizeof(interesting))];
 		break;
 	case 2: /* insert 1..8 bytes, random or interesting */
 		n = 1 + rng_below(r, 8);
@@ -332,7 +332,8 @@ int main(int argc, char **argv)
 	if (env_u64("FUZZ_ITERATIONS", &iters) < 0 ||
 	    env_u64("FUZZ_SEED", &seed) < 0) {
 		printf("1..1\nnot ok 1 - %s: bad FUZZ_ITERATIONS or "
-		       "FUZZ_SEED\n", base);
+		       "FUZZ_SEED\n",
+		       base);
 		return 1;
 	}
 	printf("1..1\n");

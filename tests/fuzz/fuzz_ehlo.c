@@ -24,13 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken promise names itself, then aborts (libFuzzer and the driver
  * both report the abort). */
-#define CHECK(x)                                                           \
-	do {                                                               \
-		if (!(x)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-				__FILE__, __LINE__, #x);                   \
-			abort();                                           \
-		}                                                          \
+#define CHECK(x)                                                               \
+	do {                                                                   \
+		if (!(x)) {                                                    \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #x);                                 \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* Lines longer than the reply parser's limit are cut in pass 2. */

@@ -21,13 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken promise names itself, then aborts (libFuzzer and the driver
  * both report the abort). */
-#define CHECK(x)                                                           \
-	do {                                                               \
-		if (!(x)) {                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-				__FILE__, __LINE__, #x);                   \
-			abort();                                           \
-		}                                                          \
+#define CHECK(x)                                                               \
+	do {                                                                   \
+		if (!(x)) {                                                    \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #x);                                 \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* Chunk-size source for one input: FNV-1a of the input seeds an LCG. */
@@ -50,8 +50,8 @@ static size_t next_chunk(struct chunker *ch)
 	}
 }
 
-static void check_reply(const struct mx_smtp_reply *r,
-			enum mx_smtp_status st, size_t used, size_t offered)
+static void check_reply(const struct mx_smtp_reply *r, enum mx_smtp_status st,
+			size_t used, size_t offered)
 {
 	size_t i, sum = 0;
 

@@ -25,12 +25,12 @@ struct reply_case {
 	const char *in;
 	size_t len;
 	enum mx_smtp_status st;
-	size_t used;		/* bytes consumed */
-	int code;		/* checked when st == DONE */
+	size_t used; /* bytes consumed */
+	int code;    /* checked when st == DONE */
 	size_t nlines;
 	const char *enh;
 	size_t bare_lf;
-	const char *last;	/* text of the last line */
+	const char *last; /* text of the last line */
 	size_t last_len;
 };
 
@@ -70,8 +70,8 @@ static const struct reply_case reply_cases[] = {
 	 LIT("4.7.1 wrong class")},
 	{LIT("250-2.0.0 one\r\n250 2.1.5 two\r\n"), MX_SMTP_DONE, 30, 250, 2,
 	 "2.0.0", 0, LIT("2.1.5 two")},
-	{LIT("535 5.7.8 Authentication Credentials Invalid\r\n"),
-	 MX_SMTP_DONE, 46, 535, 1, "5.7.8", 0,
+	{LIT("535 5.7.8 Authentication Credentials Invalid\r\n"), MX_SMTP_DONE,
+	 46, 535, 1, "5.7.8", 0,
 	 LIT("5.7.8 Authentication Credentials Invalid")},
 	/* Incomplete: need more. */
 	{LIT(""), MX_SMTP_MORE, 0, 0, 0, "", 0, LIT("")},
@@ -83,8 +83,7 @@ static const struct reply_case reply_cases[] = {
 	/* Malformed, decided at the first byte that breaks the grammar. */
 	{LIT("250-a\r\n251 b\r\n"), MX_SMTP_MALFORMED, 10, 0, 0, "", 0,
 	 LIT("")},
-	{LIT("250-a\r\n350 b\r\n"), MX_SMTP_MALFORMED, 8, 0, 0, "", 0,
-	 LIT("")},
+	{LIT("250-a\r\n350 b\r\n"), MX_SMTP_MALFORMED, 8, 0, 0, "", 0, LIT("")},
 	{LIT("25O ok\r\n"), MX_SMTP_MALFORMED, 3, 0, 0, "", 0, LIT("")},
 	{LIT("abc\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0, LIT("")},
 	{LIT("150 x\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0, LIT("")},
@@ -96,9 +95,9 @@ static const struct reply_case reply_cases[] = {
 	{LIT("\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0, LIT("")},
 	{LIT("\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0, LIT("")},
 	{LIT(" 250 ok\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0, LIT("")},
-	{LIT("2\0" "0 ok\r\n"), MX_SMTP_MALFORMED, 2, 0, 0, "", 0, LIT("")},
-	{LIT("HTTP/1.1 400 Bad Request\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "",
-	 0, LIT("")},
+	{LIT("2\0000 ok\r\n"), MX_SMTP_MALFORMED, 2, 0, 0, "", 0, LIT("")},
+	{LIT("HTTP/1.1 400 Bad Request\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0,
+	 LIT("")},
 	{LIT("\x16\x03\x01\x00\x2a"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0,
 	 LIT("")},
 	{LIT("SSH-2.0-OpenSSH_9.2\r\n"), MX_SMTP_MALFORMED, 1, 0, 0, "", 0,
@@ -216,8 +215,7 @@ static void test_reply_splits(void **state)
 }
 
 /* A line of `len` bytes in total: "250 " + 'a'... + end ("\r\n" or "\n"). */
-static uint8_t *make_line(size_t len, const char *code_sep,
-			  const char *end)
+static uint8_t *make_line(size_t len, const char *code_sep, const char *end)
 {
 	size_t hl = strlen(code_sep), el = strlen(end);
 	uint8_t *b = malloc(len + 1);
@@ -255,9 +253,8 @@ static void test_line_limit(void **state)
 	/* One more byte: too long, decided at byte MX_SMTP_MAX_LINE, before
 	 * the line end arrives and without reading further. */
 	b = make_line(MX_SMTP_MAX_LINE + 1, "250 ", "\r\n");
-	assert_int_equal(
-		mx_smtp_reply_feed(&r, b, MX_SMTP_MAX_LINE + 1, &used),
-		MX_SMTP_LINE_TOO_LONG);
+	assert_int_equal(mx_smtp_reply_feed(&r, b, MX_SMTP_MAX_LINE + 1, &used),
+			 MX_SMTP_LINE_TOO_LONG);
 	assert_int_equal(used, MX_SMTP_MAX_LINE);
 	assert_int_equal(r.nlines, 0);
 	/* Sticky: nothing more is consumed. */
@@ -269,9 +266,8 @@ static void test_line_limit(void **state)
 
 	/* A line that never ends, fed in one large chunk. */
 	b = make_line(4 * MX_SMTP_MAX_LINE, "250-", "");
-	assert_int_equal(
-		mx_smtp_reply_feed(&r, b, 4 * MX_SMTP_MAX_LINE, &used),
-		MX_SMTP_LINE_TOO_LONG);
+	assert_int_equal(mx_smtp_reply_feed(&r, b, 4 * MX_SMTP_MAX_LINE, &used),
+			 MX_SMTP_LINE_TOO_LONG);
 	assert_int_equal(used, MX_SMTP_MAX_LINE);
 	mx_smtp_reply_free(&r);
 	/* ... and byte by byte: MORE until exactly the limit. */
@@ -279,9 +275,9 @@ static void test_line_limit(void **state)
 		size_t i;
 
 		for (i = 0; i + 1 < MX_SMTP_MAX_LINE; i++)
-			assert_int_equal(
-				mx_smtp_reply_feed(&r, b + i, 1, &used),
-				MX_SMTP_MORE);
+			assert_int_equal(mx_smtp_reply_feed(&r, b + i, 1,
+							    &used),
+					 MX_SMTP_MORE);
 		assert_int_equal(mx_smtp_reply_feed(&r, b + i, 1, &used),
 				 MX_SMTP_LINE_TOO_LONG);
 		assert_int_equal(r.bytes, MX_SMTP_MAX_LINE);
@@ -344,8 +340,8 @@ static void test_too_many_lines(void **state)
 	/* The same stream one byte at a time. */
 	memcpy(b + (MX_SMTP_MAX_LINES - 1) * ll, cont, ll);
 	for (i = 0; i < n; i++) {
-		enum mx_smtp_status st = mx_smtp_reply_feed(&r, b + i, 1,
-							     &used);
+		enum mx_smtp_status st =
+			mx_smtp_reply_feed(&r, b + i, 1, &used);
 		if (st != MX_SMTP_MORE) {
 			assert_int_equal(st, MX_SMTP_TOO_MANY_LINES);
 			break;
@@ -371,8 +367,7 @@ static void test_too_big(void **state)
 		memcpy(b + i * ll, line, ll);
 	free(line);
 	mx_smtp_reply_init(&r);
-	assert_int_equal(mx_smtp_reply_feed(&r, b, n, &used),
-			 MX_SMTP_TOO_BIG);
+	assert_int_equal(mx_smtp_reply_feed(&r, b, n, &used), MX_SMTP_TOO_BIG);
 	assert_int_equal(used, MX_SMTP_MAX_REPLY_BYTES);
 	assert_int_equal(r.bytes, MX_SMTP_MAX_REPLY_BYTES);
 	mx_smtp_reply_free(&r);
@@ -490,8 +485,8 @@ static void test_enhanced(void **state)
 		{LIT("4.7.0 TLS not available"), 454, "4.7.0"},
 		{LIT("2.999.999 x"), 250, "2.999.999"},
 		{LIT("5.1.10 RESOLVER.FWD.NotFound"), 550, "5.1.10"},
-		{LIT("4.7.0 x"), 554, ""},	/* class differs from code */
-		{LIT("3.0.0 x"), 354, ""},	/* no class 3 */
+		{LIT("4.7.0 x"), 554, ""}, /* class differs from code */
+		{LIT("3.0.0 x"), 354, ""}, /* no class 3 */
 		{LIT("1.0.0 x"), 150, ""},
 		{LIT("2.0.0x"), 250, ""},
 		{LIT("2.0.0\tx"), 250, ""},
@@ -508,7 +503,7 @@ static void test_enhanced(void **state)
 		{LIT("2.0.0"), 0, ""},
 		{LIT("2.0.0"), 2500, ""},
 		{LIT("2.0.0"), -250, ""},
-		{"2.0.0 ok", 3, 250, ""},	/* the length bounds the read */
+		{"2.0.0 ok", 3, 250, ""}, /* the length bounds the read */
 		{"2.0.01", 5, 250, "2.0.0"},
 		{LIT("2.0.0\0"), 250, ""},
 	};
@@ -593,13 +588,12 @@ static const struct ehlo_case ehlo_cases[] = {
 	{LIT("250-x\r\n250 SIZE abc\r\n"), C(SIZE), 0, ""},
 	{LIT("250-x\r\n250 SIZE 12k\r\n"), C(SIZE), 0, ""},
 	{LIT("250-x\r\n250 SIZE -5\r\n"), C(SIZE), 0, ""},
-	{LIT("250-x\r\n250 SIZE 18446744073709551615\r\n"), C(SIZE),
-	 UINT64_MAX, ""},
+	{LIT("250-x\r\n250 SIZE 18446744073709551615\r\n"), C(SIZE), UINT64_MAX,
+	 ""},
 	{LIT("250-x\r\n250 SIZE 18446744073709551616\r\n"), C(SIZE), 0, ""},
 	{LIT("250-x\r\n250 SIZE 000000000000000000001\r\n"), C(SIZE), 0, ""},
 	{LIT("250-x\r\n250 SIZE 52428800 extra\r\n"), C(SIZE), 52428800, ""},
-	{LIT("250-x\r\n250-SIZE 1000\r\n250 SIZE 2000\r\n"), C(SIZE), 1000,
-	 ""},
+	{LIT("250-x\r\n250-SIZE 1000\r\n250 SIZE 2000\r\n"), C(SIZE), 1000, ""},
 	/* The rest of the table. */
 	{LIT("250-x\r\n250-REQUIRETLS\r\n250-DELIVERBY 120\r\n"
 	     "250-BINARYMIME\r\n250-ETRN\r\n250 VRFY\r\n"),
@@ -670,8 +664,7 @@ static void test_ehlo_auth_overflow(void **state)
 					       "%s%s", i ? " " : "", m);
 	}
 	/* A later AUTH line adds nothing once the list was cut. */
-	n += (size_t)snprintf(in + n, sizeof(in) - n,
-			      "\r\n250 AUTH=PLAIN\r\n");
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "\r\n250 AUTH=PLAIN\r\n");
 	mx_smtp_reply_init(&r);
 	assert_int_equal(mx_smtp_reply_feed(&r, (const uint8_t *)in, n, &used),
 			 MX_SMTP_DONE);
@@ -706,12 +699,13 @@ static void test_ehlo_hostile_lengths(void **state)
 		memcpy(in + n, "\r\n", 2);
 		n += 2;
 		mx_smtp_reply_init(&r);
-		assert_int_equal(
-			mx_smtp_reply_feed(&r, (const uint8_t *)in, n, &used),
-			MX_SMTP_DONE);
+		assert_int_equal(mx_smtp_reply_feed(&r, (const uint8_t *)in, n,
+						    &used),
+				 MX_SMTP_DONE);
 		mx_smtp_parse_ehlo(&r, &e);
 		assert_int_equal(e.flags, MX_SMTP_CAP_AUTH | MX_SMTP_CAP_SIZE);
-		assert_int_equal(strlen(e.auth), len >= 1 && len <= 20 ? len : 0);
+		assert_int_equal(strlen(e.auth),
+				 len >= 1 && len <= 20 ? len : 0);
 		if (len % 25 == 0 || len % 25 >= 20)
 			assert_true(e.size == 0); /* none, or > 64 bits */
 		else
@@ -723,9 +717,9 @@ static void test_ehlo_hostile_lengths(void **state)
 
 static void test_names(void **state)
 {
-	static const char *const want[] = {"more",	     "done",
+	static const char *const want[] = {"more",	    "done",
 					   "line_too_long", "too_many_lines",
-					   "too_big",	     "malformed"};
+					   "too_big",	    "malformed"};
 	unsigned bit;
 	size_t i, named = 0;
 
@@ -739,14 +733,12 @@ static void test_names(void **state)
 		if (mx_smtp_cap_name(bit) != NULL)
 			named++;
 	assert_int_equal(named, 14);
-	assert_string_equal(mx_smtp_cap_name(MX_SMTP_CAP_STARTTLS),
-			    "STARTTLS");
+	assert_string_equal(mx_smtp_cap_name(MX_SMTP_CAP_STARTTLS), "STARTTLS");
 	assert_string_equal(mx_smtp_cap_name(MX_SMTP_CAP_ENHANCEDSTATUSCODES),
 			    "ENHANCEDSTATUSCODES");
 	assert_string_equal(mx_smtp_cap_name(MX_SMTP_CAP_VRFY), "VRFY");
 	assert_null(mx_smtp_cap_name(0));
-	assert_null(mx_smtp_cap_name(MX_SMTP_CAP_STARTTLS |
-				     MX_SMTP_CAP_SIZE));
+	assert_null(mx_smtp_cap_name(MX_SMTP_CAP_STARTTLS | MX_SMTP_CAP_SIZE));
 }
 
 int main(void)
