@@ -71,13 +71,6 @@ fuzz-clean:
 	-rm -rf build-fuzz
 clean-local: fuzz-clean
 .PHONY: fuzz fuzz-run fuzz-clean
-# relaybits: fuzz targets of wire/smtp_data and wire/mailhdr.
-FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
-tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
-tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
-tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
-tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
-# end relaybits
 
 # ---- lint --------------------------------------------------------------
 # `make lint` (rule in Makefile.am) runs tests/lint.sh: banned calls and
