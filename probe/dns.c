@@ -66,8 +66,9 @@
  * mx_resolve_target (RFC 5321 §5.1): see dns.h.  MX records are sorted by
  * preference, stably (records with equal preference stay in the order the
  * resolver gave: we do not shuffle, so runs are reproducible).  A single
- * MX "0 ." is a null MX (RFC 7505 §3): t->null_mx, no hosts; a "." among
- * other MX records is skipped and noted in t->dns_error.  NODATA for MX is
+ * MX "0 ." is a null MX (RFC 7505 §3): t->null_mx, no hosts; a "." with
+ * another preference or among other MX records is not a null MX: it is
+ * skipped and noted in t->dns_error.  NODATA for MX is
  * the implicit MX: the domain itself, preference 0, t->implicit_mx.  The
  * A and AAAA lookups of all hosts run in parallel; endpoints are then laid
  * out host by host in preference order, IPv4 addresses before IPv6 ones.
@@ -75,7 +76,10 @@
  * its A and AAAA lookups; host->dnssec_secure is set when both answers
  * were validated.  Limits: at most MX_DNS_MAX_MX hosts from an MX set and
  * MX_DNS_MAX_ADDRS addresses per family per host (the rest are dropped and
- * noted in t->dns_error).
+ * noted in t->dns_error).  A host target gets one host entry (preference
+ * -1) with its A and AAAA lookups; an address literal gets one host entry
+ * named by the address, statuses NOT_ASKED, and one endpoint, with no
+ * DNS at all (its callback still comes from the loop, via a zero timer).
  *
  * Ownership: an answer passed to a callback is ours and freed after the
  * callback returns.  mx_dns_free() cancels whatever is outstanding; no
@@ -998,7 +1002,8 @@ static void on_mx(void *arg, const struct mx_dns_answer *ans)
 	switch (ans->status) {
 	case MX_DNS_OK:
 		/* RFC 7505 §3: a null MX is the only MX record. */
-		if (ans->nmx == 1 && ans->mx[0].name[0] == 0) {
+		if (ans->nmx == 1 && ans->mx[0].name[0] == 0 &&
+		    ans->mx[0].pref == 0) {
 			t->null_mx = 1;
 			break;
 		}
@@ -1017,8 +1022,8 @@ static void on_mx(void *arg, const struct mx_dns_answer *ans)
 			n++;
 		}
 		if (roots > 0)
-			note(t, "null MX mixed with other MX records ignored "
-				"(RFC 7505 3)");
+			note(t, "MX with the root as exchange ignored (a null "
+				"MX is \"0 .\" alone, RFC 7505 3)");
 		if (n > MX_DNS_MAX_MX) {
 			note(t, "%zu MX records beyond the first %d ignored",
 			     n - MX_DNS_MAX_MX, MX_DNS_MAX_MX);
