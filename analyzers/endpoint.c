@@ -618,7 +618,7 @@ static void rule_tls_failed(struct ep_ctx *c)
 	}
 	if (t->temp_key_type && t->temp_key_bits > 0)
 		snprintf(key_txt, sizeof(key_txt),
-			 "; server temp key %s %d bits", t->temp_key_type,
+			 ", server temp key %s %d bits", t->temp_key_type,
 			 t->temp_key_bits);
 	if (t->fail == MX_TLS_FAIL_PROTOCOL && fix == NULL)
 		fix = c->ep->mode == MX_MODE_IMPLICIT ? fix_not_tls_implicit
@@ -627,10 +627,10 @@ static void rule_tls_failed(struct ep_ctx *c)
 	if (c->ep->mode == MX_MODE_IMPLICIT && t->fail == MX_TLS_FAIL_PROTOCOL)
 		mark(c, MX_COL_TLS_OFFERED, MX_V_FAIL);
 	emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK, fix,
-	     "%s%s%s%s after %lld ms%s%s%s%s", r->what, alert_txt,
+	     "%s%s%s%s (after %lld ms%s%s%s%s)", r->what, alert_txt,
 	     s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
-	     key_txt, t->fail_detail ? " (library: " : "",
-	     nz(t->fail_detail), t->fail_detail ? ")" : "");
+	     key_txt, t->fail_detail ? ", library: '" : "",
+	     nz(t->fail_detail), t->fail_detail ? "'" : "");
 }
 
 /* ---- rules: negotiated parameters ------------------------------------- */
@@ -875,14 +875,17 @@ static void rule_chain(struct ep_ctx *c)
 	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
 	    !t->top_issuer_in_store) {
 		fix = xasprintf(
-			"Send the intermediate certificate that issued '%s' "
-			"after the leaf (Postfix: smtpd_tls_chain_files = "
-			"key.pem, fullchain.pem; the CA's bundle is usually "
-			"published as fullchain/ca-bundle%s%s). If '%s' is "
-			"the root of a private PKI, the senders need it in "
-			"their trust store instead.",
-			nz(top->subject),
-			top->aia_ca_issuers ? "; its issuer is at " : "",
+			"Send the missing certificate '%s' after the leaf, "
+			"and any further intermediate below the root "
+			"(Postfix: smtpd_tls_chain_files = key.pem, "
+			"fullchain.pem with the CA's full chain bundle)%s%s. "
+			"If '%s' is the root of a private PKI, the senders "
+			"need it in their trust store instead.",
+			nz(top->issuer),
+			top->aia_ca_issuers ? "; the AIA caIssuers URL of "
+					      "the last certificate sent "
+					      "points to it: "
+					    : "",
 			nz(top->aia_ca_issuers), nz(top->issuer));
 		emit(c, MX_COL_CERT, "cert.chain_incomplete", MX_SEV_OK, fix,
 		     "missing issuer '%s': the last certificate sent ('%s', "

@@ -5,3 +5,13 @@ libreports_a_SOURCES = \
 	%reldir%/pem.c %reldir%/pem.h \
 	%reldir%/text.c %reldir%/text.h \
 	%reldir%/util.c %reldir%/util.h
+
+check_PROGRAMS += tests/unit/test_reports
+TESTS += tests/unit/test_reports
+tests_unit_test_reports_SOURCES = tests/unit/test_reports.c \
+	tests/unit/test_analyzers_fixtures.c \
+	tests/unit/test_analyzers_fixtures.h
+# The golden run is judged by the real analyzers; the renderers
+# themselves (libreports.a) read only the model.
+tests_unit_test_reports_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)

@@ -349,11 +349,11 @@ static void out_cert(struct tw *w, const struct mx_cert *k, size_t i)
 		out_text(w, "        SAN:      none\n");
 	}
 	if (k->aia_ca_issuers || k->aia_ocsp)
-		out_fmt(w, "        AIA:      %s%s%s%s\n",
+		out_fmt(w, "        AIA:      %s%s%s%s%s\n",
 			k->aia_ca_issuers ? "CA issuers " : "",
 			nz(k->aia_ca_issuers, ""),
 			k->aia_ca_issuers && k->aia_ocsp ? "; " : "",
-			k->aia_ocsp ? k->aia_ocsp : "");
+			k->aia_ocsp ? "OCSP " : "", nz(k->aia_ocsp, ""));
 	out_fmt(w, "        CA:       %s%s\n", k->is_ca ? "yes" : "no",
 		k->self_signed ? " (self-signed)"
 			       : k->self_issued ? " (self-issued)" : "");

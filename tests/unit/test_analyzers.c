@@ -646,7 +646,7 @@ static const struct ep_case {
 	{"internal error", m_internal, "probe.internal_error", "unknown",
 	 "OO-----", "Too many open files", NULL},
 	{"alert 40", m_alert40, "tls.handshake_failed", "critical",
-	 "OOOOF--", "fatal alert 40 (handshake_failure) after 12 ms",
+	 "OOOOF--", "fatal alert 40 (handshake_failure) (after 12 ms, library",
 	 "nothing in common"},
 	{"alert unassigned", m_alert_unassigned, "tls.handshake_failed",
 	 "critical", "OOOOF--", "alert 250 (unassigned)", "alert names"},
@@ -656,7 +656,7 @@ static const struct ep_case {
 	 "server's DHE group is too small",
 	 "kDHE"},
 	{"small DH, no detail", m_dh_small_no_detail, "tls.handshake_failed",
-	 "critical", "OOOOF--", "server temp key DH 1024 bits", "kDHE"},
+	 "critical", "OOOOF--", ", server temp key DH 1024 bits)", "kDHE"},
 	{"FIN after ClientHello", m_fin_after_hello, "tls.handshake_failed",
 	 "critical", "OOOOF--", "(TCP FIN) during the handshake without an "
 				"alert: possible handshake intolerance",
@@ -667,7 +667,7 @@ static const struct ep_case {
 	 "critical", "OOOOF--", "no answer to the ClientHello", "filtering"},
 	{"implicit port speaks plain", m_not_tls_implicit,
 	 "tls.handshake_failed", "critical", "O--FF--",
-	 "not TLS after 0 ms (library: packet length too long)",
+	 "not TLS (after 0 ms, library: 'packet length too long')",
 	 "STARTTLS port"},
 	{"STARTTLS then not TLS", m_not_tls_starttls, "tls.handshake_failed",
 	 "critical", "OOOOF--", "not TLS", "strips STARTTLS"},
@@ -714,7 +714,8 @@ static const struct ep_case {
 	 "cert.chain_incomplete", "critical", "OOOOOFO",
 	 "missing issuer 'CN=mxprobe lab intermediate,O=mxprobe lab': the "
 	 "last certificate sent ('CN=mx1.lab.test,O=mxprobe lab', 1 of 1)",
-	 "http://ca.lab.test/intermediate.der"},
+	 "Send the missing certificate 'CN=mxprobe lab intermediate,O=mxprobe "
+	 "lab' after the leaf"},
 	{"missing intermediate (21)", m_missing_intermediate_21,
 	 "cert.chain_incomplete", "critical", "OOOOOFO",
 	 "verify error 21", "smtpd_tls_chain_files"},
