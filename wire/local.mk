@@ -12,7 +12,8 @@ tests_unit_test_wire_smtp_LDADD = $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 libwire_a_SOURCES += \
 	%reldir%/tls_registry.c %reldir%/tls_registry.h \
 	%reldir%/tls_suites.c %reldir%/dh_primes.c %reldir%/dh_check.c \
-	%reldir%/tls_hello.c %reldir%/tls_hello.h %reldir%/tls_keyshare.c
+	%reldir%/tls_hello.c %reldir%/tls_hello.h %reldir%/tls_keyshare.c \
+	%reldir%/tls_flight.c %reldir%/tls_flight.h
 # relaybits: DATA payload and server-side commands (smtp_data), mail
 # header parsing (mailhdr).
 libwire_a_SOURCES += %reldir%/smtp_data.c %reldir%/smtp_data.h
@@ -33,4 +34,10 @@ check_PROGRAMS += tests/unit/test_tls_hello
 TESTS += tests/unit/test_tls_hello
 tests_unit_test_tls_hello_SOURCES = tests/unit/test_tls_hello.c
 tests_unit_test_tls_hello_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) \
+	$(CMOCKA_TEST_LDADD)
+
+check_PROGRAMS += tests/unit/test_tls_flight
+TESTS += tests/unit/test_tls_flight
+tests_unit_test_tls_flight_SOURCES = tests/unit/test_tls_flight.c
+tests_unit_test_tls_flight_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) \
 	$(CMOCKA_TEST_LDADD)
