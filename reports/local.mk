@@ -4,7 +4,8 @@ libreports_a_SOURCES = \
 	%reldir%/json.c %reldir%/json.h \
 	%reldir%/pem.c %reldir%/pem.h \
 	%reldir%/text.c %reldir%/text.h \
-	%reldir%/util.c %reldir%/util.h
+	%reldir%/util.c %reldir%/util.h \
+	%reldir%/chain.c %reldir%/chain.h
 
 check_PROGRAMS += tests/unit/test_reports
 TESTS += tests/unit/test_reports
@@ -15,3 +16,8 @@ tests_unit_test_reports_SOURCES = tests/unit/test_reports.c \
 # themselves (libreports.a) read only the model.
 tests_unit_test_reports_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
+
+# The golden JSON report against doc/mxprobe-check.schema.json
+# (python3-jsonschema; skips without it, fails under CI=true).
+TESTS += tests/unit/check_schema.sh
+EXTRA_DIST += tests/unit/check_schema.sh
