@@ -544,6 +544,23 @@ static const struct hs_case cases[] = {
 			  .cn = {"ec256.lab.test", INT}},
 	},
 	{
+		/* A 1024-bit RSA leaf: with SSL_VERIFY_NONE the handshake
+		 * completes, and the verifier's security level says why
+		 * the chain is refused. */
+		.name = "RSA 1024 leaf at security level 2",
+		.srv = {.cert = "rsa1024", .extra = {"int"}, .weak = 1},
+		.level = LVL(2),
+		.ca = "root",
+		.completed = 1,
+		.chain = {.check = 1,
+			  .code = 66, /* EE certificate key too weak */
+			  .depth = 0,
+			  .in_store = 1,
+			  .verified_len = 1, /* refused before building */
+			  .n = 2,
+			  .cn = {"rsa1024.lab.test", INT}},
+	},
+	{
 		.name = "no shared cipher: the server sends handshake_failure",
 		.srv = {.cert = "leaf", .extra = {"int"}},
 		.cli = {.max_version = TLS12,
