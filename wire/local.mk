@@ -22,6 +22,10 @@ check_PROGRAMS += tests/unit/test_smtp_data
 TESTS += tests/unit/test_smtp_data
 tests_unit_test_smtp_data_SOURCES = tests/unit/test_smtp_data.c
 tests_unit_test_smtp_data_LDADD = $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_mailhdr
+TESTS += tests/unit/test_mailhdr
+tests_unit_test_mailhdr_SOURCES = tests/unit/test_mailhdr.c
+tests_unit_test_mailhdr_LDADD = $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 # end relaybits
 
 check_PROGRAMS += tests/unit/test_tls_registry

@@ -120,16 +120,16 @@ enum mx_data_status mx_smtp_dot_stuff(const uint8_t *msg, size_t len,
 /* ---- server side: the DATA reader ------------------------------------ */
 
 enum {
-	RS_BOL = 0,	/* at the start of a line */
-	RS_DOT,		/* "." at the start of a line */
-	RS_DOT_CR,	/* ".\r" at the start of a line */
-	RS_TEXT,	/* inside a line */
-	RS_CR,		/* CR inside a line */
+	RS_BOL = 0, /* at the start of a line */
+	RS_DOT,	    /* "." at the start of a line */
+	RS_DOT_CR,  /* ".\r" at the start of a line */
+	RS_TEXT,    /* inside a line */
+	RS_CR,	    /* CR inside a line */
 	RS_END,
 };
 
-void mx_smtp_data_reader_init(struct mx_smtp_data_reader *r,
-			      size_t max_size, size_t max_line)
+void mx_smtp_data_reader_init(struct mx_smtp_data_reader *r, size_t max_size,
+			      size_t max_line)
 {
 	memset(r, 0, sizeof(*r));
 	r->max_size = max_size;
@@ -371,7 +371,7 @@ static size_t read_domain(struct mx_cur *c, int allow_us, int *utf8)
 {
 	const uint8_t *start = c->p;
 	size_t label = 0;
-	int last = 0;	/* last octet of the current label */
+	int last = 0; /* last octet of the current label */
 
 	for (;;) {
 		const uint8_t *before = c->p;
@@ -388,7 +388,7 @@ static size_t read_domain(struct mx_cur *c, int allow_us, int *utf8)
 			last = ch;
 		} else if (ch == '-') {
 			if (label == 0)
-				return 0;	/* Let-dig first */
+				return 0; /* Let-dig first */
 			mx_cur_skip(c, 1);
 			last = ch;
 		} else if (ch == '.') {
@@ -439,8 +439,8 @@ static int read_address_literal(struct mx_cur *c)
 	/* General-address-literal: Standardized-tag ":" 1*dcontent */
 	{
 		size_t i = 0;
-		while (i < n && (is_alpha(tmp[i]) || is_digit(tmp[i]) ||
-				 tmp[i] == '-'))
+		while (i < n &&
+		       (is_alpha(tmp[i]) || is_digit(tmp[i]) || tmp[i] == '-'))
 			i++;
 		if (i == 0 || i >= n || tmp[i] != ':' || i + 1 >= n)
 			return 0;
@@ -581,28 +581,34 @@ int mx_smtp_domain_ok(const char *s, size_t len, int *utf8)
 
 /* ---- command lines ------------------------------------------------------ */
 
-enum argkind { ARG_NONE, ARG_OPTIONAL, ARG_REQUIRED, ARG_DOMAIN, ARG_MAIL,
-	       ARG_RCPT };
+enum argkind {
+	ARG_NONE,
+	ARG_OPTIONAL,
+	ARG_REQUIRED,
+	ARG_DOMAIN,
+	ARG_MAIL,
+	ARG_RCPT
+};
 
 static const struct verb_entry {
 	const char *name;
 	enum mx_smtp_verb verb;
 	enum argkind args;
 } verbs[] = {
-	{"EHLO", MX_VERB_EHLO, ARG_DOMAIN},	/* RFC 5321 §4.1.1.1 */
+	{"EHLO", MX_VERB_EHLO, ARG_DOMAIN}, /* RFC 5321 §4.1.1.1 */
 	{"HELO", MX_VERB_HELO, ARG_DOMAIN},
-	{"MAIL", MX_VERB_MAIL, ARG_MAIL},	/* §4.1.1.2 */
-	{"RCPT", MX_VERB_RCPT, ARG_RCPT},	/* §4.1.1.3 */
-	{"DATA", MX_VERB_DATA, ARG_NONE},	/* §4.1.1.4 */
-	{"RSET", MX_VERB_RSET, ARG_NONE},	/* §4.1.1.5 */
-	{"NOOP", MX_VERB_NOOP, ARG_OPTIONAL},	/* §4.1.1.9 */
-	{"QUIT", MX_VERB_QUIT, ARG_NONE},	/* §4.1.1.10 */
-	{"STARTTLS", MX_VERB_STARTTLS, ARG_NONE},	/* RFC 3207 §4 */
-	{"VRFY", MX_VERB_VRFY, ARG_REQUIRED},	/* §4.1.1.6 */
-	{"EXPN", MX_VERB_EXPN, ARG_REQUIRED},	/* §4.1.1.7 */
-	{"HELP", MX_VERB_HELP, ARG_OPTIONAL},	/* §4.1.1.8 */
-	{"AUTH", MX_VERB_AUTH, ARG_REQUIRED},	/* RFC 4954 §4 */
-	{"BDAT", MX_VERB_BDAT, ARG_REQUIRED},	/* RFC 3030 §2 */
+	{"MAIL", MX_VERB_MAIL, ARG_MAIL},	  /* §4.1.1.2 */
+	{"RCPT", MX_VERB_RCPT, ARG_RCPT},	  /* §4.1.1.3 */
+	{"DATA", MX_VERB_DATA, ARG_NONE},	  /* §4.1.1.4 */
+	{"RSET", MX_VERB_RSET, ARG_NONE},	  /* §4.1.1.5 */
+	{"NOOP", MX_VERB_NOOP, ARG_OPTIONAL},	  /* §4.1.1.9 */
+	{"QUIT", MX_VERB_QUIT, ARG_NONE},	  /* §4.1.1.10 */
+	{"STARTTLS", MX_VERB_STARTTLS, ARG_NONE}, /* RFC 3207 §4 */
+	{"VRFY", MX_VERB_VRFY, ARG_REQUIRED},	  /* §4.1.1.6 */
+	{"EXPN", MX_VERB_EXPN, ARG_REQUIRED},	  /* §4.1.1.7 */
+	{"HELP", MX_VERB_HELP, ARG_OPTIONAL},	  /* §4.1.1.8 */
+	{"AUTH", MX_VERB_AUTH, ARG_REQUIRED},	  /* RFC 4954 §4 */
+	{"BDAT", MX_VERB_BDAT, ARG_REQUIRED},	  /* RFC 3030 §2 */
 };
 
 const char *mx_smtp_verb_name(enum mx_smtp_verb v)
@@ -644,9 +650,9 @@ const char *mx_cmd_status_name(enum mx_cmd_status s)
 	return "unknown";
 }
 
-static enum mx_cmd_status fail(struct mx_smtp_cmd *cmd,
-			       enum mx_cmd_status st, const char *why,
-			       const uint8_t *peer, size_t peerlen)
+static enum mx_cmd_status fail(struct mx_smtp_cmd *cmd, enum mx_cmd_status st,
+			       const char *why, const uint8_t *peer,
+			       size_t peerlen)
 {
 	size_t n = strlen(why);
 
@@ -709,7 +715,8 @@ static enum mx_cmd_status parse_path(struct mx_cur *c, struct mx_smtp_cmd *cmd,
 	int u = 0;
 
 	if (peek(c) != '<')
-		return fail(cmd, MX_CMD_BAD_PATH, "path must be in <>", NULL, 0);
+		return fail(cmd, MX_CMD_BAD_PATH, "path must be in <>", NULL,
+			    0);
 	mx_cur_skip(c, 1);
 	if (peek(c) == '>') {
 		mx_cur_skip(c, 1);
@@ -723,7 +730,7 @@ static enum mx_cmd_status parse_path(struct mx_cur *c, struct mx_smtp_cmd *cmd,
 	/* A-d-l = At-domain *( "," At-domain ): parsed, then dropped. */
 	if (peek(c) == '@') {
 		for (;;) {
-			mx_cur_skip(c, 1);	/* '@' */
+			mx_cur_skip(c, 1); /* '@' */
 			if (read_domain(c, 0, &u) == 0)
 				return fail(cmd, MX_CMD_BAD_PATH,
 					    "bad source route", NULL, 0);
@@ -740,8 +747,7 @@ static enum mx_cmd_status parse_path(struct mx_cur *c, struct mx_smtp_cmd *cmd,
 		mx_cur_skip(c, 1);
 	}
 	mb = c->p;
-	if (!read_mailbox(c, !is_mail, &m) || !mx_cur_ok(c) ||
-	    peek(c) != '>')
+	if (!read_mailbox(c, !is_mail, &m) || !mx_cur_ok(c) || peek(c) != '>')
 		return fail(cmd, MX_CMD_BAD_PATH, "bad address syntax", NULL,
 			    0);
 	if (m.no_domain) {
@@ -754,7 +760,7 @@ static enum mx_cmd_status parse_path(struct mx_cur *c, struct mx_smtp_cmd *cmd,
 		cmd->postmaster = 1;
 	}
 	set_arg(cmd, mb, (size_t)(c->p - mb));
-	mx_cur_skip(c, 1);	/* '>' */
+	mx_cur_skip(c, 1); /* '>' */
 	/* RFC 5321 §4.5.3.1.1-3. */
 	if (m.local_len > MX_SMTP_MAX_LOCAL ||
 	    m.domain_len > MX_SMTP_MAX_DOMAIN ||
@@ -775,10 +781,10 @@ static enum mx_cmd_status parse_params(struct mx_cur *c,
 		size_t kwlen = 0, vallen = 0;
 
 		if (skip_spaces(c) == 0)
-			return fail(cmd, MX_CMD_SYNTAX,
-				    "junk after the path", NULL, 0);
+			return fail(cmd, MX_CMD_SYNTAX, "junk after the path",
+				    NULL, 0);
 		if (mx_cur_left(c) == 0)
-			break;	/* trailing spaces */
+			break; /* trailing spaces */
 		kw = c->p;
 		while (is_alpha(peek(c)) || is_digit(peek(c)) ||
 		       (kwlen > 0 && peek(c) == '-')) {
@@ -806,14 +812,15 @@ static enum mx_cmd_status parse_params(struct mx_cur *c,
 		if (!is_mail)
 			return fail(cmd, MX_CMD_BAD_PARAM,
 				    "unsupported parameter", kw, kwlen);
-		if (kwlen == 4 && strncasecmp((const char *)kw, "SIZE", 4) == 0) {
+		if (kwlen == 4 &&
+		    strncasecmp((const char *)kw, "SIZE", 4) == 0) {
 			/* RFC 1870 §3: SIZE=1*20DIGIT */
 			uint64_t v = 0;
 			size_t i;
 
 			if (cmd->has_size || val == NULL || vallen > 20)
-				return fail(cmd, MX_CMD_BAD_PARAM,
-					    "bad SIZE", NULL, 0);
+				return fail(cmd, MX_CMD_BAD_PARAM, "bad SIZE",
+					    NULL, 0);
 			for (i = 0; i < vallen; i++) {
 				uint64_t d = (uint64_t)(val[i] - '0');
 
@@ -834,9 +841,8 @@ static enum mx_cmd_status parse_params(struct mx_cur *c,
 			if (vallen == 4 &&
 			    strncasecmp((const char *)val, "7BIT", 4) == 0)
 				cmd->body = MX_BODY_7BIT;
-			else if (vallen == 8 &&
-				 strncasecmp((const char *)val, "8BITMIME",
-					     8) == 0)
+			else if (vallen == 8 && strncasecmp((const char *)val,
+							    "8BITMIME", 8) == 0)
 				cmd->body = MX_BODY_8BITMIME;
 			else
 				return fail(cmd, MX_CMD_BAD_PARAM, "bad BODY",
@@ -969,8 +975,8 @@ size_t mx_smtp_cmd_reader_pending(const struct mx_smtp_cmd_reader *r)
 }
 
 enum mx_cmd_status mx_smtp_cmd_feed(struct mx_smtp_cmd_reader *r,
-				    const uint8_t *p, size_t len,
-				    size_t *used, struct mx_smtp_cmd *cmd)
+				    const uint8_t *p, size_t len, size_t *used,
+				    struct mx_smtp_cmd *cmd)
 {
 	struct mx_cur c;
 	size_t left, n = 0;
@@ -983,7 +989,7 @@ enum mx_cmd_status mx_smtp_cmd_feed(struct mx_smtp_cmd_reader *r,
 		n++;
 	have_lf = n < left;
 	if (have_lf)
-		n++;	/* the LF belongs to this line */
+		n++; /* the LF belongs to this line */
 	chunk = mx_cur_bytes(&c, n);
 	*used = n;
 	if (r->discarding) {

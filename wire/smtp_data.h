@@ -71,24 +71,24 @@
 /* ---- the DATA payload ------------------------------------------------ */
 
 enum mx_data_status {
-	MX_DATA_MORE = 0,	/* reader: the end of data has not come yet */
-	MX_DATA_OK,		/* complete and clean */
-	MX_DATA_TOO_BIG,	/* over max_size (reader) / output cap */
-	MX_DATA_LINE_TOO_LONG,	/* a text line over max_line octets */
-	MX_DATA_BARE_LF,	/* reader: LF without CR */
-	MX_DATA_BARE_CR,	/* reader: CR not followed by LF */
-	MX_DATA_NUL,		/* a NUL octet */
+	MX_DATA_MORE = 0,      /* reader: the end of data has not come yet */
+	MX_DATA_OK,	       /* complete and clean */
+	MX_DATA_TOO_BIG,       /* over max_size (reader) / output cap */
+	MX_DATA_LINE_TOO_LONG, /* a text line over max_line octets */
+	MX_DATA_BARE_LF,       /* reader: LF without CR */
+	MX_DATA_BARE_CR,       /* reader: CR not followed by LF */
+	MX_DATA_NUL,	       /* a NUL octet */
 };
 
 struct mx_data_stats {
-	size_t lines;		/* text lines, the end-of-data line excluded */
-	size_t longest;		/* longest text line, without its line end */
-	size_t stuffed;		/* lines that carry a transparency dot */
-	size_t bare_lf;		/* LF without CR (normalised or reported) */
-	size_t bare_cr;		/* CR without LF (normalised or reported) */
-	size_t nul;		/* NUL octets */
-	size_t eightbit;	/* octets >= 0x80 (8BITMIME needed) */
-	size_t octets;		/* message size as RFC 1870 counts it: CRLF
+	size_t lines;	 /* text lines, the end-of-data line excluded */
+	size_t longest;	 /* longest text line, without its line end */
+	size_t stuffed;	 /* lines that carry a transparency dot */
+	size_t bare_lf;	 /* LF without CR (normalised or reported) */
+	size_t bare_cr;	 /* CR without LF (normalised or reported) */
+	size_t nul;	 /* NUL octets */
+	size_t eightbit; /* octets >= 0x80 (8BITMIME needed) */
+	size_t octets;	 /* message size as RFC 1870 counts it: CRLF
 				 * line ends, no transparency dots, no
 				 * end-of-data line */
 };
@@ -105,18 +105,18 @@ enum mx_data_status mx_smtp_dot_stuff(const uint8_t *msg, size_t len,
 /* Server side: the DATA reader. */
 struct mx_smtp_data_reader {
 	/* parameters (set by init, may be changed before the first feed) */
-	size_t max_size;	/* message octets (RFC 1870 count); 0: none */
-	size_t max_line;	/* 0: MX_SMTP_DATA_MAX_LINE */
+	size_t max_size; /* message octets (RFC 1870 count); 0: none */
+	size_t max_line; /* 0: MX_SMTP_DATA_MAX_LINE */
 	/* state */
 	int state;
-	size_t linelen;		/* octets of the current line so far */
+	size_t linelen; /* octets of the current line so far */
 	enum mx_data_status first_err;
-	enum mx_data_status status;	/* sticky once not MORE */
+	enum mx_data_status status; /* sticky once not MORE */
 	struct mx_data_stats st;
 };
 
-void mx_smtp_data_reader_init(struct mx_smtp_data_reader *r,
-			      size_t max_size, size_t max_line);
+void mx_smtp_data_reader_init(struct mx_smtp_data_reader *r, size_t max_size,
+			      size_t max_line);
 /* Feed len bytes (from the first byte after the "354" reply).  The
  * un-stuffed message, CRLF line ends, is appended to out while no
  * problem has been seen; *used says how many bytes were consumed - never
@@ -142,26 +142,26 @@ enum mx_smtp_verb {
 	MX_VERB_NOOP,
 	MX_VERB_QUIT,
 	MX_VERB_STARTTLS,
-	MX_VERB_VRFY,		/* recognised, not implemented (502) */
+	MX_VERB_VRFY, /* recognised, not implemented (502) */
 	MX_VERB_EXPN,
 	MX_VERB_HELP,
 	MX_VERB_AUTH,
 	MX_VERB_BDAT,
-	MX_VERB_UNKNOWN,	/* a verb we do not know (500 5.5.1) */
+	MX_VERB_UNKNOWN, /* a verb we do not know (500 5.5.1) */
 };
 
 enum mx_cmd_status {
-	MX_CMD_MORE = 0,	/* no complete line yet */
-	MX_CMD_OK,		/* a command was parsed into *cmd */
-	MX_CMD_LINE_TOO_LONG,	/* 500 5.5.6 */
-	MX_CMD_BARE_LF,		/* 500 5.5.2; line ended by LF alone */
-	MX_CMD_BARE_CR,		/* 500 5.5.2; CR inside the line */
-	MX_CMD_NUL,		/* 500 5.5.2 */
-	MX_CMD_UNKNOWN,		/* 500 5.5.1; cmd->verb = MX_VERB_UNKNOWN */
-	MX_CMD_SYNTAX,		/* 501 5.5.4; arguments wrong for the verb */
-	MX_CMD_BAD_PATH,	/* 501 5.1.3 / 5.1.7; path syntax */
-	MX_CMD_PATH_TOO_LONG,	/* 501 5.5.4 (RFC 5321 §4.5.3.1) */
-	MX_CMD_BAD_PARAM,	/* 555 5.5.4; unknown or bad MAIL/RCPT param */
+	MX_CMD_MORE = 0,      /* no complete line yet */
+	MX_CMD_OK,	      /* a command was parsed into *cmd */
+	MX_CMD_LINE_TOO_LONG, /* 500 5.5.6 */
+	MX_CMD_BARE_LF,	      /* 500 5.5.2; line ended by LF alone */
+	MX_CMD_BARE_CR,	      /* 500 5.5.2; CR inside the line */
+	MX_CMD_NUL,	      /* 500 5.5.2 */
+	MX_CMD_UNKNOWN,	      /* 500 5.5.1; cmd->verb = MX_VERB_UNKNOWN */
+	MX_CMD_SYNTAX,	      /* 501 5.5.4; arguments wrong for the verb */
+	MX_CMD_BAD_PATH,      /* 501 5.1.3 / 5.1.7; path syntax */
+	MX_CMD_PATH_TOO_LONG, /* 501 5.5.4 (RFC 5321 §4.5.3.1) */
+	MX_CMD_BAD_PARAM,     /* 555 5.5.4; unknown or bad MAIL/RCPT param */
 };
 
 enum mx_smtp_body { MX_BODY_NONE = 0, MX_BODY_7BIT, MX_BODY_8BITMIME };
@@ -173,22 +173,22 @@ struct mx_smtp_cmd {
 	 * reverse-path "<>"); NOOP/VRFY/...: the raw argument. */
 	char arg[MX_SMTP_CMD_MAX_LINE];
 	size_t arglen;
-	int null_path;		/* MAIL FROM:<> */
-	int postmaster;		/* RCPT TO:<postmaster> (no domain) */
-	int utf8;		/* the path holds UTF-8 (needs SMTPUTF8) */
-	int address_literal;	/* EHLO [1.2.3.4] / a@[1.2.3.4] */
+	int null_path;	     /* MAIL FROM:<> */
+	int postmaster;	     /* RCPT TO:<postmaster> (no domain) */
+	int utf8;	     /* the path holds UTF-8 (needs SMTPUTF8) */
+	int address_literal; /* EHLO [1.2.3.4] / a@[1.2.3.4] */
 	/* MAIL parameters */
 	int has_size;
 	uint64_t size;
 	enum mx_smtp_body body;
 	int smtputf8;
-	char detail[96];	/* what was wrong, for the reply text */
+	char detail[96]; /* what was wrong, for the reply text */
 };
 
 struct mx_smtp_cmd_reader {
 	uint8_t line[MX_SMTP_CMD_MAX_LINE];
 	size_t len;
-	int discarding;		/* inside an over-long line */
+	int discarding; /* inside an over-long line */
 };
 
 void mx_smtp_cmd_reader_init(struct mx_smtp_cmd_reader *r);
@@ -200,8 +200,8 @@ size_t mx_smtp_cmd_reader_pending(const struct mx_smtp_cmd_reader *r);
 /* Consume bytes up to the end of one line; *used says how many.  Returns
  * MX_CMD_MORE when all of p was consumed without completing a line. */
 enum mx_cmd_status mx_smtp_cmd_feed(struct mx_smtp_cmd_reader *r,
-				    const uint8_t *p, size_t len,
-				    size_t *used, struct mx_smtp_cmd *cmd);
+				    const uint8_t *p, size_t len, size_t *used,
+				    struct mx_smtp_cmd *cmd);
 /* Parse one complete command line (line end included or not: a final
  * CRLF is stripped, a bare LF or CR inside is reported). */
 enum mx_cmd_status mx_smtp_cmd_parse(const uint8_t *line, size_t len,

@@ -17,10 +17,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(x)                                                          \
-	do {                                                              \
-		if (!(x))                                                 \
-			__builtin_trap();                                 \
+#define CHECK(x)                                                               \
+	do {                                                                   \
+		if (!(x))                                                      \
+			__builtin_trap();                                      \
 	} while (0)
 
 static size_t chunk_size(const uint8_t *data, size_t size, size_t off)

@@ -125,7 +125,7 @@ static void test_data_reader_table(void **state)
 		size_t inlen;
 		size_t max_size;
 		enum mx_data_status want;
-		const char *out;	/* when OK */
+		const char *out; /* when OK */
 		size_t used;
 	} cases[] = {
 		{".\r\n", 3, 0, MX_DATA_OK, "", 3},
@@ -155,8 +155,8 @@ static void test_data_reader_table(void **state)
 
 		mx_buf_init(&b, 0);
 		mx_smtp_data_reader_init(&r, cases[i].max_size, 0);
-		assert_int_equal(mx_smtp_data_feed(&r, (const uint8_t *)
-						   cases[i].in,
+		assert_int_equal(mx_smtp_data_feed(&r,
+						   (const uint8_t *)cases[i].in,
 						   cases[i].inlen, &used, &b),
 				 cases[i].want);
 		assert_int_equal(used, cases[i].used);
@@ -256,8 +256,8 @@ static size_t normalise(const uint8_t *in, size_t n, uint8_t *out)
  * on the last byte of ".\r\n". */
 static void test_data_round_trip(void **state)
 {
-	static const uint8_t alphabet[] = {'.', '.', '\r', '\n', 'a', 'Z',
-					   ' ', 0xc3, 0xa9, '\t'};
+	static const uint8_t alphabet[] = {'.', '.', '\r', '\n', 'a',
+					   'Z', ' ', 0xc3, 0xa9, '\t'};
 	uint32_t seed = 12345;
 	int trial;
 
@@ -290,7 +290,7 @@ static void test_data_round_trip(void **state)
 			off += used;
 		}
 		assert_int_equal(st, MX_DATA_OK);
-		assert_int_equal(wire.len - off, 6);	/* "QUIT\r\n" left */
+		assert_int_equal(wire.len - off, 6); /* "QUIT\r\n" left */
 		assert_int_equal(back.len, wantlen);
 		if (wantlen)
 			assert_memory_equal(back.p, want, wantlen);
@@ -302,8 +302,14 @@ static void test_data_round_trip(void **state)
 
 /* ---- command lines ---------------------------------------------------- */
 
-enum { F_NULL = 1, F_PM = 2, F_UTF8 = 4, F_LIT = 8, F_SIZE = 16,
-       F_SMTPUTF8 = 32 };
+enum {
+	F_NULL = 1,
+	F_PM = 2,
+	F_UTF8 = 4,
+	F_LIT = 8,
+	F_SIZE = 16,
+	F_SMTPUTF8 = 32
+};
 
 static void test_cmd_table(void **state)
 {
@@ -311,29 +317,30 @@ static void test_cmd_table(void **state)
 		const char *line;
 		enum mx_cmd_status want;
 		enum mx_smtp_verb verb;
-		const char *arg;	/* NULL: not checked */
+		const char *arg; /* NULL: not checked */
 		unsigned flags;
 		uint64_t size;
 		enum mx_smtp_body body;
 	} cases[] = {
 		{"EHLO client.example\r\n", MX_CMD_OK, MX_VERB_EHLO,
 		 "client.example", 0, 0, 0},
-		{"ehlo [192.0.2.1]\r\n", MX_CMD_OK, MX_VERB_EHLO,
-		 "[192.0.2.1]", F_LIT, 0, 0},
+		{"ehlo [192.0.2.1]\r\n", MX_CMD_OK, MX_VERB_EHLO, "[192.0.2.1]",
+		 F_LIT, 0, 0},
 		{"EHLO [IPv6:2001:db8::1]\r\n", MX_CMD_OK, MX_VERB_EHLO,
 		 "[IPv6:2001:db8::1]", F_LIT, 0, 0},
 		{"EHLO [IPv6:2001:db8::zz]\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO,
 		 NULL, 0, 0, 0},
-		{"EHLO [300.1.2.3]\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0, 0,
-		 0},
+		{"EHLO [300.1.2.3]\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0,
+		 0, 0},
 		{"EHLO\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0, 0, 0},
-		{"EHLO a.example b\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0, 0,
+		{"EHLO a.example b\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0,
+		 0, 0},
+		{"EHLO -bad.example\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0,
+		 0, 0},
+		{"EHLO bad-.example\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0,
+		 0, 0},
+		{"HELO my_host\r\n", MX_CMD_OK, MX_VERB_HELO, "my_host", 0, 0,
 		 0},
-		{"EHLO -bad.example\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0, 0,
-		 0},
-		{"EHLO bad-.example\r\n", MX_CMD_SYNTAX, MX_VERB_EHLO, NULL, 0, 0,
-		 0},
-		{"HELO my_host\r\n", MX_CMD_OK, MX_VERB_HELO, "my_host", 0, 0, 0},
 		{"HELO  spaced.example  \r\n", MX_CMD_OK, MX_VERB_HELO,
 		 "spaced.example", 0, 0, 0},
 		{"MAIL FROM:<a@example.com>\r\n", MX_CMD_OK, MX_VERB_MAIL,
@@ -357,8 +364,8 @@ static void test_cmd_table(void **state)
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"MAIL FROM:<a@example.com> SIZE\r\n", MX_CMD_BAD_PARAM,
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
-		{"MAIL FROM:<a@example.com> SIZE=1 SIZE=2\r\n", MX_CMD_BAD_PARAM,
-		 MX_VERB_MAIL, NULL, 0, 0, 0},
+		{"MAIL FROM:<a@example.com> SIZE=1 SIZE=2\r\n",
+		 MX_CMD_BAD_PARAM, MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"MAIL FROM:<a@example.com> BODY=9BIT\r\n", MX_CMD_BAD_PARAM,
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"MAIL FROM:<a@example.com> SMTPUTF8=yes\r\n", MX_CMD_BAD_PARAM,
@@ -375,20 +382,20 @@ static void test_cmd_table(void **state)
 		 NULL, 0, 0, 0},
 		{"MAIL FROM:<a..b@example.com>\r\n", MX_CMD_BAD_PATH,
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
-		{"MAIL FROM:<.a@example.com>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL,
-		 NULL, 0, 0, 0},
-		{"MAIL FROM:<a.@example.com>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL,
-		 NULL, 0, 0, 0},
-		{"MAIL FROM:<a@-example.com>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL,
-		 NULL, 0, 0, 0},
-		{"MAIL FROM:<a@example..com>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL,
-		 NULL, 0, 0, 0},
-		{"MAIL FROM:<a@example.com.>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL,
-		 NULL, 0, 0, 0},
+		{"MAIL FROM:<.a@example.com>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_MAIL, NULL, 0, 0, 0},
+		{"MAIL FROM:<a.@example.com>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_MAIL, NULL, 0, 0, 0},
+		{"MAIL FROM:<a@-example.com>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_MAIL, NULL, 0, 0, 0},
+		{"MAIL FROM:<a@example..com>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_MAIL, NULL, 0, 0, 0},
+		{"MAIL FROM:<a@example.com.>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"MAIL FROM:<a b@example.com>\r\n", MX_CMD_BAD_PATH,
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
-		{"MAIL FROM:<a@>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL, NULL, 0, 0,
-		 0},
+		{"MAIL FROM:<a@>\r\n", MX_CMD_BAD_PATH, MX_VERB_MAIL, NULL, 0,
+		 0, 0},
 		{"MAIL FROM:<\"john doe\"@example.com>\r\n", MX_CMD_OK,
 		 MX_VERB_MAIL, "\"john doe\"@example.com", 0, 0, 0},
 		{"MAIL FROM:<\"a\\\"b\"@example.com>\r\n", MX_CMD_OK,
@@ -403,8 +410,8 @@ static void test_cmd_table(void **state)
 		 MX_CMD_BAD_PATH, MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"MAIL FROM:<@r1.example a@example.com>\r\n", MX_CMD_BAD_PATH,
 		 MX_VERB_MAIL, NULL, 0, 0, 0},
-		{"MAIL TO:<a@example.com>\r\n", MX_CMD_SYNTAX, MX_VERB_MAIL, NULL,
-		 0, 0, 0},
+		{"MAIL TO:<a@example.com>\r\n", MX_CMD_SYNTAX, MX_VERB_MAIL,
+		 NULL, 0, 0, 0},
 		{"MAIL\r\n", MX_CMD_SYNTAX, MX_VERB_MAIL, NULL, 0, 0, 0},
 		{"RCPT TO:<b@example.org>\r\n", MX_CMD_OK, MX_VERB_RCPT,
 		 "b@example.org", 0, 0, 0},
@@ -412,24 +419,25 @@ static void test_cmd_table(void **state)
 		 "Postmaster", F_PM, 0, 0},
 		{"RCPT TO:<bob>\r\n", MX_CMD_BAD_PATH, MX_VERB_RCPT, NULL, 0, 0,
 		 0},
-		{"RCPT TO:<>\r\n", MX_CMD_BAD_PATH, MX_VERB_RCPT, NULL, 0, 0, 0},
+		{"RCPT TO:<>\r\n", MX_CMD_BAD_PATH, MX_VERB_RCPT, NULL, 0, 0,
+		 0},
 		{"RCPT TO:<b@example.org> NOTIFY=NEVER\r\n", MX_CMD_BAD_PARAM,
 		 MX_VERB_RCPT, NULL, 0, 0, 0},
 		{"RCPT TO:<user@[192.0.2.1]>\r\n", MX_CMD_OK, MX_VERB_RCPT,
 		 "user@[192.0.2.1]", F_LIT, 0, 0},
 		{"RCPT TO:<user@[IPv6:::1]>\r\n", MX_CMD_OK, MX_VERB_RCPT,
 		 "user@[IPv6:::1]", F_LIT, 0, 0},
-		{"RCPT TO:<user@[x-tag:abc]>\r\n", MX_CMD_OK, MX_VERB_RCPT, NULL,
-		 F_LIT, 0, 0},
-		{"RCPT TO:<user@[300.1.1.1]>\r\n", MX_CMD_BAD_PATH, MX_VERB_RCPT,
-		 NULL, 0, 0, 0},
+		{"RCPT TO:<user@[x-tag:abc]>\r\n", MX_CMD_OK, MX_VERB_RCPT,
+		 NULL, F_LIT, 0, 0},
+		{"RCPT TO:<user@[300.1.1.1]>\r\n", MX_CMD_BAD_PATH,
+		 MX_VERB_RCPT, NULL, 0, 0, 0},
 		{"RCPT TO:<user@[192.0.2.1>\r\n", MX_CMD_BAD_PATH, MX_VERB_RCPT,
 		 NULL, 0, 0, 0},
 		{"RCPT TO:<\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90."
 		 "test>\r\n",
 		 MX_CMD_OK, MX_VERB_RCPT, NULL, F_UTF8, 0, 0},
-		{"RCPT TO:<j\xc3\xb6rg@example.com>\r\n", MX_CMD_OK, MX_VERB_RCPT,
-		 "j\xc3\xb6rg@example.com", F_UTF8, 0, 0},
+		{"RCPT TO:<j\xc3\xb6rg@example.com>\r\n", MX_CMD_OK,
+		 MX_VERB_RCPT, "j\xc3\xb6rg@example.com", F_UTF8, 0, 0},
 		/* ill-formed UTF-8: truncated, overlong, surrogate */
 		{"RCPT TO:<\xc3(@example.com>\r\n", MX_CMD_BAD_PATH,
 		 MX_VERB_RCPT, NULL, 0, 0, 0},
@@ -445,8 +453,8 @@ static void test_cmd_table(void **state)
 		{"RSET\r\n", MX_CMD_OK, MX_VERB_RSET, "", 0, 0, 0},
 		{"QUIT\r\n", MX_CMD_OK, MX_VERB_QUIT, "", 0, 0, 0},
 		{"STARTTLS\r\n", MX_CMD_OK, MX_VERB_STARTTLS, "", 0, 0, 0},
-		{"STARTTLS now\r\n", MX_CMD_SYNTAX, MX_VERB_STARTTLS, NULL, 0, 0,
-		 0},
+		{"STARTTLS now\r\n", MX_CMD_SYNTAX, MX_VERB_STARTTLS, NULL, 0,
+		 0, 0},
 		{"NOOP\r\n", MX_CMD_OK, MX_VERB_NOOP, "", 0, 0, 0},
 		{"NOOP hello there\r\n", MX_CMD_OK, MX_VERB_NOOP, "hello there",
 		 0, 0, 0},
@@ -454,9 +462,10 @@ static void test_cmd_table(void **state)
 		{"VRFY bob\r\n", MX_CMD_OK, MX_VERB_VRFY, "bob", 0, 0, 0},
 		{"AUTH PLAIN\r\n", MX_CMD_OK, MX_VERB_AUTH, "PLAIN", 0, 0, 0},
 		{"FOO\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN, NULL, 0, 0, 0},
-		{"MAILX FROM:<a@b.c>\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN, NULL,
-		 0, 0, 0},
-		{"MAIL:FROM\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN, NULL, 0, 0, 0},
+		{"MAILX FROM:<a@b.c>\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN,
+		 NULL, 0, 0, 0},
+		{"MAIL:FROM\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN, NULL, 0, 0,
+		 0},
 		{"\r\n", MX_CMD_UNKNOWN, MX_VERB_UNKNOWN, NULL, 0, 0, 0},
 		{"QUIT\n", MX_CMD_BARE_LF, MX_VERB_NONE, NULL, 0, 0, 0},
 		{"QU\rIT\r\n", MX_CMD_BARE_CR, MX_VERB_NONE, NULL, 0, 0, 0},
