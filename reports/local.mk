@@ -21,3 +21,9 @@ tests_unit_test_reports_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 # (python3-jsonschema; skips without it, fails under CI=true).
 TESTS += tests/unit/check_schema.sh
 EXTRA_DIST += tests/unit/check_schema.sh
+
+check_PROGRAMS += tests/unit/test_reports_pem
+TESTS += tests/unit/test_reports_pem
+tests_unit_test_reports_pem_SOURCES = tests/unit/test_reports_pem.c
+tests_unit_test_reports_pem_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
+	$(CMOCKA_TEST_LDADD)
