@@ -335,7 +335,20 @@ void mx_reply_from_wire(struct mx_reply *out, const struct mx_smtp_reply *r)
 	for (i = 0; i < r->nlines; i++) {
 		if (i)
 			mx_buf_push_u8(&b, '\n');
-		mx_escape_buf(&b, r->lines[i].text, r->lines[i].len, 1024);
+		const char *t = r->lines[i].text;
+		size_t tl = r->lines[i].len;
+		char enh[16];
+		size_t el = mx_smtp_parse_enhanced(t, tl, r->code, enh);
+
+		/* The enhanced code is kept in out->enh, not in the text. */
+		if (el > 0 && el < tl && t[el] == ' ') {
+			t += el + 1;
+			tl -= el + 1;
+		} else if (el > 0 && el == tl) {
+			t += el;
+			tl = 0;
+		}
+		mx_escape_buf(&b, t, tl, 1024);
 	}
 	out->text = (char *)mx_buf_take(&b, NULL);
 	if (out->text == NULL)
