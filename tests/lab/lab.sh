@@ -123,22 +123,22 @@ stamp() {
 pid_alive() {
 	local pid
 	[ -s "$1" ] || return 1
-	pid=$(head -n1 "$1" | tr -dc 0-9)
+	pid=$(head -n1 "$1" 2>/dev/null | tr -dc 0-9)
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
 # kill_pidfile PIDFILE PATTERN: TERM, wait up to 5 s, then KILL.
 kill_pidfile() {
-	local pid i
+	local pid
 	if pid_alive "$1" "$2"; then
-		pid=$(head -n1 "$1" | tr -dc 0-9)
+		pid=$(head -n1 "$1" 2>/dev/null | tr -dc 0-9)
 		kill -TERM "$pid" 2>/dev/null || true
-		for i in $(seq 50); do
-			pid_alive "$1" "$2" || break
+		for _ in $(seq 50); do
+			[ -d "/proc/$pid" ] || break
 			sleep 0.1
 		done
-		if pid_alive "$1" "$2"; then
+		if [ -d "/proc/$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"; then
 			note "pid $pid ($2) ignored TERM; killing"
 			kill -KILL "$pid" 2>/dev/null || true
 			sleep 0.2
@@ -721,7 +721,7 @@ start_postfix() {
 # --- scripted servers -------------------------------------------------------
 
 start_scripted() {
-	local m mode addr
+	local m p mode addr pending="" dead=""
 	for m in $SCRIPTED; do
 		mode=${m%%:*}
 		addr=${m#*:}
@@ -730,7 +730,28 @@ start_scripted() {
 		setsid "$PY" "$LAB_SRC/scripted_smtp.py" "$mode" "$addr:25" \
 			--pidfile "$RUN/scripted-$mode.pid" \
 			</dev/null >>"$LOGS/scripted-$mode.log" 2>&1 9>&- &
+		pending="$pending $mode:$addr:$!"
 	done
+	# Each writes its pid file once it listens; one that exits first failed.
+	for _ in $(seq 100); do
+		m=""
+		for p in $pending; do
+			if [ -s "$RUN/scripted-${p%%:*}.pid" ]; then
+				:
+			elif kill -0 "${p##*:}" 2>/dev/null; then
+				m="$m $p"
+			else
+				dead="$dead ${p%:*}"
+			fi
+		done
+		pending=$m
+		[ -n "$pending" ] || break
+		sleep 0.1
+	done
+	for m in $dead; do
+		echo "FAIL ${m%%:*} ${m#*:}:25: scripted_smtp.py exited at start"
+	done | report_failures
+	[ -z "$dead" ] || die "scripted server(s) failed to start:$dead"
 }
 
 # --- subcommands ------------------------------------------------------------
@@ -763,15 +784,16 @@ report_failures() {
 }
 
 cmd_start() {
-	local out rc cur
+	local out rc cur all
 	preflight
 	lock
 	cur=$(stamp)
 	if [ -f "$RUN/stamp" ] && [ "$(cat "$RUN/stamp")" = "$cur" ] && all_running; then
 		# Fast path: everything ours is up and was fully checked when it
 		# started; check that DNS validates and every port still accepts.
-		if "$PY" "$LAB_SRC/labcheck.py" --timeout 5 \
-			$(checks | sed '/=dns/!s/=[a-z0-9]*@/=tcp@/') >/dev/null 2>&1; then
+		local fast
+		mapfile -t fast < <(checks | sed '/=dns/!s/=[a-z0-9]*@/=tcp@/')
+		if "$PY" "$LAB_SRC/labcheck.py" --timeout 5 "${fast[@]}" >/dev/null 2>&1; then
 			return 0
 		fi
 	elif [ -f "$RUN/stamp" ] && [ "$(cat "$RUN/stamp")" != "$cur" ]; then
@@ -820,7 +842,8 @@ cmd_start() {
 	start_scripted
 
 	set +e
-	out=$("$PY" "$LAB_SRC/labcheck.py" --timeout 30 $(checks))
+	mapfile -t all < <(checks)
+	out=$("$PY" "$LAB_SRC/labcheck.py" --timeout 30 "${all[@]}")
 	rc=$?
 	set -e
 	if [ $rc -ne 0 ]; then
@@ -847,12 +870,13 @@ stop_all() {
 }
 
 cmd_stop() {
-	local out
+	local out all
 	[ -d "$D" ] || return 0
 	[ "$(id -u)" = 0 ] || unusable "must run as root"
 	lock
 	stop_all
-	if ! out=$("$PY" "$LAB_SRC/labcheck.py" --down --timeout 10 $(checks)); then
+	mapfile -t all < <(checks)
+	if ! out=$("$PY" "$LAB_SRC/labcheck.py" --down --timeout 10 "${all[@]}"); then
 		echo "$out" >&2
 		die "something still listens on a lab address after stop"
 	fi
@@ -862,7 +886,9 @@ cmd_stop() {
 cmd_status() {
 	echo "state directory: $D"
 	[ -f "$RUN/stamp" ] && echo "started with definition $(cat "$RUN/stamp")"
-	"$PY" "$LAB_SRC/labcheck.py" --once --verbose $(checks)
+	local all
+	mapfile -t all < <(checks)
+	"$PY" "$LAB_SRC/labcheck.py" --once --verbose "${all[@]}"
 }
 
 cmd_env() {
