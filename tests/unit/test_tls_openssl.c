@@ -40,6 +40,7 @@ struct srv_conf {
 	const char *cipher_list; /* TLS <= 1.2; NULL: default */
 	int max_version;	 /* 0: library default */
 	int weak;		 /* 1: SECLEVEL=0 (a legacy server) */
+	int want_client_cert;	 /* 1: fail without a client certificate */
 	const char *dh;		 /* DH parameters base name, or NULL */
 };
 
@@ -142,6 +143,11 @@ static void srv_init(struct srv *sv, const struct srv_conf *c)
 		assert_non_null(dh);
 		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sv->ctx, dh), 1);
 	}
+	if (c->want_client_cert)
+		SSL_CTX_set_verify(sv->ctx,
+				   SSL_VERIFY_PEER |
+					   SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+				   NULL);
 	SSL_CTX_set_tlsext_servername_callback(sv->ctx, srv_sni_cb);
 	SSL_CTX_set_tlsext_servername_arg(sv->ctx, sv);
 
@@ -872,6 +878,44 @@ static void test_data_and_close(void **state)
 
 /* ---- parameters and limits ---------------------------------------------- */
 
+/* RFC 8446 §4.4.2.4: a TLS 1.3 server that insists on a client
+ * certificate says so with an alert after our Finished, when the client
+ * already counts the handshake as complete.  The failure is still a
+ * fact: completed stays 1, fail says who sent which alert. */
+static void test_alert_after_handshake(void **state)
+{
+	const struct srv_conf sc = {
+		.cert = "leaf", .extra = {"int"}, .want_client_cert = 1};
+	struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
+	struct mx_tls_session *c;
+	struct mx_tls t = {0};
+	struct srv sv;
+	uint8_t buf[64];
+	size_t got = 1;
+
+	(void)state;
+	srv_init(&sv, &sc);
+	c = client_new(&p, "root");
+	assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
+	assert_int_equal(sv.failed, 1);
+	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_ERROR);
+	assert_int_equal(got, 0);
+	/* Failed is final for every call. */
+	assert_int_equal(B->write(c, (const uint8_t *)"QUIT\r\n", 6),
+			 MX_TLS_IO_ERROR);
+	assert_int_equal(B->handshake(c), MX_TLS_IO_ERROR);
+	B->facts(c, &t);
+	assert_int_equal(t.completed, 1);
+	assert_string_equal(t.version, "TLSv1.3");
+	assert_int_equal(t.fail, MX_TLS_FAIL_ALERT_RECV);
+	assert_int_equal(t.alert, 116); /* certificate_required */
+	assert_non_null(strstr(t.fail_detail, "certificate required"));
+	assert_int_equal(t.verify_code, 0);
+	mx_tls_clear(&t);
+	B->session_free(c);
+	srv_free(&sv);
+}
+
 static void test_bad_params(void **state)
 {
 	static const struct {
@@ -950,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_instead_of_server_hello),
 		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_data_and_close),
+		cmocka_unit_test(test_alert_after_handshake),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_facts_before_handshake),
 		cmocka_unit_test(test_input_cap),
