@@ -40,6 +40,11 @@ tests_fuzz_fuzz_x509_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(OPENSSL_LIBS)
 FUZZ_TARGETS += tests/fuzz/fuzz_dns_rdata
 tests_fuzz_fuzz_dns_rdata_SOURCES = tests/fuzz/fuzz_dns_rdata.c
 tests_fuzz_fuzz_dns_rdata_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+FUZZ_TARGETS += tests/fuzz/fuzz_tls_flight tests/fuzz/fuzz_tls_record
+tests_fuzz_fuzz_tls_flight_SOURCES = tests/fuzz/fuzz_tls_flight.c
+tests_fuzz_fuzz_tls_flight_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+tests_fuzz_fuzz_tls_record_SOURCES = tests/fuzz/fuzz_tls_record.c
+tests_fuzz_fuzz_tls_record_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 
 FUZZ_CC = clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -77,10 +82,3 @@ clean-local: fuzz-clean
 # printing outside reports/ tui/ src/ tests/ bench/ fail; clang-format
 # differences are reported (fatal with LINT_FORMAT=strict).
 EXTRA_DIST += tests/lint.sh
-# relaybits: fuzz targets of wire/smtp_data and wire/mailhdr.
-FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
-tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
-tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
-tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
-tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
-# end relaybits

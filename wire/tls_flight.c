@@ -67,9 +67,11 @@ enum mx_rec_status mx_tls_record_next(struct mx_cur *c,
 		return MX_REC_MORE;
 	/* RFC 6101 Appendix E / RFC 6176: an SSLv2 record has the high bit
 	 * of its 2-byte length set; a SERVER-HELLO is message type 4. */
-	if ((type & 0x80) && mx_cur_left(&look) >= 2) {
+	if (type & 0x80) {
 		struct mx_cur v2 = look;
 
+		if (mx_cur_left(&look) < 2)
+			return MX_REC_MORE;
 		(void)mx_cur_u8(&v2);
 		if (mx_cur_u8(&v2) == 4)
 			return MX_REC_SSLV2;
@@ -267,11 +269,11 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 	sh->compression = mx_cur_u8(m);
 	if (!mx_cur_ok(m))
 		return cur_fail(f, m, "ServerHello");
-	sh->session_id_len = mx_cur_left(&sid);
-	if (sh->session_id_len > 32)
+	if (mx_cur_left(&sid) > 32)	/* legacy_session_id<0..32> */
 		return fail(f, MX_FLIGHT_INVALID,
 			    "ServerHello: session id of %zu bytes",
-			    sh->session_id_len);
+			    mx_cur_left(&sid));
+	sh->session_id_len = mx_cur_left(&sid);
 	mx_cur_copy(&sid, sh->session_id, sh->session_id_len);
 	sh->hrr = memcmp(sh->random, hrr_random, 32) == 0;
 	if (memcmp(sh->random + 24, downgrade, 7) == 0) {
