@@ -82,3 +82,10 @@ clean-local: fuzz-clean
 # printing outside reports/ tui/ src/ tests/ bench/ fail; clang-format
 # differences are reported (fatal with LINT_FORMAT=strict).
 EXTRA_DIST += tests/lint.sh
+# relaybits: fuzz targets of wire/smtp_data and wire/mailhdr.
+FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
+tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
+tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
+tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+# end relaybits
