@@ -89,3 +89,12 @@ tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
 tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 # end relaybits
+# judge: fuzz targets of analyzers/hostname.c and of analyze + render.
+FUZZ_TARGETS += tests/fuzz/fuzz_hostname tests/fuzz/fuzz_report
+tests_fuzz_fuzz_hostname_SOURCES = tests/fuzz/fuzz_hostname.c
+tests_fuzz_fuzz_hostname_LDADD = $(FUZZ_MAIN) $(LIB_ANALYZERS) \
+	$(LIBS_ANALYZERS)
+tests_fuzz_fuzz_report_SOURCES = tests/fuzz/fuzz_report.c
+tests_fuzz_fuzz_report_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS)
+# end judge
