@@ -72,7 +72,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	o->per_host = 2;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_RESOLVER:
 			o->resolver = optarg;

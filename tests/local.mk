@@ -76,12 +76,6 @@ fuzz-clean:
 	-rm -rf build-fuzz
 clean-local: fuzz-clean
 .PHONY: fuzz fuzz-run fuzz-clean
-
-# ---- lint --------------------------------------------------------------
-# `make lint` (rule in Makefile.am) runs tests/lint.sh: banned calls and
-# printing outside reports/ tui/ src/ tests/ bench/ fail; clang-format
-# differences are reported (fatal with LINT_FORMAT=strict).
-EXTRA_DIST += tests/lint.sh
 # relaybits: fuzz targets of wire/smtp_data and wire/mailhdr.
 FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
 tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
@@ -89,6 +83,26 @@ tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
 tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 # end relaybits
+
+# ---- lint --------------------------------------------------------------
+# `make lint` (rule in Makefile.am) runs tests/lint.sh: banned calls and
+# printing outside reports/ tui/ src/ tests/ bench/ fail; clang-format
+# differences are reported (fatal with LINT_FORMAT=strict).
+EXTRA_DIST += tests/lint.sh
+
+# ---- integration tests ---------------------------------------------------
+# Real servers on loopback (tests/lab/lab.sh), the real mxprobe binary.
+# They skip (77) without root or the lab on a developer machine and fail
+# under CI=true.  They share the lab, which lab.sh starts once (flock).
+INTEGRATION_TESTS = \
+	tests/integration/check_domain.sh \
+	tests/integration/check_certs.sh \
+	tests/integration/check_smtp.sh \
+	tests/integration/check_dns.sh \
+	tests/integration/certs_export.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \
+	tests/integration/assert_json.py
 # judge: fuzz targets of analyzers/hostname.c and of analyze + render.
 FUZZ_TARGETS += tests/fuzz/fuzz_hostname tests/fuzz/fuzz_report
 tests_fuzz_fuzz_hostname_SOURCES = tests/fuzz/fuzz_hostname.c
