@@ -1,1 +1,10 @@
 # relay layer: the relay engine.  List a file only once it compiles.
+# relaybits: the relay archive; test message (message), durable spool
+# (spool).  Relay sources of others append with librelay_a_SOURCES +=.
+noinst_LIBRARIES += librelay.a
+librelay_a_SOURCES = %reldir%/message.c %reldir%/message.h
+check_PROGRAMS += tests/unit/test_message
+TESTS += tests/unit/test_message
+tests_unit_test_message_SOURCES = tests/unit/test_message.c
+tests_unit_test_message_LDADD = librelay.a $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
+# end relaybits

@@ -346,6 +346,16 @@ bad:
 	return 0;
 }
 
+size_t mx_utf8_seq(const uint8_t *p, size_t n)
+{
+	struct mx_cur c;
+
+	mx_cur_init(&c, p, n);
+	if (n == 0 || p[0] < 0x80 || !take_utf8(&c))
+		return 0;
+	return n - mx_cur_left(&c);
+}
+
 static int is_alpha(int ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');

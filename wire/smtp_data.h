@@ -215,6 +215,10 @@ int mx_smtp_mailbox_ok(const char *s, size_t len, int *utf8);
  * allowed (flagged). */
 int mx_smtp_domain_ok(const char *s, size_t len, int *utf8);
 
+/* Length (2..4) of the well-formed UTF-8 sequence (RFC 3629 §4: no
+ * overlongs, no surrogates, nothing past U+10FFFF) at p[0..n), or 0. */
+size_t mx_utf8_seq(const uint8_t *p, size_t n);
+
 const char *mx_cmd_status_name(enum mx_cmd_status s);
 const char *mx_smtp_verb_name(enum mx_smtp_verb v);
 

@@ -722,6 +722,34 @@ static void test_mailbox_ok(void **state)
 	assert_false(mx_smtp_domain_ok("", 0, NULL));
 }
 
+static void test_utf8_seq(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len, want;
+	} cases[] = {
+		{"\xc3\xa9", 2, 2},
+		{"\xe2\x82\xac", 3, 3},
+		{"\xf0\x9f\x93\xa7", 4, 4},
+		{"\xc3", 1, 0},
+		{"\xc0\xaf", 2, 0},
+		{"\xe0\x80\xaf", 3, 0},
+		{"\xed\xa0\x80", 3, 0},
+		{"\xf4\x90\x80\x80", 4, 0},
+		{"\xff", 1, 0},
+		{"a", 1, 0},
+		{"\xe2\x82", 2, 0},
+		{"\xc3\xa9x", 3, 2},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(mx_utf8_seq((const uint8_t *)cases[i].in,
+					     cases[i].len),
+				 cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -736,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_cmd_reader_long_lines),
 		cmocka_unit_test(test_cmd_hostile_lengths),
 		cmocka_unit_test(test_mailbox_ok),
+		cmocka_unit_test(test_utf8_seq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
