@@ -35,10 +35,10 @@
 
 struct mx_flight {
 	struct mx_flight_facts facts;
-	struct mx_buf in;	/* bytes of a record not yet complete */
-	struct mx_buf hs;	/* handshake bytes not yet a whole message */
-	size_t hs_total;	/* handshake bytes taken in, for the cap */
-	int last_order;		/* position of the last message after SH */
+	struct mx_buf in; /* bytes of a record not yet complete */
+	struct mx_buf hs; /* handshake bytes not yet a whole message */
+	size_t hs_total;  /* handshake bytes taken in, for the cap */
+	int last_order;	  /* position of the last message after SH */
 };
 
 /* RFC 8446 §4.1.3: SHA-256("HelloRetryRequest") */
@@ -48,8 +48,7 @@ static const uint8_t hrr_random[32] = {
 	0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 /* RFC 8446 §4.1.3: "DOWNGRD" and 01 (TLS 1.2) or 00 (below) */
-static const uint8_t downgrade[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52,
-				     0x44};
+static const uint8_t downgrade[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
 
 /* ---- record layer ------------------------------------------------------ */
 
@@ -81,7 +80,7 @@ enum mx_rec_status mx_tls_record_next(struct mx_cur *c,
 	version = mx_cur_u16(&look);
 	if (!mx_cur_ok(&look))
 		return (mx_cur_left(c) >= 2 && c->p[1] != 3) ? MX_REC_NOT_TLS
-							    : MX_REC_MORE;
+							     : MX_REC_MORE;
 	if ((version >> 8) != 3)
 		return MX_REC_NOT_TLS;
 	len = mx_cur_u16(&look);
@@ -101,13 +100,12 @@ enum mx_rec_status mx_tls_record_next(struct mx_cur *c,
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static enum mx_flight_status fail(struct mx_flight *f,
-				  enum mx_flight_status st, const char *fmt,
-				  ...) __attribute__((format(printf, 3, 4)));
+static enum mx_flight_status fail(struct mx_flight *f, enum mx_flight_status st,
+				  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static enum mx_flight_status fail(struct mx_flight *f,
-				  enum mx_flight_status st, const char *fmt,
-				  ...)
+static enum mx_flight_status fail(struct mx_flight *f, enum mx_flight_status st,
+				  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,8 +121,7 @@ static enum mx_flight_status fail(struct mx_flight *f,
 /* A cursor error inside a message is always INVALID: the message length
  * was known, so a short read means an inner length lied. */
 static enum mx_flight_status cur_fail(struct mx_flight *f,
-				      const struct mx_cur *c,
-				      const char *where)
+				      const struct mx_cur *c, const char *where)
 {
 	return fail(f, MX_FLIGHT_INVALID, "%s: %s", where,
 		    mx_cur_strerror(c->err));
@@ -166,8 +163,7 @@ static const char *hs_name(uint8_t t)
 
 /* ---- ServerHello ------------------------------------------------------- */
 
-static int seen_ext(const struct mx_server_hello *sh, uint16_t t,
-		    size_t upto)
+static int seen_ext(const struct mx_server_hello *sh, uint16_t t, size_t upto)
 {
 	size_t i;
 
@@ -185,11 +181,11 @@ static enum mx_flight_status sh_ext(struct mx_flight *f, uint16_t type,
 	struct mx_cur v, name;
 
 	switch (type) {
-	case 43:	/* supported_versions, RFC 8446 §4.2.1 */
+	case 43: /* supported_versions, RFC 8446 §4.2.1 */
 		sh->has_supported_versions = 1;
 		sh->version = mx_cur_u16(d);
 		break;
-	case 51:	/* key_share, RFC 8446 §4.2.8 */
+	case 51: /* key_share, RFC 8446 §4.2.8 */
 		sh->has_key_share = 1;
 		sh->key_share_group = mx_cur_u16(d);
 		if (!sh->hrr) {
@@ -200,24 +196,24 @@ static enum mx_flight_status sh_ext(struct mx_flight *f, uint16_t type,
 					    "ServerHello: empty key_share");
 		}
 		break;
-	case 23:	/* extended_master_secret, RFC 7627 §5.2: empty */
+	case 23: /* extended_master_secret, RFC 7627 §5.2: empty */
 		sh->ems = 1;
 		break;
-	case 22:	/* encrypt_then_mac, RFC 7366 §2: empty */
+	case 22: /* encrypt_then_mac, RFC 7366 §2: empty */
 		sh->etm = 1;
 		break;
-	case 35:	/* session_ticket, RFC 5077 §3.2: empty */
+	case 35: /* session_ticket, RFC 5077 §3.2: empty */
 		sh->session_ticket = 1;
 		break;
-	case 5:		/* status_request, RFC 6066 §8: empty */
+	case 5: /* status_request, RFC 6066 §8: empty */
 		sh->status_request = 1;
 		break;
-	case 0xff01:	/* renegotiation_info, RFC 5746 §3.2 */
+	case 0xff01: /* renegotiation_info, RFC 5746 §3.2 */
 		sh->reneg_info = 1;
 		mx_cur_sub8(d, &v);
 		sh->reneg_info_len = mx_cur_left(&v);
 		break;
-	case 16:	/* ALPN, RFC 7301 §3.1: exactly one name */
+	case 16: /* ALPN, RFC 7301 §3.1: exactly one name */
 		sh->has_alpn = 1;
 		mx_cur_sub16(d, &v);
 		mx_cur_sub8(&v, &name);
@@ -230,7 +226,7 @@ static enum mx_flight_status sh_ext(struct mx_flight *f, uint16_t type,
 			return fail(f, MX_FLIGHT_INVALID,
 				    "ServerHello: ALPN must name one protocol");
 		break;
-	case 11:	/* ec_point_formats, RFC 8422 §5.2 */
+	case 11: /* ec_point_formats, RFC 8422 §5.2 */
 		sh->has_point_formats = 1;
 		mx_cur_sub8(d, &v);
 		if (mx_cur_ok(d) && mx_cur_left(&v) == 0)
@@ -242,7 +238,7 @@ static enum mx_flight_status sh_ext(struct mx_flight *f, uint16_t type,
 		mx_cur_copy(&v, sh->point_formats, sh->npoint_formats);
 		mx_cur_skip(&v, mx_cur_left(&v));
 		break;
-	default:	/* recorded by type, body not interpreted */
+	default: /* recorded by type, body not interpreted */
 		mx_cur_skip(d, mx_cur_left(d));
 		break;
 	}
@@ -253,8 +249,7 @@ static enum mx_flight_status sh_ext(struct mx_flight *f, uint16_t type,
 	return MX_FLIGHT_MORE;
 }
 
-static enum mx_flight_status server_hello(struct mx_flight *f,
-					  struct mx_cur *m)
+static enum mx_flight_status server_hello(struct mx_flight *f, struct mx_cur *m)
 {
 	struct mx_server_hello *sh = &f->facts.sh;
 	struct mx_cur sid, exts;
@@ -269,7 +264,7 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 	sh->compression = mx_cur_u8(m);
 	if (!mx_cur_ok(m))
 		return cur_fail(f, m, "ServerHello");
-	if (mx_cur_left(&sid) > 32)	/* legacy_session_id<0..32> */
+	if (mx_cur_left(&sid) > 32) /* legacy_session_id<0..32> */
 		return fail(f, MX_FLIGHT_INVALID,
 			    "ServerHello: session id of %zu bytes",
 			    mx_cur_left(&sid));
@@ -282,7 +277,7 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 	}
 	sh->version = sh->legacy_version;
 
-	if (mx_cur_left(m) > 0) {	/* extensions are optional <= 1.2 */
+	if (mx_cur_left(m) > 0) { /* extensions are optional <= 1.2 */
 		mx_cur_sub16(m, &exts);
 		if (!mx_cur_ok(m))
 			return cur_fail(f, m, "ServerHello extensions");
@@ -317,8 +312,8 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 		return cur_fail(f, m, "ServerHello");
 
 	if ((sh->legacy_version >> 8) != 3)
-		return fail(f, MX_FLIGHT_INVALID,
-			    "ServerHello: version 0x%04x", sh->legacy_version);
+		return fail(f, MX_FLIGHT_INVALID, "ServerHello: version 0x%04x",
+			    sh->legacy_version);
 	if (sh->has_supported_versions) {
 		/* RFC 8446 §4.2.1: a pre-1.3 selected_version is fatal */
 		if (sh->version < MX_TLS13)
@@ -330,7 +325,7 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 			return fail(f, MX_FLIGHT_INVALID,
 				    "TLS 1.3 ServerHello with compression %u",
 				    sh->compression);
-		return MX_FLIGHT_DONE;	/* the rest is encrypted */
+		return MX_FLIGHT_DONE; /* the rest is encrypted */
 	}
 	if (sh->hrr)
 		return fail(f, MX_FLIGHT_INVALID,
@@ -345,8 +340,7 @@ static enum mx_flight_status server_hello(struct mx_flight *f,
 
 /* ---- Certificate, ServerKeyExchange ------------------------------------ */
 
-static enum mx_flight_status certificate(struct mx_flight *f,
-					 struct mx_cur *m)
+static enum mx_flight_status certificate(struct mx_flight *f, struct mx_cur *m)
 {
 	struct mx_cur list, cert;
 
@@ -464,8 +458,7 @@ static enum mx_flight_status server_key_exchange(struct mx_flight *f,
 		copy_bytes(&k->rsa_exponent, &v);
 		if (!mx_cur_ok(m))
 			return cur_fail(f, m, "ServerKeyExchange RSA params");
-		k->rsa_bits =
-			bit_length(k->rsa_modulus.p, k->rsa_modulus.len);
+		k->rsa_bits = bit_length(k->rsa_modulus.p, k->rsa_modulus.len);
 		break;
 	case MX_KX_PSK:
 	case MX_KX_RSA_PSK:
@@ -539,8 +532,7 @@ static enum mx_flight_status message(struct mx_flight *f, uint8_t t,
 	ord = order_of(t);
 	if (ord == 0) {
 		if (t == HS_SERVER_HELLO)
-			return fail(f, MX_FLIGHT_INVALID,
-				    "second ServerHello");
+			return fail(f, MX_FLIGHT_INVALID, "second ServerHello");
 		return fail(f, MX_FLIGHT_UNSUPPORTED,
 			    "%s (%u) in the server flight", hs_name(t), t);
 	}
@@ -560,7 +552,7 @@ static enum mx_flight_status message(struct mx_flight *f, uint8_t t,
 	case HS_SERVER_KEY_EXCHANGE:
 		return server_key_exchange(f, m);
 	case HS_CERTIFICATE_REQUEST:
-		x->has_cert_request = 1;	/* body not interpreted */
+		x->has_cert_request = 1; /* body not interpreted */
 		mx_cur_skip(m, mx_cur_left(m));
 		break;
 	case HS_SERVER_HELLO_DONE:
@@ -587,8 +579,8 @@ static enum mx_flight_status drain_handshake(struct mx_flight *f)
 		t = mx_cur_u8(&c);
 		len = mx_cur_u24(&c);
 		if (len > MX_FLIGHT_MAX_BYTES)
-			return fail(f, MX_FLIGHT_TOO_BIG,
-				    "%s of %zu bytes", hs_name(t), len);
+			return fail(f, MX_FLIGHT_TOO_BIG, "%s of %zu bytes",
+				    hs_name(t), len);
 		if (mx_cur_left(&c) < len)
 			return MX_FLIGHT_MORE;
 		mx_cur_subn(&c, &m, len);
@@ -633,7 +625,7 @@ static enum mx_flight_status record(struct mx_flight *f,
 		return fail(f, MX_FLIGHT_ALERT, "alert %u/%u", r->body[0],
 			    r->body[1]);
 	case CT_HANDSHAKE:
-		if (r->len == 0)	/* RFC 8446 §5.1, RFC 5246 §6.2.1 */
+		if (r->len == 0) /* RFC 8446 §5.1, RFC 5246 §6.2.1 */
 			return fail(f, MX_FLIGHT_INVALID,
 				    "zero-length handshake record");
 		if (r->len > MX_FLIGHT_MAX_BYTES - f->hs_total)
@@ -755,8 +747,7 @@ enum mx_flight_status mx_flight_feed(struct mx_flight *f, const uint8_t *p,
 		h = MX_FLIGHT_HEAD - f->facts.head_len;
 		if (h > 0 && taken < n) {
 			h = h < n - taken ? h : n - taken;
-			memcpy(f->facts.head + f->facts.head_len, p + taken,
-			       h);
+			memcpy(f->facts.head + f->facts.head_len, p + taken, h);
 			f->facts.head_len += h;
 		}
 		mx_buf_push(&f->in, p + taken, chunk);

@@ -60,7 +60,7 @@
 
 #include "common/cursor.h"
 
-#define MX_TLS_MAX_RECORD (16384 + 2048)	/* RFC 5246 §6.2.3 */
+#define MX_TLS_MAX_RECORD (16384 + 2048) /* RFC 5246 §6.2.3 */
 #define MX_FLIGHT_MAX_BYTES (256 * 1024)
 #define MX_FLIGHT_MAX_CERTS 32
 #define MX_FLIGHT_MAX_EXTS 64
@@ -70,16 +70,16 @@
 
 enum mx_rec_status {
 	MX_REC_OK = 0,
-	MX_REC_MORE,		/* the cursor ends inside the record */
-	MX_REC_NOT_TLS,		/* content type or version byte not TLS */
-	MX_REC_SSLV2,		/* an SSLv2-framed message (RFC 6176) */
-	MX_REC_OVERFLOW,	/* length > MX_TLS_MAX_RECORD */
+	MX_REC_MORE,	 /* the cursor ends inside the record */
+	MX_REC_NOT_TLS,	 /* content type or version byte not TLS */
+	MX_REC_SSLV2,	 /* an SSLv2-framed message (RFC 6176) */
+	MX_REC_OVERFLOW, /* length > MX_TLS_MAX_RECORD */
 };
 
 struct mx_tls_record {
-	uint8_t type;		/* 20..24 */
+	uint8_t type; /* 20..24 */
 	uint16_t version;
-	const uint8_t *body;	/* borrowed from the cursor's bytes */
+	const uint8_t *body; /* borrowed from the cursor's bytes */
 	size_t len;
 };
 
@@ -104,15 +104,15 @@ enum mx_flight_status {
 };
 
 struct mx_bytes {
-	uint8_t *p;		/* owned by the flight handle */
+	uint8_t *p; /* owned by the flight handle */
 	size_t len;
 };
 
 struct mx_server_hello {
 	int seen;
-	int hrr;		/* HelloRetryRequest (RFC 8446 §4.1.3) */
+	int hrr; /* HelloRetryRequest (RFC 8446 §4.1.3) */
 	uint16_t legacy_version;
-	uint16_t version;	/* negotiated: supported_versions or legacy */
+	uint16_t version; /* negotiated: supported_versions or legacy */
 	uint8_t random[32];
 	uint8_t session_id[32];
 	size_t session_id_len;
@@ -121,20 +121,20 @@ struct mx_server_hello {
 	/* RFC 8446 §4.1.3: last 8 bytes of random "DOWNGRD" 01 / 00 */
 	int downgrade_tls12, downgrade_tls11;
 	/* extensions */
-	uint16_t ext[MX_FLIGHT_MAX_EXTS];	/* types, in order */
+	uint16_t ext[MX_FLIGHT_MAX_EXTS]; /* types, in order */
 	size_t next;
 	int has_supported_versions;
 	int has_key_share;
-	uint16_t key_share_group;	/* HRR: selected_group */
-	size_t key_share_len;		/* 0 in an HRR */
-	int ems;			/* RFC 7627 */
-	int etm;			/* RFC 7366 */
-	int reneg_info;			/* RFC 5746 */
-	size_t reneg_info_len;		/* 0 on an initial handshake */
-	int session_ticket;		/* RFC 5077 */
-	int status_request;		/* RFC 6066 */
+	uint16_t key_share_group; /* HRR: selected_group */
+	size_t key_share_len;	  /* 0 in an HRR */
+	int ems;		  /* RFC 7627 */
+	int etm;		  /* RFC 7366 */
+	int reneg_info;		  /* RFC 5746 */
+	size_t reneg_info_len;	  /* 0 on an initial handshake */
+	int session_ticket;	  /* RFC 5077 */
+	int status_request;	  /* RFC 6066 */
 	int has_alpn;
-	uint8_t alpn[256];		/* raw protocol name: escape to show */
+	uint8_t alpn[256]; /* raw protocol name: escape to show */
 	size_t alpn_len;
 	int has_point_formats;
 	uint8_t point_formats[16];
@@ -143,50 +143,50 @@ struct mx_server_hello {
 
 enum mx_ske_kind {
 	MX_SKE_NONE = 0,
-	MX_SKE_DHE,		/* p, g, Ys (DHE_*, DH_anon, DHE_PSK) */
-	MX_SKE_ECDHE,		/* named curve, point (ECDHE_*, ECDH_anon) */
-	MX_SKE_RSA,		/* export RSA: modulus, exponent */
-	MX_SKE_PSK,		/* PSK identity hint only */
+	MX_SKE_DHE,   /* p, g, Ys (DHE_*, DH_anon, DHE_PSK) */
+	MX_SKE_ECDHE, /* named curve, point (ECDHE_*, ECDH_anon) */
+	MX_SKE_RSA,   /* export RSA: modulus, exponent */
+	MX_SKE_PSK,   /* PSK identity hint only */
 };
 
 struct mx_ske {
 	int seen;
-	uint8_t kind;		/* enum mx_ske_kind */
-	struct mx_bytes psk_hint;	/* PSK suites */
+	uint8_t kind;		  /* enum mx_ske_kind */
+	struct mx_bytes psk_hint; /* PSK suites */
 	struct mx_bytes dh_p, dh_g, dh_ys;
-	unsigned dh_bits;	/* significant bits of p */
-	uint8_t curve_type;	/* 3 = named_curve (RFC 8422 §5.4) */
+	unsigned dh_bits;   /* significant bits of p */
+	uint8_t curve_type; /* 3 = named_curve (RFC 8422 §5.4) */
 	uint16_t group;
 	struct mx_bytes point;
 	struct mx_bytes rsa_modulus, rsa_exponent;
 	unsigned rsa_bits;
-	int has_signature;	/* anon and PSK suites carry none */
-	uint16_t sig_scheme;	/* TLS 1.2 SignatureAndHashAlgorithm, or 0 */
+	int has_signature;   /* anon and PSK suites carry none */
+	uint16_t sig_scheme; /* TLS 1.2 SignatureAndHashAlgorithm, or 0 */
 	size_t sig_len;
 };
 
 struct mx_flight_facts {
 	enum mx_flight_status status;
-	char detail[160];		/* our words: where and why */
-	uint16_t record_version;	/* of the first record */
+	char detail[160];	 /* our words: where and why */
+	uint16_t record_version; /* of the first record */
 	size_t records;
-	size_t oversized_records;	/* 2^14 < length <= 2^14 + 2048 */
-	size_t bytes;			/* consumed so far */
-	uint8_t head[MX_FLIGHT_HEAD];	/* first bytes received, raw */
+	size_t oversized_records;     /* 2^14 < length <= 2^14 + 2048 */
+	size_t bytes;		      /* consumed so far */
+	uint8_t head[MX_FLIGHT_HEAD]; /* first bytes received, raw */
 	size_t head_len;
 	struct mx_server_hello sh;
-	struct mx_bytes certs[MX_FLIGHT_MAX_CERTS];	/* DER, as sent */
+	struct mx_bytes certs[MX_FLIGHT_MAX_CERTS]; /* DER, as sent */
 	size_t ncerts;
 	int has_certificate;
-	int has_cert_status;		/* CertificateStatus (RFC 6066 §8) */
-	int has_cert_request;		/* CertificateRequest */
+	int has_cert_status;  /* CertificateStatus (RFC 6066 §8) */
+	int has_cert_request; /* CertificateRequest */
 	struct mx_ske ske;
-	int has_done;			/* ServerHelloDone */
-	uint8_t hs_types[32];		/* handshake types seen, in order */
+	int has_done;	      /* ServerHelloDone */
+	uint8_t hs_types[32]; /* handshake types seen, in order */
 	size_t nhs;
-	size_t warnings;		/* warning alerts that did not end it */
-	uint8_t warning_desc;		/* the last one's description */
-	int alert;			/* the alert that ended the flight */
+	size_t warnings;      /* warning alerts that did not end it */
+	uint8_t warning_desc; /* the last one's description */
+	int alert;	      /* the alert that ended the flight */
 	uint8_t alert_level, alert_desc;
 };
 

@@ -16,7 +16,7 @@
 
 #define HS_CLIENT_HELLO 1
 #define CT_HANDSHAKE 22
-#define MAX_FRAGMENT 16384	/* 2^14, RFC 8446 §5.1 */
+#define MAX_FRAGMENT 16384 /* 2^14, RFC 8446 §5.1 */
 
 /* Extension code points (IANA TLS ExtensionType Values). */
 #define EXT_SERVER_NAME 0
@@ -158,11 +158,11 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 		ext_close(b, e);
 	}
 	if (p->ext & MX_HELLO_ETM) {
-		e = ext_open(b, EXT_ETM);	/* RFC 7366 §2: empty */
+		e = ext_open(b, EXT_ETM); /* RFC 7366 §2: empty */
 		ext_close(b, e);
 	}
 	if (p->ext & MX_HELLO_EMS) {
-		e = ext_open(b, EXT_EMS);	/* RFC 7627 §5.1: empty */
+		e = ext_open(b, EXT_EMS); /* RFC 7627 §5.1: empty */
 		ext_close(b, e);
 	}
 	if (p->nsigschemes) {
@@ -224,8 +224,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 }
 
 /* The ClientHello handshake message, header included, into hs. */
-static void put_client_hello(const struct mx_hello_params *p,
-			     struct mx_buf *hs)
+static void put_client_hello(const struct mx_hello_params *p, struct mx_buf *hs)
 {
 	static const uint8_t null_compression[] = {0};
 	uint8_t rnd[32];
@@ -240,7 +239,7 @@ static void put_client_hello(const struct mx_hello_params *p,
 	p->random(p->random_ctx, rnd, sizeof(rnd));
 	mx_buf_push(hs, rnd, sizeof(rnd));
 
-	l = mx_buf_block_open(hs, 1);	/* legacy_session_id<0..32> */
+	l = mx_buf_block_open(hs, 1); /* legacy_session_id<0..32> */
 	if (p->session_id) {
 		mx_buf_push(hs, p->session_id, p->session_id_len);
 	} else if (p->ext & MX_HELLO_RANDOM_SESSION_ID) {
@@ -249,11 +248,11 @@ static void put_client_hello(const struct mx_hello_params *p,
 	}
 	mx_buf_block_close(hs, l, 1);
 
-	l = mx_buf_block_open(hs, 2);	/* cipher_suites<2..2^16-2> */
+	l = mx_buf_block_open(hs, 2); /* cipher_suites<2..2^16-2> */
 	push_u16_list(hs, p->suites, p->nsuites);
 	mx_buf_block_close(hs, l, 2);
 
-	l = mx_buf_block_open(hs, 1);	/* compression_methods<1..2^8-1> */
+	l = mx_buf_block_open(hs, 1); /* compression_methods<1..2^8-1> */
 	if (p->compression)
 		mx_buf_push(hs, p->compression, p->ncompression);
 	else
@@ -282,7 +281,7 @@ static void put_client_hello(const struct mx_hello_params *p,
 		}
 	}
 	if (ext.len > 0) {
-		exts = mx_buf_block_open(hs, 2);	/* extensions<0..2^16-1> */
+		exts = mx_buf_block_open(hs, 2); /* extensions<0..2^16-1> */
 		mx_buf_push(hs, ext.p, ext.len);
 		mx_buf_block_close(hs, exts, 2);
 	}
@@ -319,9 +318,9 @@ enum mx_hello_status mx_hello_build(const struct mx_hello_params *p,
 
 	/* RFC 8446 §5.1: legacy_record_version 0x0301 for the first hello
 	 * (SSLv3 hellos carry 0x0300); fragments of at most 2^14 bytes. */
-	rv = p->record_version ? p->record_version
-			       : (p->legacy_version == MX_SSL3 ? MX_SSL3
-							       : MX_TLS10);
+	rv = p->record_version
+		     ? p->record_version
+		     : (p->legacy_version == MX_SSL3 ? MX_SSL3 : MX_TLS10);
 	frag = p->record_max ? p->record_max : MAX_FRAGMENT;
 	for (off = 0; off < hs.len; off += frag) {
 		size_t n = hs.len - off < frag ? hs.len - off : frag;

@@ -47,8 +47,8 @@
 typedef void (*mx_random_fn)(void *ctx, uint8_t *out, size_t n);
 
 enum mx_hello_ext {
-	MX_HELLO_RENEG_INFO = 1u << 0,	   /* RFC 5746 empty renegotiation_info */
-	MX_HELLO_EMS = 1u << 1,		   /* RFC 7627 extended_master_secret */
+	MX_HELLO_RENEG_INFO = 1u << 0, /* RFC 5746 empty renegotiation_info */
+	MX_HELLO_EMS = 1u << 1,	       /* RFC 7627 extended_master_secret */
 	MX_HELLO_SESSION_TICKET = 1u << 2, /* RFC 5077, empty */
 	MX_HELLO_STATUS_REQUEST = 1u << 3, /* RFC 6066 §8, OCSP, empty lists */
 	MX_HELLO_ETM = 1u << 4,		   /* RFC 7366 encrypt_then_mac */
@@ -60,49 +60,49 @@ enum mx_hello_ext {
 
 struct mx_hello_key_share {
 	uint16_t group;
-	const uint8_t *key;	/* public value, borrowed */
+	const uint8_t *key; /* public value, borrowed */
 	size_t len;
 };
 
 struct mx_hello_params {
-	uint16_t record_version;	/* 0: 0x0301, or 0x0300 for SSLv3 */
-	uint16_t legacy_version;	/* client_version 0x0300..0x0303 */
-	size_t record_max;		/* fragment size; 0: 16384 */
-	const uint16_t *versions;	/* supported_versions; n = 0: omit */
+	uint16_t record_version;  /* 0: 0x0301, or 0x0300 for SSLv3 */
+	uint16_t legacy_version;  /* client_version 0x0300..0x0303 */
+	size_t record_max;	  /* fragment size; 0: 16384 */
+	const uint16_t *versions; /* supported_versions; n = 0: omit */
 	size_t nversions;
-	const uint16_t *suites;		/* must not be empty */
+	const uint16_t *suites; /* must not be empty */
 	size_t nsuites;
-	const uint8_t *compression;	/* NULL: {0} (null) */
+	const uint8_t *compression; /* NULL: {0} (null) */
 	size_t ncompression;
-	const uint16_t *groups;		/* supported_groups; n = 0: omit */
+	const uint16_t *groups; /* supported_groups; n = 0: omit */
 	size_t ngroups;
-	const uint16_t *sigschemes;	/* signature_algorithms; 0: omit */
+	const uint16_t *sigschemes; /* signature_algorithms; 0: omit */
 	size_t nsigschemes;
-	const uint8_t *point_formats;	/* ec_point_formats; 0: omit */
+	const uint8_t *point_formats; /* ec_point_formats; 0: omit */
 	size_t npoint_formats;
 	const struct mx_hello_key_share *key_shares; /* 0: omit key_share */
 	size_t nkey_shares;
-	const char *sni;		/* host_name; NULL: no server_name */
-	const char *const *alpn;	/* protocol names; 0: omit */
+	const char *sni;	 /* host_name; NULL: no server_name */
+	const char *const *alpn; /* protocol names; 0: omit */
 	size_t nalpn;
-	const uint8_t *session_id;	/* NULL: see MX_HELLO_RANDOM_SESSION_ID */
+	const uint8_t *session_id; /* NULL: see MX_HELLO_RANDOM_SESSION_ID */
 	size_t session_id_len;
-	unsigned ext;			/* enum mx_hello_ext */
-	size_t pad_to;			/* RFC 7685: pad the handshake message
+	unsigned ext;	     /* enum mx_hello_ext */
+	size_t pad_to;	     /* RFC 7685: pad the handshake message
 					 * (header included) to at least this
 					 * many bytes; 0: no padding */
-	mx_random_fn random;		/* required */
+	mx_random_fn random; /* required */
 	void *random_ctx;
 };
 
 enum mx_hello_status {
 	MX_HELLO_OK = 0,
-	MX_HELLO_BAD_PARAMS,	/* diag says which */
-	MX_HELLO_TOO_BIG,	/* a length does not fit its field, or out's cap */
+	MX_HELLO_BAD_PARAMS, /* diag says which */
+	MX_HELLO_TOO_BIG,    /* a length does not fit its field, or out's cap */
 };
 
 struct mx_hello_diag {
-	const char *what;	/* static text; NULL on success */
+	const char *what; /* static text; NULL on success */
 };
 
 enum mx_hello_status mx_hello_build(const struct mx_hello_params *p,

@@ -81,8 +81,8 @@ static size_t ec_point(int nid, size_t len, mx_random_fn rnd, void *ctx,
 	    !BN_mod(d, d, nm1, bn) || !BN_add_word(d, 1) ||
 	    !EC_POINT_mul(g, pt, d, NULL, NULL, bn))
 		goto out;
-	r = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, out,
-			       max, bn);
+	r = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, out, max,
+			       bn);
 	if (r != len)
 		r = 0;
 out:
@@ -163,7 +163,8 @@ size_t mx_keyshare_make(uint16_t group, mx_random_fn random, void *ctx,
 		return 0;
 	switch (group) {
 	case 23:
-		return ec_point(NID_X9_62_prime256v1, 65, random, ctx, out, max);
+		return ec_point(NID_X9_62_prime256v1, 65, random, ctx, out,
+				max);
 	case 24:
 		return ec_point(NID_secp384r1, 97, random, ctx, out, max);
 	case 25:
@@ -188,21 +189,21 @@ size_t mx_keyshare_make(uint16_t group, mx_random_fn random, void *ctx,
 		return mlkem_ek(3, random, ctx, out, max);
 	case 514:
 		return mlkem_ek(4, random, ctx, out, max);
-	case 0x11EC:	/* X25519MLKEM768: ML-KEM-768 || X25519 */
+	case 0x11EC: /* X25519MLKEM768: ML-KEM-768 || X25519 */
 		a = mlkem_ek(3, random, ctx, out, max);
 		b = a ? raw_xdh(EVP_PKEY_X25519, 32, random, ctx, out + a,
 				max - a)
 		      : 0;
 		return a && b ? a + b : 0;
-	case 0x11EB:	/* SecP256r1MLKEM768: P-256 || ML-KEM-768 */
+	case 0x11EB: /* SecP256r1MLKEM768: P-256 || ML-KEM-768 */
 		a = ec_point(NID_X9_62_prime256v1, 65, random, ctx, out, max);
 		b = a ? mlkem_ek(3, random, ctx, out + a, max - a) : 0;
 		return a && b ? a + b : 0;
-	case 0x11ED:	/* SecP384r1MLKEM1024: P-384 || ML-KEM-1024 */
+	case 0x11ED: /* SecP384r1MLKEM1024: P-384 || ML-KEM-1024 */
 		a = ec_point(NID_secp384r1, 97, random, ctx, out, max);
 		b = a ? mlkem_ek(4, random, ctx, out + a, max - a) : 0;
 		return a && b ? a + b : 0;
-	case 0x6399:	/* X25519Kyber768Draft00: X25519 || Kyber-768 */
+	case 0x6399: /* X25519Kyber768Draft00: X25519 || Kyber-768 */
 		a = raw_xdh(EVP_PKEY_X25519, 32, random, ctx, out, max);
 		b = a ? mlkem_ek(3, random, ctx, out + a, max - a) : 0;
 		return a && b ? a + b : 0;

@@ -64,10 +64,8 @@ static const struct mx_group groups[] = {
 	{28, "brainpoolP512r1", "brainpoolP512r1", EC, 512, 129, 0, 0},
 	{29, "x25519", "X25519", EC, 253, 32, 1, 0},
 	{30, "x448", "X448", EC, 448, 56, 1, 0},
-	{31, "brainpoolP256r1tls13", "brainpoolP256r1tls13", EC, 256, 65, 1,
-	 0},
-	{32, "brainpoolP384r1tls13", "brainpoolP384r1tls13", EC, 384, 97, 1,
-	 0},
+	{31, "brainpoolP256r1tls13", "brainpoolP256r1tls13", EC, 256, 65, 1, 0},
+	{32, "brainpoolP384r1tls13", "brainpoolP384r1tls13", EC, 384, 97, 1, 0},
 	{33, "brainpoolP512r1tls13", "brainpoolP512r1tls13", EC, 512, 129, 1,
 	 0},
 	{34, "GC256A", NULL, EC, 256, 64, 1, 0},
@@ -89,8 +87,8 @@ static const struct mx_group groups[] = {
 	{0x11EB, "SecP256r1MLKEM768", "SecP256r1MLKEM768", HYB, 768, 1249, 1,
 	 0},
 	{0x11EC, "X25519MLKEM768", "X25519MLKEM768", HYB, 768, 1216, 1, 0},
-	{0x11ED, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", HYB, 1024, 1665,
-	 1, 0},
+	{0x11ED, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", HYB, 1024, 1665, 1,
+	 0},
 	{0x6399, "X25519Kyber768Draft00", "X25519Kyber768Draft00", HYB, 768,
 	 1216, 1, 1},
 	{0x639A, "SecP256r1Kyber768Draft00", NULL, HYB, 768, 1249, 1, 1},
@@ -133,7 +131,8 @@ const struct mx_group *mx_group_by_name(const char *name)
 	for (i = 0; i < N_ELEM(groups); i++) {
 		if (strcasecmp(groups[i].iana, name) == 0)
 			return &groups[i];
-		if (groups[i].openssl && strcasecmp(groups[i].openssl, name) == 0)
+		if (groups[i].openssl &&
+		    strcasecmp(groups[i].openssl, name) == 0)
 			return &groups[i];
 	}
 	/* OpenSSL's own aliases for the NIST curves. */
@@ -166,15 +165,15 @@ static const struct mx_sigscheme sigschemes[] = {
 	{0x0601, "rsa_pkcs1_sha512", 0},
 	{0x0602, "dsa_sha512", 1},
 	{0x0603, "ecdsa_secp521r1_sha512", 0},
-	{0x0708, "sm2sig_sm3", 0},			/* RFC 8998 */
-	{0x0709, "gostr34102012_256a", 0},		/* RFC 9367 */
+	{0x0708, "sm2sig_sm3", 0},	   /* RFC 8998 */
+	{0x0709, "gostr34102012_256a", 0}, /* RFC 9367 */
 	{0x070A, "gostr34102012_256b", 0},
 	{0x070B, "gostr34102012_256c", 0},
 	{0x070C, "gostr34102012_256d", 0},
 	{0x070D, "gostr34102012_512a", 0},
 	{0x070E, "gostr34102012_512b", 0},
 	{0x070F, "gostr34102012_512c", 0},
-	{0x0804, "rsa_pss_rsae_sha256", 0},		/* RFC 8446 */
+	{0x0804, "rsa_pss_rsae_sha256", 0}, /* RFC 8446 */
 	{0x0805, "rsa_pss_rsae_sha384", 0},
 	{0x0806, "rsa_pss_rsae_sha512", 0},
 	{0x0807, "ed25519", 0},
@@ -182,10 +181,10 @@ static const struct mx_sigscheme sigschemes[] = {
 	{0x0809, "rsa_pss_pss_sha256", 0},
 	{0x080A, "rsa_pss_pss_sha384", 0},
 	{0x080B, "rsa_pss_pss_sha512", 0},
-	{0x081A, "ecdsa_brainpoolP256r1tls13_sha256", 0},	/* RFC 8734 */
+	{0x081A, "ecdsa_brainpoolP256r1tls13_sha256", 0}, /* RFC 8734 */
 	{0x081B, "ecdsa_brainpoolP384r1tls13_sha384", 0},
 	{0x081C, "ecdsa_brainpoolP512r1tls13_sha512", 0},
-	{0x0904, "mldsa44", 0},		/* draft-ietf-tls-mldsa */
+	{0x0904, "mldsa44", 0}, /* draft-ietf-tls-mldsa */
 	{0x0905, "mldsa65", 0},
 	{0x0906, "mldsa87", 0},
 };
@@ -228,9 +227,9 @@ static const char *tok_name(const struct tok *t, size_t n, uint16_t v)
 }
 
 static const struct tok versions[] = {
-	{0x0002, "SSLv2"},   {MX_SSL3, "SSLv3"},    {MX_TLS10, "TLSv1"},
+	{0x0002, "SSLv2"},     {MX_SSL3, "SSLv3"},    {MX_TLS10, "TLSv1"},
 	{MX_TLS11, "TLSv1.1"}, {MX_TLS12, "TLSv1.2"}, {MX_TLS13, "TLSv1.3"},
-	{0xFEFF, "DTLSv1"},  {0xFEFD, "DTLSv1.2"}, {0xFEFC, "DTLSv1.3"},
+	{0xFEFF, "DTLSv1"},    {0xFEFD, "DTLSv1.2"},  {0xFEFC, "DTLSv1.3"},
 };
 
 const char *mx_tls_version_name(uint16_t v)
@@ -377,7 +376,7 @@ static const struct tok exts[] = {
 	{57, "quic_transport_parameters"},
 	{58, "ticket_request"},
 	{59, "dnssec_chain"},
-	{13172, "next_protocol_negotiation"},	/* not IANA; NPN draft */
+	{13172, "next_protocol_negotiation"}, /* not IANA; NPN draft */
 	{65037, "encrypted_client_hello"},
 	{65281, "renegotiation_info"},
 };

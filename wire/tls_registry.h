@@ -53,7 +53,7 @@
 /* ---- cipher suites ------------------------------------------------------ */
 
 enum mx_kx {
-	MX_KX_NULL = 0,	/* TLS_NULL_WITH_NULL_NULL, integrity-only */
+	MX_KX_NULL = 0, /* TLS_NULL_WITH_NULL_NULL, integrity-only */
 	MX_KX_RSA,	/* static RSA key transport */
 	MX_KX_DH,	/* static DH (certificate holds the DH key) */
 	MX_KX_DHE,	/* ephemeral finite-field DH (incl. DH_anon) */
@@ -67,13 +67,13 @@ enum mx_kx {
 	MX_KX_KRB5,
 	MX_KX_GOST,
 	MX_KX_ECCPWD,
-	MX_KX_ANY,	/* TLS 1.3: negotiated apart from the suite */
+	MX_KX_ANY, /* TLS 1.3: negotiated apart from the suite */
 	MX_KX__N
 };
 
 enum mx_auth {
 	MX_AUTH_NULL = 0,
-	MX_AUTH_ANON,	/* DH_anon, ECDH_anon: no server authentication */
+	MX_AUTH_ANON, /* DH_anon, ECDH_anon: no server authentication */
 	MX_AUTH_RSA,
 	MX_AUTH_DSS,
 	MX_AUTH_ECDSA,
@@ -82,7 +82,7 @@ enum mx_auth {
 	MX_AUTH_KRB5,
 	MX_AUTH_GOST,
 	MX_AUTH_ECCPWD,
-	MX_AUTH_ANY,	/* TLS 1.3 */
+	MX_AUTH_ANY, /* TLS 1.3 */
 	MX_AUTH__N
 };
 
@@ -94,21 +94,21 @@ enum mx_cipher {
 	MX_CIPHER_DES40,
 	MX_CIPHER_DES,
 	MX_CIPHER_3DES,
-	MX_CIPHER_AES,		/* CBC */
+	MX_CIPHER_AES, /* CBC */
 	MX_CIPHER_AES_GCM,
 	MX_CIPHER_AES_CCM,
 	MX_CIPHER_AES_CCM8,
-	MX_CIPHER_CAMELLIA,	/* CBC */
+	MX_CIPHER_CAMELLIA, /* CBC */
 	MX_CIPHER_CAMELLIA_GCM,
-	MX_CIPHER_ARIA,		/* CBC */
+	MX_CIPHER_ARIA, /* CBC */
 	MX_CIPHER_ARIA_GCM,
 	MX_CIPHER_SEED,
 	MX_CIPHER_CHACHA20_POLY1305,
 	MX_CIPHER_SM4_GCM,
 	MX_CIPHER_SM4_CCM,
-	MX_CIPHER_GOST89,	/* GOST 28147-89 CNT */
-	MX_CIPHER_KUZNYECHIK,	/* CTR + OMAC */
-	MX_CIPHER_MAGMA,	/* CTR + OMAC */
+	MX_CIPHER_GOST89,     /* GOST 28147-89 CNT */
+	MX_CIPHER_KUZNYECHIK, /* CTR + OMAC */
+	MX_CIPHER_MAGMA,      /* CTR + OMAC */
 	MX_CIPHER_KUZNYECHIK_MGM,
 	MX_CIPHER_MAGMA_MGM,
 	MX_CIPHER_AEGIS_256,
@@ -122,54 +122,54 @@ enum mx_mac {
 	MX_MAC_SHA1,
 	MX_MAC_SHA256,
 	MX_MAC_SHA384,
-	MX_MAC_AEAD,	/* integrity from the AEAD cipher */
-	MX_MAC_GOST,	/* IMIT / OMAC / GOST R 34.11 */
+	MX_MAC_AEAD, /* integrity from the AEAD cipher */
+	MX_MAC_GOST, /* IMIT / OMAC / GOST R 34.11 */
 	MX_MAC_SM3,
 	MX_MAC__N
 };
 
 enum mx_suite_flag {
-	MX_SUITE_EXPORT = 1u << 0,	/* export grade (incl. EXPORT1024) */
-	MX_SUITE_NULL = 1u << 1,	/* no encryption */
-	MX_SUITE_ANON = 1u << 2,	/* no server authentication */
+	MX_SUITE_EXPORT = 1u << 0, /* export grade (incl. EXPORT1024) */
+	MX_SUITE_NULL = 1u << 1,   /* no encryption */
+	MX_SUITE_ANON = 1u << 2,   /* no server authentication */
 	MX_SUITE_RC4 = 1u << 3,
-	MX_SUITE_DES = 1u << 4,		/* single DES, DES40 included */
+	MX_SUITE_DES = 1u << 4, /* single DES, DES40 included */
 	MX_SUITE_3DES = 1u << 5,
-	MX_SUITE_CBC = 1u << 6,		/* block cipher in CBC mode */
+	MX_SUITE_CBC = 1u << 6, /* block cipher in CBC mode */
 	MX_SUITE_AEAD = 1u << 7,
 	MX_SUITE_TLS13 = 1u << 8,	/* a TLS 1.3 suite (RFC 8446 §B.4) */
 	MX_SUITE_FS = 1u << 9,		/* ephemeral key exchange */
 	MX_SUITE_SCSV = 1u << 10,	/* signalling value, not a suite */
-	MX_SUITE_UNOFFICIAL = 1u << 11,	/* not in the IANA registry */
+	MX_SUITE_UNOFFICIAL = 1u << 11, /* not in the IANA registry */
 	MX_SUITE_MD5 = 1u << 12,	/* HMAC-MD5 */
 	MX_SUITE_RC2 = 1u << 13,
 	MX_SUITE_IDEA = 1u << 14,
-	MX_SUITE_PSK = 1u << 15,	/* needs a pre-shared key */
+	MX_SUITE_PSK = 1u << 15, /* needs a pre-shared key */
 	MX_SUITE_SRP = 1u << 16,
 	MX_SUITE_KRB5 = 1u << 17,
 };
 
 struct mx_suite {
 	uint16_t id;
-	const char *iana;	/* IANA description, e.g. TLS_RSA_WITH_... */
-	const char *openssl;	/* OpenSSL name, or NULL when it has none */
-	uint8_t kx;		/* enum mx_kx */
-	uint8_t auth;		/* enum mx_auth */
-	uint8_t cipher;		/* enum mx_cipher */
-	uint8_t mac;		/* enum mx_mac */
-	uint16_t bits;		/* effective key bits: 40, 56, 112, 128, 256 */
-	uint16_t min_version;	/* lowest version that defines it */
-	uint32_t flags;		/* enum mx_suite_flag */
+	const char *iana;     /* IANA description, e.g. TLS_RSA_WITH_... */
+	const char *openssl;  /* OpenSSL name, or NULL when it has none */
+	uint8_t kx;	      /* enum mx_kx */
+	uint8_t auth;	      /* enum mx_auth */
+	uint8_t cipher;	      /* enum mx_cipher */
+	uint8_t mac;	      /* enum mx_mac */
+	uint16_t bits;	      /* effective key bits: 40, 56, 112, 128, 256 */
+	uint16_t min_version; /* lowest version that defines it */
+	uint32_t flags;	      /* enum mx_suite_flag */
 };
 
 const struct mx_suite *mx_suite_by_id(uint16_t id);
 const struct mx_suite *mx_suite_by_name(const char *name);
 size_t mx_suite_count(void);
 const struct mx_suite *mx_suite_at(size_t i);
-const char *mx_kx_name(unsigned kx);		/* "ECDHE" */
-const char *mx_auth_name(unsigned auth);	/* "RSA" */
-const char *mx_cipher_name(unsigned cipher);	/* "AES-GCM" */
-const char *mx_mac_name(unsigned mac);		/* "SHA256" */
+const char *mx_kx_name(unsigned kx);	     /* "ECDHE" */
+const char *mx_auth_name(unsigned auth);     /* "RSA" */
+const char *mx_cipher_name(unsigned cipher); /* "AES-GCM" */
+const char *mx_mac_name(unsigned mac);	     /* "SHA256" */
 
 /* RFC 5746 §3.3 and RFC 7507 §6 signalling values. */
 #define MX_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
@@ -178,23 +178,23 @@ const char *mx_mac_name(unsigned mac);		/* "SHA256" */
 /* ---- named groups (RFC 8446 §4.2.7, RFC 8422 §5.1.1, RFC 7919) ------ */
 
 enum mx_group_kind {
-	MX_GROUP_EC = 1,	/* elliptic curve, incl. x25519/x448 */
-	MX_GROUP_FFDHE,		/* finite field, RFC 7919 */
-	MX_GROUP_KEM,		/* pure ML-KEM */
-	MX_GROUP_HYBRID,	/* classical + ML-KEM (or draft Kyber) */
-	MX_GROUP_OTHER,		/* arbitrary_explicit_* */
+	MX_GROUP_EC = 1, /* elliptic curve, incl. x25519/x448 */
+	MX_GROUP_FFDHE,	 /* finite field, RFC 7919 */
+	MX_GROUP_KEM,	 /* pure ML-KEM */
+	MX_GROUP_HYBRID, /* classical + ML-KEM (or draft Kyber) */
+	MX_GROUP_OTHER,	 /* arbitrary_explicit_* */
 };
 
 struct mx_group {
 	uint16_t id;
-	const char *iana;	/* "secp256r1", "x25519", "X25519MLKEM768" */
-	const char *openssl;	/* OpenSSL's short name ("P-256"), or NULL */
-	uint8_t kind;		/* enum mx_group_kind */
-	uint16_t bits;		/* key size as OpenSSL reports it; for KEMs
+	const char *iana;    /* "secp256r1", "x25519", "X25519MLKEM768" */
+	const char *openssl; /* OpenSSL's short name ("P-256"), or NULL */
+	uint8_t kind;	     /* enum mx_group_kind */
+	uint16_t bits;	     /* key size as OpenSSL reports it; for KEMs
 				 * the ML-KEM parameter set (512/768/1024) */
-	uint16_t share_len;	/* client key_share length, 0: unknown */
-	uint8_t tls13;		/* usable in TLS 1.3 (RFC 8446 §4.2.7) */
-	uint8_t unofficial;	/* draft code point, not (or no longer) IANA */
+	uint16_t share_len;  /* client key_share length, 0: unknown */
+	uint8_t tls13;	     /* usable in TLS 1.3 (RFC 8446 §4.2.7) */
+	uint8_t unofficial;  /* draft code point, not (or no longer) IANA */
 };
 
 const struct mx_group *mx_group_by_id(uint16_t id);
@@ -206,8 +206,8 @@ const struct mx_group *mx_group_at(size_t i);
 
 struct mx_sigscheme {
 	uint16_t id;
-	const char *name;	/* "rsa_pss_rsae_sha256", "ecdsa_sha1" */
-	uint8_t legacy;		/* a TLS 1.2 {hash, signature} pair only */
+	const char *name; /* "rsa_pss_rsae_sha256", "ecdsa_sha1" */
+	uint8_t legacy;	  /* a TLS 1.2 {hash, signature} pair only */
 };
 
 const struct mx_sigscheme *mx_sigscheme_by_id(uint16_t id);
@@ -217,36 +217,35 @@ const struct mx_sigscheme *mx_sigscheme_at(size_t i);
 /* ---- versions, alerts, handshake types, extensions ------------------- */
 
 const char *mx_tls_version_name(uint16_t v);
-const char *mx_tls_alert_name(uint8_t desc);	/* RFC 8446 §6 + older */
+const char *mx_tls_alert_name(uint8_t desc); /* RFC 8446 §6 + older */
 const char *mx_tls_handshake_name(uint8_t type);
 const char *mx_tls_ext_name(uint16_t type);
-int mx_tls_grease(uint16_t v);			/* RFC 8701 §2 */
+int mx_tls_grease(uint16_t v); /* RFC 8701 §2 */
 
 /* ---- well-known Diffie-Hellman primes --------------------------------- */
 
-#define MX_DH_MAX_BYTES 1024	/* 8192-bit p */
+#define MX_DH_MAX_BYTES 1024 /* 8192-bit p */
 
 struct mx_dh_prime {
-	const char *name;	/* "RFC 2409 group 2" */
-	const char *source;	/* where it ships: "RFC 2409 §6.2; OpenSSL
+	const char *name;   /* "RFC 2409 group 2" */
+	const char *source; /* where it ships: "RFC 2409 §6.2; OpenSSL
 				 * get_rfc2409_prime_1024" */
 	uint16_t bits;
-	const char *g_hex;	/* generator, big-endian hex */
-	const char *p_hex;	/* prime, big-endian hex, no leading zeros */
+	const char *g_hex; /* generator, big-endian hex */
+	const char *p_hex; /* prime, big-endian hex, no leading zeros */
 };
 
 const struct mx_dh_prime *mx_dh_prime_by_p(const uint8_t *p, size_t len);
 size_t mx_dh_prime_count(void);
 const struct mx_dh_prime *mx_dh_prime_at(size_t i);
 /* Decode e->p_hex into out; returns the byte count, 0 if it does not fit. */
-size_t mx_dh_prime_bytes(const struct mx_dh_prime *e, uint8_t *out,
-			 size_t max);
+size_t mx_dh_prime_bytes(const struct mx_dh_prime *e, uint8_t *out, size_t max);
 
 enum mx_dh_check {
-	MX_DH_SAFE_PRIME = 0,	/* p and (p-1)/2 both prime */
-	MX_DH_PRIME_NOT_SAFE,	/* p prime, (p-1)/2 composite */
-	MX_DH_NOT_PRIME,	/* p composite */
-	MX_DH_CHECK_ERROR,	/* too long, empty, even, or libcrypto error */
+	MX_DH_SAFE_PRIME = 0, /* p and (p-1)/2 both prime */
+	MX_DH_PRIME_NOT_SAFE, /* p prime, (p-1)/2 composite */
+	MX_DH_NOT_PRIME,      /* p composite */
+	MX_DH_CHECK_ERROR,    /* too long, empty, even, or libcrypto error */
 };
 /* wire/dh_check.c (libcrypto BN_check_prime); slow for big p: 8192-bit
  * takes seconds. */

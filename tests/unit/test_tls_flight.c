@@ -83,7 +83,7 @@ static void check_tls12_ecdhe(const struct mx_flight_facts *x)
 {
 	assert_int_equal(x->status, MX_FLIGHT_DONE);
 	assert_int_equal(x->sh.version, MX_TLS12);
-	assert_int_equal(x->sh.suite, 0xC02F);	/* our first offer */
+	assert_int_equal(x->sh.suite, 0xC02F); /* our first offer */
 	assert_int_equal(x->sh.compression, 0);
 	assert_true(x->sh.ems);
 	assert_true(x->sh.reneg_info);
@@ -93,11 +93,11 @@ static void check_tls12_ecdhe(const struct mx_flight_facts *x)
 	assert_true(x->ske.seen);
 	assert_int_equal(x->ske.kind, MX_SKE_ECDHE);
 	assert_int_equal(x->ske.curve_type, 3);
-	assert_int_equal(x->ske.group, 29);	/* x25519, our first group */
+	assert_int_equal(x->ske.group, 29); /* x25519, our first group */
 	assert_int_equal(x->ske.point.len, 32);
 	assert_true(x->ske.has_signature);
 	assert_non_null(mx_sigscheme_by_id(x->ske.sig_scheme));
-	assert_int_equal(x->ske.sig_len, 256);	/* RSA-2048 */
+	assert_int_equal(x->ske.sig_len, 256); /* RSA-2048 */
 	assert_true(x->has_done);
 	assert_int_equal(x->nhs, 4);
 }
@@ -191,7 +191,7 @@ static void test_real_tls13(void **state)
 	assert_true(x->sh.has_key_share);
 	assert_int_equal(x->sh.key_share_group, 29);
 	assert_int_equal(x->sh.key_share_len, 32);
-	assert_int_equal(x->sh.session_id_len, 32);	/* echoed */
+	assert_int_equal(x->sh.session_id_len, 32); /* echoed */
 	assert_false(x->sh.hrr);
 	/* Parsing stops after the ServerHello; the CCS and the encrypted
 	 * records that follow stay with the caller. */
@@ -213,10 +213,10 @@ static void test_real_hrr(void **state)
 	assert_int_equal(run(f, d, len, 3, &used), MX_FLIGHT_DONE);
 	assert_true(x->sh.hrr);
 	assert_int_equal(x->sh.version, MX_TLS13);
-	assert_int_equal(x->sh.key_share_group, 23);	/* secp256r1 */
+	assert_int_equal(x->sh.key_share_group, 23); /* secp256r1 */
 	assert_int_equal(x->sh.key_share_len, 0);
-	assert_int_equal(used, 5 + 4 + (size_t)((d[6] << 16) | (d[7] << 8) |
-						 d[8]));
+	assert_int_equal(used,
+			 5 + 4 + (size_t)((d[6] << 16) | (d[7] << 8) | d[8]));
 	mx_flight_free(f);
 	free(d);
 }
@@ -339,8 +339,7 @@ static void put_record(struct mx_buf *b, uint8_t type, const uint8_t *p,
 	mx_buf_block_close(b, m, 2);
 }
 
-static void put_msg(struct mx_buf *b, uint8_t type, const uint8_t *p,
-		    size_t n)
+static void put_msg(struct mx_buf *b, uint8_t type, const uint8_t *p, size_t n)
 {
 	size_t m;
 
@@ -361,7 +360,7 @@ static void sh_body(struct mx_buf *b, uint16_t version, uint16_t suite,
 	memset(rnd, 0x5a, sizeof(rnd));
 	mx_buf_push_u16(b, version);
 	mx_buf_push(b, rnd, 32);
-	mx_buf_push_u8(b, 0);		/* no session id */
+	mx_buf_push_u8(b, 0); /* no session id */
 	mx_buf_push_u16(b, suite);
 	mx_buf_push_u8(b, 0);
 	if (exts) {
@@ -416,7 +415,8 @@ static void test_not_tls(void **state)
 		{"220 mx1.lab.test ESMTP Postfix\r\n", 32, MX_FLIGHT_NOT_TLS},
 		{"HTTP/1.1 400 Bad Request\r\n", 26, MX_FLIGHT_NOT_TLS},
 		{"554 5.7.0 no\r\n", 14, MX_FLIGHT_NOT_TLS},
-		{"\x16\x01\x00\x00\x05", 5, MX_FLIGHT_NOT_TLS}, /* version 1.0 */
+		{"\x16\x01\x00\x00\x05", 5,
+		 MX_FLIGHT_NOT_TLS}, /* version 1.0 */
 		{"\x19\x03\x03\x00\x01x", 6, MX_FLIGHT_NOT_TLS}, /* type 25 */
 		/* SSLv2 SERVER-HELLO: length with high bit, msg type 4 */
 		{"\x80\x2e\x04\x00\x01\x00\x02", 7, MX_FLIGHT_UNSUPPORTED},
@@ -476,8 +476,7 @@ static void test_reassembly(void **state)
 	mx_buf_init(&sh, 0);
 	mx_buf_init(&msg, 0);
 	mx_buf_init(&out, 0);
-	sh_body(&sh, MX_TLS12, 0xC02F, (const uint8_t *)"\x00\x17\x00\x00",
-		4);
+	sh_body(&sh, MX_TLS12, 0xC02F, (const uint8_t *)"\x00\x17\x00\x00", 4);
 	put_msg(&msg, 2, sh.p, sh.len);
 	a = 3;
 	c = 20;
@@ -515,7 +514,7 @@ static void test_record_layer(void **state)
 	assert_int_equal(r.body[1], 0xcd);
 	assert_int_equal(mx_cur_left(&c), 1);
 	assert_int_equal(mx_tls_record_next(&c, &r), MX_REC_MORE);
-	assert_int_equal(mx_cur_left(&c), 1);	/* did not move */
+	assert_int_equal(mx_cur_left(&c), 1); /* did not move */
 
 	/* 2^14 + 2048 is the largest legal record; one more overflows. */
 	big[0] = 22;
@@ -540,7 +539,7 @@ struct bad_case {
 	uint16_t suite;
 	const char *exts;
 	size_t nexts;
-	const char *more;	/* raw handshake messages after ServerHello */
+	const char *more; /* raw handshake messages after ServerHello */
 	size_t nmore;
 	int done;
 	enum mx_flight_status want;
@@ -607,18 +606,18 @@ static void test_malformed_table(void **state)
 		 "\x0c\x00\x00\x01\x00", 5, 1, MX_FLIGHT_UNSUPPORTED},
 		{"SKE for SRP", 0xC01D, NULL, 0, "\x0c\x00\x00\x01\x00", 5, 1,
 		 MX_FLIGHT_UNSUPPORTED},
-		{"PSK hint only", 0x008C, NULL, 0,
-		 "\x0c\x00\x00\x04\x00\x02hi", 8, 1, MX_FLIGHT_DONE},
+		{"PSK hint only", 0x008C, NULL, 0, "\x0c\x00\x00\x04\x00\x02hi",
+		 8, 1, MX_FLIGHT_DONE},
 		{"export RSA params", 0x0003, NULL, 0,
 		 "\x0c\x00\x00\x0b\x00\x02\xc1\x01\x00\x01\x03\x04\x01\x00"
 		 "\x00",
 		 15, 1, MX_FLIGHT_DONE},
-		{"second ServerHello", 0xC02F, NULL, 0,
-		 "\x02\x00\x00\x01\x00", 5, 1, MX_FLIGHT_INVALID},
+		{"second ServerHello", 0xC02F, NULL, 0, "\x02\x00\x00\x01\x00",
+		 5, 1, MX_FLIGHT_INVALID},
 		{"NewSessionTicket in the flight", 0xC02F, NULL, 0,
 		 "\x04\x00\x00\x00", 4, 1, MX_FLIGHT_UNSUPPORTED},
-		{"HelloRequest is ignored", 0xC02F, NULL, 0,
-		 "\x00\x00\x00\x00", 4, 1, MX_FLIGHT_DONE},
+		{"HelloRequest is ignored", 0xC02F, NULL, 0, "\x00\x00\x00\x00",
+		 4, 1, MX_FLIGHT_DONE},
 		{"CertificateStatus, CertificateRequest", 0xC02F, NULL, 0,
 		 "\x16\x00\x00\x05\x01\x00\x00\x01\x30"
 		 "\x0d\x00\x00\x02\x01\x01",
@@ -725,7 +724,7 @@ static void test_crafted_details(void **state)
 	{
 		static uint8_t chunk[16384];
 
-		chunk[0] = 11;	/* Certificate of 16 MiB - 1 announced */
+		chunk[0] = 11; /* Certificate of 16 MiB - 1 announced */
 		chunk[1] = 0x03;
 		chunk[2] = 0xff;
 		chunk[3] = 0xff;
@@ -760,9 +759,9 @@ static void test_session_id_length_sweep(void **state)
 		mx_buf_init(&m, 0);
 		mx_buf_init(&b, 0);
 		mx_buf_push_u16(&body, MX_TLS12);
-		mx_buf_push(&body, sid, 32);	/* random */
+		mx_buf_push(&body, sid, 32); /* random */
 		mx_buf_push_u8(&body, (uint8_t)n);
-		mx_buf_push(&body, sid, 32 < n ? 32 : n);	/* at most 32 */
+		mx_buf_push(&body, sid, 32 < n ? 32 : n); /* at most 32 */
 		mx_buf_push_u16(&body, 0xC02F);
 		mx_buf_push_u8(&body, 0);
 		put_msg(&m, 2, body.p, body.len);

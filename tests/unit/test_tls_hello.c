@@ -64,18 +64,17 @@ struct golden {
 };
 
 static const uint16_t suites12[] = {
-	0xC02F, 0xC030, 0xC02B, 0xC02C, 0xCCA8, 0xCCA9, 0x009E, 0x009F,
-	0xC013, 0xC014, 0x0033, 0x0039, 0x002F, 0x0035, 0x000A, 0x0005,
-	0x0004, 0x0003, 0x0018, 0xC011,
+	0xC02F, 0xC030, 0xC02B, 0xC02C, 0xCCA8, 0xCCA9, 0x009E,
+	0x009F, 0xC013, 0xC014, 0x0033, 0x0039, 0x002F, 0x0035,
+	0x000A, 0x0005, 0x0004, 0x0003, 0x0018, 0xC011,
 };
-static const uint16_t suites13[] = {0x1301, 0x1302, 0x1303, 0xC02B,
-				    0xC02F, 0xC030};
+static const uint16_t suites13[] = {0x1301, 0x1302, 0x1303,
+				    0xC02B, 0xC02F, 0xC030};
 static const uint16_t groups12[] = {29, 23, 24, 256};
 static const uint16_t groups13[] = {0x11EC, 29, 23, 30, 256};
 static const uint16_t groups_hrr[] = {0x11EC, 23};
-static const uint16_t sigs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805,
-				0x0501, 0x0806, 0x0601, 0x0807, 0x0203,
-				0x0201};
+static const uint16_t sigs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
+				0x0806, 0x0601, 0x0807, 0x0203, 0x0201};
 static const uint16_t v13[] = {MX_TLS13, MX_TLS12};
 static const uint8_t pf[] = {0};
 static const char *const alpn[] = {"smtp"};
@@ -228,7 +227,7 @@ struct decoded {
 	size_t sid_len, nsuites, hs_len;
 	uint16_t ext_types[32];
 	size_t next;
-	struct mx_cur key_share;	/* body of the key_share extension */
+	struct mx_cur key_share; /* body of the key_share extension */
 	int has_ext_block;
 };
 
@@ -278,8 +277,8 @@ static void decode(const uint8_t *p, size_t len, struct decoded *d)
 static void test_decode_structure(void **state)
 {
 	static const uint16_t want13[] = {0, 11, 10, 16, 23, 13, 43, 45, 51};
-	static const uint16_t want12[] = {0, 11, 10, 35, 22, 23, 13, 5,
-					  0xff01, 21};
+	static const uint16_t want12[] = {0,  11, 10, 35,     22,
+					  23, 13, 5,  0xff01, 21};
 	struct mx_buf out;
 	struct decoded d;
 	struct mx_cur ks, share;
@@ -337,7 +336,7 @@ static void test_decode_structure(void **state)
 	assert_int_equal(d.nsuites, sizeof(suites12) / sizeof(suites12[0]));
 	assert_int_equal(d.next, sizeof(want12) / sizeof(want12[0]));
 	assert_memory_equal(d.ext_types, want12, sizeof(want12));
-	assert_int_equal(d.hs_len, 512);	/* padded (RFC 7685) */
+	assert_int_equal(d.hs_len, 512); /* padded (RFC 7685) */
 	for (i = 0; i < 32; i++)
 		assert_int_equal(d.random[i], i);
 	mx_buf_free(&out);
@@ -347,8 +346,8 @@ static void test_decode_structure(void **state)
 static void test_sslv3_exact(void **state)
 {
 	static const uint16_t suite[] = {0x000A};
-	uint8_t want[50] = {0x16, 0x03, 0x00, 0x00, 0x2d, 0x01, 0x00, 0x00,
-			    0x29, 0x03, 0x00};
+	uint8_t want[50] = {0x16, 0x03, 0x00, 0x00, 0x2d, 0x01,
+			    0x00, 0x00, 0x29, 0x03, 0x00};
 	struct mx_hello_params p;
 	struct counter c = {100};
 	struct mx_buf out;
@@ -357,9 +356,9 @@ static void test_sslv3_exact(void **state)
 	(void)state;
 	for (i = 0; i < 32; i++)
 		want[11 + i] = (uint8_t)(100 + i);
-	want[43] = 0x00;		/* session id length */
+	want[43] = 0x00; /* session id length */
 	want[44] = 0x00, want[45] = 0x02, want[46] = 0x00, want[47] = 0x0a;
-	want[48] = 0x01, want[49] = 0x00;	/* compression: null */
+	want[48] = 0x01, want[49] = 0x00; /* compression: null */
 	memset(&p, 0, sizeof(p));
 	p.legacy_version = MX_SSL3;
 	p.suites = suite;
@@ -413,8 +412,8 @@ static void test_fragmentation(void **state)
 
 static void test_padding(void **state)
 {
-	static const size_t targets[] = {0, 60, 100, 101, 102, 103, 104,
-					 105, 300, 511, 512, 1000};
+	static const size_t targets[] = {0,   60,  100, 101, 102, 103,
+					 104, 105, 300, 511, 512, 1000};
 	size_t i;
 
 	(void)state;
@@ -476,16 +475,38 @@ static void test_bad_params(void **state)
 		p.random = counter_random;
 		p.random_ctx = &c;
 		switch (i) {
-		case 0: p.random = NULL; break;
-		case 1: p.legacy_version = 0x0200; break;
-		case 2: p.legacy_version = 0x0304; break;
-		case 3: p.nsuites = 0; break;
-		case 4: p.session_id = sid; p.session_id_len = 33; break;
-		case 5: p.sni = ""; break;
-		case 6: p.sni = longname; break;
-		case 7: p.alpn = empty_alpn; p.nalpn = 1; break;
-		case 8: p.ngroups = 2; break;	/* count without list */
-		case 9: p.record_version = 0x0200; break;
+		case 0:
+			p.random = NULL;
+			break;
+		case 1:
+			p.legacy_version = 0x0200;
+			break;
+		case 2:
+			p.legacy_version = 0x0304;
+			break;
+		case 3:
+			p.nsuites = 0;
+			break;
+		case 4:
+			p.session_id = sid;
+			p.session_id_len = 33;
+			break;
+		case 5:
+			p.sni = "";
+			break;
+		case 6:
+			p.sni = longname;
+			break;
+		case 7:
+			p.alpn = empty_alpn;
+			p.nalpn = 1;
+			break;
+		case 8:
+			p.ngroups = 2;
+			break; /* count without list */
+		case 9:
+			p.record_version = 0x0200;
+			break;
 		}
 		mx_buf_init(&out, 0);
 		d.what = NULL;
@@ -513,7 +534,7 @@ static void test_too_big(void **state)
 	memset(&p, 0, sizeof(p));
 	p.legacy_version = MX_TLS12;
 	p.suites = many;
-	p.nsuites = 40000;	/* 80000 bytes > cipher_suites<2..2^16-2> */
+	p.nsuites = 40000; /* 80000 bytes > cipher_suites<2..2^16-2> */
 	p.random = counter_random;
 	p.random_ctx = &c;
 	mx_buf_init(&out, 0);
@@ -540,8 +561,9 @@ static void test_too_big(void **state)
 
 static void test_keyshares_valid(void **state)
 {
-	static const uint16_t ids[] = {23, 24, 25, 29, 30, 256, 257, 512, 513,
-				       514, 0x11EB, 0x11EC, 0x11ED, 0x6399};
+	static const uint16_t ids[] = {23,     24,     25,     29,    30,
+				       256,    257,    512,    513,   514,
+				       0x11EB, 0x11EC, 0x11ED, 0x6399};
 	size_t i;
 
 	(void)state;
@@ -561,9 +583,8 @@ static void test_keyshares_valid(void **state)
 						  buf, n - 1),
 				 0);
 	}
-	assert_int_equal(mx_keyshare_make(0x1234, counter_random, NULL, NULL,
-					  0),
-			 0);
+	assert_int_equal(
+		mx_keyshare_make(0x1234, counter_random, NULL, NULL, 0), 0);
 }
 
 static void test_keyshare_points_on_curve(void **state)
@@ -571,7 +592,8 @@ static void test_keyshare_points_on_curve(void **state)
 	static const struct {
 		uint16_t id;
 		int nid;
-	} curves[] = {{23, NID_X9_62_prime256v1}, {24, NID_secp384r1},
+	} curves[] = {{23, NID_X9_62_prime256v1},
+		      {24, NID_secp384r1},
 		      {25, NID_secp521r1}};
 	size_t i;
 
@@ -623,12 +645,10 @@ static SSL_CTX *server_ctx(void)
 	snprintf(key, sizeof(key), "%s/tls/server-rsa.key",
 		 dir ? dir : "tests/data");
 	assert_non_null(ctx);
-	assert_int_equal(SSL_CTX_use_certificate_file(ctx, cert,
-						      SSL_FILETYPE_PEM),
-			 1);
-	assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, key,
-						     SSL_FILETYPE_PEM),
-			 1);
+	assert_int_equal(
+		SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM), 1);
+	assert_int_equal(
+		SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM), 1);
 	return ctx;
 }
 

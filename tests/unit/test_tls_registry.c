@@ -55,14 +55,13 @@ static void test_suite_table_sorted_unique(void **state)
 static void test_suite_required_code_points(void **state)
 {
 	static const uint16_t need[] = {
-		0x0000, 0x0001, 0x0003, 0x0004, 0x0006, 0x0007, 0x0008,
-		0x0009, 0x000A, 0x0017, 0x0018, 0x001B, 0x002F, 0x0035,
-		0x0039, 0x0041, 0x0084, 0x0096, 0x009C, 0x009E, 0x00A6,
-		0x00FF, 0x1301, 0x1302, 0x1303, 0x1304, 0x1305, 0x5600,
-		0xC009, 0xC013, 0xC015, 0xC016, 0xC018, 0xC02B, 0xC02F,
-		0xC030, 0xC050, 0xC05C, 0xC07A, 0xC09C, 0xC0A0, 0xC0AC,
-		0xCCA8, 0xCCA9, 0xCCAA, 0xCCAB, 0x008C, 0x00A8, 0xD001,
-		0xC100,
+		0x0000, 0x0001, 0x0003, 0x0004, 0x0006, 0x0007, 0x0008, 0x0009,
+		0x000A, 0x0017, 0x0018, 0x001B, 0x002F, 0x0035, 0x0039, 0x0041,
+		0x0084, 0x0096, 0x009C, 0x009E, 0x00A6, 0x00FF, 0x1301, 0x1302,
+		0x1303, 0x1304, 0x1305, 0x5600, 0xC009, 0xC013, 0xC015, 0xC016,
+		0xC018, 0xC02B, 0xC02F, 0xC030, 0xC050, 0xC05C, 0xC07A, 0xC09C,
+		0xC0A0, 0xC0AC, 0xCCA8, 0xCCA9, 0xCCAA, 0xCCAB, 0x008C, 0x00A8,
+		0xD001, 0xC100,
 	};
 	size_t i;
 
@@ -92,13 +91,15 @@ static void test_suite_facts(void **state)
 		{0x0014, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA",
 		 "EXP-EDH-RSA-DES-CBC-SHA", MX_KX_DHE, MX_AUTH_RSA,
 		 MX_CIPHER_DES40, MX_MAC_SHA1, 40, MX_SSL3,
-		 MX_SUITE_EXPORT | MX_SUITE_DES | MX_SUITE_FS | MX_SUITE_CBC, 0},
+		 MX_SUITE_EXPORT | MX_SUITE_DES | MX_SUITE_FS | MX_SUITE_CBC,
+		 0},
 		{0x0018, "TLS_DH_anon_WITH_RC4_128_MD5", "ADH-RC4-MD5",
 		 MX_KX_DHE, MX_AUTH_ANON, MX_CIPHER_RC4, MX_MAC_MD5, 128,
 		 MX_SSL3, MX_SUITE_ANON | MX_SUITE_RC4, MX_SUITE_EXPORT},
-		{0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA",
-		 MX_KX_DHE, MX_AUTH_RSA, MX_CIPHER_AES, MX_MAC_SHA1, 128,
-		 MX_SSL3, MX_SUITE_FS | MX_SUITE_CBC, MX_SUITE_AEAD},
+		{0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+		 "DHE-RSA-AES128-SHA", MX_KX_DHE, MX_AUTH_RSA, MX_CIPHER_AES,
+		 MX_MAC_SHA1, 128, MX_SSL3, MX_SUITE_FS | MX_SUITE_CBC,
+		 MX_SUITE_AEAD},
 		{0x0062, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
 		 "EXP1024-DES-CBC-SHA", MX_KX_RSA, MX_AUTH_RSA, MX_CIPHER_DES,
 		 MX_MAC_SHA1, 56, MX_SSL3,
@@ -131,9 +132,10 @@ static void test_suite_facts(void **state)
 		 "ECDH-RSA-AES128-GCM-SHA256", MX_KX_ECDH, MX_AUTH_RSA,
 		 MX_CIPHER_AES_GCM, MX_MAC_AEAD, 128, MX_TLS12, MX_SUITE_AEAD,
 		 MX_SUITE_FS},
-		{0xC0AA, "TLS_PSK_DHE_WITH_AES_128_CCM_8", "DHE-PSK-AES128-CCM8",
-		 MX_KX_DHE_PSK, MX_AUTH_PSK, MX_CIPHER_AES_CCM8, MX_MAC_AEAD,
-		 128, MX_TLS12, MX_SUITE_PSK | MX_SUITE_AEAD, 0},
+		{0xC0AA, "TLS_PSK_DHE_WITH_AES_128_CCM_8",
+		 "DHE-PSK-AES128-CCM8", MX_KX_DHE_PSK, MX_AUTH_PSK,
+		 MX_CIPHER_AES_CCM8, MX_MAC_AEAD, 128, MX_TLS12,
+		 MX_SUITE_PSK | MX_SUITE_AEAD, 0},
 		{0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
 		 "ECDHE-ECDSA-CHACHA20-POLY1305", MX_KX_ECDHE, MX_AUTH_ECDSA,
 		 MX_CIPHER_CHACHA20_POLY1305, MX_MAC_AEAD, 256, MX_TLS12,
@@ -230,17 +232,27 @@ static void test_suite_flags_match_names(void **state)
 static int ossl_kx(int nid)
 {
 	switch (nid) {
-	case NID_kx_rsa: return MX_KX_RSA;
-	case NID_kx_ecdhe: return MX_KX_ECDHE;
-	case NID_kx_dhe: return MX_KX_DHE;
-	case NID_kx_ecdhe_psk: return MX_KX_ECDHE_PSK;
-	case NID_kx_dhe_psk: return MX_KX_DHE_PSK;
-	case NID_kx_rsa_psk: return MX_KX_RSA_PSK;
-	case NID_kx_psk: return MX_KX_PSK;
-	case NID_kx_srp: return MX_KX_SRP;
+	case NID_kx_rsa:
+		return MX_KX_RSA;
+	case NID_kx_ecdhe:
+		return MX_KX_ECDHE;
+	case NID_kx_dhe:
+		return MX_KX_DHE;
+	case NID_kx_ecdhe_psk:
+		return MX_KX_ECDHE_PSK;
+	case NID_kx_dhe_psk:
+		return MX_KX_DHE_PSK;
+	case NID_kx_rsa_psk:
+		return MX_KX_RSA_PSK;
+	case NID_kx_psk:
+		return MX_KX_PSK;
+	case NID_kx_srp:
+		return MX_KX_SRP;
 	case NID_kx_gost:
-	case NID_kx_gost18: return MX_KX_GOST;
-	case NID_kx_any: return MX_KX_ANY;
+	case NID_kx_gost18:
+		return MX_KX_GOST;
+	case NID_kx_any:
+		return MX_KX_ANY;
 	}
 	return -1;
 }
@@ -248,15 +260,23 @@ static int ossl_kx(int nid)
 static int ossl_auth(int nid)
 {
 	switch (nid) {
-	case NID_auth_rsa: return MX_AUTH_RSA;
-	case NID_auth_ecdsa: return MX_AUTH_ECDSA;
-	case NID_auth_psk: return MX_AUTH_PSK;
-	case NID_auth_dss: return MX_AUTH_DSS;
+	case NID_auth_rsa:
+		return MX_AUTH_RSA;
+	case NID_auth_ecdsa:
+		return MX_AUTH_ECDSA;
+	case NID_auth_psk:
+		return MX_AUTH_PSK;
+	case NID_auth_dss:
+		return MX_AUTH_DSS;
 	case NID_auth_gost01:
-	case NID_auth_gost12: return MX_AUTH_GOST;
-	case NID_auth_srp: return MX_AUTH_SRP;
-	case NID_auth_null: return MX_AUTH_ANON;
-	case NID_auth_any: return MX_AUTH_ANY;
+	case NID_auth_gost12:
+		return MX_AUTH_GOST;
+	case NID_auth_srp:
+		return MX_AUTH_SRP;
+	case NID_auth_null:
+		return MX_AUTH_ANON;
+	case NID_auth_any:
+		return MX_AUTH_ANY;
 	}
 	return -1;
 }
@@ -309,7 +329,8 @@ static void test_suite_against_libssl(void **state)
 		if (SSL_CIPHER_get_bits(c, NULL) != (int)s->bits &&
 		    s->kx != MX_KX_GOST)
 			fail_msg("0x%04X %s: %d bits in libssl, %u here", id,
-				 s->iana, SSL_CIPHER_get_bits(c, NULL), s->bits);
+				 s->iana, SSL_CIPHER_get_bits(c, NULL),
+				 s->bits);
 	}
 	assert_true(seen > 100);
 	SSL_free(ssl);
@@ -334,7 +355,8 @@ static void test_groups(void **state)
 		{0x11EB, "SecP256r1MLKEM768", MX_GROUP_HYBRID, 768, 1249, 1},
 		{0x11EC, "X25519MLKEM768", MX_GROUP_HYBRID, 768, 1216, 1},
 		{0x11ED, "SecP384r1MLKEM1024", MX_GROUP_HYBRID, 1024, 1665, 1},
-		{0x6399, "X25519Kyber768Draft00", MX_GROUP_HYBRID, 768, 1216, 1},
+		{0x6399, "X25519Kyber768Draft00", MX_GROUP_HYBRID, 768, 1216,
+		 1},
 		{513, "MLKEM768", MX_GROUP_KEM, 768, 1184, 1},
 	};
 	size_t i;
@@ -396,8 +418,7 @@ static void test_groups_against_libcrypto(void **state)
 			fail_msg("%s: %d bits in libcrypto, %u here", g->iana,
 				 EC_GROUP_get_degree(ec), g->bits);
 		/* Uncompressed point: 1 + 2 * field bytes (RFC 8422 §5.4). */
-		if (g->share_len &&
-		    g->share_len != 1 + 2 * ((g->bits + 7) / 8))
+		if (g->share_len && g->share_len != 1 + 2 * ((g->bits + 7) / 8))
 			fail_msg("%s: share length %u", g->iana, g->share_len);
 		EC_GROUP_free(ec);
 		checked++;
@@ -419,7 +440,8 @@ static void test_sigschemes_and_names(void **state)
 	assert_false(mx_sigscheme_by_id(0x0201)->legacy);
 	assert_null(mx_sigscheme_by_id(0x0000));
 	for (i = 1; i < mx_sigscheme_count(); i++)
-		assert_true(mx_sigscheme_at(i - 1)->id < mx_sigscheme_at(i)->id);
+		assert_true(mx_sigscheme_at(i - 1)->id <
+			    mx_sigscheme_at(i)->id);
 	assert_null(mx_sigscheme_at(mx_sigscheme_count()));
 
 	assert_string_equal(mx_tls_version_name(0x0300), "SSLv3");
@@ -437,8 +459,8 @@ static void test_sigschemes_and_names(void **state)
 	assert_string_equal(mx_tls_ext_name(0xff01), "renegotiation_info");
 	assert_null(mx_tls_ext_name(0x1234));
 	for (i = 0; i < 16; i++)
-		assert_true(mx_tls_grease((uint16_t)(i << 12 | 0x0a00 |
-						     i << 4 | 0x0a)));
+		assert_true(mx_tls_grease(
+			(uint16_t)(i << 12 | 0x0a00 | i << 4 | 0x0a)));
 	assert_false(mx_tls_grease(0x0a1a));
 	assert_false(mx_tls_grease(0x1301));
 }
@@ -540,7 +562,7 @@ static void test_dh_primes_are_prime(void **state)
 		enum mx_dh_check want, got;
 
 		assert_int_equal(n * 8, e->bits);
-		assert_true(p[0] & 0x80);	/* exactly `bits` long */
+		assert_true(p[0] & 0x80); /* exactly `bits` long */
 		assert_ptr_equal(mx_dh_prime_by_p(p, n), e);
 		if (e->bits > 2048)
 			continue;
@@ -575,13 +597,13 @@ static void test_dh_lookup_edges(void **state)
 	p[n] ^= 0x02;
 	assert_null(mx_dh_prime_by_p(p, n + 1));
 	assert_int_equal(mx_dh_is_safe_prime(p + 1, n), MX_DH_NOT_PRIME);
-	p[n] ^= 0x01;	/* now even */
+	p[n] ^= 0x01; /* now even */
 	assert_int_equal(mx_dh_is_safe_prime(p + 1, n), MX_DH_CHECK_ERROR);
 	/* Truncated p is not the group. */
 	p[n] ^= 0x03;
 	assert_null(mx_dh_prime_by_p(p + 1, n - 1));
 	assert_null(mx_dh_prime_by_p(NULL, 0));
-	assert_null(mx_dh_prime_by_p(p, 1));	/* just a zero */
+	assert_null(mx_dh_prime_by_p(p, 1)); /* just a zero */
 	assert_int_equal(mx_dh_is_safe_prime(NULL, 0), MX_DH_CHECK_ERROR);
 	assert_int_equal(mx_dh_is_safe_prime(p, MX_DH_MAX_BYTES + 1),
 			 MX_DH_CHECK_ERROR);
@@ -592,7 +614,7 @@ static void test_dh_lookup_edges(void **state)
 	assert_int_equal(mx_dh_is_safe_prime(p, 1), MX_DH_PRIME_NOT_SAFE);
 	p[0] = 21;
 	assert_int_equal(mx_dh_is_safe_prime(p, 1), MX_DH_NOT_PRIME);
-	assert_int_equal(mx_dh_prime_bytes(g2, p, 10), 0);	/* too small */
+	assert_int_equal(mx_dh_prime_bytes(g2, p, 10), 0); /* too small */
 	assert_string_equal(mx_dh_check_name(MX_DH_SAFE_PRIME), "safe prime");
 }
 
