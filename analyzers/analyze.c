@@ -25,7 +25,7 @@ void mx_analyze_params_init(struct mx_analyze_params *p, time_t now)
 int mx_severity_rank(enum mx_severity s)
 {
 	static const int rank[] = {
-		[MX_SEV_OK] = 0,   [MX_SEV_INFO] = 1,	[MX_SEV_UNKNOWN] = 2,
+		[MX_SEV_OK] = 0,   [MX_SEV_INFO] = 1, [MX_SEV_UNKNOWN] = 2,
 		[MX_SEV_WARN] = 3, [MX_SEV_CRIT] = 4,
 	};
 	return (size_t)s < sizeof(rank) / sizeof(rank[0]) ? rank[s] : 2;
@@ -40,8 +40,7 @@ enum mx_exit mx_exit_for_severity(enum mx_severity s)
 		[MX_SEV_CRIT] = MX_EXIT_CRITICAL,
 		[MX_SEV_UNKNOWN] = MX_EXIT_UNKNOWN,
 	};
-	return (size_t)s < sizeof(ex) / sizeof(ex[0]) ? ex[s]
-						     : MX_EXIT_UNKNOWN;
+	return (size_t)s < sizeof(ex) / sizeof(ex[0]) ? ex[s] : MX_EXIT_UNKNOWN;
 }
 
 void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)

@@ -30,12 +30,12 @@
 #include "model/result.h"
 
 struct mx_analyze_params {
-	time_t now;			/* wall clock for certificate validity */
-	int expiring_soon_days;		/* cert.expiring_soon below this (14) */
-	int64_t greeting_slow_ms;	/* smtp.greeting_slow above this (5000) */
-	int dh_crit_bits;		/* DH below this: critical (1024) */
-	int dh_min_bits;		/* DH below this: warning (2048) */
-	int ec_min_bits;		/* EC below this: warning (224) */
+	time_t now;		  /* wall clock for certificate validity */
+	int expiring_soon_days;	  /* cert.expiring_soon below this (14) */
+	int64_t greeting_slow_ms; /* smtp.greeting_slow above this (5000) */
+	int dh_crit_bits;	  /* DH below this: critical (1024) */
+	int dh_min_bits;	  /* DH below this: warning (2048) */
+	int ec_min_bits;	  /* EC below this: warning (224) */
 };
 
 /* Fill the defaults above with the given `now`. */
@@ -51,8 +51,7 @@ void mx_analyze_endpoint(struct mx_endpoint *ep,
 
 /* Judge one target and all its endpoints: target findings, worst,
  * confidence. */
-void mx_analyze_target(struct mx_target *t,
-		       const struct mx_analyze_params *p);
+void mx_analyze_target(struct mx_target *t, const struct mx_analyze_params *p);
 
 /* Confidence score of one endpoint from its column verdicts, 0..100
  * (may end in .5).  See doc/confidence.md. */

@@ -18,10 +18,9 @@
  */
 #include "analyzers/analyze.h"
 
-
 static const int col_weight[MX_COL__N] = {
-	[MX_COL_CONNECT] = 20,	     [MX_COL_BANNER] = 10,
-	[MX_COL_EHLO] = 10,	     [MX_COL_TLS_OFFERED] = 15,
+	[MX_COL_CONNECT] = 20,	      [MX_COL_BANNER] = 10,
+	[MX_COL_EHLO] = 10,	      [MX_COL_TLS_OFFERED] = 15,
 	[MX_COL_TLS_NEGOTIATED] = 15, [MX_COL_CERT] = 15,
 	[MX_COL_NAME] = 15,
 };

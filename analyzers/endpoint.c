@@ -41,16 +41,16 @@
 #include "common/xalloc.h"
 #include "wire/smtp.h"
 
-#define EV_TEXT_MAX 300	/* peer text quoted in evidence */
-#define EV_NAMES_MAX 16	/* certificate names listed in evidence */
+#define EV_TEXT_MAX 300 /* peer text quoted in evidence */
+#define EV_NAMES_MAX 16 /* certificate names listed in evidence */
 #define NO_COL (-1)
 
 struct ep_ctx {
 	struct mx_endpoint *ep;
 	const struct mx_analyze_params *p;
 	char *where;
-	enum mx_verdict worst[MX_COL__N];	/* from findings */
-	int expired_seen;			/* cert.expired emitted */
+	enum mx_verdict worst[MX_COL__N]; /* from findings */
+	int expired_seen;		  /* cert.expired emitted */
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -58,8 +58,8 @@ struct ep_ctx {
 static enum mx_verdict verdict_for(enum mx_severity s)
 {
 	static const enum mx_verdict t[] = {
-		[MX_SEV_OK] = MX_V_OK,	     [MX_SEV_INFO] = MX_V_OK,
-		[MX_SEV_WARN] = MX_V_WARN,   [MX_SEV_CRIT] = MX_V_FAIL,
+		[MX_SEV_OK] = MX_V_OK,	      [MX_SEV_INFO] = MX_V_OK,
+		[MX_SEV_WARN] = MX_V_WARN,    [MX_SEV_CRIT] = MX_V_FAIL,
 		[MX_SEV_UNKNOWN] = MX_V_WARN,
 	};
 	return (size_t)s < sizeof(t) / sizeof(t[0]) ? t[s] : MX_V_WARN;
@@ -166,12 +166,20 @@ char *mx_endpoint_where(const struct mx_endpoint *ep)
 
 /* ---- steps, in the order each mode runs them -------------------------- */
 
-enum step_id { ST_CONNECT, ST_BANNER, ST_EHLO, ST_STARTTLS, ST_TLS,
-	       ST_EHLO_TLS, ST_QUIT, ST__N };
+enum step_id {
+	ST_CONNECT,
+	ST_BANNER,
+	ST_EHLO,
+	ST_STARTTLS,
+	ST_TLS,
+	ST_EHLO_TLS,
+	ST_QUIT,
+	ST__N
+};
 
 static const struct step_info {
-	const char *name;	/* for evidence */
-	int col;		/* summary column the step belongs to */
+	const char *name; /* for evidence */
+	int col;	  /* summary column the step belongs to */
 } steps[ST__N] = {
 	[ST_CONNECT] = {"the TCP connect", MX_COL_CONNECT},
 	[ST_BANNER] = {"the greeting", MX_COL_BANNER},
@@ -182,9 +190,10 @@ static const struct step_info {
 	[ST_QUIT] = {"QUIT", NO_COL},
 };
 
-static const enum step_id order_starttls[] = {
-	ST_CONNECT, ST_BANNER, ST_EHLO, ST_STARTTLS, ST_TLS, ST_EHLO_TLS,
-	ST_QUIT};
+static const enum step_id order_starttls[] = {ST_CONNECT, ST_BANNER,
+					      ST_EHLO,	  ST_STARTTLS,
+					      ST_TLS,	  ST_EHLO_TLS,
+					      ST_QUIT};
 /* RFC 8314 section 3.3: TLS first, then the SMTP dialogue. */
 static const enum step_id order_implicit[] = {ST_CONNECT, ST_TLS, ST_BANNER,
 					      ST_EHLO, ST_QUIT};
@@ -229,8 +238,8 @@ static const struct stop_rule {
 	enum mx_stop stop;
 	const char *id;
 	const char *what;
-	const char *fix;	/* NULL: the catalogue's */
-	enum { AT_STEP, AT_CONNECT, AT_NOWHERE } at;	/* its column */
+	const char *fix;			     /* NULL: the catalogue's */
+	enum { AT_STEP, AT_CONNECT, AT_NOWHERE } at; /* its column */
 } stop_rules[] = {
 	{MX_STOP_CONNECT_REFUSED, "smtp.connect_failed",
 	 "connection refused: the host answered the SYN with a reset (RST)",
@@ -392,13 +401,11 @@ static void rule_starttls_missing(struct ep_ctx *c)
 	mx_buf_init(&b, 0);
 	mx_buf_push(&b, "", 0);
 	for (i = 0; i < s->caps.nkeywords && b.len < EV_TEXT_MAX; i++)
-		mx_buf_printf(&b, "%s%s", i ? ", " : "",
-			      s->caps.keywords[i]);
+		mx_buf_printf(&b, "%s%s", i ? ", " : "", s->caps.keywords[i]);
 	kw = (char *)mx_buf_take(&b, NULL);
 	emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK, NULL,
 	     "the EHLO reply advertises %s%s, but not STARTTLS",
-	     kw && kw[0] ? "only: " : "no extensions",
-	     kw ? kw : "");
+	     kw && kw[0] ? "only: " : "no extensions", kw ? kw : "");
 	free(kw);
 }
 
@@ -418,9 +425,8 @@ static void rule_starttls_rejected(struct ep_ctx *c)
 		       "loaded, TLS enabled for this listener) and access "
 		       "rules; the MTA log tells why."
 		     : NULL,
-	     "STARTTLS was answered with %d%s%s '%s'",
-	     s->starttls_reply.code, s->starttls_reply.enh[0] ? " " : "",
-	     s->starttls_reply.enh, text);
+	     "STARTTLS was answered with %d%s%s '%s'", s->starttls_reply.code,
+	     s->starttls_reply.enh[0] ? " " : "", s->starttls_reply.enh, text);
 	free(text);
 }
 
@@ -430,7 +436,7 @@ static void rule_starttls_rejected(struct ep_ctx *c)
 static const struct alert_rule {
 	int alert;
 	const char *name;
-	const char *fix;	/* NULL: the failure kind's fix */
+	const char *fix; /* NULL: the failure kind's fix */
 } alert_rules[] = {
 	{0, "close_notify", NULL},
 	{10, "unexpected_message", NULL},
@@ -495,7 +501,7 @@ static const struct alert_rule *alert_lookup(int alert)
 
 /* Why we aborted (alert sent), by the library's error text. */
 static const struct sent_rule {
-	const char *needle;	/* in fail_detail, case-insensitive */
+	const char *needle; /* in fail_detail, case-insensitive */
 	const char *what;
 	const char *fix;
 } sent_rules[] = {
@@ -528,7 +534,7 @@ static const struct sent_rule {
 static const struct tls_fail_rule {
 	enum mx_tls_fail fail;
 	const char *what;
-	const char *fix;	/* NULL: the catalogue's */
+	const char *fix; /* NULL: the catalogue's */
 } tls_fail_rules[] = {
 	{MX_TLS_FAIL_ALERT_RECV, "the server sent a fatal alert", NULL},
 	{MX_TLS_FAIL_ALERT_SENT,
@@ -581,15 +587,15 @@ static void rule_tls_failed(struct ep_ctx *c)
 
 	if (!t->attempted || t->completed)
 		return;
-	for (i = 0; i < sizeof(tls_fail_rules) / sizeof(tls_fail_rules[0]);
-	     i++)
+	for (i = 0; i < sizeof(tls_fail_rules) / sizeof(tls_fail_rules[0]); i++)
 		if (tls_fail_rules[i].fail == t->fail) {
 			r = &tls_fail_rules[i];
 			break;
 		}
 	if (r == NULL)
 		r = &tls_fail_rules[sizeof(tls_fail_rules) /
-				    sizeof(tls_fail_rules[0]) - 1];
+					    sizeof(tls_fail_rules[0]) -
+				    1];
 	fix = r->fix;
 	if (t->fail == MX_TLS_FAIL_ALERT_RECV ||
 	    t->fail == MX_TLS_FAIL_ALERT_SENT) {
@@ -601,8 +607,7 @@ static void rule_tls_failed(struct ep_ctx *c)
 	}
 	if (t->fail == MX_TLS_FAIL_ALERT_SENT || t->fail == MX_TLS_FAIL_OTHER ||
 	    t->fail == MX_TLS_FAIL_PROTOCOL) {
-		for (i = 0; i < sizeof(sent_rules) / sizeof(sent_rules[0]);
-		     i++)
+		for (i = 0; i < sizeof(sent_rules) / sizeof(sent_rules[0]); i++)
 			if (t->fail_detail &&
 			    strcasestr(t->fail_detail, sent_rules[i].needle)) {
 				s = &sent_rules[i];
@@ -629,8 +634,8 @@ static void rule_tls_failed(struct ep_ctx *c)
 	emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK, fix,
 	     "%s%s%s%s (after %lld ms%s%s%s%s)", r->what, alert_txt,
 	     s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
-	     key_txt, t->fail_detail ? ", library: '" : "",
-	     nz(t->fail_detail), t->fail_detail ? "'" : "");
+	     key_txt, t->fail_detail ? ", library: '" : "", nz(t->fail_detail),
+	     t->fail_detail ? "'" : "");
 }
 
 /* ---- rules: negotiated parameters ------------------------------------- */
@@ -669,8 +674,8 @@ static const struct key_family_row {
 	const char *type;
 	enum key_family fam;
 } key_families[] = {
-	{"DH", KEY_DH},	    {"DHE", KEY_DH},	 {"FFDHE", KEY_DH},
-	{"ECDH", KEY_EC},   {"ECDHE", KEY_EC},	 {"X25519", KEY_EC},
+	{"DH", KEY_DH},	  {"DHE", KEY_DH},   {"FFDHE", KEY_DH},
+	{"ECDH", KEY_EC}, {"ECDHE", KEY_EC}, {"X25519", KEY_EC},
 	{"X448", KEY_EC},
 };
 
@@ -746,8 +751,8 @@ static void rule_validity(struct ep_ctx *c)
 		if (k->not_after < now) {
 			fmt_date(k->not_after, date, sizeof(date));
 			emit(c, MX_COL_CERT, "cert.expired", MX_SEV_OK, NULL,
-			     "the %s '%s' expired on %s (%lld days ago)",
-			     label, nz(k->subject), date,
+			     "the %s '%s' expired on %s (%lld days ago)", label,
+			     nz(k->subject), date,
 			     (long long)(((int64_t)now - k->not_after) /
 					 86400));
 			c->expired_seen = 1;
@@ -770,8 +775,7 @@ static void rule_validity(struct ep_ctx *c)
 			     "the %s '%s' expires on %s (in %lld days; "
 			     "threshold %d days)",
 			     label, nz(k->subject), date,
-			     (long long)(((int64_t)k->not_after - now) /
-					 86400),
+			     (long long)(((int64_t)k->not_after - now) / 86400),
 			     c->p->expiring_soon_days);
 		}
 	}
@@ -792,7 +796,7 @@ static void rule_self_signed(struct ep_ctx *c)
 static const struct verify_rule {
 	long code;
 	const char *why;
-	const char *fix;	/* NULL: cert.untrusted's */
+	const char *fix; /* NULL: cert.untrusted's */
 } verify_rules[] = {
 	{X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
 	 "the chain ends in a self-signed root the trust store does not hold",
@@ -872,6 +876,27 @@ static void rule_chain(struct ep_ctx *c)
 	if (t->verify_code == X509_V_ERR_HOSTNAME_MISMATCH ||
 	    t->verify_code == X509_V_ERR_IP_ADDRESS_MISMATCH)
 		return; /* judged by rule_name from the certificate itself */
+	/* The last certificate sent is a CA certificate whose issuer nobody
+	 * has: servers rarely send roots, so this is an untrusted (private
+	 * or unknown) root, not a missing intermediate.  Only when the leaf
+	 * itself is the end of what was sent is an intermediate missing. */
+	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
+	    !t->top_issuer_in_store && top->is_ca && ch->n > 1) {
+		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
+		     "The chain ends at an intermediate whose root the "
+		     "sender's trust store does not hold. If the root is a "
+		     "private CA, give it to the senders (mxprobe certs HOST "
+		     "--export DIR writes the CA certificates); otherwise use "
+		     "a certificate from a publicly trusted CA.",
+		     "verify error %ld '%s' at depth %d: the chain sent ends "
+		     "with the CA certificate '%s', issued by '%s', which is "
+		     "not in the trust store (an unknown or private root; "
+		     "were it a further intermediate, the server would miss "
+		     "it)",
+		     t->verify_code, nz(t->verify_error), t->verify_depth,
+		     nz(top->subject), nz(top->issuer));
+		return;
+	}
 	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
 	    !t->top_issuer_in_store) {
 		fix = xasprintf(

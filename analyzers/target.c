@@ -27,8 +27,8 @@
 static const struct dns_fail_rule {
 	enum mx_dns_status st;
 	const char *what;
-	const char *mx_fix;	/* for the MX query; NULL: catalogue fix */
-	const char *host_fix;	/* for an MX host's A/AAAA */
+	const char *mx_fix;   /* for the MX query; NULL: catalogue fix */
+	const char *host_fix; /* for an MX host's A/AAAA */
 } dns_fail_rules[] = {
 	{MX_DNS_NXDOMAIN, "the name does not exist (NXDOMAIN)",
 	 "The domain does not exist in DNS: check its spelling and its "
@@ -61,8 +61,7 @@ static const struct dns_fail_rule *dns_fail(enum mx_dns_status st)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(dns_fail_rules) / sizeof(dns_fail_rules[0]);
-	     i++)
+	for (i = 0; i < sizeof(dns_fail_rules) / sizeof(dns_fail_rules[0]); i++)
 		if (dns_fail_rules[i].st == st)
 			return &dns_fail_rules[i];
 	return NULL;

@@ -28,7 +28,7 @@
 #include "reports/util.h"
 
 struct jctx {
-	int err;	/* sticky: a jansson allocation failed */
+	int err; /* sticky: a jansson allocation failed */
 };
 
 static json_t *chk(struct jctx *c, json_t *j)

@@ -53,7 +53,8 @@ void mx_export_stem(const char *cn, size_t index, char *out, size_t outlen)
 
 	for (; *p && n < max; p++) {
 		char ch = *p;
-		int keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		int keep = (ch >= 'A' && ch <= 'Z') ||
+			   (ch >= 'a' && ch <= 'z') ||
 			   (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
 			   ch == '-';
 
@@ -112,8 +113,7 @@ static int precheck(int dfd, const char *dir, const char *name, int force,
 	}
 	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen,
-			 "%s/%s is %s; refusing to write through it", dir,
-			 name,
+			 "%s/%s is %s; refusing to write through it", dir, name,
 			 S_ISLNK(st.st_mode) ? "a symbolic link"
 					     : "not a regular file");
 		return -1;
@@ -138,8 +138,8 @@ static int write_file(int dfd, const char *dir, const char *name, int force,
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    ftruncate(fd, 0) != 0 || fchmod(fd, 0644) != 0) {
-		snprintf(err, errlen, "%s/%s: not a writable regular file",
-			 dir, name);
+		snprintf(err, errlen, "%s/%s: not a writable regular file", dir,
+			 name);
 		close(fd);
 		return -1;
 	}

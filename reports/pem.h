@@ -27,15 +27,15 @@
 #include "model/result.h"
 
 struct mx_export_file {
-	char *name;		/* file name inside the directory */
-	char *subject;		/* escaped subject, as in the model */
+	char *name;    /* file name inside the directory */
+	char *subject; /* escaped subject, as in the model */
 	int is_ca;
 };
 
 struct mx_export_result {
-	struct mx_export_file *v;	/* one per certificate, chain order */
+	struct mx_export_file *v; /* one per certificate, chain order */
 	size_t n, cap;
-	char *chain_name;		/* "chain.pem" once written, or NULL */
+	char *chain_name; /* "chain.pem" once written, or NULL */
 };
 
 int mx_export_chain(const struct mx_chain *ch, const char *dir, int force,

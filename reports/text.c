@@ -33,15 +33,18 @@
 struct tw {
 	FILE *out;
 	int color;
-	time_t now;	/* the run's start: "days left" are relative to it */
+	time_t now; /* the run's start: "days left" are relative to it */
 };
 
 enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_MAGENTA, C_CYAN, C_BOLD };
 
 static const char *const ansi[] = {
-	[C_NONE] = "",		 [C_GREEN] = "\033[32m",
-	[C_YELLOW] = "\033[33m", [C_RED] = "\033[1;31m",
-	[C_MAGENTA] = "\033[35m", [C_CYAN] = "\033[36m",
+	[C_NONE] = "",
+	[C_GREEN] = "\033[32m",
+	[C_YELLOW] = "\033[33m",
+	[C_RED] = "\033[1;31m",
+	[C_MAGENTA] = "\033[35m",
+	[C_CYAN] = "\033[36m",
 	[C_BOLD] = "\033[1m",
 };
 
@@ -108,8 +111,7 @@ static void out_field(struct tw *w, const char *indent, const char *label,
 		if (nl == NULL)
 			break;
 		p = nl + 1;
-		out_fmt(w, "%s%-*s ", indent, 14 > (int)lw ? 14 : (int)lw,
-			"");
+		out_fmt(w, "%s%-*s ", indent, 14 > (int)lw ? 14 : (int)lw, "");
 	}
 }
 
@@ -117,8 +119,8 @@ static void out_field(struct tw *w, const char *indent, const char *label,
 
 #define NCOLS 9
 static const char *const col_head[NCOLS] = {
-	"Pref", "Host [IP]:port", "Connect",	    "Banner", "EHLO",
-	"TLS offered", "TLS negotiated", "Cert", "Name",
+	"Pref",	       "Host [IP]:port", "Connect", "Banner", "EHLO",
+	"TLS offered", "TLS negotiated", "Cert",    "Name",
 };
 
 static enum colour verdict_colour(enum mx_verdict v)
@@ -282,8 +284,7 @@ static void summary_table(struct tw *w, const struct mx_target *t)
 
 /* ---- details ---------------------------------------------------------- */
 
-static void out_reply(struct tw *w, const char *label,
-		      const struct mx_reply *r)
+static void out_reply(struct tw *w, const char *label, const struct mx_reply *r)
 {
 	char *v;
 
@@ -355,8 +356,9 @@ static void out_cert(struct tw *w, const struct mx_cert *k, size_t i)
 			k->aia_ca_issuers && k->aia_ocsp ? "; " : "",
 			k->aia_ocsp ? "OCSP " : "", nz(k->aia_ocsp, ""));
 	out_fmt(w, "        CA:       %s%s\n", k->is_ca ? "yes" : "no",
-		k->self_signed ? " (self-signed)"
-			       : k->self_issued ? " (self-issued)" : "");
+		k->self_signed	 ? " (self-signed)"
+		: k->self_issued ? " (self-issued)"
+				 : "");
 	if (k->sha256)
 		out_fmt(w, "        SHA-256:  %s\n", k->sha256);
 }
@@ -369,19 +371,19 @@ static void out_tls(struct tw *w, const struct mx_endpoint *ep)
 	if (!t->attempted)
 		return;
 	if (t->completed) {
-		out_fmt(w, "  %-14s %s, %s (OpenSSL: %s), %lld ms\n", "TLS:",
-			nz(t->version, "?"), nz(t->suite_iana, "?"),
-			nz(t->suite_openssl, "?"),
-			(long long)t->handshake_ms);
+		out_fmt(w, "  %-14s %s, %s (OpenSSL: %s), %lld ms\n",
+			"TLS:", nz(t->version, "?"), nz(t->suite_iana, "?"),
+			nz(t->suite_openssl, "?"), (long long)t->handshake_ms);
 		if (t->temp_key_type)
-			out_fmt(w, "  %-14s %s%s%s%s, %d bits\n", "Temp key:",
-				t->temp_key_type, t->temp_key_group ? " (" : "",
+			out_fmt(w, "  %-14s %s%s%s%s, %d bits\n",
+				"Temp key:", t->temp_key_type,
+				t->temp_key_group ? " (" : "",
 				nz(t->temp_key_group, ""),
-				t->temp_key_group ? ")" : "",
-				t->temp_key_bits);
+				t->temp_key_group ? ")" : "", t->temp_key_bits);
 	} else {
-		out_fmt(w, "  %-14s failed after %lld ms: %s", "TLS:",
-			(long long)t->handshake_ms, mx_tls_fail_name(t->fail));
+		out_fmt(w, "  %-14s failed after %lld ms: %s",
+			"TLS:", (long long)t->handshake_ms,
+			mx_tls_fail_name(t->fail));
 		if (t->fail == MX_TLS_FAIL_ALERT_RECV ||
 		    t->fail == MX_TLS_FAIL_ALERT_SENT)
 			out_fmt(w, " (alert %d)", t->alert);
@@ -389,9 +391,9 @@ static void out_tls(struct tw *w, const struct mx_endpoint *ep)
 			out_fmt(w, ": %s", t->fail_detail);
 		out_text(w, "\n");
 	}
-	out_fmt(w, "  %-14s %s, SNI %s%s%s\n", "Client:",
-		nz(t->backend, "?"), nz(t->sni, "none"),
-		t->alpn ? ", ALPN " : "", t->alpn ? t->alpn : "");
+	out_fmt(w, "  %-14s %s, SNI %s%s%s\n", "Client:", nz(t->backend, "?"),
+		nz(t->sni, "none"), t->alpn ? ", ALPN " : "",
+		t->alpn ? t->alpn : "");
 	if (t->chain.n > 0) {
 		out_fmt(w, "  Certificate chain as sent (%zu):\n", t->chain.n);
 		for (i = 0; i < t->chain.n; i++)
@@ -412,9 +414,8 @@ static void out_tls(struct tw *w, const struct mx_endpoint *ep)
 
 static void out_transcript(struct tw *w, const struct mx_transcript *tx)
 {
-	static const char *const arrow[] = {[MX_TX_SENT] = "->",
-					    [MX_TX_RECV] = "<-",
-					    [MX_TX_NOTE] = "**"};
+	static const char *const arrow[] = {
+		[MX_TX_SENT] = "->", [MX_TX_RECV] = "<-", [MX_TX_NOTE] = "**"};
 	size_t i;
 
 	out_text(w, "  Transcript:\n");
@@ -448,11 +449,11 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 		out_tls(w, ep);
 		out_caps(w, "EHLO (TLS):", &s->caps_tls);
 		if (s->stop != MX_STOP_NONE)
-			out_fmt(w, "  %-14s %s%s%s\n", "Stopped:",
-				mx_stop_name(s->stop), s->error ? ": " : "",
-				nz(s->error, ""));
-		out_fmt(w, "  %-14s %lld ms\n", "Total:",
-			(long long)ep->total_ms);
+			out_fmt(w, "  %-14s %s%s%s\n",
+				"Stopped:", mx_stop_name(s->stop),
+				s->error ? ": " : "", nz(s->error, ""));
+		out_fmt(w, "  %-14s %lld ms\n",
+			"Total:", (long long)ep->total_ms);
 	}
 	if (o->transcript)
 		out_transcript(w, &s->tx);
@@ -463,8 +464,8 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 static enum colour sev_colour(enum mx_severity s)
 {
 	static const enum colour c[] = {
-		[MX_SEV_OK] = C_GREEN,	  [MX_SEV_INFO] = C_CYAN,
-		[MX_SEV_WARN] = C_YELLOW, [MX_SEV_CRIT] = C_RED,
+		[MX_SEV_OK] = C_GREEN,	      [MX_SEV_INFO] = C_CYAN,
+		[MX_SEV_WARN] = C_YELLOW,     [MX_SEV_CRIT] = C_RED,
 		[MX_SEV_UNKNOWN] = C_MAGENTA,
 	};
 	return (size_t)s < sizeof(c) / sizeof(c[0]) ? c[s] : C_NONE;
@@ -531,8 +532,7 @@ static void out_target_header(struct tw *w, const struct mx_target *t)
 		else if (t->mx_status != MX_DNS_OK && t->nhosts == 0)
 			out_fmt(w, "MX: lookup failed: %s%s%s",
 				mx_dns_status_name(t->mx_status),
-				t->dns_error ? ": " : "",
-				nz(t->dns_error, ""));
+				t->dns_error ? ": " : "", nz(t->dns_error, ""));
 		else {
 			out_text(w, "MX:");
 			for (i = 0; i < t->nhosts; i++)

@@ -19,9 +19,9 @@
 #include "model/result.h"
 
 struct mx_text_opts {
-	int color;		/* ANSI colours */
-	int transcript;		/* the SMTP/TLS transcript per endpoint */
-	int details;		/* greeting, EHLO, TLS, chain per endpoint */
+	int color;	/* ANSI colours */
+	int transcript; /* the SMTP/TLS transcript per endpoint */
+	int details;	/* greeting, EHLO, TLS, chain per endpoint */
 };
 
 int mx_report_text(FILE *out, const struct mx_run *run,

@@ -65,8 +65,7 @@ const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 
 const char *mx_rep_exit_name(enum mx_exit e)
 {
-	static const char *const t[] = {"ok", "warning", "critical",
-					"unknown"};
+	static const char *const t[] = {"ok", "warning", "critical", "unknown"};
 	return (size_t)e < sizeof(t) / sizeof(t[0]) ? t[e] : "unknown";
 }
 

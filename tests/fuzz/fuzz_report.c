@@ -242,7 +242,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int k;
 
 			for (k = 0; k < MX_COL__N; k++)
-				if ((unsigned)t->endpoints[j].col[k] > MX_V_FAIL)
+				if ((unsigned)t->endpoints[j].col[k] >
+				    MX_V_FAIL)
 					abort();
 			nf += t->endpoints[j].findings.n;
 		}

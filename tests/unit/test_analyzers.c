@@ -120,8 +120,7 @@ static void m_greet_554(struct mx_endpoint *ep)
 	fix_cut_after(ep, CUT_EHLO);
 	ep->smtp.banner.state = MX_STEP_FAILED;
 	ep->smtp.greeting.code = 554;
-	snprintf(ep->smtp.greeting.enh, sizeof(ep->smtp.greeting.enh),
-		 "5.7.1");
+	snprintf(ep->smtp.greeting.enh, sizeof(ep->smtp.greeting.enh), "5.7.1");
 	fix_set(&ep->smtp.greeting.text, "mx.lab.test no service for you\n"
 					 "listed at bl.lab.test");
 	ep->smtp.greeting.nlines = 2;
@@ -369,8 +368,8 @@ static void m_tls12(struct mx_endpoint *ep)
 	set_version(ep, "TLSv1.2");
 }
 
-static void set_key(struct mx_endpoint *ep, const char *type,
-		    const char *group, int bits)
+static void set_key(struct mx_endpoint *ep, const char *type, const char *group,
+		    int bits)
 {
 	fix_set(&ep->tls.temp_key_type, type);
 	fix_set(&ep->tls.temp_key_group, group);
@@ -497,9 +496,9 @@ static void m_untrusted_root(struct mx_endpoint *ep)
 	ep->tls.top_issuer_in_store = 0;
 }
 
-/* Intermediate sent, but its issuer (the root) unknown to the store:
- * the probe cannot tell a private root from a missing second
- * intermediate; the finding names the missing issuer either way. */
+/* Leaf and intermediate sent, the root unknown to the store: servers
+ * rarely send roots, so this is an untrusted root, not a missing
+ * intermediate (the evidence names the other possibility). */
 static void m_unknown_root_not_sent(struct mx_endpoint *ep)
 {
 	ep->tls.verify_code = 20;
@@ -579,18 +578,19 @@ static void m_expired_and_mismatch(struct mx_endpoint *ep)
 static const struct ep_case {
 	const char *name;
 	void (*mutate)(struct mx_endpoint *ep);
-	const char *ids;	/* expected finding ids, in order */
-	const char *sev;	/* severity of the first finding */
-	const char *cols;	/* Connect Banner EHLO Offered Negotiated
+	const char *ids;      /* expected finding ids, in order */
+	const char *sev;      /* severity of the first finding */
+	const char *cols;     /* Connect Banner EHLO Offered Negotiated
 				 * Cert Name: O W F - */
-	const char *evidence;	/* substring of the first's evidence */
-	const char *fix;	/* substring of the first's fix, or NULL */
+	const char *evidence; /* substring of the first's evidence */
+	const char *fix;      /* substring of the first's fix, or NULL */
 } ep_cases[] = {
 	{"good", m_none, "", NULL, "OOOOOOO", NULL, NULL},
 	{"refused", m_refused, "smtp.connect_failed", "critical", "F------",
 	 "connection refused", "listens"},
 	{"connect timeout", m_conn_timeout, "smtp.connect_failed", "critical",
-	 "F------", "no answer to the SYN during the TCP connect (after 5000 ms)",
+	 "F------",
+	 "no answer to the SYN during the TCP connect (after 5000 ms)",
 	 "silently drops"},
 	{"unreachable", m_unreachable, "smtp.connect_failed", "critical",
 	 "F------", "unreachable", "route"},
@@ -609,21 +609,19 @@ static const struct ep_case {
 	 "OWOOOOO", "took 6000 ms (threshold 5000 ms)", NULL},
 	{"greeting at threshold", m_greet_at_threshold, "", NULL, "OOOOOOO",
 	 NULL, NULL},
-	{"EHLO endless", m_ehlo_limit, "smtp.reply_limit_exceeded",
-	 "critical", "OOF----", "during EHLO (after 5000 ms): too many lines",
-	 "512"},
+	{"EHLO endless", m_ehlo_limit, "smtp.reply_limit_exceeded", "critical",
+	 "OOF----", "during EHLO (after 5000 ms): too many lines", "512"},
 	{"greeting garbage", m_greet_garbage, "smtp.reply_malformed",
-	 "critical", "OF-----", "last line received: 'HTTP/1.1 400",
-	 "HTTP"},
+	 "critical", "OF-----", "last line received: 'HTTP/1.1 400", "HTTP"},
 	{"FIN at STARTTLS", m_fin_at_starttls, "smtp.connection_lost",
-	 "critical", "OOOOF--", "closed the connection (TCP FIN) during "
-				"STARTTLS",
+	 "critical", "OOOOF--",
+	 "closed the connection (TCP FIN) during "
+	 "STARTTLS",
 	 NULL},
 	{"RST at EHLO", m_rst_at_ehlo, "smtp.connection_lost", "critical",
 	 "OOF----", "reset the connection (TCP RST) during EHLO", NULL},
 	{"timeout at EHLO after TLS", m_timeout_ehlo_tls, "smtp.timeout",
-	 "critical", "OOFOOOO", "no reply arrived during EHLO after TLS",
-	 NULL},
+	 "critical", "OOFOOOO", "no reply arrived during EHLO after TLS", NULL},
 	{"target deadline", m_deadline, "smtp.timeout", "critical", "OOF----",
 	 "per-target deadline expired during EHLO", NULL},
 	{"EHLO and HELO refused", m_ehlo_rejected, "smtp.ehlo_rejected",
@@ -632,11 +630,12 @@ static const struct ep_case {
 	 "smtp.ehlo_unsupported smtp.starttls_missing", "warning", "OOWW---",
 	 "HELO accepted", NULL},
 	{"no STARTTLS", m_no_starttls, "smtp.starttls_missing", "warning",
-	 "OOOW---", "advertises only: PIPELINING, SIZE 10240000, but not "
-		    "STARTTLS",
+	 "OOOW---",
+	 "advertises only: PIPELINING, SIZE 10240000, but not "
+	 "STARTTLS",
 	 "smtpd_tls_security_level"},
-	{"STARTTLS keyword only", m_starttls_kw_only, "", NULL, "OOOOOOO",
-	 NULL, NULL},
+	{"STARTTLS keyword only", m_starttls_kw_only, "", NULL, "OOOOOOO", NULL,
+	 NULL},
 	{"implicit TLS lists no STARTTLS", m_implicit, "", NULL, "OOOOOOO",
 	 NULL, NULL},
 	{"454 to STARTTLS", m_454, "smtp.starttls_rejected", "critical",
@@ -645,26 +644,27 @@ static const struct ep_case {
 	{"FIN at QUIT", m_fin_at_quit, "", NULL, "OOOOOOO", NULL, NULL},
 	{"internal error", m_internal, "probe.internal_error", "unknown",
 	 "OO-----", "Too many open files", NULL},
-	{"alert 40", m_alert40, "tls.handshake_failed", "critical",
-	 "OOOOF--", "fatal alert 40 (handshake_failure) (after 12 ms, library",
+	{"alert 40", m_alert40, "tls.handshake_failed", "critical", "OOOOF--",
+	 "fatal alert 40 (handshake_failure) (after 12 ms, library",
 	 "nothing in common"},
 	{"alert unassigned", m_alert_unassigned, "tls.handshake_failed",
 	 "critical", "OOOOF--", "alert 250 (unassigned)", "alert names"},
-	{"dh key too small", m_dh_too_small, "tls.handshake_failed",
-	 "critical", "OOOOF--",
+	{"dh key too small", m_dh_too_small, "tls.handshake_failed", "critical",
+	 "OOOOF--",
 	 "aborted the handshake (alert sent) 40 (handshake_failure): the "
 	 "server's DHE group is too small",
 	 "kDHE"},
 	{"small DH, no detail", m_dh_small_no_detail, "tls.handshake_failed",
 	 "critical", "OOOOF--", ", server temp key DH 1024 bits)", "kDHE"},
 	{"FIN after ClientHello", m_fin_after_hello, "tls.handshake_failed",
-	 "critical", "OOOOF--", "(TCP FIN) during the handshake without an "
-				"alert: possible handshake intolerance",
+	 "critical", "OOOOF--",
+	 "(TCP FIN) during the handshake without an "
+	 "alert: possible handshake intolerance",
 	 "Exchange 2013"},
 	{"RST in handshake", m_rst_in_hs, "tls.handshake_failed", "critical",
 	 "OOOOF--", "reset (TCP RST)", "middlebox"},
-	{"handshake timeout", m_hs_timeout, "tls.handshake_failed",
-	 "critical", "OOOOF--", "no answer to the ClientHello", "filtering"},
+	{"handshake timeout", m_hs_timeout, "tls.handshake_failed", "critical",
+	 "OOOOF--", "no answer to the ClientHello", "filtering"},
 	{"implicit port speaks plain", m_not_tls_implicit,
 	 "tls.handshake_failed", "critical", "O--FF--",
 	 "not TLS (after 0 ms, library: 'packet length too long')",
@@ -693,22 +693,22 @@ static const struct ep_case {
 	 "EC key has 192 bits (curve P-192) (minimum 224)", "X25519"},
 	{"EC 224", m_ec224, "", NULL, "OOOOOOO", NULL, NULL},
 	{"hybrid KEM", m_hybrid_kem, "", NULL, "OOOOOOO", NULL, NULL},
-	{"expired leaf", m_expired_leaf, "cert.expired", "critical",
-	 "OOOOOFO", "leaf certificate 'CN=mx1.lab.test,O=mxprobe lab' "
-		    "expired on 2025-02-19 12:00:00 UTC (10 days ago)",
+	{"expired leaf", m_expired_leaf, "cert.expired", "critical", "OOOOOFO",
+	 "leaf certificate 'CN=mx1.lab.test,O=mxprobe lab' "
+	 "expired on 2025-02-19 12:00:00 UTC (10 days ago)",
 	 "Renew"},
 	{"not yet valid", m_not_yet_valid, "cert.expired", "critical",
 	 "OOOOOFO", "not valid before 2025-03-03 12:00:00 UTC (in 2 days)",
 	 "clock"},
 	{"expired intermediate", m_expired_intermediate, "cert.expired",
 	 "critical", "OOOOOFO", "intermediate certificate #1", NULL},
-	{"expiring in 13 days", m_expiring_13d, "cert.expiring_soon",
-	 "warning", "OOOOOWO", "(in 13 days; threshold 14 days)", NULL},
+	{"expiring in 13 days", m_expiring_13d, "cert.expiring_soon", "warning",
+	 "OOOOOWO", "(in 13 days; threshold 14 days)", NULL},
 	{"expiring in 14 days", m_expiring_14d, "", NULL, "OOOOOOO", NULL,
 	 NULL},
-	{"self-signed", m_self_signed, "cert.self_signed", "warning",
-	 "OOOOOWO", "leaf certificate 'CN=mx1.lab.test,O=mxprobe lab' is "
-		    "signed by its own key",
+	{"self-signed", m_self_signed, "cert.self_signed", "warning", "OOOOOWO",
+	 "leaf certificate 'CN=mx1.lab.test,O=mxprobe lab' is "
+	 "signed by its own key",
 	 "DANE"},
 	{"missing intermediate", m_missing_intermediate,
 	 "cert.chain_incomplete", "critical", "OOOOOFO",
@@ -717,16 +717,19 @@ static const struct ep_case {
 	 "Send the missing certificate 'CN=mxprobe lab intermediate,O=mxprobe "
 	 "lab' after the leaf"},
 	{"missing intermediate (21)", m_missing_intermediate_21,
-	 "cert.chain_incomplete", "critical", "OOOOOFO",
-	 "verify error 21", "smtpd_tls_chain_files"},
+	 "cert.chain_incomplete", "critical", "OOOOOFO", "verify error 21",
+	 "smtpd_tls_chain_files"},
 	{"untrusted root", m_untrusted_root, "cert.untrusted", "critical",
-	 "OOOOOFO", "verify error 19 'self-signed certificate in certificate "
-		    "chain' at depth 2: the chain ends in a self-signed root",
+	 "OOOOOFO",
+	 "verify error 19 'self-signed certificate in certificate "
+	 "chain' at depth 2: the chain ends in a self-signed root",
 	 "mxprobe certs"},
-	{"root not sent, unknown", m_unknown_root_not_sent,
-	 "cert.chain_incomplete", "critical", "OOOOOFO",
-	 "missing issuer 'CN=mxprobe lab root,O=mxprobe lab'",
-	 "private PKI"},
+	{"root not sent, unknown", m_unknown_root_not_sent, "cert.untrusted",
+	 "critical", "OOOOOFO",
+	 "ends with the CA certificate 'CN=mxprobe lab intermediate,O=mxprobe "
+	 "lab', issued by 'CN=mxprobe lab root,O=mxprobe lab', which is not "
+	 "in the trust store",
+	 "private CA"},
 	{"issuer in store does not verify", m_issuer_in_store_mismatch,
 	 "cert.untrusted", "critical", "OOOOOFO",
 	 "an issuer named 'CN=mxprobe lab root,O=mxprobe lab' is in the "
@@ -743,29 +746,29 @@ static const struct ep_case {
 	 NULL},
 	{"one cert, no order", m_single_cert_order, "", NULL, "OOOOOOO", NULL,
 	 NULL},
-	{"name mismatch", m_name_mismatch, "cert.hostname_mismatch",
-	 "warning", "OOOOOOW",
+	{"name mismatch", m_name_mismatch, "cert.hostname_mismatch", "warning",
+	 "OOOOOOW",
 	 "'mx4.lab.test' is not among the names the certificate carries: "
 	 "DNS:mx1.lab.test; CN 'mx1.lab.test' (not used: SANs present)",
 	 "subjectAltName"},
 	{"wildcard SAN", m_name_wildcard, "", NULL, "OOOOOOO", NULL, NULL},
 	{"address target", m_name_ip, "cert.hostname_mismatch", "warning",
-	 "OOOOOOW", "the target was the address ::1, which only an "
-		    "iPAddress subjectAltName can match",
+	 "OOOOOOW",
+	 "the target was the address ::1, which only an "
+	 "iPAddress subjectAltName can match",
 	 "iPAddress"},
-	{"address with IP SAN", m_name_ip_san, "", NULL, "OOOOOOO", NULL,
-	 NULL},
+	{"address with IP SAN", m_name_ip_san, "", NULL, "OOOOOOO", NULL, NULL},
 	{"expired and mismatch", m_expired_and_mismatch,
 	 "cert.expired cert.hostname_mismatch", "critical", "OOOOOFW",
 	 "expired", NULL},
 };
 
 /* Report every mismatching case, then fail once. */
-#define MISMATCH(...)                                                      \
-	do {                                                               \
-		print_error(__VA_ARGS__);                                  \
-		print_error("\n");                                         \
-		bad++;                                                     \
+#define MISMATCH(...)                                                          \
+	do {                                                                   \
+		print_error(__VA_ARGS__);                                      \
+		print_error("\n");                                             \
+		bad++;                                                         \
 	} while (0)
 
 static void test_endpoint_table(void **state)
@@ -796,9 +799,9 @@ static void test_endpoint_table(void **state)
 		if (strcmp(cols, k->cols) != 0)
 			MISMATCH("%s: columns %s, want %s", k->name, cols,
 				 k->cols);
-		if (k->sev && strcmp(mx_severity_name(
-					     ep->findings.v[0].severity),
-				     k->sev) != 0)
+		if (k->sev &&
+		    strcmp(mx_severity_name(ep->findings.v[0].severity),
+			   k->sev) != 0)
 			MISMATCH("%s: severity %s, want %s", k->name,
 				 mx_severity_name(ep->findings.v[0].severity),
 				 k->sev);
@@ -980,8 +983,7 @@ static void test_target_mx_lookup_failed(void **state)
 		assert_int_equal(f->severity, MX_SEV_UNKNOWN);
 		if (strstr(f->evidence, cases[i].evidence) == NULL)
 			fail_msg("evidence '%s'", f->evidence);
-		if (strstr(f->fix ? f->fix : f->def->fix, cases[i].fix) ==
-		    NULL)
+		if (strstr(f->fix ? f->fix : f->def->fix, cases[i].fix) == NULL)
 			fail_msg("fix for %d lacks %s", (int)cases[i].st,
 				 cases[i].fix);
 		assert_string_equal(f->where, "servfail.lab.test");
@@ -1108,12 +1110,12 @@ static void test_exit_precedence(void **state)
 		struct mx_run *run = mx_run_new();
 		struct mx_target *t = fix_domain(run, "a.lab.test");
 
-		cases[i].a(fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31",
-					     10));
+		cases[i].a(
+			fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31", 10));
 		fix_host(t, "mx1.lab.test", 10, 0, 1);
 		t = fix_domain(run, "b.lab.test");
-		cases[i].b(fix_good_endpoint(t, "mx2.lab.test", "127.0.0.32",
-					     10));
+		cases[i].b(
+			fix_good_endpoint(t, "mx2.lab.test", "127.0.0.32", 10));
 		fix_host(t, "mx2.lab.test", 10, 0, 1);
 		if (cases[i].a_unknown)
 			(t = fix_domain(run, "c.lab.test"))->mx_status =
@@ -1159,9 +1161,9 @@ static void test_endpoint_scores(void **state)
 		const char *cols;
 		double want;
 	} cases[] = {
-		{"OOOOOOO", 100},  {"OOOOOFO", 85},   {"OWOOOOO", 95},
-		{"OOOW---", 47.5}, {"F------", 0},    {"-------", 0},
-		{"OOOOOWW", 85},   {"OOOOFFF", 55},   {"OF-----", 20},
+		{"OOOOOOO", 100},  {"OOOOOFO", 85}, {"OWOOOOO", 95},
+		{"OOOW---", 47.5}, {"F------", 0},  {"-------", 0},
+		{"OOOOOWW", 85},   {"OOOOFFF", 55}, {"OF-----", 20},
 		{"OOOOWOO", 92.5},
 	};
 	struct mx_endpoint ep;

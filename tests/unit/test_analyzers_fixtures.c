@@ -55,8 +55,8 @@ void fix_tx(struct mx_endpoint *ep, enum mx_tx_dir dir, long long ms,
 static void caps(struct mx_caps *k, int starttls)
 {
 	static const char *const kw[] = {"PIPELINING", "SIZE 10240000",
-					 "STARTTLS", "ENHANCEDSTATUSCODES",
-					 "8BITMIME", "SMTPUTF8"};
+					 "STARTTLS",   "ENHANCEDSTATUSCODES",
+					 "8BITMIME",   "SMTPUTF8"};
 	size_t i;
 
 	k->valid = 1;
@@ -98,8 +98,7 @@ struct mx_endpoint *fix_good_endpoint(struct mx_target *t, const char *host,
 	s->greeting.nlines = 1;
 	s->greeting.text = xasprintf("%s ESMTP Postfix (Debian/GNU)", host);
 	s->starttls_reply.code = 220;
-	snprintf(s->starttls_reply.enh, sizeof(s->starttls_reply.enh),
-		 "2.0.0");
+	snprintf(s->starttls_reply.enh, sizeof(s->starttls_reply.enh), "2.0.0");
 	s->starttls_reply.nlines = 1;
 	s->starttls_reply.text = xstrdup("Ready to start TLS");
 	caps(&s->caps, 1);
@@ -180,9 +179,9 @@ struct mx_target *fix_domain(struct mx_run *run, const char *name)
 
 void fix_cut_after(struct mx_endpoint *ep, int from)
 {
-	struct mx_step *st[] = {&ep->smtp.connect,  &ep->smtp.banner,
-				&ep->smtp.ehlo,	    &ep->smtp.starttls,
-				&ep->smtp.tls,	    &ep->smtp.ehlo_tls,
+	struct mx_step *st[] = {&ep->smtp.connect, &ep->smtp.banner,
+				&ep->smtp.ehlo,	   &ep->smtp.starttls,
+				&ep->smtp.tls,	   &ep->smtp.ehlo_tls,
 				&ep->smtp.quit};
 	int i;
 

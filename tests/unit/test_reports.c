@@ -109,8 +109,7 @@ static struct mx_run *golden_run(void)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-typedef int (*render_fn)(FILE *out, const struct mx_run *run,
-			 const void *opts);
+typedef int (*render_fn)(FILE *out, const struct mx_run *run, const void *opts);
 
 static int render_text(FILE *out, const struct mx_run *run, const void *o)
 {
@@ -165,8 +164,8 @@ static void golden_compare(const char *name, const char *got, size_t len)
 	size_t wlen = 0;
 	char *want;
 
-	snprintf(path, sizeof(path), "%s/golden/%s",
-		 dir ? dir : "tests/data", name);
+	snprintf(path, sizeof(path), "%s/golden/%s", dir ? dir : "tests/data",
+		 name);
 	want = slurp(path, &wlen);
 	if (want == NULL || wlen != len || memcmp(want, got, len) != 0) {
 		FILE *fp;
@@ -391,7 +390,8 @@ static void test_json_values(void **state)
 		{"targets.0.endpoints.1.tls.temp_key.type", "DH"},
 		{"targets.0.endpoints.1.findings.0.id", "kex.temp_key_weak"},
 		{"targets.0.endpoints.1.findings.0.severity", "warning"},
-		{"targets.0.endpoints.1.findings.2.id", "cert.chain_incomplete"},
+		{"targets.0.endpoints.1.findings.2.id",
+		 "cert.chain_incomplete"},
 		{"targets.0.endpoints.0.tls.chain.1.not_after",
 		 "2033-05-18T12:00:00Z"},
 		{"targets.0.endpoints.0.smtp.transcript.lines.1.dir", "sent"},

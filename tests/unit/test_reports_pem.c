@@ -39,8 +39,8 @@ static void load_cert(struct mx_chain *ch, const char *name)
 	unsigned char *der = NULL;
 	int len;
 
-	snprintf(path, sizeof(path), "%s/certs/%s.pem", dir ? dir : "tests/data",
-		 name);
+	snprintf(path, sizeof(path), "%s/certs/%s.pem",
+		 dir ? dir : "tests/data", name);
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		fail_msg("cannot open %s", path);
@@ -236,9 +236,8 @@ static void test_pem_encode(void **state)
 	mx_pem_encode(&b, ch.v[0].der, ch.v[0].der_len);
 	mx_buf_push_u8(&b, 0);
 	assert_int_equal(b.err, 0);
-	assert_int_equal(strncmp((char *)b.p, "-----BEGIN CERTIFICATE-----\n",
-				 28),
-			 0);
+	assert_int_equal(
+		strncmp((char *)b.p, "-----BEGIN CERTIFICATE-----\n", 28), 0);
 	/* RFC 7468: 64 characters a line, the last one shorter */
 	for (line = strchr((char *)b.p, '\n') + 1; *line;) {
 		const char *nl = strchr(line, '\n');
@@ -489,8 +488,8 @@ static void test_export_errors(void **state)
 	assert_int_equal(
 		mx_export_chain(&empty, t.out, 0, &res, err, sizeof(err)), -1);
 	assert_string_equal(err, "no certificates to export");
-	assert_int_equal(mx_export_chain(NULL, t.out, 0, &res, err, sizeof(err)),
-			 -1);
+	assert_int_equal(
+		mx_export_chain(NULL, t.out, 0, &res, err, sizeof(err)), -1);
 	lab_chain(&ch);
 	free(ch.v[1].der);
 	ch.v[1].der = NULL;
