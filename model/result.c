@@ -142,6 +142,7 @@ void mx_endpoint_clear(struct mx_endpoint *ep)
 	free(ep->addr);
 	mx_smtp_clear(&ep->smtp);
 	mx_tls_clear(&ep->tls);
+	mx_enum_free(ep->enumr);
 	mx_findings_clear(&ep->findings);
 	memset(ep, 0, sizeof(*ep));
 }

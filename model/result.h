@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model/enum.h"
 #include "model/finding.h"
 
 /* ---- SMTP facts -------------------------------------------------------- */
@@ -216,6 +217,7 @@ struct mx_endpoint {
 	int64_t total_ms;
 	struct mx_smtp smtp;
 	struct mx_tls tls;
+	struct mx_enum *enumr;	/* NULL unless enumerated (issue #3) */
 	/* judgement */
 	enum mx_verdict col[MX_COL__N];
 	struct mx_findings findings;

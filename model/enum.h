@@ -1,0 +1,110 @@
+/*
+ * enum.h - facts of a cipher enumeration, client simulation and advice
+ * (issue #3), attached to an endpoint when `mxprobe ciphers` or
+ * `check --deep` runs.
+ *
+ * Probe code (probe/enum.c, the raw ClientHello engine) fills the facts:
+ * per protocol version the suites the server accepted, in its preference
+ * order when it enforces one, with the key exchange each produced (DH
+ * group size and which well-known prime, EC group), the groups accepted,
+ * how many connections it took, and whether the result is incomplete.
+ * Client simulation (analyzers/clients.c) fills `clients` with a
+ * prediction per profile; probe/confirm.c adds the real-handshake
+ * confirmation and the tested advice strings.
+ *
+ * Ownership: all strings are owned (malloc'ed) and freed by
+ * mx_enum_free(); peer-derived text is escaped.
+ */
+#ifndef MX_MODEL_ENUM_H
+#define MX_MODEL_ENUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Protocol versions in enumeration order. */
+enum mx_enum_ver {
+	MX_EV_SSL3 = 0,
+	MX_EV_TLS10,
+	MX_EV_TLS11,
+	MX_EV_TLS12,
+	MX_EV_TLS13,
+	MX_EV__N
+};
+
+struct mx_enum_suite {
+	uint16_t id;		/* IANA code point */
+	int rank;		/* server preference rank, 0 first; -1 if
+				 * the server uses the client's order */
+	char *kx;		/* key exchange seen: "DH", "ECDH", "RSA",
+				 * "X25519", ... */
+	char *group;		/* "ffdhe2048", "secp256r1", "x25519"; for
+				 * custom DH: NULL */
+	int kx_bits;		/* DH modulus bits / EC field bits */
+	char *dh_prime;		/* well-known prime name, or NULL */
+	int dh_safe_prime;	/* 1 safe, 0 not safe, -1 not checked */
+	char *auth_key;		/* certificate key: "RSA 2048", "EC 256" */
+};
+
+struct mx_enum_version {
+	int state;		/* 1 supported, 0 refused, -1 unknown */
+	struct mx_enum_suite *suites;	/* server order if server_order */
+	size_t n, cap;
+	int server_order;	/* 1 server's order, 0 client's, -1 unknown */
+	size_t connections;
+	char *refusal;		/* how the server refused (alert 70, FIN) */
+};
+
+struct mx_enum_group {
+	uint16_t id;		/* named group code point */
+	int kx_bits;
+};
+
+/* One simulated client (profile) against this endpoint. */
+struct mx_client_sim {
+	char *profile;		/* stable id: "openssl3-sl2", "java8", ... */
+	char *name;		/* "OpenSSL 3 default (security level 2)" */
+	int ok;			/* predicted to connect */
+	char *version;		/* predicted version, e.g. "TLSv1.2" */
+	uint16_t suite;		/* predicted suite */
+	char *kx;		/* "DH 1024", "ECDH x25519" */
+	char *why;		/* why it fails, e.g. "dh key too small" */
+	int confirmed;		/* 1 a real handshake agreed, 0 disagreed,
+				 * -1 not checked (stack cannot express it) */
+	char *confirm_detail;
+	/* tested advice for a failing profile */
+	char *advice_openssl;	/* cipher string */
+	int advice_openssl_ok;	/* 1 a real handshake negotiated with it */
+	char *advice_gnutls;	/* priority string */
+	int advice_gnutls_ok;
+};
+
+struct mx_enum {
+	int64_t ms;
+	size_t connections;	/* TCP connections the enumeration opened */
+	struct mx_enum_version v[MX_EV__N];
+	struct mx_enum_group *groups;	/* accepted groups */
+	size_t ngroups, capgroups;
+	char **cert_keys;	/* distinct certificate keys seen */
+	size_t ncert_keys, capcert_keys;
+	int incomplete;
+	char *incomplete_reason;
+	int split_hello;	/* offers had to be split (large hello) */
+	char *split_reason;
+	/* handshake intolerance, bisected */
+	int intolerant;
+	char *intolerance_trigger;	/* "AES-GCM suites", "key_share" */
+	char *intolerance_reaction;	/* "FIN after ClientHello" */
+	char *intolerance_advice_openssl;
+	int intolerance_advice_ok;
+	struct mx_client_sim *clients;
+	size_t nclients, capclients;
+};
+
+struct mx_enum *mx_enum_new(void);
+void mx_enum_free(struct mx_enum *e);
+struct mx_enum_suite *mx_enum_add_suite(struct mx_enum_version *v);
+struct mx_client_sim *mx_enum_add_client(struct mx_enum *e);
+const char *mx_enum_ver_name(enum mx_enum_ver v);	/* "TLSv1.2" */
+uint16_t mx_enum_ver_code(enum mx_enum_ver v);		/* 0x0303 */
+
+#endif
