@@ -1,0 +1,239 @@
+/*
+ * sender.h - the delivery engine: one message to one next hop under a TLS
+ * policy, with AUTH (handle + params + callbacks, on the caller's loop).
+ *
+ * Flow (one mx_sender, one message):
+ *   1. Next hop: params.nexthop is a target spec (probe/target.h): a
+ *      domain ("lab.test": MX lookup, port 25, STARTTLS), a host
+ *      ("mx1.lab.test:2525"), or a URL ("submission://smtp.lab.test",
+ *      "smtps://host:2465", "smtp://[::1]:25").  Domains and host names
+ *      are resolved with probe/dns.h (params.dns, required then).
+ *   2. For dane/dane-only: the TLSA RRset _port._tcp.<mx host> (RFC 7672
+ *      section 2.2), DNSSEC-validated; usable records go to the TLS
+ *      backend (OpenSSL SSL_dane_*), no usable TLSA falls back as
+ *      model/policy.h says.
+ *   3. Endpoints are tried in MX preference order (at most max_attempts):
+ *      a connection that fails before MAIL with a temporary error (TCP,
+ *      greeting, 4xx, TLS, policy defer) moves on to the next endpoint, as
+ *      an MTA does (RFC 5321 section 5.1); a 5xx, or anything after MAIL,
+ *      ends the delivery.
+ *   4. Per endpoint (probe/smtp_client.h): connect, banner, EHLO,
+ *      STARTTLS/TLS as the level wants, EHLO again, then the policy judge
+ *      (params.judge, see model/policy.h) decides deliver-encrypted /
+ *      deliver-in-clear / defer from the session's facts.  On defer: QUIT,
+ *      failed stage POLICY, result.policy_why says why.
+ *   5. AUTH when auth_user is set (relay/auth.h: SCRAM-SHA-256, CRAM-MD5,
+ *      PLAIN, LOGIN, best offered first), only under TLS unless
+ *      allow_plaintext_auth; the transcript shows "AUTH PLAIN <redacted>"
+ *      and every continuation line as "<redacted>".
+ *   6. MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8 only when advertised
+ *      and needed; a message needing an extension the server lacks is a
+ *      permanent failure at MAIL, RFC 6152 section 3, RFC 6531 section
+ *      3.4), RCPT TO per recipient, DATA with the dot-stuffed message
+ *      (wire/smtp_data.h), QUIT.
+ *
+ * Result: per-stage steps (ms, OK/FAILED/SKIPPED/NOT_RUN) with the reply
+ * of each stage, per-recipient replies, the failed stage, delivered,
+ * encrypted, permanent vs temporary, the policy verdict, and every
+ * attempt's SMTP and TLS facts (transcript, chain, version, cipher).  The
+ * sender judges nothing beyond "did the server say 2xx": explanations of
+ * failures are analyzers/smtp_failures.c's job, which fills
+ * result.findings when the caller asks (src/ does).
+ *
+ * Callbacks: `event` (optional) reports progress for log lines in the
+ * shape of mail appliances ("New SMTP DCID n ...", "DCID n TLS success
+ * protocol TLSv1.3 cipher ..."): the attempt passed is the current one.
+ * `done` is called once, from the event loop, never from inside
+ * mx_sender_start(); the caller may free the sender in it.
+ *
+ * Secrets: auth_password is borrowed; the sender copies nothing of it
+ * into the result, the transcript or the log, and wipes (explicit_bzero)
+ * every buffer it encoded it into.  The caller wipes its own copy.
+ *
+ * Ownership: mx_sender_new/mx_sender_free; params and everything they
+ * point to are borrowed and must outlive the sender.  The result is owned
+ * by the sender (valid until mx_sender_free) unless taken over with
+ * mx_sender_take_result(), then freed by mx_send_result_free().
+ */
+#ifndef MX_RELAY_SENDER_H
+#define MX_RELAY_SENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "model/finding.h"
+#include "model/policy.h"
+#include "model/result.h"
+#include "probe/tls.h"
+
+#ifndef MX_RANDOM_FN_DEFINED
+#define MX_RANDOM_FN_DEFINED
+typedef int (*mx_random_fn)(void *ctx, uint8_t *out, size_t n);
+#endif
+
+struct event_base;
+struct mx_dns;
+struct mx_sender;
+
+/* Stages of a delivery, in order; each maps to one exit status of
+ * `mxprobe send` (doc/exit-status.md). */
+enum mx_send_stage {
+	MX_SEND_STAGE_NONE = 0,		/* nothing failed */
+	MX_SEND_STAGE_RESOLVE,		/* next hop / MX / A / TLSA lookup */
+	MX_SEND_STAGE_CONNECT,
+	MX_SEND_STAGE_BANNER,
+	MX_SEND_STAGE_EHLO,
+	MX_SEND_STAGE_STARTTLS,
+	MX_SEND_STAGE_TLS,
+	MX_SEND_STAGE_POLICY,		/* the TLS policy refused the session */
+	MX_SEND_STAGE_AUTH,
+	MX_SEND_STAGE_MAIL,
+	MX_SEND_STAGE_RCPT,
+	MX_SEND_STAGE_DATA,
+	MX_SEND_STAGE_QUIT,
+	MX_SEND_STAGE__N
+};
+/* "resolve", "connect", ..., "none". */
+const char *mx_send_stage_name(enum mx_send_stage s);
+
+enum mx_send_status {
+	MX_SEND_DELIVERED = 0,	/* DATA accepted for every recipient */
+	MX_SEND_PARTIAL,	/* DATA accepted, some recipients refused */
+	MX_SEND_TEMPFAIL,	/* try later (4xx, network, TLS, policy) */
+	MX_SEND_PERMFAIL,	/* 5xx: do not retry, bounce */
+	MX_SEND_ERROR,		/* bad params or our own failure */
+};
+const char *mx_send_status_name(enum mx_send_status s);
+
+enum mx_send_event {
+	MX_SEND_EV_CONNECTING,	/* attempt: host/addr/port set */
+	MX_SEND_EV_TLS_OK,	/* attempt->tls has version and suite */
+	MX_SEND_EV_TLS_FAILED,	/* attempt->tls.fail / smtp.error */
+	MX_SEND_EV_DELIVERY,	/* MAIL FROM accepted: delivery started */
+	MX_SEND_EV_ATTEMPT_DONE,	/* this endpoint is finished */
+};
+
+/* One stage: its step and the reply that ended it (code 0 if none). */
+struct mx_send_step {
+	struct mx_step step;
+	struct mx_reply reply;
+};
+
+struct mx_send_rcpt {
+	char *addr;			/* as given (escaped) */
+	struct mx_send_step st;
+	int accepted;
+};
+
+/* One endpoint tried. */
+struct mx_send_attempt {
+	char *host;			/* MX host name or address */
+	char *addr;
+	uint16_t port;
+	enum mx_tls_mode mode;
+	int pref;			/* MX preference or -1 */
+	int64_t started_ms;		/* since the sender started */
+	int64_t total_ms;
+	struct mx_smtp smtp;		/* engine facts, transcript */
+	struct mx_tls tls;
+	enum mx_tlsa_state tlsa;	/* for dane levels */
+	size_t ntlsa;			/* TLSA records (all) */
+	struct mx_policy_verdict verdict;
+	int judged;			/* verdict is set */
+	/* stages this attempt reached (connect..ehlo also in smtp) */
+	struct mx_send_step stage[MX_SEND_STAGE__N];
+	char *auth_mech;		/* mechanism used, or NULL */
+	struct mx_send_rcpt *rcpts;
+	size_t nrcpts;
+	enum mx_send_stage failed;	/* NONE if it got through */
+};
+
+struct mx_send_result {
+	enum mx_send_status status;
+	enum mx_send_stage failed_stage;	/* of the deciding attempt */
+	int delivered;			/* DATA got 250 */
+	int encrypted;			/* ... over TLS */
+	int permanent;			/* failure is permanent (5xx) */
+	enum mx_tls_policy policy;	/* as asked */
+	enum mx_tls_policy effective;	/* after dane fallback */
+	char *policy_why;		/* why the policy deferred, or NULL */
+	const char *policy_reason_id;	/* finding id, or NULL */
+	char *error;			/* one line: what failed (escaped) */
+	/* next hop */
+	char *nexthop;			/* domain or host used for `secure` */
+	struct mx_target *target;	/* resolution facts (DNS, endpoints) */
+	struct mx_send_attempt *attempts;
+	size_t nattempts, capattempts;
+	size_t final;			/* index of the deciding attempt */
+	int64_t total_ms;
+	size_t message_len;		/* octets sent in DATA (unstuffed) */
+	/* judgement, filled by analyzers/smtp_failures (not the sender) */
+	struct mx_findings findings;
+};
+
+struct mx_send_params {
+	const char *nexthop;		/* target spec (see above) */
+	const char *from;		/* "" for the null reverse-path */
+	const char *const *rcpts;
+	size_t nrcpts;
+	const uint8_t *msg;		/* CRLF, NOT dot-stuffed */
+	size_t msg_len;
+	unsigned need;			/* enum mx_msg_need bits (message.h) */
+	/* TLS policy */
+	enum mx_tls_policy policy;
+	mx_policy_judge_fn judge;	/* required unless policy is none */
+	const char *const *fingerprints;
+	size_t nfingerprints;
+	const char *const *secure_match;	/* NULL: nexthop, .nexthop */
+	size_t nsecure_match;
+	const char *ca_file;		/* NULL: system store */
+	const char *ca_path;
+	const struct mx_tls_backend *tls;	/* NULL: mx_tls_openssl */
+	/* AUTH (RFC 4954) */
+	const char *auth_user;		/* NULL: no AUTH */
+	const char *auth_password;	/* borrowed; the caller wipes it */
+	const char *auth_mech;		/* NULL: best offered */
+	int allow_plaintext_auth;
+	mx_random_fn random;		/* SCRAM nonce; NULL: OS randomness */
+	void *random_ctx;
+	/* session */
+	const char *helo;		/* NULL: "localhost" */
+	int step_timeout_ms;		/* each SMTP step; 0: 30000 */
+	int data_timeout_ms;		/* reply to the final dot; 0: 600000 */
+	int deadline_ms;		/* whole delivery; 0: none */
+	size_t max_attempts;		/* endpoints tried; 0: 5 */
+	struct mx_dns *dns;		/* borrowed; needed for names, dane */
+	const struct mx_log *log;
+};
+
+struct mx_sender_cbs {
+	void (*event)(void *arg, struct mx_sender *s, enum mx_send_event ev,
+		      const struct mx_send_attempt *a);
+	void (*done)(void *arg, struct mx_sender *s,
+		     const struct mx_send_result *r);
+};
+
+/* NULL with a reason in err when the params are unusable (bad target,
+ * no recipient, no judge, ...). */
+struct mx_sender *mx_sender_new(struct event_base *base,
+				const struct mx_send_params *p,
+				const struct mx_sender_cbs *cbs, void *arg,
+				char *err, size_t errlen);
+/* Start; 0, or -1 with the reason in err (then done is not called). */
+int mx_sender_start(struct mx_sender *s, char *err, size_t errlen);
+/* Stop at once: the delivery ends as TEMPFAIL and done follows. */
+void mx_sender_cancel(struct mx_sender *s);
+void mx_sender_free(struct mx_sender *s);
+
+/* The result (owned by the sender). */
+const struct mx_send_result *mx_sender_result(const struct mx_sender *s);
+/* Take the result over (after done); free with mx_send_result_free. */
+struct mx_send_result *mx_sender_take_result(struct mx_sender *s);
+void mx_send_result_free(struct mx_send_result *r);
+
+/* The deciding attempt, or NULL when none was made. */
+const struct mx_send_attempt *
+mx_send_result_final(const struct mx_send_result *r);
+
+#endif
