@@ -390,7 +390,7 @@ static void rule_starttls_missing(struct ep_ctx *c)
 	if (c->ep->mode != MX_MODE_STARTTLS || s->ehlo.state != MX_STEP_OK ||
 	    caps_have_starttls(&s->caps))
 		return;
-	if (s->used_helo || !s->caps.valid) {
+	if (s->used_helo) {
 		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
 		     "Enable ESMTP (EHLO) and STARTTLS on the server; without "
 		     "EHLO no extension, STARTTLS included, can be offered.",
@@ -403,9 +403,17 @@ static void rule_starttls_missing(struct ep_ctx *c)
 	for (i = 0; i < s->caps.nkeywords && b.len < EV_TEXT_MAX; i++)
 		mx_buf_printf(&b, "%s%s", i ? ", " : "", s->caps.keywords[i]);
 	kw = (char *)mx_buf_take(&b, NULL);
-	emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK, NULL,
-	     "the EHLO reply advertises %s%s, but not STARTTLS",
-	     kw && kw[0] ? "only: " : "no extensions", kw ? kw : "");
+	if (kw && kw[0])
+		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
+		     NULL,
+		     "the EHLO reply advertises only: %s, but not "
+		     "STARTTLS",
+		     kw);
+	else
+		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
+		     NULL,
+		     "the EHLO reply advertises no extension at all, "
+		     "STARTTLS included");
 	free(kw);
 }
 

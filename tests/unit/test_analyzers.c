@@ -209,6 +209,14 @@ static void m_no_starttls(struct mx_endpoint *ep)
 	ep->smtp.starttls.state = MX_STEP_SKIPPED;
 }
 
+/* A bare "250 mx.lab.test" EHLO reply: no extensions at all. */
+static void m_ehlo_bare(struct mx_endpoint *ep)
+{
+	m_no_starttls(ep);
+	mx_caps_clear(&ep->smtp.caps);
+	ep->smtp.caps.valid = 1;
+}
+
 /* STARTTLS advertised as a keyword only (flags not parsed) counts. */
 static void m_starttls_kw_only(struct mx_endpoint *ep)
 {
@@ -634,6 +642,8 @@ static const struct ep_case {
 	 "advertises only: PIPELINING, SIZE 10240000, but not "
 	 "STARTTLS",
 	 "smtpd_tls_security_level"},
+	{"bare EHLO reply", m_ehlo_bare, "smtp.starttls_missing", "warning",
+	 "OOOW---", "advertises no extension at all, STARTTLS included", NULL},
 	{"STARTTLS keyword only", m_starttls_kw_only, "", NULL, "OOOOOOO", NULL,
 	 NULL},
 	{"implicit TLS lists no STARTTLS", m_implicit, "", NULL, "OOOOOOO",
