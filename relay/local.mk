@@ -3,8 +3,13 @@
 # (spool).  Relay sources of others append with librelay_a_SOURCES +=.
 noinst_LIBRARIES += librelay.a
 librelay_a_SOURCES = %reldir%/message.c %reldir%/message.h
+librelay_a_SOURCES += %reldir%/spool.c %reldir%/spool.h
 check_PROGRAMS += tests/unit/test_message
 TESTS += tests/unit/test_message
 tests_unit_test_message_SOURCES = tests/unit/test_message.c
 tests_unit_test_message_LDADD = librelay.a $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_spool
+TESTS += tests/unit/test_spool
+tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
+tests_unit_test_spool_LDADD = librelay.a $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 # end relaybits

@@ -76,12 +76,15 @@ fuzz-clean:
 	-rm -rf build-fuzz
 clean-local: fuzz-clean
 .PHONY: fuzz fuzz-run fuzz-clean
-# relaybits: fuzz targets of wire/smtp_data and wire/mailhdr.
+# relaybits: fuzz targets of wire/smtp_data, wire/mailhdr, relay/spool.
 FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
 tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
 tests_fuzz_fuzz_smtp_cmd_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 tests_fuzz_fuzz_mailhdr_SOURCES = tests/fuzz/fuzz_mailhdr.c
 tests_fuzz_fuzz_mailhdr_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+FUZZ_TARGETS += tests/fuzz/fuzz_spool
+tests_fuzz_fuzz_spool_SOURCES = tests/fuzz/fuzz_spool.c
+tests_fuzz_fuzz_spool_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_WIRE)
 # end relaybits
 
 # ---- lint --------------------------------------------------------------
