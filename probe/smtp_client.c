@@ -58,6 +58,7 @@ struct mx_smtp_client {
 	mx_smtp_reply_cb cmd_cb;
 	void *cmd_arg;
 	int tls_up;
+	int clipped;		/* the step timer was cut by the deadline */
 	int finishing;
 	int done_called;
 	enum mx_stop pending_tls_stop; /* TLS failed; finish is scheduled */
@@ -109,7 +110,8 @@ static void arm(struct mx_smtp_client *c, int step_ms)
 	int64_t left = mx_deadline_left(c->p.deadline_ms, now);
 	struct timeval tv;
 
-	if (left >= 0 && left < ms)
+	c->clipped = left >= 0 && left < ms;
+	if (c->clipped)
 		ms = left;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
@@ -164,7 +166,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct mx_smtp_client *c = arg;
 	struct mx_step *s = current_step(c);
 	enum mx_stop stop;
-	int target = deadline_passed(c);
+	int target = c->clipped || deadline_passed(c);
 
 	(void)fd;
 	(void)what;
