@@ -26,6 +26,9 @@ static void suite_clear(struct mx_enum_suite *s)
 	free(s->group);
 	free(s->dh_prime);
 	free(s->auth_key);
+	free(s->iana);
+	free(s->openssl);
+	free(s->grade_why);
 }
 
 static void client_clear(struct mx_client_sim *c)
@@ -51,7 +54,10 @@ void mx_enum_free(struct mx_enum *e)
 			suite_clear(&e->v[i].suites[j]);
 		free(e->v[i].suites);
 		free(e->v[i].refusal);
+		free(e->v[i].order_method);
 	}
+	for (i = 0; i < e->ngroups; i++)
+		free(e->groups[i].name);
 	free(e->groups);
 	for (i = 0; i < e->ncert_keys; i++)
 		free(e->cert_keys[i]);
@@ -79,6 +85,16 @@ struct mx_enum_suite *mx_enum_add_suite(struct mx_enum_version *v)
 	return s;
 }
 
+struct mx_enum_group *mx_enum_add_group(struct mx_enum *e)
+{
+	struct mx_enum_group *g;
+
+	MX_GROW(e->groups, e->ngroups, e->capgroups);
+	g = &e->groups[e->ngroups++];
+	memset(g, 0, sizeof(*g));
+	return g;
+}
+
 struct mx_client_sim *mx_enum_add_client(struct mx_enum *e)
 {
 	struct mx_client_sim *c;
@@ -100,4 +116,16 @@ const char *mx_enum_ver_name(enum mx_enum_ver v)
 uint16_t mx_enum_ver_code(enum mx_enum_ver v)
 {
 	return (unsigned)v < MX_EV__N ? (uint16_t)(0x0300 + v) : 0;
+}
+
+const char *mx_suite_grade_name(int grade)
+{
+	static const char *const n[] = {
+		[MX_GRADE_NONE] = "none", [MX_GRADE_GOOD] = "good",
+		[MX_GRADE_OK] = "ok",	  [MX_GRADE_WEAK] = "weak",
+		[MX_GRADE_INSECURE] = "insecure",
+	};
+	return grade >= 0 && (size_t)grade < sizeof(n) / sizeof(n[0])
+		       ? n[grade]
+		       : "none";
 }
