@@ -21,3 +21,6 @@ tests_unit_test_analyzers_SOURCES = tests/unit/test_analyzers.c \
 	tests/unit/test_analyzers_fixtures.h
 tests_unit_test_analyzers_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+# send: delivery TLS policy judgement, SMTP failure explanations.
+libanalyzers_a_SOURCES += %reldir%/policy.c %reldir%/policy.h \
+	%reldir%/smtp_failures.c %reldir%/smtp_failures.h

@@ -165,6 +165,107 @@ static const struct mx_finding_def catalogue[] = {
 	 "Check the target's spelling, the address families allowed (-4/-6) "
 	 "and the resolver; nothing was tested, so nothing is known.",
 	 "doc/exit-status.md"},
+	/* Sending: SMTP failures explained (analyzers/smtp_failures.c) and
+	 * delivery TLS policies (analyzers/policy.c), issue #4. */
+	{"smtp.tls_required", MX_SEV_CRIT,
+	 "The server requires STARTTLS before this command (530)",
+	 "Issue STARTTLS first: use a TLS policy of may or stronger (mxprobe "
+	 "send --tls-policy encrypt), or implicit TLS on port 465.",
+	 "RFC 3207 section 4; RFC 4954 section 6"},
+	{"smtp.auth_required", MX_SEV_CRIT,
+	 "The server requires authentication before accepting mail (530)",
+	 "Authenticate with the submission credentials (--auth-user and "
+	 "--auth-password-file), or relay from an address the server "
+	 "trusts.",
+	 "RFC 4954 section 6"},
+	{"smtp.auth_failed", MX_SEV_CRIT,
+	 "Authentication failed: the server refused the credentials (535)",
+	 "Check user name and password. AWS SES: the SMTP credentials are "
+	 "not the IAM access key pair (derive them in the SES console or "
+	 "from the secret key with the SES algorithm) and they are valid "
+	 "only in the region whose endpoint they were made for.",
+	 "RFC 4954 section 6"},
+	{"smtp.auth_required_tls", MX_SEV_CRIT,
+	 "Authentication needs an encrypted session (538) or was not "
+	 "attempted in clear text",
+	 "Use STARTTLS or implicit TLS before AUTH (--tls-policy encrypt); "
+	 "only on a trusted network allow it with --allow-plaintext-auth.",
+	 "RFC 4954 section 6; RFC 8314 section 3"},
+	{"smtp.auth_mech_weak", MX_SEV_CRIT,
+	 "The server refused the authentication mechanism as too weak (534)",
+	 "Use a mechanism the server accepts (PLAIN or LOGIN under TLS, "
+	 "SCRAM-SHA-256); for Google accounts use an app password or OAuth.",
+	 "RFC 4954 section 6"},
+	{"smtp.auth_unavailable", MX_SEV_CRIT,
+	 "AUTH is not offered, or no offered mechanism is supported",
+	 "Check that the port is the submission port (587/465) and that the "
+	 "server offers AUTH after STARTTLS (Postfix: smtpd_sasl_auth_enable "
+	 "= yes).",
+	 "RFC 4954 section 3"},
+	{"smtp.auth_temp_failure", MX_SEV_WARN,
+	 "Authentication failed temporarily (454)",
+	 "The server's authentication backend is unavailable; retry later "
+	 "and check the server's SASL service.",
+	 "RFC 4954 section 6"},
+	{"smtp.sender_rejected", MX_SEV_CRIT,
+	 "The server refused the envelope sender (MAIL FROM)",
+	 "Use a sender address the server accepts for this client (the "
+	 "authenticated user's own address, a domain it is allowed to send "
+	 "for); check SPF and the server's sender restrictions.",
+	 "RFC 5321 section 4.1.1.2"},
+	{"smtp.sender_unverified", MX_SEV_CRIT,
+	 "The sender (From) identity is not verified with the service",
+	 "AWS SES: verify the From address or its domain in the same region "
+	 "as the SMTP endpoint (identities are per region); in the sandbox "
+	 "the recipients must be verified too.",
+	 "AWS SES Developer Guide, verified identities"},
+	{"smtp.recipient_rejected", MX_SEV_CRIT,
+	 "The server refused a recipient (RCPT TO)",
+	 "Check the recipient address; 550 5.1.1 means the mailbox does not "
+	 "exist, 554/550 5.7.1 'relay access denied' means this client may "
+	 "not relay (authenticate first).",
+	 "RFC 5321 section 4.1.1.3"},
+	{"smtp.message_rejected", MX_SEV_CRIT,
+	 "The server refused the message content (after DATA)",
+	 "Read the reply text: content filters, spam or virus scanners, DMARC "
+	 "or header checks refused it.",
+	 "RFC 5321 section 4.1.1.4"},
+	{"smtp.size_exceeded", MX_SEV_CRIT,
+	 "The message is larger than the server accepts (552 or SIZE)",
+	 "Send a smaller message, or raise the server's limit (Postfix: "
+	 "message_size_limit).",
+	 "RFC 1870 section 6"},
+	{"smtp.rate_limited", MX_SEV_WARN,
+	 "The server is limiting this client (421 or a throttling reply)",
+	 "Slow down: fewer connections and messages per minute, or ask for a "
+	 "higher sending quota (AWS SES: 'Maximum sending rate exceeded').",
+	 "RFC 5321 section 4.2.2"},
+	{"smtp.temp_failure", MX_SEV_WARN,
+	 "The server refused temporarily (4xx): greylisting, resources",
+	 "A real MTA retries later; if it persists, read the reply text and "
+	 "the server's log.",
+	 "RFC 5321 section 4.2.5"},
+	{"smtp.extension_missing", MX_SEV_CRIT,
+	 "The message needs an SMTP extension the server does not offer",
+	 "8-bit body or UTF-8 addresses need 8BITMIME or SMTPUTF8 on the "
+	 "server; send a 7-bit message or enable the extension.",
+	 "RFC 6152 section 3; RFC 6531 section 3.4"},
+	{"policy.would_defer", MX_SEV_CRIT,
+	 "The TLS policy does not allow delivery to this server: mail would "
+	 "be deferred",
+	 "Fix what the reason names (certificate chain, name, TLS support), "
+	 "or use a weaker policy level for this destination.",
+	 "postconf(5) smtp_tls_security_level"},
+	{"policy.cleartext", MX_SEV_WARN,
+	 "Mail would be (or was) delivered in clear text",
+	 "Offer STARTTLS on the server; on the sending side require TLS for "
+	 "this destination (policy encrypt or stronger).",
+	 "RFC 3207; postconf(5) smtp_tls_security_level"},
+	{"policy.dane_fallback", MX_SEV_INFO,
+	 "No usable DNSSEC-signed TLSA records: dane falls back to may",
+	 "To get DANE, sign the zone with DNSSEC and publish TLSA records "
+	 "(3 1 1 of the server key) for _25._tcp of the MX host.",
+	 "RFC 7672 section 2.2"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

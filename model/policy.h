@@ -20,6 +20,16 @@
  *   fingerprint TLS required, the leaf certificate's SHA-256 or its public
  *               key's SHA-256 must equal one of the given fingerprints
  *
+ * DANE matching (RFC 7671, RFC 7672 section 3) is part of the judgement:
+ * analyzers/policy.c matches the TLSA RRset against the chain exactly as
+ * the server sent it (DER in struct mx_tls), with OpenSSL's X509 API:
+ * DANE-EE(3) against the leaf, names and dates ignored (RFC 7671 section
+ * 5.1); DANE-TA(2) against a certificate of the chain that then anchors
+ * an X509_verify_cert of the leaf, with the names checked (the MX host
+ * and the next-hop domain, RFC 7672 section 3.2.2).  So `mxprobe policy`
+ * judges dane from the same probe as every other level, and the sender
+ * judges it after the handshake, before MAIL, like verify.
+ *
  * The JUDGEMENT lives in analyzers/policy.c (pure).  The relay layer must
  * not include analyzers (DESIGN.md), so the sender receives the judge as
  * a function pointer (mx_policy_judge_fn) that src/ wires in; the types
@@ -32,6 +42,8 @@
 #define MX_MODEL_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "model/result.h"
 
@@ -70,6 +82,13 @@ enum mx_policy_decision {
 };
 const char *mx_policy_decision_name(enum mx_policy_decision d);
 
+/* One TLSA record (RFC 6698 section 2.1), data borrowed. */
+struct mx_tlsa_rr {
+	uint8_t usage, selector, mtype;
+	const uint8_t *data;
+	size_t len;
+};
+
 /* The facts of one session (or one probe) a judgement reads. */
 struct mx_policy_facts {
 	enum mx_tls_mode mode;		/* STARTTLS / implicit / plain */
@@ -86,7 +105,10 @@ struct mx_policy_facts {
 	const char *const *fingerprints; /* hex, colons allowed */
 	size_t nfingerprints;
 	enum mx_tlsa_state tlsa;	/* for dane / dane-only */
-	int dane_checked;		/* TLS verified against the TLSA set */
+	const struct mx_tlsa_rr *tlsa_rr; /* the TLSA RRset (when looked up) */
+	size_t ntlsa_rr;
+	time_t now;			/* for DANE-TA chain validity; 0: do
+					 * not check times */
 };
 
 struct mx_policy_verdict {
@@ -98,6 +120,21 @@ struct mx_policy_verdict {
 	const char *reason_id;
 	char why[320];			/* one line, peer text escaped */
 };
+
+/* Why the sender itself refused to go on (no server reply to explain);
+ * a fact of relay/sender.h, explained by analyzers/smtp_failures.c. */
+enum mx_send_refusal {
+	MX_REFUSE_NONE = 0,
+	MX_REFUSE_AUTH_NOT_OFFERED,	/* no AUTH in the EHLO reply */
+	MX_REFUSE_AUTH_NO_MECH,		/* no offered mechanism we support */
+	MX_REFUSE_AUTH_NEEDS_TLS,	/* AUTH in clear not allowed */
+	MX_REFUSE_NEED_8BITMIME,	/* 8-bit body, no 8BITMIME */
+	MX_REFUSE_NEED_SMTPUTF8,	/* UTF-8 address, no SMTPUTF8 */
+	MX_REFUSE_SIZE,			/* larger than the SIZE advertised */
+	MX_REFUSE_AUTH_PROTOCOL,	/* the server broke the SASL exchange */
+	MX_REFUSE__N
+};
+const char *mx_send_refusal_name(enum mx_send_refusal r);
 
 typedef void (*mx_policy_judge_fn)(enum mx_tls_policy level,
 				   const struct mx_policy_facts *f,
