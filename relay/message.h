@@ -112,7 +112,7 @@ enum mx_msg_need {
 
 struct mx_msg {
 	uint8_t *data; /* the message, CRLF line ends, not stuffed */
-	size_t len;
+	size_t len;    /* also the MAIL FROM SIZE= value (RFC 1870 §3) */
 	char token[MX_MSG_TOKEN_LEN + 1];
 	char *message_id; /* "<...@host>", as in the header */
 	unsigned need;	  /* enum mx_msg_need bits */
