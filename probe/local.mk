@@ -41,3 +41,11 @@ check_PROGRAMS += tests/unit/test_smtp_client
 TESTS += tests/unit/test_smtp_client
 tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c
 tests_unit_test_smtp_client_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+
+# GnuTLS TLS backend (clients)
+libprobe_a_SOURCES += %reldir%/tls_gnutls.c
+check_PROGRAMS += tests/unit/test_tls_gnutls
+TESTS += tests/unit/test_tls_gnutls
+tests_unit_test_tls_gnutls_SOURCES = tests/unit/test_tls_gnutls.c
+tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
+	$(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
