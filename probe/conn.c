@@ -40,6 +40,7 @@ struct mx_conn {
 	int in_cb;		/* inside a user callback */
 	int dead;		/* freed from inside a callback */
 	int closed;		/* a closed callback was delivered */
+	size_t bytes_out, bytes_in;	/* raw socket counters */
 };
 
 static void real_free(struct mx_conn *c)
@@ -145,6 +146,8 @@ static void on_readable(struct mx_conn *c)
 	int end = 0;
 
 	n = recv(c->fd, tmp, sizeof(tmp), 0);
+	if (n > 0)
+		c->bytes_in += (size_t)n;
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -236,8 +239,10 @@ static void io_cb(evutil_socket_t fd, short what, void *arg)
 					      errno);
 				return;
 			}
-			if (n > 0)
+			if (n > 0) {
 				mx_buf_consume(&c->out, (size_t)n);
+				c->bytes_out += (size_t)n;
+			}
 		}
 		want_write(c);
 	}
@@ -376,4 +381,21 @@ const struct mx_tls_backend *mx_conn_tls_backend(struct mx_conn *c)
 int mx_conn_fd(const struct mx_conn *c)
 {
 	return c->fd;
+}
+
+void mx_conn_set_cbs(struct mx_conn *c, const struct mx_conn_cbs *cbs,
+		     void *arg)
+{
+	c->cbs = cbs;
+	c->arg = arg;
+}
+
+size_t mx_conn_bytes_out(const struct mx_conn *c)
+{
+	return c->bytes_out;
+}
+
+size_t mx_conn_bytes_in(const struct mx_conn *c)
+{
+	return c->bytes_in;
 }

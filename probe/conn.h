@@ -6,7 +6,14 @@
  * mx_conn_start_tls() every byte goes through a TLS backend session
  * (probe/tls.h) over memory I/O: raw input is pushed into the session,
  * plaintext comes out into `in`; plaintext written is encrypted into the
- * raw output buffer.  The same layer will carry the raw ClientHello engine.
+ * raw output buffer.
+ *
+ * Raw mode: a connection on which mx_conn_start_tls() is never called
+ * carries bytes unchanged both ways.  The raw ClientHello engine
+ * (probe/rawhello.h) writes its own hello records with mx_conn_write()
+ * and reads the server's flight, as sent, from mx_conn_in().  An owner
+ * can hand a live connection to another with mx_conn_set_cbs() (the SMTP
+ * client does, after "220" to STARTTLS, for the raw engine).
  *
  * Callbacks (all from the event loop, never from inside an API call):
  *   connected(arg, err)  - TCP connect finished; err 0 or an errno
@@ -74,5 +81,12 @@ int mx_conn_start_tls(struct mx_conn *c, const struct mx_tls_backend *be,
 struct mx_tls_session *mx_conn_tls(struct mx_conn *c);
 const struct mx_tls_backend *mx_conn_tls_backend(struct mx_conn *c);
 int mx_conn_fd(const struct mx_conn *c);
+/* Hand the connection to a new owner: later events go to cbs/arg.  Safe
+ * inside a callback of the old owner (the next event goes to the new). */
+void mx_conn_set_cbs(struct mx_conn *c, const struct mx_conn_cbs *cbs,
+		     void *arg);
+/* Bytes written and received on the socket so far (raw, before TLS). */
+size_t mx_conn_bytes_out(const struct mx_conn *c);
+size_t mx_conn_bytes_in(const struct mx_conn *c);
 
 #endif

@@ -49,3 +49,6 @@ TESTS += tests/unit/test_tls_gnutls
 tests_unit_test_tls_gnutls_SOURCES = tests/unit/test_tls_gnutls.c
 tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 	$(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
+
+# raw ClientHello engine and enumeration (enum)
+libprobe_a_SOURCES += %reldir%/rawhello.c %reldir%/rawhello.h

@@ -38,6 +38,7 @@ enum st {
 	ST_CMD,
 	ST_DATA,
 	ST_QUIT,
+	ST_RAW,		/* handed over, or about to be (raw_ready) */
 	ST_DONE,
 };
 
@@ -375,11 +376,51 @@ static void caps_from_wire(struct mx_caps *caps, const struct mx_smtp_reply *r)
 	}
 }
 
+/* raw_ready: offer the connection to the raw engine. */
+static void hand_over(struct mx_smtp_client *c)
+{
+	c->st = ST_RAW;
+	event_del(c->ev_timer);
+	c->p.raw_ready(c->arg, c);
+	if (c->conn != NULL && c->st == ST_RAW)
+		finish(c, MX_STOP_INTERNAL, "nobody took the raw connection");
+}
+
+struct mx_conn *mx_smtp_client_take_conn(struct mx_smtp_client *c,
+					 const struct mx_conn_cbs *cbs,
+					 void *arg, size_t *dropped)
+{
+	struct mx_conn *conn = c->conn;
+	struct mx_buf *in;
+
+	if (c->st != ST_RAW || conn == NULL || c->finishing)
+		return NULL;
+	in = mx_conn_in(conn);
+	if (dropped)
+		*dropped = in->len;
+	if (in->len > 0)
+		note(c, "discarded %zu bytes the server sent after 220 to "
+			"STARTTLS, before the hello (RFC 3207 section 4.2)",
+		     in->len);
+	mx_buf_reset(in);
+	mx_conn_set_cbs(conn, cbs, arg);
+	c->conn = NULL;
+	c->st = ST_DONE;
+	c->finishing = 1;
+	c->done_called = 1; /* inert from now on: no done callback */
+	event_del(c->ev_timer);
+	return conn;
+}
+
 static void start_tls(struct mx_smtp_client *c, enum st st)
 {
 	char err[256];
 	size_t dropped = 0;
 
+	if (c->p.raw_ready != NULL) {
+		hand_over(c);
+		return;
+	}
 	c->st = st;
 	c->tls->attempted = 1;
 	arm(c, c->p.tls_timeout_ms);

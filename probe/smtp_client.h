@@ -23,6 +23,15 @@
  * Callbacks come from the event loop only.  on_done is the last one; the
  * caller frees the client in or after it.
  *
+ * Raw hand-over (for the raw ClientHello engine, probe/rawhello.h): with
+ * params.raw_ready set the engine does not start a TLS handshake; on
+ * "220" to STARTTLS (or right after the TCP connect for implicit TLS) it
+ * calls params.raw_ready, whose callee takes the live connection with
+ * mx_smtp_client_take_conn() and drives the bytes itself.  After the
+ * hand-over the client is inert (no done callback); the SMTP facts up to
+ * STARTTLS stay in the caller's struct mx_smtp.  The callee must not
+ * free the client inside raw_ready (free it later, from the loop).
+ *
  * Ownership: mx_smtp_client_new/free.  params strings, the backend, the
  * TLS params and the fact structs are borrowed and must outlive the
  * client.  Command lines marked MX_SMTP_REDACT appear in the transcript
@@ -58,6 +67,11 @@ struct mx_smtp_params {
 	int tls_timeout_ms;
 	int64_t deadline_ms;		/* absolute monotonic; 0: none */
 	const struct mx_log *log;
+	/* Raw hand-over (above): when set, raw_ready(arg of the client)
+	 * is called instead of a TLS handshake; call
+	 * mx_smtp_client_take_conn() in it (otherwise the session stops
+	 * with MX_STOP_INTERNAL and done follows). */
+	void (*raw_ready)(void *arg, struct mx_smtp_client *c);
 };
 
 struct mx_smtp_client_cbs {
@@ -98,6 +112,16 @@ int64_t mx_smtp_client_elapsed(const struct mx_smtp_client *c);
 int mx_smtp_client_tls_active(const struct mx_smtp_client *c);
 /* The capabilities in force (after TLS if TLS is up). */
 const struct mx_caps *mx_smtp_client_caps(const struct mx_smtp_client *c);
+
+/* Inside params.raw_ready: take the connection (now in raw mode: no TLS) and
+ * route its events to cbs/arg.  Bytes the server sent after "220" and
+ * before the hand-over are discarded (RFC 3207 §4.2) and counted in
+ * *dropped.  Returns NULL outside raw_ready. */
+struct mx_conn;
+struct mx_conn_cbs;
+struct mx_conn *mx_smtp_client_take_conn(struct mx_smtp_client *c,
+					 const struct mx_conn_cbs *cbs,
+					 void *arg, size_t *dropped);
 
 /* Convert a wire reply into the model (escaped text). */
 void mx_reply_from_wire(struct mx_reply *out, const struct mx_smtp_reply *r);
