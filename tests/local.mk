@@ -115,3 +115,9 @@ tests_fuzz_fuzz_report_SOURCES = tests/fuzz/fuzz_report.c
 tests_fuzz_fuzz_report_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS)
 # end judge
+# send: fuzz target of relay/auth (SASL challenges, base64).
+FUZZ_TARGETS += tests/fuzz/fuzz_auth
+tests_fuzz_fuzz_auth_SOURCES = tests/fuzz/fuzz_auth.c
+tests_fuzz_fuzz_auth_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_WIRE) \
+	$(OPENSSL_LIBS)
+# end send
