@@ -13,6 +13,17 @@ TESTS += tests/unit/test_spool
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
 tests_unit_test_spool_LDADD = librelay.a $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 # end relaybits
+# relaymode: relay mode - operational log (relaylog), server side TLS
+# (tls_server), SMTP listener (listener), delivery workers (workers),
+# the engine (relay).
+librelay_a_SOURCES += %reldir%/relaylog.c %reldir%/relaylog.h
+librelay_a_SOURCES += %reldir%/tls_server.c %reldir%/tls_server.h
+librelay_a_SOURCES += %reldir%/listener.c %reldir%/listener.h
+check_PROGRAMS += tests/unit/test_listener
+TESTS += tests/unit/test_listener
+tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
+tests_unit_test_listener_LDADD = $(LIB_RELAY) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+# end relaymode
 # send: SMTP AUTH mechanisms (auth), the delivery engine (sender).
 librelay_a_SOURCES += %reldir%/auth.c %reldir%/auth.h
 check_PROGRAMS += tests/unit/test_auth
