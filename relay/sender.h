@@ -138,7 +138,8 @@ struct mx_send_attempt {
 	struct mx_smtp smtp;		/* engine facts, transcript */
 	struct mx_tls tls;
 	enum mx_tlsa_state tlsa;	/* for dane levels */
-	size_t ntlsa;			/* TLSA records (all) */
+	struct mx_tlsa_rr *tlsa_rr;	/* the TLSA RRset (data owned) */
+	size_t ntlsa;
 	struct mx_policy_verdict verdict;
 	int judged;			/* verdict is set */
 	/* stages this attempt reached (connect..ehlo also in smtp) */
@@ -147,6 +148,8 @@ struct mx_send_attempt {
 	struct mx_send_rcpt *rcpts;
 	size_t nrcpts;
 	enum mx_send_stage failed;	/* NONE if it got through */
+	enum mx_send_refusal refusal;	/* the sender's own stop, if any */
+	int temporary;			/* the failure is temporary */
 };
 
 struct mx_send_result {
@@ -162,7 +165,9 @@ struct mx_send_result {
 	char *error;			/* one line: what failed (escaped) */
 	/* next hop */
 	char *nexthop;			/* domain or host used for `secure` */
-	struct mx_target *target;	/* resolution facts (DNS, endpoints) */
+	struct mx_target *target;	/* resolution facts (DNS, endpoints),
+					 * owned through `run` */
+	struct mx_run *run;		/* holds `target`; freed with r */
 	struct mx_send_attempt *attempts;
 	size_t nattempts, capattempts;
 	size_t final;			/* index of the deciding attempt */
