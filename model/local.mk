@@ -12,3 +12,4 @@ tests_unit_test_model_SOURCES = tests/unit/test_model.c
 tests_unit_test_model_LDADD = $(LIB_MODEL) $(CMOCKA_TEST_LDADD)
 # send: delivery TLS policy levels (model/policy.h)
 libmodel_a_SOURCES += %reldir%/policy.c %reldir%/policy.h
+libmodel_a_SOURCES += %reldir%/send.c %reldir%/send.h

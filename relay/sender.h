@@ -32,7 +32,7 @@
  *      3.4), RCPT TO per recipient, DATA with the dot-stuffed message
  *      (wire/smtp_data.h), QUIT.
  *
- * Result: per-stage steps (ms, OK/FAILED/SKIPPED/NOT_RUN) with the reply
+ * Result (model/send.h): per-stage steps (ms, OK/FAILED/SKIPPED/NOT_RUN) with the reply
  * of each stage, per-recipient replies, the failed stage, delivered,
  * encrypted, permanent vs temporary, the policy verdict, and every
  * attempt's SMTP and TLS facts (transcript, chain, version, cipher).  The
@@ -65,6 +65,7 @@
 #include "model/finding.h"
 #include "model/policy.h"
 #include "model/result.h"
+#include "model/send.h"
 #include "probe/tls.h"
 
 #ifndef MX_RANDOM_FN_DEFINED
@@ -76,105 +77,12 @@ struct event_base;
 struct mx_dns;
 struct mx_sender;
 
-/* Stages of a delivery, in order; each maps to one exit status of
- * `mxprobe send` (doc/exit-status.md). */
-enum mx_send_stage {
-	MX_SEND_STAGE_NONE = 0,		/* nothing failed */
-	MX_SEND_STAGE_RESOLVE,		/* next hop / MX / A / TLSA lookup */
-	MX_SEND_STAGE_CONNECT,
-	MX_SEND_STAGE_BANNER,
-	MX_SEND_STAGE_EHLO,
-	MX_SEND_STAGE_STARTTLS,
-	MX_SEND_STAGE_TLS,
-	MX_SEND_STAGE_POLICY,		/* the TLS policy refused the session */
-	MX_SEND_STAGE_AUTH,
-	MX_SEND_STAGE_MAIL,
-	MX_SEND_STAGE_RCPT,
-	MX_SEND_STAGE_DATA,
-	MX_SEND_STAGE_QUIT,
-	MX_SEND_STAGE__N
-};
-/* "resolve", "connect", ..., "none". */
-const char *mx_send_stage_name(enum mx_send_stage s);
-
-enum mx_send_status {
-	MX_SEND_DELIVERED = 0,	/* DATA accepted for every recipient */
-	MX_SEND_PARTIAL,	/* DATA accepted, some recipients refused */
-	MX_SEND_TEMPFAIL,	/* try later (4xx, network, TLS, policy) */
-	MX_SEND_PERMFAIL,	/* 5xx: do not retry, bounce */
-	MX_SEND_ERROR,		/* bad params or our own failure */
-};
-const char *mx_send_status_name(enum mx_send_status s);
-
 enum mx_send_event {
 	MX_SEND_EV_CONNECTING,	/* attempt: host/addr/port set */
 	MX_SEND_EV_TLS_OK,	/* attempt->tls has version and suite */
 	MX_SEND_EV_TLS_FAILED,	/* attempt->tls.fail / smtp.error */
 	MX_SEND_EV_DELIVERY,	/* MAIL FROM accepted: delivery started */
 	MX_SEND_EV_ATTEMPT_DONE,	/* this endpoint is finished */
-};
-
-/* One stage: its step and the reply that ended it (code 0 if none). */
-struct mx_send_step {
-	struct mx_step step;
-	struct mx_reply reply;
-};
-
-struct mx_send_rcpt {
-	char *addr;			/* as given (escaped) */
-	struct mx_send_step st;
-	int accepted;
-};
-
-/* One endpoint tried. */
-struct mx_send_attempt {
-	char *host;			/* MX host name or address */
-	char *addr;
-	uint16_t port;
-	enum mx_tls_mode mode;
-	int pref;			/* MX preference or -1 */
-	int64_t started_ms;		/* since the sender started */
-	int64_t total_ms;
-	struct mx_smtp smtp;		/* engine facts, transcript */
-	struct mx_tls tls;
-	enum mx_tlsa_state tlsa;	/* for dane levels */
-	struct mx_tlsa_rr *tlsa_rr;	/* the TLSA RRset (data owned) */
-	size_t ntlsa;
-	struct mx_policy_verdict verdict;
-	int judged;			/* verdict is set */
-	/* stages this attempt reached (connect..ehlo also in smtp) */
-	struct mx_send_step stage[MX_SEND_STAGE__N];
-	char *auth_mech;		/* mechanism used, or NULL */
-	struct mx_send_rcpt *rcpts;
-	size_t nrcpts;
-	enum mx_send_stage failed;	/* NONE if it got through */
-	enum mx_send_refusal refusal;	/* the sender's own stop, if any */
-	int temporary;			/* the failure is temporary */
-};
-
-struct mx_send_result {
-	enum mx_send_status status;
-	enum mx_send_stage failed_stage;	/* of the deciding attempt */
-	int delivered;			/* DATA got 250 */
-	int encrypted;			/* ... over TLS */
-	int permanent;			/* failure is permanent (5xx) */
-	enum mx_tls_policy policy;	/* as asked */
-	enum mx_tls_policy effective;	/* after dane fallback */
-	char *policy_why;		/* why the policy deferred, or NULL */
-	const char *policy_reason_id;	/* finding id, or NULL */
-	char *error;			/* one line: what failed (escaped) */
-	/* next hop */
-	char *nexthop;			/* domain or host used for `secure` */
-	struct mx_target *target;	/* resolution facts (DNS, endpoints),
-					 * owned through `run` */
-	struct mx_run *run;		/* holds `target`; freed with r */
-	struct mx_send_attempt *attempts;
-	size_t nattempts, capattempts;
-	size_t final;			/* index of the deciding attempt */
-	int64_t total_ms;
-	size_t message_len;		/* octets sent in DATA (unstuffed) */
-	/* judgement, filled by analyzers/smtp_failures (not the sender) */
-	struct mx_findings findings;
 };
 
 struct mx_send_params {
@@ -233,12 +141,8 @@ void mx_sender_free(struct mx_sender *s);
 
 /* The result (owned by the sender). */
 const struct mx_send_result *mx_sender_result(const struct mx_sender *s);
-/* Take the result over (after done); free with mx_send_result_free. */
+/* Take the result over (after done); free with mx_send_result_free
+ * (model/send.h). */
 struct mx_send_result *mx_sender_take_result(struct mx_sender *s);
-void mx_send_result_free(struct mx_send_result *r);
-
-/* The deciding attempt, or NULL when none was made. */
-const struct mx_send_attempt *
-mx_send_result_final(const struct mx_send_result *r);
 
 #endif
