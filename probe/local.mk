@@ -52,3 +52,4 @@ tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 
 # raw ClientHello engine and enumeration (enum)
 libprobe_a_SOURCES += %reldir%/rawhello.c %reldir%/rawhello.h
+libprobe_a_SOURCES += %reldir%/enum.c %reldir%/enum.h

@@ -1,0 +1,1606 @@
+/*
+ * enum.c - cipher suite enumeration: the plan, the connection pool and
+ * the enumerator; see enum.h for the contract and the connection budget.
+ *
+ * Sections:
+ *   offers      the registry's suites and groups per version, in our
+ *               offer order (a table of preferred groups, a sort key for
+ *               suites)
+ *   plan        struct mx_enum_chain: phases SUITES -> (RANK) -> ORDER ->
+ *               (GROUPS_WAIT) -> GROUPS -> DONE; pure, no I/O
+ *   classify    raw hello result -> answer
+ *   pool        connection slots per address and in all, FIFO, backoff
+ *   enumerator  chains of one endpoint through pool and raw hellos;
+ *               details of each pick (DH prime, safe prime, curve,
+ *               certificate key) into struct mx_enum
+ */
+#include "probe/enum.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "common/clock.h"
+#include "common/xalloc.h"
+#include "probe/target.h"
+#include "probe/x509.h"
+#include "wire/tls_registry.h"
+
+/* ---- offers ------------------------------------------------------------ */
+
+/* Groups a real client would put first; the rest follow by code point. */
+static const uint16_t group_pref[] = {
+	0x001d, /* x25519 */
+	0x0017, /* secp256r1 */
+	0x0018, /* secp384r1 */
+	0x0019, /* secp521r1 */
+	0x001e, /* x448 */
+	0x11ec, /* X25519MLKEM768 */
+	0x11eb, /* SecP256r1MLKEM768 */
+	0x11ed, /* SecP384r1MLKEM1024 */
+	0x0100, 0x0101, 0x0102, 0x0103, 0x0104, /* ffdhe2048..8192 */
+	0x001a, 0x001b, 0x001c,		      /* brainpool (TLS 1.2) */
+	0x001f, 0x0020, 0x0021,		      /* brainpool (TLS 1.3) */
+};
+
+static int group_rank(uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(group_pref) / sizeof(group_pref[0]); i++)
+		if (group_pref[i] == id)
+			return (int)i;
+	return 1000 + id;
+}
+
+static int group_usable(enum mx_enum_ver v, const struct mx_group *g)
+{
+	if (v == MX_EV_SSL3)
+		return 0; /* SSLv3 hellos carry no extensions */
+	if (v == MX_EV_TLS13)
+		return g->tls13 && g->kind != MX_GROUP_OTHER;
+	/* TLS <= 1.2: the RFC 8422 curves only; no ffdhe (RFC 7919 §4
+	 * would let the server hide its own DH group from us). */
+	return g->kind == MX_GROUP_EC && g->id <= 0x001e;
+}
+
+size_t mx_enum_offer_groups(enum mx_enum_ver v, uint16_t *out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < mx_group_count() && n < max; i++) {
+		const struct mx_group *g = mx_group_at(i);
+
+		if (group_usable(v, g))
+			out[n++] = g->id;
+	}
+	/* insertion sort by preference (n is small) */
+	for (i = 1; i < n; i++) {
+		uint16_t x = out[i];
+
+		for (j = i; j > 0 && group_rank(out[j - 1]) > group_rank(x); j--)
+			out[j] = out[j - 1];
+		out[j] = x;
+	}
+	return n;
+}
+
+static int suite_usable(enum mx_enum_ver v, const struct mx_suite *s)
+{
+	if (s->flags & MX_SUITE_SCSV)
+		return 0;
+	if (v == MX_EV_TLS13)
+		return (s->flags & MX_SUITE_TLS13) != 0;
+	if (s->flags & MX_SUITE_TLS13)
+		return 0;
+	return s->min_version <= mx_enum_ver_code(v);
+}
+
+/* Higher is offered earlier: sound before broken, forward secrecy,
+ * AEAD, more bits, certificate-authenticated before PSK/SRP/KRB5. */
+static long suite_key(const struct mx_suite *s)
+{
+	const uint32_t broken = MX_SUITE_NULL | MX_SUITE_ANON |
+				MX_SUITE_EXPORT | MX_SUITE_RC4 |
+				MX_SUITE_DES | MX_SUITE_RC2;
+	const uint32_t keyed = MX_SUITE_PSK | MX_SUITE_SRP | MX_SUITE_KRB5;
+	long k = 0;
+
+	k += (s->flags & broken) ? 0 : 1L << 20;
+	k += (s->flags & keyed) ? 0 : 1L << 19;
+	k += (s->flags & MX_SUITE_3DES) ? 0 : 1L << 18;
+	k += (s->flags & MX_SUITE_FS) ? 1L << 17 : 0;
+	k += (s->flags & MX_SUITE_AEAD) ? 1L << 16 : 0;
+	k += (s->flags & MX_SUITE_UNOFFICIAL) ? 0 : 1L << 15;
+	k += (long)(s->bits > 1023 ? 1023 : s->bits) << 5;
+	return k;
+}
+
+size_t mx_enum_offer_suites(enum mx_enum_ver v, uint16_t *out, size_t max)
+{
+	const struct mx_suite *tmp[MX_ENUM_MAX_OFFER];
+	size_t i, j, n = 0;
+
+	for (i = 0; i < mx_suite_count() && n < max && n < MX_ENUM_MAX_OFFER;
+	     i++) {
+		const struct mx_suite *s = mx_suite_at(i);
+
+		if (suite_usable(v, s))
+			tmp[n++] = s;
+	}
+	/* stable insertion sort: key descending, code point ascending */
+	for (i = 1; i < n; i++) {
+		const struct mx_suite *x = tmp[i];
+
+		for (j = i; j > 0 && suite_key(tmp[j - 1]) < suite_key(x); j--)
+			tmp[j] = tmp[j - 1];
+		tmp[j] = x;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = tmp[i]->id;
+	return n;
+}
+
+/* ---- plan ---------------------------------------------------------------- */
+
+enum {
+	PH_SUITES = 0,
+	PH_RANK,
+	PH_ORDER,
+	PH_GROUPS_WAIT,
+	PH_GROUPS,
+	PH_DONE,
+};
+
+static int in_list(const uint16_t *v, size_t n, uint16_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+static size_t pos_of(const uint16_t *v, size_t n, uint16_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return i;
+	return n;
+}
+
+static void list_remove(uint16_t *v, size_t *n, uint16_t x)
+{
+	size_t i = pos_of(v, *n, x);
+
+	if (i < *n) {
+		memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(*v));
+		(*n)--;
+	}
+}
+
+static int me_of(const struct mx_enum_chain *c)
+{
+	return (int)c->ver + 1;
+}
+
+void mx_enum_shared_init(struct mx_enum_shared *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->tls13 = -1;
+}
+
+void mx_enum_chain_init(struct mx_enum_chain *c, enum mx_enum_ver v,
+			struct mx_enum_shared *sh, unsigned flags,
+			const uint16_t *suites, size_t nsuites,
+			const uint16_t *groups, size_t ngroups)
+{
+	memset(c, 0, sizeof(*c));
+	c->ver = v;
+	c->sh = sh;
+	c->flags = flags;
+	c->state = -1;
+	c->server_order = -1;
+	if (suites != NULL) {
+		c->nall = nsuites < MX_ENUM_MAX_OFFER ? nsuites
+						      : MX_ENUM_MAX_OFFER;
+		memcpy(c->all, suites, c->nall * sizeof(*suites));
+	} else {
+		c->nall = mx_enum_offer_suites(v, c->all, MX_ENUM_MAX_OFFER);
+	}
+	if (groups != NULL) {
+		c->ngall = ngroups < MX_ENUM_MAX_GROUPS ? ngroups
+							: MX_ENUM_MAX_GROUPS;
+		memcpy(c->gall, groups, c->ngall * sizeof(*groups));
+	} else {
+		c->ngall = mx_enum_offer_groups(v, c->gall, MX_ENUM_MAX_GROUPS);
+	}
+	memcpy(c->cand, c->all, c->nall * sizeof(*c->all));
+	c->ncand = c->nall;
+	c->phase = PH_SUITES;
+}
+
+static void set_offer(struct mx_enum_chain *c, const uint16_t *v, size_t n)
+{
+	memmove(c->offer, v, n * sizeof(*v));
+	c->noffer = n;
+}
+
+static void fill(struct mx_enum_chain *c, struct mx_offer *o,
+		 enum mx_offer_purpose pu, const uint16_t *g, size_t ng)
+{
+	o->ver = c->ver;
+	o->purpose = pu;
+	o->suites = c->offer;
+	o->nsuites = c->noffer;
+	o->groups = g;
+	o->ngroups = ng;
+}
+
+static int is_ecdhe(uint16_t id)
+{
+	const struct mx_suite *s = mx_suite_by_id(id);
+
+	return s != NULL && s->kx == MX_KX_ECDHE;
+}
+
+/* Set up the group loop, or finish. */
+static void groups_start(struct mx_enum_chain *c)
+{
+	size_t i;
+
+	c->phase = PH_DONE;
+	if ((c->flags & MX_ENUM_NO_GROUPS) || c->npicks == 0 || c->incomplete)
+		return;
+	c->ngsuites = 0;
+	if (c->ver == MX_EV_TLS13) {
+		memcpy(c->gsuites, c->picks, c->npicks * sizeof(*c->picks));
+		c->ngsuites = c->npicks;
+	} else if (c->ver == MX_EV_TLS12) {
+		/* TLS 1.3 answers the group question where it is spoken. */
+		if (c->sh->tls13 == 1)
+			return;
+		for (i = 0; i < c->npicks; i++)
+			if (is_ecdhe(c->picks[i]))
+				c->gsuites[c->ngsuites++] = c->picks[i];
+		if (c->ngsuites == 0)
+			return;
+		if (c->sh->tls13 < 0) {
+			c->phase = PH_GROUPS_WAIT;
+			return;
+		}
+	} else {
+		return;
+	}
+	c->ngcand = 0;
+	for (i = 0; i < c->ngall; i++)
+		if (!in_list(c->gfound, c->ngfound, c->gall[i]))
+			c->gcand[c->ngcand++] = c->gall[i];
+	if (c->ngcand > 0)
+		c->phase = PH_GROUPS;
+}
+
+static void order_start(struct mx_enum_chain *c)
+{
+	size_t i;
+
+	if (c->npicks < 2) {
+		if (c->npicks == 1)
+			snprintf(c->order_method, sizeof(c->order_method),
+				 "one suite: no order to tell");
+		groups_start(c);
+		return;
+	}
+	if (c->flags & MX_ENUM_NO_ORDER) {
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "not checked");
+		groups_start(c);
+		return;
+	}
+	for (i = 1; i < c->npicks; i++)
+		if (pos_of(c->all, c->nall, c->picks[i]) <
+		    pos_of(c->all, c->nall, c->picks[i - 1])) {
+			/* A client-order server always takes the first
+			 * acceptable suite of our offer, so its picks follow
+			 * our order; these did not. */
+			c->server_order = 1;
+			snprintf(c->order_method, sizeof(c->order_method),
+				 "server order: its choices did not follow our "
+				 "offer order (no extra connection)");
+			groups_start(c);
+			return;
+		}
+	if (c->chunk && c->npicks > c->chunk) {
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "not checked: more accepted suites than this server "
+			 "takes in one hello");
+		groups_start(c);
+		return;
+	}
+	c->phase = PH_ORDER;
+}
+
+static void end_suites(struct mx_enum_chain *c)
+{
+	size_t i, j;
+
+	if (c->sh->prober == me_of(c))
+		c->sh->prober = 0;
+	if (c->npicks > 0)
+		c->state = 1;
+	else if (!c->incomplete)
+		c->state = 0;
+	if (c->ver == MX_EV_TLS13)
+		c->sh->tls13 = c->npicks > 0 ? 1 : 0;
+	if (c->multi_chunk && c->npicks >= 2 && c->npicks <= c->chunk &&
+	    !c->incomplete && !(c->flags & MX_ENUM_NO_ORDER)) {
+		/* Picks from several chunks: their order across chunks is
+		 * not known.  Offer them together, in our order. */
+		c->ncand = 0;
+		for (i = 0; i < c->nall; i++)
+			for (j = 0; j < c->npicks; j++)
+				if (c->all[i] == c->picks[j])
+					c->cand[c->ncand++] = c->all[i];
+		c->npicks = 0;
+		c->phase = PH_RANK;
+		return;
+	}
+	if (c->incomplete) {
+		c->phase = PH_DONE;
+		return;
+	}
+	order_start(c);
+}
+
+enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
+				      struct mx_offer *o)
+{
+	size_t i, n;
+
+	for (;;) {
+		switch (c->phase) {
+		case PH_SUITES:
+			if (c->ncand == 0) {
+				end_suites(c);
+				continue;
+			}
+			if (c->chunk == 0 && c->sh->big_state == 2 &&
+			    c->ncand > c->sh->split_at)
+				c->chunk = c->sh->split_at;
+			if (c->chunk == 0 && c->ncand > MX_ENUM_BIG_OFFER &&
+			    !(c->sh->big_state == 1 &&
+			      c->sh->big_ok >= c->ncand)) {
+				if (c->sh->prober != 0 &&
+				    c->sh->prober != me_of(c))
+					return MX_CHAIN_WAIT;
+				c->sh->prober = me_of(c);
+			}
+			n = c->chunk && c->chunk < c->ncand ? c->chunk
+							    : c->ncand;
+			set_offer(c, c->cand, n);
+			fill(c, o, MX_OFFER_SUITES, c->gall, c->ngall);
+			return MX_CHAIN_OFFER;
+		case PH_RANK:
+			set_offer(c, c->cand, c->ncand);
+			fill(c, o, MX_OFFER_RANK, c->gall, c->ngall);
+			return MX_CHAIN_OFFER;
+		case PH_ORDER:
+			for (i = 0; i < c->npicks; i++)
+				c->offer[i] = c->picks[c->npicks - 1 - i];
+			c->noffer = c->npicks;
+			fill(c, o, MX_OFFER_ORDER, c->gall, c->ngall);
+			return MX_CHAIN_OFFER;
+		case PH_GROUPS_WAIT:
+			if (c->sh->tls13 < 0)
+				return MX_CHAIN_WAIT;
+			groups_start(c);
+			continue;
+		case PH_GROUPS:
+			set_offer(c, c->gsuites, c->ngsuites);
+			fill(c, o, MX_OFFER_GROUPS, c->gcand, c->ngcand);
+			return MX_CHAIN_OFFER;
+		default:
+			return MX_CHAIN_DONE;
+		}
+	}
+}
+
+static void confirm_split(struct mx_enum_chain *c)
+{
+	struct mx_enum_shared *sh = c->sh;
+
+	if (c->big_fail_n == 0 || sh->big_state == 2)
+		return;
+	sh->big_state = 2;
+	sh->split_at = c->chunk;
+	snprintf(sh->split_reason, sizeof(sh->split_reason),
+		 "%s: a hello offering %zu suites got %s; hellos of %zu "
+		 "suites were answered, so every offer was split",
+		 mx_enum_ver_name(c->ver), c->big_fail_n, c->big_fail_what,
+		 c->chunk);
+	if (sh->prober == me_of(c))
+		sh->prober = 0;
+}
+
+static void drop_offer(struct mx_enum_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->noffer; i++)
+		list_remove(c->cand, &c->ncand, c->offer[i]);
+	c->chunks_done++;
+}
+
+static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
+{
+	struct mx_enum_shared *sh = c->sh;
+
+	c->conns++;
+	if (a->kind == MX_ANS_PICK) {
+		if (!in_list(c->offer, c->noffer, a->suite)) {
+			c->incomplete = 1;
+			snprintf(c->reason, sizeof(c->reason),
+				 "%s: the server chose suite 0x%04x, which was "
+				 "not offered",
+				 mx_enum_ver_name(c->ver), a->suite);
+			end_suites(c);
+			return;
+		}
+		if (c->chunk) {
+			confirm_split(c);
+		} else if (sh->big_state != 2) {
+			if (c->noffer > sh->big_ok)
+				sh->big_ok = c->noffer;
+			if (sh->prober == me_of(c) ||
+			    c->noffer > MX_ENUM_BIG_OFFER)
+				sh->big_state = 1;
+			if (sh->prober == me_of(c))
+				sh->prober = 0;
+		}
+		list_remove(c->cand, &c->ncand, a->suite);
+		c->picks[c->npicks++] = a->suite;
+		c->state = 1;
+		if (c->chunk) {
+			size_t ci = c->chunks_done + 1;
+
+			if (c->pick_chunk != 0 && c->pick_chunk != ci)
+				c->multi_chunk = 1;
+			c->pick_chunk = ci;
+		}
+		return;
+	}
+	/* An odd answer to a large whole offer: try smaller hellos. */
+	if (a->kind == MX_ANS_ODD && c->chunk == 0 && c->npicks == 0 &&
+	    c->noffer > MX_ENUM_SPLIT_MIN &&
+	    !(sh->big_state == 1 && sh->big_ok >= c->noffer)) {
+		c->big_fail_n = c->noffer;
+		snprintf(c->big_fail_what, sizeof(c->big_fail_what), "%s",
+			 a->what);
+		c->chunk = c->noffer > MX_ENUM_BIG_OFFER ? MX_ENUM_BIG_OFFER
+							 : MX_ENUM_SPLIT_MIN;
+		if (sh->big_state == 2 && sh->split_at < c->chunk)
+			c->chunk = sh->split_at;
+		return;
+	}
+	/* Still finding out whether splitting helps. */
+	if (c->chunk && c->big_fail_n && sh->big_state != 2 && c->npicks == 0) {
+		if (a->kind == MX_ANS_REFUSED) {
+			/* A clean answer to a small hello after an odd one to
+			 * the large hello: the size was the problem. */
+			confirm_split(c);
+			drop_offer(c);
+			snprintf(c->refusal, sizeof(c->refusal), "%s", a->what);
+			if (c->ncand == 0)
+				end_suites(c);
+			return;
+		}
+		if (c->chunk > MX_ENUM_SPLIT_MIN) {
+			c->chunk = MX_ENUM_SPLIT_MIN;
+			return;
+		}
+		/* Small hellos fare no better: the version is refused,
+		 * oddly.  The first reaction is the one to report. */
+		snprintf(c->refusal, sizeof(c->refusal), "%s", c->big_fail_what);
+		c->chunk = 0;
+		end_suites(c);
+		return;
+	}
+	if (c->chunk) {
+		/* No acceptable suite in this chunk. */
+		drop_offer(c);
+		if (c->npicks == 0)
+			snprintf(c->refusal, sizeof(c->refusal), "%s", a->what);
+		if (c->ncand == 0)
+			end_suites(c);
+		return;
+	}
+	/* The whole remaining offer refused: the loop is over. */
+	if (c->npicks == 0)
+		snprintf(c->refusal, sizeof(c->refusal), "%s", a->what);
+	end_suites(c);
+}
+
+static void answer_rank(struct mx_enum_chain *c, const struct mx_answer *a)
+{
+	size_t i;
+
+	c->conns++;
+	if (a->kind == MX_ANS_PICK && in_list(c->cand, c->ncand, a->suite)) {
+		list_remove(c->cand, &c->ncand, a->suite);
+		c->picks[c->npicks++] = a->suite;
+		if (c->ncand == 1) {
+			/* The last one needs no connection. */
+			c->picks[c->npicks++] = c->cand[0];
+			c->ncand = 0;
+			order_start(c);
+		}
+		return;
+	}
+	for (i = 0; i < c->ncand; i++)
+		c->picks[c->npicks++] = c->cand[i];
+	c->ncand = 0;
+	c->server_order = -1;
+	snprintf(c->order_method, sizeof(c->order_method),
+		 "unknown: the rank pass after the split got %.80s",
+		 a->what);
+	groups_start(c);
+}
+
+static void answer_order(struct mx_enum_chain *c, const struct mx_answer *a)
+{
+	const struct mx_suite *s;
+
+	c->conns++;
+	c->order_conns++;
+	if (a->kind != MX_ANS_PICK || !in_list(c->picks, c->npicks, a->suite)) {
+		c->server_order = -1;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "unknown: the order check got %s",
+			 a->kind == MX_ANS_PICK ? "a suite not offered"
+						: a->what);
+	} else if (a->suite == c->picks[c->npicks - 1]) {
+		c->server_order = 0;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "client order: offered in reverse, the server took our "
+			 "first choice (1 extra connection)");
+	} else if (a->suite == c->picks[0]) {
+		c->server_order = 1;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "server order: offered in reverse, the server kept its "
+			 "first choice (1 extra connection)");
+	} else {
+		s = mx_suite_by_id(a->suite);
+		c->server_order = 1;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "server order, not strictly the one found: offered in "
+			 "reverse, the server chose %s (1 extra connection)",
+			 s ? s->iana : "another suite");
+	}
+	groups_start(c);
+}
+
+static void answer_groups(struct mx_enum_chain *c, const struct mx_answer *a)
+{
+	c->group_conns++;
+	if (a->kind == MX_ANS_PICK && a->group != 0 &&
+	    in_list(c->gcand, c->ngcand, a->group)) {
+		list_remove(c->gcand, &c->ngcand, a->group);
+		if (c->ngcand == 0)
+			c->phase = PH_DONE;
+		return;
+	}
+	c->phase = PH_DONE;
+}
+
+void mx_enum_chain_answer(struct mx_enum_chain *c, const struct mx_answer *a)
+{
+	if (a->kind == MX_ANS_PICK && a->group != 0 &&
+	    !in_list(c->gfound, c->ngfound, a->group) &&
+	    c->ngfound < MX_ENUM_MAX_GROUPS)
+		c->gfound[c->ngfound++] = a->group;
+	switch (c->phase) {
+	case PH_SUITES:
+		answer_suites(c, a);
+		break;
+	case PH_RANK:
+		answer_rank(c, a);
+		break;
+	case PH_ORDER:
+		answer_order(c, a);
+		break;
+	case PH_GROUPS:
+		answer_groups(c, a);
+		break;
+	default:
+		break;
+	}
+}
+
+void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why)
+{
+	size_t i;
+
+	if (c->phase == PH_DONE)
+		return;
+	c->incomplete = 1;
+	snprintf(c->reason, sizeof(c->reason), "%s: %s",
+		 mx_enum_ver_name(c->ver), why);
+	if (c->phase == PH_RANK) {
+		for (i = 0; i < c->ncand; i++)
+			c->picks[c->npicks++] = c->cand[i];
+		c->ncand = 0;
+		c->server_order = -1;
+	}
+	if (c->phase == PH_SUITES || c->phase == PH_RANK) {
+		if (c->sh->prober == me_of(c))
+			c->sh->prober = 0;
+		if (c->ver == MX_EV_TLS13 && c->sh->tls13 < 0)
+			c->sh->tls13 = c->npicks > 0 ? 1 : 0;
+		c->state = c->npicks > 0 ? 1 : -1;
+	}
+	c->phase = PH_DONE;
+}
+
+/* ---- classify ----------------------------------------------------------- */
+
+int mx_enum_classify(enum mx_enum_ver v, const struct mx_raw_result *r,
+		     struct mx_answer *a, char *why, size_t whylen)
+{
+	const struct mx_flight_facts *f = r->flight;
+	const struct mx_smtp *s = &r->smtp;
+	uint16_t want = mx_enum_ver_code(v);
+	int code;
+
+	memset(a, 0, sizeof(*a));
+	if (why && whylen)
+		why[0] = 0;
+	if (r->reaction == MX_RAW_NOT_SENT || f == NULL) {
+		if (why)
+			snprintf(why, whylen, "%s", r->detail);
+		switch (s->stop) {
+		case MX_STOP_CONNECT_REFUSED:
+		case MX_STOP_CONNECT_TIMEOUT:
+		case MX_STOP_CONNECT_ERROR:
+		case MX_STOP_GREETING_TIMEOUT:
+		case MX_STOP_REPLY_TIMEOUT:
+		case MX_STOP_PEER_CLOSED:
+		case MX_STOP_PEER_RESET:
+			return 1;
+		case MX_STOP_GREETING_REJECTED:
+			return s->greeting.code / 100 == 4 ? 1 : -1;
+		case MX_STOP_STARTTLS_REJECTED:
+			if (s->starttls.state == MX_STEP_SKIPPED) {
+				if (why)
+					snprintf(why, whylen,
+						 "STARTTLS not offered");
+				return -1;
+			}
+			code = s->starttls_reply.code;
+			return code / 100 == 4 ? 1 : -1;
+		default:
+			return -1;
+		}
+	}
+	switch (r->reaction) {
+	case MX_RAW_FLIGHT:
+		if (!f->sh.seen) {
+			a->kind = MX_ANS_ODD;
+			snprintf(a->what, sizeof(a->what),
+				 "a flight without ServerHello");
+			return 0;
+		}
+		if (f->sh.version != want) {
+			const char *vn = mx_tls_version_name(f->sh.version);
+
+			a->kind = MX_ANS_REFUSED;
+			snprintf(a->what, sizeof(a->what),
+				 "a ServerHello for %s instead", vn ? vn : "?");
+			return 0;
+		}
+		a->kind = MX_ANS_PICK;
+		a->suite = f->sh.suite;
+		if (v == MX_EV_TLS13)
+			a->group = f->sh.key_share_group;
+		else if (f->ske.seen && f->ske.kind == MX_SKE_ECDHE)
+			a->group = f->ske.group;
+		return 0;
+	case MX_RAW_ALERT:
+		/* RFC 8446 §6.2 / RFC 5246 §7.2.2: what a server says when
+		 * nothing offered is acceptable. */
+		if (f->alert_level == 2 &&
+		    (f->alert_desc == 40 || f->alert_desc == 70 ||
+		     f->alert_desc == 71 || f->alert_desc == 86))
+			a->kind = MX_ANS_REFUSED;
+		else
+			a->kind = MX_ANS_ODD;
+		snprintf(a->what, sizeof(a->what), "%.110s", r->detail);
+		return 0;
+	default:
+		a->kind = MX_ANS_ODD;
+		snprintf(a->what, sizeof(a->what), "%.110s", r->detail);
+		return 0;
+	}
+}
+
+/* ---- pool ---------------------------------------------------------------- */
+
+struct pool_host {
+	char *addr;
+	int running;
+	int cap;
+	int64_t not_before;
+};
+
+struct mx_enum_pool {
+	struct event_base *base;
+	int per_host, global, running;
+	struct pool_host *hosts;
+	size_t nhosts, caphosts;
+	struct mx_pool_wait *head, *tail;
+	struct event *ev_pump;
+	int pump_armed_ms;	/* -1: not armed */
+};
+
+static struct pool_host *pool_host(struct mx_enum_pool *p, const char *addr)
+{
+	size_t i;
+	struct pool_host *h;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].addr, addr) == 0)
+			return &p->hosts[i];
+	MX_GROW(p->hosts, p->nhosts, p->caphosts);
+	h = &p->hosts[p->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->addr = xstrdup(addr);
+	h->cap = p->per_host;
+	return h;
+}
+
+static void pool_schedule(struct mx_enum_pool *p, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	event_add(p->ev_pump, &tv); /* re-adding moves the timeout */
+}
+
+static void pool_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_enum_pool *p = arg;
+	int64_t now, wake = -1;
+	int again = 1;
+
+	(void)fd;
+	(void)what;
+	while (again) {
+		struct mx_pool_wait *w, *prev = NULL;
+
+		again = 0;
+		now = mx_now_ms();
+		wake = -1;
+		for (w = p->head; w != NULL; prev = w, w = w->next) {
+			struct pool_host *h;
+
+			if (p->running >= p->global)
+				break;
+			h = pool_host(p, w->addr);
+			if (h->running >= h->cap)
+				continue;
+			if (h->not_before > now) {
+				if (wake < 0 || h->not_before - now < wake)
+					wake = h->not_before - now;
+				continue;
+			}
+			/* grant: unlink, count, call (may re-enter) */
+			if (prev)
+				prev->next = w->next;
+			else
+				p->head = w->next;
+			if (p->tail == w)
+				p->tail = prev;
+			w->next = NULL;
+			w->queued = 0;
+			h->running++;
+			p->running++;
+			w->grant(w->arg);
+			again = 1;
+			break;
+		}
+	}
+	if (wake >= 0)
+		pool_schedule(p, wake);
+}
+
+struct mx_enum_pool *mx_enum_pool_new(struct event_base *base, int per_host,
+				      int global)
+{
+	struct mx_enum_pool *p = xcalloc(1, sizeof(*p));
+
+	p->base = base;
+	p->per_host = per_host > 0 ? per_host : 2;
+	p->global = global > 0 ? global : 16;
+	p->ev_pump = evtimer_new(base, pool_pump, p);
+	if (p->ev_pump == NULL)
+		mx_fatal(__func__, "evtimer_new");
+	return p;
+}
+
+void mx_enum_pool_free(struct mx_enum_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nhosts; i++)
+		free(p->hosts[i].addr);
+	free(p->hosts);
+	event_free(p->ev_pump);
+	free(p);
+}
+
+void mx_enum_pool_acquire(struct mx_enum_pool *p, struct mx_pool_wait *w)
+{
+	if (w->queued)
+		return;
+	w->next = NULL;
+	w->queued = 1;
+	if (p->tail)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	pool_schedule(p, 0);
+}
+
+void mx_enum_pool_cancel(struct mx_enum_pool *p, struct mx_pool_wait *w)
+{
+	struct mx_pool_wait *x, *prev = NULL;
+
+	if (!w->queued)
+		return;
+	for (x = p->head; x != NULL; prev = x, x = x->next) {
+		if (x != w)
+			continue;
+		if (prev)
+			prev->next = x->next;
+		else
+			p->head = x->next;
+		if (p->tail == x)
+			p->tail = prev;
+		break;
+	}
+	w->next = NULL;
+	w->queued = 0;
+}
+
+void mx_enum_pool_release(struct mx_enum_pool *p, const char *addr)
+{
+	struct pool_host *h = pool_host(p, addr);
+
+	if (h->running > 0)
+		h->running--;
+	if (p->running > 0)
+		p->running--;
+	if (p->head)
+		pool_schedule(p, 0);
+}
+
+void mx_enum_pool_backoff(struct mx_enum_pool *p, const char *addr, int ms)
+{
+	struct pool_host *h = pool_host(p, addr);
+	int64_t until = mx_now_ms() + ms;
+
+	if (until > h->not_before)
+		h->not_before = until;
+	h->cap = 1;
+}
+
+int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].addr, addr) == 0)
+			return p->hosts[i].cap;
+	return p->per_host;
+}
+
+/* ---- enumerator ---------------------------------------------------------- */
+
+#define MAX_TOTAL_RETRIES 24
+#define MAX_BACKOFF_MS 30000
+#define SHARE_MAX 2048
+
+struct pick_detail {
+	uint16_t suite;
+	char kx[16];
+	uint16_t group;
+	int kx_bits;
+	const struct mx_dh_prime *prime;
+	int safe; /* 1, 0, -1 */
+	char auth_key[40];
+};
+
+struct slot {
+	struct mx_enumerator *en;
+	enum mx_enum_ver ver;
+	int active;
+	int busy;
+	int granted;
+	struct mx_enum_chain ch;
+	struct mx_offer cur;
+	int tries;
+	struct mx_pool_wait w;
+	struct mx_rawhello *rh;
+	struct mx_buf hello;
+	struct pick_detail det[MX_ENUM_MAX_OFFER];
+	size_t ndet;
+	size_t conns, gconns; /* TCP connections, retries included */
+};
+
+struct dh_seen {
+	uint8_t *p;
+	size_t len;
+	int safe;
+};
+
+struct mx_enumerator {
+	struct event_base *base;
+	struct mx_enum_pool *pool;
+	struct mx_enum_params p;
+	struct mx_enum *out;
+	mx_enum_done_fn done;
+	void *arg;
+	struct mx_enum_shared sh;
+	struct slot slots[MX_EV__N];
+	struct dh_seen *dh;
+	size_t ndh, capdh;
+	struct event *ev_done;
+	int64_t t0;
+	size_t total_retries;
+	int finished;
+};
+
+static void pump(struct mx_enumerator *en);
+
+static void rand_openssl(void *ctx, uint8_t *out, size_t n)
+{
+	(void)ctx;
+	if (RAND_bytes(out, (int)n) != 1)
+		mx_fatal(__func__, "RAND_bytes failed");
+}
+
+static int deadline_passed(const struct mx_enumerator *en)
+{
+	return en->p.deadline_ms != 0 && mx_now_ms() >= en->p.deadline_ms;
+}
+
+/* Safe-prime check once per distinct p (it costs milliseconds). */
+static int dh_safe(struct mx_enumerator *en, const uint8_t *p, size_t len)
+{
+	struct dh_seen *d;
+	size_t i;
+
+	for (i = 0; i < en->ndh; i++)
+		if (en->dh[i].len == len && memcmp(en->dh[i].p, p, len) == 0)
+			return en->dh[i].safe;
+	MX_GROW(en->dh, en->ndh, en->capdh);
+	d = &en->dh[en->ndh++];
+	d->p = xmalloc(len ? len : 1);
+	memcpy(d->p, p, len);
+	d->len = len;
+	switch (mx_dh_is_safe_prime(p, len)) {
+	case MX_DH_SAFE_PRIME:
+		d->safe = 1;
+		break;
+	case MX_DH_PRIME_NOT_SAFE:
+	case MX_DH_NOT_PRIME:
+		d->safe = 0;
+		break;
+	default:
+		d->safe = -1;
+		break;
+	}
+	return d->safe;
+}
+
+static void add_cert_key(struct mx_enum *out, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < out->ncert_keys; i++)
+		if (strcmp(out->cert_keys[i], k) == 0)
+			return;
+	MX_GROW(out->cert_keys, out->ncert_keys, out->capcert_keys);
+	out->cert_keys[out->ncert_keys++] = xstrdup(k);
+}
+
+static const char *group_kx(const struct mx_group *g)
+{
+	switch (g->kind) {
+	case MX_GROUP_FFDHE:
+		return "DH";
+	case MX_GROUP_KEM:
+		return "KEM";
+	case MX_GROUP_HYBRID:
+		return "ECDH+KEM";
+	default:
+		return "ECDH";
+	}
+}
+
+/* What the pick of a suite showed: key exchange and certificate key. */
+static void record_pick(struct mx_enumerator *en, struct slot *s,
+			const struct mx_flight_facts *f)
+{
+	const struct mx_suite *su = mx_suite_by_id(f->sh.suite);
+	const struct mx_group *g;
+	struct pick_detail *d;
+	size_t i;
+
+	for (i = 0; i < s->ndet; i++)
+		if (s->det[i].suite == f->sh.suite)
+			return;
+	if (s->ndet >= MX_ENUM_MAX_OFFER)
+		return;
+	d = &s->det[s->ndet++];
+	memset(d, 0, sizeof(*d));
+	d->suite = f->sh.suite;
+	d->safe = -1;
+	if (s->ver == MX_EV_TLS13) {
+		g = mx_group_by_id(f->sh.key_share_group);
+		d->group = f->sh.key_share_group;
+		snprintf(d->kx, sizeof(d->kx), "%s", g ? group_kx(g) : "?");
+		d->kx_bits = g ? g->bits : 0;
+	} else if (f->ske.seen && f->ske.kind == MX_SKE_DHE) {
+		snprintf(d->kx, sizeof(d->kx), "DH");
+		d->kx_bits = (int)f->ske.dh_bits;
+		d->prime = mx_dh_prime_by_p(f->ske.dh_p.p, f->ske.dh_p.len);
+		d->safe = dh_safe(en, f->ske.dh_p.p, f->ske.dh_p.len);
+	} else if (f->ske.seen && f->ske.kind == MX_SKE_ECDHE) {
+		g = mx_group_by_id(f->ske.group);
+		snprintf(d->kx, sizeof(d->kx), "ECDH");
+		d->group = f->ske.group;
+		d->kx_bits = g ? g->bits : 0;
+	} else if (f->ske.seen && f->ske.kind == MX_SKE_RSA) {
+		snprintf(d->kx, sizeof(d->kx), "RSA");
+		d->kx_bits = (int)f->ske.rsa_bits; /* export temp key */
+	} else if (su != NULL) {
+		snprintf(d->kx, sizeof(d->kx), "%s", mx_kx_name(su->kx));
+	}
+	if (f->ncerts > 0) {
+		struct mx_cert c;
+
+		memset(&c, 0, sizeof(c));
+		if (mx_x509_decode(f->certs[0].p, f->certs[0].len, &c) == 0 &&
+		    c.key_type != NULL) {
+			snprintf(d->auth_key, sizeof(d->auth_key), "%s %d",
+				 c.key_type, c.key_bits);
+			add_cert_key(en->out, d->auth_key);
+		}
+		mx_cert_clear(&c);
+	}
+}
+
+static size_t sig_list(enum mx_enum_ver v, uint16_t *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < mx_sigscheme_count() && n < max; i++) {
+		const struct mx_sigscheme *s = mx_sigscheme_at(i);
+
+		if (v == MX_EV_TLS13 && s->legacy)
+			continue;
+		out[n++] = s->id;
+	}
+	return n;
+}
+
+static int build_hello(struct mx_enumerator *en, struct slot *s,
+		       char *err, size_t errlen)
+{
+	static const uint8_t pf[] = {0}; /* uncompressed (RFC 8422 §5.1.2) */
+	static const uint16_t v13[] = {MX_TLS13};
+	struct mx_hello_params hp;
+	struct mx_hello_diag d = {0};
+	struct mx_hello_key_share ks;
+	uint16_t sigs[128];
+	uint8_t share[SHARE_MAX];
+	size_t i;
+	const struct mx_offer *o = &s->cur;
+
+	memset(&hp, 0, sizeof(hp));
+	mx_buf_reset(&s->hello);
+	hp.random = en->p.random ? en->p.random : rand_openssl;
+	hp.random_ctx = en->p.random ? en->p.random_ctx : NULL;
+	hp.suites = o->suites;
+	hp.nsuites = o->nsuites;
+	if (s->ver == MX_EV_SSL3) {
+		/* RFC 6101: no extensions. */
+		hp.record_version = MX_SSL3;
+		hp.legacy_version = MX_SSL3;
+	} else {
+		hp.record_version = MX_TLS10;
+		hp.legacy_version = s->ver == MX_EV_TLS13
+					    ? MX_TLS12
+					    : mx_enum_ver_code(s->ver);
+		if (en->p.host && !mx_is_ip_literal(en->p.host) &&
+		    strlen(en->p.host) <= 255)
+			hp.sni = en->p.host;
+		hp.groups = o->groups;
+		hp.ngroups = o->ngroups;
+		/* RFC 7685: keep the hello out of 256..511 bytes, which
+		 * some load balancers cannot read. */
+		hp.pad_to = 512;
+		if (s->ver == MX_EV_TLS12 || s->ver == MX_EV_TLS13) {
+			hp.sigschemes = sigs;
+			hp.nsigschemes = sig_list(s->ver, sigs, 128);
+		}
+		if (s->ver == MX_EV_TLS13) {
+			hp.versions = v13;
+			hp.nversions = 1;
+			hp.ext = MX_HELLO_PSK_MODES | MX_HELLO_RANDOM_SESSION_ID;
+			/* One key share, for the first group we can make
+			 * one for (RFC 8446 §4.2.8). */
+			for (i = 0; i < o->ngroups; i++) {
+				ks.len = mx_keyshare_make(o->groups[i],
+							  hp.random,
+							  hp.random_ctx, share,
+							  sizeof(share));
+				if (ks.len > 0) {
+					ks.group = o->groups[i];
+					ks.key = share;
+					hp.key_shares = &ks;
+					hp.nkey_shares = 1;
+					break;
+				}
+			}
+		} else {
+			hp.point_formats = pf;
+			hp.npoint_formats = 1;
+			hp.ext = MX_HELLO_RENEG_INFO | MX_HELLO_EMS;
+		}
+	}
+	if (mx_hello_build(&hp, &s->hello, &d) != MX_HELLO_OK ||
+	    s->hello.err) {
+		snprintf(err, errlen, "cannot build the hello: %s",
+			 d.what ? d.what : "too big");
+		return -1;
+	}
+	return 0;
+}
+
+static void slot_idle(struct slot *s)
+{
+	s->busy = 0;
+	if (s->granted) {
+		s->granted = 0;
+		mx_enum_pool_release(s->en->pool, s->en->p.addr);
+	}
+}
+
+static void abort_all(struct mx_enumerator *en, const char *why)
+{
+	int i;
+
+	for (i = 0; i < MX_EV__N; i++)
+		if (en->slots[i].active)
+			mx_enum_chain_abort(&en->slots[i].ch, why);
+}
+
+static void on_raw_done(void *arg, struct mx_rawhello *rh,
+			const struct mx_raw_result *r)
+{
+	struct slot *s = arg;
+	struct mx_enumerator *en = s->en;
+	struct mx_answer a;
+	char why[200];
+	int rc;
+
+	rc = mx_enum_classify(s->ver, r, &a, why, sizeof(why));
+	if (rc == 0 && a.kind == MX_ANS_PICK &&
+	    s->cur.purpose != MX_OFFER_GROUPS)
+		record_pick(en, s, r->flight);
+	mx_rawhello_free(rh);
+	s->rh = NULL;
+	s->granted = 0;
+	mx_enum_pool_release(en->pool, en->p.addr);
+	if (rc == 0) {
+		mx_enum_chain_answer(&s->ch, &a);
+	} else if (rc > 0 && s->tries < (en->p.retries < 0 ? 0
+				       : en->p.retries ? en->p.retries
+						       : 3) &&
+		   en->total_retries < MAX_TOTAL_RETRIES &&
+		   !deadline_passed(en)) {
+		int64_t ms = (int64_t)(en->p.backoff_ms > 0 ? en->p.backoff_ms
+							     : 1000)
+			     << s->tries;
+
+		if (ms > MAX_BACKOFF_MS)
+			ms = MAX_BACKOFF_MS;
+		s->tries++;
+		en->total_retries++;
+		en->out->retries++;
+		mx_log_trace(en->p.log, MX_TRACE_SCHED,
+			     "enum %s %s: %s; retry %d in %lld ms", en->p.addr,
+			     mx_enum_ver_name(s->ver), why, s->tries,
+			     (long long)ms);
+		mx_enum_pool_backoff(en->pool, en->p.addr, (int)ms);
+		mx_enum_pool_acquire(en->pool, &s->w); /* still busy */
+		return;
+	} else {
+		char msg[240];
+
+		snprintf(msg, sizeof(msg), "%s%s", why,
+			 rc > 0 ? " (retries exhausted)" : "");
+		if (rc < 0)
+			abort_all(en, msg);
+		else
+			mx_enum_chain_abort(&s->ch, msg);
+	}
+	s->busy = 0;
+	pump(en);
+}
+
+static void on_grant(void *arg)
+{
+	struct slot *s = arg;
+	struct mx_enumerator *en = s->en;
+	struct mx_rawhello_params rp;
+	char err[200];
+
+	s->granted = 1;
+	if (deadline_passed(en)) {
+		mx_enum_chain_abort(&s->ch, "deadline reached");
+		slot_idle(s);
+		pump(en);
+		return;
+	}
+	if (build_hello(en, s, err, sizeof(err)) < 0) {
+		mx_enum_chain_abort(&s->ch, err);
+		slot_idle(s);
+		pump(en);
+		return;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.host = en->p.host;
+	rp.addr = en->p.addr;
+	rp.port = en->p.port;
+	rp.mode = en->p.mode;
+	rp.helo = en->p.helo;
+	rp.hello = s->hello.p;
+	rp.hello_len = s->hello.len;
+	rp.connect_timeout_ms = en->p.step_timeout_ms;
+	rp.greeting_timeout_ms = en->p.step_timeout_ms;
+	rp.command_timeout_ms = en->p.step_timeout_ms;
+	rp.hello_timeout_ms = en->p.hello_timeout_ms;
+	rp.deadline_ms = en->p.deadline_ms;
+	rp.log = en->p.log;
+	if (s->cur.purpose == MX_OFFER_GROUPS)
+		s->gconns++;
+	else
+		s->conns++;
+	en->out->connections++;
+	mx_log_trace(en->p.log, MX_TRACE_SCHED,
+		     "enum %s %s: offer %zu suites, %zu groups (%d)",
+		     en->p.addr, mx_enum_ver_name(s->ver), s->cur.nsuites,
+		     s->cur.ngroups, (int)s->cur.purpose);
+	s->rh = mx_rawhello_new(en->base, &rp, on_raw_done, s);
+	mx_rawhello_start(s->rh);
+}
+
+/* ---- writing the facts ---------------------------------------------------- */
+
+static void add_group(struct mx_enum *out, uint16_t id, enum mx_enum_ver v)
+{
+	const struct mx_group *g = mx_group_by_id(id);
+	struct mx_enum_group *eg;
+	size_t i;
+
+	for (i = 0; i < out->ngroups; i++)
+		if (out->groups[i].id == id) {
+			out->groups[i].versions |= 1u << v;
+			return;
+		}
+	eg = mx_enum_add_group(out);
+	eg->id = id;
+	eg->kx_bits = g ? g->bits : 0;
+	eg->name = g ? xstrdup(g->iana) : xasprintf("0x%04x", id);
+	eg->versions = 1u << v;
+}
+
+static void append_reason(struct mx_enum *out, const char *r)
+{
+	char *n;
+
+	out->incomplete = 1;
+	if (out->incomplete_reason == NULL) {
+		out->incomplete_reason = xstrdup(r);
+		return;
+	}
+	n = xasprintf("%s; %s", out->incomplete_reason, r);
+	free(out->incomplete_reason);
+	out->incomplete_reason = n;
+}
+
+static void write_version(struct mx_enumerator *en, struct slot *s)
+{
+	struct mx_enum_version *v = &en->out->v[s->ver];
+	const struct mx_enum_chain *c = &s->ch;
+	size_t i, j;
+
+	v->state = c->state;
+	v->server_order = c->state == 1 ? c->server_order : -1;
+	v->connections = s->conns;
+	v->order_connections = c->order_conns;
+	v->group_connections = s->gconns;
+	if (c->order_method[0])
+		v->order_method = xstrdup(c->order_method);
+	if (c->state == 0 && c->refusal[0])
+		v->refusal = xstrdup(c->refusal);
+	if (c->incomplete)
+		append_reason(en->out, c->reason);
+	for (i = 0; i < c->npicks; i++) {
+		const struct mx_suite *su = mx_suite_by_id(c->picks[i]);
+		const struct pick_detail *d = NULL;
+		struct mx_enum_suite *es = mx_enum_add_suite(v);
+
+		for (j = 0; j < s->ndet; j++)
+			if (s->det[j].suite == c->picks[i])
+				d = &s->det[j];
+		es->id = c->picks[i];
+		es->rank = v->server_order == 1 ? (int)i : -1;
+		es->iana = su ? xstrdup(su->iana)
+			      : xasprintf("0x%04x", c->picks[i]);
+		es->openssl = su && su->openssl ? xstrdup(su->openssl) : NULL;
+		es->cipher_bits = su ? su->bits : 0;
+		if (d == NULL)
+			continue;
+		es->kx = d->kx[0] ? xstrdup(d->kx) : NULL;
+		if (d->group) {
+			const struct mx_group *g = mx_group_by_id(d->group);
+
+			es->group = g ? xstrdup(g->iana)
+				      : xasprintf("0x%04x", d->group);
+		} else if (d->prime != NULL &&
+			   strncmp(d->prime->name, "ffdhe", 5) == 0) {
+			es->group = xstrdup(d->prime->name);
+		}
+		es->kx_bits = d->kx_bits;
+		es->dh_prime = d->prime ? xstrdup(d->prime->name) : NULL;
+		es->dh_safe_prime = d->safe;
+		es->auth_key = d->auth_key[0] ? xstrdup(d->auth_key) : NULL;
+		if (d->group)
+			add_group(en->out, d->group, s->ver);
+	}
+	for (i = 0; i < c->ngfound; i++)
+		add_group(en->out, c->gfound[i], s->ver);
+}
+
+static void done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_enumerator *en = arg;
+
+	(void)fd;
+	(void)what;
+	if (en->done)
+		en->done(en->arg, en); /* may free en */
+}
+
+static void finish(struct mx_enumerator *en)
+{
+	struct timeval zero = {0, 0};
+	int i;
+
+	if (en->finished)
+		return;
+	en->finished = 1;
+	for (i = 0; i < MX_EV__N; i++)
+		if (en->slots[i].ch.nall > 0 || en->slots[i].active ||
+		    en->slots[i].conns > 0)
+			write_version(en, &en->slots[i]);
+	if (en->sh.big_state == 2) {
+		en->out->split_hello = 1;
+		en->out->split_reason = xstrdup(en->sh.split_reason);
+	}
+	en->out->per_host_cap = mx_enum_pool_cap(en->pool, en->p.addr);
+	en->out->ms = mx_now_ms() - en->t0;
+	event_add(en->ev_done, &zero);
+}
+
+static void pump(struct mx_enumerator *en)
+{
+	int progress = 1, i, active, busy;
+
+	if (en->finished)
+		return;
+	while (progress) {
+		progress = 0;
+		active = busy = 0;
+		for (i = MX_EV__N - 1; i >= 0; i--) {
+			struct slot *s = &en->slots[i];
+			enum mx_chain_step st;
+
+			if (!s->active)
+				continue;
+			active++;
+			if (s->busy) {
+				busy++;
+				continue;
+			}
+			if (deadline_passed(en))
+				mx_enum_chain_abort(&s->ch, "deadline reached");
+			st = mx_enum_chain_next(&s->ch, &s->cur);
+			if (st == MX_CHAIN_DONE) {
+				s->active = 0;
+				progress = 1;
+				continue;
+			}
+			if (st == MX_CHAIN_WAIT)
+				continue;
+			s->busy = 1;
+			s->tries = 0;
+			busy++;
+			progress = 1;
+			mx_enum_pool_acquire(en->pool, &s->w);
+		}
+		if (!progress && active > 0 && busy == 0) {
+			/* Everyone waits on someone who is not running: a
+			 * broken invariant of the plan; do not hang. */
+			abort_all(en, "internal: enumeration stalled");
+			progress = 1;
+		}
+	}
+	for (i = 0; i < MX_EV__N; i++)
+		if (en->slots[i].active)
+			return;
+	finish(en);
+}
+
+struct mx_enumerator *mx_enumerator_new(struct event_base *base,
+					struct mx_enum_pool *pool,
+					const struct mx_enum_params *p,
+					struct mx_enum *out,
+					mx_enum_done_fn done, void *arg)
+{
+	struct mx_enumerator *en = xcalloc(1, sizeof(*en));
+	unsigned vers = p->versions ? p->versions : (1u << MX_EV__N) - 1;
+	int i;
+
+	en->base = base;
+	en->pool = pool;
+	en->p = *p;
+	en->out = out;
+	en->done = done;
+	en->arg = arg;
+	mx_enum_shared_init(&en->sh);
+	if (!(vers & (1u << MX_EV_TLS13)))
+		en->sh.tls13 = 0;
+	for (i = 0; i < MX_EV__N; i++) {
+		struct slot *s = &en->slots[i];
+
+		s->en = en;
+		s->ver = (enum mx_enum_ver)i;
+		s->w.addr = en->p.addr;
+		s->w.grant = on_grant;
+		s->w.arg = s;
+		mx_buf_init(&s->hello, 64 * 1024);
+		if (vers & (1u << i)) {
+			s->active = 1;
+			mx_enum_chain_init(&s->ch, s->ver, &en->sh, p->flags,
+					   NULL, 0, NULL, 0);
+		}
+	}
+	en->ev_done = evtimer_new(base, done_cb, en);
+	if (en->ev_done == NULL)
+		mx_fatal(__func__, "evtimer_new");
+	return en;
+}
+
+void mx_enumerator_start(struct mx_enumerator *en)
+{
+	en->t0 = mx_now_ms();
+	if (en->p.mode == MX_MODE_PLAIN || en->p.addr == NULL) {
+		abort_all(en, "no TLS to enumerate on this endpoint");
+		pump(en);
+		return;
+	}
+	pump(en);
+}
+
+void mx_enumerator_free(struct mx_enumerator *en)
+{
+	size_t i;
+	int k;
+
+	if (en == NULL)
+		return;
+	for (k = 0; k < MX_EV__N; k++) {
+		struct slot *s = &en->slots[k];
+
+		mx_enum_pool_cancel(en->pool, &s->w);
+		if (s->rh) {
+			mx_rawhello_free(s->rh);
+			s->rh = NULL;
+		}
+		if (s->granted) {
+			s->granted = 0;
+			mx_enum_pool_release(en->pool, en->p.addr);
+		}
+		mx_buf_free(&s->hello);
+	}
+	for (i = 0; i < en->ndh; i++)
+		free(en->dh[i].p);
+	free(en->dh);
+	event_free(en->ev_done);
+	free(en);
+}
+
+/* ---- several endpoints on a private loop --------------------------------- */
+
+struct multi {
+	struct event_base *base;
+	size_t left;
+};
+
+static void multi_done(void *arg, struct mx_enumerator *en)
+{
+	struct multi *m = arg;
+
+	(void)en;
+	if (--m->left == 0)
+		event_base_loopexit(m->base, NULL);
+}
+
+int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
+		      const struct mx_enum_params *common, int per_host,
+		      int global, char *err, size_t errlen)
+{
+	struct multi m;
+	struct mx_enum_pool *pool;
+	struct mx_enumerator **ens;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	m.base = event_base_new();
+	if (m.base == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return -1;
+	}
+	m.left = n;
+	pool = mx_enum_pool_new(m.base, per_host, global);
+	ens = xcalloc(n, sizeof(*ens));
+	for (i = 0; i < n; i++) {
+		struct mx_enum_params p = *common;
+		struct mx_endpoint *ep = eps[i];
+
+		p.host = ep->host;
+		p.addr = ep->addr;
+		p.port = ep->port;
+		p.mode = ep->mode;
+		mx_enum_free(ep->enumr);
+		ep->enumr = mx_enum_new();
+		ens[i] = mx_enumerator_new(m.base, pool, &p, ep->enumr,
+					   multi_done, &m);
+	}
+	for (i = 0; i < n; i++)
+		mx_enumerator_start(ens[i]);
+	event_base_dispatch(m.base);
+	for (i = 0; i < n; i++)
+		mx_enumerator_free(ens[i]);
+	free(ens);
+	mx_enum_pool_free(pool);
+	event_base_free(m.base);
+	return 0;
+}
