@@ -28,6 +28,7 @@
  * Evidence strings are built from escaped model text and our own ASCII.
  */
 #include "analyzers/analyze.h"
+#include "analyzers/clients.h"
 
 #include <openssl/x509_vfy.h>
 #include <stdarg.h>
@@ -1087,6 +1088,9 @@ void mx_analyze_endpoint(struct mx_endpoint *ep,
 	mx_findings_clear(&ep->findings);
 	for (i = 0; i < sizeof(ep_rules) / sizeof(ep_rules[0]); i++)
 		ep_rules[i].run(&c);
+	/* Client simulation findings when enumerated (analyzers/clients.c;
+	 * no summary column: the summary is about this probe's session). */
+	mx_analyze_clients(ep);
 	reached(ep, r);
 	for (i = 0; i < MX_COL__N; i++) {
 		enum mx_verdict v = r[i] ? MX_V_OK : MX_V_NONE;

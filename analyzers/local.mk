@@ -24,3 +24,11 @@ tests_unit_test_analyzers_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 # send: delivery TLS policy judgement, SMTP failure explanations.
 libanalyzers_a_SOURCES += %reldir%/policy.c %reldir%/policy.h \
 	%reldir%/smtp_failures.c %reldir%/smtp_failures.h
+
+# clients: client simulation, cipher-string advice, client findings.
+libanalyzers_a_SOURCES += %reldir%/clients.c %reldir%/clients.h
+check_PROGRAMS += tests/unit/test_clients
+TESTS += tests/unit/test_clients
+tests_unit_test_clients_SOURCES = tests/unit/test_clients.c
+tests_unit_test_clients_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(GNUTLS_LIBS) $(CMOCKA_TEST_LDADD)

@@ -266,6 +266,26 @@ static const struct mx_finding_def catalogue[] = {
 	 "To get DANE, sign the zone with DNSSEC and publish TLSA records "
 	 "(3 1 1 of the server key) for _25._tcp of the MX host.",
 	 "RFC 7672 section 2.2"},
+	/* Client simulation and handshake intolerance (issue #3, clients) */
+	{"client.fails", MX_SEV_WARN,
+	 "A common sending client would fail to negotiate TLS with this server",
+	 "Fix the cause the evidence names on the server (a DH group of at "
+	 "least 2048 bits or no DHE, TLS 1.2, modern suites); until then the "
+	 "tested client cipher string in the evidence works around it.",
+	 "RFC 7525 section 3; RFC 9325 section 4"},
+	{"client.prediction_mismatch", MX_SEV_INFO,
+	 "A real handshake did not match the client simulation",
+	 "Nothing to fix on the server: the simulation's model of that client "
+	 "differs from the real library here. The real handshake is what "
+	 "counts; please report the evidence.",
+	 "doc/findings.md"},
+	{"tls.hello_intolerance", MX_SEV_CRIT,
+	 "The server drops ClientHellos with certain suites or extensions",
+	 "Upgrade or fix the server or the middlebox in front of it: a TLS "
+	 "server must ignore what it does not support (RFC 8446 section "
+	 "4.1.2). Until then senders need the tested cipher string in the "
+	 "evidence.",
+	 "RFC 8446 section 4.1.2; RFC 5246 appendix E.1"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

@@ -1,0 +1,126 @@
+/*
+ * clients.h - client simulation: what real senders would get from this
+ * server, why some fail, and which client setting would work.
+ *
+ * Purpose: from the enumeration facts (struct mx_enum: versions, the
+ * suites the server accepts in its order, DH group sizes, groups), predict
+ * for each client profile the version, suite and key exchange it would
+ * negotiate, or why it fails ("DHE chosen with a 1024-bit group: OpenSSL
+ * at security level 2 aborts with `dh key too small`").  For a failing
+ * profile, propose an OpenSSL cipher string and a GnuTLS priority string
+ * that exclude insecure suites and, by the same prediction, negotiate;
+ * probe/confirm.c then runs real handshakes with both stacks and records
+ * whether prediction and advice hold.  Finally the analyzer rule turns the
+ * result into findings: client.fails, client.prediction_mismatch,
+ * tls.hello_intolerance.
+ *
+ * Profiles are a static const table (variation in tables, STYLE 8), each
+ * with where its facts come from (`basis`).  Suite lists are IANA names in
+ * the client's order; the OpenSSL-based ones are exactly what Debian 12's
+ * OpenSSL 3.0 expands the profile's cipher string to (a unit test checks
+ * this against the linked libssl).
+ *
+ * API:
+ *   mx_client_profile_count()/_at(i)/_by_id(id)   the table
+ *   mx_client_predict(profile, enum, &prediction)  one profile, pure
+ *   mx_client_advise(profile, enum, &prediction)   advice strings, pure
+ *   mx_clients_simulate(enum)                     fills enum->clients
+ *   mx_analyze_clients(ep)                        findings (called from
+ *                                                  mx_analyze_endpoint)
+ *
+ * Ownership: profiles are static; mx_clients_simulate() replaces
+ * enum->clients (owned by the enum).  Nothing here does I/O.
+ */
+#ifndef MX_ANALYZERS_CLIENTS_H
+#define MX_ANALYZERS_CLIENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/enum.h"
+#include "model/result.h"
+
+/* Which real stack can play a profile (probe/confirm.c). */
+enum mx_client_stack {
+	MX_STACK_NONE = 0, /* no local stack expresses it: not confirmed */
+	MX_STACK_OPENSSL,
+	MX_STACK_GNUTLS,
+};
+
+struct mx_client_profile {
+	const char *id;	   /* stable: "openssl3-sl2", "java8" */
+	const char *name;  /* "OpenSSL 3 default (security level 2)" */
+	const char *basis; /* where the facts come from */
+	int common;	   /* widespread sender: client.fails is a warning */
+	uint16_t min_version, max_version; /* wire codes 0x0301.. */
+	const char *const *suites;	   /* IANA names, client order */
+	size_t nsuites;
+	const char *const *groups; /* supported_groups, client order */
+	size_t ngroups;
+	size_t nkey_shares;   /* TLS 1.3 key shares: the first n groups */
+	int dh_min_bits;      /* refuses a DHE group below this */
+	int dh_max_bits;      /* refuses a DHE group above this; 0: none */
+	int ec_min_bits;      /* refuses an EC group below this */
+	const char *dh_error; /* the client's own words for a refused group */
+	int verifies_name;    /* refuses a certificate not naming the host */
+	/* How a real stack expresses it. */
+	enum mx_client_stack stack;
+	const char *ossl_ciphers;      /* OpenSSL cipher list (TLS <= 1.2) */
+	const char *ossl_ciphersuites; /* TLS 1.3; NULL: library default */
+	const char *ossl_groups;       /* NULL: library default */
+	int ossl_seclevel;	       /* -1: library default */
+	const char *gnutls_priority;   /* NULL: not GnuTLS-based */
+};
+
+size_t mx_client_profile_count(void);
+const struct mx_client_profile *mx_client_profile_at(size_t i);
+const struct mx_client_profile *mx_client_profile_by_id(const char *id);
+
+/* Why a prediction fails, for advice and fixes. */
+enum mx_client_fail {
+	MX_CF_NONE = 0,
+	MX_CF_UNKNOWN,	   /* the enumeration has no usable facts */
+	MX_CF_VERSION,	   /* no common protocol version */
+	MX_CF_NO_SUITE,	   /* no common cipher suite */
+	MX_CF_NO_GROUP,	   /* no common (EC/FF) group */
+	MX_CF_DH_SMALL,	   /* the server's DHE group is below the floor */
+	MX_CF_DH_LARGE,	   /* ... above what the client can do */
+	MX_CF_EC_SMALL,	   /* EC group below the floor */
+	MX_CF_INTOLERANCE, /* the server drops this client's hello */
+};
+
+struct mx_client_prediction {
+	int ok; /* 1 connects, 0 fails */
+	enum mx_client_fail fail;
+	uint16_t version; /* wire code, 0 if none */
+	uint16_t suite;	  /* IANA code point, 0 if none */
+	uint16_t group;	  /* named group code point, 0 if none/custom */
+	char kx[96];	  /* "ECDH x25519", "DH 1024 (RFC 2409 group 2)" */
+	char why[320];	  /* for a failure: what and why */
+	int server_order; /* the enumeration's server_order for version */
+};
+
+/* Predict what profile p gets from the server described by e. */
+void mx_client_predict(const struct mx_client_profile *p,
+		       const struct mx_enum *e,
+		       struct mx_client_prediction *out);
+
+/* For a failing prediction, advice strings that exclude insecure suites
+ * and are predicted to negotiate (NULL when no cipher string can help,
+ * e.g. no common version).  Malloc'ed; the caller frees. */
+void mx_client_advise(const struct mx_client_profile *p,
+		      const struct mx_enum *e,
+		      const struct mx_client_prediction *pred,
+		      char **advice_openssl, char **advice_gnutls);
+
+/* Replace e->clients with one simulated client per profile (predictions
+ * and advice; confirmed = -1, advice_*_ok = -1 until probe/confirm.c). */
+void mx_clients_simulate(struct mx_enum *e);
+
+/* Findings of ep->enumr (nothing when it is NULL): client.fails per
+ * failing profile, client.prediction_mismatch, tls.hello_intolerance. */
+void mx_analyze_clients(struct mx_endpoint *ep);
+
+const char *mx_client_fail_name(enum mx_client_fail f);
+
+#endif
