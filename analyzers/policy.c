@@ -564,7 +564,9 @@ void mx_policy_judge(enum mx_tls_policy level, const struct mx_policy_facts *f,
 	memset(v, 0, sizeof(*v));
 	v->effective = level;
 	if (level == MX_POLICY_NONE) {
-		if (tls_up(f))
+		/* STARTTLS is never sent at this level; only an implicit
+		 * TLS port (RFC 8314) carries TLS regardless */
+		if (f->mode == MX_MODE_IMPLICIT && tls_up(f))
 			set(v, MX_POLICY_DELIVER_TLS, NULL,
 			    "none: TLS only because the port is implicit TLS");
 		else if (f->mode == MX_MODE_IMPLICIT)

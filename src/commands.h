@@ -11,6 +11,9 @@
 
 int cmd_check(struct mx_opts *o);
 int cmd_certs(struct mx_opts *o);
+int cmd_send(struct mx_opts *o);
+int cmd_policy(struct mx_opts *o);
+int cmd_headers(struct mx_opts *o);
 
 /* Shared by the probing subcommands (src/probe_common.c). */
 
@@ -25,5 +28,23 @@ FILE *mx_cli_open_output(const struct mx_opts *o);
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o);
 /* Colour on a terminal only, never with NO_COLOR or --no-color. */
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o);
+
+/* Sending (src/cmd_send.c), shared with check --send-test and relay. */
+#define MX_PW_MAX 256
+/* The AUTH password from --auth-password-file (refused when group or
+ * others may read it) or --auth-password-env; 0, or -1 after printing
+ * why.  The caller wipes pw. */
+int mx_cli_read_password(const struct mx_opts *o, char *pw, size_t pwlen);
+/* --tls-policy / --esa-policy (default may); 0 or -1 after printing. */
+#include "model/policy.h"
+int mx_cli_policy(const struct mx_opts *o, enum mx_tls_policy *out);
+/* Poll a Maildir tree for a file holding token, at most timeout_ms;
+ * 1 found (path set) or 0. */
+int mx_cli_maildir_wait(const char *dir, const char *token, int timeout_ms,
+			char *path, size_t pathlen);
+/* Build, send, explain and report one test message; returns the send
+ * exit status (doc/exit-status.md). */
+int mx_cli_send(const struct mx_opts *o, const char *nexthop,
+		const char *const *rcpts, size_t nrcpts, FILE *out, int json);
 
 #endif

@@ -11,3 +11,9 @@ mxprobe_SOURCES = \
 mxprobe_LDADD = libreports.a libanalyzers.a libprobe.a libwire.a \
 	libmodel.a libcommon.a \
 	$(JANSSON_LIBS) $(LIBS_PROBE) $(OPENSSL_LIBS)
+# send: send, policy, headers subcommands; the relay archive sits above
+# libprobe.a in the link order, so the layers below are listed again.
+mxprobe_SOURCES += %reldir%/cmd_send.c %reldir%/cmd_policy.c \
+	%reldir%/cmd_headers.c
+mxprobe_LDADD += librelay.a libanalyzers.a libprobe.a libwire.a \
+	libmodel.a libcommon.a $(LIBS_PROBE) $(OPENSSL_LIBS)

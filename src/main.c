@@ -45,6 +45,80 @@ static const struct mx_cmd commands[] = {
 	 "\nExamples:\n"
 	 "  mxprobe certs mx1.example.org\n"
 	 "  mxprobe certs smtps://smtp.example.org --export ./certs"},
+	{"send", cmd_send,
+	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT,
+	 "--to RCPT [options]",
+	 "Send a test message with a delivery TLS policy (and AUTH), report "
+	 "each\nstage like swaks, explain failures, confirm arrival.",
+	 "Options for send:\n"
+	 "  --to ADDR                  recipient (repeatable); the next hop "
+	 "is its\n"
+	 "                             domain's MX unless --via is given\n"
+	 "  --via TARGET               next hop: domain, host[:port], "
+	 "smtp://, submission://,\n"
+	 "                             smtps:// (see 'mxprobe check --help')\n"
+	 "  --from ADDR                envelope and From: sender\n"
+	 "  --subject TEXT, --body-file FILE, --header 'Name: value' "
+	 "(repeatable),\n"
+	 "  --size OCTETS              pad the message to this size\n"
+	 "  --tls-policy LEVEL         none, may (default), encrypt, verify, "
+	 "secure,\n"
+	 "                             dane, dane-only, fingerprint (Postfix "
+	 "meaning)\n"
+	 "  --esa-policy NAME          off, preferred, required, "
+	 "preferred-verify,\n"
+	 "                             required-verify (doc/policies.md)\n"
+	 "  --fingerprint SHA256       for fingerprint (certificate or public "
+	 "key)\n"
+	 "  --secure-match NAME        names for secure (default: nexthop, "
+	 ".nexthop)\n"
+	 "  --auth-user USER           authenticate (RFC 4954) as USER\n"
+	 "  --auth-password-file FILE  the password (file must be mode "
+	 "0600/0400)\n"
+	 "  --auth-password-env VAR    the password from the environment\n"
+	 "  --allow-plaintext-auth     allow AUTH without TLS (never by "
+	 "default)\n"
+	 "  --maildir DIR              wait for the message to arrive in "
+	 "this Maildir\n"
+	 "  --transcript               show the SMTP dialogue (AUTH "
+	 "redacted)\n"
+	 "\nExit status: 0 delivered, 1 some recipients refused, 3 bad "
+	 "usage,\n"
+	 "10 resolve, 11 connect, 12 banner, 13 EHLO, 14 STARTTLS, 15 TLS, "
+	 "16 policy,\n"
+	 "17 AUTH, 18 MAIL, 19 RCPT, 20 DATA failed; 21 not found in the "
+	 "Maildir.\n"
+	 "\nExamples:\n"
+	 "  mxprobe send --to user@example.org --tls-policy verify\n"
+	 "  mxprobe send --via submission://smtp.example.org --auth-user me "
+	 "\\\n"
+	 "      --auth-password-file pw.txt --from me@example.org --to "
+	 "you@example.net"},
+	{"policy", cmd_policy, MX_OPT_TLSPOLICY, "TARGET",
+	 "Judge every delivery TLS policy level (none..dane-only) against a "
+	 "server\nfrom one probe: deliver encrypted, in clear, or defer, and "
+	 "why.",
+	 "Options for policy:\n"
+	 "  --fingerprint SHA256       judge the fingerprint level with it\n"
+	 "  --secure-match NAME        names for secure (default: nexthop, "
+	 ".nexthop)\n"
+	 "  --trust-anchor FILE        DNSSEC trust anchor (needed for "
+	 "dane)\n"
+	 "\nExit status: 0 verify/secure/dane deliver everywhere, 1 only "
+	 "unauthenticated\nTLS, 2 clear text or deferral at may somewhere, "
+	 "3 nothing tested.\n"
+	 "\nExamples:\n"
+	 "  mxprobe policy example.org\n"
+	 "  mxprobe policy --json mx1.example.org"},
+	{"headers", cmd_headers, 0, "FILE",
+	 "Show the hops of a received message: TLS per hop, delays, and\n"
+	 "Authentication-Results / ARC-Authentication-Results.",
+	 "FILE is a message as saved (RFC 5322), or - for standard input.\n"
+	 "\nExit status: 0 parsed, 1 a hop in clear text or a damaged "
+	 "header, 3 unreadable.\n"
+	 "\nExamples:\n"
+	 "  mxprobe headers message.eml\n"
+	 "  mxprobe headers --json - < message.eml"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -4,6 +4,7 @@
 #include "src/options.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -26,7 +27,149 @@ enum {
 	O_EXPORT,
 	O_FORCE,
 	O_CONNCAP,
+	/* send (issue #4) */
+	O_TO = 1100,
+	O_FROM,
+	O_VIA,
+	O_SUBJECT,
+	O_BODY_FILE,
+	O_HEADER,
+	O_SIZE,
+	O_MAILDIR,
+	O_AUTH_USER,
+	O_AUTH_PWFILE,
+	O_AUTH_PWENV,
+	O_ALLOW_PLAIN_AUTH,
+	O_TLS_POLICY,
+	O_ESA_POLICY,
+	O_FINGERPRINT,
+	O_SECURE_MATCH,
+	O_SEND_TEST,
 };
+
+/* Send options: which extra flag allows each (issue #4). */
+static const struct {
+	int opt;
+	unsigned extra;
+} send_opts[] = {
+	{O_TO, MX_OPT_SEND},
+	{O_FROM, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_VIA, MX_OPT_SEND},
+	{O_SUBJECT, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_BODY_FILE, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_HEADER, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_SIZE, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_MAILDIR, MX_OPT_SEND | MX_OPT_SENDTEST},
+	{O_AUTH_USER, MX_OPT_AUTH},
+	{O_AUTH_PWFILE, MX_OPT_AUTH},
+	{O_AUTH_PWENV, MX_OPT_AUTH},
+	{O_ALLOW_PLAIN_AUTH, MX_OPT_AUTH},
+	{O_TLS_POLICY, MX_OPT_TLSPOLICY},
+	{O_ESA_POLICY, MX_OPT_TLSPOLICY},
+	{O_FINGERPRINT, MX_OPT_TLSPOLICY},
+	{O_SECURE_MATCH, MX_OPT_TLSPOLICY},
+	{O_SEND_TEST, MX_OPT_SENDTEST},
+};
+
+static int repeat(const char **v, int *n, const char *arg, const char *name,
+		  char *err, size_t errlen)
+{
+	if (*n >= MX_OPTS_MAX_REPEAT) {
+		snprintf(err, errlen, "%s given more than %d times", name,
+			 MX_OPTS_MAX_REPEAT);
+		return -1;
+	}
+	v[(*n)++] = arg;
+	return 0;
+}
+
+/* Returns 1 if ch was a send option (handled or failed with -1). */
+static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
+		    struct mx_opts *o, char *err, size_t errlen)
+{
+	size_t i;
+	char *end;
+
+	for (i = 0; i < sizeof(send_opts) / sizeof(send_opts[0]); i++)
+		if (send_opts[i].opt == ch)
+			break;
+	if (i == sizeof(send_opts) / sizeof(send_opts[0]))
+		return 0;
+	if (!(cmd->extra & send_opts[i].extra)) {
+		snprintf(err, errlen, "option %s is not for '%s'",
+			 argv[optind - 1], cmd->name);
+		return -1;
+	}
+	switch (ch) {
+	case O_TO:
+		return repeat(o->to, &o->nto, optarg, "--to", err, errlen) < 0
+			       ? -1
+			       : 1;
+	case O_FROM:
+		o->from = optarg;
+		return 1;
+	case O_VIA:
+		o->via = optarg;
+		return 1;
+	case O_SUBJECT:
+		o->subject = optarg;
+		return 1;
+	case O_BODY_FILE:
+		o->body_file = optarg;
+		return 1;
+	case O_HEADER:
+		return repeat(o->header, &o->nheader, optarg, "--header", err,
+			      errlen) < 0
+			       ? -1
+			       : 1;
+	case O_SIZE:
+		errno = 0;
+		o->size = strtol(optarg, &end, 10);
+		if (errno || end == optarg || *end || o->size < 1 ||
+		    o->size > 64L * 1024 * 1024) {
+			snprintf(err, errlen,
+				 "--size wants octets from 1 to 67108864");
+			return -1;
+		}
+		return 1;
+	case O_MAILDIR:
+		o->maildir = optarg;
+		return 1;
+	case O_AUTH_USER:
+		o->auth_user = optarg;
+		return 1;
+	case O_AUTH_PWFILE:
+		o->auth_password_file = optarg;
+		return 1;
+	case O_AUTH_PWENV:
+		o->auth_password_env = optarg;
+		return 1;
+	case O_ALLOW_PLAIN_AUTH:
+		o->allow_plaintext_auth = 1;
+		return 1;
+	case O_TLS_POLICY:
+		o->tls_policy = optarg;
+		return 1;
+	case O_ESA_POLICY:
+		o->esa_policy = optarg;
+		return 1;
+	case O_FINGERPRINT:
+		return repeat(o->fingerprint, &o->nfingerprint, optarg,
+			      "--fingerprint", err, errlen) < 0
+			       ? -1
+			       : 1;
+	case O_SECURE_MATCH:
+		return repeat(o->secure_match, &o->nsecure_match, optarg,
+			      "--secure-match", err, errlen) < 0
+			       ? -1
+			       : 1;
+	case O_SEND_TEST:
+		o->send_test = optarg;
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
@@ -61,6 +204,23 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"export", required_argument, NULL, O_EXPORT},
 		{"force", no_argument, NULL, O_FORCE},
 		{"max-conn-per-host", required_argument, NULL, O_CONNCAP},
+		{"to", required_argument, NULL, O_TO},
+		{"from", required_argument, NULL, O_FROM},
+		{"via", required_argument, NULL, O_VIA},
+		{"subject", required_argument, NULL, O_SUBJECT},
+		{"body-file", required_argument, NULL, O_BODY_FILE},
+		{"header", required_argument, NULL, O_HEADER},
+		{"size", required_argument, NULL, O_SIZE},
+		{"maildir", required_argument, NULL, O_MAILDIR},
+		{"auth-user", required_argument, NULL, O_AUTH_USER},
+		{"auth-password-file", required_argument, NULL, O_AUTH_PWFILE},
+		{"auth-password-env", required_argument, NULL, O_AUTH_PWENV},
+		{"allow-plaintext-auth", no_argument, NULL, O_ALLOW_PLAIN_AUTH},
+		{"tls-policy", required_argument, NULL, O_TLS_POLICY},
+		{"esa-policy", required_argument, NULL, O_ESA_POLICY},
+		{"fingerprint", required_argument, NULL, O_FINGERPRINT},
+		{"secure-match", required_argument, NULL, O_SECURE_MATCH},
+		{"send-test", required_argument, NULL, O_SEND_TEST},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -73,6 +233,12 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
+		int sr = send_opt(ch, cmd, argv, o, err, errlen);
+
+		if (sr < 0)
+			return -1;
+		if (sr > 0)
+			continue;
 		switch (ch) {
 		case O_RESOLVER:
 			o->resolver = optarg;
@@ -132,7 +298,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		case O_FORCE:
 		case O_CONNCAP:
 			if ((ch == O_TRANSCRIPT &&
-			     !(cmd->extra & MX_OPT_TRANSCRIPT)) ||
+			     !(cmd->extra & (MX_OPT_TRANSCRIPT | MX_OPT_SEND))) ||
 			    ((ch == O_EXPORT || ch == O_FORCE) &&
 			     !(cmd->extra & MX_OPT_EXPORT)) ||
 			    (ch == O_CONNCAP && !(cmd->extra & MX_OPT_CONNCAP))) {

@@ -17,7 +17,20 @@ enum mx_opt_extra {
 	MX_OPT_TRANSCRIPT = 1u << 0,	/* --transcript */
 	MX_OPT_EXPORT = 1u << 1,	/* --export DIR, --force */
 	MX_OPT_CONNCAP = 1u << 2,	/* --max-conn-per-host N */
+	/* send: --to (repeatable), --from, --via, --subject, --body-file,
+	 * --header (repeatable), --size, --maildir DIR, --transcript */
+	MX_OPT_SEND = 1u << 8,
+	/* --auth-user, --auth-password-file, --auth-password-env VAR,
+	 * --allow-plaintext-auth */
+	MX_OPT_AUTH = 1u << 9,
+	/* --tls-policy LEVEL, --esa-policy NAME, --fingerprint (repeatable),
+	 * --secure-match NAME (repeatable) */
+	MX_OPT_TLSPOLICY = 1u << 10,
+	/* check: --send-test RCPT (with the send, auth and policy options) */
+	MX_OPT_SENDTEST = 1u << 11,
 };
+
+#define MX_OPTS_MAX_REPEAT 64
 
 struct mx_opts {
 	const char *resolver;
@@ -37,6 +50,28 @@ struct mx_opts {
 	int force;
 	int per_host;
 	int help;
+	/* send (issue #4); lists point into argv */
+	const char *to[MX_OPTS_MAX_REPEAT];
+	int nto;
+	const char *from;
+	const char *via;
+	const char *subject;
+	const char *body_file;
+	const char *header[MX_OPTS_MAX_REPEAT];
+	int nheader;
+	long size;
+	const char *maildir;
+	const char *auth_user;
+	const char *auth_password_file;
+	const char *auth_password_env;
+	int allow_plaintext_auth;
+	const char *tls_policy;
+	const char *esa_policy;
+	const char *fingerprint[MX_OPTS_MAX_REPEAT];
+	int nfingerprint;
+	const char *secure_match[MX_OPTS_MAX_REPEAT];
+	int nsecure_match;
+	const char *send_test;	/* check --send-test RCPT */
 	char **args;		/* positional arguments */
 	int nargs;
 };

@@ -1,0 +1,578 @@
+/*
+ * cmd_send.c - `mxprobe send`: build the test message, deliver it with
+ * the relay engine under a TLS policy (with AUTH), explain failures,
+ * report per stage; optionally confirm arrival in a Maildir.  Wiring
+ * only; also what `check --send-test` shares (mx_cli_send).
+ *
+ * Secrets: the password comes from --auth-password-file (refused when
+ * group or other may read it) or --auth-password-env VAR, never from
+ * argv; it lives in one buffer that is wiped (explicit_bzero) before
+ * return and is handed to the sender as a borrowed pointer.
+ *
+ * Exit status (doc/exit-status.md): 0 delivered, 1 delivered to some
+ * recipients only, 3 bad usage, 10 + stage for the stage that failed:
+ * 10 resolve, 11 connect, 12 banner, 13 EHLO, 14 STARTTLS, 15 TLS,
+ * 16 policy, 17 AUTH, 18 MAIL, 19 RCPT, 20 DATA; 21 delivered but not
+ * found in the Maildir in time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "analyzers/policy.h"
+#include "analyzers/smtp_failures.h"
+#include "common/clock.h"
+#include "common/escape.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "probe/dns.h"
+#include "probe/target.h"
+#include "relay/message.h"
+#include "relay/sender.h"
+#include "reports/send.h"
+#include "src/commands.h"
+
+#define MAX_BODY (16u * 1024 * 1024)
+
+/* ---- the password ----------------------------------------------------- */
+
+int mx_cli_read_password(const struct mx_opts *o, char *pw, size_t pwlen)
+{
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	pw[0] = '\0';
+	if (o->auth_password_file && o->auth_password_env) {
+		fprintf(stderr, "mxprobe: give the password either in a file "
+				"or in the environment, not both\n");
+		return -1;
+	}
+	if (o->auth_password_env) {
+		const char *v = getenv(o->auth_password_env);
+
+		if (v == NULL || v[0] == '\0') {
+			fprintf(stderr, "mxprobe: environment variable %s is "
+					"not set or empty\n",
+				o->auth_password_env);
+			return -1;
+		}
+		if (strlen(v) >= pwlen) {
+			fprintf(stderr, "mxprobe: the password in %s is "
+					"too long\n",
+				o->auth_password_env);
+			return -1;
+		}
+		memcpy(pw, v, strlen(v) + 1);
+		return 0;
+	}
+	if (o->auth_password_file == NULL) {
+		fprintf(stderr, "mxprobe: --auth-user needs "
+				"--auth-password-file FILE or "
+				"--auth-password-env VAR (never on the command "
+				"line)\n");
+		return -1;
+	}
+	fd = open(o->auth_password_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "mxprobe: cannot read %s: %s\n",
+			o->auth_password_file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "mxprobe: %s is not a regular file\n",
+			o->auth_password_file);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		fprintf(stderr,
+			"mxprobe: refusing the password file %s: group or "
+			"others may access it (mode %04o); run 'chmod 600 %s'\n",
+			o->auth_password_file, (unsigned)(st.st_mode & 07777),
+			o->auth_password_file);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, pw, pwlen - 1);
+	close(fd);
+	if (n < 0) {
+		fprintf(stderr, "mxprobe: cannot read %s: %s\n",
+			o->auth_password_file, strerror(errno));
+		explicit_bzero(pw, pwlen);
+		return -1;
+	}
+	if ((size_t)n == pwlen - 1) {
+		fprintf(stderr, "mxprobe: %s: the password is too long\n",
+			o->auth_password_file);
+		explicit_bzero(pw, pwlen);
+		return -1;
+	}
+	pw[n] = '\0';
+	/* the first line; a trailing CR LF is not part of it */
+	len = strcspn(pw, "\r\n");
+	explicit_bzero(pw + len, pwlen - len);
+	if (len == 0) {
+		fprintf(stderr, "mxprobe: %s holds no password\n",
+			o->auth_password_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the policy option ----------------------------------------------- */
+
+/* Cisco ESA destination-control TLS settings (doc/policies.md). */
+static const struct {
+	const char *esa;
+	enum mx_tls_policy level;
+} esa_map[] = {
+	{"off", MX_POLICY_NONE},
+	{"preferred", MX_POLICY_MAY},
+	{"required", MX_POLICY_ENCRYPT},
+	{"preferred-verify", MX_POLICY_VERIFY},
+	{"required-verify", MX_POLICY_SECURE},
+};
+
+int mx_cli_policy(const struct mx_opts *o, enum mx_tls_policy *out)
+{
+	size_t i;
+
+	*out = MX_POLICY_MAY;
+	if (o->tls_policy && o->esa_policy) {
+		fprintf(stderr, "mxprobe: give --tls-policy or --esa-policy, "
+				"not both\n");
+		return -1;
+	}
+	if (o->esa_policy) {
+		for (i = 0; i < sizeof(esa_map) / sizeof(esa_map[0]); i++) {
+			if (strcmp(o->esa_policy, esa_map[i].esa) == 0) {
+				*out = esa_map[i].level;
+				return 0;
+			}
+		}
+		fprintf(stderr, "mxprobe: --esa-policy takes off, preferred, "
+				"required, preferred-verify or "
+				"required-verify\n");
+		return -1;
+	}
+	if (o->tls_policy && mx_tls_policy_parse(o->tls_policy, out) < 0) {
+		fprintf(stderr, "mxprobe: --tls-policy takes none, may, "
+				"encrypt, verify, secure, dane, dane-only or "
+				"fingerprint\n");
+		return -1;
+	}
+	if (*out == MX_POLICY_FINGERPRINT && o->nfingerprint == 0) {
+		fprintf(stderr, "mxprobe: --tls-policy fingerprint needs "
+				"--fingerprint SHA256\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Maildir ------------------------------------------------------------ */
+
+static int file_has(const char *path, const char *token)
+{
+	FILE *fp = fopen(path, "rb");
+	char buf[8192];
+	size_t tl = strlen(token), keep = 0, n;
+	int found = 0;
+
+	if (fp == NULL)
+		return 0;
+	/* headers come first; 1 MiB is plenty */
+	while (!found && ftell(fp) < 1024 * 1024 &&
+	       (n = fread(buf + keep, 1, sizeof(buf) - 1 - keep, fp)) > 0) {
+		n += keep;
+		buf[n] = '\0';
+		if (memmem(buf, n, token, tl))
+			found = 1;
+		keep = n >= tl ? tl - 1 : n;
+		memmove(buf, buf + n - keep, keep);
+	}
+	fclose(fp);
+	return found;
+}
+
+static int scan(const char *dir, const char *token, int depth, char *out,
+		size_t outlen)
+{
+	DIR *d;
+	struct dirent *e;
+	int found = 0;
+
+	if (depth > 5 || (d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[4096];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     e->d_name) >= sizeof(path))
+			continue;
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			found = scan(path, token, depth + 1, out, outlen);
+		else if (S_ISREG(st.st_mode) && file_has(path, token)) {
+			snprintf(out, outlen, "%s", path);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int mx_cli_maildir_wait(const char *dir, const char *token, int timeout_ms,
+			char *path, size_t pathlen)
+{
+	int64_t end = mx_now_ms() + timeout_ms;
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	for (;;) {
+		if (scan(dir, token, 0, path, pathlen))
+			return 1;
+		if (mx_now_ms() >= end)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- explaining ---------------------------------------------------------- */
+
+static enum mx_smtp_phase phase_of(enum mx_send_stage st)
+{
+	switch (st) {
+	case MX_SEND_STAGE_BANNER:
+		return MX_PH_GREETING;
+	case MX_SEND_STAGE_EHLO:
+		return MX_PH_EHLO;
+	case MX_SEND_STAGE_STARTTLS:
+		return MX_PH_STARTTLS;
+	case MX_SEND_STAGE_AUTH:
+		return MX_PH_AUTH;
+	case MX_SEND_STAGE_MAIL:
+		return MX_PH_MAIL;
+	case MX_SEND_STAGE_RCPT:
+		return MX_PH_RCPT;
+	case MX_SEND_STAGE_DATA:
+		return MX_PH_DATA;
+	default:
+		return MX_PH_QUIT;
+	}
+}
+
+static void explain(struct mx_send_result *r)
+{
+	const struct mx_send_attempt *a = mx_send_result_final(r);
+	char where[600];
+	size_t i;
+
+	if (a == NULL)
+		return;
+	snprintf(where, sizeof(where), "%s [%s]:%u", a->host, a->addr,
+		 (unsigned)a->port);
+	if (a->refusal != MX_REFUSE_NONE)
+		mx_send_refusal_explain(&r->findings, where, a->refusal,
+					r->error);
+	else if (a->failed != MX_SEND_STAGE_NONE &&
+		 a->failed != MX_SEND_STAGE_POLICY &&
+		 a->failed != MX_SEND_STAGE_TLS &&
+		 a->failed != MX_SEND_STAGE_RCPT)
+		mx_smtp_failure_explain(&r->findings, where,
+					phase_of(a->failed),
+					&a->stage[a->failed].reply);
+	if (a->failed == MX_SEND_STAGE_CONNECT)
+		mx_findings_add(&r->findings, "smtp.connect_failed", where,
+				"%s", r->error ? r->error : "connect failed");
+	if (a->failed == MX_SEND_STAGE_TLS)
+		mx_findings_add(&r->findings, "tls.handshake_failed", where,
+				"%s%s%s", mx_tls_fail_name(a->tls.fail),
+				a->tls.fail_detail ? ": " : "",
+				a->tls.fail_detail ? a->tls.fail_detail : "");
+	for (i = 0; i < a->nrcpts; i++)
+		if (!a->rcpts[i].accepted && a->rcpts[i].st.reply.code)
+			mx_smtp_failure_explain(&r->findings, where, MX_PH_RCPT,
+						&a->rcpts[i].st.reply);
+	if (a->judged)
+		mx_policy_add_finding(&r->findings, where, r->policy,
+				      &a->verdict);
+}
+
+static int exit_for(const struct mx_send_result *r)
+{
+	if (r->status == MX_SEND_DELIVERED)
+		return 0;
+	if (r->status == MX_SEND_PARTIAL)
+		return 1;
+	if (r->failed_stage == MX_SEND_STAGE_NONE)
+		return 3;
+	return 9 + (int)r->failed_stage;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+struct run {
+	struct event_base *base;
+	int done;
+};
+
+static void on_done(void *arg, struct mx_sender *s,
+		    const struct mx_send_result *r)
+{
+	struct run *run = arg;
+
+	(void)s;
+	(void)r;
+	run->done = 1;
+	event_base_loopbreak(run->base);
+}
+
+static const char *default_helo(char *buf, size_t len)
+{
+	if (gethostname(buf, len) == 0 && memchr(buf, 0, len) &&
+	    strchr(buf, '.') != NULL)
+		return buf;
+	return "mxprobe.invalid";
+}
+
+static uint8_t *slurp_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	size_t n = 0, cap = 65536, got;
+
+	if (fp == NULL)
+		return NULL;
+	buf = xmalloc(cap);
+	while ((got = fread(buf + n, 1, cap - n, fp)) > 0) {
+		n += got;
+		if (n == cap) {
+			if (cap >= MAX_BODY) {
+				free(buf);
+				fclose(fp);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap *= 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+	}
+	fclose(fp);
+	*len = n;
+	return buf;
+}
+
+int mx_cli_send(const struct mx_opts *o, const char *nexthop,
+		const char *const *rcpts, size_t nrcpts, FILE *out,
+		int json)
+{
+	struct mx_msg_params mp;
+	struct mx_msg *msg = NULL;
+	struct mx_msg_diag md;
+	struct mx_send_params sp;
+	struct mx_sender_cbs cbs = {NULL, on_done};
+	struct mx_sender *snd = NULL;
+	struct mx_send_result *res = NULL;
+	struct mx_send_report rep;
+	struct mx_send_text_opts to = {0, 0};
+	struct mx_dns_params dp;
+	struct mx_dns *dns = NULL;
+	struct mx_log log;
+	struct run run = {NULL, 0};
+	enum mx_tls_policy level;
+	char pw[MX_PW_MAX], err[512], hn[256], from_buf[300], found[4096];
+	uint8_t *body = NULL;
+	size_t body_len = 0;
+	const char *helo, *from;
+	time_t started = mx_wall_now();
+	int64_t t0 = mx_now_ms();
+	int status = 3;
+
+	memset(pw, 0, sizeof(pw));
+	if (mx_cli_policy(o, &level) < 0)
+		return 3;
+	if (o->auth_user && mx_cli_read_password(o, pw, sizeof(pw)) < 0)
+		return 3;
+	helo = o->helo ? o->helo : default_helo(hn, sizeof(hn));
+	from = o->from;
+	if (from == NULL) {
+		snprintf(from_buf, sizeof(from_buf), "mxprobe@%s", helo);
+		from = from_buf;
+	}
+	if (o->body_file &&
+	    (body = slurp_file(o->body_file, &body_len)) == NULL) {
+		fprintf(stderr, "mxprobe: cannot read %s: %s\n", o->body_file,
+			strerror(errno));
+		goto out;
+	}
+	memset(&mp, 0, sizeof(mp));
+	mp.from = from;
+	mp.to = rcpts;
+	mp.nto = nrcpts;
+	mp.subject = o->subject;
+	mp.body = body;
+	mp.body_len = body_len;
+	mp.headers = o->header;
+	mp.nheaders = (size_t)o->nheader;
+	mp.pad_to_size = (size_t)o->size;
+	mp.date = started;
+	mp.random = mx_relay_random_os;
+	mp.hostname = mx_is_ip_literal(helo) ? NULL : helo;
+	if (mx_msg_new(&mp, &msg, &md) != MX_MSG_OK) {
+		fprintf(stderr, "mxprobe: cannot build the test message: %s\n",
+			md.text);
+		goto out;
+	}
+	mx_log_init(&log, stderr,
+		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
+		    o->trace);
+	run.base = event_base_new();
+	if (run.base == NULL) {
+		fprintf(stderr, "mxprobe: cannot create the event loop\n");
+		goto out;
+	}
+	memset(&dp, 0, sizeof(dp));
+	dp.resolver = o->resolver;
+	dp.trust_anchor = o->trust_anchor;
+	dp.timeout_ms = o->timeout_s * 1000 < 10000 ? o->timeout_s * 1000
+						    : 10000;
+	dp.log = &log;
+	dns = mx_dns_new(run.base, &dp, err, sizeof(err));
+	if (dns == NULL) {
+		fprintf(stderr, "mxprobe: DNS: %s\n", err);
+		goto out;
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.nexthop = nexthop;
+	sp.from = from;
+	sp.rcpts = rcpts;
+	sp.nrcpts = nrcpts;
+	sp.msg = msg->data;
+	sp.msg_len = msg->len;
+	sp.need = msg->need;
+	sp.policy = level;
+	sp.judge = mx_policy_judge;
+	sp.fingerprints = o->fingerprint;
+	sp.nfingerprints = (size_t)o->nfingerprint;
+	sp.secure_match = o->nsecure_match ? o->secure_match : NULL;
+	sp.nsecure_match = (size_t)o->nsecure_match;
+	sp.ca_file = o->ca_file;
+	sp.ca_path = o->ca_path;
+	sp.auth_user = o->auth_user;
+	sp.auth_password = o->auth_user ? pw : NULL;
+	sp.allow_plaintext_auth = o->allow_plaintext_auth;
+	sp.helo = helo;
+	sp.step_timeout_ms = o->timeout_s * 1000;
+	sp.deadline_ms = o->deadline_s * 1000;
+	sp.dns = dns;
+	sp.log = &log;
+	snd = mx_sender_new(run.base, &sp, &cbs, &run, err, sizeof(err));
+	if (snd == NULL || mx_sender_start(snd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mxprobe send: %s\n", err);
+		goto out;
+	}
+	event_base_dispatch(run.base);
+	explicit_bzero(pw, sizeof(pw));
+	res = mx_sender_take_result(snd);
+	mx_sender_free(snd);
+	snd = NULL;
+	explain(res);
+	status = exit_for(res);
+	memset(&rep, 0, sizeof(rep));
+	if (res->delivered && o->maildir) {
+		int wait_ms = o->timeout_s * 1000;
+
+		rep.e2e_checked = 1;
+		rep.e2e_found = mx_cli_maildir_wait(o->maildir, msg->token,
+						    wait_ms, found,
+						    sizeof(found));
+		rep.e2e_ms = mx_now_ms() - t0;
+		if (!rep.e2e_found)
+			status = 21;
+	}
+	{
+		char *path = rep.e2e_found ? mx_escape_str(found, 0) : NULL;
+
+		rep.r = res;
+		rep.tool_version = PACKAGE_VERSION;
+		rep.started = started;
+		rep.exit_status = status;
+		rep.token = msg->token;
+		rep.message_id = msg->message_id;
+		rep.from = from;
+		rep.rcpts = rcpts;
+		rep.nrcpts = nrcpts;
+		rep.e2e_path = path;
+		to.color = mx_cli_use_color(out, o);
+		to.transcript = o->transcript;
+		if (json)
+			mx_report_send_json(out, &rep);
+		else
+			mx_report_send_text(out, &rep, &to);
+		free(path);
+	}
+out:
+	explicit_bzero(pw, sizeof(pw));
+	mx_sender_free(snd);
+	mx_send_result_free(res);
+	mx_dns_free(dns);
+	if (run.base)
+		event_base_free(run.base);
+	mx_msg_free(msg);
+	free(body);
+	return status;
+}
+
+int cmd_send(struct mx_opts *o)
+{
+	const char *nexthop = o->via;
+	char dom[300];
+	FILE *out;
+	int status;
+
+	if (o->nto < 1) {
+		fprintf(stderr, "mxprobe send: name a recipient with --to "
+				"(try 'mxprobe send --help')\n");
+		return 3;
+	}
+	if (o->nargs > 0) {
+		fprintf(stderr, "mxprobe send: unexpected argument '%s' (the "
+				"next hop is --via)\n",
+			o->args[0]);
+		return 3;
+	}
+	if (nexthop == NULL) {
+		const char *at = strrchr(o->to[0], '@');
+
+		if (at == NULL || at[1] == '\0') {
+			fprintf(stderr, "mxprobe send: --to %s has no domain; "
+					"give --via\n",
+				o->to[0]);
+			return 3;
+		}
+		snprintf(dom, sizeof(dom), "%s", at + 1);
+		nexthop = dom;
+	}
+	out = mx_cli_open_output(o);
+	if (out == NULL)
+		return 3;
+	status = mx_cli_send(o, nexthop, o->to, (size_t)o->nto, out, o->json);
+	if (mx_cli_close_output(out, o) < 0 && status == 0)
+		status = 3;
+	return status;
+}
