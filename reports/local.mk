@@ -29,3 +29,10 @@ tests_unit_test_reports_pem_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
 	$(CMOCKA_TEST_LDADD)
 # send: renderers of a delivery and of a policy table.
 libreports_a_SOURCES += %reldir%/send.c %reldir%/send.h
+# clients: client table, tested advice, intolerance (text and JSON).
+libreports_a_SOURCES += %reldir%/clients.c %reldir%/clients.h
+check_PROGRAMS += tests/unit/test_reports_clients
+TESTS += tests/unit/test_reports_clients
+tests_unit_test_reports_clients_SOURCES = tests/unit/test_reports_clients.c
+tests_unit_test_reports_clients_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
+	$(CMOCKA_TEST_LDADD)
