@@ -53,3 +53,7 @@ tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 # raw ClientHello engine and enumeration (enum)
 libprobe_a_SOURCES += %reldir%/rawhello.c %reldir%/rawhello.h
 libprobe_a_SOURCES += %reldir%/enum.c %reldir%/enum.h
+check_PROGRAMS += tests/unit/test_enum
+TESTS += tests/unit/test_enum
+tests_unit_test_enum_SOURCES = tests/unit/test_enum.c
+tests_unit_test_enum_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
