@@ -32,3 +32,11 @@ TESTS += tests/unit/test_clients
 tests_unit_test_clients_SOURCES = tests/unit/test_clients.c
 tests_unit_test_clients_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(GNUTLS_LIBS) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_policy tests/unit/test_smtp_failures
+TESTS += tests/unit/test_policy tests/unit/test_smtp_failures
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)
+tests_unit_test_smtp_failures_SOURCES = tests/unit/test_smtp_failures.c
+tests_unit_test_smtp_failures_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)

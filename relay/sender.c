@@ -900,13 +900,13 @@ static void client_done(void *arg, struct mx_smtp_client *c)
 		} else {
 			fail_stage(s, MX_SEND_STAGE_CONNECT, 1);
 		}
-		if (a->smtp.error && s->r->error == NULL)
+		if (a->judged && a->verdict.decision == MX_POLICY_DEFER)
+			set_error(s->r, "TLS policy %s: %s",
+				  mx_tls_policy_name(s->p.policy),
+				  a->verdict.why);
+		else if (a->smtp.error)
 			set_error(s->r, "%s", a->smtp.error);
 	}
-	if (a->judged && a->verdict.decision == MX_POLICY_DEFER &&
-	    a->failed != MX_SEND_STAGE_NONE && s->r->error == NULL)
-		set_error(s->r, "TLS policy %s: %s",
-			  mx_tls_policy_name(s->p.policy), a->verdict.why);
 	mx_smtp_client_free(s->client);
 	s->client = NULL;
 	mx_auth_free(s->auth);
