@@ -792,6 +792,8 @@ static int hits_intolerance(const struct work *w, const struct mx_enum *e)
 
 	if (!e->intolerant || t == NULL)
 		return 0;
+	if (strncmp(t, "TLS 1.3 offer", 13) == 0)
+		return w->p->max_version >= MX_TLS13;
 	sp = strstr(t, " suites");
 	if (sp == NULL)
 		return w->p->max_version >= MX_TLS12;
@@ -809,6 +811,10 @@ static int hits_intolerance(const struct work *w, const struct mx_enum *e)
 		}
 		cn = mx_cipher_name(s->cipher);
 		if (cn != NULL && strlen(cn) == n && strncmp(cn, t, n) == 0)
+			return 1;
+		/* probe/bisect.c's "AES-CCM suites" covers CCM_8 too */
+		if (s->cipher == MX_CIPHER_AES_CCM8 && n == 7 &&
+		    strncmp(t, "AES-CCM", 7) == 0)
 			return 1;
 	}
 	return 0;
