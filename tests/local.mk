@@ -121,3 +121,9 @@ tests_fuzz_fuzz_auth_SOURCES = tests/fuzz/fuzz_auth.c
 tests_fuzz_fuzz_auth_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_WIRE) \
 	$(OPENSSL_LIBS)
 # end send
+# relaymode: fuzz target of the relay's configuration parsers
+# (destination table, retry schedule, --allow, --listen).
+FUZZ_TARGETS += tests/fuzz/fuzz_destinations
+tests_fuzz_fuzz_destinations_SOURCES = tests/fuzz/fuzz_destinations.c
+tests_fuzz_fuzz_destinations_LDADD = $(FUZZ_MAIN) $(LIB_RELAY) $(LIBS_PROBE)
+# end relaymode
