@@ -968,6 +968,7 @@ struct mx_enumerator {
 	struct event *ev_done;
 	int64_t t0;
 	size_t total_retries;
+	char fatal[200];	/* why every chain stopped, if one reason */
 	int finished;
 };
 
@@ -1193,6 +1194,8 @@ static void abort_all(struct mx_enumerator *en, const char *why)
 {
 	int i;
 
+	if (en->fatal[0] == 0)
+		snprintf(en->fatal, sizeof(en->fatal), "%s", why);
 	for (i = 0; i < MX_EV__N; i++)
 		if (en->slots[i].active)
 			mx_enum_chain_abort(&en->slots[i].ch, why);
@@ -1348,7 +1351,9 @@ static void write_version(struct mx_enumerator *en, struct slot *s)
 		v->order_method = xstrdup(c->order_method);
 	if (c->state == 0 && c->refusal[0])
 		v->refusal = xstrdup(c->refusal);
-	if (c->incomplete)
+	/* One reason for all, said once. */
+	if (c->incomplete &&
+	    (en->fatal[0] == 0 || strstr(c->reason, en->fatal) == NULL))
 		append_reason(en->out, c->reason);
 	for (i = 0; i < c->npicks; i++) {
 		const struct mx_suite *su = mx_suite_by_id(c->picks[i]);
@@ -1405,6 +1410,8 @@ static void finish(struct mx_enumerator *en)
 	if (en->finished)
 		return;
 	en->finished = 1;
+	if (en->fatal[0])
+		append_reason(en->out, en->fatal);
 	for (i = 0; i < MX_EV__N; i++)
 		if (en->slots[i].ch.nall > 0 || en->slots[i].active ||
 		    en->slots[i].conns > 0)

@@ -57,6 +57,10 @@ check_PROGRAMS += tests/unit/test_enum
 TESTS += tests/unit/test_enum
 tests_unit_test_enum_SOURCES = tests/unit/test_enum.c
 tests_unit_test_enum_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_enum_raw
+TESTS += tests/unit/test_enum_raw
+tests_unit_test_enum_raw_SOURCES = tests/unit/test_enum_raw.c
+tests_unit_test_enum_raw_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 
 # client confirmations, advice tests, intolerance bisection (clients)
 libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
