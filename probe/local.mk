@@ -65,3 +65,8 @@ tests_unit_test_enum_raw_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 # client confirmations, advice tests, intolerance bisection (clients)
 libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
 	%reldir%/bisect.c %reldir%/bisect.h
+check_PROGRAMS += tests/unit/test_confirm
+TESTS += tests/unit/test_confirm
+tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c
+tests_unit_test_confirm_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD) \
+	-lpthread
