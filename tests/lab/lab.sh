@@ -16,10 +16,12 @@
 #            name and listener, with the expected outcome of each.
 #   clean    stop, then delete the state directory (only if it is one).
 #
-# State (certs, keys, zone, configs, queue, Maildir, pid files, logs) lives in
-# $MXPROBE_LAB_DIR, default /tmp/mxprobe-lab, never in the source tree.  All
-# servers bind loopback addresses only; see tests/lab/README.md for the
-# address plan.  Only one lab can run on a machine at a time (fixed ports).
+# State (certs, keys, zone, configs, queue, Maildir, secrets, pid files, logs)
+# lives in $MXPROBE_LAB_DIR, default /tmp/mxprobe-lab, never in the source
+# tree.  All servers bind loopback addresses only (gnutls-serv, which cannot
+# be told an address, runs in a private network namespace of its own and is
+# reached through a unix socket); see tests/lab/README.md for the address
+# plan.  Only one lab can run on a machine at a time (fixed ports).
 #
 # Exit status: 0 success; 1 a server failed (its name and log tail are
 # printed); 2 the machine cannot run the lab (not root, tool missing).
@@ -70,9 +72,34 @@ RESOLVER=127.0.0.21
 NOBODY_UID=65534
 NOBODY_GID=65534
 
-# Scripted servers: mode address (port 25 each).
-SCRIPTED="tls454:127.0.0.41 silent:127.0.0.42 endless:127.0.0.43
-garbage:127.0.0.44 slowbanner:127.0.0.45 reject554:127.0.0.46"
+# Scripted servers, one line each: NAME MODE ADDRESS PORT [ARGS...].  NAME
+# keys the pid file and the log (scripted-NAME.*); MODE is a mode of
+# scripted_smtp.py.  The relays forward to real servers: the GnuTLS server
+# behind the unix socket GNUTLS_SOCK, and Postfix on 127.0.0.53:10025.
+GNUTLS_SOCK=$RUN/gnutls-3des.sock
+scripted_list() {
+	cat <<EOF
+tls454 tls454 127.0.0.41 25
+silent silent 127.0.0.42 25
+endless endless 127.0.0.43 25
+garbage garbage 127.0.0.44 25
+slowbanner slowbanner 127.0.0.45 25
+reject554 reject554 127.0.0.46 25
+tlsfin tlsfin 127.0.0.47 25
+tlsrst tlsrst 127.0.0.48 25
+tlsalert tlsalert 127.0.0.49 25
+tlssilent tlssilent 127.0.0.50 25
+intolerant intolerant 127.0.0.53 25 --backend 127.0.0.53:10025
+3des-smtps relay 127.0.0.40 465 --backend unix:$GNUTLS_SOCK
+3des-smtp starttlsrelay 127.0.0.40 25 --backend unix:$GNUTLS_SOCK --hostname 3des.lab.test
+EOF
+}
+SCRIPTED_NAMES=$(scripted_list | cut -d' ' -f1)
+
+# The GnuTLS server for 3DES and RC4 (Debian's OpenSSL serves neither):
+# priority string, and the port it listens on inside its own namespace.
+GNUTLS_PRIORITY="NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC:+ARCFOUR-128:+SHA1:+RSA"
+GNUTLS_PORT=4465
 
 have_ipv6() {
 	grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null
@@ -94,12 +121,25 @@ checks() {
 	echo "postfix:smtp-587=starttls@127.0.0.37:587"
 	echo "postfix:smtp-2465=smtps@127.0.0.37:2465"
 	echo "postfix:smtp-2587=starttls@127.0.0.37:2587"
+	echo "postfix:legacy=starttls@127.0.0.38:25"
+	echo "postfix:dhe1024=starttls@127.0.0.39:25"
+	echo "postfix:dual=starttls@127.0.0.51:25"
+	echo "postfix:clientorder=starttls@127.0.0.52:25"
+	echo "postfix:intolerant-backend=starttls@127.0.0.53:10025"
+	echo "postfix:intolerant-smtps=smtps@127.0.0.53:10465"
+	echo "gnutls=tlsraw@127.0.0.40:465"
+	echo "3des-smtp=starttlsraw@127.0.0.40:25"
 	echo "tls454=banner220@127.0.0.41:25"
 	echo "silent=tcp@127.0.0.42:25"
 	echo "endless=banner220@127.0.0.43:25"
 	echo "garbage=data@127.0.0.44:25"
 	echo "slowbanner=tcp@127.0.0.45:25"
 	echo "reject554=banner554@127.0.0.46:25"
+	echo "tlsfin=starttlsonly@127.0.0.47:25"
+	echo "tlsrst=starttlsonly@127.0.0.48:25"
+	echo "tlsalert=starttlsonly@127.0.0.49:25"
+	echo "tlssilent=starttlsonly@127.0.0.50:25"
+	echo "intolerant=starttlscbc@127.0.0.53:25"
 }
 
 log_of() {
@@ -107,12 +147,14 @@ log_of() {
 	nsd) echo "$LOGS/nsd.log" ;;
 	unbound) echo "$LOGS/unbound.log" ;;
 	postfix:*) echo "$LOGS/postfix.log" ;;
+	gnutls) echo "$LOGS/gnutls-3des.log" ;;
 	*) echo "$LOGS/scripted-$1.log" ;;
 	esac
 }
 
 stamp() {
-	cat "$LAB_SRC/lab.sh" "$LAB_SRC/scripted_smtp.py" "$LAB_SRC/labcheck.py" |
+	cat "$LAB_SRC/lab.sh" "$LAB_SRC/scripted_smtp.py" "$LAB_SRC/labcheck.py" \
+		"$LAB_SRC/netns_gate.py" |
 		sha256sum | cut -c1-16
 }
 
@@ -120,12 +162,22 @@ stamp() {
 
 # pid_alive PIDFILE PATTERN: the pid in PIDFILE runs and its command line
 # contains PATTERN (so a recycled pid is never mistaken for ours).
+# (Builtins only: start's fast path calls this for every server.)
 pid_alive() {
-	local pid
+	local pid args
 	[ -s "$1" ] || return 1
-	pid=$(head -n1 "$1" 2>/dev/null | tr -dc 0-9)
+	read -r pid <"$1" 2>/dev/null || [ -n "$pid" ] || return 1
+	pid=${pid//[!0-9]/}
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+	mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+	[[ " ${args[*]} " == *"$2"* ]]
+}
+
+# gone PID: the process has exited (a zombie that init has not reaped yet
+# counts as gone; some inits reap only every few seconds).
+gone() {
+	[ -d "/proc/$1" ] || return 0
+	[ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 # kill_pidfile PIDFILE PATTERN: TERM, wait up to 5 s, then KILL.
@@ -135,10 +187,10 @@ kill_pidfile() {
 		pid=$(head -n1 "$1" 2>/dev/null | tr -dc 0-9)
 		kill -TERM "$pid" 2>/dev/null || true
 		for _ in $(seq 50); do
-			[ -d "/proc/$pid" ] || break
+			gone "$pid" && break
 			sleep 0.1
 		done
-		if [ -d "/proc/$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"; then
+		if ! gone "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"; then
 			note "pid $pid ($2) ignored TERM; killing"
 			kill -KILL "$pid" 2>/dev/null || true
 			sleep 0.2
@@ -153,13 +205,15 @@ postfix_running() {
 
 nsd_running() { pid_alive "$RUN/nsd.pid" "$DNSD/nsd.conf"; }
 unbound_running() { pid_alive "$RUN/unbound.pid" "$DNSD/unbound.conf"; }
-scripted_running() { pid_alive "$RUN/scripted-$1.pid" "scripted_smtp.py $1"; }
+scripted_running() { pid_alive "$RUN/scripted-$1.pid" "scripted-$1.pid"; }
+gnutls_running() { pid_alive "$RUN/gnutls-3des.pid" "netns_gate.py"; }
 
 all_running() {
 	local m
-	postfix_running && nsd_running && unbound_running || return 1
-	for m in $SCRIPTED; do
-		scripted_running "${m%%:*}" || return 1
+	postfix_running && nsd_running && unbound_running && gnutls_running ||
+		return 1
+	for m in $SCRIPTED_NAMES; do
+		scripted_running "$m" || return 1
 	done
 }
 
@@ -171,10 +225,15 @@ preflight() {
 	for t in postfix:postfix nsd:nsd nsd-checkzone:nsd unbound:unbound \
 		unbound-checkconf:unbound ldns-keygen:ldnsutils \
 		ldns-signzone:ldnsutils openssl:openssl flock:util-linux \
-		sha256sum:coreutils; do
+		sha256sum:coreutils gnutls-serv:gnutls-bin gnutls-cli:gnutls-bin \
+		saslpasswd2:sasl2-bin ip:iproute2; do
 		command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 	done
 	[ -x /usr/lib/postfix/sbin/virtual ] || missing="$missing postfix"
+	ls /usr/lib/*/sasl2/libplain.so* >/dev/null 2>&1 ||
+		missing="$missing libsasl2-modules"
+	ls /usr/lib/*/sasl2/libsasldb.so* >/dev/null 2>&1 ||
+		missing="$missing libsasl2-modules-db"
 	"$PY" -c 'import ssl' 2>/dev/null || missing="$missing python3"
 	if [ -n "$missing" ]; then
 		unusable "missing tools; install Debian packages:$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')(see tests/lab/packages.txt)"
@@ -226,6 +285,14 @@ authorityInfoAccess = caIssuers;URI:http://ca.lab.test/root.crt
 [ v3_leaf ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+subjectAltName = $ENV::SAN
+authorityInfoAccess = caIssuers;URI:http://ca.lab.test/int.crt
+[ v3_leaf_ec ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
@@ -349,6 +416,70 @@ gen_certs() {
 	REGENERATED=1
 }
 
+# Leaves added after the first set: NAME:KEYTYPE:DNS-NAME.  They are signed
+# by the intermediate already in $CERTS, so adding one never replaces the CA
+# that running tests trust; each is (re)made when missing, not signed by the
+# current intermediate, or within 30 days of expiry.  dual-ec and dual-rsa are
+# the two certificates of one server.
+EXTRA_LEAVES="legacy:rsa:legacy.lab.test dhe1024:rsa:dhe1024.lab.test
+clientorder:rsa:clientorder.lab.test dual-rsa:rsa:dual.lab.test
+dual-ec:ec:dual.lab.test 3des:rsa:3des.lab.test
+intolerant:rsa:intolerant.lab.test"
+
+extra_leaf_ok() {
+	openssl verify -CAfile "$CERTS/root.pem" -untrusted "$CERTS/int.pem" \
+		"$CERTS/$1.crt" >/dev/null 2>&1 &&
+		openssl x509 -in "$CERTS/$1.crt" -noout -checkend $((30 * 86400)) \
+			>/dev/null 2>&1 && [ -s "$CERTS/$1.chain.pem" ]
+}
+
+gen_extra_certs() {
+	local e n kt cn ext made=""
+	T=$CERTS/extra.new
+	# ca.cnf reads both from the environment.
+	export CA_DIR=$CERTS/ca-int SAN=DNS:unused.invalid
+	for e in $EXTRA_LEAVES; do
+		n=${e%%:*}
+		kt=${e#*:}
+		cn=${kt#*:}
+		kt=${kt%%:*}
+		extra_leaf_ok "$n" && continue
+		rm -rf "$T"
+		mkdir -p "$T"
+		chmod 700 "$T"
+		write_ca_cnf "$T/ca.cnf"
+		: >"$T/openssl.log"
+		ext=v3_leaf
+		if [ "$kt" = ec ]; then
+			ext=v3_leaf_ec
+			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+				-nodes -keyout "$T/$n.key" -subj "/O=mxprobe lab/CN=$cn" \
+				-config "$T/ca.cnf" -out "$T/$n.csr" 2>>"$T/openssl.log"
+		else
+			openssl req -new -newkey rsa:2048 -nodes -keyout "$T/$n.key" \
+				-subj "/O=mxprobe lab/CN=$cn" -config "$T/ca.cnf" \
+				-out "$T/$n.csr" 2>>"$T/openssl.log"
+		fi &&
+			ca_sign "$CERTS/ca-int" "$CERTS/int.pem" "$CERTS/int.key" \
+				"$T/$n.csr" "$T/$n.crt" "$ext" -1 $LEAF_DAYS \
+				"DNS:$cn" || {
+			tail -n 20 "$T/openssl.log" >&2
+			die "could not make the certificate for $cn (log: $T/openssl.log)"
+		}
+		cat "$T/$n.key" "$T/$n.crt" "$CERTS/int.pem" >"$T/$n.chain.pem"
+		cat "$T/$n.crt" "$CERTS/int.pem" >"$T/$n.certs.pem"
+		chmod 600 "$T/$n.key" "$T/$n.chain.pem"
+		chmod 644 "$T/$n.crt" "$T/$n.certs.pem"
+		mv -f "$T/$n.key" "$T/$n.crt" "$T/$n.chain.pem" "$T/$n.certs.pem" "$CERTS/"
+		made="$made $n"
+	done
+	rm -rf "$T"
+	if [ -n "$made" ]; then
+		note "made certificates:$made"
+		REGENERATED=1
+	fi
+}
+
 # --- DNS --------------------------------------------------------------------
 
 gen_dns_keys() {
@@ -403,6 +534,18 @@ endless     A     127.0.0.43
 garbage     A     127.0.0.44
 slowbanner  A     127.0.0.45
 reject554   A     127.0.0.46
+
+; TLS defects (issue 3), TLS failures after the ClientHello (issue 2)
+legacy      A     127.0.0.38
+dhe1024     A     127.0.0.39
+3des        A     127.0.0.40
+tlsfin      A     127.0.0.47
+tlsrst      A     127.0.0.48
+tlsalert    A     127.0.0.49
+tlssilent   A     127.0.0.50
+dual        A     127.0.0.51
+clientorder A     127.0.0.52
+intolerant  A     127.0.0.53
 
 ; a clean run: only the good MX
 good        MX    10 mx1
@@ -564,6 +707,74 @@ start_unbound() {
 
 # --- postfix ----------------------------------------------------------------
 
+PFDH=$D/postfix/dh
+SECRETS=$D/secrets
+AUTH_USER=labuser
+AUTH_PWFILE=$SECRETS/labuser.pw
+# The one sender address that the SES-like ports (2587, 2465) accept.
+VERIFIED_SENDER=verified@lab.test
+
+# 1024-bit DH primes, as facts (each checked to be a safe prime, g = 2):
+# RFC 2409 §6.2, the second Oakley group ("MODP group 2"):
+#   2^1024 - 2^960 - 1 + 2^64 * ( [2^894 pi] + 129093 )
+DH_RFC2409_G2=FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF
+# Postfix's compiled-in 1024-bit group: dh1024_der in src/tls/tls_dh.c of the
+# Postfix releases that still shipped a 1024-bit default beside dh512_der
+# (generated by `openssl dhparam -2 1024`; Postfix 3.1 and later compile in a
+# 2048-bit group instead).
+DH_POSTFIX_1024=E25A94E3F7A6732A4F312EF991396D84EE449568C85039829B653BE737BFC791F066155B27AB7E25F6941DFD3BD37829FB632AD087010C3A29AC2059C50188D609F16437631C36BE99C143904A781B06D975826EC49A01033D437FC8CA14774D27C1EF5BE562FBC5411D3001A2AF9AE716D6A2AA93CE95F8940853CD7D45314B
+
+# dh_pem OUT HEXPRIME: a PKCS#3 "DH PARAMETERS" file with g = 2.
+dh_pem() {
+	printf 'asn1 = SEQUENCE:dh\n[dh]\np = INTEGER:0x%s\ng = INTEGER:2\n' "$2" \
+		>"$1.cnf"
+	openssl asn1parse -genconf "$1.cnf" -noout -out "$1.der" >/dev/null &&
+		openssl dhparam -inform DER -in "$1.der" -out "$1" 2>/dev/null ||
+		die "could not write DH parameters $1"
+	rm -f "$1.cnf" "$1.der"
+}
+
+write_dh_params() {
+	mkdir -p "$PFDH"
+	dh_pem "$PFDH/rfc2409-group2.pem" "$DH_RFC2409_G2"
+	dh_pem "$PFDH/postfix-1024.pem" "$DH_POSTFIX_1024"
+	[ -s "$PFDH/ffdhe2048.pem" ] ||
+		openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 \
+			-out "$PFDH/ffdhe2048.pem" 2>/dev/null ||
+		die "could not write the ffdhe2048 parameters"
+	chmod 644 "$PFDH"/*.pem
+}
+
+# The SMTP AUTH account: a random password made once, kept in a 0600 file
+# and never printed; Cyrus SASL's sasldb is rebuilt from it at each start.
+write_sasl() {
+	mkdir -p "$SECRETS" "$PFCONF/sasl"
+	chmod 700 "$SECRETS"
+	if [ ! -s "$AUTH_PWFILE" ]; then
+		(umask 077 && openssl rand -base64 32 | tr -dc 'A-Za-z0-9' |
+			cut -c1-24 | tr -d '\n' >"$AUTH_PWFILE.new") &&
+			mv "$AUTH_PWFILE.new" "$AUTH_PWFILE" ||
+			die "could not write $AUTH_PWFILE"
+	fi
+	chmod 600 "$AUTH_PWFILE"
+	cat >"$PFCONF/sasl/smtpd.conf" <<EOF
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $PFCONF/sasl/sasldb2
+EOF
+	rm -f "$PFCONF/sasl/sasldb2"*
+	saslpasswd2 -p -f "$PFCONF/sasl/sasldb2" -c -u lab.test "$AUTH_USER" \
+		<"$AUTH_PWFILE" || die "saslpasswd2 failed"
+	chown root:postfix "$PFCONF/sasl/sasldb2"*
+	chmod 640 "$PFCONF/sasl/sasldb2"*
+	printf '%s OK\n' "$VERIFIED_SENDER" >"$PFCONF/verified_senders"
+	# Every other sender (the null sender is looked up as "<>"), in the
+	# words of Amazon SES.
+	printf '%s\n' '/^(.*)$/ 554 5.7.1 Message rejected: Email address is not verified. The following identities failed the check in region LAB-1: $1' \
+		>"$PFCONF/unverified_senders"
+}
+
 # Domains that accept mail; each gets named users and a catch-all.
 MAIL_DOMAINS="lab.test good.lab.test nomx.lab.test partial.lab.test bad-mx.lab.test"
 MAIL_USERS="postmaster test probe"
@@ -633,6 +844,38 @@ smtpd_tls_auth_only = yes
 # No postmaster notices about lab clients' TLS or protocol errors.
 notify_classes =
 tls_random_source = dev:/dev/urandom
+
+# SMTP AUTH (Cyrus SASL, sasldb; $PFCONF/sasl/smtpd.conf), switched on per
+# listener in master.cf: only the submission ports of smtp.lab.test.
+smtpd_sasl_auth_enable = no
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+smtpd_sasl_local_domain = lab.test
+smtpd_sasl_security_options = noanonymous
+smtpd_sasl_tls_security_options = noanonymous
+lab_auth_restrictions = permit_sasl_authenticated, reject
+# The SES-like ports: after DATA (where Amazon SES answers), a sender other
+# than $VERIFIED_SENDER gets "554 5.7.1 <sender>: Sender address rejected:
+# Message rejected: Email address is not verified. The following identities
+# failed the check in region LAB-1: sender" (Postfix adds the part up to
+# "rejected:" to every access-map rejection; the rest is what SES says).
+lab_ses_restrictions = check_sender_access texthash:$PFCONF/verified_senders,
+    check_sender_access regexp:$PFCONF/unverified_senders
+
+# TLS defects (master.cf selects them per listener).
+lab_protocols_legacy = >=TLSv1, <=TLSv1.1
+lab_protocols_tls12 = >=TLSv1.2, <=TLSv1.2
+lab_protocols_upto12 = >=TLSv1, <=TLSv1.2
+lab_protocols_modern = >=TLSv1.2
+lab_ciphers_legacy = DHE-RSA-AES128-SHA:AES128-SHA:@SECLEVEL=0
+# (One line each: split over continuation lines, Postfix 3.7 could not set
+# these lists, "SSL routines::invalid command".)
+lab_ciphers_ecdhe_dhe = $(echo ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-AES128-GCM-SHA256 \
+	ECDHE-RSA-AES256-SHA384 ECDHE-RSA-AES128-SHA256 ECDHE-RSA-AES256-SHA \
+	ECDHE-RSA-AES128-SHA DHE-RSA-AES256-GCM-SHA384 DHE-RSA-AES128-GCM-SHA256 \
+	DHE-RSA-AES256-SHA256 DHE-RSA-AES128-SHA256 DHE-RSA-AES256-SHA \
+	DHE-RSA-AES128-SHA @SECLEVEL=0 | tr ' ' :)
+lab_ciphers_cbc = ECDHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA:AES256-SHA:AES128-SHA:@SECLEVEL=0
 EOF
 	{
 		echo "# address -> Maildir (relative to virtual_mailbox_base)"
@@ -666,12 +909,73 @@ EOF
 		svc 127.0.0.34:25 mismatch mismatch.lab.test mismatch smtpd_tls_security_level=may
 		svc 127.0.0.35:25 expired expired.lab.test expired smtpd_tls_security_level=may
 		svc 127.0.0.36:25 notls notls.lab.test none smtpd_tls_security_level=none
+		# Submission: AUTH PLAIN/LOGIN only after TLS, mail only when
+		# authenticated.  2465/2587 also play Amazon SES: the sender
+		# check after DATA.
+		local auth='smtpd_sasl_auth_enable=yes smtpd_tls_auth_only=yes
+			smtpd_recipient_restrictions=$lab_auth_restrictions
+			smtpd_relay_restrictions=$lab_auth_restrictions'
+		local ses='smtpd_end_of_data_restrictions=$lab_ses_restrictions'
+		# shellcheck disable=SC2086 # word splitting of $auth/$ses wanted
+		{
 		svc 127.0.0.37:465 smtps smtp.lab.test smtp smtpd_tls_wrappermode=yes \
-			smtpd_tls_security_level=encrypt
+			smtpd_tls_security_level=encrypt $auth
 		svc 127.0.0.37:2465 smtps-alt smtp.lab.test smtp smtpd_tls_wrappermode=yes \
-			smtpd_tls_security_level=encrypt
-		svc 127.0.0.37:587 submission smtp.lab.test smtp smtpd_tls_security_level=encrypt
-		svc 127.0.0.37:2587 submission-alt smtp.lab.test smtp smtpd_tls_security_level=encrypt
+			smtpd_tls_security_level=encrypt $auth $ses
+		svc 127.0.0.37:587 submission smtp.lab.test smtp \
+			smtpd_tls_security_level=encrypt $auth
+		svc 127.0.0.37:2587 submission-alt smtp.lab.test smtp \
+			smtpd_tls_security_level=encrypt $auth $ses
+		}
+		# TLS 1.0 and 1.1 only; DHE-RSA-AES128-SHA (RFC 2409 group 2,
+		# 1024 bits) and static-RSA AES128-SHA.
+		svc 127.0.0.38:25 legacy legacy.lab.test legacy \
+			smtpd_tls_security_level=may \
+			'smtpd_tls_protocols=$lab_protocols_legacy' \
+			'smtpd_tls_mandatory_protocols=$lab_protocols_legacy' \
+			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high \
+			'tls_high_cipherlist=$lab_ciphers_legacy' \
+			"smtpd_tls_dh1024_param_file=$PFDH/rfc2409-group2.pem"
+		# The smarthost of issue 3: TLS 1.2 only, server order, ECDHE
+		# (P-256) first, then DHE with Postfix's old 1024-bit group.
+		svc 127.0.0.39:25 dhe1024 dhe1024.lab.test dhe1024 \
+			smtpd_tls_security_level=may \
+			'smtpd_tls_protocols=$lab_protocols_tls12' \
+			'smtpd_tls_mandatory_protocols=$lab_protocols_tls12' \
+			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high \
+			'tls_high_cipherlist=$lab_ciphers_ecdhe_dhe' \
+			tls_preempt_cipherlist=yes tls_eecdh_auto_curves=prime256v1 \
+			"smtpd_tls_dh1024_param_file=$PFDH/postfix-1024.pem"
+		# RSA and ECDSA certificates at once; TLS 1.2 and 1.3.
+		svc 127.0.0.51:25 dual dual.lab.test none \
+			smtpd_tls_security_level=may \
+			"smtpd_tls_chain_files=$CERTS/dual-ec.chain.pem,$CERTS/dual-rsa.chain.pem" \
+			'smtpd_tls_protocols=$lab_protocols_modern' \
+			'smtpd_tls_mandatory_protocols=$lab_protocols_modern'
+		# As dhe1024, but the client's order wins and DHE uses ffdhe2048.
+		svc 127.0.0.52:25 clientorder clientorder.lab.test clientorder \
+			smtpd_tls_security_level=may \
+			'smtpd_tls_protocols=$lab_protocols_tls12' \
+			'smtpd_tls_mandatory_protocols=$lab_protocols_tls12' \
+			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high \
+			'tls_high_cipherlist=$lab_ciphers_ecdhe_dhe' \
+			tls_preempt_cipherlist=no \
+			"smtpd_tls_dh1024_param_file=$PFDH/ffdhe2048.pem"
+		# Behind the intolerant front (scripted, 127.0.0.53:25): TLS up to
+		# 1.2, CBC suites only.  10025 is the STARTTLS listener the front
+		# relays to; 10465 the same in wrapper mode, for direct tests.
+		local cbc='smtpd_tls_protocols=$lab_protocols_upto12
+			smtpd_tls_mandatory_protocols=$lab_protocols_upto12
+			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high
+			tls_high_cipherlist=$lab_ciphers_cbc
+			smtpd_discard_ehlo_keywords=chunking'
+		# shellcheck disable=SC2086
+		{
+		svc 127.0.0.53:10025 intolerant intolerant.lab.test intolerant \
+			smtpd_tls_security_level=may $cbc
+		svc 127.0.0.53:10465 intolerant-smtps intolerant.lab.test intolerant \
+			smtpd_tls_wrappermode=yes smtpd_tls_security_level=encrypt $cbc
+		}
 		cat <<'EOF'
 pickup     unix  n - n 60   1 pickup
 cleanup    unix  n - n -    0 cleanup
@@ -703,6 +1007,8 @@ EOF
 
 start_postfix() {
 	postfix_running && return 0
+	write_dh_params
+	write_sasl
 	write_postfix_conf
 	mkdir -p "$PFSPOOL" "$PFDATA" "$MAILDIR"
 	chown root:root "$PFSPOOL"
@@ -720,28 +1026,21 @@ start_postfix() {
 
 # --- scripted servers -------------------------------------------------------
 
-start_scripted() {
-	local m p mode addr pending="" dead=""
-	for m in $SCRIPTED; do
-		mode=${m%%:*}
-		addr=${m#*:}
-		scripted_running "$mode" && continue
-		rm -f "$RUN/scripted-$mode.pid"
-		setsid "$PY" "$LAB_SRC/scripted_smtp.py" "$mode" "$addr:25" \
-			--pidfile "$RUN/scripted-$mode.pid" \
-			</dev/null >>"$LOGS/scripted-$mode.log" 2>&1 9>&- &
-		pending="$pending $mode:$addr:$!"
-	done
-	# Each writes its pid file once it listens; one that exits first failed.
+# wait_pidfiles WHAT NAME:PIDFILE:PID...: each server writes its pid file once
+# it listens; one that exits first failed (its log tail is shown).
+wait_pidfiles() {
+	local what=$1 m p pending dead=""
+	shift
+	pending="$*"
 	for _ in $(seq 100); do
 		m=""
 		for p in $pending; do
-			if [ -s "$RUN/scripted-${p%%:*}.pid" ]; then
+			if [ -s "$(echo "$p" | cut -d: -f2)" ]; then
 				:
 			elif kill -0 "${p##*:}" 2>/dev/null; then
 				m="$m $p"
 			else
-				dead="$dead ${p%:*}"
+				dead="$dead ${p%%:*}"
 			fi
 		done
 		pending=$m
@@ -749,9 +1048,44 @@ start_scripted() {
 		sleep 0.1
 	done
 	for m in $dead; do
-		echo "FAIL ${m%%:*} ${m#*:}:25: scripted_smtp.py exited at start"
+		echo "FAIL $m: $what exited at start"
 	done | report_failures
-	[ -z "$dead" ] || die "scripted server(s) failed to start:$dead"
+	[ -z "$dead" ] || die "$what failed to start:$dead"
+}
+
+start_scripted() {
+	local name mode addr port args pending=""
+	while read -r name mode addr port args; do
+		scripted_running "$name" && continue
+		rm -f "$RUN/scripted-$name.pid"
+		# shellcheck disable=SC2086 # $args is a word list
+		setsid "$PY" "$LAB_SRC/scripted_smtp.py" "$mode" "$addr:$port" $args \
+			--pidfile "$RUN/scripted-$name.pid" \
+			</dev/null >>"$LOGS/scripted-$name.log" 2>&1 9>&- &
+		pending="$pending $name:$RUN/scripted-$name.pid:$!"
+	done < <(scripted_list)
+	# shellcheck disable=SC2086
+	wait_pidfiles scripted_smtp.py $pending
+}
+
+# gnutls-serv has no option for the address it binds: it listens on every
+# address.  So it runs in a network namespace of its own (netns_gate.py
+# unshares one: no interface but that namespace's own lo), and the gate
+# hands its port out through the unix socket $GNUTLS_SOCK, which the relays
+# on 127.0.0.40 (scripted_smtp.py relay/starttlsrelay) connect to.
+start_gnutls() {
+	gnutls_running && return 0
+	rm -f "$RUN/gnutls-3des.pid" "$GNUTLS_SOCK"
+	setsid "$PY" "$LAB_SRC/netns_gate.py" \
+		--unix "$GNUTLS_SOCK" --port "$GNUTLS_PORT" \
+		--pidfile "$RUN/gnutls-3des.pid" -- \
+		gnutls-serv --quiet --port="$GNUTLS_PORT" \
+		--priority="$GNUTLS_PRIORITY" --disable-client-cert --echo --crlf \
+		--x509certfile="$CERTS/3des.certs.pem" \
+		--x509keyfile="$CERTS/3des.key" \
+		</dev/null >>"$LOGS/gnutls-3des.log" 2>&1 9>&- &
+	wait_pidfiles "gnutls-serv (netns_gate.py)" \
+		"gnutls:$RUN/gnutls-3des.pid:$!"
 }
 
 # --- subcommands ------------------------------------------------------------
@@ -771,7 +1105,7 @@ report_failures() {
 		name=${line#FAIL }
 		name=${name%% *}
 		name=${name%%=*}
-		case "$name" in postfix:*) ;; *) name=${name%%-*} ;; esac
+		name=${name%:}
 		log=$(log_of "$name")
 		case "$shown" in *" $log "*) continue ;; esac
 		shown="$shown$log "
@@ -806,6 +1140,7 @@ cmd_start() {
 
 	REGENERATED=0
 	gen_certs
+	gen_extra_certs
 	gen_dns_keys
 	if [ "$REGENERATED" = 1 ]; then
 		# New certificates or DNSSEC keys: servers still running would
@@ -821,8 +1156,8 @@ cmd_start() {
 		{ nsd_running || echo "nsd=tcp@$AUTH_NS:53"
 		  unbound_running || echo "unbound=tcp@$RESOLVER:53"
 		  postfix_running || checks | grep '^postfix:'
-		  for m in $SCRIPTED; do
-			scripted_running "${m%%:*}" || echo "${m%%:*}=tcp@${m#*:}:25"
+		  scripted_list | while read -r name _ addr port _; do
+			scripted_running "$name" || echo "$name=tcp@$addr:$port"
 		  done; } | {
 			mapfile -t c
 			[ ${#c[@]} -eq 0 ] || "$PY" "$LAB_SRC/labcheck.py" --down --once "${c[@]}" || true
@@ -831,7 +1166,7 @@ cmd_start() {
 	if [ -n "$busy" ]; then
 		echo "$busy" | sed 's/^/  /' >&2
 		command -v ss >/dev/null && ss -ltnpH 2>/dev/null |
-			grep -E '(127\.0\.0\.(2[01]|3[1-7]|4[1-6])|\[::1\]):(25|53|465|587|2465|2587) ' |
+			grep -E '(127\.0\.0\.(2[01]|3[1-9]|4[0-9]|5[0-3])|\[::1\]):(25|53|465|587|2465|2587|10025|10465) ' |
 			sed 's/^/  /' >&2
 		die "lab ports are already taken by processes this lab did not start (another MXPROBE_LAB_DIR, or a distribution service)"
 	fi
@@ -839,6 +1174,7 @@ cmd_start() {
 	start_nsd
 	start_unbound
 	start_postfix
+	start_gnutls
 	start_scripted
 
 	set +e
@@ -861,9 +1197,10 @@ stop_all() {
 			postfix -c "$PFCONF" abort >>"$LOGS/postfix-start.log" 2>&1 || true
 	fi
 	kill_pidfile "$PFSPOOL/pid/master.pid" "master"
-	for m in $SCRIPTED; do
-		kill_pidfile "$RUN/scripted-${m%%:*}.pid" "scripted_smtp.py ${m%%:*}"
+	for m in $SCRIPTED_NAMES; do
+		kill_pidfile "$RUN/scripted-$m.pid" "scripted-$m.pid"
 	done
+	kill_pidfile "$RUN/gnutls-3des.pid" "netns_gate.py"
 	kill_pidfile "$RUN/unbound.pid" "$DNSD/unbound.conf"
 	kill_pidfile "$RUN/nsd.pid" "$DNSD/nsd.conf"
 	rm -f "$RUN/stamp"
@@ -908,6 +1245,12 @@ cmd_env() {
 	q MXPROBE_LAB_POSTFIX_CONFIG "$PFCONF"
 	q MXPROBE_LAB_LOGDIR "$LOGS"
 	q MXPROBE_LAB_IPV6 "$(have_ipv6 && echo 1 || echo 0)"
+	# SMTP AUTH on smtp.lab.test: the user, and the path of the 0600 file
+	# that holds the password (never the password itself).
+	q MXPROBE_LAB_AUTH_USER "$AUTH_USER"
+	q MXPROBE_LAB_AUTH_PWFILE "$AUTH_PWFILE"
+	q MXPROBE_LAB_VERIFIED_SENDER "$VERIFIED_SENDER"
+	q MXPROBE_LAB_DH_DIR "$PFDH"
 }
 
 cmd_clean() {

@@ -16,8 +16,17 @@ KINDs:
   banner554   the first reply line starts with "554"
   notls       220 banner, EHLO answered with 250 and no STARTTLS keyword
   starttls    220 banner, EHLO lists STARTTLS, STARTTLS -> 220, and a TLS
-              handshake completes (no certificate verification here)
+              handshake completes (no certificate verification here; TLS
+              1.0 and up, every suite at security level 0, so legacy
+              servers pass), then EHLO over TLS -> 250
+  starttlscbc as starttls, offering only CBC suites up to TLS 1.2 (the
+              intolerant front closes on AES-GCM)
+  starttlsraw as starttls, without the EHLO over TLS (the GnuTLS echo
+              server behind the STARTTLS relay speaks no SMTP)
+  starttlsonly  banner, EHLO lists STARTTLS, STARTTLS -> 220; then close
+              (the servers that fail the handshake on purpose)
   smtps       a TLS handshake completes at once, then a 220 banner
+  tlsraw      a TLS handshake completes at once (no SMTP)
   dnsauth     UDP query "lab.test SOA" without recursion: NOERROR and AA
   dnsval      UDP query "lab.test MX" with DO+AD: NOERROR and AD set
 
@@ -34,6 +43,10 @@ import struct
 import sys
 import threading
 import time
+import warnings
+
+# TLS 1.0 is deprecated in the ssl module; the legacy server speaks nothing else.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 STEP_TIMEOUT = 3.0
 
@@ -57,10 +70,14 @@ class Conn:
         self.sock.connect(addr)
         self.f = None
 
-    def tls(self):
+    def tls(self, ciphers="ALL:@SECLEVEL=0", maximum=None):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        if maximum:
+            ctx.maximum_version = maximum
+        ctx.set_ciphers(ciphers)
         self.sock = ctx.wrap_socket(self.sock)
         self.f = None
 
@@ -102,6 +119,9 @@ def smtp_check(kind, fam, addr):
             if not c.sock.recv(1):
                 raise RuntimeError("closed without sending anything")
             return
+        if kind == "tlsraw":
+            c.tls()
+            return
         if kind == "smtps":
             c.tls()
         banner = c.reply()
@@ -123,7 +143,15 @@ def smtp_check(kind, fam, addr):
         if not has_tls:
             raise RuntimeError("STARTTLS not advertised: %r" % ehlo)
         expect(c.cmd("STARTTLS"), "220", "STARTTLS")
-        c.tls()
+        if kind == "starttlsonly":
+            return
+        if kind == "starttlscbc":
+            c.tls("ECDHE-RSA-AES128-SHA:AES256-SHA:@SECLEVEL=0",
+                  ssl.TLSVersion.TLSv1_2)
+        else:
+            c.tls()
+        if kind == "starttlsraw":
+            return
         expect(c.cmd("EHLO labcheck.lab.test"), "250", "EHLO after TLS")
         c.cmd("QUIT")
     finally:

@@ -3,10 +3,13 @@
 #
 # Checks every DNS name with dig against the validating resolver (AD flag,
 # NXDOMAIN, SERVFAIL and its speed), every TLS listener with openssl
-# s_client (the verification result each one is built to produce), the
-# scripted servers' dialogues, and one delivery into the Maildir.  Prints one
-# line per check; exit 0 when all pass, 1 otherwise.  Needs the lab running;
-# only talks to loopback addresses.
+# s_client (the verification result each one is built to produce), the TLS
+# defects with openssl s_client and gnutls-cli (versions, suites, temp keys,
+# server vs client order, RSA + ECDSA, 3DES and RC4), the scripted servers'
+# dialogues, one delivery into the Maildir, and (labverify.py) DH primes,
+# FIN/RST/alert/silence after the ClientHello, the intolerant front, and
+# SMTP AUTH.  Prints one line per check; exit 0 when all pass, 1 otherwise.
+# Needs the lab running; only talks to loopback addresses.
 
 set -uo pipefail
 LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,7 +59,9 @@ dig_expect mx1.lab.test AAAA NOERROR "::1"
 dig_expect _25._tcp.mx1.lab.test TLSA NOERROR "3 1 1 $(cat "$MXPROBE_LAB_CERTS/mx1.tlsa311" | tr a-f A-F)"
 for pair in mx2:32 mx3:33 selfsigned:32 nochain:33 mismatch:34 expired:35 \
 	notls:36 smtp:37 tls454:41 silent:42 endless:43 garbage:44 \
-	slowbanner:45 reject554:46 nomx:31 ns1:20; do
+	slowbanner:45 reject554:46 nomx:31 ns1:20 legacy:38 dhe1024:39 \
+	3des:40 tlsfin:47 tlsrst:48 tlsalert:49 tlssilent:50 dual:51 \
+	clientorder:52 intolerant:53; do
 	dig_expect "${pair%%:*}.lab.test" A NOERROR "127.0.0.${pair#*:}"
 done
 dig_expect good.lab.test MX NOERROR "10 mx1.lab.test."
@@ -115,6 +120,118 @@ n=$(timeout 10 openssl s_client -starttls smtp -connect 127.0.0.31:25 -showcerts
 [ "$n" = 2 ] && ok "mx1 sends 2 certificates" || bad "mx1 sends $n certificates, want 2"
 n=$(timeout 10 openssl s_client -starttls smtp -connect 127.0.0.33:25 -showcerts </dev/null 2>/dev/null | grep -c 'BEGIN CERTIFICATE')
 [ "$n" = 1 ] && ok "mx3 sends 1 certificate" || bad "mx3 sends $n certificates, want 1"
+
+echo "# TLS defects (openssl s_client, gnutls-cli)"
+# sc LABEL WANT-REGEX... -- s_client-args: every WANT-REGEX (grep -E) must
+# match the s_client output; a WANT-REGEX starting with ! must not match.
+sc() {
+	local label=$1 out w miss=""
+	shift
+	local want=()
+	while [ "$1" != -- ]; do want+=("$1"); shift; done
+	shift
+	out=$(timeout 10 openssl s_client "$@" </dev/null 2>&1)
+	for w in "${want[@]}"; do
+		case "$w" in
+		!*) echo "$out" | grep -Eq -- "${w#!}" && miss="$miss [has /${w#!}/]" ;;
+		*) echo "$out" | grep -Eq -- "$w" || miss="$miss [no /$w/]" ;;
+		esac
+	done
+	if [ -z "$miss" ]; then
+		ok "$label"
+	else
+		bad "$label:$miss"
+		echo "$out" | grep -E 'Temp Key|Cipher is|Protocol|error|alert' | head -n 5 | sed 's/^/     /'
+	fi
+}
+L="-starttls smtp -connect"
+sc "legacy 127.0.0.38: TLS 1.0, DHE-RSA-AES128-SHA, DH 1024, chain verified" \
+	'Server Temp Key: DH, 1024 bits' 'Protocol +: TLSv1$' 'Cipher is DHE-RSA-AES128-SHA' \
+	'Verify return code: 0' -- $L 127.0.0.38:25 -tls1 -cipher 'ALL:@SECLEVEL=0' \
+	-CAfile "$CA" -verify_hostname legacy.lab.test
+sc "legacy 127.0.0.38: TLS 1.1, static RSA AES128-SHA (no temp key)" \
+	'Protocol +: TLSv1.1' 'Cipher is AES128-SHA' '!Server Temp Key' -- \
+	$L 127.0.0.38:25 -tls1_1 -cipher 'AES128-SHA:@SECLEVEL=0'
+sc "legacy 127.0.0.38: no TLS 1.2" '!Cipher is [A-Z]' -- \
+	$L 127.0.0.38:25 -tls1_2 -cipher 'ALL:@SECLEVEL=0'
+sc "dhe1024 127.0.0.39: a default client gets ECDHE P-256" \
+	'Server Temp Key: ECDH, prime256v1, 256 bits' 'Protocol +: TLSv1.2' \
+	'Verify return code: 0' -- $L 127.0.0.39:25 -CAfile "$CA" \
+	-verify_hostname dhe1024.lab.test
+sc "dhe1024 127.0.0.39: DHE at security level 0 -> DH 1024" \
+	'Server Temp Key: DH, 1024 bits' 'Cipher is DHE-RSA-' -- \
+	$L 127.0.0.39:25 -cipher 'DHE:@SECLEVEL=0'
+sc "dhe1024 127.0.0.39: DHE at security level 2 -> dh key too small" \
+	'dh key too small' '!Cipher is [A-Z]' -- $L 127.0.0.39:25 -cipher DHE
+sc "dhe1024 127.0.0.39: no TLS 1.3" '!Cipher is [A-Z]' -- $L 127.0.0.39:25 -tls1_3
+sc "dhe1024 127.0.0.39: server order (DHE offered first, ECDHE chosen)" \
+	'Cipher is ECDHE-RSA-AES128-SHA' -- $L 127.0.0.39:25 -tls1_2 \
+	-cipher 'DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0'
+sc "clientorder 127.0.0.52: client order (DHE offered first, DHE chosen), ffdhe2048" \
+	'Cipher is DHE-RSA-AES128-SHA' 'Server Temp Key: DH, 2048 bits' -- \
+	$L 127.0.0.52:25 -tls1_2 -cipher 'DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-SHA'
+sc "clientorder 127.0.0.52: client order (ECDHE offered first, ECDHE chosen)" \
+	'Cipher is ECDHE-RSA-AES128-SHA' -- $L 127.0.0.52:25 -tls1_2 \
+	-cipher 'ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-SHA'
+sc "clientorder 127.0.0.52: no TLS 1.3, chain verified" '!Cipher is TLS_' \
+	'Verify return code: 0' -- $L 127.0.0.52:25 -CAfile "$CA" \
+	-verify_hostname clientorder.lab.test
+sc "dual 127.0.0.51: TLS 1.3, ECDSA P-256 certificate for ECDSA sigalgs" \
+	'New, TLSv1.3, Cipher is' 'Peer signature type: ECDSA' 'Server public key is 256 bit' \
+	'Verify return code: 0' -- $L 127.0.0.51:25 -sigalgs ECDSA+SHA256 \
+	-CAfile "$CA" -verify_hostname dual.lab.test
+sc "dual 127.0.0.51: TLS 1.3, RSA 2048 certificate for RSA sigalgs" \
+	'New, TLSv1.3, Cipher is' 'Peer signature type: RSA-PSS' 'Server public key is 2048 bit' \
+	'Verify return code: 0' -- $L 127.0.0.51:25 -sigalgs 'RSA-PSS+SHA256:RSA+SHA256' \
+	-CAfile "$CA" -verify_hostname dual.lab.test
+sc "dual 127.0.0.51: TLS 1.2 ECDHE-ECDSA suite" 'Cipher is ECDHE-ECDSA-AES128-GCM-SHA256' \
+	'Server public key is 256 bit' -- $L 127.0.0.51:25 -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+sc "dual 127.0.0.51: TLS 1.2 ECDHE-RSA suite" 'Cipher is ECDHE-RSA-AES128-GCM-SHA256' \
+	'Server public key is 2048 bit' -- $L 127.0.0.51:25 -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+sc "intolerant 127.0.0.53: CBC-only client completes, chain verified" \
+	'Cipher is ECDHE-RSA-AES128-SHA' 'Verify return code: 0' -- $L 127.0.0.53:25 \
+	-tls1_2 -cipher 'ECDHE-RSA-AES128-SHA:AES256-SHA' -CAfile "$CA" \
+	-verify_hostname intolerant.lab.test
+sc "intolerant 127.0.0.53: a default client (AES-GCM offered) gets no handshake" \
+	'!Cipher is [A-Z]' -- $L 127.0.0.53:25
+sc "intolerant backend 127.0.0.53:10465: wrapper mode, GCM not served, CBC is" \
+	'Cipher is ECDHE-RSA-AES256-SHA' -- -connect 127.0.0.53:10465 -tls1_2
+# gc LABEL WANT-REGEX PRIORITY gnutls-cli-args: gnutls-cli (the stack that can
+# still offer 3DES and RC4) against the GnuTLS server behind 127.0.0.40.
+gc() {
+	local out
+	out=$(timeout 10 gnutls-cli --x509cafile="$CA" --verify-hostname=3des.lab.test \
+		--sni-hostname=3des.lab.test --priority="$3" "${@:4}" 127.0.0.40 </dev/null 2>&1)
+	if echo "$out" | grep -q 'The certificate is trusted' &&
+		echo "$out" | grep -Eq -- "- Description: .*$2"; then
+		ok "$1"
+	else
+		bad "$1: no /$2/ or certificate not trusted"
+		echo "$out" | grep -E 'Description|Status|rror|ailure' | head -n 4 | sed 's/^/     /'
+	fi
+}
+P3DES='NONE:+VERS-TLS1.2:+3DES-CBC:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL'
+PRC4='NONE:+VERS-TLS1.0:+ARCFOUR-128:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL'
+gc "3des 127.0.0.40:465 implicit TLS: TLS_RSA_WITH_3DES_EDE_CBC_SHA" \
+	'\(TLS1.2-X.509\)-\(RSA\)-\(3DES-CBC\)-\(SHA1\)' "$P3DES" -p 465
+gc "3des 127.0.0.40:465 implicit TLS: TLS 1.0 RC4-128 (ARCFOUR)" \
+	'\(TLS1.0-X.509\)-\(RSA\)-\(ARCFOUR-128\)-\(SHA1\)' "$PRC4" -p 465
+gc "3des 127.0.0.40:465 implicit TLS: a NORMAL client gets TLS 1.3" \
+	'\(TLS1.3-X.509\)' NORMAL -p 465
+gc "3des 127.0.0.40:25 STARTTLS (relayed): TLS_RSA_WITH_3DES_EDE_CBC_SHA" \
+	'\(3DES-CBC\)' "$P3DES" -p 25 --starttls-proto=smtp
+sc "3des 127.0.0.40:25 STARTTLS: OpenSSL (no 3DES) still negotiates" \
+	'Verify return code: 0' 'Cipher is ' -- $L 127.0.0.40:25 -CAfile "$CA" \
+	-verify_hostname 3des.lab.test
+
+echo "# DH primes, TLS failures after the ClientHello, intolerance, SMTP AUTH"
+out=$("$PY" "$LAB_SRC/labverify.py" 2>&1)
+echo "$out"
+pass=$((pass + $(echo "$out" | grep -c '^ok')))
+fail=$((fail + $(echo "$out" | grep -c '^FAIL')))
+if echo "$out" | grep -vqE '^(ok|FAIL) '; then
+	bad "labverify.py printed something unexpected (see above)"
+fi
 
 echo "# SMTP dialogues"
 out=$("$PY" - "$MXPROBE_LAB_MAILDIR" <<'EOF'
