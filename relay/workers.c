@@ -1066,6 +1066,9 @@ static void start_delivery(struct mx_workers *w, struct item *it)
 	if (it->row != NULL && it->row->nfp > 0) {
 		sp.fingerprints = (const char *const *)it->row->fp;
 		sp.nfingerprints = it->row->nfp;
+	} else {
+		sp.fingerprints = w->p.fingerprints;
+		sp.nfingerprints = w->p.nfingerprints;
 	}
 	sp.ca_file = w->p.ca_file;
 	sp.ca_path = w->p.ca_path;
@@ -1401,7 +1404,8 @@ static void pick(struct mx_workers *w)
 		}
 		i++;
 	}
-	qsort(w->v, w->n, sizeof(*w->v), by_next);
+	if (w->n > 1)
+		qsort(w->v, w->n, sizeof(*w->v), by_next);
 	now = mx_wall_now();
 	for (i = 0; i < w->n; i++) {
 		struct item *it = w->v[i];

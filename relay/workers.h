@@ -172,6 +172,9 @@ struct mx_workers_params {
 	size_t max_deliveries;	 /* at once; 0: 10 */
 	/* for the sender (relay/sender.h) */
 	mx_policy_judge_fn judge; /* required unless every level is none */
+	/* tls=fingerprint where the destination row gives no fp= */
+	const char *const *fingerprints;
+	size_t nfingerprints;
 	const char *ca_file;
 	const char *ca_path;
 	const struct mx_tls_backend *tls; /* NULL: OpenSSL */

@@ -14,6 +14,8 @@ int cmd_certs(struct mx_opts *o);
 int cmd_send(struct mx_opts *o);
 int cmd_policy(struct mx_opts *o);
 int cmd_headers(struct mx_opts *o);
+int cmd_relay(struct mx_opts *o);
+int cmd_queue(struct mx_opts *o);
 
 /* Shared by the probing subcommands (src/probe_common.c). */
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,20 @@ enum {
 	O_FINGERPRINT,
 	O_SECURE_MATCH,
 	O_SEND_TEST,
+	/* relay and queue (issue #4) */
+	O_LISTEN = 1200,
+	O_SPOOL,
+	O_SMARTHOST,
+	O_TLS_CERT,
+	O_TLS_KEY,
+	O_DESTINATIONS,
+	O_LOG,
+	O_MAX_MSG_SIZE,
+	O_MAX_RCPTS,
+	O_ALLOW,
+	O_MAX_LIFETIME,
+	O_RETRY,
+	O_MAX_DELIVERIES,
 };
 
 /* Send options: which extra flag allows each (issue #4). */
@@ -171,6 +186,60 @@ static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
 	}
 }
 
+/* Relay and queue options (issue #4): the value is kept as given and
+ * checked by the command.  Returns 1 if ch was one (-1 on error). */
+static int relay_opt(int ch, const struct mx_cmd *cmd, char **argv,
+		     struct mx_opts *o, char *err, size_t errlen)
+{
+	static const struct {
+		int opt;
+		size_t off;
+	} fields[] = {
+		{O_LISTEN, offsetof(struct mx_opts, listen)},
+		{O_SMARTHOST, offsetof(struct mx_opts, smarthost)},
+		{O_TLS_CERT, offsetof(struct mx_opts, tls_cert)},
+		{O_TLS_KEY, offsetof(struct mx_opts, tls_key)},
+		{O_DESTINATIONS, offsetof(struct mx_opts, destinations)},
+		{O_MAX_MSG_SIZE, offsetof(struct mx_opts, max_message_size)},
+		{O_MAX_RCPTS, offsetof(struct mx_opts, max_recipients)},
+		{O_MAX_LIFETIME, offsetof(struct mx_opts, max_queue_lifetime)},
+		{O_RETRY, offsetof(struct mx_opts, retry_schedule)},
+		{O_MAX_DELIVERIES, offsetof(struct mx_opts, max_deliveries)},
+	};
+	size_t i;
+
+	if (ch < O_LISTEN || ch > O_MAX_DELIVERIES)
+		return 0;
+	if (!(cmd->extra & MX_OPT_RELAY) &&
+	    !(ch == O_SPOOL && (cmd->extra & MX_OPT_QUEUE))) {
+		snprintf(err, errlen, "option %s is not for '%s'",
+			 argv[optind - 1], cmd->name);
+		return -1;
+	}
+	if (ch == O_SPOOL) {
+		o->spool = optarg;
+		return 1;
+	}
+	if (ch == O_ALLOW)
+		return repeat(o->allow, &o->nallow, optarg, "--allow", err,
+			      errlen) < 0
+			       ? -1
+			       : 1;
+	if (ch == O_LOG) {
+		if (o->nlog_file >= 2) {
+			snprintf(err, errlen, "--log at most twice (a file "
+					      "and -)");
+			return -1;
+		}
+		o->log_file[o->nlog_file++] = optarg;
+		return 1;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].opt == ch)
+			*(const char **)((char *)o + fields[i].off) = optarg;
+	return 1;
+}
+
 static int parse_int(const char *s, int lo, int hi, int *out)
 {
 	char *end;
@@ -221,6 +290,19 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"fingerprint", required_argument, NULL, O_FINGERPRINT},
 		{"secure-match", required_argument, NULL, O_SECURE_MATCH},
 		{"send-test", required_argument, NULL, O_SEND_TEST},
+		{"listen", required_argument, NULL, O_LISTEN},
+		{"spool", required_argument, NULL, O_SPOOL},
+		{"smarthost", required_argument, NULL, O_SMARTHOST},
+		{"tls-cert", required_argument, NULL, O_TLS_CERT},
+		{"tls-key", required_argument, NULL, O_TLS_KEY},
+		{"destinations", required_argument, NULL, O_DESTINATIONS},
+		{"log", required_argument, NULL, O_LOG},
+		{"max-message-size", required_argument, NULL, O_MAX_MSG_SIZE},
+		{"max-recipients", required_argument, NULL, O_MAX_RCPTS},
+		{"allow", required_argument, NULL, O_ALLOW},
+		{"max-queue-lifetime", required_argument, NULL, O_MAX_LIFETIME},
+		{"retry-schedule", required_argument, NULL, O_RETRY},
+		{"max-deliveries", required_argument, NULL, O_MAX_DELIVERIES},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -235,6 +317,8 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
 		int sr = send_opt(ch, cmd, argv, o, err, errlen);
 
+		if (sr == 0)
+			sr = relay_opt(ch, cmd, argv, o, err, errlen);
 		if (sr < 0)
 			return -1;
 		if (sr > 0)

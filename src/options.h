@@ -28,6 +28,13 @@ enum mx_opt_extra {
 	MX_OPT_TLSPOLICY = 1u << 10,
 	/* check: --send-test RCPT (with the send, auth and policy options) */
 	MX_OPT_SENDTEST = 1u << 11,
+	/* relay: --listen, --spool, --smarthost, --tls-cert, --tls-key,
+	 * --destinations, --log (twice at most), --max-message-size,
+	 * --max-recipients, --allow (repeatable), --max-queue-lifetime,
+	 * --retry-schedule, --max-deliveries */
+	MX_OPT_RELAY = 1u << 16,
+	/* queue: --spool */
+	MX_OPT_QUEUE = 1u << 17,
 };
 
 #define MX_OPTS_MAX_REPEAT 64
@@ -72,6 +79,22 @@ struct mx_opts {
 	const char *secure_match[MX_OPTS_MAX_REPEAT];
 	int nsecure_match;
 	const char *send_test;	/* check --send-test RCPT */
+	/* relay and queue (issue #4); values are checked by the command */
+	const char *listen;
+	const char *spool;
+	const char *smarthost;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *destinations;
+	const char *log_file[2];
+	int nlog_file;
+	const char *max_message_size;
+	const char *max_recipients;
+	const char *allow[MX_OPTS_MAX_REPEAT];
+	int nallow;
+	const char *max_queue_lifetime;
+	const char *retry_schedule;
+	const char *max_deliveries;
 	char **args;		/* positional arguments */
 	int nargs;
 };
