@@ -17,6 +17,10 @@ mxprobe_SOURCES += %reldir%/cmd_send.c %reldir%/cmd_policy.c \
 	%reldir%/cmd_headers.c
 mxprobe_LDADD += librelay.a libanalyzers.a libprobe.a libwire.a \
 	libmodel.a libcommon.a $(LIBS_PROBE) $(OPENSSL_LIBS)
+# relaymode: relay and queue subcommands (librelay.a and the layers below
+# are already on the link line through the send lines above).
+mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
+# end relaymode
 # clients: the clients step of ciphers / check --deep (simulation,
 # confirmations, advice, intolerance bisection).
 mxprobe_SOURCES += %reldir%/clients.c %reldir%/clients.h
