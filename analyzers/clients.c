@@ -173,6 +173,41 @@ static const char *const postfix_medium[] = {
 	"TLS_RSA_WITH_CAMELLIA_128_CBC_SHA",
 };
 
+/* `openssl ciphers -s -tls1_2 -stdname DHE` (OpenSSL 3.0, level 2): what
+ * `openssl s_client -cipher DHE` and appliances with a DHE-only list
+ * offer. */
+static const char *const ossl3_dhe[] = {
+	"TLS_DHE_DSS_WITH_AES_256_GCM_SHA384",
+	"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+	"TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	"TLS_DHE_RSA_WITH_AES_256_CCM_8",
+	"TLS_DHE_RSA_WITH_AES_256_CCM",
+	"TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384",
+	"TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384",
+	"TLS_DHE_DSS_WITH_AES_128_GCM_SHA256",
+	"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS_DHE_RSA_WITH_AES_128_CCM_8",
+	"TLS_DHE_RSA_WITH_AES_128_CCM",
+	"TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256",
+	"TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256",
+	"TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+	"TLS_DHE_DSS_WITH_AES_256_CBC_SHA256",
+	"TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256",
+	"TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256",
+	"TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+	"TLS_DHE_DSS_WITH_AES_128_CBC_SHA256",
+	"TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256",
+	"TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256",
+	"TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+	"TLS_DHE_DSS_WITH_AES_256_CBC_SHA",
+	"TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA",
+	"TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA",
+	"TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+	"TLS_DHE_DSS_WITH_AES_128_CBC_SHA",
+	"TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA",
+	"TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA",
+};
+
 /* `gnutls-cli -l --priority NORMAL` (GnuTLS 3.7.9), IANA names. */
 static const char *const gnutls_normal[] = {
 	"TLS_AES_256_GCM_SHA384",
@@ -444,6 +479,26 @@ static const struct mx_client_profile profiles[] = {
 		.stack = MX_STACK_OPENSSL,
 		.ossl_ciphers = "DEFAULT",
 		.ossl_seclevel = 1,
+	},
+	{
+		/* DESIGN.md's seed problem: the appliance whose list makes
+		 * the smarthost pick DHE, and OpenSSL refuse its group. */
+		.id = "openssl3-sl2-dhe",
+		.name = "OpenSSL 3 client with a DHE-only cipher list (level 2)",
+		.basis = "openssl s_client -tls1_2 -cipher DHE on Debian 12 "
+			 "(level 2); appliances with DHE-only lists",
+		.common = 1,
+		.min_version = MX_TLS12,
+		.max_version = MX_TLS12,
+		.suites = LIST(ossl3_dhe),
+		.groups = LIST(ossl3_groups),
+		.dh_min_bits = 2048,
+		.ec_min_bits = 224,
+		.dh_error = "dh key too small",
+		.stack = MX_STACK_OPENSSL,
+		.ossl_ciphers = "DHE",
+		.ossl_seclevel = 2,
+		.advice_from = "openssl3-sl2",
 	},
 	{
 		.id = "gnutls-normal",
@@ -1027,13 +1082,26 @@ static char *explicit_list(const struct mx_client_profile *p,
 	return len > 0 ? xstrdup(buf) : NULL;
 }
 
+/* Whose settings the advice starts from: the profile's own, or those of
+ * `advice_from` when its own list leaves nothing once the culprit goes
+ * (a DHE-only list without DHE is empty). */
+static const struct mx_client_profile *
+advice_base(const struct mx_client_profile *p)
+{
+	const struct mx_client_profile *b =
+		mx_client_profile_by_id(p->advice_from);
+
+	return b != NULL ? b : p;
+}
+
 void mx_client_advise(const struct mx_client_profile *p,
 		      const struct mx_enum *e,
 		      const struct mx_client_prediction *pred,
 		      char **advice_openssl, char **advice_gnutls)
 {
-	const char *obase = p->ossl_ciphers ? p->ossl_ciphers : "DEFAULT";
-	const char *gbase = p->gnutls_priority ? p->gnutls_priority : "NORMAL";
+	const struct mx_client_profile *b = advice_base(p);
+	const char *obase = b->ossl_ciphers ? b->ossl_ciphers : "DEFAULT";
+	const char *gbase = b->gnutls_priority ? b->gnutls_priority : "NORMAL";
 	struct mx_client_prediction again;
 	struct work w;
 
@@ -1045,7 +1113,8 @@ void mx_client_advise(const struct mx_client_profile *p,
 	case MX_CF_DH_LARGE:
 		/* The seed problem of DESIGN.md: a client list without
 		 * DHE, so the server's (EC)DHE or RSA choice comes next. */
-		work_init(&w, p);
+		work_init(&w, advice_base(p));
+		w.p = p; /* the client's own limits, the base's suites */
 		work_filter(&w, is_dhe);
 		predict_work(&w, e, &again);
 		if (!again.ok)

@@ -70,6 +70,8 @@ struct mx_client_profile {
 	const char *ossl_groups;       /* NULL: library default */
 	int ossl_seclevel;	       /* -1: library default */
 	const char *gnutls_priority;   /* NULL: not GnuTLS-based */
+	/* Advice starts from this profile's settings (NULL: its own). */
+	const char *advice_from;
 };
 
 size_t mx_client_profile_count(void);

@@ -219,6 +219,12 @@ static const struct pcase pcases[] = {
 	 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDH secp256r1", NULL},
 	{SRV_DHE1024, "exchange-schannel", 1, MX_CF_NONE, "TLSv1.2",
 	 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDH x25519", NULL},
+	/* ... but the DHE-only appliance of DESIGN.md meets the group. */
+	{SRV_DHE1024, "openssl3-sl2-dhe", 0, MX_CF_DH_SMALL, "TLSv1.2", NULL,
+	 DH1024,
+	 "with a 1024-bit group (RFC 2409 group 2): OpenSSL 3 client "
+	 "with a DHE-only cipher list (level 2) needs at least 2048 "
+	 "bits and aborts with `dh key too small`"},
 	{SRV_DHE1024_12, "openssl3-sl2", 1, MX_CF_NONE, "TLSv1.2",
 	 "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDH x25519", NULL},
 	/* Server prefers DHE 1024: level 2 fails, level 1 and the others
@@ -334,6 +340,11 @@ static void test_advice(void **state)
 		{SRV_DHE_FIRST, "postfix",
 		 "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:!kDHE:!aNULL:!eNULL:"
 		 "!EXPORT:!RC4:!DES:!3DES:!MD5",
+		 "NORMAL:-DHE-RSA:-DHE-DSS"},
+		/* The appliance: its own list has nothing but DHE, so the
+		 * advice starts from OpenSSL's default list. */
+		{SRV_DHE1024, "openssl3-sl2-dhe",
+		 "DEFAULT:!kDHE:!aNULL:!eNULL:!EXPORT:!RC4:!DES:!3DES:!MD5",
 		 "NORMAL:-DHE-RSA:-DHE-DSS"},
 		/* DHE only: without DHE nothing is left. */
 		{SRV_DHE_ONLY, "openssl3-sl2", NULL, NULL},
@@ -465,8 +476,9 @@ static void test_simulate_and_findings(void **state)
 		if (strstr(f->evidence, "AsyncOS") != NULL)
 			asyncos_info++;
 	}
-	/* level 2 and Postfix fail; the others take the 1024-bit group */
-	assert_int_equal(fails, 2);
+	/* level 2, the DHE-only appliance and Postfix fail; the others
+	 * take the 1024-bit group */
+	assert_int_equal(fails, 3);
 	assert_int_equal(asyncos_info, 0);
 	assert_true(
 		mx_findings_has(&ep.findings, "client.prediction_mismatch"));
@@ -550,6 +562,9 @@ static void test_table_sane(void **state)
 				fail_msg("%s: unknown group %s", p->id,
 					 p->groups[j]);
 		assert_true(p->nkey_shares <= p->ngroups);
+		if (p->advice_from != NULL)
+			assert_non_null(
+				mx_client_profile_by_id(p->advice_from));
 		if (p->stack == MX_STACK_OPENSSL)
 			assert_non_null(p->ossl_ciphers);
 		if (p->stack == MX_STACK_GNUTLS)
