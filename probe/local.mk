@@ -68,5 +68,6 @@ libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
 check_PROGRAMS += tests/unit/test_confirm
 TESTS += tests/unit/test_confirm
 tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c
-tests_unit_test_confirm_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD) \
+tests_unit_test_confirm_LDADD = $(LIB_ANALYZERS) $(LIB_PROBE) $(LIBS_PROBE) \
+	$(CMOCKA_TEST_LDADD) \
 	-lpthread

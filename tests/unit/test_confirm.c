@@ -31,12 +31,16 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include "analyzers/analyze.h"
+#include "analyzers/clients.h"
 #include "model/enum.h"
 #include "model/result.h"
 #include "probe/bisect.h"
 #include "probe/confirm.h"
+#include "probe/enum.h"
 #include "wire/tls_registry.h"
 
 /* ---- the server --------------------------------------------------------- */
@@ -45,6 +49,7 @@ struct tsrv {
 	int lfd;
 	uint16_t port;
 	int gcm_intolerant;
+	int dhe1024; /* ECDHE preferred, then DHE with a 1024-bit group */
 	SSL_CTX *ctx;
 	pthread_t th;
 	int stop_pipe[2];
@@ -185,7 +190,14 @@ static void *srv_main(void *arg)
 	return NULL;
 }
 
+static void srv_start2(struct tsrv *sv, int gcm_intolerant, int dhe1024);
+
 static void srv_start(struct tsrv *sv, int gcm_intolerant)
+{
+	srv_start2(sv, gcm_intolerant, 0);
+}
+
+static void srv_start2(struct tsrv *sv, int gcm_intolerant, int dhe1024)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
@@ -204,6 +216,30 @@ static void srv_start(struct tsrv *sv, int gcm_intolerant)
 	assert_int_equal(SSL_CTX_use_PrivateKey_file(sv->ctx, path,
 						     SSL_FILETYPE_PEM),
 			 1);
+	if (dhe1024) {
+		/* The lab's dhe1024.lab.test: DHE with a 1024-bit group
+		 * placed after ECDHE, in the server's order. */
+		BIO *b;
+		EVP_PKEY *dh;
+
+		SSL_CTX_set_security_level(sv->ctx, 0);
+		SSL_CTX_set_options(sv->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+		assert_int_equal(SSL_CTX_set_cipher_list(
+					 sv->ctx, "ECDHE-RSA-AES256-GCM-SHA384:"
+						  "ECDHE-RSA-AES128-GCM-SHA256:"
+						  "DHE-RSA-AES256-GCM-SHA384:"
+						  "DHE-RSA-AES128-GCM-SHA256:"
+						  "DHE-RSA-AES128-SHA"),
+				 1);
+		data_path(path, sizeof(path), "dh1024.pem");
+		b = BIO_new_file(path, "r");
+		assert_non_null(b);
+		dh = PEM_read_bio_Parameters(b, NULL);
+		BIO_free(b);
+		assert_non_null(dh);
+		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sv->ctx, dh), 1);
+	}
+	sv->dhe1024 = dhe1024;
 	sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(sv->lfd >= 0);
 	setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -458,6 +494,136 @@ static void test_nobody_listens(void **state)
 	mx_endpoint_clear(&ep);
 }
 
+/* ---- the whole clients step after a real enumeration --------------------- */
+
+/* What src/clients.c does: the analyzers' profiles as real-handshake
+ * settings. */
+static struct mx_confirm_client *profiles_as_settings(size_t *n)
+{
+	struct mx_confirm_client *cc;
+	size_t i;
+
+	*n = mx_client_profile_count();
+	cc = calloc(*n, sizeof(*cc));
+	assert_non_null(cc);
+	for (i = 0; i < *n; i++) {
+		const struct mx_client_profile *pr = mx_client_profile_at(i);
+
+		cc[i].id = pr->id;
+		cc[i].tls.security_level = pr->ossl_seclevel;
+		cc[i].tls.min_version = pr->min_version;
+		cc[i].tls.max_version = pr->max_version;
+		if (pr->stack == MX_STACK_OPENSSL) {
+			cc[i].be = &mx_tls_openssl;
+			cc[i].tls.cipher_list = pr->ossl_ciphers;
+			cc[i].tls.ciphersuites = pr->ossl_ciphersuites;
+			cc[i].tls.groups = pr->ossl_groups;
+		} else if (pr->stack == MX_STACK_GNUTLS) {
+			cc[i].be = &mx_tls_gnutls;
+			cc[i].tls.priority = pr->gnutls_priority;
+		}
+	}
+	return cc;
+}
+
+static const struct mx_client_sim *sim(const struct mx_enum *e, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < e->nclients; i++)
+		if (strcmp(e->clients[i].profile, id) == 0)
+			return &e->clients[i];
+	fail_msg("no client %s", id);
+	return NULL;
+}
+
+/* DESIGN.md's seed problem end to end: enumerate the DHE-1024 server,
+ * bisect (tolerant), simulate every profile, confirm each playable one
+ * with a real handshake, test the advice, judge.  Every prediction must
+ * survive its real handshake. */
+static void test_dhe1024_end_to_end(void **state)
+{
+	struct tsrv sv;
+	struct mx_endpoint ep;
+	struct mx_endpoint *eps[1] = {&ep};
+	struct mx_enum_params ep_;
+	struct mx_clients_params p;
+	struct mx_analyze_params ap;
+	struct mx_confirm_client *cc;
+	const struct mx_client_sim *c;
+	char err[256];
+	size_t n, i;
+
+	(void)state;
+	srv_start2(&sv, 0, 1);
+	ep_init(&ep, &sv);
+	memset(&ep_, 0, sizeof(ep_));
+	ep_.helo = "probe.invalid";
+	ep_.step_timeout_ms = 5000;
+	ep_.hello_timeout_ms = 5000;
+	ep_.log = NULL;
+	assert_int_equal(
+		mx_enum_endpoints(eps, 1, &ep_, 2, 4, err, sizeof(err)), 0);
+	assert_non_null(ep.enumr);
+	params_init(&p);
+	cc = profiles_as_settings(&n);
+	p.clients = cc;
+	p.nclients = n;
+	p.bisect = 1;
+	p.simulate = mx_clients_simulate;
+	assert_int_equal(mx_clients_run(NULL, &ep, &p), 0);
+	for (i = 0; i < ep.enumr->nclients; i++) {
+		const struct mx_client_sim *x = &ep.enumr->clients[i];
+
+		print_message("# %-18s ok=%d %s 0x%04x %s | %s | confirmed=%d "
+			      "%s | advice %s=%d %s=%d\n",
+			      x->profile, x->ok, x->version ? x->version : "-",
+			      x->suite, x->kx ? x->kx : "-",
+			      x->why ? x->why : "-", x->confirmed,
+			      x->confirm_detail ? x->confirm_detail : "-",
+			      x->advice_openssl ? x->advice_openssl : "-",
+			      x->advice_openssl_ok,
+			      x->advice_gnutls ? x->advice_gnutls : "-",
+			      x->advice_gnutls_ok);
+	}
+	assert_int_equal(ep.enumr->intolerant, 0);
+	c = sim(ep.enumr, "openssl3-sl2");
+	assert_int_equal(c->ok, 1);
+	assert_int_equal(c->confirmed, 1);
+	c = sim(ep.enumr, "gnutls-normal");
+	assert_int_equal(c->ok, 1);
+	assert_int_equal(c->confirmed, 1);
+	/* the appliance: predicted and really refused, advice PASS */
+	c = sim(ep.enumr, "openssl3-sl2-dhe");
+	assert_int_equal(c->ok, 0);
+	assert_non_null(strstr(c->why, "dh key too small"));
+	assert_non_null(strstr(c->kx, "DH 1024"));
+	assert_int_equal(c->confirmed, 1);
+	assert_non_null(strstr(c->confirm_detail, "dh key too small"));
+	assert_string_equal(c->advice_openssl,
+			    "DEFAULT:!kDHE:!aNULL:!eNULL:!EXPORT:!RC4:!DES:"
+			    "!3DES:!MD5");
+	assert_int_equal(c->advice_openssl_ok, 1);
+	assert_int_equal(c->advice_gnutls_ok, 1);
+	/* every playable profile was confirmed, none contradicted */
+	for (i = 0; i < ep.enumr->nclients; i++) {
+		const struct mx_client_profile *pr =
+			mx_client_profile_by_id(ep.enumr->clients[i].profile);
+
+		assert_int_equal(ep.enumr->clients[i].confirmed,
+				 pr->stack == MX_STACK_NONE ? -1 : 1);
+	}
+	mx_analyze_params_init(&ap, 1700000000);
+	mx_analyze_endpoint(&ep, &ap);
+	assert_true(mx_findings_has(&ep.findings, "client.fails"));
+	assert_false(
+		mx_findings_has(&ep.findings, "client.prediction_mismatch"));
+	assert_false(mx_findings_has(&ep.findings, "tls.hello_intolerance"));
+	free(cc);
+	srv_stop(&sv);
+	mx_endpoint_clear(&ep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_clients_run),
 		cmocka_unit_test(test_nobody_listens),
+		cmocka_unit_test(test_dhe1024_end_to_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
