@@ -29,6 +29,7 @@
  */
 #include "analyzers/analyze.h"
 #include "analyzers/clients.h"
+#include "analyzers/suites.h"
 
 #include <openssl/x509_vfy.h>
 #include <stdarg.h>
@@ -1091,6 +1092,10 @@ void mx_analyze_endpoint(struct mx_endpoint *ep,
 	/* Client simulation findings when enumerated (analyzers/clients.c;
 	 * no summary column: the summary is about this probe's session). */
 	mx_analyze_clients(ep);
+	/* Enumeration findings (analyzers/suites.c), likewise without a
+	 * column: what the server accepts, not what this session got. */
+	if (ep->enumr != NULL)
+		(void)mx_analyze_enum(ep, p, c.where);
 	reached(ep, r);
 	for (i = 0; i < MX_COL__N; i++) {
 		enum mx_verdict v = r[i] ? MX_V_OK : MX_V_NONE;

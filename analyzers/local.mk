@@ -40,3 +40,10 @@ tests_unit_test_policy_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 tests_unit_test_smtp_failures_SOURCES = tests/unit/test_smtp_failures.c
 tests_unit_test_smtp_failures_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+# enum: judgement of the cipher enumeration (suites, versions, kex, order).
+libanalyzers_a_SOURCES += %reldir%/suites.c %reldir%/suites.h
+check_PROGRAMS += tests/unit/test_suites
+TESTS += tests/unit/test_suites
+tests_unit_test_suites_SOURCES = tests/unit/test_suites.c
+tests_unit_test_suites_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)

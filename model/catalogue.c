@@ -286,6 +286,86 @@ static const struct mx_finding_def catalogue[] = {
 	 "4.1.2). Until then senders need the tested cipher string in the "
 	 "evidence.",
 	 "RFC 8446 section 4.1.2; RFC 5246 appendix E.1"},
+	/* Cipher enumeration (issue #3, analyzers/suites.c): versions,
+	 * suites, key exchange and order the server accepts. */
+	{"kex.dh_1024", MX_SEV_CRIT,
+	 "DHE suites use a Diffie-Hellman group of 1024 bits or less",
+	 "Serve a DH group of at least 2048 bits (RFC 7919 ffdhe2048; "
+	 "Postfix: smtpd_tls_dh1024_param_file pointing at a 2048-bit "
+	 "group, the parameter name notwithstanding) or remove the DHE "
+	 "suites. OpenSSL clients at security level 2, the default of "
+	 "current distributions, abort with 'dh key too small' whenever "
+	 "they negotiate such a suite; until the server is fixed their "
+	 "workaround is a cipher list without DHE ('DEFAULT:!kDHE').",
+	 "RFC 7919 section 3; Logjam (weakdh.org)"},
+	{"kex.dh_weak_group", MX_SEV_WARN,
+	 "DHE suites use a Diffie-Hellman group smaller than 2048 bits",
+	 "Serve a DH group of at least 2048 bits (RFC 7919 ffdhe2048) or "
+	 "remove the DHE suites; prefer ECDHE.",
+	 "RFC 7919 section 3"},
+	{"kex.dh_common_prime", MX_SEV_WARN,
+	 "The DH group is a widely shared prime of 1024 bits or less "
+	 "(Logjam precomputation)",
+	 "Replace the group with a 2048-bit one (RFC 7919 ffdhe2048): "
+	 "one precomputation against a widely shared 1024-bit prime "
+	 "breaks the key exchange of every server that uses it.",
+	 "Adrian et al., Imperfect Forward Secrecy (CCS 2015)"},
+	{"suite.insecure", MX_SEV_CRIT,
+	 "The server accepts insecure cipher suites (NULL, anonymous, "
+	 "EXPORT, RC4, DES or 3DES)",
+	 "Remove them from the server's cipher list (Postfix: "
+	 "smtpd_tls_exclude_ciphers = eNULL, EXPORT, RC4, DES, 3DES, "
+	 "MD5, and aNULL where senders authenticate the server). "
+	 "Anonymous suites on port 25 are Postfix's deliberate default "
+	 "for opportunistic TLS and rated lower there.",
+	 "RFC 7465; RFC 7525 section 4.1"},
+	{"suite.no_forward_secrecy", MX_SEV_WARN,
+	 "The server accepts suites without forward secrecy (static RSA "
+	 "or static DH key exchange)",
+	 "Prefer ECDHE and DHE suites and, once no sender needs them, "
+	 "remove the static RSA suites (OpenSSL: '!kRSA'; Postfix: "
+	 "smtpd_tls_exclude_ciphers = kRSA).",
+	 "RFC 7525 section 4.2"},
+	{"suite.cbc_legacy", MX_SEV_INFO,
+	 "The server accepts CBC-mode suites in TLS 1.2 or earlier",
+	 "Offer and prefer AEAD suites (AES-GCM, ChaCha20-Poly1305) and "
+	 "TLS 1.3; keep CBC only for senders that need it.",
+	 "RFC 7525 section 4.2; RFC 7366"},
+	{"version.sslv3", MX_SEV_CRIT,
+	 "The server accepts SSLv3",
+	 "Disable SSLv3 (Postfix: smtpd_tls_protocols = !SSLv2, !SSLv3, "
+	 "or >=TLSv1.2).",
+	 "RFC 7568"},
+	{"version.tls10", MX_SEV_WARN,
+	 "The server accepts TLS 1.0",
+	 "Disable TLS 1.0 once no sender needs it (Postfix: "
+	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.0 is deprecated.",
+	 "RFC 8996"},
+	{"version.tls11", MX_SEV_WARN,
+	 "The server accepts TLS 1.1",
+	 "Disable TLS 1.1 once no sender needs it (Postfix: "
+	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.1 is deprecated.",
+	 "RFC 8996"},
+	{"version.no_tls13", MX_SEV_INFO,
+	 "The server does not offer TLS 1.3",
+	 "Enable TLS 1.3: it needs OpenSSL 1.1.1 or later (Postfix 3.4 "
+	 "and later enable it by default unless smtpd_tls_protocols "
+	 "excludes it).",
+	 "RFC 8446"},
+	{"order.client_preference", MX_SEV_INFO,
+	 "The server follows the client's cipher suite order",
+	 "Let the server choose (Postfix: tls_preempt_cipherlist = yes; "
+	 "OpenSSL: SSL_OP_CIPHER_SERVER_PREFERENCE) so that a client "
+	 "listing weak suites first still gets a strong one.",
+	 "RFC 7525 section 4.2"},
+	{"enum.incomplete", MX_SEV_UNKNOWN,
+	 "The cipher enumeration could not be completed",
+	 "See the reason: the server refused or rate-limited connections "
+	 "(421), a deadline ran out, or it stopped answering. Rerun "
+	 "later, or with a longer --deadline and a lower "
+	 "--max-conn-per-host; what is listed was seen, what is missing "
+	 "is unknown.",
+	 "doc/findings.md"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)
