@@ -183,6 +183,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	case ST_TLS:
 	case ST_TLS_IMPLICIT:
 		c->tls->fail = MX_TLS_FAIL_TIMEOUT;
+		c->tls->handshake_ms = s ? s->ms : step_ms(c);
 		stop = MX_STOP_TLS_FAILED;
 		break;
 	case ST_QUIT:
