@@ -219,7 +219,9 @@ static int scan(const char *dir, const char *token, int depth, char *out,
 		char path[4096];
 		struct stat st;
 
-		if (e->d_name[0] == '.')
+		/* Maildir: tmp/ holds files still being written; only new/
+		 * and cur/ hold delivered mail */
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "tmp") == 0)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 				     e->d_name) >= sizeof(path))
