@@ -102,6 +102,7 @@ INTEGRATION_TESTS = \
 	tests/integration/check_certs.sh \
 	tests/integration/check_smtp.sh \
 	tests/integration/check_dns.sh \
+	tests/integration/check_tls.sh \
 	tests/integration/certs_export.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh \

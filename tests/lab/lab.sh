@@ -126,6 +126,7 @@ checks() {
 	echo "postfix:dual=starttls@127.0.0.51:25"
 	echo "postfix:clientorder=starttls@127.0.0.52:25"
 	echo "postfix:intolerant-backend=starttls@127.0.0.53:10025"
+	echo "postfix:expiring=starttls@127.0.0.54:25"
 	echo "postfix:intolerant-smtps=smtps@127.0.0.53:10465"
 	echo "gnutls=tlsraw@127.0.0.40:465"
 	echo "3des-smtp=starttlsraw@127.0.0.40:25"
@@ -424,9 +425,21 @@ gen_certs() {
 EXTRA_LEAVES="legacy:rsa:legacy.lab.test dhe1024:rsa:dhe1024.lab.test
 clientorder:rsa:clientorder.lab.test dual-rsa:rsa:dual.lab.test
 dual-ec:ec:dual.lab.test 3des:rsa:3des.lab.test
-intolerant:rsa:intolerant.lab.test"
+intolerant:rsa:intolerant.lab.test expiring:rsa:expiring.lab.test"
+
+# expiring.lab.test must always be within 14 days of its end (the
+# cert.expiring_soon threshold) and not yet expired: valid for 7 days,
+# remade whenever fewer than 3 days are left or more than 14.
+EXPIRING_DAYS=7
 
 extra_leaf_ok() {
+	if [ "$1" = expiring ]; then
+		openssl x509 -in "$CERTS/$1.crt" -noout -checkend $((3 * 86400)) \
+			>/dev/null 2>&1 &&
+			! openssl x509 -in "$CERTS/$1.crt" -noout \
+				-checkend $((14 * 86400)) >/dev/null 2>&1 &&
+			[ -s "$CERTS/$1.chain.pem" ] || return 1
+	fi
 	openssl verify -CAfile "$CERTS/root.pem" -untrusted "$CERTS/int.pem" \
 		"$CERTS/$1.crt" >/dev/null 2>&1 &&
 		openssl x509 -in "$CERTS/$1.crt" -noout -checkend $((30 * 86400)) \
@@ -461,7 +474,8 @@ gen_extra_certs() {
 				-out "$T/$n.csr" 2>>"$T/openssl.log"
 		fi &&
 			ca_sign "$CERTS/ca-int" "$CERTS/int.pem" "$CERTS/int.key" \
-				"$T/$n.csr" "$T/$n.crt" "$ext" -1 $LEAF_DAYS \
+				"$T/$n.csr" "$T/$n.crt" "$ext" -1 \
+				"$([ "$n" = expiring ] && echo $EXPIRING_DAYS || echo $LEAF_DAYS)" \
 				"DNS:$cn" || {
 			tail -n 20 "$T/openssl.log" >&2
 			die "could not make the certificate for $cn (log: $T/openssl.log)"
@@ -546,6 +560,7 @@ tlssilent   A     127.0.0.50
 dual        A     127.0.0.51
 clientorder A     127.0.0.52
 intolerant  A     127.0.0.53
+expiring    A     127.0.0.54
 
 ; a clean run: only the good MX
 good        MX    10 mx1
@@ -908,6 +923,7 @@ EOF
 		svc 127.0.0.33:25 mx3 mx3.lab.test nochain smtpd_tls_security_level=may
 		svc 127.0.0.34:25 mismatch mismatch.lab.test mismatch smtpd_tls_security_level=may
 		svc 127.0.0.35:25 expired expired.lab.test expired smtpd_tls_security_level=may
+		svc 127.0.0.54:25 expiring expiring.lab.test expiring smtpd_tls_security_level=may
 		svc 127.0.0.36:25 notls notls.lab.test none smtpd_tls_security_level=none
 		# Submission: AUTH PLAIN/LOGIN only after TLS, mail only when
 		# authenticated.  2465/2587 also play Amazon SES: the sender
