@@ -2,7 +2,9 @@
  * cmd_check.c - `mxprobe check TARGET...`: wiring only.
  */
 #include <stdio.h>
+#include <string.h>
 
+#include "reports/ciphers.h"
 #include "reports/json.h"
 #include "reports/text.h"
 #include "src/commands.h"
@@ -19,10 +21,23 @@ int cmd_check(struct mx_opts *o)
 				"check --help')\n");
 		return 3;
 	}
+	if (o->send_test && o->json &&
+	    (o->output == NULL || strcmp(o->output, "-") == 0)) {
+		fprintf(stderr, "mxprobe check: --send-test with --json needs "
+				"-o FILE (the send test goes to "
+				"FILE.send-test.json)\n");
+		return 3;
+	}
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
 	if (mx_cli_probe(run, o) < 0) {
+		mx_run_free(run);
+		return 3;
+	}
+	/* --deep: enumerate every endpoint whose TLS worked (versions,
+	 * suites, DH groups, clients); analyzed again with the rest. */
+	if (o->deep && mx_cli_enumerate(run, o, 1) < 0) {
 		mx_run_free(run);
 		return 3;
 	}
@@ -38,8 +53,50 @@ int cmd_check(struct mx_opts *o)
 		to.transcript = o->transcript;
 		to.details = 1;
 		mx_report_text(out, run, &to);
+		if (o->deep) {
+			struct mx_ciphers_opts co = {to.color, 0};
+			size_t i, j;
+
+			fprintf(out, "\nCipher enumeration (--deep)\n");
+			for (i = 0; i < run->ntargets; i++)
+				for (j = 0; j < run->targets[i].nendpoints; j++)
+					mx_report_ciphers_endpoint(
+						out, &run->targets[i].endpoints[j],
+						&co);
+		}
 	}
 	status = (int)run->exit_status;
+	if (o->send_test) {
+		/* End-to-end (issue #4): the test message through the first
+		 * target, confirmed in --maildir when given.  Text: appended
+		 * to the report; JSON: a second document in
+		 * <output>.send-test.json (the check document stays valid). */
+		const char *rcpt[1] = {o->send_test};
+		FILE *sout = out;
+		char path[4096];
+		int st;
+
+		if (o->json) {
+			snprintf(path, sizeof(path), "%s.send-test.json",
+				 o->output);
+			sout = fopen(path, "w");
+			if (sout == NULL) {
+				fprintf(stderr, "mxprobe: cannot write %s\n",
+					path);
+				status = 3;
+			}
+		} else {
+			fprintf(out, "\nSend test to %s:\n", o->send_test);
+			fflush(out);
+		}
+		if (sout) {
+			st = mx_cli_send(o, o->args[0], rcpt, 1, sout, o->json);
+			if (st != 0 && status < 2)
+				status = st == 3 ? 3 : 2;
+			if (sout != out && fclose(sout) != 0)
+				status = 3;
+		}
+	}
 	if (mx_cli_close_output(out, o) < 0)
 		status = 3;
 	mx_run_free(run);

@@ -86,6 +86,18 @@ expect_out "^  starttls +OK" "text report has a STARTTLS row"
 expect_out "^  rcpt +OK" "text report has an RCPT row"
 expect_out "Token: +[0-9a-f]{32}" "text report shows the token"
 
+# check --send-test: the check, then the message through the target,
+# confirmed in the Maildir with the end-to-end time
+mxp check $(LABOPTS) --no-color --send-test postmaster@lab.test --maildir "$MD" smtp://mx1.lab.test
+expect_out "^Send test to postmaster@lab.test" "check --send-test appends the send report"
+expect_out "End-to-end: arrived after [0-9]+ ms" "check --send-test reports the end-to-end time"
+mxp check $(LABOPTS) --json -o "$WORK/c.json" --send-test postmaster@lab.test --maildir "$MD" smtp://mx1.lab.test
+cp "$WORK/c.json.send-test.json" "$WORK/out"
+expect_get end_to_end.found True "check --send-test --json: found, in FILE.send-test.json"
+expect_schema
+mxp check $(LABOPTS) --json --send-test postmaster@lab.test smtp://mx1.lab.test
+expect_rc 3 "check --send-test --json without -o is refused"
+
 # AUTH through the submission server (lab: sasldb user)
 if [ -z "${MXPROBE_LAB_AUTH_USER:-}" ] || [ -z "${MXPROBE_LAB_AUTH_PWFILE:-}" ]; then
 	finish_then_skip=1
