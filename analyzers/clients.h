@@ -15,8 +15,8 @@
  * tls.hello_intolerance.
  *
  * Profiles are a static const table (variation in tables, STYLE 8), each
- * with where its facts come from (`basis`).  Suite lists are IANA names in
- * the client's order; the OpenSSL-based ones are exactly what Debian 12's
+ * with where its facts come from (`basis`).  Suite lists are IANA code
+ * points (named in comments) in the client's order; the OpenSSL-based ones are exactly what Debian 12's
  * OpenSSL 3.0 expands the profile's cipher string to (a unit test checks
  * this against the linked libssl).
  *
@@ -53,7 +53,7 @@ struct mx_client_profile {
 	const char *basis; /* where the facts come from */
 	int common;	   /* widespread sender: client.fails is a warning */
 	uint16_t min_version, max_version; /* wire codes 0x0301.. */
-	const char *const *suites;	   /* IANA names, client order */
+	const uint16_t *suites;		   /* IANA code points, client order */
 	size_t nsuites;
 	const char *const *groups; /* supported_groups, client order */
 	size_t ngroups;

@@ -131,3 +131,12 @@ tests_fuzz_fuzz_destinations_LDADD = $(FUZZ_MAIN) $(LIB_RELAY) $(LIBS_PROBE)
 # send: integration tests of send, policy, headers, and secrets.
 INTEGRATION_TESTS += tests/integration/send.sh tests/integration/policy.sh \
 	tests/integration/headers.sh tests/integration/secrets.sh
+# clients: fuzz targets of the GnuTLS backend and of the client
+# simulation + its renderers.
+FUZZ_TARGETS += tests/fuzz/fuzz_tls_gnutls tests/fuzz/fuzz_clients
+tests_fuzz_fuzz_tls_gnutls_SOURCES = tests/fuzz/fuzz_tls_gnutls.c
+tests_fuzz_fuzz_tls_gnutls_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+tests_fuzz_fuzz_clients_SOURCES = tests/fuzz/fuzz_clients.c
+tests_fuzz_fuzz_clients_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS)
+# end clients
