@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "common/xalloc.h"
+#include "reports/ciphers.h"
 #include "reports/util.h"
 
 struct jctx {
@@ -340,6 +341,9 @@ static json_t *j_endpoint(struct jctx *c, const struct mx_endpoint *ep)
 	set(c, o, "columns", cols);
 	set(c, o, "smtp", j_smtp(c, &ep->smtp));
 	set(c, o, "tls", j_tls(c, &ep->tls));
+	/* Only when enumerated (`ciphers`, `check --deep`). */
+	if (ep->enumr != NULL)
+		set(c, o, "enumeration", mx_json_enumeration(ep->enumr));
 	set(c, o, "findings", j_findings(c, &ep->findings));
 	return o;
 }

@@ -36,3 +36,5 @@ TESTS += tests/unit/test_reports_clients
 tests_unit_test_reports_clients_SOURCES = tests/unit/test_reports_clients.c
 tests_unit_test_reports_clients_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
 	$(CMOCKA_TEST_LDADD)
+# enum: the cipher enumeration as text tables and the JSON "enumeration".
+libreports_a_SOURCES += %reldir%/ciphers.c %reldir%/ciphers.h

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reports/ciphers.h"
 #include "reports/json.h"
 #include "reports/text.h"
 #include "src/commands.h"
@@ -34,6 +35,12 @@ int cmd_check(struct mx_opts *o)
 		mx_run_free(run);
 		return 3;
 	}
+	/* --deep: enumerate every endpoint whose TLS worked (versions,
+	 * suites, DH groups, clients); analyzed again with the rest. */
+	if (o->deep && mx_cli_enumerate(run, o, 1) < 0) {
+		mx_run_free(run);
+		return 3;
+	}
 	out = mx_cli_open_output(o);
 	if (out == NULL) {
 		mx_run_free(run);
@@ -46,6 +53,17 @@ int cmd_check(struct mx_opts *o)
 		to.transcript = o->transcript;
 		to.details = 1;
 		mx_report_text(out, run, &to);
+		if (o->deep) {
+			struct mx_ciphers_opts co = {to.color, 0};
+			size_t i, j;
+
+			fprintf(out, "\nCipher enumeration (--deep)\n");
+			for (i = 0; i < run->ntargets; i++)
+				for (j = 0; j < run->targets[i].nendpoints; j++)
+					mx_report_ciphers_endpoint(
+						out, &run->targets[i].endpoints[j],
+						&co);
+		}
 	}
 	status = (int)run->exit_status;
 	if (o->send_test) {

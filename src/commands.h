@@ -11,6 +11,7 @@
 
 int cmd_check(struct mx_opts *o);
 int cmd_certs(struct mx_opts *o);
+int cmd_ciphers(struct mx_opts *o);
 int cmd_send(struct mx_opts *o);
 int cmd_policy(struct mx_opts *o);
 int cmd_headers(struct mx_opts *o);
@@ -25,6 +26,12 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o);
 /* Resolve and probe every target; analyze.  Returns 0 or prints why not
  * and returns -1. */
 int mx_cli_probe(struct mx_run *run, const struct mx_opts *o);
+/* After mx_cli_probe: enumerate (probe/enum.h) the endpoints whose TLS
+ * handshake was attempted (completed_only: completed), run the clients
+ * step (src/clients.h) on each, and analyze again.  Returns 0, or -1
+ * after printing why the enumeration could not run at all. */
+int mx_cli_enumerate(struct mx_run *run, const struct mx_opts *o,
+		     int completed_only);
 /* Open -o FILE or stdout; NULL after printing why. */
 FILE *mx_cli_open_output(const struct mx_opts *o);
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o);

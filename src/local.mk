@@ -24,3 +24,5 @@ mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
 # clients: the clients step of ciphers / check --deep (simulation,
 # confirmations, advice, intolerance bisection).
 mxprobe_SOURCES += %reldir%/clients.c %reldir%/clients.h
+# enum: the ciphers subcommand (check --deep lives in cmd_check.c).
+mxprobe_SOURCES += %reldir%/cmd_ciphers.c

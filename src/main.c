@@ -13,7 +13,7 @@
 static const struct mx_cmd commands[] = {
 	{"check", cmd_check,
 	 MX_OPT_TRANSCRIPT | MX_OPT_CONNCAP | MX_OPT_SENDTEST | MX_OPT_AUTH |
-		 MX_OPT_TLSPOLICY,
+		 MX_OPT_TLSPOLICY | MX_OPT_DEEP,
 	 "TARGET...",
 	 "Check how mail servers can be reached over TLS: every MX of a "
 	 "domain,\nevery address, STARTTLS or implicit TLS; report what is "
@@ -31,6 +31,11 @@ static const struct mx_cmd commands[] = {
 	 "received)\n"
 	 "  --max-conn-per-host N      connections at once to one address "
 	 "(default 2)\n"
+	 "  --deep                     also enumerate every endpoint whose "
+	 "TLS worked:\n"
+	 "                             versions, suites, DH groups, clients "
+	 "(see\n"
+	 "                             'mxprobe ciphers --help')\n"
 	 "  --send-test RCPT           then send a test message through the "
 	 "first\n"
 	 "                             target (send's --from, --auth-*, "
@@ -54,6 +59,30 @@ static const struct mx_cmd commands[] = {
 	 "\nExamples:\n"
 	 "  mxprobe certs mx1.example.org\n"
 	 "  mxprobe certs smtps://smtp.example.org --export ./certs"},
+	{"ciphers", cmd_ciphers, MX_OPT_CONNCAP, "TARGET...",
+	 "Enumerate what a mail server really offers: versions, every cipher "
+	 "suite\nin server order, DH groups and curves, which clients fail, "
+	 "and a\ncipher string that works.",
+	 "Probes each endpoint like 'check', then sends its own ClientHellos "
+	 "(SSLv3 to\nTLS 1.3, every suite the IANA registry knows, export, "
+	 "RC4, anon and NULL\nincluded): offer all, remove the server's pick, "
+	 "repeat - about one connection\nper accepted suite.  Key exchange "
+	 "per suite ('DH 1024 (RFC 2409 group 2)',\n'ECDH x25519'), server "
+	 "or client order, groups, RSA and ECDSA keys; then\nthe client "
+	 "simulation with real handshakes and tested advice.\n"
+	 "\nOptions for ciphers:\n"
+	 "  --max-conn-per-host N      connections at once to one address "
+	 "(default 2);\n"
+	 "                             a 421 or refused connection backs off "
+	 "and drops\n"
+	 "                             it to 1\n"
+	 "  --timeout, --deadline      per step; the enumeration of an "
+	 "endpoint may\n"
+	 "                             take twice the deadline\n"
+	 "\nExamples:\n"
+	 "  mxprobe ciphers mx1.example.org\n"
+	 "  mxprobe ciphers --json submission://smtp.example.org:587\n"
+	 "  mxprobe check --deep example.org"},
 	{"send", cmd_send,
 	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT,
 	 "--to RCPT [options]",

@@ -28,6 +28,7 @@ enum {
 	O_EXPORT,
 	O_FORCE,
 	O_CONNCAP,
+	O_DEEP,
 	/* send (issue #4) */
 	O_TO = 1100,
 	O_FROM,
@@ -273,6 +274,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"export", required_argument, NULL, O_EXPORT},
 		{"force", no_argument, NULL, O_FORCE},
 		{"max-conn-per-host", required_argument, NULL, O_CONNCAP},
+		{"deep", no_argument, NULL, O_DEEP},
 		{"to", required_argument, NULL, O_TO},
 		{"from", required_argument, NULL, O_FROM},
 		{"via", required_argument, NULL, O_VIA},
@@ -402,6 +404,15 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 					 "--max-conn-per-host wants 1 to 64");
 				return -1;
 			}
+			break;
+		case O_DEEP:
+			if (!(cmd->extra & MX_OPT_DEEP)) {
+				snprintf(err, errlen,
+					 "option %s is not for '%s'",
+					 argv[optind - 1], cmd->name);
+				return -1;
+			}
+			o->deep = 1;
 			break;
 		case 'h':
 			o->help = 1;

@@ -17,6 +17,7 @@ enum mx_opt_extra {
 	MX_OPT_TRANSCRIPT = 1u << 0,	/* --transcript */
 	MX_OPT_EXPORT = 1u << 1,	/* --export DIR, --force */
 	MX_OPT_CONNCAP = 1u << 2,	/* --max-conn-per-host N */
+	MX_OPT_DEEP = 1u << 3,		/* check: --deep (enumeration) */
 	/* send: --to (repeatable), --from, --via, --subject, --body-file,
 	 * --header (repeatable), --size, --maildir DIR, --transcript */
 	MX_OPT_SEND = 1u << 8,
@@ -56,6 +57,7 @@ struct mx_opts {
 	int no_color;
 	int force;
 	int per_host;
+	int deep;		/* check --deep: enumerate every endpoint */
 	int help;
 	/* send (issue #4); lists point into argv */
 	const char *to[MX_OPTS_MAX_REPEAT];

@@ -1,6 +1,7 @@
 /*
  * probe_common.c - what `check` and `certs` share: targets, the probe
- * run, the analysis, the output file.
+ * run, the analysis, the output file; and the enumeration step of
+ * `ciphers` and `check --deep`.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "probe/enum.h"
 #include "probe/sched.h"
 #include "probe/target.h"
+#include "src/clients.h"
 #include "src/commands.h"
 
 struct mx_run *mx_cli_build_run(const struct mx_opts *o)
@@ -95,6 +98,65 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
 	mx_analyze_params_init(&ap, mx_wall_now());
 	mx_analyze_run(run, &ap);
 	return 0;
+}
+
+/* Which endpoints the enumeration takes: those where the normal probe
+ * got a TLS handshake going (a failed handshake is what the raw hellos
+ * explain best), or only those where it completed. */
+static int wants_enum(const struct mx_endpoint *ep, int completed_only)
+{
+	if (ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
+		return 0;
+	return completed_only ? ep->tls.completed : ep->tls.attempted;
+}
+
+int mx_cli_enumerate(struct mx_run *run, const struct mx_opts *o,
+		     int completed_only)
+{
+	struct mx_endpoint **eps = NULL;
+	struct mx_enum_params ep;
+	struct mx_analyze_params ap;
+	struct mx_log log;
+	char err[256];
+	size_t n = 0, cap = 0, i, j;
+	int64_t t0 = mx_now_ms();
+	int rc = 0;
+
+	mx_log_init(&log, stderr, o->verbose ? MX_LOG_INFO + o->verbose - 1
+					     : MX_LOG_WARN,
+		    o->trace);
+	for (i = 0; i < run->ntargets; i++)
+		for (j = 0; j < run->targets[i].nendpoints; j++) {
+			struct mx_endpoint *e = &run->targets[i].endpoints[j];
+
+			if (!wants_enum(e, completed_only))
+				continue;
+			MX_GROW(eps, n, cap);
+			eps[n++] = e;
+		}
+	memset(&ep, 0, sizeof(ep));
+	ep.helo = run->helo;
+	ep.step_timeout_ms = o->timeout_s * 1000;
+	ep.hello_timeout_ms = o->timeout_s < 10 ? o->timeout_s * 1000 : 10000;
+	/* The enumeration of one endpoint costs dozens of connections: give
+	 * it twice the per-endpoint deadline. */
+	ep.deadline_ms = t0 + (int64_t)o->deadline_s * 2000;
+	ep.log = &log;
+	if (n > 0 && mx_enum_endpoints(eps, n, &ep, o->per_host, 16, err,
+				       sizeof(err)) < 0) {
+		fprintf(stderr, "mxprobe: %s\n", err);
+		rc = -1;
+	}
+	/* The clients step (simulation, real handshakes, advice,
+	 * intolerance) reads the enumeration. */
+	for (i = 0; rc == 0 && i < n; i++)
+		if (eps[i]->enumr != NULL)
+			mx_cli_clients(NULL, eps[i], o, run->helo, &log);
+	free(eps);
+	run->elapsed_ms += mx_now_ms() - t0;
+	mx_analyze_params_init(&ap, mx_wall_now());
+	mx_analyze_run(run, &ap);
+	return rc;
 }
 
 FILE *mx_cli_open_output(const struct mx_opts *o)

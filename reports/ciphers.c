@@ -1,0 +1,441 @@
+/*
+ * ciphers.c - the cipher enumeration as text and JSON; see ciphers.h.
+ *
+ * All text goes through out_text()/out_fmt(), which pass printable ASCII
+ * and newlines and turn anything else into '?'; colour sequences are
+ * written only by colour_on()/colour_off() and only with opts.color.
+ */
+#include "reports/ciphers.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/clients.h"
+#include "reports/util.h"
+
+/* ---- output ----------------------------------------------------------- */
+
+static void out_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?', out);
+	}
+}
+
+static void out_fmt(FILE *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out_fmt(FILE *out, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out_text(out, buf);
+}
+
+enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_BOLD };
+
+static void colour_on(FILE *out, const struct mx_ciphers_opts *o,
+		      enum colour c)
+{
+	static const char *const ansi[] = {"", "\033[32m", "\033[33m",
+					   "\033[1;31m", "\033[1m"};
+
+	if (o && o->color && c != C_NONE)
+		fputs(ansi[c], out);
+}
+
+static void colour_off(FILE *out, const struct mx_ciphers_opts *o,
+		       enum colour c)
+{
+	if (o && o->color && c != C_NONE)
+		fputs("\033[0m", out);
+}
+
+static enum colour grade_colour(int g)
+{
+	switch (g) {
+	case MX_GRADE_GOOD:
+		return C_GREEN;
+	case MX_GRADE_WEAK:
+		return C_YELLOW;
+	case MX_GRADE_INSECURE:
+		return C_RED;
+	default:
+		return C_NONE;
+	}
+}
+
+static const char *mode_name(enum mx_tls_mode m)
+{
+	return m == MX_MODE_IMPLICIT ? "implicit TLS"
+	       : m == MX_MODE_PLAIN  ? "plain"
+				     : "STARTTLS";
+}
+
+/* "DH 1024 (RFC 2409 group 2)", "ECDH x25519", "RSA". */
+static void kx_text(const struct mx_enum_suite *s, char *out, size_t len)
+{
+	if (s->kx == NULL) {
+		snprintf(out, len, "-");
+	} else if (strcmp(s->kx, "DH") == 0 && s->kx_bits > 0) {
+		snprintf(out, len, "DH %d (%s%s)", s->kx_bits,
+			 s->dh_prime ? s->dh_prime : "custom prime",
+			 s->dh_safe_prime == 0 ? ", not a safe prime" : "");
+	} else if (s->group != NULL) {
+		snprintf(out, len, "%s %s", s->kx, s->group);
+	} else if (s->kx_bits > 0) {
+		snprintf(out, len, "%s %d", s->kx, s->kx_bits);
+	} else {
+		snprintf(out, len, "%s", s->kx);
+	}
+}
+
+static const char *state_text(int st)
+{
+	return st == 1 ? "accepted" : st == 0 ? "refused" : "not known";
+}
+
+static void version_head(FILE *out, const struct mx_ciphers_opts *o,
+			 enum mx_enum_ver v, const struct mx_enum_version *ver)
+{
+	colour_on(out, o, C_BOLD);
+	out_fmt(out, "  %-8s", mx_enum_ver_name(v));
+	colour_off(out, o, C_BOLD);
+	out_fmt(out, " %s", state_text(ver->state));
+	if (ver->state == 0 && ver->refusal)
+		out_fmt(out, ": %s", ver->refusal);
+	if (ver->state == 1)
+		out_fmt(out, ", %zu suite%s, %s", ver->n, ver->n == 1 ? "" : "s",
+			ver->server_order == 1	 ? "server order"
+			: ver->server_order == 0 ? "client order"
+						 : "order not known");
+	if (ver->connections > 0 || ver->group_connections > 0)
+		out_fmt(out, "; %zu connection%s", ver->connections,
+			ver->connections == 1 ? "" : "s");
+	if (ver->order_connections > 0)
+		out_fmt(out, " (%zu for the order)", ver->order_connections);
+	if (ver->group_connections > 0)
+		out_fmt(out, " + %zu for groups", ver->group_connections);
+	out_fmt(out, "\n");
+	if (ver->state == 1 && ver->order_method && ver->n > 1)
+		out_fmt(out, "           %s\n", ver->order_method);
+}
+
+static void suite_rows(FILE *out, const struct mx_ciphers_opts *o,
+		       const struct mx_enum_version *ver)
+{
+	size_t i;
+
+	out_fmt(out, "    %-3s %-46s %-30s %-34s %4s  %-9s %s\n", "#",
+		"suite (IANA)", "OpenSSL name", "key exchange", "bits",
+		"cert key", "grade");
+	for (i = 0; i < ver->n; i++) {
+		const struct mx_enum_suite *s = &ver->suites[i];
+		char kx[96], rank[16];
+
+		kx_text(s, kx, sizeof(kx));
+		if (s->rank >= 0)
+			snprintf(rank, sizeof(rank), "%d", s->rank + 1);
+		else
+			snprintf(rank, sizeof(rank), "-");
+		out_fmt(out, "    %-3s %-46s %-30s %-34s %4d  %-9s ", rank,
+			s->iana ? s->iana : "?", s->openssl ? s->openssl : "-",
+			kx, s->cipher_bits, s->auth_key ? s->auth_key : "-");
+		colour_on(out, o, grade_colour(s->grade));
+		out_fmt(out, "%s", mx_suite_grade_name(s->grade));
+		colour_off(out, o, grade_colour(s->grade));
+		if (s->grade_why)
+			out_fmt(out, ": %s", s->grade_why);
+		out_fmt(out, "\n");
+	}
+}
+
+static void version_names(FILE *out, unsigned mask)
+{
+	int v, first = 1;
+
+	for (v = MX_EV__N - 1; v >= 0; v--)
+		if (mask & (1u << v)) {
+			out_fmt(out, "%s%s", first ? "" : " ",
+				mx_enum_ver_name(v));
+			first = 0;
+		}
+}
+
+int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
+			       const struct mx_ciphers_opts *o)
+{
+	const struct mx_enum *e = ep->enumr;
+	size_t i;
+	int v;
+
+	if (e == NULL)
+		return 0;
+	colour_on(out, o, C_BOLD);
+	out_fmt(out, "\n%s [%s]:%u %s", ep->host ? ep->host : "?",
+		ep->addr ? ep->addr : "?", ep->port, mode_name(ep->mode));
+	colour_off(out, o, C_BOLD);
+	out_fmt(out, " - %zu connection%s in %lld.%01lld s, at most %d at once",
+		e->connections, e->connections == 1 ? "" : "s",
+		(long long)(e->ms / 1000), (long long)(e->ms % 1000 / 100),
+		e->per_host_cap);
+	if (e->retries)
+		out_fmt(out, ", %zu retried", e->retries);
+	out_fmt(out, "\n");
+	for (v = MX_EV__N - 1; v >= 0; v--) {
+		const struct mx_enum_version *ver = &e->v[v];
+
+		version_head(out, o, v, ver);
+		if (ver->n > 0)
+			suite_rows(out, o, ver);
+	}
+	if (e->ngroups > 0) {
+		out_fmt(out, "  Groups:");
+		for (i = 0; i < e->ngroups; i++) {
+			out_fmt(out, "%s %s (", i ? "," : "",
+				e->groups[i].name ? e->groups[i].name : "?");
+			version_names(out, e->groups[i].versions);
+			out_fmt(out, ")");
+		}
+		out_fmt(out, "\n");
+	}
+	if (e->ncert_keys > 0) {
+		out_fmt(out, "  Certificate keys:");
+		for (i = 0; i < e->ncert_keys; i++)
+			out_fmt(out, "%s %s", i ? "," : "", e->cert_keys[i]);
+		out_fmt(out, "\n");
+	}
+	if (e->split_hello)
+		out_fmt(out, "  Hello split: %s\n",
+			e->split_reason ? e->split_reason : "yes");
+	if (e->incomplete) {
+		colour_on(out, o, C_YELLOW);
+		out_fmt(out, "  INCOMPLETE: %s\n",
+			e->incomplete_reason ? e->incomplete_reason : "?");
+		colour_off(out, o, C_YELLOW);
+	}
+	if (mx_report_clients(out, e) < 0)
+		return -1;
+	return ferror(out) ? -1 : 0;
+}
+
+static enum colour sev_colour(enum mx_severity s)
+{
+	return s == MX_SEV_CRIT ? C_RED
+	       : s == MX_SEV_WARN || s == MX_SEV_UNKNOWN ? C_YELLOW
+							 : C_NONE;
+}
+
+static void findings(FILE *out, const struct mx_ciphers_opts *o,
+		     const struct mx_target *t)
+{
+	const struct mx_finding **fs;
+	size_t n, i;
+
+	fs = mx_rep_sorted_findings(t, &n);
+	if (n > 0)
+		out_fmt(out, "\nFindings\n");
+	for (i = 0; i < n; i++) {
+		const struct mx_finding *f = fs[i];
+
+		colour_on(out, o, sev_colour(f->severity));
+		out_fmt(out, "  [%s] %s", mx_severity_name(f->severity),
+			f->def->id);
+		colour_off(out, o, sev_colour(f->severity));
+		out_fmt(out, " %s: %s\n", f->where ? f->where : "",
+			f->def->title);
+		out_fmt(out, "      %s\n", f->evidence ? f->evidence : "");
+		out_fmt(out, "      fix: %s\n", f->fix ? f->fix : f->def->fix);
+		out_fmt(out, "      ref: %s\n", f->def->reference);
+	}
+	free(fs);
+}
+
+int mx_report_ciphers(FILE *out, const struct mx_run *run,
+		      const struct mx_ciphers_opts *o)
+{
+	size_t i, j;
+
+	for (i = 0; i < run->ntargets; i++) {
+		const struct mx_target *t = &run->targets[i];
+
+		colour_on(out, o, C_BOLD);
+		out_fmt(out, "=== %s ===\n", t->spec ? t->spec : t->name);
+		colour_off(out, o, C_BOLD);
+		for (j = 0; j < t->nendpoints; j++) {
+			const struct mx_endpoint *ep = &t->endpoints[j];
+
+			if (ep->enumr != NULL) {
+				if (mx_report_ciphers_endpoint(out, ep, o) < 0)
+					return -1;
+			} else {
+				out_fmt(out,
+					"\n%s [%s]:%u - not enumerated (%s)\n",
+					ep->host ? ep->host : "?",
+					ep->addr ? ep->addr : "?", ep->port,
+					ep->smtp.error ? ep->smtp.error
+						       : "no TLS to enumerate");
+			}
+		}
+		if (t->nendpoints == 0)
+			out_fmt(out, "\nno endpoint to enumerate%s%s\n",
+				t->dns_error ? ": " : "",
+				t->dns_error ? t->dns_error : "");
+		if (o == NULL || o->findings)
+			findings(out, o, t);
+		out_fmt(out, "\n");
+	}
+	out_fmt(out, "Status: %s\n", mx_rep_exit_name(run->exit_status));
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static int put(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, k, v);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *jtri(int v)
+{
+	return v == 1 ? json_true() : v == 0 ? json_false() : json_null();
+}
+
+static json_t *j_suite(const struct mx_enum_suite *s)
+{
+	json_t *o = json_object();
+	int bad = o == NULL;
+
+	bad |= put(o, "id", json_integer(s->id)) < 0;
+	bad |= put(o, "iana", jstr(s->iana)) < 0;
+	bad |= put(o, "openssl", jstr(s->openssl)) < 0;
+	bad |= put(o, "rank", s->rank >= 0 ? json_integer(s->rank)
+					   : json_null()) < 0;
+	bad |= put(o, "kx", jstr(s->kx)) < 0;
+	bad |= put(o, "group", jstr(s->group)) < 0;
+	bad |= put(o, "kx_bits", json_integer(s->kx_bits)) < 0;
+	bad |= put(o, "dh_prime", jstr(s->dh_prime)) < 0;
+	bad |= put(o, "dh_safe_prime", jtri(s->dh_safe_prime)) < 0;
+	bad |= put(o, "auth_key", jstr(s->auth_key)) < 0;
+	bad |= put(o, "cipher_bits", json_integer(s->cipher_bits)) < 0;
+	bad |= put(o, "grade", json_string(mx_suite_grade_name(s->grade))) <
+	       0;
+	bad |= put(o, "grade_why", jstr(s->grade_why)) < 0;
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *j_version(enum mx_enum_ver v, const struct mx_enum_version *ver)
+{
+	json_t *o = json_object(), *a = json_array();
+	int bad = o == NULL || a == NULL;
+	size_t i;
+
+	for (i = 0; !bad && i < ver->n; i++) {
+		json_t *s = j_suite(&ver->suites[i]);
+
+		bad |= s == NULL || json_array_append_new(a, s) < 0;
+	}
+	bad |= put(o, "version", json_string(mx_enum_ver_name(v))) < 0;
+	bad |= put(o, "code", json_integer(mx_enum_ver_code(v))) < 0;
+	bad |= put(o, "state",
+		   json_string(ver->state == 1	 ? "accepted"
+			       : ver->state == 0 ? "refused"
+						 : "unknown")) < 0;
+	bad |= put(o, "refusal", jstr(ver->refusal)) < 0;
+	bad |= put(o, "server_order", jtri(ver->server_order)) < 0;
+	bad |= put(o, "order_method", jstr(ver->order_method)) < 0;
+	bad |= put(o, "connections", json_integer((json_int_t)ver->connections)) <
+	       0;
+	bad |= put(o, "order_connections",
+		   json_integer((json_int_t)ver->order_connections)) < 0;
+	bad |= put(o, "group_connections",
+		   json_integer((json_int_t)ver->group_connections)) < 0;
+	if (bad) {
+		json_decref(o);
+		json_decref(a);
+		return NULL;
+	}
+	if (put(o, "suites", a) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *mx_json_enumeration(const struct mx_enum *e)
+{
+	json_t *o = json_object(), *vs = json_array(), *gs = json_array();
+	json_t *keys = json_array();
+	int bad = o == NULL || vs == NULL || gs == NULL || keys == NULL;
+	size_t i;
+	int v;
+
+	for (v = MX_EV__N - 1; !bad && v >= 0; v--) {
+		json_t *x = j_version(v, &e->v[v]);
+
+		bad |= x == NULL || json_array_append_new(vs, x) < 0;
+	}
+	for (i = 0; !bad && i < e->ngroups; i++) {
+		json_t *g = json_object(), *gv = json_array();
+		int k;
+
+		bad |= g == NULL || gv == NULL;
+		for (k = MX_EV__N - 1; !bad && k >= 0; k--)
+			if (e->groups[i].versions & (1u << k))
+				bad |= json_array_append_new(
+					       gv, json_string(mx_enum_ver_name(
+							   k))) < 0;
+		bad |= put(g, "id", json_integer(e->groups[i].id)) < 0;
+		bad |= put(g, "name", jstr(e->groups[i].name)) < 0;
+		bad |= put(g, "kx_bits", json_integer(e->groups[i].kx_bits)) <
+		       0;
+		bad |= put(g, "versions", gv) < 0;
+		bad |= json_array_append_new(gs, g) < 0;
+	}
+	for (i = 0; !bad && i < e->ncert_keys; i++)
+		bad |= json_array_append_new(keys,
+					     json_string(e->cert_keys[i])) < 0;
+	bad |= put(o, "ms", json_integer(e->ms)) < 0;
+	bad |= put(o, "connections", json_integer((json_int_t)e->connections)) <
+	       0;
+	bad |= put(o, "retries", json_integer((json_int_t)e->retries)) < 0;
+	bad |= put(o, "per_host_cap", json_integer(e->per_host_cap)) < 0;
+	bad |= put(o, "incomplete", json_boolean(e->incomplete)) < 0;
+	bad |= put(o, "incomplete_reason", jstr(e->incomplete_reason)) < 0;
+	bad |= put(o, "split_hello", json_boolean(e->split_hello)) < 0;
+	bad |= put(o, "split_reason", jstr(e->split_reason)) < 0;
+	if (bad) {
+		json_decref(o);
+		json_decref(vs);
+		json_decref(gs);
+		json_decref(keys);
+		return NULL;
+	}
+	/* put() steals each value, also when it fails */
+	bad |= put(o, "versions", vs) < 0;
+	bad |= put(o, "groups", gs) < 0;
+	bad |= put(o, "cert_keys", keys) < 0;
+	bad |= mx_json_add_clients(o, e) < 0;
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

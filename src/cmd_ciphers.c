@@ -1,0 +1,54 @@
+/*
+ * cmd_ciphers.c - `mxprobe ciphers TARGET...`: wiring only.
+ *
+ * Probes the targets like `check` (DNS, SMTP, one TLS handshake per
+ * endpoint: the facts the enumeration reuses), then enumerates every
+ * endpoint whose TLS handshake was attempted (probe/enum.h), runs the
+ * clients step, analyzes, and prints per endpoint the suites per version
+ * in server order with key exchange, bits and grade, the groups, the
+ * client table and advice, then the findings (reports/ciphers.h); with
+ * --json the full report, each endpoint with its "enumeration".
+ * Exit status as `check` (0 OK, 1 warning, 2 critical, 3 unknown).
+ */
+#include <stdio.h>
+
+#include "reports/ciphers.h"
+#include "reports/json.h"
+#include "src/commands.h"
+
+int cmd_ciphers(struct mx_opts *o)
+{
+	struct mx_run *run;
+	struct mx_ciphers_opts co = {0, 1};
+	FILE *out;
+	int status;
+
+	if (o->nargs < 1) {
+		fprintf(stderr, "mxprobe ciphers: name a target (try 'mxprobe "
+				"ciphers --help')\n");
+		return 3;
+	}
+	run = mx_cli_build_run(o);
+	if (run == NULL)
+		return 3;
+	if (mx_cli_probe(run, o) < 0 || mx_cli_enumerate(run, o, 0) < 0) {
+		mx_run_free(run);
+		return 3;
+	}
+	out = mx_cli_open_output(o);
+	if (out == NULL) {
+		mx_run_free(run);
+		return 3;
+	}
+	if (o->json) {
+		mx_report_json(out, run);
+	} else {
+		co.color = mx_cli_use_color(out, o);
+		mx_report_ciphers(out, run, &co);
+	}
+	status = (int)run->exit_status;
+	if (mx_cli_close_output(out, o) < 0)
+		status = 3;
+	mx_run_free(run);
+	return status;
+}
