@@ -175,7 +175,7 @@ static X509 *decode(const struct mx_cert *c)
 }
 
 /* DANE-TA(2): the chain as sent, anchored at ta, verifies the leaf. */
-static int ta_verifies(X509 *leaf, X509 *ta, STACK_OF(X509) *untrusted,
+static int ta_verifies(X509 *leaf, X509 *ta, STACK_OF(X509) * untrusted,
 		       time_t now, char *why, size_t whylen)
 {
 	X509_STORE *store = X509_STORE_new();
@@ -265,10 +265,10 @@ int mx_dane_match(const struct mx_tls *tls, const struct mx_tlsa_rr *rr,
 				continue;
 			/* RFC 7672 section 3.2.2: the MX host name or the
 			 * next-hop domain */
-			if ((mx_host && mx_cert_matches_name(&tls->chain.v[0],
-							     mx_host)) ||
-			    (nexthop && mx_cert_matches_name(&tls->chain.v[0],
-							     nexthop))) {
+			if ((mx_host &&
+			     mx_cert_matches_name(&tls->chain.v[0], mx_host)) ||
+			    (nexthop &&
+			     mx_cert_matches_name(&tls->chain.v[0], nexthop))) {
 				matched = 1;
 				snprintf(why, whylen,
 					 "DANE-TA(2) %u %u matches certificate "
@@ -285,8 +285,9 @@ int mx_dane_match(const struct mx_tls *tls, const struct mx_tlsa_rr *rr,
 		}
 	}
 	if (nusable == 0)
-		snprintf(why, whylen, "no usable TLSA record (RFC 7672 "
-				      "section 3.1)");
+		snprintf(why, whylen,
+			 "no usable TLSA record (RFC 7672 "
+			 "section 3.1)");
 out:
 	if (certs)
 		for (i = 0; i < nc; i++)
@@ -346,8 +347,7 @@ static int require_tls(const struct mx_policy_facts *f,
 }
 
 static int chain_verified(const struct mx_policy_facts *f,
-			  enum mx_tls_policy level,
-			  struct mx_policy_verdict *v)
+			  enum mx_tls_policy level, struct mx_policy_verdict *v)
 {
 	const struct mx_tls *t = f->tls;
 

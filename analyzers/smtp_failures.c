@@ -14,12 +14,12 @@
 #define PH_ENVELOPE (PH(MX_PH_MAIL) | PH(MX_PH_RCPT) | PH(MX_PH_DATA))
 
 struct rule {
-	unsigned phases;	/* PH() bits */
-	int code_lo, code_hi;	/* inclusive */
-	const char *enh;	/* enhanced code prefix or NULL */
-	const char *text;	/* case-insensitive fragment or NULL */
+	unsigned phases;      /* PH() bits */
+	int code_lo, code_hi; /* inclusive */
+	const char *enh;      /* enhanced code prefix or NULL */
+	const char *text;     /* case-insensitive fragment or NULL */
 	const char *id;
-	const char *fix;	/* specific fix or NULL */
+	const char *fix; /* specific fix or NULL */
 };
 
 static const char ses_creds_fix[] =
@@ -74,8 +74,7 @@ static const struct rule rules[] = {
 	{PH(MX_PH_EHLO), 400, 599, NULL, NULL, "smtp.ehlo_rejected", NULL},
 	/* Permanent envelope and content refusals */
 	{PH(MX_PH_MAIL), 500, 599, NULL, NULL, "smtp.sender_rejected", NULL},
-	{PH(MX_PH_RCPT), 500, 599, NULL, NULL, "smtp.recipient_rejected",
-	 NULL},
+	{PH(MX_PH_RCPT), 500, 599, NULL, NULL, "smtp.recipient_rejected", NULL},
 	{PH(MX_PH_DATA), 500, 599, NULL, NULL, "smtp.message_rejected", NULL},
 	/* AUTH refused otherwise */
 	{PH(MX_PH_AUTH), 500, 599, NULL, NULL, "smtp.auth_failed", NULL},

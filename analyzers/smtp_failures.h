@@ -42,7 +42,7 @@ enum mx_smtp_phase {
 	MX_PH_AUTH,
 	MX_PH_MAIL,
 	MX_PH_RCPT,
-	MX_PH_DATA,		/* the DATA command or the final dot */
+	MX_PH_DATA, /* the DATA command or the final dot */
 	MX_PH_QUIT,
 	MX_PH__N
 };

@@ -67,18 +67,18 @@ int mx_tls_policy_parse(const char *s, enum mx_tls_policy *out);
 /* What the DANE TLSA lookup found (RFC 7672 section 2.2). */
 enum mx_tlsa_state {
 	MX_TLSA_NOT_LOOKED_UP = 0,
-	MX_TLSA_NONE,		/* secure denial of existence: no TLSA */
-	MX_TLSA_INSECURE,	/* answer (or MX/A) not DNSSEC-validated */
-	MX_TLSA_UNUSABLE,	/* secure, but no record usable (PKIX-*, bad) */
-	MX_TLSA_USABLE,		/* secure, at least one DANE-TA/DANE-EE */
-	MX_TLSA_FAILED,		/* lookup failed: SERVFAIL, bogus, timeout */
+	MX_TLSA_NONE,	  /* secure denial of existence: no TLSA */
+	MX_TLSA_INSECURE, /* answer (or MX/A) not DNSSEC-validated */
+	MX_TLSA_UNUSABLE, /* secure, but no record usable (PKIX-*, bad) */
+	MX_TLSA_USABLE,	  /* secure, at least one DANE-TA/DANE-EE */
+	MX_TLSA_FAILED,	  /* lookup failed: SERVFAIL, bogus, timeout */
 };
 const char *mx_tlsa_state_name(enum mx_tlsa_state s);
 
 enum mx_policy_decision {
-	MX_POLICY_DELIVER_TLS = 0,	/* would deliver encrypted */
-	MX_POLICY_DELIVER_CLEAR,	/* would deliver in clear text */
-	MX_POLICY_DEFER,		/* would not deliver (temporary) */
+	MX_POLICY_DELIVER_TLS = 0, /* would deliver encrypted */
+	MX_POLICY_DELIVER_CLEAR,   /* would deliver in clear text */
+	MX_POLICY_DEFER,	   /* would not deliver (temporary) */
 };
 const char *mx_policy_decision_name(enum mx_policy_decision d);
 
@@ -91,23 +91,23 @@ struct mx_tlsa_rr {
 
 /* The facts of one session (or one probe) a judgement reads. */
 struct mx_policy_facts {
-	enum mx_tls_mode mode;		/* STARTTLS / implicit / plain */
-	int session_ok;			/* greeting and EHLO succeeded */
-	int starttls_offered;		/* in the EHLO reply before TLS */
-	int starttls_code;		/* reply to STARTTLS, 0 if not sent */
-	const struct mx_tls *tls;	/* NULL when no handshake attempted */
-	const char *mx_host;		/* host connected to (MX name) */
-	int mx_host_secure;		/* the MX name came from DNSSEC data */
-	const char *nexthop;		/* next-hop domain (secure level) */
-	const char *const *match;	/* secure match names; NULL: nexthop,
+	enum mx_tls_mode mode;	  /* STARTTLS / implicit / plain */
+	int session_ok;		  /* greeting and EHLO succeeded */
+	int starttls_offered;	  /* in the EHLO reply before TLS */
+	int starttls_code;	  /* reply to STARTTLS, 0 if not sent */
+	const struct mx_tls *tls; /* NULL when no handshake attempted */
+	const char *mx_host;	  /* host connected to (MX name) */
+	int mx_host_secure;	  /* the MX name came from DNSSEC data */
+	const char *nexthop;	  /* next-hop domain (secure level) */
+	const char *const *match; /* secure match names; NULL: nexthop,
 					 * .nexthop */
 	size_t nmatch;
 	const char *const *fingerprints; /* hex, colons allowed */
 	size_t nfingerprints;
-	enum mx_tlsa_state tlsa;	/* for dane / dane-only */
+	enum mx_tlsa_state tlsa;	  /* for dane / dane-only */
 	const struct mx_tlsa_rr *tlsa_rr; /* the TLSA RRset (when looked up) */
 	size_t ntlsa_rr;
-	time_t now;			/* for DANE-TA chain validity; 0: do
+	time_t now; /* for DANE-TA chain validity; 0: do
 					 * not check times */
 };
 
@@ -118,20 +118,20 @@ struct mx_policy_verdict {
 	/* Finding id that names the reason ("policy.would_defer",
 	 * "policy.cleartext", ...), or NULL when there is nothing to say. */
 	const char *reason_id;
-	char why[320];			/* one line, peer text escaped */
+	char why[320]; /* one line, peer text escaped */
 };
 
 /* Why the sender itself refused to go on (no server reply to explain);
  * a fact of relay/sender.h, explained by analyzers/smtp_failures.c. */
 enum mx_send_refusal {
 	MX_REFUSE_NONE = 0,
-	MX_REFUSE_AUTH_NOT_OFFERED,	/* no AUTH in the EHLO reply */
-	MX_REFUSE_AUTH_NO_MECH,		/* no offered mechanism we support */
-	MX_REFUSE_AUTH_NEEDS_TLS,	/* AUTH in clear not allowed */
-	MX_REFUSE_NEED_8BITMIME,	/* 8-bit body, no 8BITMIME */
-	MX_REFUSE_NEED_SMTPUTF8,	/* UTF-8 address, no SMTPUTF8 */
-	MX_REFUSE_SIZE,			/* larger than the SIZE advertised */
-	MX_REFUSE_AUTH_PROTOCOL,	/* the server broke the SASL exchange */
+	MX_REFUSE_AUTH_NOT_OFFERED, /* no AUTH in the EHLO reply */
+	MX_REFUSE_AUTH_NO_MECH,	    /* no offered mechanism we support */
+	MX_REFUSE_AUTH_NEEDS_TLS,   /* AUTH in clear not allowed */
+	MX_REFUSE_NEED_8BITMIME,    /* 8-bit body, no 8BITMIME */
+	MX_REFUSE_NEED_SMTPUTF8,    /* UTF-8 address, no SMTPUTF8 */
+	MX_REFUSE_SIZE,		    /* larger than the SIZE advertised */
+	MX_REFUSE_AUTH_PROTOCOL,    /* the server broke the SASL exchange */
 	MX_REFUSE__N
 };
 const char *mx_send_refusal_name(enum mx_send_refusal r);

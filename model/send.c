@@ -95,4 +95,3 @@ mx_send_result_final(const struct mx_send_result *r)
 	return &r->attempts[r->final < r->nattempts ? r->final
 						    : r->nattempts - 1];
 }
-

@@ -22,14 +22,14 @@
 /* Stages of a delivery, in order; each maps to one exit status of
  * `mxprobe send` (doc/exit-status.md). */
 enum mx_send_stage {
-	MX_SEND_STAGE_NONE = 0,		/* nothing failed */
-	MX_SEND_STAGE_RESOLVE,		/* next hop / MX / A / TLSA lookup */
+	MX_SEND_STAGE_NONE = 0, /* nothing failed */
+	MX_SEND_STAGE_RESOLVE,	/* next hop / MX / A / TLSA lookup */
 	MX_SEND_STAGE_CONNECT,
 	MX_SEND_STAGE_BANNER,
 	MX_SEND_STAGE_EHLO,
 	MX_SEND_STAGE_STARTTLS,
 	MX_SEND_STAGE_TLS,
-	MX_SEND_STAGE_POLICY,		/* the TLS policy refused the session */
+	MX_SEND_STAGE_POLICY, /* the TLS policy refused the session */
 	MX_SEND_STAGE_AUTH,
 	MX_SEND_STAGE_MAIL,
 	MX_SEND_STAGE_RCPT,
@@ -41,14 +41,13 @@ enum mx_send_stage {
 const char *mx_send_stage_name(enum mx_send_stage s);
 
 enum mx_send_status {
-	MX_SEND_DELIVERED = 0,	/* DATA accepted for every recipient */
-	MX_SEND_PARTIAL,	/* DATA accepted, some recipients refused */
-	MX_SEND_TEMPFAIL,	/* try later (4xx, network, TLS, policy) */
-	MX_SEND_PERMFAIL,	/* 5xx: do not retry, bounce */
-	MX_SEND_ERROR,		/* bad params or our own failure */
+	MX_SEND_DELIVERED = 0, /* DATA accepted for every recipient */
+	MX_SEND_PARTIAL,       /* DATA accepted, some recipients refused */
+	MX_SEND_TEMPFAIL,      /* try later (4xx, network, TLS, policy) */
+	MX_SEND_PERMFAIL,      /* 5xx: do not retry, bounce */
+	MX_SEND_ERROR,	       /* bad params or our own failure */
 };
 const char *mx_send_status_name(enum mx_send_status s);
-
 
 /* One stage: its step and the reply that ended it (code 0 if none). */
 struct mx_send_step {
@@ -57,58 +56,58 @@ struct mx_send_step {
 };
 
 struct mx_send_rcpt {
-	char *addr;			/* as given (escaped) */
+	char *addr; /* as given (escaped) */
 	struct mx_send_step st;
 	int accepted;
 };
 
 /* One endpoint tried. */
 struct mx_send_attempt {
-	char *host;			/* MX host name or address */
+	char *host; /* MX host name or address */
 	char *addr;
 	uint16_t port;
 	enum mx_tls_mode mode;
-	int pref;			/* MX preference or -1 */
-	int64_t started_ms;		/* since the sender started */
+	int pref;	    /* MX preference or -1 */
+	int64_t started_ms; /* since the sender started */
 	int64_t total_ms;
-	struct mx_smtp smtp;		/* engine facts, transcript */
+	struct mx_smtp smtp; /* engine facts, transcript */
 	struct mx_tls tls;
-	enum mx_tlsa_state tlsa;	/* for dane levels */
-	struct mx_tlsa_rr *tlsa_rr;	/* the TLSA RRset (data owned) */
+	enum mx_tlsa_state tlsa;    /* for dane levels */
+	struct mx_tlsa_rr *tlsa_rr; /* the TLSA RRset (data owned) */
 	size_t ntlsa;
 	struct mx_policy_verdict verdict;
-	int judged;			/* verdict is set */
+	int judged; /* verdict is set */
 	/* stages this attempt reached (connect..ehlo also in smtp) */
 	struct mx_send_step stage[MX_SEND_STAGE__N];
-	char *auth_mech;		/* mechanism used, or NULL */
+	char *auth_mech; /* mechanism used, or NULL */
 	struct mx_send_rcpt *rcpts;
 	size_t nrcpts;
-	enum mx_send_stage failed;	/* NONE if it got through */
-	enum mx_send_refusal refusal;	/* the sender's own stop, if any */
-	int temporary;			/* the failure is temporary */
+	enum mx_send_stage failed;    /* NONE if it got through */
+	enum mx_send_refusal refusal; /* the sender's own stop, if any */
+	int temporary;		      /* the failure is temporary */
 };
 
 struct mx_send_result {
 	enum mx_send_status status;
-	enum mx_send_stage failed_stage;	/* of the deciding attempt */
-	int delivered;			/* DATA got 250 */
-	int encrypted;			/* ... over TLS */
-	int permanent;			/* failure is permanent (5xx) */
-	enum mx_tls_policy policy;	/* as asked */
-	enum mx_tls_policy effective;	/* after dane fallback */
-	char *policy_why;		/* why the policy deferred, or NULL */
-	const char *policy_reason_id;	/* finding id, or NULL */
-	char *error;			/* one line: what failed (escaped) */
+	enum mx_send_stage failed_stage; /* of the deciding attempt */
+	int delivered;			 /* DATA got 250 */
+	int encrypted;			 /* ... over TLS */
+	int permanent;			 /* failure is permanent (5xx) */
+	enum mx_tls_policy policy;	 /* as asked */
+	enum mx_tls_policy effective;	 /* after dane fallback */
+	char *policy_why;		 /* why the policy deferred, or NULL */
+	const char *policy_reason_id;	 /* finding id, or NULL */
+	char *error;			 /* one line: what failed (escaped) */
 	/* next hop */
-	char *nexthop;			/* domain or host used for `secure` */
-	struct mx_target *target;	/* resolution facts (DNS, endpoints),
+	char *nexthop;		  /* domain or host used for `secure` */
+	struct mx_target *target; /* resolution facts (DNS, endpoints),
 					 * owned through `run` */
-	struct mx_run *run;		/* holds `target`; freed with r */
+	struct mx_run *run;	  /* holds `target`; freed with r */
 	struct mx_send_attempt *attempts;
 	size_t nattempts, capattempts;
-	size_t final;			/* index of the deciding attempt */
+	size_t final; /* index of the deciding attempt */
 	int64_t total_ms;
-	size_t message_len;		/* octets sent in DATA (unstuffed) */
+	size_t message_len; /* octets sent in DATA (unstuffed) */
 	/* judgement, filled by analyzers/smtp_failures (not the sender) */
 	struct mx_findings findings;
 };

@@ -21,7 +21,7 @@
 #include "common/cursor.h"
 #include "common/xalloc.h"
 
-#define SCRAM_NONCE_RAW 18	/* 24 base64 characters */
+#define SCRAM_NONCE_RAW 18 /* 24 base64 characters */
 #define SHA256_LEN 32
 
 struct mx_auth {
@@ -30,7 +30,7 @@ struct mx_auth {
 	char pass[MX_AUTH_MAX_CRED + 1];
 	mx_random_fn random;
 	void *random_ctx;
-	int steps;		/* challenges answered */
+	int steps; /* challenges answered */
 	/* SCRAM state */
 	char cnonce[64];
 	char client_first_bare[MX_AUTH_MAX_CRED * 3 + 96];
@@ -281,8 +281,9 @@ static int saslname(const char *user, char *out, size_t outlen)
 	size_t o = 0;
 
 	for (; *user; user++) {
-		const char *rep = *user == ',' ? "=2C" : *user == '=' ? "=3D"
-								     : NULL;
+		const char *rep = *user == ','	 ? "=2C"
+				  : *user == '=' ? "=3D"
+						 : NULL;
 		size_t k = rep ? 3 : 1;
 
 		if (o + k >= outlen)
@@ -302,7 +303,8 @@ enum mx_auth_status mx_auth_start(struct mx_auth *a, char *line, size_t len)
 	uint8_t raw[2 * MX_AUTH_MAX_CRED + 2];
 	enum mx_auth_status st;
 	size_t ul, pl;
-	char name[MX_AUTH_MAX_CRED * 3 + 1], cf[sizeof(a->client_first_bare) + 3];
+	char name[MX_AUTH_MAX_CRED * 3 + 1],
+		cf[sizeof(a->client_first_bare) + 3];
 	uint8_t nonce[SCRAM_NONCE_RAW];
 	int n;
 
@@ -321,7 +323,8 @@ enum mx_auth_status mx_auth_start(struct mx_auth *a, char *line, size_t len)
 	case MX_AUTH_LOGIN:
 	case MX_AUTH_CRAM_MD5:
 		n = snprintf(line, len, "AUTH %s", mech_names[a->mech]);
-		return n < 0 || (size_t)n >= len ? MX_AUTH_NO_SPACE : MX_AUTH_OK;
+		return n < 0 || (size_t)n >= len ? MX_AUTH_NO_SPACE
+						 : MX_AUTH_OK;
 	case MX_AUTH_SCRAM_SHA256:
 		if (a->cnonce[0] == '\0') {
 			if (!a->random(a->random_ctx, nonce, sizeof(nonce)))
@@ -423,8 +426,8 @@ static int hmac256(const uint8_t *key, size_t klen, const void *msg,
 	unsigned int olen = 0;
 
 	return HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &olen) !=
-			       NULL &&
-		       olen == SHA256_LEN
+				       NULL &&
+			       olen == SHA256_LEN
 		       ? 0
 		       : -1;
 }

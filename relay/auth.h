@@ -45,10 +45,10 @@ typedef int (*mx_random_fn)(void *ctx, uint8_t *out, size_t n);
 #define MX_AUTH_MAX_CRED 255
 #define MX_AUTH_MAX_CHALLENGE 2048
 #define MX_AUTH_SCRAM_MAX_ITER 1000000
-#define MX_AUTH_LINE_MAX 1000	/* longest line this module produces */
+#define MX_AUTH_LINE_MAX 1000 /* longest line this module produces */
 
 enum mx_auth_mech {
-	MX_AUTH_SCRAM_SHA256 = 0,	/* in order of preference */
+	MX_AUTH_SCRAM_SHA256 = 0, /* in order of preference */
 	MX_AUTH_CRAM_MD5,
 	MX_AUTH_PLAIN,
 	MX_AUTH_LOGIN,
@@ -57,14 +57,14 @@ enum mx_auth_mech {
 
 enum mx_auth_status {
 	MX_AUTH_OK = 0,
-	MX_AUTH_BAD_PARAM,	/* credentials too long, NUL, unknown mech */
-	MX_AUTH_BAD_CHALLENGE,	/* not base64, too long, malformed SCRAM */
-	MX_AUTH_BAD_SERVER,	/* SCRAM: wrong nonce, bad server signature,
+	MX_AUTH_BAD_PARAM,     /* credentials too long, NUL, unknown mech */
+	MX_AUTH_BAD_CHALLENGE, /* not base64, too long, malformed SCRAM */
+	MX_AUTH_BAD_SERVER,    /* SCRAM: wrong nonce, bad server signature,
 				 * e= error, or 235 without verification */
-	MX_AUTH_TOO_MANY,	/* more challenges than the mechanism has */
-	MX_AUTH_NO_SPACE,	/* output buffer too small */
-	MX_AUTH_NO_MECH,	/* mx_auth_choose: nothing usable offered */
-	MX_AUTH_INTERNAL,	/* random source or crypto failed */
+	MX_AUTH_TOO_MANY,      /* more challenges than the mechanism has */
+	MX_AUTH_NO_SPACE,      /* output buffer too small */
+	MX_AUTH_NO_MECH,       /* mx_auth_choose: nothing usable offered */
+	MX_AUTH_INTERNAL,      /* random source or crypto failed */
 };
 
 struct mx_auth;

@@ -42,24 +42,24 @@ struct mx_sender {
 	struct mx_sender_cbs cbs;
 	void *arg;
 	struct mx_send_result *r;
-	struct event *ev_kick;		/* start / next step from the loop */
+	struct event *ev_kick; /* start / next step from the loop */
 	struct event *ev_done;
 	int64_t t0;
-	size_t next_ep;			/* next endpoint to try */
-	struct mx_send_attempt *cur;	/* current attempt (in r->attempts) */
+	size_t next_ep;		     /* next endpoint to try */
+	struct mx_send_attempt *cur; /* current attempt (in r->attempts) */
 	size_t cur_idx;
 	struct mx_smtp_client *client;
 	struct mx_auth *auth;
 	size_t rcpt_i;
 	size_t naccepted;
 	int64_t stage_t0;
-	enum mx_send_stage stage;	/* our own stage in progress */
-	int decided;			/* attempt outcome decided */
-	int finished;			/* done scheduled */
+	enum mx_send_stage stage; /* our own stage in progress */
+	int decided;		  /* attempt outcome decided */
+	int finished;		  /* done scheduled */
 	int resolving, tlsa_pending;
 	int canceled;
-	struct mx_buf payload;		/* dot-stuffed message */
-	struct mx_tls_params tp;	/* borrowed by the engine */
+	struct mx_buf payload;	 /* dot-stuffed message */
+	struct mx_tls_params tp; /* borrowed by the engine */
 };
 
 static void set_error(struct mx_send_result *r, const char *fmt, ...)
@@ -104,8 +104,9 @@ struct mx_sender *mx_sender_new(struct event_base *base,
 	}
 	if (p->nexthop == NULL || p->from == NULL || p->nrcpts == 0 ||
 	    p->rcpts == NULL || p->msg == NULL) {
-		snprintf(err, errlen, "a next hop, a sender, at least one "
-				      "recipient and a message are required");
+		snprintf(err, errlen,
+			 "a next hop, a sender, at least one "
+			 "recipient and a message are required");
 		return NULL;
 	}
 	if ((unsigned)p->policy >= MX_POLICY__N ||
@@ -130,8 +131,8 @@ struct mx_sender *mx_sender_new(struct event_base *base,
 		snprintf(err, errlen, "the sender is not an address");
 		return NULL;
 	}
-	if (p->helo && (strlen(p->helo) > 255 ||
-			strpbrk(p->helo, "\r\n ") != NULL)) {
+	if (p->helo &&
+	    (strlen(p->helo) > 255 || strpbrk(p->helo, "\r\n ") != NULL)) {
 		snprintf(err, errlen, "bad HELO name");
 		return NULL;
 	}
@@ -176,8 +177,9 @@ struct mx_sender *mx_sender_new(struct event_base *base,
 	mx_buf_init(&s->payload, MX_MSG_MAX_SIZE + MX_MSG_MAX_SIZE / 4);
 	if (mx_smtp_dot_stuff(p->msg, p->msg_len, 0, &s->payload, &ds) !=
 	    MX_DATA_OK) {
-		snprintf(err, errlen, "the message cannot be sent as SMTP "
-				      "DATA (NUL, over-long line, or too big)");
+		snprintf(err, errlen,
+			 "the message cannot be sent as SMTP "
+			 "DATA (NUL, over-long line, or too big)");
 		mx_sender_free(s);
 		return NULL;
 	}
@@ -460,8 +462,9 @@ static void judge(struct mx_sender *s)
 
 	if (s->p.policy == MX_POLICY_NONE && s->p.judge == NULL) {
 		memset(&a->verdict, 0, sizeof(a->verdict));
-		a->verdict.decision = a->tls.completed ? MX_POLICY_DELIVER_TLS
-						       : MX_POLICY_DELIVER_CLEAR;
+		a->verdict.decision = a->tls.completed
+					      ? MX_POLICY_DELIVER_TLS
+					      : MX_POLICY_DELIVER_CLEAR;
 		a->verdict.effective = MX_POLICY_NONE;
 		snprintf(a->verdict.why, sizeof(a->verdict.why),
 			 "none: TLS is not used at this level");
@@ -709,8 +712,7 @@ static void auth_cb(void *arg, struct mx_smtp_client *c,
 				mx_smtp_client_abort(c, "AUTH canceled");
 			return;
 		}
-		if (mx_smtp_client_cmd(c, line, MX_SMTP_REDACT, auth_cb, s) <
-		    0)
+		if (mx_smtp_client_cmd(c, line, MX_SMTP_REDACT, auth_cb, s) < 0)
 			mx_smtp_client_abort(c, "cannot send AUTH");
 		explicit_bzero(line, sizeof(line));
 		return;
@@ -1015,7 +1017,8 @@ static void tlsa_cb(void *arg, const struct mx_dns_answer *ans)
 		a->stage[MX_SEND_STAGE_POLICY].step.state = MX_STEP_FAILED;
 		fail_stage(s, MX_SEND_STAGE_RESOLVE, 1);
 		set_error(s->r, "TLSA lookup for %s failed: %s", a->host,
-			  ans->error ? ans->error : mx_dns_status_name(ans->status));
+			  ans->error ? ans->error
+				     : mx_dns_status_name(ans->status));
 		attempt_over(s);
 		return;
 	}
@@ -1041,15 +1044,16 @@ static void next_attempt(struct mx_sender *s)
 				    : MX_SEND_TEMPFAIL;
 		r->permanent = r->status == MX_SEND_PERMFAIL;
 		if (t->null_mx)
-			set_error(r, "%s publishes a null MX: it accepts no "
-				     "mail (RFC 7505)",
+			set_error(r,
+				  "%s publishes a null MX: it accepts no "
+				  "mail (RFC 7505)",
 				  t->name);
 		else
 			set_error(r, "%s: no address to deliver to (%s)",
 				  t->name,
-				  t->dns_error ? t->dns_error
-					       : mx_dns_status_name(
-							 t->mx_status));
+				  t->dns_error
+					  ? t->dns_error
+					  : mx_dns_status_name(t->mx_status));
 		finish(s);
 		return;
 	}

@@ -78,45 +78,45 @@ struct mx_dns;
 struct mx_sender;
 
 enum mx_send_event {
-	MX_SEND_EV_CONNECTING,	/* attempt: host/addr/port set */
-	MX_SEND_EV_TLS_OK,	/* attempt->tls has version and suite */
-	MX_SEND_EV_TLS_FAILED,	/* attempt->tls.fail / smtp.error */
-	MX_SEND_EV_DELIVERY,	/* MAIL FROM accepted: delivery started */
-	MX_SEND_EV_ATTEMPT_DONE,	/* this endpoint is finished */
+	MX_SEND_EV_CONNECTING,	 /* attempt: host/addr/port set */
+	MX_SEND_EV_TLS_OK,	 /* attempt->tls has version and suite */
+	MX_SEND_EV_TLS_FAILED,	 /* attempt->tls.fail / smtp.error */
+	MX_SEND_EV_DELIVERY,	 /* MAIL FROM accepted: delivery started */
+	MX_SEND_EV_ATTEMPT_DONE, /* this endpoint is finished */
 };
 
 struct mx_send_params {
-	const char *nexthop;		/* target spec (see above) */
-	const char *from;		/* "" for the null reverse-path */
+	const char *nexthop; /* target spec (see above) */
+	const char *from;    /* "" for the null reverse-path */
 	const char *const *rcpts;
 	size_t nrcpts;
-	const uint8_t *msg;		/* CRLF, NOT dot-stuffed */
+	const uint8_t *msg; /* CRLF, NOT dot-stuffed */
 	size_t msg_len;
-	unsigned need;			/* enum mx_msg_need bits (message.h) */
+	unsigned need; /* enum mx_msg_need bits (message.h) */
 	/* TLS policy */
 	enum mx_tls_policy policy;
-	mx_policy_judge_fn judge;	/* required unless policy is none */
+	mx_policy_judge_fn judge; /* required unless policy is none */
 	const char *const *fingerprints;
 	size_t nfingerprints;
-	const char *const *secure_match;	/* NULL: nexthop, .nexthop */
+	const char *const *secure_match; /* NULL: nexthop, .nexthop */
 	size_t nsecure_match;
-	const char *ca_file;		/* NULL: system store */
+	const char *ca_file; /* NULL: system store */
 	const char *ca_path;
-	const struct mx_tls_backend *tls;	/* NULL: mx_tls_openssl */
+	const struct mx_tls_backend *tls; /* NULL: mx_tls_openssl */
 	/* AUTH (RFC 4954) */
-	const char *auth_user;		/* NULL: no AUTH */
-	const char *auth_password;	/* borrowed; the caller wipes it */
-	const char *auth_mech;		/* NULL: best offered */
+	const char *auth_user;	   /* NULL: no AUTH */
+	const char *auth_password; /* borrowed; the caller wipes it */
+	const char *auth_mech;	   /* NULL: best offered */
 	int allow_plaintext_auth;
-	mx_random_fn random;		/* SCRAM nonce; NULL: OS randomness */
+	mx_random_fn random; /* SCRAM nonce; NULL: OS randomness */
 	void *random_ctx;
 	/* session */
-	const char *helo;		/* NULL: "localhost" */
-	int step_timeout_ms;		/* each SMTP step; 0: 30000 */
-	int data_timeout_ms;		/* reply to the final dot; 0: 600000 */
-	int deadline_ms;		/* whole delivery; 0: none */
-	size_t max_attempts;		/* endpoints tried; 0: 5 */
-	struct mx_dns *dns;		/* borrowed; needed for names, dane */
+	const char *helo;    /* NULL: "localhost" */
+	int step_timeout_ms; /* each SMTP step; 0: 30000 */
+	int data_timeout_ms; /* reply to the final dot; 0: 600000 */
+	int deadline_ms;     /* whole delivery; 0: none */
+	size_t max_attempts; /* endpoints tried; 0: 5 */
+	struct mx_dns *dns;  /* borrowed; needed for names, dane */
 	const struct mx_log *log;
 };
 

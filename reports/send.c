@@ -44,8 +44,8 @@ static void reply_line(FILE *out, const struct mx_reply *r)
 		fprintf(out, " %s", r->enh);
 	if (r->text && r->text[0]) {
 		nl = strchr(r->text, '\n');
-		fprintf(out, " %.*s%s", nl ? (int)(nl - r->text) : 100,
-			r->text, nl ? " ..." : "");
+		fprintf(out, " %.*s%s", nl ? (int)(nl - r->text) : 100, r->text,
+			nl ? " ..." : "");
 	}
 }
 
@@ -83,8 +83,8 @@ static void stage_row(FILE *out, const struct mx_send_attempt *a,
 		size_t i;
 
 		for (i = 0; i < a->nrcpts; i++) {
-			fprintf(out, "    %-7s %-5s %6lld ms  ",
-				"", state_word(a->rcpts[i].st.step.state),
+			fprintf(out, "    %-7s %-5s %6lld ms  ", "",
+				state_word(a->rcpts[i].st.step.state),
 				(long long)a->rcpts[i].st.step.ms);
 			reply_line(out, &a->rcpts[i].st.reply);
 			fprintf(out, "  <%s>\n", a->rcpts[i].addr);
@@ -160,12 +160,14 @@ int mx_report_send_text(FILE *out, const struct mx_send_report *rep,
 				attempt_where(x, where, sizeof(where)),
 				x->failed ? "failed at " : "ok",
 				x->failed ? mx_send_stage_name(x->failed) : "",
-				x->failed && x->temporary ? " (temporary)" : "");
+				x->failed && x->temporary ? " (temporary)"
+							  : "");
 		}
 	}
 	if (rep->e2e_checked) {
 		if (rep->e2e_found)
-			fprintf(out, "\nEnd-to-end: arrived after %lld ms (%s)\n",
+			fprintf(out,
+				"\nEnd-to-end: arrived after %lld ms (%s)\n",
 				(long long)rep->e2e_ms,
 				rep->e2e_path ? rep->e2e_path : "");
 		else
@@ -309,8 +311,8 @@ static json_t *jattempt(struct jc *c, const struct mx_send_attempt *a)
 	put(c, o, "address", js(c, a->addr));
 	put(c, o, "port", json_integer(a->port));
 	put(c, o, "mode", js(c, mx_tls_mode_name(a->mode)));
-	put(c, o, "preference", a->pref >= 0 ? json_integer(a->pref)
-					     : json_null());
+	put(c, o, "preference",
+	    a->pref >= 0 ? json_integer(a->pref) : json_null());
 	put(c, o, "started_ms", json_integer(a->started_ms));
 	put(c, o, "total_ms", json_integer(a->total_ms));
 	put(c, o, "failed_stage", js(c, mx_send_stage_name(a->failed)));
@@ -319,18 +321,17 @@ static json_t *jattempt(struct jc *c, const struct mx_send_attempt *a)
 	put(c, o, "auth_mechanism", js(c, a->auth_mech));
 	put(c, o, "tlsa", js(c, mx_tlsa_state_name(a->tlsa)));
 	put(c, o, "tlsa_records", json_integer((json_int_t)a->ntlsa));
-	put(c, o, "policy", a->judged ? jverdict(c, &a->verdict)
-				      : json_null());
+	put(c, o, "policy", a->judged ? jverdict(c, &a->verdict) : json_null());
 	put(c, tls, "attempted", json_boolean(a->tls.attempted));
 	put(c, tls, "completed", json_boolean(a->tls.completed));
 	put(c, tls, "version", js(c, a->tls.version));
 	put(c, tls, "cipher", js(c, a->tls.suite_iana));
-	put(c, tls, "failure", a->tls.fail ? js(c, mx_tls_fail_name(a->tls.fail))
-					   : json_null());
+	put(c, tls, "failure",
+	    a->tls.fail ? js(c, mx_tls_fail_name(a->tls.fail)) : json_null());
 	put(c, tls, "failure_detail", js(c, a->tls.fail_detail));
-	put(c, tls, "verify_code", a->tls.verify_done
-					   ? json_integer(a->tls.verify_code)
-					   : json_null());
+	put(c, tls, "verify_code",
+	    a->tls.verify_done ? json_integer(a->tls.verify_code)
+			       : json_null());
 	put(c, tls, "verify_error", js(c, a->tls.verify_error));
 	put(c, tls, "certificates", json_integer((json_int_t)a->tls.chain.n));
 	put(c, tls, "leaf_sha256",
@@ -362,9 +363,10 @@ static json_t *jattempt(struct jc *c, const struct mx_send_attempt *a)
 		const struct mx_tx_line *l = &a->smtp.tx.v[i];
 
 		put(c, s, "t_ms", json_integer(l->t_ms));
-		put(c, s, "dir", js(c, l->dir == MX_TX_SENT   ? "sent"
-				       : l->dir == MX_TX_RECV ? "received"
-							      : "note"));
+		put(c, s, "dir",
+		    js(c, l->dir == MX_TX_SENT	 ? "sent"
+			  : l->dir == MX_TX_RECV ? "received"
+						 : "note"));
 		put(c, s, "text", js(c, l->text));
 		app(c, tx, s);
 	}
@@ -413,12 +415,12 @@ int mx_report_send_json(FILE *out, const struct mx_send_report *rep)
 	put(&c, pol, "level", js(&c, mx_tls_policy_name(r->policy)));
 	put(&c, pol, "effective", js(&c, mx_tls_policy_name(r->effective)));
 	put(&c, pol, "decision",
-	    fa && fa->judged ? js(&c, mx_policy_decision_name(
-					      fa->verdict.decision))
-			     : json_null());
+	    fa && fa->judged
+		    ? js(&c, mx_policy_decision_name(fa->verdict.decision))
+		    : json_null());
 	put(&c, pol, "reason_id", js(&c, r->policy_reason_id));
-	put(&c, pol, "why", fa && fa->judged ? js(&c, fa->verdict.why)
-					     : json_null());
+	put(&c, pol, "why",
+	    fa && fa->judged ? js(&c, fa->verdict.why) : json_null());
 	put(&c, root, "policy", pol);
 	put(&c, msg, "token", js(&c, rep->token));
 	put(&c, msg, "message_id", js(&c, rep->message_id));
@@ -436,8 +438,8 @@ int mx_report_send_json(FILE *out, const struct mx_send_report *rep)
 	    r->nattempts ? json_integer((json_int_t)r->final) : json_null());
 	put(&c, e2e, "checked", json_boolean(rep->e2e_checked));
 	put(&c, e2e, "found", json_boolean(rep->e2e_found));
-	put(&c, e2e, "ms", rep->e2e_found ? json_integer(rep->e2e_ms)
-					  : json_null());
+	put(&c, e2e, "ms",
+	    rep->e2e_found ? json_integer(rep->e2e_ms) : json_null());
 	put(&c, e2e, "path", js(&c, rep->e2e_path));
 	put(&c, root, "end_to_end", e2e);
 	put(&c, root, "findings", jfindings(&c, &r->findings));
@@ -451,8 +453,9 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 {
 	size_t i, l;
 
-	fprintf(out, "TLS policy levels for %s (Postfix "
-		     "smtp_tls_security_level semantics)\n",
+	fprintf(out,
+		"TLS policy levels for %s (Postfix "
+		"smtp_tls_security_level semantics)\n",
 		rep->target);
 	for (i = 0; i < rep->nrows; i++) {
 		const struct mx_policy_row *w = &rep->rows[i];
@@ -489,8 +492,9 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 		for (i = 0; i < rep->findings->n; i++) {
 			const struct mx_finding *f = &rep->findings->v[i];
 
-			fprintf(out, "  [%s] %s: %s\n      where: %s\n"
-				     "      seen:  %s\n      fix:   %s\n",
+			fprintf(out,
+				"  [%s] %s: %s\n      where: %s\n"
+				"      seen:  %s\n      fix:   %s\n",
 				mx_severity_name(f->severity), f->def->id,
 				f->def->title, f->where ? f->where : "",
 				f->evidence ? f->evidence : "",

@@ -35,7 +35,7 @@ struct mx_send_report {
 	const char *tool_version;
 	time_t started;
 	int exit_status;
-	const char *exit_reason;	/* one line */
+	const char *exit_reason; /* one line */
 	/* the message */
 	const char *token;
 	const char *message_id;
@@ -45,8 +45,8 @@ struct mx_send_report {
 	/* end-to-end confirmation (Maildir) */
 	int e2e_checked;
 	int e2e_found;
-	int64_t e2e_ms;			/* send start to found */
-	const char *e2e_path;		/* file found (escaped) or NULL */
+	int64_t e2e_ms;	      /* send start to found */
+	const char *e2e_path; /* file found (escaped) or NULL */
 };
 
 struct mx_send_text_opts {
@@ -64,7 +64,7 @@ struct mx_policy_row {
 	const char *addr;
 	uint16_t port;
 	int pref;
-	const char *tls_version;	/* NULL: no TLS */
+	const char *tls_version; /* NULL: no TLS */
 	const char *tls_suite;
 	enum mx_tlsa_state tlsa;
 	struct mx_policy_verdict v[MX_POLICY__N];

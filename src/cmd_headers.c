@@ -72,9 +72,9 @@ static int print_json(FILE *out, const struct mx_mailhdr *h, const char *file)
 		json_object_set_new(o, "tls_cipher", jstr(r->tls_cipher));
 		json_object_set_new(o, "authenticated", json_boolean(r->auth));
 		json_object_set_new(o, "date", jstr(r->date_text));
-		json_object_set_new(o, "delay_s", r->has_delay
-							  ? json_integer(r->delay_s)
-							  : json_null());
+		json_object_set_new(o, "delay_s",
+				    r->has_delay ? json_integer(r->delay_s)
+						 : json_null());
 		json_array_append_new(hops, o);
 	}
 	json_object_set_new(root, "hops", hops);
@@ -95,8 +95,9 @@ static int print_json(FILE *out, const struct mx_mailhdr *h, const char *file)
 			json_object_set_new(m, "result", jstr(a->m[j].result));
 			json_object_set_new(m, "reason", jstr(a->m[j].reason));
 			for (k = 0; k < a->m[j].nprops; k++)
-				json_object_set_new(pr, a->m[j].props[k].name,
-						    jstr(a->m[j].props[k].value));
+				json_object_set_new(
+					pr, a->m[j].props[k].name,
+					jstr(a->m[j].props[k].value));
 			json_object_set_new(m, "properties", pr);
 			json_array_append_new(ms, m);
 		}
@@ -124,10 +125,10 @@ static void print_text(FILE *out, const struct mx_mailhdr *h, const char *file)
 			s_or(r->with, "?"), r->auth ? " (authenticated)" : "");
 		if (r->from_ip)
 			fprintf(out, "     from address %s\n", r->from_ip);
-		fprintf(out, "     TLS: %s", r->tls == MX_RCVD_TLS_YES ? "yes"
-					     : r->tls == MX_RCVD_TLS_NO
-						     ? "NO (clear text)"
-						     : "not stated");
+		fprintf(out, "     TLS: %s",
+			r->tls == MX_RCVD_TLS_YES  ? "yes"
+			: r->tls == MX_RCVD_TLS_NO ? "NO (clear text)"
+						   : "not stated");
 		if (r->tls_version || r->tls_cipher)
 			fprintf(out, " %s %s", s_or(r->tls_version, ""),
 				s_or(r->tls_cipher, ""));
@@ -146,12 +147,14 @@ static void print_text(FILE *out, const struct mx_mailhdr *h, const char *file)
 	for (i = 0; i < h->nar; i++) {
 		const struct mx_authres *a = &h->ar[i];
 
-		fprintf(out, "\n%sAuthentication-Results", a->arc ? "ARC-" : "");
+		fprintf(out, "\n%sAuthentication-Results",
+			a->arc ? "ARC-" : "");
 		if (a->arc)
 			fprintf(out, " i=%d", a->instance);
 		fprintf(out, " by %s:\n", s_or(a->authserv_id, "(no id)"));
 		for (j = 0; j < a->nm; j++)
-			fprintf(out, "  %-8s %s%s%s\n", s_or(a->m[j].method, "?"),
+			fprintf(out, "  %-8s %s%s%s\n",
+				s_or(a->m[j].method, "?"),
 				s_or(a->m[j].result, "?"),
 				a->m[j].reason ? "  reason=" : "",
 				s_or(a->m[j].reason, ""));

@@ -157,7 +157,8 @@ int cmd_policy(struct mx_opts *o)
 		rows[i].addr = ep->addr;
 		rows[i].port = ep->port;
 		rows[i].pref = ep->pref;
-		rows[i].tls_version = ep->tls.completed ? ep->tls.version : NULL;
+		rows[i].tls_version = ep->tls.completed ? ep->tls.version
+							: NULL;
 		rows[i].tls_suite = ep->tls.completed ? ep->tls.suite_iana
 						      : NULL;
 		mx_policy_judge_all(&f, rows[i].v);
@@ -171,10 +172,13 @@ int cmd_policy(struct mx_opts *o)
 					      &rows[i].v[MX_POLICY_VERIFY]);
 			fs.v[fs.n - 1].severity = MX_SEV_WARN;
 		}
-		if (rows[i].v[MX_POLICY_VERIFY].decision == MX_POLICY_DELIVER_TLS ||
-		    rows[i].v[MX_POLICY_SECURE].decision == MX_POLICY_DELIVER_TLS ||
+		if (rows[i].v[MX_POLICY_VERIFY].decision ==
+			    MX_POLICY_DELIVER_TLS ||
+		    rows[i].v[MX_POLICY_SECURE].decision ==
+			    MX_POLICY_DELIVER_TLS ||
 		    (rows[i].tlsa == MX_TLSA_USABLE &&
-		     rows[i].v[MX_POLICY_DANE].decision == MX_POLICY_DELIVER_TLS))
+		     rows[i].v[MX_POLICY_DANE].decision ==
+			     MX_POLICY_DELIVER_TLS))
 			best = 0;
 		else if (rows[i].v[MX_POLICY_MAY].decision ==
 			 MX_POLICY_DELIVER_TLS)

@@ -61,14 +61,16 @@ int mx_cli_read_password(const struct mx_opts *o, char *pw, size_t pwlen)
 		const char *v = getenv(o->auth_password_env);
 
 		if (v == NULL || v[0] == '\0') {
-			fprintf(stderr, "mxprobe: environment variable %s is "
-					"not set or empty\n",
+			fprintf(stderr,
+				"mxprobe: environment variable %s is "
+				"not set or empty\n",
 				o->auth_password_env);
 			return -1;
 		}
 		if (strlen(v) >= pwlen) {
-			fprintf(stderr, "mxprobe: the password in %s is "
-					"too long\n",
+			fprintf(stderr,
+				"mxprobe: the password in %s is "
+				"too long\n",
 				o->auth_password_env);
 			return -1;
 		}
@@ -380,8 +382,7 @@ static uint8_t *slurp_file(const char *path, size_t *len)
 }
 
 int mx_cli_send(const struct mx_opts *o, const char *nexthop,
-		const char *const *rcpts, size_t nrcpts, FILE *out,
-		int json)
+		const char *const *rcpts, size_t nrcpts, FILE *out, int json)
 {
 	struct mx_msg_params mp;
 	struct mx_msg *msg = NULL;
@@ -500,9 +501,8 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		int wait_ms = o->timeout_s * 1000;
 
 		rep.e2e_checked = 1;
-		rep.e2e_found = mx_cli_maildir_wait(o->maildir, msg->token,
-						    wait_ms, found,
-						    sizeof(found));
+		rep.e2e_found = mx_cli_maildir_wait(
+			o->maildir, msg->token, wait_ms, found, sizeof(found));
 		rep.e2e_ms = mx_now_ms() - t0;
 		if (!rep.e2e_found)
 			status = 21;
@@ -553,8 +553,9 @@ int cmd_send(struct mx_opts *o)
 		return 3;
 	}
 	if (o->nargs > 0) {
-		fprintf(stderr, "mxprobe send: unexpected argument '%s' (the "
-				"next hop is --via)\n",
+		fprintf(stderr,
+			"mxprobe send: unexpected argument '%s' (the "
+			"next hop is --via)\n",
 			o->args[0]);
 		return 3;
 	}
@@ -562,8 +563,9 @@ int cmd_send(struct mx_opts *o)
 		const char *at = strrchr(o->to[0], '@');
 
 		if (at == NULL || at[1] == '\0') {
-			fprintf(stderr, "mxprobe send: --to %s has no domain; "
-					"give --via\n",
+			fprintf(stderr,
+				"mxprobe send: --to %s has no domain; "
+				"give --via\n",
 				o->to[0]);
 			return 3;
 		}

@@ -44,8 +44,12 @@ static void test_b64_vectors(void **state)
 	static const struct {
 		const char *raw, *enc;
 	} v[] = {
-		{"", ""},	  {"f", "Zg=="},	 {"fo", "Zm8="},
-		{"foo", "Zm9v"},  {"foob", "Zm9vYg=="},	 {"fooba", "Zm9vYmE="},
+		{"", ""},
+		{"f", "Zg=="},
+		{"fo", "Zm8="},
+		{"foo", "Zm9v"},
+		{"foob", "Zm9vYg=="},
+		{"fooba", "Zm9vYmE="},
 		{"foobar", "Zm9vYmFy"},
 	};
 	char enc[32];
@@ -70,11 +74,24 @@ static void test_b64_vectors(void **state)
 static void test_b64_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"Zg=",	 "Z===",  "Zg=a", "Zm9v!", "=Zg=", "Zm=v",
-		"Zm9v Zm9v", "Zg==Zm9v", "Zm9\n", "Zm9v\r\n", "A", "AB",
-		"ABC",	 "====", "Z\x80==",
+		"Zg=",
+		"Z===",
+		"Zg=a",
+		"Zm9v!",
+		"=Zg=",
+		"Zm=v",
+		"Zm9v Zm9v",
+		"Zg==Zm9v",
+		"Zm9\n",
+		"Zm9v\r\n",
+		"A",
+		"AB",
+		"ABC",
+		"====",
+		"Z\x80==",
 		/* non-zero bits after the last octet (RFC 4648 section 3.5) */
-		"Zh==",	 "Zm9=",
+		"Zh==",
+		"Zm9=",
 	};
 	uint8_t dec[32];
 	size_t i;
@@ -100,8 +117,8 @@ static void test_b64_length_sweep(void **state)
 	for (n = 0; n <= sizeof(raw); n++) {
 		int e = mx_b64_encode(raw, n, enc, sizeof(enc));
 		assert_true(e >= 0);
-		assert_int_equal(mx_b64_decode(enc, (size_t)e, dec, sizeof(dec)),
-				 n);
+		assert_int_equal(
+			mx_b64_decode(enc, (size_t)e, dec, sizeof(dec)), n);
 		assert_memory_equal(dec, raw, n);
 		for (k = 0; k < (size_t)e; k++) {
 			int d = mx_b64_decode(enc, k, dec, sizeof(dec));
@@ -153,8 +170,8 @@ static void test_choose(void **state)
 static void test_plain(void **state)
 {
 	enum mx_auth_status st;
-	struct mx_auth *a = mx_auth_new(MX_AUTH_PLAIN, "foo", "bar", NULL,
-					NULL, &st);
+	struct mx_auth *a =
+		mx_auth_new(MX_AUTH_PLAIN, "foo", "bar", NULL, NULL, &st);
 	char line[MX_AUTH_LINE_MAX];
 
 	(void)state;
@@ -177,8 +194,8 @@ static void test_plain(void **state)
 static void test_login(void **state)
 {
 	enum mx_auth_status st;
-	struct mx_auth *a = mx_auth_new(MX_AUTH_LOGIN, "foo", "bar", NULL,
-					NULL, &st);
+	struct mx_auth *a =
+		mx_auth_new(MX_AUTH_LOGIN, "foo", "bar", NULL, NULL, &st);
 	char line[MX_AUTH_LINE_MAX];
 
 	(void)state;
@@ -263,11 +280,11 @@ static void test_bad_params(void **state)
 /* ---- SCRAM-SHA-256 (RFC 7677 section 3) ---------------------------------- */
 
 #define SCRAM_CNONCE "rOprNGfwEbeRWgbNEkqO"
-#define SCRAM_SFIRST                                                       \
-	"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"            \
+#define SCRAM_SFIRST                                                           \
+	"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"                \
 	"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-#define SCRAM_CFINAL                                                       \
-	"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"     \
+#define SCRAM_CFINAL                                                           \
+	"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"         \
 	"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
 #define SCRAM_SFINAL "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
 
@@ -369,7 +386,9 @@ static void test_scram_malformed_first(void **state)
 		 MX_AUTH_BAD_CHALLENGE},
 		{"r=,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", MX_AUTH_BAD_CHALLENGE},
 		{"r", MX_AUTH_BAD_CHALLENGE},
-		{"r=ab\x01" "c,s=W22Z,i=1", MX_AUTH_BAD_CHALLENGE},
+		{"r=ab\x01"
+		 "c,s=W22Z,i=1",
+		 MX_AUTH_BAD_CHALLENGE},
 		{",,,,", MX_AUTH_BAD_CHALLENGE},
 		/* extensions after i= are fine */
 		{"r=rOprNGfwEbeRWgbNEkqOxx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1,x=y",

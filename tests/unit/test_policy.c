@@ -325,13 +325,11 @@ static void test_fingerprint(void **state)
 	{
 		char out[200];
 
-		assert_int_equal(mx_policy_fp_normalize("AB:cd", out,
-							sizeof(out)),
-				 0);
+		assert_int_equal(
+			mx_policy_fp_normalize("AB:cd", out, sizeof(out)), 0);
 		assert_string_equal(out, "abcd");
-		assert_int_equal(mx_policy_fp_normalize("abc", out,
-							sizeof(out)),
-				 -1);
+		assert_int_equal(
+			mx_policy_fp_normalize("abc", out, sizeof(out)), -1);
 		assert_int_equal(mx_policy_fp_normalize("", out, sizeof(out)),
 				 -1);
 		assert_int_equal(mx_policy_fp_normalize("ab", out, 2), -1);
@@ -447,14 +445,14 @@ static void test_judge_all(void **state)
 	for (l = 0; l < MX_POLICY__N; l++) {
 		enum mx_tls_policy p;
 
-		assert_int_equal(mx_tls_policy_parse(
-					 mx_tls_policy_name((enum mx_tls_policy)l),
-					 &p),
-				 0);
+		assert_int_equal(
+			mx_tls_policy_parse(
+				mx_tls_policy_name((enum mx_tls_policy)l), &p),
+			0);
 		assert_int_equal(p, l);
 	}
-	assert_int_equal(mx_tls_policy_parse("strict", &(enum mx_tls_policy){0}),
-			 -1);
+	assert_int_equal(
+		mx_tls_policy_parse("strict", &(enum mx_tls_policy){0}), -1);
 	mx_tls_clear(&t);
 }
 

@@ -23,8 +23,8 @@ struct tcase {
 	int code;
 	const char *enh;
 	const char *text;
-	const char *id;		/* NULL: no finding */
-	const char *fix_has;	/* a fragment of the specific fix, or NULL */
+	const char *id;	     /* NULL: no finding */
+	const char *fix_has; /* a fragment of the specific fix, or NULL */
 };
 
 static const struct tcase cases[] = {
@@ -36,60 +36,72 @@ static const struct tcase cases[] = {
 	 "smtp.auth_required", NULL},
 	{MX_PH_AUTH, 535, "", "Authentication Credentials Invalid",
 	 "smtp.auth_failed", "NOT the IAM access key"},
-	{MX_PH_AUTH, 535, "5.7.8", "Error: authentication failed: "
-				   "authentication failure",
+	{MX_PH_AUTH, 535, "5.7.8",
+	 "Error: authentication failed: "
+	 "authentication failure",
 	 "smtp.auth_failed", NULL},
 	{MX_PH_AUTH, 534, "5.7.9", "Please log in with your web browser",
 	 "smtp.auth_mech_weak", NULL},
-	{MX_PH_AUTH, 538, "5.7.11", "Encryption required for requested "
-				    "authentication mechanism",
+	{MX_PH_AUTH, 538, "5.7.11",
+	 "Encryption required for requested "
+	 "authentication mechanism",
 	 "smtp.auth_required_tls", NULL},
 	{MX_PH_AUTH, 454, "4.7.0", "Temporary authentication failure",
 	 "smtp.auth_temp_failure", NULL},
-	{MX_PH_STARTTLS, 454, "4.7.0", "TLS not available due to temporary "
-				       "reason",
+	{MX_PH_STARTTLS, 454, "4.7.0",
+	 "TLS not available due to temporary "
+	 "reason",
 	 "smtp.starttls_rejected", NULL},
-	{MX_PH_DATA, 454, "", "Throttling failure: Maximum sending rate "
-			      "exceeded.",
+	{MX_PH_DATA, 454, "",
+	 "Throttling failure: Maximum sending rate "
+	 "exceeded.",
 	 "smtp.rate_limited", NULL},
-	{MX_PH_MAIL, 454, "", "Throttling failure: Daily message quota "
-			      "exceeded.",
+	{MX_PH_MAIL, 454, "",
+	 "Throttling failure: Daily message quota "
+	 "exceeded.",
 	 "smtp.rate_limited", NULL},
-	{MX_PH_GREETING, 421, "4.7.0", "mx.example.com Error: too many "
-				       "connections from 192.0.2.1",
+	{MX_PH_GREETING, 421, "4.7.0",
+	 "mx.example.com Error: too many "
+	 "connections from 192.0.2.1",
 	 "smtp.rate_limited", NULL},
 	{MX_PH_RCPT, 421, "4.7.0", "Try again later, closing connection.",
 	 "smtp.rate_limited", "421"},
-	{MX_PH_RCPT, 450, "4.7.1", "Rate limit exceeded",
-	 "smtp.rate_limited", NULL},
-	{MX_PH_DATA, 554, "", "Message rejected: Email address is not "
-			      "verified. The following identities failed "
-			      "the check in region EU-WEST-1: a@lab.test",
+	{MX_PH_RCPT, 450, "4.7.1", "Rate limit exceeded", "smtp.rate_limited",
+	 NULL},
+	{MX_PH_DATA, 554, "",
+	 "Message rejected: Email address is not "
+	 "verified. The following identities failed "
+	 "the check in region EU-WEST-1: a@lab.test",
 	 "smtp.sender_unverified", NULL},
-	{MX_PH_MAIL, 554, "5.7.1", "Message rejected: Email address is not "
-				   "verified.",
+	{MX_PH_MAIL, 554, "5.7.1",
+	 "Message rejected: Email address is not "
+	 "verified.",
 	 "smtp.sender_unverified", NULL},
 	{MX_PH_DATA, 552, "5.3.4", "Message size exceeds fixed limit",
 	 "smtp.size_exceeded", NULL},
-	{MX_PH_MAIL, 552, "5.3.4", "Message size exceeds fixed maximum "
-				   "message size",
+	{MX_PH_MAIL, 552, "5.3.4",
+	 "Message size exceeds fixed maximum "
+	 "message size",
 	 "smtp.size_exceeded", NULL},
 	{MX_PH_DATA, 554, "5.3.4", "Message too big for system",
 	 "smtp.size_exceeded", NULL},
-	{MX_PH_MAIL, 553, "5.7.1", "<a@x.test>: Sender address rejected: "
-				   "not owned by user labuser",
+	{MX_PH_MAIL, 553, "5.7.1",
+	 "<a@x.test>: Sender address rejected: "
+	 "not owned by user labuser",
 	 "smtp.sender_rejected", NULL},
 	{MX_PH_MAIL, 550, "5.1.8", "Sender address rejected: Domain not found",
 	 "smtp.sender_rejected", NULL},
-	{MX_PH_RCPT, 550, "5.1.1", "<nobody@lab.test>: Recipient address "
-				   "rejected: User unknown",
+	{MX_PH_RCPT, 550, "5.1.1",
+	 "<nobody@lab.test>: Recipient address "
+	 "rejected: User unknown",
 	 "smtp.recipient_rejected", NULL},
 	{MX_PH_RCPT, 554, "5.7.1", "<x@y.test>: Relay access denied",
 	 "smtp.recipient_rejected", NULL},
 	{MX_PH_DATA, 554, "5.7.1", "Message rejected as spam",
 	 "smtp.message_rejected", NULL},
-	{MX_PH_DATA, 550, "5.7.26", "Unauthenticated email is not accepted "
-				    "(DMARC)",
+	{MX_PH_DATA, 550, "5.7.26",
+	 "Unauthenticated email is not accepted "
+	 "(DMARC)",
 	 "smtp.message_rejected", NULL},
 	{MX_PH_RCPT, 450, "4.2.0", "Recipient address rejected: Greylisted",
 	 "smtp.temp_failure", NULL},
