@@ -123,10 +123,15 @@ tests_fuzz_fuzz_auth_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_WIRE) \
 	$(OPENSSL_LIBS)
 # end send
 # relaymode: fuzz target of the relay's configuration parsers
-# (destination table, retry schedule, --allow, --listen).
+# (destination table, retry schedule, --allow, --listen); integration
+# tests of relay mode.
 FUZZ_TARGETS += tests/fuzz/fuzz_destinations
 tests_fuzz_fuzz_destinations_SOURCES = tests/fuzz/fuzz_destinations.c
 tests_fuzz_fuzz_destinations_LDADD = $(FUZZ_MAIN) $(LIB_RELAY) $(LIBS_PROBE)
+# relay mode against the lab's smarthost, and the SIGKILL test (about a
+# minute: 30 kills at most, bounded in time too).
+INTEGRATION_TESTS += tests/integration/relay.sh tests/integration/relay_kill.sh
+EXTRA_DIST += tests/integration/relay_client.py
 # end relaymode
 # send: integration tests of send, policy, headers, and secrets.
 INTEGRATION_TESTS += tests/integration/send.sh tests/integration/policy.sh \
