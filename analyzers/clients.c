@@ -484,7 +484,7 @@ static const struct mx_client_profile profiles[] = {
 		/* DESIGN.md's seed problem: the appliance whose list makes
 		 * the smarthost pick DHE, and OpenSSL refuse its group. */
 		.id = "openssl3-sl2-dhe",
-		.name = "OpenSSL 3 client with a DHE-only cipher list (level 2)",
+		.name = "OpenSSL 3, DHE-only cipher list (level 2)",
 		.basis = "openssl s_client -tls1_2 -cipher DHE on Debian 12 "
 			 "(level 2); appliances with DHE-only lists",
 		.common = 1,
@@ -543,7 +543,7 @@ static const struct mx_client_profile profiles[] = {
 	},
 	{
 		.id = "postfix",
-		.name = "Postfix smtp client default (medium, OpenSSL 3)",
+		.name = "Postfix smtp client (medium, OpenSSL 3)",
 		.basis = "postconf -d: smtp_tls_ciphers = medium, "
 			 "tls_medium_cipherlist; Debian OpenSSL 3 level 2",
 		.common = 1,
@@ -619,8 +619,7 @@ static const struct mx_client_profile profiles[] = {
 	},
 	{
 		.id = "exchange-schannel",
-		.name = "Exchange 2016/2019 on Windows Server 2016/2019 "
-			"(Schannel)",
+		.name = "Exchange 2016/2019 (Schannel, WS 2016/2019)",
 		.basis = "Windows 10 v1607 / Server 2016 Schannel defaults: "
 			 "suite and curve order, ClientMinKeyBitLength 1024",
 		.common = 1,
@@ -882,6 +881,19 @@ static void predict_work(const struct work *w, const struct mx_enum *e,
 	uint16_t ver;
 
 	memset(out, 0, sizeof(*out));
+	/* First: a hello the server drops never gets to version or suite
+	 * choice (and the enumeration may have taken the drop for a
+	 * refused version). */
+	if (hits_intolerance(w, e)) {
+		out->fail = MX_CF_INTOLERANCE;
+		snprintf(out->why, sizeof(out->why),
+			 "the server drops hellos offering %s (%s): handshake "
+			 "intolerance",
+			 e->intolerance_trigger,
+			 e->intolerance_reaction ? e->intolerance_reaction
+						 : "no answer");
+		return;
+	}
 	/* RFC 8446 §4.2.1 / RFC 5246 §7.4.1.2: the highest common version. */
 	for (ver = p->max_version; ver >= p->min_version && ver >= MX_SSL3;
 	     ver--) {
@@ -919,16 +931,6 @@ static void predict_work(const struct work *w, const struct mx_enum *e,
 	}
 	out->version = ver;
 	out->server_order = v->server_order;
-	if (hits_intolerance(w, e)) {
-		out->fail = MX_CF_INTOLERANCE;
-		snprintf(out->why, sizeof(out->why),
-			 "the server drops hellos offering %s (%s): handshake "
-			 "intolerance",
-			 e->intolerance_trigger,
-			 e->intolerance_reaction ? e->intolerance_reaction
-						 : "no answer");
-		return;
-	}
 	s = pick_suite(w, e, v, ver == MX_TLS13);
 	if (s == NULL) {
 		out->fail = MX_CF_NO_SUITE;
@@ -1233,7 +1235,8 @@ void mx_analyze_clients(struct mx_endpoint *ep)
 	if (e->intolerant) {
 		struct mx_finding *f = mx_findings_add(
 			&ep->findings, "tls.hello_intolerance", where,
-			"%s after a ClientHello offering %s",
+			"%s when the ClientHello offers %s; a hello without "
+			"them is answered",
 			e->intolerance_reaction ? e->intolerance_reaction
 						: "no answer",
 			e->intolerance_trigger ? e->intolerance_trigger : "?");

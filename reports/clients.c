@@ -84,14 +84,14 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 	if (e->nclients > 0) {
 		out_fmt(out, "\nClients (simulated from the enumeration%s)\n",
 			"; PASS/FAIL from real handshakes");
-		out_fmt(out, "  %-46s %-6s %-8s %s\n", "client", "result",
+		out_fmt(out, "  %-44s %-6s %-8s %s\n", "client", "result",
 			"version", "suite / key exchange");
 		for (i = 0; i < e->nclients; i++) {
 			const struct mx_client_sim *c = &e->clients[i];
 			char suite[96];
 
 			suite_label(e, c->suite, suite, sizeof(suite));
-			out_fmt(out, "  %-46.46s %-6s %-8s %s%s%s\n",
+			out_fmt(out, "  %-44.44s %-6s %-8s %s%s%s\n",
 				c->name ? c->name : c->profile,
 				c->ok ? "ok" : "FAIL",
 				c->version ? c->version : "-", suite,
@@ -129,7 +129,7 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 	}
 	if (e->intolerant) {
 		out_fmt(out, "\nHandshake intolerance\n");
-		out_fmt(out, "  %s after a ClientHello offering %s\n",
+		out_fmt(out, "  %s when the ClientHello offers %s\n",
 			e->intolerance_reaction ? e->intolerance_reaction
 						: "no answer",
 			e->intolerance_trigger ? e->intolerance_trigger : "?");

@@ -11,7 +11,7 @@
  *       confirmed by a real handshake (openssl): failed as predicted
  *       advice: OpenSSL "DEFAULT:!kDHE..." PASS; GnuTLS "NORMAL:-DHE-RSA..." PASS
  *   Handshake intolerance
- *     FIN after a ClientHello offering AES-GCM suites
+ *     FIN after ClientHello when the ClientHello offers AES-GCM suites
  *     avoid with: OpenSSL "DEFAULT:!AESGCM" PASS
  * PASS / FAIL are results of real handshakes (probe/confirm.c); "untested"
  * when none could be run.

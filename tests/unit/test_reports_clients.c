@@ -86,7 +86,7 @@ static void test_text(void **state)
 	static const char *const want[] = {
 		"Clients (simulated from the enumeration; PASS/FAIL from real "
 		"handshakes)\n",
-		"  OpenSSL 3 default (security level 2)           FAIL   "
+		"  OpenSSL 3 default (security level 2)         FAIL   "
 		"TLSv1.2  DHE-RSA-AES128-GCM-SHA256 DH 1024 (RFC 2409 group "
 		"2)\n",
 		"      why: DHE chosen with a 1024-bit group: aborts with `dh "
@@ -98,7 +98,7 @@ static void test_text(void **state)
 		"FAIL\n",
 		/* IANA name when OpenSSL has none; control bytes never
 		 * reach the terminal */
-		"  Java 17 ?[2J(SunJSSE defaults)                 ok     "
+		"  Java 17 ?[2J(SunJSSE defaults)               ok     "
 		"TLSv1.2  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 ECDH x25519\n",
 		"      not confirmed (no local stack plays this client)\n",
 		"0x1234",
@@ -123,7 +123,7 @@ static void test_text(void **state)
 	e->intolerance_advice_ok = 1;
 	t = render(e);
 	assert_non_null(strstr(t, "\nHandshake intolerance\n  FIN after "
-				  "ClientHello after a ClientHello offering "
+				  "ClientHello when the ClientHello offers "
 				  "AES-GCM suites\n  avoid with: OpenSSL "
 				  "cipher list \"DEFAULT:!AESGCM\" PASS\n"));
 	free(t);
