@@ -624,6 +624,8 @@ struct mx_workers {
 	size_t nretry;
 	struct item **v;
 	size_t n, cap;
+	struct item **busy; /* the items with a delivery running */
+	size_t nbusy, capbusy;
 	size_t active;
 	unsigned long next_dcid;
 	struct event *ev_kick, *ev_timer, *ev_grace;
@@ -901,14 +903,36 @@ out:
 	mx_envelope_clear(&env2);
 }
 
+/* Deliveries running to one destination: only the busy items are
+ * looked at (at most max_deliveries), not the whole queue. */
 static size_t conc(const struct mx_workers *w, const char *key)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < w->n; i++)
-		if (w->v[i]->state == IT_BUSY && strcmp(w->v[i]->key, key) == 0)
+	for (i = 0; i < w->nbusy; i++)
+		if (strcmp(w->busy[i]->key, key) == 0)
 			n++;
 	return n;
+}
+
+static void busy_add(struct mx_workers *w, struct item *it)
+{
+	MX_GROW(w->busy, w->nbusy, w->capbusy);
+	w->busy[w->nbusy++] = it;
+	w->active++;
+}
+
+static void busy_del(struct mx_workers *w, struct item *it)
+{
+	size_t i;
+
+	for (i = 0; i < w->nbusy; i++) {
+		if (w->busy[i] == it) {
+			w->busy[i] = w->busy[--w->nbusy];
+			break;
+		}
+	}
+	w->active--;
 }
 
 static unsigned need_bits(const struct mx_envelope *env, const uint8_t *msg,
@@ -1051,7 +1075,7 @@ static void start_delivery(struct mx_workers *w, struct item *it)
 	}
 	it->state = IT_BUSY;
 	it->cancelled = 0;
-	w->active++;
+	busy_add(w, it);
 	w->stats.attempts++;
 	memset(&sp, 0, sizeof(sp));
 	sp.nexthop = it->nexthop;
@@ -1300,7 +1324,7 @@ static void delivery_done(struct item *it, enum mx_send_status st,
 	int removed = 0;
 
 	memset(&d, 0, sizeof(d));
-	w->active--;
+	busy_del(w, it);
 	rid_list(it->env.nrcpts, rids, sizeof(rids));
 	switch (st) {
 	case MX_SEND_DELIVERED:
@@ -1581,6 +1605,7 @@ void mx_workers_free(struct mx_workers *w)
 	for (i = 0; i < w->n; i++)
 		item_free(w->v[i]);
 	free(w->v);
+	free(w->busy);
 	if (w->ev_kick)
 		event_free(w->ev_kick);
 	if (w->ev_timer)

@@ -449,6 +449,7 @@ struct fx {
 	struct mx_buf log;
 	struct mx_dest_table dests;
 	unsigned retry[4];
+	size_t max_deliveries;
 	int drained;
 };
 
@@ -586,6 +587,7 @@ static void workers_start(struct fx *f, const char *smarthost,
 	p.retry = f->retry;
 	p.nretry = 2;
 	p.max_lifetime_s = lifetime;
+	p.max_deliveries = f->max_deliveries;
 	p.judge = mx_policy_judge;
 	p.ca_file = ca;
 	p.helo = "relay.test";
@@ -960,6 +962,57 @@ static void test_recovery(void **state)
 	fx_stop(&f);
 }
 
+/* Run until spool A is empty; returns the most deliveries seen at once. */
+static size_t run_watching(struct fx *f)
+{
+	int64_t t0 = mx_now_ms();
+	size_t most = 0;
+
+	while (!a_empty(f) && mx_now_ms() - t0 < WAIT_MS) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+		if (mx_workers_active(f->w) > most)
+			most = mx_workers_active(f->w);
+	}
+	assert_true(a_empty(f));
+	return most;
+}
+
+/* max-conc of a destination, and max_deliveries overall. */
+static void test_concurrency(void **state)
+{
+	static const char *const one[] = {"a@lab.test"};
+	static const char *const other[] = {"b@other.test"};
+	struct fx f;
+	char text[200], err[256], id[MX_SPOOL_ID_LEN + 1], hop[64];
+	int i;
+
+	(void)state;
+	fx_start(&f);
+	f.lb = receiver(&f, &f.b, 0, 0, 0);
+	snprintf(text, sizeof(text),
+		 "lab.test via=smtp://127.0.0.1:%u tls=none max-conc=1\n",
+		 (unsigned)mx_listener_port(f.lb));
+	assert_int_equal(parse(text, &f.dests, err, sizeof(err)), 0);
+	workers_start(&f, NULL, MX_POLICY_NONE, 3600);
+	for (i = 0; i < 4; i++)
+		queue(&f, one, 1, msg1, id);
+	assert_int_equal(run_watching(&f), 1);
+	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 4);
+	fx_stop(&f);
+
+	fx_start(&f);
+	f.max_deliveries = 2;
+	f.lb = receiver(&f, &f.b, 0, 0, 0);
+	snprintf(hop, sizeof(hop), "smtp://127.0.0.1:%u",
+		 (unsigned)mx_listener_port(f.lb));
+	workers_start(&f, hop, MX_POLICY_NONE, 3600);
+	for (i = 0; i < 6; i++)
+		queue(&f, i % 2 ? one : other, 1, msg1, id);
+	assert_int_equal(run_watching(&f), 2);
+	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 6);
+	fx_stop(&f);
+}
+
 /* A server that never answers: shutdown cancels after the grace time,
  * the attempt is not counted, the message stays queued. */
 static void drained_cb(void *arg)
@@ -1035,6 +1088,7 @@ int main(void)
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_recovery),
+		cmocka_unit_test(test_concurrency),
 		cmocka_unit_test(test_shutdown),
 	};
 
