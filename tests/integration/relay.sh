@@ -186,6 +186,17 @@ mxp queue --spool "$WORK/tls454/spool"
 expect_out "why +deferred: 1 failed attempt\(s\), next attempt in" "queue text says why"
 stop_relay tls454
 
+# ---- 3b. the handshake fails (FIN after the ClientHello) ----------------
+start_relay tlsfin --smarthost smtp://tlsfin.lab.test --tls-policy encrypt \
+	--retry-schedule 1h || skip_or_fail "relay tlsfin did not start"
+RC=0; $CLIENT send 127.0.0.1 $PORT --from "$FROM" --to test@lab.test \
+	--token "$RUN-fin" >"$WORK/out" 2>&1 || RC=$?
+expect_rc 0 "accepted"
+wait_log tlsfin "Delayed: DCID" 20
+expect_log tlsfin "New SMTP DCID [0-9]+ interface 127\.0\.0\.1 address 127\.0\.0\.47 port 25" "New SMTP DCID ... address 127.0.0.47"
+expect_log tlsfin "DCID [0-9]+ TLS failed: " "DCID n TLS failed: ..."
+stop_relay tlsfin
+
 # ---- 4. unverified sender on the SES-like port: 554, permanent ----------
 start_relay ses --smarthost submission://smtp.lab.test:2587 \
 	--auth-user "$MXPROBE_LAB_AUTH_USER" \
