@@ -1080,6 +1080,50 @@ static char *explicit_list(const struct mx_client_profile *p,
 	return len > 0 ? xstrdup(buf) : NULL;
 }
 
+/* Client settings without the suite class the intolerant server drops
+ * ("AES-GCM suites"): GnuTLS removes a cipher from every version, so its
+ * string always applies; an OpenSSL cipher list does not reach TLS 1.3
+ * suites, so it is offered only to clients that stop at TLS 1.2 or when
+ * the class has no TLS 1.3 member.  Not predicted (the enumeration saw
+ * the drops as refusals): the real handshake in probe/confirm.c decides
+ * PASS or FAIL. */
+static const struct {
+	const char *trigger;
+	const char *ossl;   /* cipher list exclusion */
+	const char *gnutls; /* priority exclusions */
+	int tls13;	    /* the class has TLS 1.3 suites */
+} intol_map[] = {
+	{"AES-GCM suites", "!AESGCM", "-AES-128-GCM:-AES-256-GCM", 1},
+	{"CHACHA20-POLY1305 suites", "!CHACHA20", "-CHACHA20-POLY1305", 1},
+	{"AES-CCM suites", "!AESCCM",
+	 "-AES-128-CCM:-AES-256-CCM:-AES-128-CCM-8:-AES-256-CCM-8", 1},
+	{"CAMELLIA-CBC suites", "!CAMELLIA",
+	 "-CAMELLIA-128-CBC:-CAMELLIA-256-CBC", 0},
+	{"ARIA-GCM suites", "!ARIA", NULL, 0},
+	{"3DES-EDE-CBC suites", "!3DES", "-3DES-CBC", 0},
+};
+
+static void intolerance_advice(const struct mx_client_profile *p,
+			       const struct mx_enum *e, const char *obase,
+			       const char *gbase, char **advice_openssl,
+			       char **advice_gnutls)
+{
+	size_t i;
+
+	for (i = 0; i < N(intol_map); i++) {
+		if (e->intolerance_trigger == NULL ||
+		    strcmp(e->intolerance_trigger, intol_map[i].trigger) != 0)
+			continue;
+		if (!intol_map[i].tls13 || p->max_version <= MX_TLS12)
+			*advice_openssl =
+				xasprintf("%s:%s", obase, intol_map[i].ossl);
+		if (intol_map[i].gnutls != NULL)
+			*advice_gnutls =
+				xasprintf("%s:%s", gbase, intol_map[i].gnutls);
+		return;
+	}
+}
+
 /* Whose settings the advice starts from: the profile's own, or those of
  * `advice_from` when its own list leaves nothing once the culprit goes
  * (a DHE-only list without DHE is empty). */
@@ -1130,9 +1174,12 @@ void mx_client_advise(const struct mx_client_profile *p,
 		if (*advice_openssl != NULL)
 			*advice_gnutls = xstrdup("NORMAL");
 		return;
+	case MX_CF_INTOLERANCE:
+		intolerance_advice(p, e, obase, gbase, advice_openssl,
+				   advice_gnutls);
+		return;
 	default:
-		/* Versions, intolerance, unknown: no client cipher string
-		 * fixes these (the intolerance has its own advice). */
+		/* Versions, unknown: no client cipher string fixes these. */
 		return;
 	}
 }

@@ -250,8 +250,13 @@ static int try_advice(struct event_base *base, const struct mx_endpoint *ep,
 
 	memset(&tp, 0, sizeof(tp));
 	tp.security_level = -1;
-	if (cc != NULL && cc->be == be)
+	if (cc != NULL && cc->be == be) {
 		tp = cc->tls;
+	} else if (cc != NULL) {
+		/* Another stack plays it: keep the client's versions. */
+		tp.min_version = cc->tls.min_version;
+		tp.max_version = cc->tls.max_version;
+	}
 	if (be == &mx_tls_openssl)
 		tp.cipher_list = advice;
 	else

@@ -102,26 +102,22 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 				confirm_text(c->confirmed),
 				c->confirm_detail ? ": " : "",
 				c->confirm_detail ? c->confirm_detail : "");
-			if (c->advice_openssl || c->advice_gnutls) {
+			if (c->advice_openssl)
 				out_fmt(out,
 					"      advice: OpenSSL cipher list "
 					"\"%s\" %s\n",
-					c->advice_openssl ? c->advice_openssl
-							  : "-",
-					c->advice_openssl
-						? mx_report_pass_name(
-							  c->advice_openssl_ok)
-						: "");
+					c->advice_openssl,
+					mx_report_pass_name(
+						c->advice_openssl_ok));
+			if (c->advice_gnutls)
 				out_fmt(out,
-					"              GnuTLS priority "
-					"\"%s\" %s\n",
-					c->advice_gnutls ? c->advice_gnutls
-							 : "-",
-					c->advice_gnutls
-						? mx_report_pass_name(
-							  c->advice_gnutls_ok)
-						: "");
-			} else if (!c->ok) {
+					"      %s GnuTLS priority \"%s\" %s\n",
+					c->advice_openssl ? "       "
+							  : "advice:",
+					c->advice_gnutls,
+					mx_report_pass_name(
+						c->advice_gnutls_ok));
+			if (!c->ok && !c->advice_openssl && !c->advice_gnutls) {
 				out_fmt(out, "      advice: no client cipher "
 					     "string helps; fix the server\n");
 			}

@@ -363,6 +363,15 @@ static void test_advice(void **state)
 		{SRV_TLS10, "java17", NULL, NULL},
 		/* 3DES only: nothing secure to name. */
 		{SRV_3DES_ONLY, "java17", NULL, NULL},
+		/* Intolerance of AES-GCM: GnuTLS can drop GCM in every
+		 * version; an OpenSSL cipher list only for TLS 1.2 clients. */
+		{SRV_INTOLERANT, "openssl3-sl2", NULL,
+		 "NORMAL:-AES-128-GCM:-AES-256-GCM"},
+		{SRV_INTOLERANT, "asyncos",
+		 "MEDIUM:HIGH:-SSLv2:-aNULL:!RC4:@STRENGTH:-EXPORT:!AESGCM",
+		 "NORMAL:-AES-128-GCM:-AES-256-GCM"},
+		{SRV_INTOLERANT, "exim-gnutls", NULL,
+		 "NORMAL:%PROFILE_LOW:-AES-128-GCM:-AES-256-GCM"},
 		/* Working clients get none. */
 		{SRV_DHE1024, "openssl3-sl2", NULL, NULL},
 	};
