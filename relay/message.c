@@ -500,8 +500,8 @@ enum mx_msg_status mx_msg_new(const struct mx_msg_params *p,
 		      eightbit ? "8bit" : "7bit");
 
 	for (i = 0; i < p->nheaders; i++) {
-		const char *value;
-		size_t nl;
+		const char *value = NULL;
+		size_t nl = 0;
 		char name[80];
 
 		utf8 = 0;
