@@ -125,9 +125,25 @@ async def pump(get_reader, get_writer, delay, deadline, ready):
             if queued[0] < QUEUE_CAP:
                 drained.set()
 
-    remaining = deadline - loop.time()
-    await asyncio.wait_for(asyncio.gather(read_side(), write_side()),
-                           timeout=max(remaining, 0.001))
+    tasks = [asyncio.ensure_future(read_side()),
+             asyncio.ensure_future(write_side())]
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise asyncio.TimeoutError()
+            done, pending = await asyncio.wait(
+                tasks, timeout=remaining,
+                return_when=asyncio.FIRST_EXCEPTION)
+            for t in done:
+                if t.exception() is not None:
+                    raise t.exception()
+            if not pending:
+                return
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def handle(client_r, client_w, target, opts, stats):
@@ -145,8 +161,11 @@ async def handle(client_r, client_w, target, opts, stats):
 
     async def connect_upstream():
         await asyncio.sleep(opts.connect_delay_ms / 1000.0)
-        up["r"], up["w"] = await asyncio.wait_for(
-            asyncio.open_connection(target[0], target[1]), timeout=10)
+        try:
+            up["r"], up["w"] = await asyncio.wait_for(
+                asyncio.open_connection(target[0], target[1]), timeout=10)
+        except (OSError, asyncio.TimeoutError) as e:
+            raise ConnectionError("upstream connect: %s" % e) from e
         ready.set()
 
     tasks = [
@@ -156,12 +175,18 @@ async def handle(client_r, client_w, target, opts, stats):
         asyncio.ensure_future(pump(lambda: up.get("r"), lambda: client_w,
                                    delay, deadline, ready)),
     ]
+    how = "closed"
+    t0 = loop.time()
     try:
         # Done when both directions finished, or at the first error.
         await asyncio.gather(*tasks)
-    except (ConnectionError, OSError, asyncio.TimeoutError):
-        pass
+    except (ConnectionError, OSError, asyncio.TimeoutError) as e:
+        how = "%s: %s" % (type(e).__name__, e)
     finally:
+        if opts.verbose:
+            print("delay_relay: conn %d to %s:%d %.3f s, %s"
+                  % (stats.total, target[0], target[1], loop.time() - t0,
+                     how), file=sys.stderr, flush=True)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -220,6 +245,8 @@ def main():
     p.add_argument("--conn-lifetime", type=float, default=300.0)
     p.add_argument("--max-seconds", type=float, default=7200.0)
     p.add_argument("--ready-file")
+    p.add_argument("--verbose", action="store_true",
+                   help="one line per relayed connection on stderr")
     opts = p.parse_args()
     if opts.connect_delay_ms is None:
         opts.connect_delay_ms = 3 * opts.delay_ms

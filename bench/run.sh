@@ -206,7 +206,7 @@ start_relay() {
 	done <<<"$SELECTED"
 	rm -f "$ready"
 	# max lifetime: every run of every tool at its bound, plus slack
-	"$PY" "$BENCH/delay_relay.py" "${maps[@]}" --delay-ms "$DELAY_MS" \
+	"$PY" "$BENCH/delay_relay.py" "${maps[@]}" --delay-ms "$DELAY_MS" --verbose \
 		--max-seconds 7200 --conn-lifetime $((TESTSSL_TIMEOUT + 60)) \
 		--ready-file "$ready" >"$OUT/relay.log" 2>&1 &
 	RELAY_PID=$!
@@ -217,6 +217,36 @@ start_relay() {
 	done
 	cat "$OUT/relay.log" >&2
 	die "delay relay did not start"
+}
+
+# Measure what the relay really adds (outside any capture): connect to
+# banner, and one EHLO round trip, through the relay to the first STARTTLS
+# endpoint.  Expected about 4 x and 2 x DELAY_MS.
+check_relay() {
+	local name addr port mode
+	while read -r name addr port mode; do
+		[ "$mode" = starttls ] || continue
+		"$PY" - "$(relay_addr "$addr")" "$port" <<'PYEOF' | tee "$OUT/relay.check" >&2
+import socket, sys, time
+t0 = time.monotonic()
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.settimeout(10)
+buf = b""
+while not buf.endswith(b"\r\n"):
+    buf += s.recv(4096)
+t1 = time.monotonic()
+s.sendall(b"EHLO bench.lab.test\r\n")
+buf = b""
+while b"\r\n250 " not in b"\r\n" + buf:
+    buf += s.recv(4096)
+t2 = time.monotonic()
+s.sendall(b"QUIT\r\n")
+s.close()
+print("relay check %s:%s: connect to banner %.1f ms, EHLO round trip %.1f ms"
+      % (sys.argv[1], sys.argv[2], (t1 - t0) * 1e3, (t2 - t1) * 1e3))
+PYEOF
+		return 0
+	done <<<"$SELECTED"
 }
 
 # --- one run: capture SYNs, time the tool -----------------------------------
@@ -256,7 +286,7 @@ run_one() {
 
 	# The capture must be running before the tool starts: wait for
 	# tcpdump's "listening on" (printed once the filter is attached).
-	tcpdump -i lo -nn -U -w "$pcap" \
+	tcpdump -i lo -nn -U --immediate-mode -w "$pcap" \
 		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst host $dst" \
 		</dev/null 2>"$pcap.log" &
 	CAP_PID=$!
@@ -266,12 +296,21 @@ run_one() {
 	done
 	grep -q 'listening on' "$pcap.log" || die "tcpdump did not start: $(cat "$pcap.log")"
 
+	# stdout goes to $out as is, and to $out.ts with the elapsed seconds
+	# of each line (when did a tool show what)
+	cat /proc/loadavg >"$dir/$tool.loadavg"
 	t0=$(date +%s.%N)
-	timeout -k 10 "$tmo" "${cmd[@]}" </dev/null >"$out" 2>"$err" || rc=$?
+	set +e
+	timeout -k 10 "$tmo" "${cmd[@]}" </dev/null 2>"$err" |
+		"$PY" -u "$BENCH/score.py" stamp "$out" "$out.ts"
+	rc=${PIPESTATUS[0]}
+	set -e
 	t1=$(date +%s.%N)
 
 	# let the last SYN reach the capture, then flush and stop it
-	sleep 0.5
+	# (--immediate-mode: without it, TPACKET_V3 holds packets for up to
+	# a second and SIGINT can drop the last block)
+	sleep 1
 	kill -INT "$CAP_PID" 2>/dev/null || true
 	wait "$CAP_PID" 2>/dev/null || true
 	CAP_PID=""
@@ -304,6 +343,7 @@ done
 for COND in "${COND_LIST[@]}"; do
 	if [ "$COND" = rtt50 ] && [ -z "$RELAY_PID" ]; then
 		start_relay
+		check_relay || note "relay check failed"
 	fi
 	while read -r EP addr port mode; do
 		[ -n "$EP" ] || continue
