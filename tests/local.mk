@@ -145,3 +145,6 @@ tests_fuzz_fuzz_clients_SOURCES = tests/fuzz/fuzz_clients.c
 tests_fuzz_fuzz_clients_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS)
 # end clients
+# clients: client simulation, confirmations, advice and intolerance
+# against the lab's dhe1024 and intolerant servers.
+INTEGRATION_TESTS += tests/integration/clients.sh

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Client simulation, real-handshake confirmation, tested advice and
+# handshake intolerance against the lab's real servers (issue #3):
+#   dhe1024.lab.test    Postfix: ECDHE preferred, DHE with a 1024-bit
+#                       group after it (DESIGN.md's smarthost)
+#   intolerant.lab.test a front that sends FIN after a ClientHello offering
+#                       AES-GCM suites and passes CBC-only hellos to Postfix
+. "$MXPROBE_SRCDIR/tests/integration/lib.sh"
+lab_up
+
+# client PROFILE PYTHON-EXPR: assert on the simulated client `c` (a dict
+# of enumeration.clients) of the first endpoint in $WORK/out.
+client() {
+	if python3 - "$WORK/out" "$1" "$2" >"$WORK/aj" 2>&1 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ep = doc["targets"][0]["endpoints"][0]
+cs = [c for c in ep["enumeration"]["clients"] if c["profile"] == sys.argv[2]]
+assert cs, "no client " + sys.argv[2]
+c = cs[0]
+assert eval(sys.argv[3]), json.dumps(c, indent=1)
+PY
+	then ok "client $1: $2"; else cat "$WORK/aj"; not_ok "client $1: $2"; fi
+}
+intolerance() {
+	if python3 - "$WORK/out" "$1" >"$WORK/aj" 2>&1 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+i = doc["targets"][0]["endpoints"][0]["enumeration"]["intolerance"]
+assert eval(sys.argv[2]), json.dumps(i, indent=1)
+PY
+	then ok "intolerance: $1"; else cat "$WORK/aj"; not_ok "intolerance: $1"; fi
+}
+text_has() {
+	if grep -qF -- "$1" "$WORK/out"; then ok "text shows: $1"
+	else not_ok "text lacks: $1"; fi
+}
+
+# ---- the DHE-1024 smarthost --------------------------------------------
+mxp ciphers $(LABOPTS) --timeout 5 --json smtp://dhe1024.lab.test
+expect_schema
+expect_finding client.fails warning
+expect_no_finding client.prediction_mismatch
+expect_no_finding tls.hello_intolerance
+# The DHE-only client at security level 2: predicted to fail with
+# "dh key too small", and a real OpenSSL handshake fails the same way.
+client openssl3-sl2-dhe 'not c["ok"] and "dh key too small" in c["why"] and c["kx"].startswith("DH 1024")'
+client openssl3-sl2-dhe 'c["confirmed"] is True and "dh key too small" in c["confirm_detail"]'
+# Its advice: a cipher list without DHE, PASS from a real handshake.
+client openssl3-sl2-dhe 'c["advice_openssl"].startswith("DEFAULT:!kDHE") and c["advice_openssl_ok"] is True'
+client openssl3-sl2-dhe 'c["advice_gnutls"] == "NORMAL:-DHE-RSA:-DHE-DSS" and c["advice_gnutls_ok"] is True'
+# Default OpenSSL and GnuTLS clients: ECDHE, predicted and confirmed.
+for p in openssl3-sl2 openssl3-sl1 gnutls-normal exim-gnutls postfix; do
+	client $p 'c["ok"] and c["kx"].startswith("ECDH ") and c["confirmed"] is True and "ECDHE" in c["confirm_detail"]'
+done
+# Clients no local stack plays are predicted, not confirmed.
+client java17 'c["ok"] and c["confirmed"] is None'
+
+mxp ciphers $(LABOPTS) --timeout 5 smtp://dhe1024.lab.test
+expect_rc 2 "DH 1024 is critical"
+text_has 'advice: OpenSSL cipher list "DEFAULT:!kDHE:!aNULL:!eNULL:!EXPORT:!RC4:!DES:!3DES:!MD5" PASS'
+text_has 'aborts with `dh key too small`'
+text_has 'dh key too small as predicted'
+
+# ---- the intolerant front ----------------------------------------------
+mxp ciphers $(LABOPTS) --timeout 5 --json smtp://intolerant.lab.test
+expect_schema
+expect_finding tls.hello_intolerance critical
+intolerance 'i["intolerant"] and i["trigger"] == "AES-GCM suites"'
+intolerance 'i["reaction"] == "FIN after ClientHello"'
+intolerance 'i["advice_openssl"].startswith("DEFAULT:!AESGCM") and i["advice_ok"] is True'
+client gnutls-normal 'not c["ok"] and "intolerance" in c["why"] and c["confirmed"] is True'
+client gnutls-normal 'c["advice_gnutls_ok"] is True'
+
+mxp ciphers $(LABOPTS) --timeout 5 smtp://intolerant.lab.test
+text_has 'FIN after ClientHello when the ClientHello offers AES-GCM suites'
+text_has 'avoid with: OpenSSL cipher list "DEFAULT:!AESGCM'
+
+finish
