@@ -442,6 +442,8 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 	struct mx_enum_shared *sh = c->sh;
 
 	c->conns++;
+	if (a->kind != MX_ANS_ODD)
+		c->clean++;
 	if (a->kind == MX_ANS_PICK) {
 		if (!in_list(c->offer, c->noffer, a->suite)) {
 			c->incomplete = 1;
@@ -1343,13 +1345,37 @@ static void write_version(struct mx_enumerator *en, struct slot *s)
 	size_t i, j;
 
 	v->state = c->state;
+	/* RFC 5246 appendix E.1: a server that speaks a lower version must
+	 * answer with it; only odd reactions while a lower version works is
+	 * intolerance, not a refusal. */
+	if (c->state == 0 && c->clean == 0 && s->ver <= MX_EV_TLS12) {
+		int w;
+
+		for (w = (int)s->ver - 1; w >= 0; w--)
+			if (en->slots[w].ch.state == 1)
+				break;
+		if (w >= 0) {
+			char r[240];
+
+			snprintf(r, sizeof(r),
+				 "%s: every hello got %.60s while %s was "
+				 "accepted - handshake intolerance, not a "
+				 "refusal (RFC 5246 appendix E.1); its suites "
+				 "are not known",
+				 mx_enum_ver_name(s->ver), c->refusal,
+				 mx_enum_ver_name(w));
+			v->state = -1;
+			v->refusal = xstrdup(c->refusal);
+			append_reason(en->out, r);
+		}
+	}
 	v->server_order = c->state == 1 ? c->server_order : -1;
 	v->connections = s->conns;
 	v->order_connections = c->order_conns;
 	v->group_connections = s->gconns;
 	if (c->order_method[0])
 		v->order_method = xstrdup(c->order_method);
-	if (c->state == 0 && c->refusal[0])
+	if (v->state == 0 && c->refusal[0])
 		v->refusal = xstrdup(c->refusal);
 	/* One reason for all, said once. */
 	if (c->incomplete &&

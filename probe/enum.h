@@ -42,7 +42,12 @@
  * failures before the hello are retried a bounded number of times after
  * a growing backoff, which also drops the address's cap to 1.  What
  * could not be finished (retries exhausted, deadline) is marked
- * incomplete with the reason, never passed off as complete.
+ * incomplete with the reason, never passed off as complete.  So is a
+ * version <= TLS 1.2 whose every hello got FIN/RST/silence while a lower
+ * version was accepted: a server must answer with its own best version
+ * (RFC 5246 appendix E.1), so that is handshake intolerance (the
+ * bisection names the trigger), not a refusal - the version is "not
+ * known", not "refused".
  *
  * Three parts, each usable alone:
  *  1. The plan (pure, no I/O): struct mx_enum_chain, one per version;
@@ -160,6 +165,7 @@ struct mx_enum_chain {
 	uint16_t gsuites[MX_ENUM_MAX_OFFER]; /* suites for the group loop */
 	size_t ngsuites;
 	int state;	  /* 1 accepted, 0 refused, -1 unknown */
+	size_t clean;	  /* suite-loop answers that were PICK or REFUSED */
 	int server_order; /* 1, 0, -1 unknown */
 	char order_method[160];
 	char refusal[120];

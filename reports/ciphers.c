@@ -110,7 +110,7 @@ static void version_head(FILE *out, const struct mx_ciphers_opts *o,
 	out_fmt(out, "  %-8s", mx_enum_ver_name(v));
 	colour_off(out, o, C_BOLD);
 	out_fmt(out, " %s", state_text(ver->state));
-	if (ver->state == 0 && ver->refusal)
+	if (ver->state != 1 && ver->refusal)
 		out_fmt(out, ": %s", ver->refusal);
 	if (ver->state == 1)
 		out_fmt(out, ", %zu suite%s, %s", ver->n, ver->n == 1 ? "" : "s",

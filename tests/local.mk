@@ -148,3 +148,10 @@ tests_fuzz_fuzz_clients_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
 # clients: client simulation, confirmations, advice and intolerance
 # against the lab's dhe1024 and intolerant servers.
 INTEGRATION_TESTS += tests/integration/clients.sh
+# enum: fuzz target of the enumeration plan fed by server flights, and
+# the enumeration integration test (ciphers, check --deep).
+FUZZ_TARGETS += tests/fuzz/fuzz_enum
+tests_fuzz_fuzz_enum_SOURCES = tests/fuzz/fuzz_enum.c
+tests_fuzz_fuzz_enum_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+INTEGRATION_TESTS += tests/integration/ciphers.sh
+# end enum
