@@ -38,3 +38,8 @@ tests_unit_test_reports_clients_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
 	$(CMOCKA_TEST_LDADD)
 # enum: the cipher enumeration as text tables and the JSON "enumeration".
 libreports_a_SOURCES += %reldir%/ciphers.c %reldir%/ciphers.h
+check_PROGRAMS += tests/unit/test_enum_report
+TESTS += tests/unit/test_enum_report
+tests_unit_test_enum_report_SOURCES = tests/unit/test_enum_report.c
+tests_unit_test_enum_report_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
