@@ -452,8 +452,8 @@ static int pred_no_fs(struct sctx *c, enum mx_enum_ver v,
 {
 	(void)c;
 	(void)arg;
-	return v != MX_EV_TLS13 && s->grade == MX_GRADE_WEAK &&
-	       s->grade_why && strcmp(s->grade_why, "no forward secrecy") == 0;
+	return v != MX_EV_TLS13 && s->grade == MX_GRADE_WEAK && s->grade_why &&
+	       strcmp(s->grade_why, "no forward secrecy") == 0;
 }
 
 static void rule_no_fs(struct sctx *c)
@@ -473,8 +473,9 @@ static void rule_no_fs(struct sctx *c)
 			continue;
 		if (ver->server_order == 1 &&
 		    pred_no_fs(c, v, &ver->suites[0], NULL))
-			mx_buf_printf(&ev, ". The server's first choice in %s "
-					   "is %s, without forward secrecy",
+			mx_buf_printf(&ev,
+				      ". The server's first choice in %s "
+				      "is %s, without forward secrecy",
 				      mx_enum_ver_name(v),
 				      label(&ver->suites[0]));
 		break;
@@ -529,8 +530,9 @@ static void rule_cbc(struct sctx *c)
 		if (ver->server_order == 1 &&
 		    pred_cbc(c, v, &ver->suites[0], NULL) &&
 		    c->e->v[MX_EV_TLS13].state != 1) {
-			mx_buf_printf(&ev, ". The server's first choice in %s "
-					   "is CBC (%s)",
+			mx_buf_printf(&ev,
+				      ". The server's first choice in %s "
+				      "is CBC (%s)",
 				      mx_enum_ver_name(v),
 				      label(&ver->suites[0]));
 			sev = MX_SEV_WARN;
@@ -587,8 +589,10 @@ static void rule_order(struct sctx *c)
 			break;
 		}
 	if (bad != NULL) {
-		mx_buf_printf(&ev, "; a client that lists %s first gets it (%s)",
-			      label(bad), bad->grade_why ? bad->grade_why : "weak");
+		mx_buf_printf(&ev,
+			      "; a client that lists %s first gets it (%s)",
+			      label(bad),
+			      bad->grade_why ? bad->grade_why : "weak");
 		sev = MX_SEV_WARN;
 	}
 	e = take(&ev);

@@ -33,17 +33,17 @@
 
 /* Groups a real client would put first; the rest follow by code point. */
 static const uint16_t group_pref[] = {
-	0x001d, /* x25519 */
-	0x0017, /* secp256r1 */
-	0x0018, /* secp384r1 */
-	0x0019, /* secp521r1 */
-	0x001e, /* x448 */
-	0x11ec, /* X25519MLKEM768 */
-	0x11eb, /* SecP256r1MLKEM768 */
-	0x11ed, /* SecP384r1MLKEM1024 */
+	0x001d,					/* x25519 */
+	0x0017,					/* secp256r1 */
+	0x0018,					/* secp384r1 */
+	0x0019,					/* secp521r1 */
+	0x001e,					/* x448 */
+	0x11ec,					/* X25519MLKEM768 */
+	0x11eb,					/* SecP256r1MLKEM768 */
+	0x11ed,					/* SecP384r1MLKEM1024 */
 	0x0100, 0x0101, 0x0102, 0x0103, 0x0104, /* ffdhe2048..8192 */
-	0x001a, 0x001b, 0x001c,		      /* brainpool (TLS 1.2) */
-	0x001f, 0x0020, 0x0021,		      /* brainpool (TLS 1.3) */
+	0x001a, 0x001b, 0x001c,			/* brainpool (TLS 1.2) */
+	0x001f, 0x0020, 0x0021,			/* brainpool (TLS 1.3) */
 };
 
 static int group_rank(uint16_t id)
@@ -81,7 +81,8 @@ size_t mx_enum_offer_groups(enum mx_enum_ver v, uint16_t *out, size_t max)
 	for (i = 1; i < n; i++) {
 		uint16_t x = out[i];
 
-		for (j = i; j > 0 && group_rank(out[j - 1]) > group_rank(x); j--)
+		for (j = i; j > 0 && group_rank(out[j - 1]) > group_rank(x);
+		     j--)
 			out[j] = out[j - 1];
 		out[j] = x;
 	}
@@ -104,8 +105,8 @@ static int suite_usable(enum mx_enum_ver v, const struct mx_suite *s)
 static long suite_key(const struct mx_suite *s)
 {
 	const uint32_t broken = MX_SUITE_NULL | MX_SUITE_ANON |
-				MX_SUITE_EXPORT | MX_SUITE_RC4 |
-				MX_SUITE_DES | MX_SUITE_RC2;
+				MX_SUITE_EXPORT | MX_SUITE_RC4 | MX_SUITE_DES |
+				MX_SUITE_RC2;
 	const uint32_t keyed = MX_SUITE_PSK | MX_SUITE_SRP | MX_SUITE_KRB5;
 	long k = 0;
 
@@ -508,7 +509,8 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 		}
 		/* Small hellos fare no better: the version is refused,
 		 * oddly.  The first reaction is the one to report. */
-		snprintf(c->refusal, sizeof(c->refusal), "%s", c->big_fail_what);
+		snprintf(c->refusal, sizeof(c->refusal), "%s",
+			 c->big_fail_what);
 		c->chunk = 0;
 		end_suites(c);
 		return;
@@ -549,8 +551,7 @@ static void answer_rank(struct mx_enum_chain *c, const struct mx_answer *a)
 	c->ncand = 0;
 	c->server_order = -1;
 	snprintf(c->order_method, sizeof(c->order_method),
-		 "unknown: the rank pass after the split got %.80s",
-		 a->what);
+		 "unknown: the rank pass after the split got %.80s", a->what);
 	groups_start(c);
 }
 
@@ -568,14 +569,16 @@ static void answer_order(struct mx_enum_chain *c, const struct mx_answer *a)
 						: a->what);
 	} else if (a->suite == c->picks[c->npicks - 1]) {
 		c->server_order = 0;
-		snprintf(c->order_method, sizeof(c->order_method),
-			 "client order: offered in reverse, the server took our "
-			 "first choice (1 extra connection)");
+		snprintf(
+			c->order_method, sizeof(c->order_method),
+			"client order: offered in reverse, the server took our "
+			"first choice (1 extra connection)");
 	} else if (a->suite == c->picks[0]) {
 		c->server_order = 1;
-		snprintf(c->order_method, sizeof(c->order_method),
-			 "server order: offered in reverse, the server kept its "
-			 "first choice (1 extra connection)");
+		snprintf(
+			c->order_method, sizeof(c->order_method),
+			"server order: offered in reverse, the server kept its "
+			"first choice (1 extra connection)");
 	} else {
 		s = mx_suite_by_id(a->suite);
 		c->server_order = 1;
@@ -746,7 +749,7 @@ struct mx_enum_pool {
 	size_t nhosts, caphosts;
 	struct mx_pool_wait *head, *tail;
 	struct event *ev_pump;
-	int pump_armed_ms;	/* -1: not armed */
+	int pump_armed_ms; /* -1: not armed */
 };
 
 static struct pool_host *pool_host(struct mx_enum_pool *p, const char *addr)
@@ -970,7 +973,7 @@ struct mx_enumerator {
 	struct event *ev_done;
 	int64_t t0;
 	size_t total_retries;
-	char fatal[200];	/* why every chain stopped, if one reason */
+	char fatal[200]; /* why every chain stopped, if one reason */
 	int finished;
 };
 
@@ -1109,8 +1112,8 @@ static size_t sig_list(enum mx_enum_ver v, uint16_t *out, size_t max)
 	return n;
 }
 
-static int build_hello(struct mx_enumerator *en, struct slot *s,
-		       char *err, size_t errlen)
+static int build_hello(struct mx_enumerator *en, struct slot *s, char *err,
+		       size_t errlen)
 {
 	static const uint8_t pf[] = {0}; /* uncompressed (RFC 8422 §5.1.2) */
 	static const uint16_t v13[] = {MX_TLS13};
@@ -1152,7 +1155,8 @@ static int build_hello(struct mx_enumerator *en, struct slot *s,
 		if (s->ver == MX_EV_TLS13) {
 			hp.versions = v13;
 			hp.nversions = 1;
-			hp.ext = MX_HELLO_PSK_MODES | MX_HELLO_RANDOM_SESSION_ID;
+			hp.ext = MX_HELLO_PSK_MODES |
+				 MX_HELLO_RANDOM_SESSION_ID;
 			/* One key share, for the first group we can make
 			 * one for (RFC 8446 §4.2.8). */
 			for (i = 0; i < o->ngroups; i++) {
@@ -1174,8 +1178,7 @@ static int build_hello(struct mx_enumerator *en, struct slot *s,
 			hp.ext = MX_HELLO_RENEG_INFO | MX_HELLO_EMS;
 		}
 	}
-	if (mx_hello_build(&hp, &s->hello, &d) != MX_HELLO_OK ||
-	    s->hello.err) {
+	if (mx_hello_build(&hp, &s->hello, &d) != MX_HELLO_OK || s->hello.err) {
 		snprintf(err, errlen, "cannot build the hello: %s",
 			 d.what ? d.what : "too big");
 		return -1;
@@ -1222,13 +1225,14 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 	mx_enum_pool_release(en->pool, en->p.addr);
 	if (rc == 0) {
 		mx_enum_chain_answer(&s->ch, &a);
-	} else if (rc > 0 && s->tries < (en->p.retries < 0 ? 0
-				       : en->p.retries ? en->p.retries
-						       : 3) &&
+	} else if (rc > 0 &&
+		   s->tries < (en->p.retries < 0 ? 0
+			       : en->p.retries	 ? en->p.retries
+						 : 3) &&
 		   en->total_retries < MAX_TOTAL_RETRIES &&
 		   !deadline_passed(en)) {
 		int64_t ms = (int64_t)(en->p.backoff_ms > 0 ? en->p.backoff_ms
-							     : 1000)
+							    : 1000)
 			     << s->tries;
 
 		if (ms > MAX_BACKOFF_MS)
@@ -1622,6 +1626,19 @@ int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
 		p.addr = ep->addr;
 		p.port = ep->port;
 		p.mode = ep->mode;
+		/* Do not wait for what we know: the probe saw how fast this
+		 * server answers a hello; silence (an intolerant server)
+		 * costs 20 times that, at least 2 s, not the full timeout. */
+		if (ep->tls.completed && ep->tls.handshake_ms > 0) {
+			int64_t cap = common->hello_timeout_ms > 0
+					      ? common->hello_timeout_ms
+					      : 10000;
+			int64_t t = ep->tls.handshake_ms * 20;
+
+			if (t < 2000)
+				t = 2000;
+			p.hello_timeout_ms = (int)(t < cap ? t : cap);
+		}
 		mx_enum_free(ep->enumr);
 		ep->enumr = mx_enum_new();
 		ens[i] = mx_enumerator_new(m.base, pool, &p, ep->enumr,

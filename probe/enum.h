@@ -98,10 +98,10 @@ enum mx_answer_kind {
 
 struct mx_answer {
 	enum mx_answer_kind kind;
-	uint16_t suite;	 /* PICK */
-	uint16_t group;	 /* PICK: TLS 1.3 key_share / HRR group, ECDHE
+	uint16_t suite; /* PICK */
+	uint16_t group; /* PICK: TLS 1.3 key_share / HRR group, ECDHE
 			  * curve; 0 when none */
-	char what[120];	 /* REFUSED/ODD: the reaction in our words */
+	char what[120]; /* REFUSED/ODD: the reaction in our words */
 };
 
 enum mx_offer_purpose {
@@ -150,11 +150,11 @@ struct mx_enum_chain {
 	size_t npicks;
 	uint16_t offer[MX_ENUM_MAX_OFFER]; /* the offer out */
 	size_t noffer;
-	size_t chunk;	      /* 0: whole offers; else chunk size */
-	size_t chunks_done;   /* chunks refused or exhausted */
-	size_t pick_chunk;    /* chunk index of the last pick + 1 */
-	int multi_chunk;      /* picks came from more than one chunk */
-	size_t big_fail_n;    /* the large offer that got an odd answer */
+	size_t chunk;	    /* 0: whole offers; else chunk size */
+	size_t chunks_done; /* chunks refused or exhausted */
+	size_t pick_chunk;  /* chunk index of the last pick + 1 */
+	int multi_chunk;    /* picks came from more than one chunk */
+	size_t big_fail_n;  /* the large offer that got an odd answer */
 	char big_fail_what[120];
 	uint16_t gall[MX_ENUM_MAX_GROUPS]; /* groups offered in the loop */
 	size_t ngall;
@@ -209,11 +209,11 @@ struct mx_enum_pool;
 
 /* A request for a connection slot, embedded in the caller (zero it). */
 struct mx_pool_wait {
-	const char *addr;	     /* numeric address (borrowed) */
-	void (*grant)(void *arg);    /* from the loop; the slot is held */
+	const char *addr;	  /* numeric address (borrowed) */
+	void (*grant)(void *arg); /* from the loop; the slot is held */
 	void *arg;
-	struct mx_pool_wait *next;   /* internal */
-	int queued;		     /* internal */
+	struct mx_pool_wait *next; /* internal */
+	int queued;		   /* internal */
 };
 
 /* per_host: connections at once to one address (0: 2); global (0: 16). */
@@ -234,19 +234,19 @@ int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr);
 /* ---- 3. the enumerator -------------------------------------------------- */
 
 struct mx_enum_params {
-	const char *host;	/* SNI (unless an IP literal) and transcript */
+	const char *host; /* SNI (unless an IP literal) and transcript */
 	const char *addr;
 	uint16_t port;
-	enum mx_tls_mode mode;	/* STARTTLS or IMPLICIT */
+	enum mx_tls_mode mode; /* STARTTLS or IMPLICIT */
 	const char *helo;
-	int step_timeout_ms;	/* connect, greeting, replies; 0: 30000 */
-	int hello_timeout_ms;	/* answer to a hello; 0: 10000 */
-	int64_t deadline_ms;	/* absolute monotonic; 0: none */
-	int retries;		/* per connection; 0: 3; < 0: none */
-	int backoff_ms;		/* first backoff, doubling; 0: 1000 */
-	unsigned versions;	/* bits (1u << MX_EV_*); 0: all five */
-	unsigned flags;		/* enum mx_enum_flags */
-	mx_random_fn random;	/* hello randoms, key shares; NULL: the
+	int step_timeout_ms;  /* connect, greeting, replies; 0: 30000 */
+	int hello_timeout_ms; /* answer to a hello; 0: 10000 */
+	int64_t deadline_ms;  /* absolute monotonic; 0: none */
+	int retries;	      /* per connection; 0: 3; < 0: none */
+	int backoff_ms;	      /* first backoff, doubling; 0: 1000 */
+	unsigned versions;    /* bits (1u << MX_EV_*); 0: all five */
+	unsigned flags;	      /* enum mx_enum_flags */
+	mx_random_fn random;  /* hello randoms, key shares; NULL: the
 				 * OpenSSL RNG */
 	void *random_ctx;
 	const struct mx_log *log;
@@ -267,8 +267,12 @@ void mx_enumerator_free(struct mx_enumerator *en);
 
 /* Enumerate n endpoints on a private event loop sharing one pool; each
  * eps[i]->enumr is replaced by a new struct mx_enum.  host, addr, port
- * and mode of `common` are taken from each endpoint.  Returns 0, or -1
- * with a message when the loop could not be made. */
+ * and mode of `common` are taken from each endpoint, and what its probe
+ * learnt is reused: only endpoints the caller chose (those that offer
+ * TLS), and a hello timeout of 20 times the handshake time the probe
+ * measured (at least 2 s, at most common->hello_timeout_ms), so a
+ * server that goes silent does not cost the full timeout per hello.
+ * Returns 0, or -1 with a message when the loop could not be made. */
 int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
 		      const struct mx_enum_params *common, int per_host,
 		      int global, char *err, size_t errlen);

@@ -31,12 +31,12 @@
 struct mx_rawhello {
 	struct event_base *base;
 	struct mx_rawhello_params p;
-	uint8_t *hello;		/* owned copy of p.hello */
+	uint8_t *hello; /* owned copy of p.hello */
 	mx_rawhello_done_fn done;
 	void *arg;
 	struct mx_smtp_client *client;
-	struct mx_tls tls;	/* the SMTP client wants one; unused */
-	struct mx_conn *conn;	/* after the hand-over */
+	struct mx_tls tls;    /* the SMTP client wants one; unused */
+	struct mx_conn *conn; /* after the hand-over */
 	struct mx_flight *flight;
 	struct event *ev_timer;
 	struct event *ev_done;
@@ -156,7 +156,8 @@ static void flight_final(struct mx_rawhello *rh, enum mx_flight_status st)
 			       "HelloRetryRequest: suite 0x%04x, group 0x%04x",
 			       f->sh.suite, f->sh.key_share_group);
 		else
-			finish(rh, MX_RAW_FLIGHT, "ServerHello %s, suite 0x%04x",
+			finish(rh, MX_RAW_FLIGHT,
+			       "ServerHello %s, suite 0x%04x",
 			       mx_tls_version_name(f->sh.version)
 				       ? mx_tls_version_name(f->sh.version)
 				       : "unknown version",
@@ -245,13 +246,15 @@ static void raw_closed(void *arg, enum mx_conn_end end, int err)
 		return;
 	case MX_CONN_END_RESET:
 		if (rh->r.bytes_in == 0)
-			finish(rh, MX_RAW_RST, "RST right after the ClientHello");
+			finish(rh, MX_RAW_RST,
+			       "RST right after the ClientHello");
 		else
 			finish(rh, MX_RAW_RST, "RST after %zu bytes of answer",
 			       rh->r.bytes_in);
 		return;
 	case MX_CONN_END_OVERFLOW:
-		finish(rh, MX_RAW_BROKEN, "the server sent more than we buffer");
+		finish(rh, MX_RAW_BROKEN,
+		       "the server sent more than we buffer");
 		return;
 	default:
 		finish(rh, MX_RAW_RST, "socket error after the hello: %s",
@@ -274,7 +277,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (rh->r.bytes_in == 0)
-		finish(rh, MX_RAW_TIMEOUT, "no answer to the ClientHello in %lld ms",
+		finish(rh, MX_RAW_TIMEOUT,
+		       "no answer to the ClientHello in %lld ms",
 		       (long long)(mx_now_ms() - rh->t_sent));
 	else
 		finish(rh, MX_RAW_TIMEOUT,
@@ -296,7 +300,8 @@ static void on_raw(void *arg, struct mx_smtp_client *c)
 
 	rh->conn = mx_smtp_client_take_conn(c, &raw_cbs, rh, &rh->r.dropped);
 	if (rh->conn == NULL) {
-		finish(rh, MX_RAW_NOT_SENT, "the connection was not handed over");
+		finish(rh, MX_RAW_NOT_SENT,
+		       "the connection was not handed over");
 		return;
 	}
 	rh->r.ms_connect = rh->r.smtp.connect.ms;

@@ -48,30 +48,30 @@ struct event_base;
 struct mx_rawhello;
 
 struct mx_rawhello_params {
-	const char *host;	/* name for the transcript; may be an IP */
-	const char *addr;	/* numeric address */
+	const char *host; /* name for the transcript; may be an IP */
+	const char *addr; /* numeric address */
 	uint16_t port;
-	enum mx_tls_mode mode;	/* MX_MODE_STARTTLS or MX_MODE_IMPLICIT */
-	const char *helo;	/* EHLO argument; NULL: "mxprobe.invalid" */
-	const uint8_t *hello;	/* ClientHello records to send (copied) */
+	enum mx_tls_mode mode; /* MX_MODE_STARTTLS or MX_MODE_IMPLICIT */
+	const char *helo;      /* EHLO argument; NULL: "mxprobe.invalid" */
+	const uint8_t *hello;  /* ClientHello records to send (copied) */
 	size_t hello_len;
-	int connect_timeout_ms;	/* each 0: 30000 */
+	int connect_timeout_ms; /* each 0: 30000 */
 	int greeting_timeout_ms;
 	int command_timeout_ms;
-	int hello_timeout_ms;	/* answer to the hello; 0: 10000 */
-	int64_t deadline_ms;	/* absolute monotonic; 0: none */
+	int hello_timeout_ms; /* answer to the hello; 0: 10000 */
+	int64_t deadline_ms;  /* absolute monotonic; 0: none */
 	const struct mx_log *log;
 };
 
 enum mx_raw_reaction {
-	MX_RAW_NOT_SENT = 0,	/* never got to send: result.smtp.stop says why */
-	MX_RAW_FLIGHT,		/* a complete first flight (flight->status DONE) */
-	MX_RAW_ALERT,		/* a fatal alert (or close_notify) */
-	MX_RAW_FIN,		/* closed without a byte of answer */
-	MX_RAW_RST,		/* reset (with or without a partial answer) */
-	MX_RAW_TIMEOUT,		/* no complete answer in time */
-	MX_RAW_NOT_TLS,		/* the answer is not TLS (SMTP text, HTTP) */
-	MX_RAW_BROKEN,		/* truncated, invalid, unsupported or oversized
+	MX_RAW_NOT_SENT = 0, /* never got to send: result.smtp.stop says why */
+	MX_RAW_FLIGHT,	     /* a complete first flight (flight->status DONE) */
+	MX_RAW_ALERT,	     /* a fatal alert (or close_notify) */
+	MX_RAW_FIN,	     /* closed without a byte of answer */
+	MX_RAW_RST,	     /* reset (with or without a partial answer) */
+	MX_RAW_TIMEOUT,	     /* no complete answer in time */
+	MX_RAW_NOT_TLS,	     /* the answer is not TLS (SMTP text, HTTP) */
+	MX_RAW_BROKEN,	     /* truncated, invalid, unsupported or oversized
 				 * flight: flight->status and ->detail say */
 };
 
@@ -79,15 +79,15 @@ struct mx_raw_result {
 	enum mx_raw_reaction reaction;
 	/* The flight parser's facts; NULL when the hello was not sent. */
 	const struct mx_flight_facts *flight;
-	struct mx_smtp smtp;	/* dialogue facts up to the hand-over */
-	size_t dropped;		/* bytes after "220" discarded (RFC 3207) */
-	size_t hello_len;	/* bytes of hello written */
-	size_t bytes_in;	/* bytes received after the hello */
-	int64_t ms_connect;	/* TCP connect */
-	int64_t ms_ready;	/* start to hello sent (TCP, SMTP, STARTTLS) */
-	int64_t ms_answer;	/* hello sent to the reaction */
+	struct mx_smtp smtp; /* dialogue facts up to the hand-over */
+	size_t dropped;	     /* bytes after "220" discarded (RFC 3207) */
+	size_t hello_len;    /* bytes of hello written */
+	size_t bytes_in;     /* bytes received after the hello */
+	int64_t ms_connect;  /* TCP connect */
+	int64_t ms_ready;    /* start to hello sent (TCP, SMTP, STARTTLS) */
+	int64_t ms_answer;   /* hello sent to the reaction */
 	int64_t ms_total;
-	char detail[200];	/* our words: "alert 40 (handshake_failure)",
+	char detail[200]; /* our words: "alert 40 (handshake_failure)",
 				 * "FIN right after the ClientHello" */
 };
 

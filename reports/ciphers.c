@@ -42,8 +42,7 @@ static void out_fmt(FILE *out, const char *fmt, ...)
 
 enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_BOLD };
 
-static void colour_on(FILE *out, const struct mx_ciphers_opts *o,
-		      enum colour c)
+static void colour_on(FILE *out, const struct mx_ciphers_opts *o, enum colour c)
 {
 	static const char *const ansi[] = {"", "\033[32m", "\033[33m",
 					   "\033[1;31m", "\033[1m"};
@@ -113,7 +112,8 @@ static void version_head(FILE *out, const struct mx_ciphers_opts *o,
 	if (ver->state != 1 && ver->refusal)
 		out_fmt(out, ": %s", ver->refusal);
 	if (ver->state == 1)
-		out_fmt(out, ", %zu suite%s, %s", ver->n, ver->n == 1 ? "" : "s",
+		out_fmt(out, ", %zu suite%s, %s", ver->n,
+			ver->n == 1 ? "" : "s",
 			ver->server_order == 1	 ? "server order"
 			: ver->server_order == 0 ? "client order"
 						 : "order not known");
@@ -229,7 +229,7 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 
 static enum colour sev_colour(enum mx_severity s)
 {
-	return s == MX_SEV_CRIT ? C_RED
+	return s == MX_SEV_CRIT				 ? C_RED
 	       : s == MX_SEV_WARN || s == MX_SEV_UNKNOWN ? C_YELLOW
 							 : C_NONE;
 }
@@ -322,8 +322,8 @@ static json_t *j_suite(const struct mx_enum_suite *s)
 	bad |= put(o, "id", json_integer(s->id)) < 0;
 	bad |= put(o, "iana", jstr(s->iana)) < 0;
 	bad |= put(o, "openssl", jstr(s->openssl)) < 0;
-	bad |= put(o, "rank", s->rank >= 0 ? json_integer(s->rank)
-					   : json_null()) < 0;
+	bad |= put(o, "rank",
+		   s->rank >= 0 ? json_integer(s->rank) : json_null()) < 0;
 	bad |= put(o, "kx", jstr(s->kx)) < 0;
 	bad |= put(o, "group", jstr(s->group)) < 0;
 	bad |= put(o, "kx_bits", json_integer(s->kx_bits)) < 0;
@@ -331,8 +331,7 @@ static json_t *j_suite(const struct mx_enum_suite *s)
 	bad |= put(o, "dh_safe_prime", jtri(s->dh_safe_prime)) < 0;
 	bad |= put(o, "auth_key", jstr(s->auth_key)) < 0;
 	bad |= put(o, "cipher_bits", json_integer(s->cipher_bits)) < 0;
-	bad |= put(o, "grade", json_string(mx_suite_grade_name(s->grade))) <
-	       0;
+	bad |= put(o, "grade", json_string(mx_suite_grade_name(s->grade))) < 0;
 	bad |= put(o, "grade_why", jstr(s->grade_why)) < 0;
 	if (bad) {
 		json_decref(o);
@@ -361,8 +360,8 @@ static json_t *j_version(enum mx_enum_ver v, const struct mx_enum_version *ver)
 	bad |= put(o, "refusal", jstr(ver->refusal)) < 0;
 	bad |= put(o, "server_order", jtri(ver->server_order)) < 0;
 	bad |= put(o, "order_method", jstr(ver->order_method)) < 0;
-	bad |= put(o, "connections", json_integer((json_int_t)ver->connections)) <
-	       0;
+	bad |= put(o, "connections",
+		   json_integer((json_int_t)ver->connections)) < 0;
 	bad |= put(o, "order_connections",
 		   json_integer((json_int_t)ver->order_connections)) < 0;
 	bad |= put(o, "group_connections",

@@ -125,7 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(o[v].ver == (enum mx_enum_ver)v);
 				if (o[v].purpose == MX_OFFER_SUITES &&
 				    ch[v].chunk != 0)
-					CHECK(ch[v].chunk == MX_ENUM_BIG_OFFER ||
+					CHECK(ch[v].chunk ==
+						      MX_ENUM_BIG_OFFER ||
 					      ch[v].chunk == MX_ENUM_SPLIT_MIN);
 				ready[v] = 1;
 				nready++;
@@ -152,8 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t used2 = 0;
 
 			CHECK(used <= cut);
-			st = mx_flight_feed(f, data + off + used,
-					    len - used, &used2);
+			st = mx_flight_feed(f, data + off + used, len - used,
+					    &used2);
 		}
 		if (st == MX_FLIGHT_MORE)
 			st = mx_flight_eof(f);
@@ -183,7 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		mx_enum_chain_abort(&ch[v], "input over");
 		CHECK(mx_enum_chain_next(&ch[v], &o) == MX_CHAIN_DONE);
-		CHECK(ch[v].incomplete || ch[v].state != -1 || ch[v].npicks == 0);
+		CHECK(ch[v].incomplete || ch[v].state != -1 ||
+		      ch[v].npicks == 0);
 		left++;
 	}
 	(void)left;

@@ -33,12 +33,12 @@
 struct sim {
 	uint16_t pref[MX_ENUM_MAX_OFFER]; /* accepted, server preference */
 	size_t npref;
-	int server_order;	/* 1: its order; 0: the client's */
-	size_t max_suites;	/* more suites offered: FIN; 0: no limit */
-	int odd_when_none;	/* nothing shared: FIN, not alert 40 */
-	uint16_t groups[16];	/* accepted groups, its preference */
+	int server_order;    /* 1: its order; 0: the client's */
+	size_t max_suites;   /* more suites offered: FIN; 0: no limit */
+	int odd_when_none;   /* nothing shared: FIN, not alert 40 */
+	uint16_t groups[16]; /* accepted groups, its preference */
 	size_t ngroups;
-	int ecdhe_only_groups;	/* TLS <= 1.2: groups only for ECDHE */
+	int ecdhe_only_groups; /* TLS <= 1.2: groups only for ECDHE */
 };
 
 static int in(const uint16_t *v, size_t n, uint16_t x)
@@ -92,8 +92,9 @@ static void sim_answer(const struct sim *s, const struct mx_offer *o,
 	if (!found) {
 		a->kind = s->odd_when_none ? MX_ANS_ODD : MX_ANS_REFUSED;
 		snprintf(a->what, sizeof(a->what), "%s",
-			 s->odd_when_none ? "FIN right after the ClientHello"
-					  : "fatal alert 40 (handshake_failure)");
+			 s->odd_when_none
+				 ? "FIN right after the ClientHello"
+				 : "fatal alert 40 (handshake_failure)");
 		return;
 	}
 	a->kind = MX_ANS_PICK;
@@ -687,7 +688,8 @@ static void test_sweep(void **state)
 					while (s.npref < k) {
 						uint16_t x;
 
-						seed = seed * 1103515245u + 12345u;
+						seed = seed * 1103515245u +
+						       12345u;
 						x = ours[(seed >> 8) % n];
 						if (!in(s.pref, s.npref, x))
 							s.pref[s.npref++] = x;
@@ -699,7 +701,8 @@ static void test_sweep(void **state)
 					conns = run(&c, &s);
 					/* A limit below 64 suites cannot be
 					 * split around: refused, oddly. */
-					if (lim > 0 && lim < MX_ENUM_SPLIT_MIN) {
+					if (lim > 0 &&
+					    lim < MX_ENUM_SPLIT_MIN) {
 						assert_int_equal(c.npicks, 0);
 						continue;
 					}
@@ -730,16 +733,18 @@ static void test_sweep(void **state)
 					/* FIN to everything: full, 128, 64 */
 					budget = k == 0 && none ? 3 : k + 2;
 					if (lim > 0 && lim < n)
-						budget += 2 +
-							  n / MX_ENUM_SPLIT_MIN +
-							  1 + k;
+						budget +=
+							2 +
+							n / MX_ENUM_SPLIT_MIN +
+							1 + k;
 					if (conns > budget)
-						fail_msg("k %zu lim %zu ord %zu "
-							 "none %zu: %zu "
-							 "connections, budget "
-							 "%zu",
-							 k, lim, ord, none,
-							 conns, budget);
+						fail_msg(
+							"k %zu lim %zu ord %zu "
+							"none %zu: %zu "
+							"connections, budget "
+							"%zu",
+							k, lim, ord, none,
+							conns, budget);
 				}
 }
 

@@ -46,11 +46,11 @@ struct pconn {
 	struct peer *p;
 	int fd;
 	struct event *ev;
-	int tls;		/* past STARTTLS */
+	int tls; /* past STARTTLS */
 	int greeted;
 	char line[2048];
 	size_t llen;
-	struct mx_buf hello;	/* raw bytes after the hand-over */
+	struct mx_buf hello; /* raw bytes after the hand-over */
 	int reacted;
 };
 
@@ -60,16 +60,16 @@ struct peer {
 	uint16_t port;
 	struct event *ev_accept;
 	int implicit;
-	const char *greeting;	/* "220 ..." */
-	const char *ehlo;	/* reply to EHLO */
-	const char *starttls;	/* reply to STARTTLS */
-	const char *inject;	/* sent right after the STARTTLS reply */
+	const char *greeting; /* "220 ..." */
+	const char *ehlo;     /* reply to EHLO */
+	const char *starttls; /* reply to STARTTLS */
+	const char *inject;   /* sent right after the STARTTLS reply */
 	enum reaction react;
-	const uint8_t *bytes;	/* R_BYTES / R_DRIBBLE */
+	const uint8_t *bytes; /* R_BYTES / R_DRIBBLE */
 	size_t nbytes;
-	int greet421;		/* first N connections get 421 */
+	int greet421; /* first N connections get 421 */
 	size_t conns;
-	uint8_t last_hello[512];	/* the hello as received */
+	uint8_t last_hello[512]; /* the hello as received */
 	size_t nlast;
 	struct pconn *pc[64];
 	size_t npc;
@@ -322,8 +322,8 @@ static void peer_start(struct peer *p, struct event_base *base)
 	assert_int_equal(listen(p->lfd, 64), 0);
 	getsockname(p->lfd, (struct sockaddr *)&sa, &sl);
 	p->port = ntohs(sa.sin_port);
-	p->ev_accept = event_new(base, p->lfd, EV_READ | EV_PERSIST,
-				 peer_accept, p);
+	p->ev_accept =
+		event_new(base, p->lfd, EV_READ | EV_PERSIST, peer_accept, p);
 	event_add(p->ev_accept, NULL);
 }
 
@@ -345,14 +345,14 @@ static void peer_stop(struct peer *p)
 
 /* A stand-in hello: one handshake record (the peer checks the bytes). */
 static const uint8_t fake_hello[] = {
-	0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0x03, 0x03,
-	0xab, 0xcd,
+	0x16, 0x03, 0x01, 0x00, 0x08, 0x01, 0x00,
+	0x00, 0x04, 0x03, 0x03, 0xab, 0xcd,
 };
 
 struct done_box {
 	struct event_base *base;
 	int done;
-	struct mx_raw_result r;		/* copied scalars */
+	struct mx_raw_result r; /* copied scalars */
 	enum mx_flight_status fst;
 	uint16_t suite;
 };
@@ -417,12 +417,11 @@ static const uint8_t alert40[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40};
 
 /* TLS 1.2 ServerHello (suite 0x002f) and ServerHelloDone, two records. */
 static const uint8_t flight12[] = {
-	0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
-	1,    2,    3,    4,    5,	  6,	7,    8,    9,	  10,	11,
-	12,   13,   14,	  15,	16,   17,   18,	  19,	20,   21,   22,
-	23,   24,   25,	  26,	27,   28,   29,	  30,	31,   32,   0x00,
-	0x00, 0x2f, 0x00, 0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00,
-	0x00,
+	0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03, 1,
+	2,    3,    4,	  5,	6,    7,    8,	  9,	10,   11,   12,	  13,
+	14,   15,   16,	  17,	18,   19,   20,	  21,	22,   23,   24,	  25,
+	26,   27,   28,	  29,	30,   31,   32,	  0x00, 0x00, 0x2f, 0x00, 0x16,
+	0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00,
 };
 
 static void test_raw_alert(void **state)
@@ -556,8 +555,7 @@ static void test_raw_not_sent(void **state)
 	p.ehlo = "250-peer\r\n250 8BITMIME\r\n";
 	run_raw(&p, &b, 2000);
 	assert_int_equal(b.r.reaction, MX_RAW_NOT_SENT);
-	assert_int_equal(mx_enum_classify(MX_EV_TLS12, &b.r, &a, why, 200),
-			 -1);
+	assert_int_equal(mx_enum_classify(MX_EV_TLS12, &b.r, &a, why, 200), -1);
 	assert_string_equal(why, "STARTTLS not offered");
 
 	memset(&p, 0, sizeof(p));

@@ -88,17 +88,18 @@ static struct mx_run *fixture(void)
 	suite(v, 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 	      "ECDHE-RSA-AES128-GCM-SHA256", "ECDH", "x25519", 253, NULL, 128);
 	suite(v, 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-	      "DHE-RSA-AES256-GCM-SHA384", "DH", NULL, 1024,
-	      "RFC 2409 group 2", 256);
+	      "DHE-RSA-AES256-GCM-SHA384", "DH", NULL, 1024, "RFC 2409 group 2",
+	      256);
 	suite(v, 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-	      "DHE-RSA-AES128-GCM-SHA256", "DH", NULL, 1024,
-	      "RFC 2409 group 2", 128);
+	      "DHE-RSA-AES128-GCM-SHA256", "DH", NULL, 1024, "RFC 2409 group 2",
+	      128);
 	e->v[MX_EV_TLS13].state = 0;
 	e->v[MX_EV_TLS13].connections = 1;
 	/* a peer string with a control byte that escaping missed */
 	e->v[MX_EV_TLS13].refusal = xstrdup("fatal alert 70 \x1b[2J");
 	e->v[MX_EV_TLS11].state = 0;
-	e->v[MX_EV_TLS11].refusal = xstrdup("fatal alert 70 (protocol_version)");
+	e->v[MX_EV_TLS11].refusal =
+		xstrdup("fatal alert 70 (protocol_version)");
 	g = mx_enum_add_group(e);
 	g->id = 0x001d;
 	g->kx_bits = 253;
@@ -247,8 +248,8 @@ static void check_val(json_t *defs, const char *where, json_t *ps, json_t *v)
 		int any = 0;
 
 		for (i = 0; i < json_array_size(t); i++)
-			any |= type_ok(v, json_string_value(
-						  json_array_get(t, i)));
+			any |= type_ok(v,
+				       json_string_value(json_array_get(t, i)));
 		if (!any)
 			fail_msg("%s: type not allowed", where);
 	}
@@ -283,7 +284,8 @@ static void check_obj(json_t *defs, const char *def, json_t *obj)
 		if (json_object_get(obj, name) == NULL)
 			fail_msg("%s: required key %s missing", def, name);
 	}
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		json_t *ps = json_object_get(props, k);
 		char where[256];
 
@@ -338,10 +340,10 @@ static void test_json_matches_schema(void **state)
 		doc = json_loads(buf, 0, &err);
 		assert_non_null(doc);
 		ep = json_array_get(
-			json_object_get(json_array_get(json_object_get(doc,
-								       "targets"),
-						       0),
-					"endpoints"),
+			json_object_get(
+				json_array_get(json_object_get(doc, "targets"),
+					       0),
+				"endpoints"),
 			0);
 		check_obj(defs, "enumeration",
 			  json_object_get(ep, "enumeration"));

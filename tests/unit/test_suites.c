@@ -107,7 +107,8 @@ static void expect(const struct fx *f, const char *id, enum mx_severity sev,
 			 mx_severity_name(x->severity), mx_severity_name(sev));
 	if (word && strstr(x->evidence, word) == NULL &&
 	    (x->fix == NULL || strstr(x->fix, word) == NULL))
-		fail_msg("%s: '%s' not in evidence '%s'", id, word, x->evidence);
+		fail_msg("%s: '%s' not in evidence '%s'", id, word,
+			 x->evidence);
 }
 
 static size_t count(const struct fx *f, const char *id)
@@ -253,8 +254,7 @@ static void test_anon(void **state)
 	fx_init(&f, 25, MX_MODE_STARTTLS);
 	f.ep->enumr->v[MX_EV_TLS12].server_order = 0;
 	suite(&f, MX_EV_TLS12, 0xc02f, "ECDH", "x25519", 253, NULL, -1);
-	suite(&f, MX_EV_TLS12, 0x00a6, "DH", NULL, 1024, "RFC 2409 group 2",
-	      1);
+	suite(&f, MX_EV_TLS12, 0x00a6, "DH", NULL, 1024, "RFC 2409 group 2", 1);
 	suite(&f, MX_EV_TLS12, 0xc018, "ECDH", "x25519", 253, NULL, -1);
 	mx_analyze_enum(f.ep, &f.p, "here");
 	expect(&f, "suite.insecure", MX_SEV_INFO, "anonymous");
@@ -268,8 +268,7 @@ static void test_anon(void **state)
 
 	fx_init(&f, 587, MX_MODE_STARTTLS);
 	suite(&f, MX_EV_TLS12, 0xc02f, "ECDH", "x25519", 253, NULL, -1);
-	suite(&f, MX_EV_TLS12, 0x00a6, "DH", NULL, 1024, "RFC 2409 group 2",
-	      1);
+	suite(&f, MX_EV_TLS12, 0x00a6, "DH", NULL, 1024, "RFC 2409 group 2", 1);
 	mx_analyze_enum(f.ep, &f.p, "here");
 	x = find(&f, "suite.insecure");
 	assert_non_null(x);
@@ -284,10 +283,10 @@ static void test_broken_ciphers_and_sslv3(void **state)
 
 	(void)state;
 	fx_init(&f, 25, MX_MODE_STARTTLS);
-	suite(&f, MX_EV_SSL3, 0x0005, "RSA", NULL, 0, NULL, -1);  /* RC4 */
+	suite(&f, MX_EV_SSL3, 0x0005, "RSA", NULL, 0, NULL, -1);   /* RC4 */
 	suite(&f, MX_EV_SSL3, 0x0003, "RSA", NULL, 512, NULL, -1); /* EXP */
-	suite(&f, MX_EV_SSL3, 0x0002, "RSA", NULL, 0, NULL, -1);  /* NULL */
-	suite(&f, MX_EV_SSL3, 0x0009, "RSA", NULL, 0, NULL, -1);  /* DES */
+	suite(&f, MX_EV_SSL3, 0x0002, "RSA", NULL, 0, NULL, -1);   /* NULL */
+	suite(&f, MX_EV_SSL3, 0x0009, "RSA", NULL, 0, NULL, -1);   /* DES */
 	mx_analyze_enum(f.ep, &f.p, "here");
 	expect(&f, "version.sslv3", MX_SEV_CRIT, "RFC 7568");
 	expect(&f, "suite.insecure", MX_SEV_CRIT, "RC4");
@@ -307,8 +306,7 @@ static void test_dh_weak_group(void **state)
 	(void)state;
 	fx_init(&f, 25, MX_MODE_STARTTLS);
 	f.ep->enumr->v[MX_EV_TLS12].server_order = 1;
-	suite(&f, MX_EV_TLS12, 0x009f, "DH", NULL, 1536, "RFC 3526 group 5",
-	      1);
+	suite(&f, MX_EV_TLS12, 0x009f, "DH", NULL, 1536, "RFC 3526 group 5", 1);
 	suite(&f, MX_EV_TLS13, 0x1301, "ECDH", "x25519", 253, NULL, -1);
 	mx_analyze_enum(f.ep, &f.p, "here");
 	expect(&f, "kex.dh_weak_group", MX_SEV_WARN, "DH 1536");
@@ -351,8 +349,7 @@ static void test_clean(void **state)
 	suite(&f, MX_EV_TLS13, 0x1302, "ECDH", "x25519", 253, NULL, -1);
 	suite(&f, MX_EV_TLS13, 0x1301, "ECDH", "x25519", 253, NULL, -1);
 	suite(&f, MX_EV_TLS12, 0xc030, "ECDH", "x25519", 253, NULL, -1);
-	suite(&f, MX_EV_TLS12, 0x009f, "DH", "ffdhe2048", 2048, "ffdhe2048",
-	      1);
+	suite(&f, MX_EV_TLS12, 0x009f, "DH", "ffdhe2048", 2048, "ffdhe2048", 1);
 	for (v = MX_EV_SSL3; v <= MX_EV_TLS11; v++)
 		refused(&f, v, "fatal alert 70 (protocol_version)");
 	assert_int_equal(mx_analyze_enum(f.ep, &f.p, "here"), MX_SEV_OK);
