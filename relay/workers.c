@@ -805,7 +805,7 @@ static void route_item(struct mx_workers *w, struct item *it)
 {
 	struct mx_envelope env, env2;
 	struct mx_spool_diag d;
-	struct mx_route r;
+	struct mx_route r = {0};
 	char **keys = NULL, **sub = NULL;
 	uint8_t *msg = NULL;
 	size_t len = 0, i, j, g = 0, ngroups = 0, nrcpts;
