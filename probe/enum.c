@@ -932,7 +932,7 @@ struct pick_detail {
 	uint16_t group;
 	int kx_bits;
 	const struct mx_dh_prime *prime;
-	int safe; /* 1, 0, -1 */
+	long dh_idx; /* into the DH cache, -1: no DH */
 	char auth_key[40];
 };
 
@@ -956,7 +956,12 @@ struct slot {
 struct dh_seen {
 	uint8_t *p;
 	size_t len;
-	int safe;
+	int safe; /* 1, 0, -1 not checked, -2 to be checked */
+};
+
+struct mx_enum_dhcache {
+	struct dh_seen *v;
+	size_t n, cap;
 };
 
 struct mx_enumerator {
@@ -968,8 +973,8 @@ struct mx_enumerator {
 	void *arg;
 	struct mx_enum_shared sh;
 	struct slot slots[MX_EV__N];
-	struct dh_seen *dh;
-	size_t ndh, capdh;
+	struct mx_enum_dhcache *dh; /* params.dh_cache or our own */
+	int own_dh;
 	struct event *ev_done;
 	int64_t t0;
 	size_t total_retries;
@@ -991,21 +996,54 @@ static int deadline_passed(const struct mx_enumerator *en)
 	return en->p.deadline_ms != 0 && mx_now_ms() >= en->p.deadline_ms;
 }
 
-/* Safe-prime check once per distinct p (it costs milliseconds). */
-static int dh_safe(struct mx_enumerator *en, const uint8_t *p, size_t len)
+struct mx_enum_dhcache *mx_enum_dhcache_new(void)
+{
+	return xcalloc(1, sizeof(struct mx_enum_dhcache));
+}
+
+void mx_enum_dhcache_free(struct mx_enum_dhcache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].p);
+	free(c->v);
+	free(c);
+}
+
+/* Remember p; returns its index.  The safe-prime check (hundreds of
+ * milliseconds for 2048 bits, seconds for 3072) is left for the end of
+ * the enumeration, so it never stalls the connections, and is done once
+ * per distinct p and run.  Published groups above 2048 bits are not
+ * checked (-1): their safety is the publisher's claim, their cost is
+ * seconds. */
+static size_t dh_note(struct mx_enum_dhcache *c, const uint8_t *p, size_t len,
+		      const struct mx_dh_prime *known, unsigned bits)
 {
 	struct dh_seen *d;
 	size_t i;
 
-	for (i = 0; i < en->ndh; i++)
-		if (en->dh[i].len == len && memcmp(en->dh[i].p, p, len) == 0)
-			return en->dh[i].safe;
-	MX_GROW(en->dh, en->ndh, en->capdh);
-	d = &en->dh[en->ndh++];
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].len == len && memcmp(c->v[i].p, p, len) == 0)
+			return i;
+	MX_GROW(c->v, c->n, c->cap);
+	d = &c->v[c->n];
 	d->p = xmalloc(len ? len : 1);
 	memcpy(d->p, p, len);
 	d->len = len;
-	switch (mx_dh_is_safe_prime(p, len)) {
+	d->safe = known != NULL && bits > 2048 ? -1 : -2;
+	return c->n++;
+}
+
+static int dh_resolve(struct mx_enum_dhcache *c, size_t i)
+{
+	struct dh_seen *d = &c->v[i];
+
+	if (d->safe != -2)
+		return d->safe;
+	switch (mx_dh_is_safe_prime(d->p, d->len)) {
 	case MX_DH_SAFE_PRIME:
 		d->safe = 1;
 		break;
@@ -1062,7 +1100,7 @@ static void record_pick(struct mx_enumerator *en, struct slot *s,
 	d = &s->det[s->ndet++];
 	memset(d, 0, sizeof(*d));
 	d->suite = f->sh.suite;
-	d->safe = -1;
+	d->dh_idx = -1;
 	if (s->ver == MX_EV_TLS13) {
 		g = mx_group_by_id(f->sh.key_share_group);
 		d->group = f->sh.key_share_group;
@@ -1072,7 +1110,9 @@ static void record_pick(struct mx_enumerator *en, struct slot *s,
 		snprintf(d->kx, sizeof(d->kx), "DH");
 		d->kx_bits = (int)f->ske.dh_bits;
 		d->prime = mx_dh_prime_by_p(f->ske.dh_p.p, f->ske.dh_p.len);
-		d->safe = dh_safe(en, f->ske.dh_p.p, f->ske.dh_p.len);
+		d->dh_idx = (long)dh_note(en->dh, f->ske.dh_p.p,
+					  f->ske.dh_p.len, d->prime,
+					  f->ske.dh_bits);
 	} else if (f->ske.seen && f->ske.kind == MX_SKE_ECDHE) {
 		g = mx_group_by_id(f->ske.group);
 		snprintf(d->kx, sizeof(d->kx), "ECDH");
@@ -1413,7 +1453,9 @@ static void write_version(struct mx_enumerator *en, struct slot *s)
 		}
 		es->kx_bits = d->kx_bits;
 		es->dh_prime = d->prime ? xstrdup(d->prime->name) : NULL;
-		es->dh_safe_prime = d->safe;
+		es->dh_safe_prime =
+			d->dh_idx >= 0 ? dh_resolve(en->dh, (size_t)d->dh_idx)
+				       : -1;
 		es->auth_key = d->auth_key[0] ? xstrdup(d->auth_key) : NULL;
 		if (d->group)
 			add_group(en->out, d->group, s->ver);
@@ -1520,6 +1562,11 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 	en->out = out;
 	en->done = done;
 	en->arg = arg;
+	en->dh = p->dh_cache;
+	if (en->dh == NULL) {
+		en->dh = mx_enum_dhcache_new();
+		en->own_dh = 1;
+	}
 	mx_enum_shared_init(&en->sh);
 	if (!(vers & (1u << MX_EV_TLS13)))
 		en->sh.tls13 = 0;
@@ -1557,7 +1604,6 @@ void mx_enumerator_start(struct mx_enumerator *en)
 
 void mx_enumerator_free(struct mx_enumerator *en)
 {
-	size_t i;
 	int k;
 
 	if (en == NULL)
@@ -1576,9 +1622,8 @@ void mx_enumerator_free(struct mx_enumerator *en)
 		}
 		mx_buf_free(&s->hello);
 	}
-	for (i = 0; i < en->ndh; i++)
-		free(en->dh[i].p);
-	free(en->dh);
+	if (en->own_dh)
+		mx_enum_dhcache_free(en->dh);
 	event_free(en->ev_done);
 	free(en);
 }
@@ -1605,6 +1650,7 @@ int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
 {
 	struct multi m;
 	struct mx_enum_pool *pool;
+	struct mx_enum_dhcache *dh;
 	struct mx_enumerator **ens;
 	size_t i;
 
@@ -1617,10 +1663,14 @@ int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
 	}
 	m.left = n;
 	pool = mx_enum_pool_new(m.base, per_host, global);
+	dh = mx_enum_dhcache_new();
 	ens = xcalloc(n, sizeof(*ens));
 	for (i = 0; i < n; i++) {
 		struct mx_enum_params p = *common;
 		struct mx_endpoint *ep = eps[i];
+
+		if (p.dh_cache == NULL)
+			p.dh_cache = dh; /* one safe-prime check per run */
 
 		p.host = ep->host;
 		p.addr = ep->addr;
@@ -1651,6 +1701,7 @@ int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
 		mx_enumerator_free(ens[i]);
 	free(ens);
 	mx_enum_pool_free(pool);
+	mx_enum_dhcache_free(dh);
 	event_base_free(m.base);
 	return 0;
 }
