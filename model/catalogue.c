@@ -331,23 +331,19 @@ static const struct mx_finding_def catalogue[] = {
 	 "Offer and prefer AEAD suites (AES-GCM, ChaCha20-Poly1305) and "
 	 "TLS 1.3; keep CBC only for senders that need it.",
 	 "RFC 7525 section 4.2; RFC 7366"},
-	{"version.sslv3", MX_SEV_CRIT,
-	 "The server accepts SSLv3",
+	{"version.sslv3", MX_SEV_CRIT, "The server accepts SSLv3",
 	 "Disable SSLv3 (Postfix: smtpd_tls_protocols = !SSLv2, !SSLv3, "
 	 "or >=TLSv1.2).",
 	 "RFC 7568"},
-	{"version.tls10", MX_SEV_WARN,
-	 "The server accepts TLS 1.0",
+	{"version.tls10", MX_SEV_WARN, "The server accepts TLS 1.0",
 	 "Disable TLS 1.0 once no sender needs it (Postfix: "
 	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.0 is deprecated.",
 	 "RFC 8996"},
-	{"version.tls11", MX_SEV_WARN,
-	 "The server accepts TLS 1.1",
+	{"version.tls11", MX_SEV_WARN, "The server accepts TLS 1.1",
 	 "Disable TLS 1.1 once no sender needs it (Postfix: "
 	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.1 is deprecated.",
 	 "RFC 8996"},
-	{"version.no_tls13", MX_SEV_INFO,
-	 "The server does not offer TLS 1.3",
+	{"version.no_tls13", MX_SEV_INFO, "The server does not offer TLS 1.3",
 	 "Enable TLS 1.3: it needs OpenSSL 1.1.1 or later (Postfix 3.4 "
 	 "and later enable it by default unless smtpd_tls_protocols "
 	 "excludes it).",
