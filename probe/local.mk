@@ -33,9 +33,12 @@ TESTS += tests/unit/test_x509
 tests_unit_test_x509_SOURCES = tests/unit/test_x509.c
 tests_unit_test_x509_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
 libprobe_a_SOURCES += %reldir%/tls_openssl.c
+# the OpenSSL test server of the TLS tests (in memory and on a socket)
+TLS_FIXTURE = tests/unit/tls_fixture.c tests/unit/tls_fixture.h
 check_PROGRAMS += tests/unit/test_tls_openssl
 TESTS += tests/unit/test_tls_openssl
-tests_unit_test_tls_openssl_SOURCES = tests/unit/test_tls_openssl.c
+tests_unit_test_tls_openssl_SOURCES = tests/unit/test_tls_openssl.c \
+	$(TLS_FIXTURE)
 tests_unit_test_tls_openssl_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
 check_PROGRAMS += tests/unit/test_smtp_client
 TESTS += tests/unit/test_smtp_client
@@ -46,7 +49,8 @@ tests_unit_test_smtp_client_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDA
 libprobe_a_SOURCES += %reldir%/tls_gnutls.c
 check_PROGRAMS += tests/unit/test_tls_gnutls
 TESTS += tests/unit/test_tls_gnutls
-tests_unit_test_tls_gnutls_SOURCES = tests/unit/test_tls_gnutls.c
+tests_unit_test_tls_gnutls_SOURCES = tests/unit/test_tls_gnutls.c \
+	$(TLS_FIXTURE)
 tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 	$(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
 
@@ -67,7 +71,7 @@ libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
 	%reldir%/bisect.c %reldir%/bisect.h
 check_PROGRAMS += tests/unit/test_confirm
 TESTS += tests/unit/test_confirm
-tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c
+tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c $(TLS_FIXTURE)
 tests_unit_test_confirm_LDADD = $(LIB_ANALYZERS) $(LIB_PROBE) $(LIBS_PROBE) \
 	$(CMOCKA_TEST_LDADD) \
 	-lpthread

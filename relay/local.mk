@@ -21,13 +21,16 @@ librelay_a_SOURCES += %reldir%/tls_server.c %reldir%/tls_server.h
 librelay_a_SOURCES += %reldir%/listener.c %reldir%/listener.h
 librelay_a_SOURCES += %reldir%/workers.c %reldir%/workers.h
 librelay_a_SOURCES += %reldir%/relay.c %reldir%/relay.h
+# throwaway spools and a captured log of the relay tests
+RELAY_FIXTURE = tests/unit/relay_fixture.c tests/unit/relay_fixture.h
 check_PROGRAMS += tests/unit/test_listener
 TESTS += tests/unit/test_listener
-tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
+tests_unit_test_listener_SOURCES = tests/unit/test_listener.c \
+	$(RELAY_FIXTURE)
 tests_unit_test_listener_LDADD = $(LIB_RELAY) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 check_PROGRAMS += tests/unit/test_workers
 TESTS += tests/unit/test_workers
-tests_unit_test_workers_SOURCES = tests/unit/test_workers.c
+tests_unit_test_workers_SOURCES = tests/unit/test_workers.c $(RELAY_FIXTURE)
 tests_unit_test_workers_LDADD = $(LIB_RELAY) $(LIB_ANALYZERS) $(LIBS_PROBE) \
 	$(CMOCKA_TEST_LDADD)
 # end relaymode

@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "analyzers/analyze.h"
@@ -41,6 +40,7 @@
 #include "probe/bisect.h"
 #include "probe/confirm.h"
 #include "probe/enum.h"
+#include "tests/unit/tls_fixture.h"
 #include "wire/tls_registry.h"
 
 /* ---- the server --------------------------------------------------------- */
@@ -58,14 +58,6 @@ struct tsrv {
 	int dropped;	/* closed at the hello */
 	int handshakes; /* completed */
 };
-
-static void data_path(char *buf, size_t len, const char *name)
-{
-	const char *dir = getenv("TEST_DATA_DIR");
-
-	assert_non_null(dir);
-	snprintf(buf, len, "%s/certs/%s", dir, name);
-}
 
 /* Wait until the first TLS record is complete in the socket buffer and
  * return its bytes without consuming them. */
@@ -199,46 +191,31 @@ static void srv_start(struct tsrv *sv, int gcm_intolerant)
 
 static void srv_start2(struct tsrv *sv, int gcm_intolerant, int dhe1024)
 {
+	static const struct tlsfx_conf good_conf = {.cert = "leaf",
+						    .extra = {"int", "root"}};
+	static const struct tlsfx_conf dhe1024_conf = {
+		.cert = "leaf",
+		.extra = {"int", "root"},
+		.cipher_list = "ECDHE-RSA-AES256-GCM-SHA384:"
+			       "ECDHE-RSA-AES128-GCM-SHA256:"
+			       "DHE-RSA-AES256-GCM-SHA384:"
+			       "DHE-RSA-AES128-GCM-SHA256:"
+			       "DHE-RSA-AES128-SHA",
+		.weak = 1,
+		.dh = "dh1024"};
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	char path[1024];
 	int one = 1;
 
 	memset(sv, 0, sizeof(*sv));
 	sv->gcm_intolerant = gcm_intolerant;
 	pthread_mutex_init(&sv->mu, NULL);
-	sv->ctx = SSL_CTX_new(TLS_server_method());
-	assert_non_null(sv->ctx);
-	/* leaf + intermediate, as the lab's mx1 serves them */
-	data_path(path, sizeof(path), "fullchain.pem");
-	assert_int_equal(SSL_CTX_use_certificate_chain_file(sv->ctx, path), 1);
-	data_path(path, sizeof(path), "leaf.key");
-	assert_int_equal(SSL_CTX_use_PrivateKey_file(sv->ctx, path,
-						     SSL_FILETYPE_PEM),
-			 1);
-	if (dhe1024) {
-		/* The lab's dhe1024.lab.test: DHE with a 1024-bit group
-		 * placed after ECDHE, in the server's order. */
-		BIO *b;
-		EVP_PKEY *dh;
-
-		SSL_CTX_set_security_level(sv->ctx, 0);
+	/* leaf + intermediate + root, as fullchain.pem; with dhe1024, the
+	 * lab's dhe1024.lab.test: DHE with a 1024-bit group placed after
+	 * ECDHE, in the server's order. */
+	sv->ctx = tlsfx_ctx_new(dhe1024 ? &dhe1024_conf : &good_conf);
+	if (dhe1024)
 		SSL_CTX_set_options(sv->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-		assert_int_equal(SSL_CTX_set_cipher_list(
-					 sv->ctx, "ECDHE-RSA-AES256-GCM-SHA384:"
-						  "ECDHE-RSA-AES128-GCM-SHA256:"
-						  "DHE-RSA-AES256-GCM-SHA384:"
-						  "DHE-RSA-AES128-GCM-SHA256:"
-						  "DHE-RSA-AES128-SHA"),
-				 1);
-		data_path(path, sizeof(path), "dh1024.pem");
-		b = BIO_new_file(path, "r");
-		assert_non_null(b);
-		dh = PEM_read_bio_Parameters(b, NULL);
-		BIO_free(b);
-		assert_non_null(dh);
-		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sv->ctx, dh), 1);
-	}
 	sv->dhe1024 = dhe1024;
 	sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(sv->lfd >= 0);
@@ -282,7 +259,7 @@ static void ep_init(struct mx_endpoint *ep, const struct tsrv *sv)
 static void params_init(struct mx_clients_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	data_path(ca_path, sizeof(ca_path), "root.pem");
+	tlsfx_path(ca_path, sizeof(ca_path), "root", ".pem");
 	p->helo = "probe.invalid";
 	p->ca_file = ca_path;
 	p->timeout_ms = 5000;

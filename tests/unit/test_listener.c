@@ -36,14 +36,14 @@
 #include "probe/smtp_client.h"
 #include "relay/listener.h"
 #include "relay/spool.h"
+#include "tests/unit/relay_fixture.h"
 #include "wire/smtp_data.h"
 
 #define WAIT_MS 5000
 
 struct fx {
-	char dir[64];
+	struct rfx_spool sp;
 	struct event_base *base;
-	struct mx_spool *spool;
 	struct mx_listener *l;
 	struct mx_buf log;
 	uint32_t rnd;
@@ -53,32 +53,6 @@ struct fx {
 	char rbuf[8192];
 	size_t rlen;
 };
-
-static int test_random(void *ctx, uint8_t *out, size_t n)
-{
-	struct fx *f = ctx;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (uint8_t)(++f->rnd * 2654435761u >> 24);
-	return 1;
-}
-
-static void log_sink(void *arg, enum mx_rlog_level level, const char *line)
-{
-	struct fx *f = arg;
-
-	(void)level;
-	mx_buf_push_str(&f->log, line);
-	mx_buf_push_u8(&f->log, '\n');
-}
-
-static int log_has(struct fx *f, const char *needle)
-{
-	mx_buf_push_u8(&f->log, 0);
-	f->log.len--;
-	return strstr((const char *)f->log.p, needle) != NULL;
-}
 
 static void on_queued(void *arg, const char *id, const struct mx_envelope *env,
 		      size_t size)
@@ -101,20 +75,12 @@ static const char *data_dir(void)
 /* Start a spool and a listener; p may override the defaults. */
 static void fx_start(struct fx *f, const struct mx_listener_params *over)
 {
-	struct mx_spool_params sp;
-	struct mx_spool_diag d;
 	struct mx_listener_params p;
 	char err[256];
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_listener.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	memset(&sp, 0, sizeof(sp));
-	sp.dir = f->dir;
-	sp.random = test_random;
-	sp.random_ctx = f;
-	assert_int_equal(mx_spool_open(&sp, &f->spool, &d), MX_SPOOL_OK);
+	rfx_spool_open(&f->sp, "test_listener", &f->rnd);
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	mx_buf_init(&f->log, 0);
@@ -131,9 +97,9 @@ static void fx_start(struct fx *f, const struct mx_listener_params *over)
 		p.max_recipients = 3;
 	if (p.max_errors == 0)
 		p.max_errors = 10;
-	p.spool = f->spool;
-	p.log.fn = log_sink;
-	p.log.arg = f;
+	p.spool = f->sp.spool;
+	p.log.fn = rfx_log_sink;
+	p.log.arg = &f->log;
 	p.queued = on_queued;
 	p.queued_arg = f;
 	f->l = mx_listener_new(f->base, &p, err, sizeof(err));
@@ -141,50 +107,20 @@ static void fx_start(struct fx *f, const struct mx_listener_params *over)
 		fail_msg("listener: %s", err);
 }
 
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char sub[512];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static void fx_stop(struct fx *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
 	mx_listener_free(f->l);
-	mx_spool_free(f->spool);
+	rfx_spool_close(&f->sp);
 	event_base_free(f->base);
 	mx_buf_free(&f->log);
-	rm_tree(f->dir);
 }
 
 /* Messages in queue/, and files in tmp/ (always 0 between puts). */
 static size_t queue_count(struct fx *f)
 {
-	struct mx_spool_list l;
-	struct mx_spool_diag d;
-	size_t n;
-
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(mx_spool_list(f->spool, MX_SPOOL_AREA_QUEUE, &l, &d),
-			 MX_SPOOL_OK);
-	n = l.n;
-	mx_spool_list_free(&l);
-	return n;
+	return rfx_spool_count(f->sp.spool, MX_SPOOL_AREA_QUEUE);
 }
 
 static size_t dir_entries(const char *dir, const char *sub)
@@ -478,7 +414,7 @@ static void test_bad_input_table(void **state)
 		expect_eof(&f);
 		cl_close(&f);
 		assert_int_equal(queue_count(&f), 0);
-		assert_int_equal(dir_entries(f.dir, "tmp"), 0);
+		assert_int_equal(dir_entries(f.sp.dir, "tmp"), 0);
 		assert_int_equal(f.queued_calls, 0);
 	}
 	assert_true(mx_listener_stats(f.l)->rejected >= i);
@@ -723,8 +659,8 @@ static void test_message_queued(void **state)
 	cl_close(&f);
 
 	memset(&env, 0, sizeof(env));
-	assert_int_equal(mx_spool_load(f.spool, MX_SPOOL_AREA_QUEUE, id, &env,
-				       &msg, &len, &d),
+	assert_int_equal(mx_spool_load(f.sp.spool, MX_SPOOL_AREA_QUEUE, id,
+				       &env, &msg, &len, &d),
 			 MX_SPOOL_OK);
 	assert_string_equal(env.from, "a@lab.test");
 	assert_int_equal(env.nrcpts, 2);
@@ -737,13 +673,14 @@ static void test_message_queued(void **state)
 	mx_envelope_clear(&env);
 
 	/* The appliance-style log lines. */
-	assert_true(log_has(&f, "New SMTP ICID 1 interface 127.0.0.1 address "
+	assert_true(rfx_log_has(&f.log,
+				"New SMTP ICID 1 interface 127.0.0.1 address "
 				"127.0.0.1 port "));
-	assert_true(log_has(&f, "ICID 1 ACCEPT"));
-	assert_true(log_has(&f, "ICID 1 From: <a@lab.test>"));
-	assert_true(log_has(&f, "ICID 1 RID 1 To: <c@lab.test>"));
-	assert_true(log_has(&f, "queued for delivery"));
-	assert_true(log_has(&f, "ICID 1 close"));
+	assert_true(rfx_log_has(&f.log, "ICID 1 ACCEPT"));
+	assert_true(rfx_log_has(&f.log, "ICID 1 From: <a@lab.test>"));
+	assert_true(rfx_log_has(&f.log, "ICID 1 RID 1 To: <c@lab.test>"));
+	assert_true(rfx_log_has(&f.log, "queued for delivery"));
+	assert_true(rfx_log_has(&f.log, "ICID 1 close"));
 	fx_stop(&f);
 }
 
@@ -771,8 +708,8 @@ static void test_null_sender_after_reject(void **state)
 	cl_close(&f);
 	assert_int_equal(queue_count(&f), 1);
 	memset(&env, 0, sizeof(env));
-	assert_int_equal(mx_spool_load(f.spool, MX_SPOOL_AREA_QUEUE, f.last_id,
-				       &env, NULL, NULL, &d),
+	assert_int_equal(mx_spool_load(f.sp.spool, MX_SPOOL_AREA_QUEUE,
+				       f.last_id, &env, NULL, NULL, &d),
 			 MX_SPOOL_OK);
 	assert_string_equal(env.from, "");
 	mx_envelope_clear(&env);
@@ -787,7 +724,7 @@ static void test_spool_failure(void **state)
 
 	(void)state;
 	fx_start(&f, NULL);
-	snprintf(path, sizeof(path), "%s/tmp", f.dir);
+	snprintf(path, sizeof(path), "%s/tmp", f.sp.dir);
 	assert_int_equal(rmdir(path), 0);
 	greet(&f);
 	assert_int_equal(send_message(&f, "Subject: x\r\n\r\nx\r\n", 17, r,
@@ -797,7 +734,7 @@ static void test_spool_failure(void **state)
 	assert_int_equal(queue_count(&f), 0);
 	assert_int_equal(f.queued_calls, 0);
 	assert_int_equal(mx_listener_stats(f.l)->spool_errors, 1);
-	assert_true(log_has(&f, "spool write failed"));
+	assert_true(rfx_log_has(&f.log, "spool write failed"));
 	cl_close(&f);
 	fx_stop(&f);
 }
@@ -821,7 +758,7 @@ static void test_not_allowed(void **state)
 	expect(&f, "554 5.7.1");
 	expect_eof(&f);
 	cl_close(&f);
-	assert_true(log_has(&f, "ICID 1 REJECT address 127.0.0.1"));
+	assert_true(rfx_log_has(&f.log, "ICID 1 REJECT address 127.0.0.1"));
 	assert_int_equal(mx_listener_stats(f.l)->refused, 1);
 	assert_int_equal(queue_count(&f), 0);
 	fx_stop(&f);
@@ -896,7 +833,8 @@ static void test_timeouts(void **state)
 	expect_eof(&f);
 	cl_close(&f);
 	assert_int_equal(queue_count(&f), 0);
-	assert_true(log_has(&f, "timeout during DATA (nothing queued)"));
+	assert_true(
+		rfx_log_has(&f.log, "timeout during DATA (nothing queued)"));
 	fx_stop(&f);
 }
 
@@ -1055,14 +993,15 @@ static void test_starttls(void **state)
 
 	assert_int_equal(queue_count(&f), 1);
 	memset(&env, 0, sizeof(env));
-	assert_int_equal(mx_spool_load(f.spool, MX_SPOOL_AREA_QUEUE, f.last_id,
-				       &env, &got, &len, &d),
+	assert_int_equal(mx_spool_load(f.sp.spool, MX_SPOOL_AREA_QUEUE,
+				       f.last_id, &env, &got, &len, &d),
 			 MX_SPOOL_OK);
 	assert_int_equal(len, strlen(msg));
 	assert_memory_equal(got, msg, len);
 	free(got);
 	mx_envelope_clear(&env);
-	assert_true(log_has(&f, "ICID 1 TLS success protocol TLSv1.3 cipher "));
+	assert_true(rfx_log_has(&f.log,
+				"ICID 1 TLS success protocol TLSv1.3 cipher "));
 	t0 = mx_now_ms();
 	while (mx_listener_sessions(f.l) > 0 && mx_now_ms() - t0 < WAIT_MS)
 		event_base_loop(f.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
@@ -1091,12 +1030,13 @@ static void test_starttls_pipelined(void **state)
 	cl_sends(&f, "STARTTLS\r\n" MAIL RCPT "DATA\r\n");
 	expect(&f, "220 2.0.0");
 	pump(&f, 20);
-	assert_true(log_has(&f, "dropped 52 octets pipelined after STARTTLS"));
+	assert_true(rfx_log_has(&f.log,
+				"dropped 52 octets pipelined after STARTTLS"));
 	/* Not a ClientHello: the handshake fails and the session ends. */
 	cl_sends(&f, "EHLO x\r\n");
 	expect_eof(&f);
 	cl_close(&f);
-	assert_true(log_has(&f, "ICID 1 TLS failed: "));
+	assert_true(rfx_log_has(&f.log, "ICID 1 TLS failed: "));
 	assert_int_equal(queue_count(&f), 0);
 	fx_stop(&f);
 }
@@ -1104,24 +1044,16 @@ static void test_starttls_pipelined(void **state)
 static void test_bad_tls_files(void **state)
 {
 	struct fx f;
-	struct mx_spool_params sp;
-	struct mx_spool_diag d;
 	struct mx_listener_params p;
 	char cert[256], key[256], err[256];
 
 	(void)state;
 	memset(&f, 0, sizeof(f));
-	snprintf(f.dir, sizeof(f.dir), "/tmp/test_listener.XXXXXX");
-	assert_non_null(mkdtemp(f.dir));
-	memset(&sp, 0, sizeof(sp));
-	sp.dir = f.dir;
-	sp.random = test_random;
-	sp.random_ctx = &f;
-	assert_int_equal(mx_spool_open(&sp, &f.spool, &d), MX_SPOOL_OK);
+	rfx_spool_open(&f.sp, "test_listener", &f.rnd);
 	f.base = event_base_new();
 	memset(&p, 0, sizeof(p));
 	p.addr = "127.0.0.1";
-	p.spool = f.spool;
+	p.spool = f.sp.spool;
 	/* A key that does not belong to the certificate. */
 	snprintf(cert, sizeof(cert), "%s/certs/chain.pem", data_dir());
 	snprintf(key, sizeof(key), "%s/certs/ec256.key", data_dir());
@@ -1139,9 +1071,8 @@ static void test_bad_tls_files(void **state)
 	p.tls_cert = p.tls_key = NULL;
 	p.addr = "localhost";
 	assert_null(mx_listener_new(f.base, &p, err, sizeof(err)));
-	mx_spool_free(f.spool);
+	rfx_spool_close(&f.sp);
 	event_base_free(f.base);
-	rm_tree(f.dir);
 }
 
 /* ---- parsers of --allow and --listen ---------------------------------- */

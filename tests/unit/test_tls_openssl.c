@@ -2,11 +2,11 @@
  * test_tls_openssl.c - probe/tls_openssl.c: real handshakes in memory.
  *
  * The client is the mx_tls_openssl backend under test; the server is a
- * plain OpenSSL SSL object built here from the test PKI of
- * tests/data/certs (see make.sh there), reading and writing two memory
- * BIOs.  pump() moves ciphertext between them until neither side makes
- * progress, so every case is a complete, real TLS exchange with no
- * sockets and no mocks.  Server configurations reproduce what the
+ * plain OpenSSL SSL object built from the test PKI of tests/data/certs
+ * (see make.sh there), reading and writing two memory BIOs; both come
+ * from tls_fixture.h.  tlsfx_pump() moves ciphertext between them until
+ * neither side makes progress, so every case is a complete, real TLS
+ * exchange with no sockets and no mocks.  Server configurations reproduce what the
  * analyzers must diagnose: missing intermediate, untrusted root,
  * self-signed and expired leaves, an out-of-order chain, a 1024-bit DHE
  * group ("dh key too small"), no shared cipher, version mismatch, and
@@ -23,276 +23,17 @@
 #include <cmocka.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "model/result.h"
 #include "probe/tls.h"
+#include "tests/unit/tls_fixture.h"
 
 static const struct mx_tls_backend *const B = &mx_tls_openssl;
 
-/* ---- test server -------------------------------------------------------- */
-
-struct srv_conf {
-	const char *cert;	 /* base name in certs/ (with .key) */
-	const char *extra[3];	 /* sent after the leaf, in this order */
-	const char *cipher_list; /* TLS <= 1.2; NULL: default */
-	int max_version;	 /* 0: library default */
-	int weak;		 /* 1: SECLEVEL=0 (a legacy server) */
-	int want_client_cert;	 /* 1: fail without a client certificate */
-	const char *dh;		 /* DH parameters base name, or NULL */
-};
-
-struct srv {
-	SSL_CTX *ctx;
-	SSL *ssl;
-	BIO *rbio, *wbio;
-	char sni[256];
-	int sni_seen;
-	int done, failed;
-	int alert_recv; /* fatal alert the server read, -1: none */
-};
-
-static void data_path(char *buf, size_t len, const char *name, const char *ext)
-{
-	const char *dir = getenv("TEST_DATA_DIR");
-
-	assert_non_null(dir);
-	snprintf(buf, len, "%s/certs/%s%s", dir, name, ext);
-}
-
-static X509 *load_cert(const char *name)
-{
-	char path[1024];
-	FILE *fp;
-	X509 *x;
-
-	data_path(path, sizeof(path), name, ".pem");
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	x = PEM_read_X509(fp, NULL, NULL, NULL);
-	fclose(fp);
-	assert_non_null(x);
-	return x;
-}
-
-static int srv_sni_cb(SSL *ssl, int *al, void *arg)
-{
-	struct srv *sv = arg;
-	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-
-	(void)al;
-	if (name != NULL) {
-		sv->sni_seen = 1;
-		snprintf(sv->sni, sizeof(sv->sni), "%s", name);
-	}
-	return SSL_TLSEXT_ERR_OK;
-}
-
-static void srv_info_cb(const SSL *ssl, int where, int ret)
-{
-	struct srv *sv = SSL_get_app_data(ssl);
-
-	if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT &&
-	    (ret >> 8) == SSL3_AL_FATAL && sv->alert_recv < 0)
-		sv->alert_recv = ret & 0xff;
-}
-
-static void srv_init(struct srv *sv, const struct srv_conf *c)
-{
-	char path[1024];
-	size_t i;
-
-	memset(sv, 0, sizeof(*sv));
-	sv->alert_recv = -1;
-	sv->ctx = SSL_CTX_new(TLS_server_method());
-	assert_non_null(sv->ctx);
-	if (c->weak)
-		SSL_CTX_set_security_level(sv->ctx, 0);
-	/* Send exactly the configured chain, never one built from a store. */
-	SSL_CTX_set_mode(sv->ctx, SSL_MODE_NO_AUTO_CHAIN);
-	data_path(path, sizeof(path), c->cert, ".pem");
-	assert_int_equal(SSL_CTX_use_certificate_file(sv->ctx, path,
-						      SSL_FILETYPE_PEM),
-			 1);
-	data_path(path, sizeof(path), c->cert, ".key");
-	assert_int_equal(SSL_CTX_use_PrivateKey_file(sv->ctx, path,
-						     SSL_FILETYPE_PEM),
-			 1);
-	for (i = 0; i < 3 && c->extra[i] != NULL; i++) {
-		X509 *x = load_cert(c->extra[i]);
-
-		assert_int_equal(SSL_CTX_add0_chain_cert(sv->ctx, x), 1);
-	}
-	if (c->cipher_list != NULL)
-		assert_int_equal(
-			SSL_CTX_set_cipher_list(sv->ctx, c->cipher_list), 1);
-	if (c->max_version != 0)
-		SSL_CTX_set_max_proto_version(sv->ctx, c->max_version);
-	if (c->dh != NULL) {
-		BIO *b;
-		EVP_PKEY *dh;
-
-		data_path(path, sizeof(path), c->dh, ".pem");
-		b = BIO_new_file(path, "r");
-		assert_non_null(b);
-		dh = PEM_read_bio_Parameters(b, NULL);
-		BIO_free(b);
-		assert_non_null(dh);
-		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sv->ctx, dh), 1);
-	}
-	if (c->want_client_cert)
-		SSL_CTX_set_verify(sv->ctx,
-				   SSL_VERIFY_PEER |
-					   SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-				   NULL);
-	SSL_CTX_set_tlsext_servername_callback(sv->ctx, srv_sni_cb);
-	SSL_CTX_set_tlsext_servername_arg(sv->ctx, sv);
-
-	sv->ssl = SSL_new(sv->ctx);
-	sv->rbio = BIO_new(BIO_s_mem());
-	sv->wbio = BIO_new(BIO_s_mem());
-	BIO_set_mem_eof_return(sv->rbio, -1);
-	BIO_set_mem_eof_return(sv->wbio, -1);
-	SSL_set_bio(sv->ssl, sv->rbio, sv->wbio);
-	SSL_set_app_data(sv->ssl, sv);
-	SSL_set_info_callback(sv->ssl, srv_info_cb);
-	SSL_set_accept_state(sv->ssl);
-}
-
-static void srv_free(struct srv *sv)
-{
-	SSL_free(sv->ssl);
-	SSL_CTX_free(sv->ctx);
-	ERR_clear_error();
-}
-
-static void srv_step(struct srv *sv)
-{
-	int r;
-
-	if (sv->done || sv->failed)
-		return;
-	ERR_clear_error();
-	r = SSL_do_handshake(sv->ssl);
-	if (r == 1)
-		sv->done = 1;
-	else if (SSL_get_error(sv->ssl, r) != SSL_ERROR_WANT_READ)
-		sv->failed = 1;
-	ERR_clear_error();
-}
-
-/* Client output -> server input; returns the bytes moved. */
-static size_t to_server(struct mx_tls_session *c, struct srv *sv)
-{
-	uint8_t buf[4096];
-	size_t n, total = 0;
-
-	while ((n = B->pull_output(c, buf, sizeof(buf))) > 0) {
-		assert_int_equal(BIO_write(sv->rbio, buf, (int)n), (int)n);
-		total += n;
-	}
-	assert_int_equal(B->pending_output(c), 0);
-	return total;
-}
-
-/* Server output -> client input. */
-static size_t to_client(struct srv *sv, struct mx_tls_session *c)
-{
-	uint8_t buf[4096];
-	size_t total = 0;
-	int n;
-
-	while ((n = BIO_read(sv->wbio, buf, sizeof(buf))) > 0) {
-		assert_int_equal(B->push_input(c, buf, (size_t)n), 0);
-		total += (size_t)n;
-	}
-	return total;
-}
-
-/* Drive both sides until the client is done (or failed) and nothing
- * moves any more. */
-static enum mx_tls_io pump(struct mx_tls_session *c, struct srv *sv)
-{
-	enum mx_tls_io r = MX_TLS_IO_WANT_READ;
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		size_t moved;
-
-		r = B->handshake(c);
-		moved = to_server(c, sv);
-		srv_step(sv);
-		moved += to_client(sv, c);
-		if (r == MX_TLS_IO_ERROR || r == MX_TLS_IO_CLOSED)
-			break;
-		if (moved == 0)
-			break;
-	}
-	/* A client that gave up may have queued an alert: deliver it. */
-	to_server(c, sv);
-	srv_step(sv);
-	return r;
-}
-
-static struct mx_tls_session *client_new(struct mx_tls_params *p,
-					 const char *ca)
-{
-	char path[1024], err[256];
-	struct mx_tls_session *c;
-
-	if (ca != NULL) {
-		data_path(path, sizeof(path), ca, ".pem");
-		p->ca_file = path;
-	}
-	c = B->session_new(p, err, sizeof(err));
-	if (c == NULL)
-		fail_msg("session_new: %s", err);
-	p->ca_file = NULL; /* path is gone after this call */
-	return c;
-}
-
 /* ---- table of handshakes ------------------------------------------------ */
 
-#define SKIP (-99)
-
-/* Expected chain and verification facts (all checked when `check`). */
-struct expect_chain {
-	int check;
-	long code;    /* verify_code; depth is -1 when 0 */
-	int depth;    /* verify_depth when code != 0 */
-	int in_store; /* top_issuer_in_store */
-	int top_self_signed;
-	int out_of_order; /* chain_in_order == 0 */
-	int verified_len;
-	size_t n;	   /* certificates sent */
-	const char *cn[4]; /* their CNs, in the sent order */
-	const char *text;  /* verify_error; NULL: OpenSSL's for code */
-};
-
-struct hs_case {
-	const char *name;
-	struct srv_conf srv;
-	struct mx_tls_params cli; /* ca_file filled from `ca` */
-	int level;		  /* LVL(n): security level n; 0: default */
-	const char *ca;		  /* trust store (certs/<ca>.pem) */
-	/* outcome: always checked */
-	int completed;
-	enum mx_tls_fail fail;
-	int alert;
-	const char *detail; /* substring of fail_detail; NULL: none */
-	/* negotiated: NULL / 0 are not checked */
-	const char *version;
-	const char *suite_prefix; /* prefix of suite_iana */
-	int suite_id;
-	const char *suite_openssl;
-	const char *tk_type;
-	const char *tk_group; /* "-": must be NULL */
-	int tk_bits;
-	struct expect_chain chain;
-};
+#define SKIP TLSFX_ANY
 
 #define CLI(...)                                                               \
 	{                                                                      \
@@ -305,7 +46,7 @@ struct hs_case {
 #define TLS12 TLS1_2_VERSION
 #define TLS13 TLS1_3_VERSION
 
-static const struct hs_case cases[] = {
+static const struct tlsfx_case cases[] = {
 	{
 		.name = "good chain, verified against the test root",
 		.srv = {.cert = "leaf", .extra = {"int"}},
@@ -588,108 +329,18 @@ static const struct hs_case cases[] = {
 	},
 };
 
-static void check_case(const struct hs_case *tc)
+static void check_case(const struct tlsfx_case *tc)
 {
 	struct mx_tls_params p = tc->cli;
 	struct mx_tls t = {0};
-	struct mx_tls_session *c;
-	struct srv sv;
+	struct tlsfx fx;
 	enum mx_tls_io r;
-	size_t i;
 
 	p.security_level = tc->level ? tc->level - 1 : -1;
-	srv_init(&sv, &tc->srv);
-	c = client_new(&p, tc->ca);
-	r = pump(c, &sv);
-	B->facts(c, &t);
-	/* A TAP comment per case, so the log shows what each one saw. */
-	print_message("# %s: completed=%d fail=%s alert=%d version=%s "
-		      "suite=%s tmp=%s/%s/%d verify=%ld@%d chain=%zu "
-		      "detail=%s\n",
-		      tc->name, t.completed, mx_tls_fail_name(t.fail), t.alert,
-		      t.version ? t.version : "-",
-		      t.suite_iana ? t.suite_iana : "-",
-		      t.temp_key_type ? t.temp_key_type : "-",
-		      t.temp_key_group ? t.temp_key_group : "-",
-		      t.temp_key_bits, t.verify_code, t.verify_depth, t.chain.n,
-		      t.fail_detail ? t.fail_detail : "-");
-
-	assert_int_equal(t.attempted, 1);
-	assert_string_equal(t.backend, "openssl");
-	assert_int_equal(t.completed, tc->completed);
-	assert_int_equal(r, tc->completed ? MX_TLS_IO_OK : MX_TLS_IO_ERROR);
-	if (tc->completed)
-		assert_int_equal(sv.done, 1);
-	if (t.fail != tc->fail)
-		fail_msg("%s: fail %s, want %s (%s)", tc->name,
-			 mx_tls_fail_name(t.fail), mx_tls_fail_name(tc->fail),
-			 t.fail_detail ? t.fail_detail : "-");
-	assert_int_equal(t.alert, tc->alert);
-	if (tc->detail != NULL) {
-		assert_non_null(t.fail_detail);
-		if (strstr(t.fail_detail, tc->detail) == NULL)
-			fail_msg("fail_detail \"%s\" lacks \"%s\"",
-				 t.fail_detail, tc->detail);
-	} else {
-		assert_null(t.fail_detail);
-	}
-	if (tc->fail == MX_TLS_FAIL_ALERT_SENT)
-		assert_int_equal(sv.alert_recv, tc->alert);
-
-	if (tc->version != NULL)
-		assert_string_equal(t.version, tc->version);
-	if (tc->suite_prefix != NULL) {
-		assert_non_null(t.suite_iana);
-		assert_memory_equal(t.suite_iana, tc->suite_prefix,
-				    strlen(tc->suite_prefix));
-	}
-	if (tc->suite_id != 0)
-		assert_int_equal(t.suite_id, tc->suite_id);
-	if (tc->suite_openssl != NULL)
-		assert_string_equal(t.suite_openssl, tc->suite_openssl);
-	if (tc->tk_type != NULL)
-		assert_string_equal(t.temp_key_type, tc->tk_type);
-	if (tc->tk_group != NULL && strcmp(tc->tk_group, "-") == 0)
-		assert_null(t.temp_key_group);
-	else if (tc->tk_group != NULL)
-		assert_string_equal(t.temp_key_group, tc->tk_group);
-	if (tc->tk_bits != 0)
-		assert_int_equal(t.temp_key_bits, tc->tk_bits);
-
-	if (tc->chain.check) {
-		const struct expect_chain *e = &tc->chain;
-
-		assert_int_equal(t.chain.n, e->n);
-		for (i = 0; i < e->n; i++) {
-			assert_string_equal(t.chain.v[i].cn, e->cn[i]);
-			assert_non_null(t.chain.v[i].der);
-		}
-		assert_int_equal(t.verify_done, e->n > 0);
-		if (e->n > 0) {
-			assert_int_equal(t.verify_code, e->code);
-			assert_string_equal(
-				t.verify_error,
-				e->text ? e->text
-					: X509_verify_cert_error_string(
-						  e->code));
-			assert_int_equal(t.verify_depth,
-					 e->code == 0 ? -1 : e->depth);
-			assert_int_equal(t.verified_chain_len, e->verified_len);
-		}
-		assert_int_equal(t.top_issuer_in_store, e->in_store);
-		assert_int_equal(t.top_is_self_signed, e->top_self_signed);
-		assert_int_equal(t.chain_in_order, !e->out_of_order);
-	}
-
-	/* facts() may be called again: same answer, nothing leaked. */
-	B->facts(c, &t);
-	assert_int_equal(t.completed, tc->completed);
-	if (tc->chain.check)
-		assert_int_equal(t.chain.n, tc->chain.n);
-
+	r = tlsfx_handshake(&fx, B, &tc->srv, &p, tc->ca, &t);
+	tlsfx_check_case(tc, &fx, r, &t, "openssl", TLSFX_VERR_EXACT);
 	mx_tls_clear(&t);
-	B->session_free(c);
-	srv_free(&sv);
+	tlsfx_free(&fx);
 }
 
 static void test_handshakes(void **state)
@@ -732,7 +383,7 @@ static void test_garbage_instead_of_server_hello(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
 		struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
-		struct mx_tls_session *c = client_new(&p, "root");
+		struct mx_tls_session *c = tlsfx_client_new(B, &p, "root");
 		struct mx_tls t = {0};
 		uint8_t out[4096];
 
@@ -787,31 +438,27 @@ static void test_sni(void **state)
 		{"", NULL},
 		{NULL, NULL},
 	};
-	const struct srv_conf sc = {.cert = "leaf", .extra = {"int"}};
+	const struct tlsfx_conf sc = {.cert = "leaf", .extra = {"int"}};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		struct mx_tls_params p = CLI(.sni = s[i].given);
-		struct mx_tls_session *c;
 		struct mx_tls t = {0};
-		struct srv sv;
+		struct tlsfx fx;
 
-		srv_init(&sv, &sc);
-		c = client_new(&p, "root");
-		assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
-		B->facts(c, &t);
+		assert_int_equal(tlsfx_handshake(&fx, B, &sc, &p, "root", &t),
+				 MX_TLS_IO_OK);
 		if (s[i].sent == NULL) {
-			assert_int_equal(sv.sni_seen, 0);
+			assert_int_equal(fx.sni_seen, 0);
 			assert_null(t.sni);
 		} else {
-			assert_int_equal(sv.sni_seen, 1);
-			assert_string_equal(sv.sni, s[i].sent);
+			assert_int_equal(fx.sni_seen, 1);
+			assert_string_equal(fx.sni, s[i].sent);
 			assert_string_equal(t.sni, s[i].sent);
 		}
 		mx_tls_clear(&t);
-		B->session_free(c);
-		srv_free(&sv);
+		tlsfx_free(&fx);
 	}
 }
 
@@ -819,61 +466,18 @@ static void test_sni(void **state)
 
 static void test_data_and_close(void **state)
 {
-	const struct srv_conf sc = {.cert = "leaf", .extra = {"int"}};
+	const struct tlsfx_conf sc = {.cert = "leaf", .extra = {"int"}};
 	struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
-	struct mx_tls_session *c;
-	struct srv sv;
-	uint8_t buf[256];
-	size_t got = 0;
-	int n;
+	struct tlsfx fx;
 
 	(void)state;
-	srv_init(&sv, &sc);
-	c = client_new(&p, "root");
-	assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
-	assert_int_equal(sv.done, 1);
+	tlsfx_start(&fx, B, &sc, &p, "root");
+	assert_int_equal(tlsfx_pump(&fx), MX_TLS_IO_OK);
+	assert_int_equal(fx.done, 1);
 
-	/* Nothing from the server yet (TLS 1.3 tickets are not data). */
-	assert_int_equal(B->read(c, buf, sizeof(buf), &got),
-			 MX_TLS_IO_WANT_READ);
-	assert_int_equal(got, 0);
-
-	assert_int_equal(B->write(c, (const uint8_t *)"EHLO probe\r\n", 12),
-			 MX_TLS_IO_OK);
-	to_server(c, &sv);
-	n = SSL_read(sv.ssl, buf, sizeof(buf));
-	assert_int_equal(n, 12);
-	assert_memory_equal(buf, "EHLO probe\r\n", 12);
-
-	assert_int_equal(SSL_write(sv.ssl, "250 mx1 hello\r\n", 15), 15);
-	to_client(&sv, c);
-	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_OK);
-	assert_int_equal(got, 15);
-	assert_memory_equal(buf, "250 mx1 hello\r\n", 15);
-
-	/* Our close_notify reaches the server ... */
-	B->shutdown(c);
-	assert_true(B->pending_output(c) > 0);
-	to_server(c, &sv);
-	assert_int_equal(SSL_read(sv.ssl, buf, sizeof(buf)), 0);
-	assert_int_equal(SSL_get_error(sv.ssl, 0), SSL_ERROR_ZERO_RETURN);
-	/* ... and the server's is seen as CLOSED, not as an error. */
-	assert_true(SSL_shutdown(sv.ssl) >= 0);
-	to_client(&sv, c);
-	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_CLOSED);
-	assert_int_equal(got, 0);
-
-	{
-		struct mx_tls t = {0};
-
-		B->facts(c, &t);
-		assert_int_equal(t.completed, 1);
-		assert_int_equal(t.fail, MX_TLS_FAIL_NONE);
-		assert_null(t.fail_detail);
-		mx_tls_clear(&t);
-	}
-	B->session_free(c);
-	srv_free(&sv);
+	tlsfx_check_exchange(&fx);
+	tlsfx_check_close(&fx);
+	tlsfx_free(&fx);
 }
 
 /* ---- parameters and limits ---------------------------------------------- */
@@ -884,27 +488,26 @@ static void test_data_and_close(void **state)
  * fact: completed stays 1, fail says who sent which alert. */
 static void test_alert_after_handshake(void **state)
 {
-	const struct srv_conf sc = {
+	const struct tlsfx_conf sc = {
 		.cert = "leaf", .extra = {"int"}, .want_client_cert = 1};
 	struct mx_tls_params p = CLI(.sni = "mx1.lab.test");
-	struct mx_tls_session *c;
 	struct mx_tls t = {0};
-	struct srv sv;
+	struct tlsfx fx;
 	uint8_t buf[64];
 	size_t got = 1;
 
 	(void)state;
-	srv_init(&sv, &sc);
-	c = client_new(&p, "root");
-	assert_int_equal(pump(c, &sv), MX_TLS_IO_OK);
-	assert_int_equal(sv.failed, 1);
-	assert_int_equal(B->read(c, buf, sizeof(buf), &got), MX_TLS_IO_ERROR);
+	tlsfx_start(&fx, B, &sc, &p, "root");
+	assert_int_equal(tlsfx_pump(&fx), MX_TLS_IO_OK);
+	assert_int_equal(fx.failed, 1);
+	assert_int_equal(B->read(fx.cli, buf, sizeof(buf), &got),
+			 MX_TLS_IO_ERROR);
 	assert_int_equal(got, 0);
 	/* Failed is final for every call. */
-	assert_int_equal(B->write(c, (const uint8_t *)"QUIT\r\n", 6),
+	assert_int_equal(B->write(fx.cli, (const uint8_t *)"QUIT\r\n", 6),
 			 MX_TLS_IO_ERROR);
-	assert_int_equal(B->handshake(c), MX_TLS_IO_ERROR);
-	B->facts(c, &t);
+	assert_int_equal(B->handshake(fx.cli), MX_TLS_IO_ERROR);
+	B->facts(fx.cli, &t);
 	assert_int_equal(t.completed, 1);
 	assert_string_equal(t.version, "TLSv1.3");
 	assert_int_equal(t.fail, MX_TLS_FAIL_ALERT_RECV);
@@ -912,8 +515,7 @@ static void test_alert_after_handshake(void **state)
 	assert_non_null(strstr(t.fail_detail, "certificate required"));
 	assert_int_equal(t.verify_code, 0);
 	mx_tls_clear(&t);
-	B->session_free(c);
-	srv_free(&sv);
+	tlsfx_free(&fx);
 }
 
 static void test_bad_params(void **state)

@@ -22,7 +22,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@
 #include "relay/listener.h"
 #include "relay/spool.h"
 #include "relay/workers.h"
+#include "tests/unit/relay_fixture.h"
 
 #define WAIT_MS 15000
 
@@ -434,16 +434,11 @@ static void test_retry(void **state)
 
 /* ---- delivery over loopback -------------------------------------------- */
 
-struct side {
-	char dir[64];
-	struct mx_spool *spool;
-};
-
 struct fx {
 	struct event_base *base;
 	struct event *tick;
 	uint32_t rnd;
-	struct side a, b, c;
+	struct rfx_spool a, b, c;
 	struct mx_listener *lb, *lc;
 	struct mx_workers *w;
 	struct mx_buf log;
@@ -453,32 +448,6 @@ struct fx {
 	int drained;
 };
 
-static int test_random(void *ctx, uint8_t *out, size_t n)
-{
-	struct fx *f = ctx;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (uint8_t)(++f->rnd * 2654435761u >> 24);
-	return 1;
-}
-
-static void log_sink(void *arg, enum mx_rlog_level level, const char *line)
-{
-	struct fx *f = arg;
-
-	(void)level;
-	mx_buf_push_str(&f->log, line);
-	mx_buf_push_u8(&f->log, '\n');
-}
-
-static int log_has(struct fx *f, const char *needle)
-{
-	mx_buf_push_u8(&f->log, 0);
-	f->log.len--;
-	return strstr((const char *)f->log.p, needle) != NULL;
-}
-
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -486,49 +455,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 }
 
-static void side_open(struct fx *f, struct side *s)
-{
-	struct mx_spool_params sp;
-	struct mx_spool_diag d;
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/test_workers.XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
-	memset(&sp, 0, sizeof(sp));
-	sp.dir = s->dir;
-	sp.random = test_random;
-	sp.random_ctx = f;
-	assert_int_equal(mx_spool_open(&sp, &s->spool, &d), MX_SPOOL_OK);
-}
-
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char sub[512];
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
-static void side_close(struct side *s)
-{
-	if (s->spool == NULL)
-		return;
-	mx_spool_free(s->spool);
-	rm_tree(s->dir);
-}
-
-static struct mx_listener *receiver(struct fx *f, struct side *s,
+static struct mx_listener *receiver(struct fx *f, struct rfx_spool *s,
 				    size_t max_rcpts, size_t max_size, int tls)
 {
 	struct mx_listener_params p;
@@ -536,7 +463,7 @@ static struct mx_listener *receiver(struct fx *f, struct side *s,
 	char err[256], cert[256], key[256];
 	const char *dd = getenv("TEST_DATA_DIR");
 
-	side_open(f, s);
+	rfx_spool_open(s, "test_workers", &f->rnd);
 	snprintf(cert, sizeof(cert), "%s/certs/chain.pem",
 		 dd ? dd : "tests/data");
 	snprintf(key, sizeof(key), "%s/certs/leaf.key", dd ? dd : "tests/data");
@@ -565,7 +492,7 @@ static void fx_start(struct fx *f)
 	f->tick = event_new(f->base, -1, EV_PERSIST, tick_cb, f);
 	event_add(f->tick, &tv);
 	mx_buf_init(&f->log, 0);
-	side_open(f, &f->a);
+	rfx_spool_open(&f->a, "test_workers", &f->rnd);
 	f->retry[0] = 1;
 	f->retry[1] = 1;
 }
@@ -593,8 +520,8 @@ static void workers_start(struct fx *f, const char *smarthost,
 	p.helo = "relay.test";
 	p.step_timeout_ms = 3000;
 	p.data_timeout_ms = 3000;
-	p.log.fn = log_sink;
-	p.log.arg = f;
+	p.log.fn = rfx_log_sink;
+	p.log.arg = &f->log;
 	f->w = mx_workers_new(f->base, &p, err, sizeof(err));
 	if (f->w == NULL)
 		fail_msg("workers: %s", err);
@@ -606,26 +533,13 @@ static void fx_stop(struct fx *f)
 	mx_workers_free(f->w);
 	mx_listener_free(f->lb);
 	mx_listener_free(f->lc);
-	side_close(&f->a);
-	side_close(&f->b);
-	side_close(&f->c);
+	rfx_spool_close(&f->a);
+	rfx_spool_close(&f->b);
+	rfx_spool_close(&f->c);
 	mx_dest_table_free(&f->dests);
 	event_free(f->tick);
 	event_base_free(f->base);
 	mx_buf_free(&f->log);
-}
-
-static size_t count(struct mx_spool *sp, enum mx_spool_area area)
-{
-	struct mx_spool_list l;
-	struct mx_spool_diag d;
-	size_t n;
-
-	memset(&l, 0, sizeof(l));
-	assert_int_equal(mx_spool_list(sp, area, &l, &d), MX_SPOOL_OK);
-	n = l.n;
-	mx_spool_list_free(&l);
-	return n;
 }
 
 /* Queue a message in spool A (as the listener would) and tell the
@@ -664,13 +578,13 @@ static int run_until(struct fx *f, int (*cond)(struct fx *), int ms)
 
 static int a_empty(struct fx *f)
 {
-	return count(f->a.spool, MX_SPOOL_AREA_QUEUE) == 0 &&
+	return rfx_spool_count(f->a.spool, MX_SPOOL_AREA_QUEUE) == 0 &&
 	       mx_workers_active(f->w) == 0;
 }
 
 static int a_dead(struct fx *f)
 {
-	return count(f->a.spool, MX_SPOOL_AREA_DEAD) > 0;
+	return rfx_spool_count(f->a.spool, MX_SPOOL_AREA_DEAD) > 0;
 }
 
 static int idle(struct fx *f)
@@ -735,18 +649,19 @@ static void test_deliver(void **state)
 		 "New SMTP DCID 1 interface 127.0.0.1 address 127.0.0.1 port "
 		 "%u",
 		 (unsigned)mx_listener_port(f.lb));
-	assert_true(log_has(&f, want));
-	assert_true(log_has(&f, "DCID 1 TLS success protocol TLSv1.3 cipher "
+	assert_true(rfx_log_has(&f.log, want));
+	assert_true(rfx_log_has(&f.log,
+				"DCID 1 TLS success protocol TLSv1.3 cipher "
 				"TLS_"));
 	snprintf(want, sizeof(want),
 		 "Delivery start DCID 1 MID %s to RID [0, 1]", id);
-	assert_true(log_has(&f, want));
+	assert_true(rfx_log_has(&f.log, want));
 	snprintf(want, sizeof(want),
 		 "Message done DCID 1 MID %s to RID [0, 1] [250 2.0.0 Ok: "
 		 "queued as ",
 		 id);
-	assert_true(log_has(&f, want));
-	assert_true(log_has(&f, "DCID 1 close"));
+	assert_true(rfx_log_has(&f.log, want));
+	assert_true(rfx_log_has(&f.log, "DCID 1 close"));
 	fx_stop(&f);
 }
 
@@ -769,7 +684,7 @@ static void test_policy_defers(void **state)
 	workers_start(&f, hop, MX_POLICY_VERIFY, 3600);
 	queue(&f, rcpts, 1, msg1, id);
 	assert_true(run_until(&f, idle, WAIT_MS));
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 0);
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 0);
 	memset(&env, 0, sizeof(env));
 	assert_int_equal(mx_spool_load(f.a.spool, MX_SPOOL_AREA_QUEUE, id, &env,
 				       NULL, NULL, &d),
@@ -779,8 +694,8 @@ static void test_policy_defers(void **state)
 	assert_non_null(env.last_error);
 	assert_non_null(strstr(env.last_error, "TLS policy verify"));
 	mx_envelope_clear(&env);
-	assert_true(log_has(&f, "Delayed: DCID 1 MID "));
-	assert_true(log_has(&f, "next attempt in 3600s (attempt 2)"));
+	assert_true(rfx_log_has(&f.log, "Delayed: DCID 1 MID "));
+	assert_true(rfx_log_has(&f.log, "next attempt in 3600s (attempt 2)"));
 	fx_stop(&f);
 }
 
@@ -819,7 +734,7 @@ static void test_retry_then_expire(void **state)
 	mx_envelope_clear(&env);
 	/* retried every second until 2 s old: then bounced */
 	assert_true(run_until(&f, a_dead, WAIT_MS));
-	assert_int_equal(count(f.a.spool, MX_SPOOL_AREA_QUEUE), 0);
+	assert_int_equal(rfx_spool_count(f.a.spool, MX_SPOOL_AREA_QUEUE), 0);
 	memset(&env, 0, sizeof(env));
 	assert_int_equal(mx_spool_load(f.a.spool, MX_SPOOL_AREA_DEAD, id, &env,
 				       NULL, NULL, &d),
@@ -830,7 +745,7 @@ static void test_retry_then_expire(void **state)
 	mx_envelope_clear(&env);
 	assert_true(mx_workers_stats(f.w)->deferred >= 1);
 	assert_int_equal(mx_workers_stats(f.w)->bounced, 1);
-	assert_true(log_has(&f, "(moved to dead/)"));
+	assert_true(rfx_log_has(&f.log, "(moved to dead/)"));
 	close(fd);
 	fx_stop(&f);
 }
@@ -861,8 +776,8 @@ static void test_permanent(void **state)
 	queue(&f, rcpts, 1, (const char *)big.p, id);
 	mx_buf_free(&big);
 	assert_true(run_until(&f, a_dead, WAIT_MS));
-	assert_int_equal(count(f.a.spool, MX_SPOOL_AREA_QUEUE), 0);
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 0);
+	assert_int_equal(rfx_spool_count(f.a.spool, MX_SPOOL_AREA_QUEUE), 0);
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 0);
 	memset(&env, 0, sizeof(env));
 	assert_int_equal(mx_spool_load(f.a.spool, MX_SPOOL_AREA_DEAD, id, &env,
 				       NULL, NULL, &d),
@@ -871,7 +786,7 @@ static void test_permanent(void **state)
 	assert_non_null(env.dead_reason);
 	print_message("# dead reason: %s\n", env.dead_reason);
 	mx_envelope_clear(&env);
-	assert_true(log_has(&f, "Bounced: DCID 1 MID "));
+	assert_true(rfx_log_has(&f.log, "Bounced: DCID 1 MID "));
 	fx_stop(&f);
 }
 
@@ -891,10 +806,11 @@ static void test_partial(void **state)
 	workers_start(&f, hop, MX_POLICY_NONE, 3600);
 	queue(&f, rcpts, 2, msg1, id);
 	assert_true(run_until(&f, a_empty, WAIT_MS));
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 2);
-	assert_int_equal(count(f.a.spool, MX_SPOOL_AREA_DEAD), 0);
-	assert_true(log_has(&f, "1 deferred recipient(s) requeued as MID"));
-	assert_true(log_has(&f, "(partly)"));
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 2);
+	assert_int_equal(rfx_spool_count(f.a.spool, MX_SPOOL_AREA_DEAD), 0);
+	assert_true(
+		rfx_log_has(&f.log, "1 deferred recipient(s) requeued as MID"));
+	assert_true(rfx_log_has(&f.log, "(partly)"));
 	fx_stop(&f);
 }
 
@@ -936,7 +852,7 @@ static void test_split(void **state)
 	mx_envelope_clear(&env);
 	assert_int_equal(mx_workers_stats(f.w)->split, 1);
 	assert_int_equal(mx_workers_stats(f.w)->delivered, 2);
-	assert_true(log_has(&f, "split by destination: part MID"));
+	assert_true(rfx_log_has(&f.log, "split by destination: part MID"));
 	fx_stop(&f);
 }
 
@@ -958,7 +874,7 @@ static void test_recovery(void **state)
 	workers_start(&f, hop, MX_POLICY_NONE, 3600);
 	assert_int_equal(mx_workers_queued(f.w), 5);
 	assert_true(run_until(&f, a_empty, WAIT_MS));
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 5);
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 5);
 	fx_stop(&f);
 }
 
@@ -997,7 +913,7 @@ static void test_concurrency(void **state)
 	for (i = 0; i < 4; i++)
 		queue(&f, one, 1, msg1, id);
 	assert_int_equal(run_watching(&f), 1);
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 4);
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 4);
 	fx_stop(&f);
 
 	fx_start(&f);
@@ -1009,7 +925,7 @@ static void test_concurrency(void **state)
 	for (i = 0; i < 6; i++)
 		queue(&f, i % 2 ? one : other, 1, msg1, id);
 	assert_int_equal(run_watching(&f), 2);
-	assert_int_equal(count(f.b.spool, MX_SPOOL_AREA_QUEUE), 6);
+	assert_int_equal(rfx_spool_count(f.b.spool, MX_SPOOL_AREA_QUEUE), 6);
 	fx_stop(&f);
 }
 
@@ -1067,7 +983,8 @@ static void test_shutdown(void **state)
 			 MX_SPOOL_OK);
 	assert_int_equal(env.attempts, 0);
 	mx_envelope_clear(&env);
-	assert_true(log_has(&f, "interrupted by shutdown; stays queued"));
+	assert_true(
+		rfx_log_has(&f.log, "interrupted by shutdown; stays queued"));
 	close(fd);
 	fx_stop(&f);
 }
