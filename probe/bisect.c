@@ -203,8 +203,12 @@ static int build(const struct spec *sp, const char *host, struct mx_buf *out)
 
 struct attempt {
 	enum mx_raw_reaction reaction;
+	unsigned alert; /* alert description when reaction is ALERT */
 	char what[160]; /* "FIN after ClientHello" */
 };
+
+/* TLS alert protocol_version (RFC 8446 section 6.2). */
+#define ALERT_PROTOCOL_VERSION 70
 
 /* Send one hello; returns 1 when a full server flight came back. */
 static int try_spec(const struct mx_endpoint *ep,
@@ -250,6 +254,7 @@ static int try_spec(const struct mx_endpoint *ep,
 		snprintf(a->what, sizeof(a->what), "ServerHello");
 		break;
 	case MX_RAW_ALERT:
+		a->alert = r->flight ? r->flight->alert_desc : 0;
 		snprintf(a->what, sizeof(a->what),
 			 "alert %s (%u) after ClientHello",
 			 r->flight && mx_tls_alert_name(r->flight->alert_desc)
@@ -368,6 +373,12 @@ int mx_bisect_run(struct event_base *base, struct mx_endpoint *ep,
 	if (try_spec(ep, p, &full, &a_full) ||
 	    a_full.reaction == MX_RAW_NOT_SENT)
 		return 0; /* tolerant, or never got to say hello */
+	/* protocol_version is the server's explicit answer that it shares
+	 * no version with this hello (a TLS 1.0/1.1-only server offered
+	 * TLS 1.3 and 1.2): version negotiation, not intolerance. */
+	if (a_full.reaction == MX_RAW_ALERT &&
+	    a_full.alert == ALERT_PROTOCOL_VERSION)
+		return 0;
 	for (b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
 		memset(&sp, 0, sizeof(sp));
 		for (i = 0; i < bases[b].n; i++)

@@ -76,4 +76,12 @@ mxp ciphers $(LABOPTS) --timeout 5 smtp://intolerant.lab.test
 text_has 'FIN after ClientHello when the ClientHello offers AES-GCM suites'
 text_has 'avoid with: OpenSSL cipher list "DEFAULT:!AESGCM'
 
+# ---- a TLS 1.0/1.1-only server is old, not intolerant -------------------
+# Its protocol_version alert to a TLS 1.3/1.2 hello is version negotiation
+# (regression: it was reported as tls.hello_intolerance).
+mxp ciphers $(LABOPTS) --timeout 5 --json smtp://legacy.lab.test
+expect_no_finding tls.hello_intolerance
+expect_no_finding client.prediction_mismatch
+expect_finding version.tls10 warning
+
 finish
