@@ -20,8 +20,8 @@ struct mx_buf {
 	uint8_t *p;
 	size_t len;
 	size_t cap;
-	size_t max;	/* hard cap on len; 0 means 16 MiB */
-	int err;	/* sticky: set when a push was dropped */
+	size_t max; /* hard cap on len; 0 means 16 MiB */
+	int err;    /* sticky: set when a push was dropped */
 };
 
 void mx_buf_init(struct mx_buf *b, size_t max);

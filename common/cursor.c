@@ -62,7 +62,7 @@ uint32_t mx_cur_u32(struct mx_cur *c)
 {
 	const uint8_t *b = take(c, 4);
 	return b ? ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
-			   ((uint32_t)b[2] << 8) | b[3]
+			       ((uint32_t)b[2] << 8) | b[3]
 		 : 0;
 }
 

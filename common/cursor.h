@@ -19,9 +19,9 @@
 
 enum mx_cur_err {
 	MX_CUR_OK = 0,
-	MX_CUR_TRUNCATED,	/* a read wanted more bytes than remain */
-	MX_CUR_INVALID,		/* the caller marked the data as invalid */
-	MX_CUR_TRAILING,	/* a block was not consumed exactly */
+	MX_CUR_TRUNCATED, /* a read wanted more bytes than remain */
+	MX_CUR_INVALID,	  /* the caller marked the data as invalid */
+	MX_CUR_TRAILING,  /* a block was not consumed exactly */
 };
 
 struct mx_cur {

@@ -10,8 +10,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } trace_names[] = {
-	{"smtp", MX_TRACE_SMTP}, {"tls", MX_TRACE_TLS},
-	{"dns", MX_TRACE_DNS},	 {"pcap", MX_TRACE_PCAP},
+	{"smtp", MX_TRACE_SMTP},   {"tls", MX_TRACE_TLS},
+	{"dns", MX_TRACE_DNS},	   {"pcap", MX_TRACE_PCAP},
 	{"sched", MX_TRACE_SCHED}, {"relay", MX_TRACE_RELAY},
 	{"all", MX_TRACE_ALL},
 };
@@ -61,7 +61,8 @@ static void vlog(const struct mx_log *log, const char *tag, const char *fmt,
 
 void mx_log_msg(const struct mx_log *log, int level, const char *fmt, ...)
 {
-	static const char *const tags[] = {"error: ", "warning: ", "", "debug: "};
+	static const char *const tags[] = {"error: ", "warning: ", "",
+					   "debug: "};
 	va_list ap;
 
 	if (log == NULL || log->fp == NULL || level > log->level)
@@ -71,8 +72,8 @@ void mx_log_msg(const struct mx_log *log, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void mx_log_trace(const struct mx_log *log, unsigned facility,
-		  const char *fmt, ...)
+void mx_log_trace(const struct mx_log *log, unsigned facility, const char *fmt,
+		  ...)
 {
 	va_list ap;
 

@@ -27,9 +27,9 @@ enum mx_trace {
 enum mx_log_level { MX_LOG_ERROR = 0, MX_LOG_WARN, MX_LOG_INFO, MX_LOG_DEBUG };
 
 struct mx_log {
-	FILE *fp;		/* usually stderr; NULL discards */
-	int level;		/* messages above this level are dropped */
-	unsigned trace;		/* enum mx_trace bits */
+	FILE *fp;	/* usually stderr; NULL discards */
+	int level;	/* messages above this level are dropped */
+	unsigned trace; /* enum mx_trace bits */
 };
 
 void mx_log_init(struct mx_log *log, FILE *fp, int level, unsigned trace);
@@ -38,7 +38,7 @@ int mx_log_parse_trace(const char *spec, unsigned *bits);
 
 void mx_log_msg(const struct mx_log *log, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void mx_log_trace(const struct mx_log *log, unsigned facility,
-		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void mx_log_trace(const struct mx_log *log, unsigned facility, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -28,14 +28,14 @@ _Noreturn void mx_fatal(const char *fn, const char *what);
 #define xasprintf(...) mx_xasprintf(__func__, __VA_ARGS__)
 
 /* Grow an array of `*cap` elements so that index n fits. */
-#define MX_GROW(arr, n, cap)                                               \
-	do {                                                               \
-		if ((n) >= (cap)) {                                        \
-			size_t mx_ncap_ = (cap) ? (cap) * 2 : 8;           \
-			(arr) = xreallocarray((arr), mx_ncap_,             \
-					      sizeof(*(arr)));             \
-			(cap) = mx_ncap_;                                  \
-		}                                                          \
+#define MX_GROW(arr, n, cap)                                                   \
+	do {                                                                   \
+		if ((n) >= (cap)) {                                            \
+			size_t mx_ncap_ = (cap) ? (cap)*2 : 8;                 \
+			(arr) = xreallocarray((arr), mx_ncap_,                 \
+					      sizeof(*(arr)));                 \
+			(cap) = mx_ncap_;                                      \
+		}                                                              \
 	} while (0)
 
 #endif

@@ -121,11 +121,12 @@ uint16_t mx_enum_ver_code(enum mx_enum_ver v)
 const char *mx_suite_grade_name(int grade)
 {
 	static const char *const n[] = {
-		[MX_GRADE_NONE] = "none", [MX_GRADE_GOOD] = "good",
-		[MX_GRADE_OK] = "ok",	  [MX_GRADE_WEAK] = "weak",
+		[MX_GRADE_NONE] = "none",
+		[MX_GRADE_GOOD] = "good",
+		[MX_GRADE_OK] = "ok",
+		[MX_GRADE_WEAK] = "weak",
 		[MX_GRADE_INSECURE] = "insecure",
 	};
-	return grade >= 0 && (size_t)grade < sizeof(n) / sizeof(n[0])
-		       ? n[grade]
-		       : "none";
+	return grade >= 0 && (size_t)grade < sizeof(n) / sizeof(n[0]) ? n[grade]
+								      : "none";
 }

@@ -32,94 +32,94 @@ enum mx_enum_ver {
 };
 
 struct mx_enum_suite {
-	uint16_t id;		/* IANA code point */
-	int rank;		/* server preference rank, 0 first; -1 if
+	uint16_t id;	   /* IANA code point */
+	int rank;	   /* server preference rank, 0 first; -1 if
 				 * the server uses the client's order */
-	char *kx;		/* key exchange seen: "DH", "ECDH", "RSA",
+	char *kx;	   /* key exchange seen: "DH", "ECDH", "RSA",
 				 * "X25519", ... */
-	char *group;		/* "ffdhe2048", "secp256r1", "x25519"; for
+	char *group;	   /* "ffdhe2048", "secp256r1", "x25519"; for
 				 * custom DH: NULL */
-	int kx_bits;		/* DH modulus bits / EC field bits */
-	char *dh_prime;		/* well-known prime name, or NULL */
-	int dh_safe_prime;	/* 1 safe, 0 not safe, -1 not checked */
-	char *auth_key;		/* certificate key: "RSA 2048", "EC 256" */
+	int kx_bits;	   /* DH modulus bits / EC field bits */
+	char *dh_prime;	   /* well-known prime name, or NULL */
+	int dh_safe_prime; /* 1 safe, 0 not safe, -1 not checked */
+	char *auth_key;	   /* certificate key: "RSA 2048", "EC 256" */
 	/* Registry facts the probe copies, so renderers need no wire/. */
-	char *iana;		/* IANA name */
-	char *openssl;		/* OpenSSL name, or NULL when it has none */
-	int cipher_bits;	/* effective cipher key bits (0 for NULL) */
+	char *iana;	 /* IANA name */
+	char *openssl;	 /* OpenSSL name, or NULL when it has none */
+	int cipher_bits; /* effective cipher key bits (0 for NULL) */
 	/* Judgement (analyzers/suites.c), cleared and set on each run. */
-	int grade;		/* enum mx_suite_grade */
-	char *grade_why;	/* short reason: "3DES", "no forward secrecy" */
+	int grade;	 /* enum mx_suite_grade */
+	char *grade_why; /* short reason: "3DES", "no forward secrecy" */
 };
 
 /* Strength of one accepted suite, as analyzers/suites.c judges it. */
 enum mx_suite_grade {
-	MX_GRADE_NONE = 0,	/* not judged */
-	MX_GRADE_GOOD,		/* AEAD with forward secrecy, strong group */
-	MX_GRADE_OK,		/* forward secrecy, CBC (legacy but sound) */
-	MX_GRADE_WEAK,		/* no forward secrecy, DH < 2048, SHA-1 CBC
+	MX_GRADE_NONE = 0, /* not judged */
+	MX_GRADE_GOOD,	   /* AEAD with forward secrecy, strong group */
+	MX_GRADE_OK,	   /* forward secrecy, CBC (legacy but sound) */
+	MX_GRADE_WEAK,	   /* no forward secrecy, DH < 2048, SHA-1 CBC
 				 * in TLS 1.0 ... */
-	MX_GRADE_INSECURE,	/* NULL, anon, EXPORT, RC4, DES, 3DES, DH
+	MX_GRADE_INSECURE, /* NULL, anon, EXPORT, RC4, DES, 3DES, DH
 				 * <= 1024 */
 };
 
 struct mx_enum_version {
-	int state;		/* 1 supported, 0 refused, -1 unknown */
-	struct mx_enum_suite *suites;	/* server order if server_order */
+	int state;		      /* 1 supported, 0 refused, -1 unknown */
+	struct mx_enum_suite *suites; /* server order if server_order */
 	size_t n, cap;
-	int server_order;	/* 1 server's order, 0 client's, -1 unknown */
-	size_t connections;	/* suite loop + order check (incl. retries) */
-	char *refusal;		/* how the server refused (alert 70, FIN) */
-	size_t order_connections;	/* of `connections`: order check (0-1) */
-	size_t group_connections;	/* group loop, not in `connections` */
-	char *order_method;	/* how server_order was told (our words) */
+	int server_order;	  /* 1 server's order, 0 client's, -1 unknown */
+	size_t connections;	  /* suite loop + order check (incl. retries) */
+	char *refusal;		  /* how the server refused (alert 70, FIN) */
+	size_t order_connections; /* of `connections`: order check (0-1) */
+	size_t group_connections; /* group loop, not in `connections` */
+	char *order_method;	  /* how server_order was told (our words) */
 };
 
 struct mx_enum_group {
-	uint16_t id;		/* named group code point */
+	uint16_t id; /* named group code point */
 	int kx_bits;
-	char *name;		/* registry name: "x25519", "secp256r1" */
-	unsigned versions;	/* bit (1u << enum mx_enum_ver) per version
+	char *name;	   /* registry name: "x25519", "secp256r1" */
+	unsigned versions; /* bit (1u << enum mx_enum_ver) per version
 				 * the group was negotiated in */
 };
 
 /* One simulated client (profile) against this endpoint. */
 struct mx_client_sim {
-	char *profile;		/* stable id: "openssl3-sl2", "java8", ... */
-	char *name;		/* "OpenSSL 3 default (security level 2)" */
-	int ok;			/* predicted to connect */
-	char *version;		/* predicted version, e.g. "TLSv1.2" */
-	uint16_t suite;		/* predicted suite */
-	char *kx;		/* "DH 1024", "ECDH x25519" */
-	char *why;		/* why it fails, e.g. "dh key too small" */
-	int confirmed;		/* 1 a real handshake agreed, 0 disagreed,
+	char *profile;	/* stable id: "openssl3-sl2", "java8", ... */
+	char *name;	/* "OpenSSL 3 default (security level 2)" */
+	int ok;		/* predicted to connect */
+	char *version;	/* predicted version, e.g. "TLSv1.2" */
+	uint16_t suite; /* predicted suite */
+	char *kx;	/* "DH 1024", "ECDH x25519" */
+	char *why;	/* why it fails, e.g. "dh key too small" */
+	int confirmed;	/* 1 a real handshake agreed, 0 disagreed,
 				 * -1 not checked (stack cannot express it) */
 	char *confirm_detail;
 	/* tested advice for a failing profile */
-	char *advice_openssl;	/* cipher string */
-	int advice_openssl_ok;	/* 1 a real handshake negotiated with it */
-	char *advice_gnutls;	/* priority string */
+	char *advice_openssl;  /* cipher string */
+	int advice_openssl_ok; /* 1 a real handshake negotiated with it */
+	char *advice_gnutls;   /* priority string */
 	int advice_gnutls_ok;
 };
 
 struct mx_enum {
 	int64_t ms;
-	size_t connections;	/* TCP connections the enumeration opened */
+	size_t connections; /* TCP connections the enumeration opened */
 	struct mx_enum_version v[MX_EV__N];
-	struct mx_enum_group *groups;	/* accepted groups */
+	struct mx_enum_group *groups; /* accepted groups */
 	size_t ngroups, capgroups;
-	char **cert_keys;	/* distinct certificate keys seen */
+	char **cert_keys; /* distinct certificate keys seen */
 	size_t ncert_keys, capcert_keys;
 	int incomplete;
 	char *incomplete_reason;
-	int split_hello;	/* offers had to be split (large hello) */
+	int split_hello; /* offers had to be split (large hello) */
 	char *split_reason;
-	size_t retries;		/* connections repeated after 421, refusal */
-	int per_host_cap;	/* connections at once to this address */
+	size_t retries;	  /* connections repeated after 421, refusal */
+	int per_host_cap; /* connections at once to this address */
 	/* handshake intolerance, bisected */
 	int intolerant;
-	char *intolerance_trigger;	/* "AES-GCM suites", "key_share" */
-	char *intolerance_reaction;	/* "FIN after ClientHello" */
+	char *intolerance_trigger;  /* "AES-GCM suites", "key_share" */
+	char *intolerance_reaction; /* "FIN after ClientHello" */
 	char *intolerance_advice_openssl;
 	int intolerance_advice_ok;
 	struct mx_client_sim *clients;
@@ -131,8 +131,8 @@ void mx_enum_free(struct mx_enum *e);
 struct mx_enum_suite *mx_enum_add_suite(struct mx_enum_version *v);
 struct mx_client_sim *mx_enum_add_client(struct mx_enum *e);
 struct mx_enum_group *mx_enum_add_group(struct mx_enum *e);
-const char *mx_enum_ver_name(enum mx_enum_ver v);	/* "TLSv1.2" */
-uint16_t mx_enum_ver_code(enum mx_enum_ver v);		/* 0x0303 */
-const char *mx_suite_grade_name(int grade);	/* "good", "insecure" */
+const char *mx_enum_ver_name(enum mx_enum_ver v); /* "TLSv1.2" */
+uint16_t mx_enum_ver_code(enum mx_enum_ver v);	  /* 0x0303 */
+const char *mx_suite_grade_name(int grade);	  /* "good", "insecure" */
 
 #endif

@@ -17,27 +17,27 @@
 #include <stddef.h>
 
 enum mx_severity {
-	MX_SEV_OK = 0,		/* nothing to report (used for "worst") */
+	MX_SEV_OK = 0, /* nothing to report (used for "worst") */
 	MX_SEV_INFO,
 	MX_SEV_WARN,
 	MX_SEV_CRIT,
-	MX_SEV_UNKNOWN,		/* could not test (exit status 3) */
+	MX_SEV_UNKNOWN, /* could not test (exit status 3) */
 };
 
 struct mx_finding_def {
-	const char *id;		/* stable, dotted: "kex.temp_key_weak" */
+	const char *id; /* stable, dotted: "kex.temp_key_weak" */
 	enum mx_severity severity;
-	const char *title;	/* one line, what is wrong */
-	const char *fix;	/* generic fix */
-	const char *reference;	/* RFC section or document */
+	const char *title;     /* one line, what is wrong */
+	const char *fix;       /* generic fix */
+	const char *reference; /* RFC section or document */
 };
 
 struct mx_finding {
 	const struct mx_finding_def *def;
-	enum mx_severity severity;	/* usually def->severity */
-	char *where;		/* "mx1.lab.test [127.0.0.31]:25" or domain */
-	char *evidence;		/* what was seen (already escaped) */
-	char *fix;		/* specific fix, or NULL to use def->fix */
+	enum mx_severity severity; /* usually def->severity */
+	char *where;	/* "mx1.lab.test [127.0.0.31]:25" or domain */
+	char *evidence; /* what was seen (already escaped) */
+	char *fix;	/* specific fix, or NULL to use def->fix */
 };
 
 struct mx_findings {

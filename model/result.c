@@ -210,7 +210,7 @@ void mx_run_free(struct mx_run *run)
 	free(run);
 }
 
-#define NAME(v, tab) \
+#define NAME(v, tab)                                                           \
 	((size_t)(v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "unknown")
 
 const char *mx_step_state_name(enum mx_step_state s)
@@ -222,11 +222,21 @@ const char *mx_step_state_name(enum mx_step_state s)
 const char *mx_stop_name(enum mx_stop s)
 {
 	static const char *const t[] = {
-		"none",		   "connect_refused",	"connect_timeout",
-		"connect_error",   "greeting_timeout",	"greeting_rejected",
-		"reply_timeout",   "reply_limit",	"reply_malformed",
-		"peer_closed",	   "peer_reset",	"ehlo_rejected",
-		"starttls_rejected", "tls_failed",	"target_deadline",
+		"none",
+		"connect_refused",
+		"connect_timeout",
+		"connect_error",
+		"greeting_timeout",
+		"greeting_rejected",
+		"reply_timeout",
+		"reply_limit",
+		"reply_malformed",
+		"peer_closed",
+		"peer_reset",
+		"ehlo_rejected",
+		"starttls_rejected",
+		"tls_failed",
+		"target_deadline",
 		"internal",
 	};
 	return NAME(s, t);
@@ -234,7 +244,7 @@ const char *mx_stop_name(enum mx_stop s)
 
 const char *mx_tls_fail_name(enum mx_tls_fail f)
 {
-	static const char *const t[] = {"none",	   "alert_received",
+	static const char *const t[] = {"none",	      "alert_received",
 					"alert_sent", "eof",
 					"reset",      "timeout",
 					"protocol",   "other"};
@@ -263,9 +273,8 @@ const char *mx_verdict_name(enum mx_verdict v)
 
 const char *mx_column_name(enum mx_column c)
 {
-	static const char *const t[] = {"connect",	 "banner",
-					"ehlo",		 "tls_offered",
-					"tls_negotiated", "cert",
+	static const char *const t[] = {"connect",     "banner",	 "ehlo",
+					"tls_offered", "tls_negotiated", "cert",
 					"name"};
 	return NAME(c, t);
 }

@@ -24,21 +24,21 @@
 
 /* One parsed SMTP reply (RFC 5321 §4.2, RFC 3463 enhanced codes). */
 struct mx_reply {
-	int code;		/* 3-digit code; 0 if none parsed */
-	char enh[16];		/* "4.7.0" or "" (first line's enhanced code) */
+	int code;     /* 3-digit code; 0 if none parsed */
+	char enh[16]; /* "4.7.0" or "" (first line's enhanced code) */
 	size_t nlines;
-	char *text;		/* escaped, lines joined by '\n', codes stripped */
+	char *text; /* escaped, lines joined by '\n', codes stripped */
 };
 
 /* EHLO capabilities (RFC 5321 §4.1.1.1 and extensions).  `flags` holds
  * the MX_SMTP_CAP_* bits of wire/smtp.h (the model does not include wire/;
  * renderers show `keywords`). */
 struct mx_caps {
-	int valid;		/* an EHLO reply was parsed into this */
-	unsigned flags;		/* MX_SMTP_CAP_* bits (wire/smtp.h) */
-	uint64_t size;		/* SIZE parameter; 0 = none/unlimited */
-	char *auth;		/* escaped AUTH mechanism list, "" if none */
-	char **keywords;	/* escaped, every keyword line as sent */
+	int valid;	 /* an EHLO reply was parsed into this */
+	unsigned flags;	 /* MX_SMTP_CAP_* bits (wire/smtp.h) */
+	uint64_t size;	 /* SIZE parameter; 0 = none/unlimited */
+	char *auth;	 /* escaped AUTH mechanism list, "" if none */
+	char **keywords; /* escaped, every keyword line as sent */
 	size_t nkeywords, capkeywords;
 };
 
@@ -46,56 +46,56 @@ struct mx_caps {
 enum mx_tx_dir { MX_TX_SENT, MX_TX_RECV, MX_TX_NOTE };
 struct mx_tx_line {
 	enum mx_tx_dir dir;
-	int64_t t_ms;		/* since the endpoint probe started */
-	char *text;		/* escaped (secrets already redacted) */
+	int64_t t_ms; /* since the endpoint probe started */
+	char *text;   /* escaped (secrets already redacted) */
 };
 struct mx_transcript {
 	struct mx_tx_line *v;
 	size_t n, cap;
-	size_t dropped;		/* lines not kept because of the cap */
+	size_t dropped; /* lines not kept because of the cap */
 };
 
 /* A timed step of the dialogue. */
 enum mx_step_state {
-	MX_STEP_NOT_RUN = 0,	/* never reached */
-	MX_STEP_OK,		/* completed as the protocol expects */
-	MX_STEP_FAILED,		/* attempted and failed (see endpoint error) */
-	MX_STEP_SKIPPED,	/* not applicable (e.g. no STARTTLS offered) */
+	MX_STEP_NOT_RUN = 0, /* never reached */
+	MX_STEP_OK,	     /* completed as the protocol expects */
+	MX_STEP_FAILED,	     /* attempted and failed (see endpoint error) */
+	MX_STEP_SKIPPED,     /* not applicable (e.g. no STARTTLS offered) */
 };
 struct mx_step {
 	enum mx_step_state state;
-	int64_t ms;		/* duration of the step */
+	int64_t ms; /* duration of the step */
 };
 
 /* Why an endpoint probe stopped early: a fact, judged by analyzers. */
 enum mx_stop {
-	MX_STOP_NONE = 0,		/* ran to QUIT */
+	MX_STOP_NONE = 0, /* ran to QUIT */
 	MX_STOP_CONNECT_REFUSED,
 	MX_STOP_CONNECT_TIMEOUT,
-	MX_STOP_CONNECT_ERROR,		/* unreachable, other errno */
+	MX_STOP_CONNECT_ERROR, /* unreachable, other errno */
 	MX_STOP_GREETING_TIMEOUT,
-	MX_STOP_GREETING_REJECTED,	/* 421/554 (or other non-220) */
-	MX_STOP_REPLY_TIMEOUT,		/* a later reply never came */
-	MX_STOP_REPLY_LIMIT,		/* reply exceeded a line/size cap */
-	MX_STOP_REPLY_MALFORMED,	/* not an SMTP reply */
-	MX_STOP_PEER_CLOSED,		/* FIN in the SMTP dialogue */
-	MX_STOP_PEER_RESET,		/* RST in the SMTP dialogue */
-	MX_STOP_EHLO_REJECTED,		/* EHLO and HELO both refused */
-	MX_STOP_STARTTLS_REJECTED,	/* 454/5xx to STARTTLS */
-	MX_STOP_TLS_FAILED,		/* see mx_tls.fail */
-	MX_STOP_TARGET_DEADLINE,	/* per-target deadline expired */
-	MX_STOP_INTERNAL,		/* our own error (see error) */
+	MX_STOP_GREETING_REJECTED, /* 421/554 (or other non-220) */
+	MX_STOP_REPLY_TIMEOUT,	   /* a later reply never came */
+	MX_STOP_REPLY_LIMIT,	   /* reply exceeded a line/size cap */
+	MX_STOP_REPLY_MALFORMED,   /* not an SMTP reply */
+	MX_STOP_PEER_CLOSED,	   /* FIN in the SMTP dialogue */
+	MX_STOP_PEER_RESET,	   /* RST in the SMTP dialogue */
+	MX_STOP_EHLO_REJECTED,	   /* EHLO and HELO both refused */
+	MX_STOP_STARTTLS_REJECTED, /* 454/5xx to STARTTLS */
+	MX_STOP_TLS_FAILED,	   /* see mx_tls.fail */
+	MX_STOP_TARGET_DEADLINE,   /* per-target deadline expired */
+	MX_STOP_INTERNAL,	   /* our own error (see error) */
 };
 
 struct mx_smtp {
 	struct mx_step connect, banner, ehlo, starttls, tls, ehlo_tls, quit;
 	struct mx_reply greeting;
 	struct mx_reply starttls_reply;
-	int used_helo;			/* EHLO refused, HELO accepted */
-	struct mx_caps caps;		/* before TLS */
-	struct mx_caps caps_tls;	/* after TLS */
+	int used_helo;		 /* EHLO refused, HELO accepted */
+	struct mx_caps caps;	 /* before TLS */
+	struct mx_caps caps_tls; /* after TLS */
 	enum mx_stop stop;
-	char *error;			/* escaped detail for `stop` */
+	char *error; /* escaped detail for `stop` */
 	struct mx_transcript tx;
 };
 
@@ -103,68 +103,68 @@ struct mx_smtp {
 
 enum mx_tls_fail {
 	MX_TLS_FAIL_NONE = 0,
-	MX_TLS_FAIL_ALERT_RECV,		/* server sent a fatal alert */
-	MX_TLS_FAIL_ALERT_SENT,		/* we aborted (e.g. dh key too small) */
-	MX_TLS_FAIL_EOF,		/* FIN during the handshake */
-	MX_TLS_FAIL_RESET,		/* RST during the handshake */
+	MX_TLS_FAIL_ALERT_RECV, /* server sent a fatal alert */
+	MX_TLS_FAIL_ALERT_SENT, /* we aborted (e.g. dh key too small) */
+	MX_TLS_FAIL_EOF,	/* FIN during the handshake */
+	MX_TLS_FAIL_RESET,	/* RST during the handshake */
 	MX_TLS_FAIL_TIMEOUT,
-	MX_TLS_FAIL_PROTOCOL,		/* garbage / not TLS */
+	MX_TLS_FAIL_PROTOCOL, /* garbage / not TLS */
 	MX_TLS_FAIL_OTHER,
 };
 
 struct mx_cert {
 	uint8_t *der;
 	size_t der_len;
-	char *subject;		/* RFC 2253-ish one line, escaped */
+	char *subject; /* RFC 2253-ish one line, escaped */
 	char *issuer;
-	char *cn;		/* subject CN or "" */
-	char *serial;		/* hex */
+	char *cn;     /* subject CN or "" */
+	char *serial; /* hex */
 	time_t not_before, not_after;
-	char *key_type;		/* "RSA", "EC", "Ed25519", ... */
+	char *key_type; /* "RSA", "EC", "Ed25519", ... */
 	int key_bits;
-	char *sig_alg;		/* "sha256WithRSAEncryption" */
-	char **san_dns;		/* dNSName SANs, escaped */
+	char *sig_alg;	/* "sha256WithRSAEncryption" */
+	char **san_dns; /* dNSName SANs, escaped */
 	size_t nsan_dns;
-	char **san_ip;		/* iPAddress SANs as text */
+	char **san_ip; /* iPAddress SANs as text */
 	size_t nsan_ip;
-	char *aia_ca_issuers;	/* caIssuers URL or NULL */
-	char *aia_ocsp;		/* OCSP URL or NULL */
-	char *sha256;		/* hex fingerprint of the DER */
-	char *spki_sha256;	/* hex SHA-256 of the SubjectPublicKeyInfo */
-	int is_ca;		/* basicConstraints CA:TRUE */
-	int self_issued;	/* subject == issuer */
-	int self_signed;	/* self-issued and its own key verifies it */
+	char *aia_ca_issuers; /* caIssuers URL or NULL */
+	char *aia_ocsp;	      /* OCSP URL or NULL */
+	char *sha256;	      /* hex fingerprint of the DER */
+	char *spki_sha256;    /* hex SHA-256 of the SubjectPublicKeyInfo */
+	int is_ca;	      /* basicConstraints CA:TRUE */
+	int self_issued;      /* subject == issuer */
+	int self_signed;      /* self-issued and its own key verifies it */
 };
 
 struct mx_chain {
-	struct mx_cert *v;	/* in the order the server sent them */
+	struct mx_cert *v; /* in the order the server sent them */
 	size_t n, cap;
 };
 
 struct mx_tls {
 	int attempted;
 	int completed;
-	char *backend;		/* "openssl" / "gnutls" */
+	char *backend; /* "openssl" / "gnutls" */
 	char *sni;
-	char *version;		/* "TLSv1.3" */
-	uint16_t suite_id;	/* IANA code point */
-	char *suite_iana;	/* "TLS_AES_256_GCM_SHA384" */
-	char *suite_openssl;	/* "TLS_AES_256_GCM_SHA384" / "ECDHE-RSA-..." */
-	char *temp_key_type;	/* "ECDH", "DH", "X25519", or NULL */
-	char *temp_key_group;	/* "X25519", "P-256", "ffdhe2048", NULL */
+	char *version;	      /* "TLSv1.3" */
+	uint16_t suite_id;    /* IANA code point */
+	char *suite_iana;     /* "TLS_AES_256_GCM_SHA384" */
+	char *suite_openssl;  /* "TLS_AES_256_GCM_SHA384" / "ECDHE-RSA-..." */
+	char *temp_key_type;  /* "ECDH", "DH", "X25519", or NULL */
+	char *temp_key_group; /* "X25519", "P-256", "ffdhe2048", NULL */
 	int temp_key_bits;
 	char *alpn;
 	enum mx_tls_fail fail;
-	int alert;		/* TLS alert number when fail is ALERT_* */
-	char *fail_detail;	/* library error text, escaped */
+	int alert;	   /* TLS alert number when fail is ALERT_* */
+	char *fail_detail; /* library error text, escaped */
 	int64_t handshake_ms;
-	struct mx_chain chain;	/* as sent */
+	struct mx_chain chain; /* as sent */
 	/* Verification, done by the probe against the trust store. */
 	int verify_done;
 	long verify_code;	/* X509_V_OK (0) or the X509_V_ERR_* */
 	char *verify_error;	/* X509_verify_cert_error_string() */
 	int verify_depth;	/* depth at which verification failed */
-	int verified_chain_len;	/* length of the chain the verifier built */
+	int verified_chain_len; /* length of the chain the verifier built */
 	/* Where the sent chain ends: is the issuer of the last certificate
 	 * sent found in the trust store?  Tells a missing intermediate
 	 * (issuer is an intermediate nobody has) from an untrusted root. */
@@ -177,20 +177,20 @@ struct mx_tls {
 /* ---- targets, DNS, endpoints ------------------------------------------ */
 
 enum mx_tls_mode {
-	MX_MODE_STARTTLS = 0,	/* smtp://, submission://, host:port */
-	MX_MODE_IMPLICIT,	/* smtps:// (RFC 8314) */
-	MX_MODE_PLAIN,		/* no TLS attempt */
+	MX_MODE_STARTTLS = 0, /* smtp://, submission://, host:port */
+	MX_MODE_IMPLICIT,     /* smtps:// (RFC 8314) */
+	MX_MODE_PLAIN,	      /* no TLS attempt */
 };
 
 enum mx_dns_status {
 	MX_DNS_NOT_ASKED = 0,
-	MX_DNS_OK,		/* NOERROR with data */
-	MX_DNS_NODATA,		/* NOERROR, no records of the type */
+	MX_DNS_OK,     /* NOERROR with data */
+	MX_DNS_NODATA, /* NOERROR, no records of the type */
 	MX_DNS_NXDOMAIN,
 	MX_DNS_SERVFAIL,
 	MX_DNS_TIMEOUT,
-	MX_DNS_BOGUS,		/* DNSSEC validation failed */
-	MX_DNS_ERROR,		/* other rcode / resolver error */
+	MX_DNS_BOGUS, /* DNSSEC validation failed */
+	MX_DNS_ERROR, /* other rcode / resolver error */
 };
 
 /* Verdict for one summary column (filled by analyzers). */
@@ -207,17 +207,17 @@ enum mx_column {
 };
 
 struct mx_endpoint {
-	char *host;		/* MX host name (SNI, name check); may be an IP */
-	char *addr;		/* numeric address */
-	int family;		/* AF_INET / AF_INET6 */
+	char *host; /* MX host name (SNI, name check); may be an IP */
+	char *addr; /* numeric address */
+	int family; /* AF_INET / AF_INET6 */
 	uint16_t port;
 	enum mx_tls_mode mode;
-	int pref;		/* MX preference, -1 if not from an MX record */
-	int64_t started_ms;	/* monotonic start of this probe */
+	int pref;	    /* MX preference, -1 if not from an MX record */
+	int64_t started_ms; /* monotonic start of this probe */
 	int64_t total_ms;
 	struct mx_smtp smtp;
 	struct mx_tls tls;
-	struct mx_enum *enumr;	/* NULL unless enumerated (issue #3) */
+	struct mx_enum *enumr; /* NULL unless enumerated (issue #3) */
 	/* judgement */
 	enum mx_verdict col[MX_COL__N];
 	struct mx_findings findings;
@@ -226,38 +226,38 @@ struct mx_endpoint {
 /* One MX host (or the implicit MX, or the single host of a host target). */
 struct mx_host {
 	char *name;
-	int pref;		/* -1 when not from MX */
+	int pref; /* -1 when not from MX */
 	enum mx_dns_status a_status, aaaa_status;
-	int dnssec_secure;	/* A/AAAA answers validated */
+	int dnssec_secure; /* A/AAAA answers validated */
 	int64_t dns_ms;
-	size_t first_ep, nep;	/* slice of mx_target.endpoints */
+	size_t first_ep, nep; /* slice of mx_target.endpoints */
 };
 
 enum mx_target_kind {
-	MX_TARGET_DOMAIN,	/* look up MX */
-	MX_TARGET_HOST,		/* one host (name or address), no MX lookup */
+	MX_TARGET_DOMAIN, /* look up MX */
+	MX_TARGET_HOST,	  /* one host (name or address), no MX lookup */
 };
 
 struct mx_target {
-	char *spec;		/* as the user wrote it */
+	char *spec; /* as the user wrote it */
 	enum mx_target_kind kind;
-	char *name;		/* domain or host name, or address literal */
+	char *name; /* domain or host name, or address literal */
 	uint16_t port;
 	enum mx_tls_mode mode;
 	/* DNS facts for a domain target */
 	enum mx_dns_status mx_status;
 	int mx_dnssec_secure;
-	int null_mx;		/* RFC 7505 */
-	int implicit_mx;	/* no MX: the domain itself (RFC 5321 §5.1) */
+	int null_mx;	 /* RFC 7505 */
+	int implicit_mx; /* no MX: the domain itself (RFC 5321 §5.1) */
 	int64_t dns_ms;
 	char *dns_error;
-	struct mx_host *hosts;	/* preference order */
+	struct mx_host *hosts; /* preference order */
 	size_t nhosts, caphosts;
 	struct mx_endpoint *endpoints;
 	size_t nendpoints, capendpoints;
 	/* judgement */
 	struct mx_findings findings;
-	int confidence;		/* 0..100, -1 when nothing could be tested */
+	int confidence; /* 0..100, -1 when nothing could be tested */
 	enum mx_severity worst;
 };
 
@@ -270,13 +270,13 @@ enum mx_exit {
 
 struct mx_run {
 	char *tool_version;
-	time_t started;		/* wall clock */
+	time_t started; /* wall clock */
 	int64_t elapsed_ms;
 	char *helo;
 	int timeout_ms;
 	struct mx_target *targets;
 	size_t ntargets, captargets;
-	enum mx_exit exit_status;	/* analyzers */
+	enum mx_exit exit_status; /* analyzers */
 };
 
 /* Constructors and destructors. */

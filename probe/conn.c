@@ -31,16 +31,16 @@ struct mx_conn {
 	int connecting;
 	struct event *ev_read;
 	struct event *ev_write;
-	struct mx_buf in;	/* plaintext received */
-	struct mx_buf out;	/* raw bytes to send */
+	struct mx_buf in;  /* plaintext received */
+	struct mx_buf out; /* raw bytes to send */
 	const struct mx_tls_backend *be;
 	struct mx_tls_session *tls;
 	enum tls_state tls_state;
-	int connect_err;	/* connect() failed at once with this errno */
-	int in_cb;		/* inside a user callback */
-	int dead;		/* freed from inside a callback */
-	int closed;		/* a closed callback was delivered */
-	size_t bytes_out, bytes_in;	/* raw socket counters */
+	int connect_err; /* connect() failed at once with this errno */
+	int in_cb;	 /* inside a user callback */
+	int dead;	 /* freed from inside a callback */
+	int closed;	 /* a closed callback was delivered */
+	size_t bytes_out, bytes_in; /* raw socket counters */
 };
 
 static void real_free(struct mx_conn *c)
@@ -75,15 +75,15 @@ void mx_conn_free(struct mx_conn *c)
 }
 
 /* Run a user callback; returns nonzero if the connection is gone. */
-#define CALLBACK(c, call)                                                  \
-	do {                                                               \
-		(c)->in_cb++;                                              \
-		call;                                                      \
-		(c)->in_cb--;                                              \
-		if ((c)->dead && (c)->in_cb == 0) {                        \
-			real_free(c);                                      \
-			return;                                            \
-		}                                                          \
+#define CALLBACK(c, call)                                                      \
+	do {                                                                   \
+		(c)->in_cb++;                                                  \
+		call;                                                          \
+		(c)->in_cb--;                                                  \
+		if ((c)->dead && (c)->in_cb == 0) {                            \
+			real_free(c);                                          \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 static void want_write(struct mx_conn *c)
@@ -155,8 +155,9 @@ static void on_readable(struct mx_conn *c)
 			c->tls_state = TLS_DEAD;
 			CALLBACK(c, c->cbs->tls_done(c->arg, 0));
 		}
-		deliver_close(c, errno == ECONNRESET ? MX_CONN_END_RESET
-						     : MX_CONN_END_ERROR,
+		deliver_close(c,
+			      errno == ECONNRESET ? MX_CONN_END_RESET
+						  : MX_CONN_END_ERROR,
 			      errno);
 		return;
 	}
@@ -230,12 +231,14 @@ static void io_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		if (c->out.len > 0) {
-			ssize_t n = send(c->fd, c->out.p, c->out.len,
-					 MSG_NOSIGNAL);
+			ssize_t n =
+				send(c->fd, c->out.p, c->out.len, MSG_NOSIGNAL);
 			if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				deliver_close(c, errno == ECONNRESET || errno == EPIPE
-							 ? MX_CONN_END_RESET
-							 : MX_CONN_END_ERROR,
+				deliver_close(c,
+					      errno == ECONNRESET ||
+							      errno == EPIPE
+						      ? MX_CONN_END_RESET
+						      : MX_CONN_END_ERROR,
 					      errno);
 				return;
 			}
@@ -274,8 +277,8 @@ int mx_conn_connect(struct mx_conn *c, const char *addr, uint16_t port,
 	int one = 1;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, addr,
-		      &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) ==
+	    1) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
@@ -339,8 +342,8 @@ struct mx_buf *mx_conn_in(struct mx_conn *c)
 }
 
 int mx_conn_start_tls(struct mx_conn *c, const struct mx_tls_backend *be,
-		      const struct mx_tls_params *p, size_t *dropped,
-		      char *err, size_t errlen)
+		      const struct mx_tls_params *p, size_t *dropped, char *err,
+		      size_t errlen)
 {
 	enum mx_tls_io r;
 

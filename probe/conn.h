@@ -45,12 +45,12 @@ struct mx_conn;
 #define MX_CONN_MAX_IN (256u * 1024)
 
 enum mx_conn_end {
-	MX_CONN_END_EOF = 1,	/* FIN from the peer */
-	MX_CONN_END_RESET,	/* RST (ECONNRESET) */
-	MX_CONN_END_ERROR,	/* another socket error (err says which) */
-	MX_CONN_END_OVERFLOW,	/* the peer sent more than we buffer */
-	MX_CONN_END_TLS,	/* TLS error after the handshake */
-	MX_CONN_END_TLS_CLOSE,	/* TLS close_notify */
+	MX_CONN_END_EOF = 1,   /* FIN from the peer */
+	MX_CONN_END_RESET,     /* RST (ECONNRESET) */
+	MX_CONN_END_ERROR,     /* another socket error (err says which) */
+	MX_CONN_END_OVERFLOW,  /* the peer sent more than we buffer */
+	MX_CONN_END_TLS,       /* TLS error after the handshake */
+	MX_CONN_END_TLS_CLOSE, /* TLS close_notify */
 };
 
 struct mx_conn_cbs {
@@ -75,8 +75,8 @@ struct mx_buf *mx_conn_in(struct mx_conn *c);
 /* Begin a client handshake; input already buffered as plaintext is
  * dropped (RFC 3207 §4.2) and its size returned in *dropped. */
 int mx_conn_start_tls(struct mx_conn *c, const struct mx_tls_backend *be,
-		      const struct mx_tls_params *p, size_t *dropped,
-		      char *err, size_t errlen);
+		      const struct mx_tls_params *p, size_t *dropped, char *err,
+		      size_t errlen);
 /* The TLS session (NULL before start_tls), to read facts from. */
 struct mx_tls_session *mx_conn_tls(struct mx_conn *c);
 const struct mx_tls_backend *mx_conn_tls_backend(struct mx_conn *c);

@@ -32,15 +32,15 @@ struct event_base;
 struct mx_dns;
 
 struct mx_dns_params {
-	const char *resolver;		/* "IP" or "IP:PORT" or "[v6]:PORT" */
-	const char *trust_anchor;	/* file with DS/DNSKEY; NULL: none */
-	int timeout_ms;			/* per query; 0: 5000 */
+	const char *resolver;	  /* "IP" or "IP:PORT" or "[v6]:PORT" */
+	const char *trust_anchor; /* file with DS/DNSKEY; NULL: none */
+	int timeout_ms;		  /* per query; 0: 5000 */
 	const struct mx_log *log;
 };
 
 struct mx_dns_mx {
 	uint16_t pref;
-	char *name;			/* without the trailing dot; "" = root */
+	char *name; /* without the trailing dot; "" = root */
 };
 
 struct mx_dns_tlsa {
@@ -51,20 +51,20 @@ struct mx_dns_tlsa {
 
 struct mx_dns_answer {
 	enum mx_dns_status status;
-	int secure;			/* DNSSEC validated */
+	int secure; /* DNSSEC validated */
 	char *why_bogus;
 	int64_t ms;
 	/* the record data, by type */
 	struct mx_dns_mx *mx;
 	size_t nmx;
-	char **addrs;			/* A/AAAA as numeric strings */
+	char **addrs; /* A/AAAA as numeric strings */
 	size_t naddrs;
 	struct mx_dns_tlsa *tlsa;
 	size_t ntlsa;
-	char **txt;			/* TXT strings, raw (escape to show) */
+	char **txt; /* TXT strings, raw (escape to show) */
 	size_t ntxt;
-	const char *error;		/* resolver error / rcode, static */
-	size_t nmalformed;		/* records whose rdata did not decode */
+	const char *error; /* resolver error / rcode, static */
+	size_t nmalformed; /* records whose rdata did not decode */
 };
 
 typedef void (*mx_dns_cb)(void *arg, const struct mx_dns_answer *ans);
@@ -74,22 +74,22 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 			  size_t errlen);
 void mx_dns_free(struct mx_dns *dns);
 /* rrtype: 15 MX, 1 A, 28 AAAA, 52 TLSA, 16 TXT.  Returns 0 or -1. */
-int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype,
-		 mx_dns_cb cb, void *arg);
+int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
+		 void *arg);
 
 /* Decode one record's rdata (uncompressed wire format, as libunbound
  * hands it) of type rrtype and append it to ans.  Returns 0, or -1 if the
  * rdata is truncated, malformed or of another type (ans unchanged).
  * Exposed for the unit tests and the fuzz target. */
-int mx_dns_rdata_decode(struct mx_dns_answer *ans, int rrtype,
-			const uint8_t *p, size_t len);
+int mx_dns_rdata_decode(struct mx_dns_answer *ans, int rrtype, const uint8_t *p,
+			size_t len);
 /* Free what the decoders put into ans (not ans itself); zeroes it. */
 void mx_dns_answer_clear(struct mx_dns_answer *ans);
 
 typedef void (*mx_resolve_cb)(void *arg, struct mx_target *t);
 /* Fill t->hosts / t->endpoints (and t's DNS facts).  t must stay valid
  * until the callback.  Returns 0, or -1 if nothing could be started. */
-int mx_resolve_target(struct mx_dns *dns, struct mx_target *t,
-		      mx_resolve_cb cb, void *arg);
+int mx_resolve_target(struct mx_dns *dns, struct mx_target *t, mx_resolve_cb cb,
+		      void *arg);
 
 #endif

@@ -17,7 +17,7 @@
 struct job {
 	struct sched *s;
 	struct mx_target *t;
-	size_t ep;			/* index into t->endpoints */
+	size_t ep; /* index into t->endpoints */
 	struct mx_smtp_client *client;
 	struct mx_tls_params tp;
 	int running, finished;
@@ -28,8 +28,8 @@ struct sched {
 	struct mx_run *run;
 	const struct mx_sched_params *p;
 	struct mx_dns *dns;
-	size_t resolving;		/* targets still resolving */
-	struct job **jobs;		/* each job stays put: clients point at it */
+	size_t resolving;  /* targets still resolving */
+	struct job **jobs; /* each job stays put: clients point at it */
 	size_t njobs, capjobs;
 	size_t running;
 	size_t done;
@@ -38,8 +38,7 @@ struct sched {
 
 static void pump(struct sched *s);
 
-static const char *ep_label(const struct mx_endpoint *ep, char *buf,
-			    size_t len)
+static const char *ep_label(const struct mx_endpoint *ep, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s [%s]:%u", ep->host, ep->addr, ep->port);
 	return buf;
@@ -106,7 +105,7 @@ static void job_start(struct sched *s, struct job *j)
 	sp.mode = ep->mode;
 	sp.helo = s->p->helo;
 	sp.starttls = 1;
-	sp.require_tls = 0;	/* judge, do not enforce */
+	sp.require_tls = 0; /* judge, do not enforce */
 	sp.tls = s->p->tls;
 	sp.tls_params = &j->tp;
 	sp.connect_timeout_ms = s->p->step_timeout_ms;

@@ -27,14 +27,14 @@
 struct event_base;
 
 struct mx_sched_params {
-	const char *resolver;		/* NULL: /etc/resolv.conf */
+	const char *resolver; /* NULL: /etc/resolv.conf */
 	const char *trust_anchor;
 	const char *helo;
-	int step_timeout_ms;		/* each SMTP/TLS step */
-	int endpoint_deadline_ms;	/* whole endpoint probe */
+	int step_timeout_ms;	  /* each SMTP/TLS step */
+	int endpoint_deadline_ms; /* whole endpoint probe */
 	int dns_timeout_ms;
-	int per_host;			/* 0: 2 */
-	int global;			/* 0: 16 */
+	int per_host; /* 0: 2 */
+	int global;   /* 0: 16 */
 	const struct mx_tls_backend *tls;
 	struct mx_tls_params tls_params; /* ca_file, ca_path, ...; sni is
 					  * set per endpoint */

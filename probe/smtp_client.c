@@ -38,7 +38,7 @@ enum st {
 	ST_CMD,
 	ST_DATA,
 	ST_QUIT,
-	ST_RAW,		/* handed over, or about to be (raw_ready) */
+	ST_RAW, /* handed over, or about to be (raw_ready) */
 	ST_DONE,
 };
 
@@ -53,20 +53,20 @@ struct mx_smtp_client {
 	struct event *ev_timer;
 	struct event *ev_finish;
 	enum st st;
-	int64_t t0;		/* start, monotonic ms */
-	int64_t step_t0;	/* start of the current step */
+	int64_t t0;	 /* start, monotonic ms */
+	int64_t step_t0; /* start of the current step */
 	struct mx_smtp_reply reply;
 	mx_smtp_reply_cb cmd_cb;
 	void *cmd_arg;
 	int tls_up;
-	int clipped;		/* the step timer was cut by the deadline */
+	int clipped; /* the step timer was cut by the deadline */
 	int finishing;
 	int done_called;
 	enum mx_stop pending_tls_stop; /* TLS failed; finish is scheduled */
 };
 
-static void finish(struct mx_smtp_client *c, enum mx_stop stop,
-		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finish(struct mx_smtp_client *c, enum mx_stop stop, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
 
 static int64_t now_rel(const struct mx_smtp_client *c)
 {
@@ -236,8 +236,8 @@ static void record_tls_facts(struct mx_smtp_client *c)
 		c->tls->fail = keep_fail;
 }
 
-static void finish(struct mx_smtp_client *c, enum mx_stop stop,
-		   const char *fmt, ...)
+static void finish(struct mx_smtp_client *c, enum mx_stop stop, const char *fmt,
+		   ...)
 {
 	struct timeval zero = {0, 0};
 	mx_smtp_reply_cb cb = c->cmd_cb;
@@ -400,8 +400,9 @@ struct mx_conn *mx_smtp_client_take_conn(struct mx_smtp_client *c,
 	if (dropped)
 		*dropped = in->len;
 	if (in->len > 0)
-		note(c, "discarded %zu bytes the server sent after 220 to "
-			"STARTTLS, before the hello (RFC 3207 section 4.2)",
+		note(c,
+		     "discarded %zu bytes the server sent after 220 to "
+		     "STARTTLS, before the hello (RFC 3207 section 4.2)",
 		     in->len);
 	mx_buf_reset(in);
 	mx_conn_set_cbs(conn, cbs, arg);
@@ -433,8 +434,9 @@ static void start_tls(struct mx_smtp_client *c, enum st st)
 		return;
 	}
 	if (dropped > 0)
-		note(c, "discarded %zu bytes the server sent after 220 to "
-			"STARTTLS, before the handshake (RFC 3207 section 4.2)",
+		note(c,
+		     "discarded %zu bytes the server sent after 220 to "
+		     "STARTTLS, before the handshake (RFC 3207 section 4.2)",
 		     dropped);
 }
 
@@ -579,11 +581,11 @@ static void conn_readable(void *arg)
 		s = mx_smtp_reply_feed(&c->reply, in->p, in->len, &used);
 		for (i = first; i < c->reply.nlines; i++) {
 			char line[MX_SMTP_MAX_LINE + 8];
-			int n = snprintf(line, sizeof(line), "%03d%c",
-					 c->reply.code,
-					 i + 1 < c->reply.nlines || s != MX_SMTP_DONE
-						 ? '-'
-						 : ' ');
+			int n = snprintf(
+				line, sizeof(line), "%03d%c", c->reply.code,
+				i + 1 < c->reply.nlines || s != MX_SMTP_DONE
+					? '-'
+					: ' ');
 			size_t tl = c->reply.lines[i].len;
 
 			if (tl > sizeof(line) - (size_t)n - 1)
@@ -601,8 +603,8 @@ static void conn_readable(void *arg)
 		}
 		{
 			struct mx_step *st = current_step(c);
-			char *peek = mx_escape(in->p, in->len > 40 ? 40 : in->len,
-					       0);
+			char *peek = mx_escape(in->p,
+					       in->len > 40 ? 40 : in->len, 0);
 
 			if (st)
 				step_set(c, st, MX_STEP_FAILED);
@@ -668,7 +670,8 @@ static void conn_tls_done(void *arg, int ok)
 	step_set(c, &c->smtp->tls, MX_STEP_OK);
 	c->tls_up = 1;
 	record_tls_facts(c);
-	note(c, "TLS established: %s %s", c->tls->version ? c->tls->version : "?",
+	note(c, "TLS established: %s %s",
+	     c->tls->version ? c->tls->version : "?",
 	     c->tls->suite_iana ? c->tls->suite_iana : "?");
 	if (c->st == ST_TLS_IMPLICIT) {
 		c->st = ST_GREETING;
@@ -830,8 +833,8 @@ int mx_smtp_client_data(struct mx_smtp_client *c, const uint8_t *payload,
 		return 0;
 	}
 	/* RFC 5321 §4.5.3.2.6: allow 10 minutes after the final dot. */
-	arm(c, c->p.command_timeout_ms > 0 ? c->p.command_timeout_ms * 2
-					   : 600000);
+	arm(c,
+	    c->p.command_timeout_ms > 0 ? c->p.command_timeout_ms * 2 : 600000);
 	return 0;
 }
 

@@ -52,20 +52,20 @@ struct event_base;
 struct mx_smtp_client;
 
 struct mx_smtp_params {
-	const char *host;		/* name for SNI and the transcript */
-	const char *addr;		/* numeric address */
+	const char *host; /* name for SNI and the transcript */
+	const char *addr; /* numeric address */
 	uint16_t port;
 	enum mx_tls_mode mode;
-	const char *helo;		/* EHLO/HELO argument */
-	int starttls;			/* try STARTTLS when offered */
-	int require_tls;		/* no TLS is a stop (relay policies) */
+	const char *helo; /* EHLO/HELO argument */
+	int starttls;	  /* try STARTTLS when offered */
+	int require_tls;  /* no TLS is a stop (relay policies) */
 	const struct mx_tls_backend *tls;
 	const struct mx_tls_params *tls_params;
-	int connect_timeout_ms;		/* each 0: 30000 */
+	int connect_timeout_ms; /* each 0: 30000 */
 	int greeting_timeout_ms;
 	int command_timeout_ms;
 	int tls_timeout_ms;
-	int64_t deadline_ms;		/* absolute monotonic; 0: none */
+	int64_t deadline_ms; /* absolute monotonic; 0: none */
 	const struct mx_log *log;
 	/* Raw hand-over (above): when set, raw_ready(arg of the client)
 	 * is called instead of a TLS handshake; call

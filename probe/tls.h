@@ -25,51 +25,49 @@
 #include "model/result.h"
 
 struct mx_tls_params {
-	const char *sni;		/* server name; NULL: send none */
-	const char *ca_file;		/* NULL: system default store */
+	const char *sni;     /* server name; NULL: send none */
+	const char *ca_file; /* NULL: system default store */
 	const char *ca_path;
 	/* OpenSSL: cipher list (TLS <= 1.2) and TLS 1.3 suites; NULL for
 	 * the library defaults.  GnuTLS: `priority` (NULL: "NORMAL"). */
 	const char *cipher_list;
 	const char *ciphersuites;
-	const char *groups;		/* "X25519:P-256" or NULL */
+	const char *groups; /* "X25519:P-256" or NULL */
 	const char *priority;
-	int min_version;		/* 0 or TLS1_VERSION.. (0x0301..) */
+	int min_version; /* 0 or TLS1_VERSION.. (0x0301..) */
 	int max_version;
-	int security_level;		/* -1: library default */
-	int client_cert;		/* reserved; 0 */
+	int security_level; /* -1: library default */
+	int client_cert;    /* reserved; 0 */
 };
 
 enum mx_tls_io {
-	MX_TLS_IO_OK = 0,		/* done (handshake complete / data moved) */
-	MX_TLS_IO_WANT_READ,		/* push more input, flush output first */
-	MX_TLS_IO_CLOSED,		/* peer sent close_notify */
-	MX_TLS_IO_ERROR,		/* fatal; facts() says why */
+	MX_TLS_IO_OK = 0,    /* done (handshake complete / data moved) */
+	MX_TLS_IO_WANT_READ, /* push more input, flush output first */
+	MX_TLS_IO_CLOSED,    /* peer sent close_notify */
+	MX_TLS_IO_ERROR,     /* fatal; facts() says why */
 };
 
 struct mx_tls_session;
 
 struct mx_tls_backend {
-	const char *name;		/* "openssl", "gnutls" */
+	const char *name; /* "openssl", "gnutls" */
 	/* NULL on failure, with a message in err. */
 	struct mx_tls_session *(*session_new)(const struct mx_tls_params *p,
 					      char *err, size_t errlen);
 	void (*session_free)(struct mx_tls_session *s);
 	/* Ciphertext from the network. Returns 0, or -1 if it cannot take
 	 * more (a cap on buffered input). */
-	int (*push_input)(struct mx_tls_session *s, const uint8_t *p,
-			  size_t n);
+	int (*push_input)(struct mx_tls_session *s, const uint8_t *p, size_t n);
 	/* Ciphertext to send: copies up to max bytes, returns the count. */
-	size_t (*pull_output)(struct mx_tls_session *s, uint8_t *p,
-			      size_t max);
+	size_t (*pull_output)(struct mx_tls_session *s, uint8_t *p, size_t max);
 	size_t (*pending_output)(struct mx_tls_session *s);
 	enum mx_tls_io (*handshake)(struct mx_tls_session *s);
 	/* Plaintext in; all n bytes are accepted when MX_TLS_IO_OK. */
 	enum mx_tls_io (*write)(struct mx_tls_session *s, const uint8_t *p,
 				size_t n);
 	/* Plaintext out: *got bytes (0 with WANT_READ when none yet). */
-	enum mx_tls_io (*read)(struct mx_tls_session *s, uint8_t *p,
-			       size_t max, size_t *got);
+	enum mx_tls_io (*read)(struct mx_tls_session *s, uint8_t *p, size_t max,
+			       size_t *got);
 	/* Queue close_notify (output must then be flushed). */
 	void (*shutdown)(struct mx_tls_session *s);
 	/* Fill the TLS facts; callable after success or failure.  Sets
@@ -82,6 +80,6 @@ struct mx_tls_backend {
 };
 
 extern const struct mx_tls_backend mx_tls_openssl;
-extern const struct mx_tls_backend mx_tls_gnutls;	/* later issue */
+extern const struct mx_tls_backend mx_tls_gnutls; /* later issue */
 
 #endif

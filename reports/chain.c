@@ -8,8 +8,7 @@
 #include "common/buf.h"
 #include "reports/util.h"
 
-static void cert_block(FILE *out, size_t i, const struct mx_cert *c,
-		       time_t now)
+static void cert_block(FILE *out, size_t i, const struct mx_cert *c, time_t now)
 {
 	char nb[32], na[32];
 	long days = (long)((c->not_after - now) / 86400);

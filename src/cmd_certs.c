@@ -42,8 +42,9 @@ int cmd_certs(struct mx_opts *o)
 			if (run->targets[i].endpoints[j].tls.chain.n > 0)
 				ep = &run->targets[i].endpoints[j];
 	if (ep == NULL) {
-		fprintf(stderr, "mxprobe certs: %s sent no certificate (no TLS "
-				"handshake completed; 'mxprobe check' says why)\n",
+		fprintf(stderr,
+			"mxprobe certs: %s sent no certificate (no TLS "
+			"handshake completed; 'mxprobe check' says why)\n",
 			o->args[0]);
 		mx_run_free(run);
 		return 3;
@@ -62,7 +63,8 @@ int cmd_certs(struct mx_opts *o)
 		rc = 3;
 	} else {
 		mx_report_chain(out, ep, mx_wall_now(), o->export_dir,
-				o->export_dir ? &res : NULL, o->export_dir == NULL);
+				o->export_dir ? &res : NULL,
+				o->export_dir == NULL);
 		if (mx_cli_close_output(out, o) < 0)
 			rc = 3;
 	}

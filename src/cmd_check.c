@@ -61,7 +61,8 @@ int cmd_check(struct mx_opts *o)
 			for (i = 0; i < run->ntargets; i++)
 				for (j = 0; j < run->targets[i].nendpoints; j++)
 					mx_report_ciphers_endpoint(
-						out, &run->targets[i].endpoints[j],
+						out,
+						&run->targets[i].endpoints[j],
 						&co);
 		}
 	}

@@ -238,9 +238,10 @@ static void usage(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: mxprobe COMMAND [options] [arguments]\n\n"
-		    "mxprobe %s - TLS diagnostics for mail transport.\n\n"
-		    "Commands:\n",
+	fprintf(fp,
+		"usage: mxprobe COMMAND [options] [arguments]\n\n"
+		"mxprobe %s - TLS diagnostics for mail transport.\n\n"
+		"Commands:\n",
 		PACKAGE_VERSION);
 	for (i = 0; i < NCOMMANDS; i++) {
 		const char *nl = strchr(commands[i].summary, '\n');
@@ -280,8 +281,9 @@ int main(int argc, char **argv)
 			continue;
 		if (mx_opts_parse(argc - 1, argv + 1, &commands[i], &o, err,
 				  sizeof(err)) < 0) {
-			fprintf(stderr, "mxprobe %s: %s (try 'mxprobe %s "
-					"--help')\n",
+			fprintf(stderr,
+				"mxprobe %s: %s (try 'mxprobe %s "
+				"--help')\n",
 				commands[i].name, err, commands[i].name);
 			return 3;
 		}

@@ -228,8 +228,9 @@ static int relay_opt(int ch, const struct mx_cmd *cmd, char **argv,
 			       : 1;
 	if (ch == O_LOG) {
 		if (o->nlog_file >= 2) {
-			snprintf(err, errlen, "--log at most twice (a file "
-					      "and -)");
+			snprintf(err, errlen,
+				 "--log at most twice (a file "
+				 "and -)");
 			return -1;
 		}
 		o->log_file[o->nlog_file++] = optarg;
@@ -384,10 +385,12 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		case O_FORCE:
 		case O_CONNCAP:
 			if ((ch == O_TRANSCRIPT &&
-			     !(cmd->extra & (MX_OPT_TRANSCRIPT | MX_OPT_SEND))) ||
+			     !(cmd->extra &
+			       (MX_OPT_TRANSCRIPT | MX_OPT_SEND))) ||
 			    ((ch == O_EXPORT || ch == O_FORCE) &&
 			     !(cmd->extra & MX_OPT_EXPORT)) ||
-			    (ch == O_CONNCAP && !(cmd->extra & MX_OPT_CONNCAP))) {
+			    (ch == O_CONNCAP &&
+			     !(cmd->extra & MX_OPT_CONNCAP))) {
 				snprintf(err, errlen,
 					 "option %s is not for '%s'",
 					 argv[optind - 1], cmd->name);

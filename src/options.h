@@ -14,10 +14,10 @@
 #include <stdio.h>
 
 enum mx_opt_extra {
-	MX_OPT_TRANSCRIPT = 1u << 0,	/* --transcript */
-	MX_OPT_EXPORT = 1u << 1,	/* --export DIR, --force */
-	MX_OPT_CONNCAP = 1u << 2,	/* --max-conn-per-host N */
-	MX_OPT_DEEP = 1u << 3,		/* check: --deep (enumeration) */
+	MX_OPT_TRANSCRIPT = 1u << 0, /* --transcript */
+	MX_OPT_EXPORT = 1u << 1,     /* --export DIR, --force */
+	MX_OPT_CONNCAP = 1u << 2,    /* --max-conn-per-host N */
+	MX_OPT_DEEP = 1u << 3,	     /* check: --deep (enumeration) */
 	/* send: --to (repeatable), --from, --via, --subject, --body-file,
 	 * --header (repeatable), --size, --maildir DIR, --transcript */
 	MX_OPT_SEND = 1u << 8,
@@ -57,7 +57,7 @@ struct mx_opts {
 	int no_color;
 	int force;
 	int per_host;
-	int deep;		/* check --deep: enumerate every endpoint */
+	int deep; /* check --deep: enumerate every endpoint */
 	int help;
 	/* send (issue #4); lists point into argv */
 	const char *to[MX_OPTS_MAX_REPEAT];
@@ -80,7 +80,7 @@ struct mx_opts {
 	int nfingerprint;
 	const char *secure_match[MX_OPTS_MAX_REPEAT];
 	int nsecure_match;
-	const char *send_test;	/* check --send-test RCPT */
+	const char *send_test; /* check --send-test RCPT */
 	/* relay and queue (issue #4); values are checked by the command */
 	const char *listen;
 	const char *spool;
@@ -97,17 +97,17 @@ struct mx_opts {
 	const char *max_queue_lifetime;
 	const char *retry_schedule;
 	const char *max_deliveries;
-	char **args;		/* positional arguments */
+	char **args; /* positional arguments */
 	int nargs;
 };
 
 struct mx_cmd {
 	const char *name;
 	int (*run)(struct mx_opts *o);
-	unsigned extra;		/* enum mx_opt_extra */
-	const char *args;	/* "TARGET..." */
+	unsigned extra;	  /* enum mx_opt_extra */
+	const char *args; /* "TARGET..." */
 	const char *summary;
-	const char *help;	/* subcommand-specific text */
+	const char *help; /* subcommand-specific text */
 };
 
 /* Returns 0, or -1 with a one-line message in err. */

@@ -29,8 +29,8 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o)
 	run->tool_version = xstrdup(PACKAGE_VERSION);
 	if (o->helo) {
 		run->helo = xstrdup(o->helo);
-	} else if (gethostname(hn, sizeof(hn)) == 0 && memchr(hn, 0, sizeof(hn)) &&
-		   strchr(hn, '.') != NULL) {
+	} else if (gethostname(hn, sizeof(hn)) == 0 &&
+		   memchr(hn, 0, sizeof(hn)) && strchr(hn, '.') != NULL) {
 		run->helo = xstrdup(hn);
 	} else {
 		run->helo = xstrdup("mxprobe.invalid");
@@ -60,8 +60,8 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
 	int64_t t0 = mx_now_ms();
 	int rc;
 
-	mx_log_init(&log, stderr, o->verbose ? MX_LOG_INFO + o->verbose - 1
-					     : MX_LOG_WARN,
+	mx_log_init(&log, stderr,
+		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
 		    o->trace);
 	base = event_base_new();
 	if (base == NULL) {
@@ -122,8 +122,8 @@ int mx_cli_enumerate(struct mx_run *run, const struct mx_opts *o,
 	int64_t t0 = mx_now_ms();
 	int rc = 0;
 
-	mx_log_init(&log, stderr, o->verbose ? MX_LOG_INFO + o->verbose - 1
-					     : MX_LOG_WARN,
+	mx_log_init(&log, stderr,
+		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
 		    o->trace);
 	for (i = 0; i < run->ntargets; i++)
 		for (j = 0; j < run->targets[i].nendpoints; j++) {

@@ -30,8 +30,8 @@
 #define MX_SMTP_MAX_REPLY_BYTES 65536
 
 enum mx_smtp_status {
-	MX_SMTP_MORE = 0,	/* need more bytes */
-	MX_SMTP_DONE,		/* a complete reply is in the parser */
+	MX_SMTP_MORE = 0, /* need more bytes */
+	MX_SMTP_DONE,	  /* a complete reply is in the parser */
 	MX_SMTP_LINE_TOO_LONG,
 	MX_SMTP_TOO_MANY_LINES,
 	MX_SMTP_TOO_BIG,
@@ -39,21 +39,21 @@ enum mx_smtp_status {
 };
 
 struct mx_smtp_line {
-	char *text;		/* raw, NUL-terminated (NULs inside kept as-is) */
+	char *text; /* raw, NUL-terminated (NULs inside kept as-is) */
 	size_t len;
 };
 
 struct mx_smtp_reply {
-	int code;		/* 100..599 */
-	char enh[16];		/* RFC 3463 "x.y.z" of the first line, or "" */
+	int code;     /* 100..599 */
+	char enh[16]; /* RFC 3463 "x.y.z" of the first line, or "" */
 	struct mx_smtp_line *lines;
 	size_t nlines, cap;
-	size_t bytes;		/* bytes consumed so far by this reply */
-	size_t bare_lf;		/* lines ended by LF alone */
+	size_t bytes;	/* bytes consumed so far by this reply */
+	size_t bare_lf; /* lines ended by LF alone */
 	/* partial-line state */
 	uint8_t *partial;
 	size_t plen;
-	enum mx_smtp_status status;	/* sticky once not MORE */
+	enum mx_smtp_status status; /* sticky once not MORE */
 };
 
 void mx_smtp_reply_init(struct mx_smtp_reply *r);
@@ -96,9 +96,9 @@ enum mx_smtp_cap {
 #define MX_SMTP_MAX_AUTH 256
 
 struct mx_smtp_ehlo {
-	unsigned flags;		/* MX_SMTP_CAP_* */
-	uint64_t size;		/* SIZE value, 0 if absent or no value */
-	char auth[MX_SMTP_MAX_AUTH];	/* mechanisms, space separated, upper
+	unsigned flags;		     /* MX_SMTP_CAP_* */
+	uint64_t size;		     /* SIZE value, 0 if absent or no value */
+	char auth[MX_SMTP_MAX_AUTH]; /* mechanisms, space separated, upper
 					 * case, printable ASCII only */
 };
 

@@ -31,9 +31,9 @@
 #include "probe/smtp_client.h"
 
 struct step {
-	const char *expect;	/* line prefix the client must send; NULL:
+	const char *expect; /* line prefix the client must send; NULL:
 				 * send at connect */
-	const char *reply;	/* bytes to send back; NULL: close */
+	const char *reply;  /* bytes to send back; NULL: close */
 };
 
 struct peer {
@@ -45,7 +45,7 @@ struct peer {
 	size_t nsteps, at;
 	char line[4096];
 	size_t llen;
-	int drip;		/* send "250-drip" every 50 ms forever */
+	int drip; /* send "250-drip" every 50 ms forever */
 	int silent;
 };
 
@@ -54,7 +54,7 @@ struct outcome {
 	struct mx_tls tls;
 	int ready, done;
 	int cmd_code;
-	const char *cmd;	/* command to send when ready, then QUIT */
+	const char *cmd; /* command to send when ready, then QUIT */
 	int cmd_flags;
 };
 
@@ -126,8 +126,8 @@ static void peer_accept(evutil_socket_t lfd, short what, void *arg)
 		p->ev_drip = event_new(p->base, -1, EV_PERSIST, peer_drip, p);
 		event_add(p->ev_drip, &tv);
 	}
-	p->ev_read = event_new(p->base, p->fd, EV_READ | EV_PERSIST, peer_read,
-			       p);
+	p->ev_read =
+		event_new(p->base, p->fd, EV_READ | EV_PERSIST, peer_read, p);
 	event_add(p->ev_read, NULL);
 	if (p->nsteps > 0 && p->script[0].expect == NULL) {
 		peer_send(p, p->script[0].reply);
@@ -232,8 +232,8 @@ static void run(struct outcome *o, const struct step *script, size_t n,
 	sp.require_tls = require_tls;
 	sp.tls = &mx_tls_openssl;
 	sp.tls_params = &tp;
-	sp.connect_timeout_ms = sp.greeting_timeout_ms =
-		sp.command_timeout_ms = sp.tls_timeout_ms = timeout_ms;
+	sp.connect_timeout_ms = sp.greeting_timeout_ms = sp.command_timeout_ms =
+		sp.tls_timeout_ms = timeout_ms;
 	sp.deadline_ms = deadline_ms ? mx_now_ms() + deadline_ms : 0;
 	c = mx_smtp_client_new(base, &sp, &o->smtp, &o->tls, &cbs, o);
 	mx_smtp_client_start(c);
