@@ -3,8 +3,8 @@
 #
 #   ./setup.sh demo     install, build, start the loopback lab, and run
 #                       `mxprobe check lab.test` against it
-#   ./setup.sh test     install, build with -Werror and ASan+UBSan, start
-#                       the lab, run the whole test suite (make check), and
+#   ./setup.sh test     install, build with -Werror and ASan+UBSan, lint,
+#                       start the lab, run the whole test suite (make check), and
 #                       print "N passed, N failed"
 #   ./setup.sh deps     only install the Debian packages (idempotent)
 #   ./setup.sh build    deps + build into ./build
@@ -19,7 +19,7 @@ cd "$top"
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
  libssl-dev libgnutls28-dev libpcap-dev libncurses-dev libcmocka-dev
  libevent-dev libunbound-dev libjansson-dev libcurl4-openssl-dev"
-TEST_PKGS="python3 python3-jsonschema openssl ca-certificates iproute2"
+TEST_PKGS="python3 python3-jsonschema openssl ca-certificates iproute2 clang-format"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -94,6 +94,9 @@ test_suite() {
 	deps
 	configure_in build-check --enable-werror --enable-sanitizers
 	make -C build-check -j"$(nproc)" >/dev/null
+	# STYLE.md habit 15: banned calls, printing outside the renderers,
+	# clang-format - all fatal here.
+	make -C build-check lint LINT_FORMAT=strict
 	tests/lab/lab.sh start
 	local rc=0
 	make -C build-check -j2 check || rc=$?
