@@ -81,6 +81,7 @@ int mx_confirm_handshake(struct event_base *base, const struct mx_endpoint *ep,
 	sp.helo = p->helo ? p->helo : "mxprobe.invalid";
 	sp.starttls = 1;
 	sp.require_tls = 1;
+	sp.handshake_only = 1;
 	sp.tls = be;
 	sp.tls_params = &tls;
 	sp.connect_timeout_ms = sp.greeting_timeout_ms = timeout;

@@ -45,6 +45,11 @@ struct mx_conn {
 
 static void real_free(struct mx_conn *c)
 {
+	/* Best effort: what is queued (a TLS Finished, a QUIT) leaves
+	 * before the close, so the peer sees a complete exchange. */
+	if (c->fd >= 0 && !c->connecting && c->out.len > 0)
+		(void)send(c->fd, c->out.p, c->out.len,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (c->ev_read)
 		event_free(c->ev_read);
 	if (c->ev_write)

@@ -673,6 +673,12 @@ static void conn_tls_done(void *arg, int ok)
 	note(c, "TLS established: %s %s",
 	     c->tls->version ? c->tls->version : "?",
 	     c->tls->suite_iana ? c->tls->suite_iana : "?");
+	if (c->p.handshake_only) {
+		/* Only the handshake was wanted: close now rather than wait
+		 * for a greeting (implicit TLS) or send EHLO again. */
+		finish(c, MX_STOP_NONE, NULL);
+		return;
+	}
 	if (c->st == ST_TLS_IMPLICIT) {
 		c->st = ST_GREETING;
 		mx_smtp_reply_reset(&c->reply);

@@ -56,9 +56,11 @@ struct mx_smtp_params {
 	const char *addr; /* numeric address */
 	uint16_t port;
 	enum mx_tls_mode mode;
-	const char *helo; /* EHLO/HELO argument */
-	int starttls;	  /* try STARTTLS when offered */
-	int require_tls;  /* no TLS is a stop (relay policies) */
+	const char *helo;   /* EHLO/HELO argument */
+	int starttls;	    /* try STARTTLS when offered */
+	int require_tls;    /* no TLS is a stop (relay policies) */
+	int handshake_only; /* end the session once TLS is up (no
+				 * greeting/EHLO over TLS): confirmations */
 	const struct mx_tls_backend *tls;
 	const struct mx_tls_params *tls_params;
 	int connect_timeout_ms; /* each 0: 30000 */
