@@ -166,7 +166,7 @@ done <<<"$ALL_ENDPOINTS"
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
-	echo "mxprobe: $([ "$MXPROBE_OK" = 1 ] && "$MXPROBE_BIN" --help 2>&1 | grep -m1 -o 'mxprobe [0-9][0-9.]*' || echo 'not available') (git $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+	echo "mxprobe: $([ "$MXPROBE_OK" = 1 ] && "$MXPROBE_BIN" --help 2>&1 | grep -m1 -o 'mxprobe [0-9][0-9.]*' || echo 'not available') ($MXPROBE_BIN, built from ${MXPROBE_COMMIT:-git $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')})"
 	echo "sslscan: $(sslscan --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' \t\n' ' ' | sed 's/^ //')"
 	echo "testssl.sh: $(dpkg-query -W -f '${Version}' testssl.sh 2>/dev/null)"
 	echo "nmap: $(nmap --version | head -n1)"
@@ -231,14 +231,23 @@ import socket, sys, time
 t0 = time.monotonic()
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
 s.settimeout(10)
+
+
+def more(buf):
+    data = s.recv(4096)
+    if not data or len(buf) > 65536 or time.monotonic() - t0 > 20:
+        sys.exit("relay check: connection closed or no answer")
+    return buf + data
+
+
 buf = b""
 while not buf.endswith(b"\r\n"):
-    buf += s.recv(4096)
+    buf = more(buf)
 t1 = time.monotonic()
 s.sendall(b"EHLO bench.lab.test\r\n")
 buf = b""
 while b"\r\n250 " not in b"\r\n" + buf:
-    buf += s.recv(4096)
+    buf = more(buf)
 t2 = time.monotonic()
 s.sendall(b"QUIT\r\n")
 s.close()
@@ -273,7 +282,11 @@ run_one() {
 		;;
 	testssl)
 		tmo=$TESTSSL_TIMEOUT
-		cmd=(testssl --quiet --color 0 --warnings batch --nodns none)
+		# --warnings off: where testssl.sh would ask "Really proceed?"
+		# (e.g. "Your OpenSSL cannot connect" to a TLS 1.0/1.1-only
+		# server) it goes on, as a person typing "yes" would; "batch"
+		# would stop the scan there.
+		cmd=(testssl --quiet --color 0 --warnings off --nodns none)
 		[ "$mode" = starttls ] && cmd+=(--starttls smtp)
 		cmd+=("$dst:$port")
 		;;
@@ -284,10 +297,13 @@ run_one() {
 	esac
 	case "$dst" in 127.*) ;; *) die "refusing non-loopback $dst" ;; esac
 
+	# Only SYNs to the endpoint's own port count: a lab front that opens
+	# its backend on the same address (intolerant: 127.0.0.53:10025) is
+	# not the tool's connection.
 	# The capture must be running before the tool starts: wait for
 	# tcpdump's "listening on" (printed once the filter is attached).
 	tcpdump -i lo -nn -U --immediate-mode -w "$pcap" \
-		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst host $dst" \
+		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst host $dst and dst port $port" \
 		</dev/null 2>"$pcap.log" &
 	CAP_PID=$!
 	for _ in $(seq 50); do

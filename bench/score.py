@@ -582,7 +582,7 @@ def table(results):
                 meta = read_meta(os.path.join(cdir, ep, tool + ".meta"))
                 if not meta:
                     na = os.path.exists(os.path.join(cdir, ep, tool + ".na"))
-                    rows.append([ep, tool, "-", "-", "-", "-", "-",
+                    rows.append([ep, tool, "-", "-", "-", "-", "-", "-",
                                  "not available" if na else "not run"])
                     drow.append("-")
                     continue
@@ -601,11 +601,17 @@ def table(results):
                 if fp:
                     note.append("FP: " + ",".join(fp))
                 wall = float(meta.get("wall_s", "nan"))
+                try:
+                    with open(os.path.join(cdir, ep,
+                                           tool + ".loadavg")) as fh:
+                        load = fh.read().split()[0]
+                except (OSError, IndexError):
+                    load = "?"
                 rows.append([ep, tool,
                              ("%.1f" % wall) +
                              ("+" if meta.get("timed_out") == "1" else ""),
                              meta.get("conns", "?"), len(f), len(m), len(fp),
-                             "; ".join(note)])
+                             load, "; ".join(note)])
                 tot = totals.setdefault((cond, tool), [0.0, 0, 0, 0, 0, 0])
                 tot[0] += wall
                 tot[1] += int(meta.get("conns", "0") or 0)
@@ -639,7 +645,8 @@ def table(results):
                 drow.append(" ".join(marks) if ok or marks else "no result")
             detail.append(drow)
         out.append(fmt_table(["endpoint", "tool", "wall s", "TCP conns",
-                              "found", "missed", "FP", "notes"], rows))
+                              "found", "missed", "FP", "load", "notes"],
+                             rows))
         out.append("")
         out.append("Per check (%s): NAME = shown, (NAME) = missed, "
                    "!NAME = false positive, o:s/o:c = server/client order "
