@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 static const struct {
 	const char *name;
@@ -75,11 +77,23 @@ void mx_log_msg(const struct mx_log *log, int level, const char *fmt, ...)
 void mx_log_trace(const struct mx_log *log, unsigned facility, const char *fmt,
 		  ...)
 {
+	struct timeval tv;
+	struct tm tm;
+	char tag[40];
 	va_list ap;
 
 	if (log == NULL || log->fp == NULL || !(log->trace & facility))
 		return;
+	/* Wall-clock time of day to the millisecond, as tcpdump prints it:
+	 * lines from separate steps (and a capture) line up. */
+	gettimeofday(&tv, NULL);
+	if (localtime_r(&tv.tv_sec, &tm) != NULL)
+		snprintf(tag, sizeof(tag), "trace: %02d:%02d:%02d.%03ld ",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (long)(tv.tv_usec / 1000));
+	else
+		snprintf(tag, sizeof(tag), "trace: ");
 	va_start(ap, fmt);
-	vlog(log, "trace: ", fmt, ap);
+	vlog(log, tag, fmt, ap);
 	va_end(ap);
 }

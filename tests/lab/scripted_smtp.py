@@ -130,6 +130,11 @@ class Session:
 
     def __init__(self, sock, hostname, backend=None):
         self.sock = sock
+        # Replies go out at once: no Nagle delay behind a delayed ACK.
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.hostname = hostname
         self.backend = backend
         self.buf = b""
@@ -189,9 +194,12 @@ def minimal_smtp(s, ehlo_lines, starttls_reply=None):
             return "timeout/eof"
         verb = s.verb(line)
         if verb == "EHLO":
-            for i, kw in enumerate(ehlo_lines):
-                sep = " " if i == len(ehlo_lines) - 1 else "-"
-                s.reply("250%s%s" % (sep, kw))
+            # One write for the whole multiline reply, as Postfix does: a
+            # client that reads one chunk and goes on must not see the
+            # rest arrive later (sslscan, nmap stop there).
+            s.send(b"".join(("250%s%s\r\n" % (
+                " " if i == len(ehlo_lines) - 1 else "-", kw)).encode("ascii")
+                for i, kw in enumerate(ehlo_lines)))
         elif verb == "HELO":
             s.reply("250 %s" % s.hostname)
         elif verb == "STARTTLS" and starttls_reply:
