@@ -43,19 +43,29 @@ static void client_clear(struct mx_client_sim *c)
 	free(c->advice_gnutls);
 }
 
+void mx_enum_version_clear(struct mx_enum_version *v)
+{
+	size_t j;
+
+	for (j = 0; j < v->n; j++)
+		suite_clear(&v->suites[j]);
+	free(v->suites);
+	free(v->refusal);
+	free(v->order_method);
+	free(v->incomplete_reason);
+	memset(v, 0, sizeof(*v));
+	v->state = -1;
+	v->server_order = -1;
+}
+
 void mx_enum_free(struct mx_enum *e)
 {
-	size_t i, j;
+	size_t i;
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < MX_EV__N; i++) {
-		for (j = 0; j < e->v[i].n; j++)
-			suite_clear(&e->v[i].suites[j]);
-		free(e->v[i].suites);
-		free(e->v[i].refusal);
-		free(e->v[i].order_method);
-	}
+	for (i = 0; i < MX_EV__N; i++)
+		mx_enum_version_clear(&e->v[i]);
 	for (i = 0; i < e->ngroups; i++)
 		free(e->groups[i].name);
 	free(e->groups);
@@ -67,6 +77,8 @@ void mx_enum_free(struct mx_enum *e)
 	free(e->intolerance_trigger);
 	free(e->intolerance_reaction);
 	free(e->intolerance_advice_openssl);
+	free(e->untested_class);
+	free(e->untested);
 	for (i = 0; i < e->nclients; i++)
 		client_clear(&e->clients[i]);
 	free(e->clients);

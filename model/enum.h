@@ -73,6 +73,13 @@ struct mx_enum_version {
 	size_t order_connections; /* of `connections`: order check (0-1) */
 	size_t group_connections; /* group loop, not in `connections` */
 	char *order_method;	  /* how server_order was told (our words) */
+	/* 1 when every answer of the suite loop was FIN, RST, silence or
+	 * another odd reaction: no pick and no clean refusal (alert,
+	 * another version).  A refusal that may be intolerance. */
+	int odd_only;
+	/* This version's part of mx_enum.incomplete_reason (an exact
+	 * substring of it, "; "-separated there), or NULL. */
+	char *incomplete_reason;
 };
 
 struct mx_enum_group {
@@ -122,6 +129,14 @@ struct mx_enum {
 	char *intolerance_reaction; /* "FIN after ClientHello" */
 	char *intolerance_advice_openssl;
 	int intolerance_advice_ok;
+	/* Versions the intolerance blocked, enumerated again without the
+	 * dropped suite class (probe/enum_retry.c): that class is untested
+	 * in those versions. */
+	char *untested_class;	    /* "AES-GCM suites", or NULL */
+	unsigned untested_versions; /* bit (1u << enum mx_enum_ver) each */
+	char *untested;		    /* "AES-GCM suites untested in TLSv1.2:
+				     * the server drops hellos offering
+				     * them", or NULL */
 	struct mx_client_sim *clients;
 	size_t nclients, capclients;
 };
@@ -129,6 +144,8 @@ struct mx_enum {
 struct mx_enum *mx_enum_new(void);
 void mx_enum_free(struct mx_enum *e);
 struct mx_enum_suite *mx_enum_add_suite(struct mx_enum_version *v);
+/* Frees what v owns and resets it to "not known" (state -1). */
+void mx_enum_version_clear(struct mx_enum_version *v);
 struct mx_client_sim *mx_enum_add_client(struct mx_enum *e);
 struct mx_enum_group *mx_enum_add_group(struct mx_enum *e);
 const char *mx_enum_ver_name(enum mx_enum_ver v); /* "TLSv1.2" */

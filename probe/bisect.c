@@ -18,6 +18,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/xalloc.h"
+#include "probe/enum_retry.h"
 #include "probe/rawhello.h"
 #include "probe/target.h"
 #include "wire/tls_hello.h"
@@ -358,6 +359,32 @@ static void advise(struct event_base *base, struct mx_endpoint *ep,
 	mx_tls_clear(&t);
 }
 
+/* The enum mx_cipher bits of a suite class, as in_class() sees it. */
+static uint32_t class_mask(unsigned cipher)
+{
+	uint32_t m = UINT32_C(1) << cipher;
+
+	if (cipher == MX_CIPHER_AES_CCM)
+		m |= UINT32_C(1) << MX_CIPHER_AES_CCM8;
+	return m;
+}
+
+/* The versions the trigger kept the enumeration from, again without the
+ * trigger's suites (probe/enum_retry.h). */
+static void reenumerate(struct mx_endpoint *ep,
+			const struct mx_clients_params *p,
+			const struct part *pt)
+{
+	struct mx_enum_retry_params rp;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.helo = p->helo;
+	rp.timeout_ms = p->timeout_ms;
+	rp.deadline_ms = p->deadline_ms;
+	rp.log = p->log;
+	(void)mx_enum_retry_without(ep, class_mask(pt->what), pt->trigger, &rp);
+}
+
 int mx_bisect_run(struct event_base *base, struct mx_endpoint *ep,
 		  const struct mx_clients_params *p)
 {
@@ -414,5 +441,7 @@ int mx_bisect_run(struct event_base *base, struct mx_endpoint *ep,
 				   : "the full hello (no single part alone)");
 	if (found >= 0)
 		advise(base, ep, p, &parts[found]);
+	if (found >= 0 && parts[found].kind == P_CIPHER)
+		reenumerate(ep, p, &parts[found]);
 	return 1;
 }

@@ -25,11 +25,19 @@
  *   4. the advice: an OpenSSL cipher list without the trigger (with the
  *      TLS 1.3 suites to use when the trigger has TLS 1.3 members),
  *      confirmed by a real OpenSSL handshake (probe/confirm.h).
+ *   5. a suite class as trigger: the versions whose enumeration it
+ *      blocked (only FIN/RST/silence) are enumerated again without that
+ *      class and merged into ep->enumr (probe/enum_retry.h), so the
+ *      simulation that follows sees them; the class is recorded as
+ *      untested there.
  * Results go into ep->enumr: intolerant, intolerance_trigger,
  * intolerance_reaction ("FIN after ClientHello"),
- * intolerance_advice_openssl and intolerance_advice_ok.
+ * intolerance_advice_openssl and intolerance_advice_ok; after step 5 the
+ * re-enumerated versions and untested_class / untested_versions /
+ * untested.
  *
- * Connections: 1 when tolerant; at most 1 + 3 + 14 + 1 when not.
+ * Connections: 1 when tolerant; at most 1 + 3 + 14 + 1 when not, plus
+ * step 5's enumeration (accepted + 1 or so per version).
  * Ownership: params borrowed for the call.  Facts only.
  */
 #ifndef MX_PROBE_BISECT_H

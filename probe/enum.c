@@ -120,7 +120,25 @@ static long suite_key(const struct mx_suite *s)
 	return k;
 }
 
+static int cipher_excluded(const struct mx_suite *s, uint32_t exclude)
+{
+	return s->cipher < 32 && (exclude & (UINT32_C(1) << s->cipher)) != 0;
+}
+
+int mx_enum_suite_excluded(uint16_t id, uint32_t exclude)
+{
+	const struct mx_suite *s = mx_suite_by_id(id);
+
+	return s != NULL && cipher_excluded(s, exclude);
+}
+
 size_t mx_enum_offer_suites(enum mx_enum_ver v, uint16_t *out, size_t max)
+{
+	return mx_enum_offer_suites_without(v, 0, out, max);
+}
+
+size_t mx_enum_offer_suites_without(enum mx_enum_ver v, uint32_t exclude,
+				    uint16_t *out, size_t max)
 {
 	const struct mx_suite *tmp[MX_ENUM_MAX_OFFER];
 	size_t i, j, n = 0;
@@ -129,7 +147,7 @@ size_t mx_enum_offer_suites(enum mx_enum_ver v, uint16_t *out, size_t max)
 	     i++) {
 		const struct mx_suite *s = mx_suite_at(i);
 
-		if (suite_usable(v, s))
+		if (suite_usable(v, s) && !cipher_excluded(s, exclude))
 			tmp[n++] = s;
 	}
 	/* stable insertion sort: key descending, code point ascending */
@@ -1382,6 +1400,23 @@ static void append_reason(struct mx_enum *out, const char *r)
 	out->incomplete_reason = n;
 }
 
+/* A reason of version v: said in the enumeration's reason and kept with
+ * v, so a later re-run of v (probe/enum_retry.c) can take it back. */
+static void version_reason(struct mx_enum *out, struct mx_enum_version *v,
+			   const char *r)
+{
+	char *n;
+
+	append_reason(out, r);
+	if (v->incomplete_reason == NULL) {
+		v->incomplete_reason = xstrdup(r);
+		return;
+	}
+	n = xasprintf("%s; %s", v->incomplete_reason, r);
+	free(v->incomplete_reason);
+	v->incomplete_reason = n;
+}
+
 static void write_version(struct mx_enumerator *en, struct slot *s)
 {
 	struct mx_enum_version *v = &en->out->v[s->ver];
@@ -1410,9 +1445,10 @@ static void write_version(struct mx_enumerator *en, struct slot *s)
 				 mx_enum_ver_name(w));
 			v->state = -1;
 			v->refusal = xstrdup(c->refusal);
-			append_reason(en->out, r);
+			version_reason(en->out, v, r);
 		}
 	}
+	v->odd_only = c->conns > 0 && c->clean == 0 && c->npicks == 0;
 	v->server_order = c->state == 1 ? c->server_order : -1;
 	v->connections = s->conns;
 	v->order_connections = c->order_conns;
@@ -1424,7 +1460,7 @@ static void write_version(struct mx_enumerator *en, struct slot *s)
 	/* One reason for all, said once. */
 	if (c->incomplete &&
 	    (en->fatal[0] == 0 || strstr(c->reason, en->fatal) == NULL))
-		append_reason(en->out, c->reason);
+		version_reason(en->out, v, c->reason);
 	for (i = 0; i < c->npicks; i++) {
 		const struct mx_suite *su = mx_suite_by_id(c->picks[i]);
 		const struct pick_detail *d = NULL;
@@ -1580,9 +1616,17 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 		s->w.arg = s;
 		mx_buf_init(&s->hello, 64 * 1024);
 		if (vers & (1u << i)) {
+			uint16_t offer[MX_ENUM_MAX_OFFER];
+			size_t noffer = 0;
+
 			s->active = 1;
+			if (p->exclude_ciphers != 0)
+				noffer = mx_enum_offer_suites_without(
+					s->ver, p->exclude_ciphers, offer,
+					MX_ENUM_MAX_OFFER);
 			mx_enum_chain_init(&s->ch, s->ver, &en->sh, p->flags,
-					   NULL, 0, NULL, 0);
+					   p->exclude_ciphers ? offer : NULL,
+					   noffer, NULL, 0);
 		}
 	}
 	en->ev_done = evtimer_new(base, done_cb, en);

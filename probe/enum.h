@@ -181,6 +181,14 @@ struct mx_enum_chain {
  * the registry lists for the version, signalling values excluded).
  * Returns the count written (at most max). */
 size_t mx_enum_offer_suites(enum mx_enum_ver v, uint16_t *out, size_t max);
+/* The same offer without the suites whose cipher (enum mx_cipher) has its
+ * bit in `exclude` (1u << MX_CIPHER_*; 0: nothing left out), order kept.
+ * A server that drops hellos offering one class (handshake intolerance)
+ * can still be enumerated for the rest. */
+size_t mx_enum_offer_suites_without(enum mx_enum_ver v, uint32_t exclude,
+				    uint16_t *out, size_t max);
+/* 1 when the registry suite `id` belongs to a class in `exclude`. */
+int mx_enum_suite_excluded(uint16_t id, uint32_t exclude);
 size_t mx_enum_offer_groups(enum mx_enum_ver v, uint16_t *out, size_t max);
 
 void mx_enum_shared_init(struct mx_enum_shared *sh);
@@ -239,14 +247,16 @@ struct mx_enum_params {
 	uint16_t port;
 	enum mx_tls_mode mode; /* STARTTLS or IMPLICIT */
 	const char *helo;
-	int step_timeout_ms;  /* connect, greeting, replies; 0: 30000 */
-	int hello_timeout_ms; /* answer to a hello; 0: 10000 */
-	int64_t deadline_ms;  /* absolute monotonic; 0: none */
-	int retries;	      /* per connection; 0: 3; < 0: none */
-	int backoff_ms;	      /* first backoff, doubling; 0: 1000 */
-	unsigned versions;    /* bits (1u << MX_EV_*); 0: all five */
-	unsigned flags;	      /* enum mx_enum_flags */
-	mx_random_fn random;  /* hello randoms, key shares; NULL: the
+	int step_timeout_ms;	  /* connect, greeting, replies; 0: 30000 */
+	int hello_timeout_ms;	  /* answer to a hello; 0: 10000 */
+	int64_t deadline_ms;	  /* absolute monotonic; 0: none */
+	int retries;		  /* per connection; 0: 3; < 0: none */
+	int backoff_ms;		  /* first backoff, doubling; 0: 1000 */
+	unsigned versions;	  /* bits (1u << MX_EV_*); 0: all five */
+	unsigned flags;		  /* enum mx_enum_flags */
+	uint32_t exclude_ciphers; /* bits (1u << MX_CIPHER_*) of suite
+				   * classes never offered; 0: none */
+	mx_random_fn random;	  /* hello randoms, key shares; NULL: the
 				 * OpenSSL RNG */
 	void *random_ctx;
 	struct mx_enum_dhcache *dh_cache; /* shared; NULL: our own */

@@ -57,6 +57,13 @@ tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 # raw ClientHello engine and enumeration (enum)
 libprobe_a_SOURCES += %reldir%/rawhello.c %reldir%/rawhello.h
 libprobe_a_SOURCES += %reldir%/enum.c %reldir%/enum.h
+# versions an intolerance blocked, enumerated again without the dropped
+# suite class (called from the bisection)
+libprobe_a_SOURCES += %reldir%/enum_retry.c %reldir%/enum_retry.h
+check_PROGRAMS += tests/unit/test_enum_retry
+TESTS += tests/unit/test_enum_retry
+tests_unit_test_enum_retry_SOURCES = tests/unit/test_enum_retry.c
+tests_unit_test_enum_retry_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 check_PROGRAMS += tests/unit/test_enum
 TESTS += tests/unit/test_enum
 tests_unit_test_enum_SOURCES = tests/unit/test_enum.c

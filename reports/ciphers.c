@@ -102,8 +102,30 @@ static const char *state_text(int st)
 	return st == 1 ? "accepted" : st == 0 ? "refused" : "not known";
 }
 
+/* "70 ms", "1.2 s": below a second in milliseconds, so a quick run does
+ * not read "0.0 s"; above, tenths rounded to nearest. */
+static void duration_text(int64_t ms, char *out, size_t len)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 1000) {
+		snprintf(out, len, "%lld ms", (long long)ms);
+		return;
+	}
+	ms = (ms + 50) / 100; /* tenths */
+	snprintf(out, len, "%lld.%01lld s", (long long)(ms / 10),
+		 (long long)(ms % 10));
+}
+
+static int untested_in(const struct mx_enum *e, enum mx_enum_ver v)
+{
+	return e->untested_class != NULL &&
+	       (e->untested_versions & (1u << v)) != 0;
+}
+
 static void version_head(FILE *out, const struct mx_ciphers_opts *o,
-			 enum mx_enum_ver v, const struct mx_enum_version *ver)
+			 const struct mx_enum *e, enum mx_enum_ver v,
+			 const struct mx_enum_version *ver)
 {
 	colour_on(out, o, C_BOLD);
 	out_fmt(out, "  %-8s", mx_enum_ver_name(v));
@@ -127,6 +149,14 @@ static void version_head(FILE *out, const struct mx_ciphers_opts *o,
 	out_fmt(out, "\n");
 	if (ver->state == 1 && ver->order_method && ver->n > 1)
 		out_fmt(out, "           %s\n", ver->order_method);
+	if (untested_in(e, v)) {
+		colour_on(out, o, C_YELLOW);
+		out_fmt(out,
+			"           %s untested: enumerated again without "
+			"them, the server drops hellos offering them\n",
+			e->untested_class);
+		colour_off(out, o, C_YELLOW);
+	}
 }
 
 static void suite_rows(FILE *out, const struct mx_ciphers_opts *o,
@@ -174,18 +204,19 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 			       const struct mx_ciphers_opts *o)
 {
 	const struct mx_enum *e = ep->enumr;
+	char took[32];
 	size_t i;
 	int v;
 
 	if (e == NULL)
 		return 0;
+	duration_text(e->ms, took, sizeof(took));
 	colour_on(out, o, C_BOLD);
 	out_fmt(out, "\n%s [%s]:%u %s", ep->host ? ep->host : "?",
 		ep->addr ? ep->addr : "?", ep->port, mode_name(ep->mode));
 	colour_off(out, o, C_BOLD);
-	out_fmt(out, " - %zu connection%s in %lld.%01lld s, at most %d at once",
-		e->connections, e->connections == 1 ? "" : "s",
-		(long long)(e->ms / 1000), (long long)(e->ms % 1000 / 100),
+	out_fmt(out, " - %zu connection%s in %s, at most %d at once",
+		e->connections, e->connections == 1 ? "" : "s", took,
 		e->per_host_cap);
 	if (e->retries)
 		out_fmt(out, ", %zu retried", e->retries);
@@ -193,7 +224,7 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 	for (v = MX_EV__N - 1; v >= 0; v--) {
 		const struct mx_enum_version *ver = &e->v[v];
 
-		version_head(out, o, v, ver);
+		version_head(out, o, e, v, ver);
 		if (ver->n > 0)
 			suite_rows(out, o, ver);
 	}
@@ -224,6 +255,9 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 	}
 	if (mx_report_clients(out, e) < 0)
 		return -1;
+	/* under "Handshake intolerance", the last part of the above */
+	if (e->intolerant && e->untested)
+		out_fmt(out, "  %s\n", e->untested);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -340,7 +374,8 @@ static json_t *j_suite(const struct mx_enum_suite *s)
 	return o;
 }
 
-static json_t *j_version(enum mx_enum_ver v, const struct mx_enum_version *ver)
+static json_t *j_version(const struct mx_enum *e, enum mx_enum_ver v,
+			 const struct mx_enum_version *ver)
 {
 	json_t *o = json_object(), *a = json_array();
 	int bad = o == NULL || a == NULL;
@@ -366,12 +401,44 @@ static json_t *j_version(enum mx_enum_ver v, const struct mx_enum_version *ver)
 		   json_integer((json_int_t)ver->order_connections)) < 0;
 	bad |= put(o, "group_connections",
 		   json_integer((json_int_t)ver->group_connections)) < 0;
+	bad |= put(o, "untested",
+		   jstr(untested_in(e, v) ? e->untested_class : NULL)) < 0;
 	if (bad) {
 		json_decref(o);
 		json_decref(a);
 		return NULL;
 	}
 	if (put(o, "suites", a) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* {"suites", "versions", "note"} of what could not be tested, or null */
+static json_t *j_untested(const struct mx_enum *e)
+{
+	json_t *o, *a;
+	int bad, v;
+
+	if (e->untested_class == NULL)
+		return json_null();
+	o = json_object();
+	a = json_array();
+	bad = o == NULL || a == NULL;
+	for (v = MX_EV__N - 1; !bad && v >= 0; v--)
+		if (e->untested_versions & (1u << v))
+			bad |= json_array_append_new(
+				       a, json_string(mx_enum_ver_name(v))) < 0;
+	if (bad) {
+		json_decref(o);
+		json_decref(a);
+		return NULL;
+	}
+	bad |= put(o, "suites", json_string(e->untested_class)) < 0;
+	bad |= put(o, "versions", a) < 0;
+	bad |= put(o, "note", jstr(e->untested)) < 0;
+	if (bad) {
 		json_decref(o);
 		return NULL;
 	}
@@ -387,7 +454,7 @@ json_t *mx_json_enumeration(const struct mx_enum *e)
 	int v;
 
 	for (v = MX_EV__N - 1; !bad && v >= 0; v--) {
-		json_t *x = j_version(v, &e->v[v]);
+		json_t *x = j_version(e, v, &e->v[v]);
 
 		bad |= x == NULL || json_array_append_new(vs, x) < 0;
 	}
@@ -420,6 +487,7 @@ json_t *mx_json_enumeration(const struct mx_enum *e)
 	bad |= put(o, "incomplete_reason", jstr(e->incomplete_reason)) < 0;
 	bad |= put(o, "split_hello", json_boolean(e->split_hello)) < 0;
 	bad |= put(o, "split_reason", jstr(e->split_reason)) < 0;
+	bad |= put(o, "untested", j_untested(e)) < 0;
 	if (bad) {
 		json_decref(o);
 		json_decref(vs);

@@ -31,6 +31,20 @@ assert eval(sys.argv[2]), json.dumps(i, indent=1)
 PY
 	then ok "intolerance: $1"; else cat "$WORK/aj"; not_ok "intolerance: $1"; fi
 }
+# enumeration PYTHON-EXPR: assert on the first endpoint's enumeration `e`,
+# with `v` its versions by name and `f` the endpoint's findings.
+enumeration() {
+	if python3 - "$WORK/out" "$1" >"$WORK/aj" 2>&1 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+ep = doc["targets"][0]["endpoints"][0]
+e = ep["enumeration"]
+v = {x["version"]: x for x in e["versions"]}
+f = ep.get("findings", [])
+assert eval(sys.argv[2]), json.dumps(e, indent=1)[:6000]
+PY
+	then ok "enumeration: $1"; else cat "$WORK/aj"; not_ok "enumeration: $1"; fi
+}
 text_has() {
 	if grep -qF -- "$1" "$WORK/out"; then ok "text shows: $1"
 	else not_ok "text lacks: $1"; fi
@@ -71,10 +85,42 @@ intolerance 'i["reaction"] == "FIN after ClientHello"'
 intolerance 'i["advice_openssl"].startswith("DEFAULT:!AESGCM") and i["advice_ok"] is True'
 client gnutls-normal 'not c["ok"] and "intolerance" in c["why"] and c["confirmed"] is True'
 client gnutls-normal 'c["advice_gnutls_ok"] is True'
+# The versions the drops blocked are enumerated again without AES-GCM:
+# TLS 1.2 is accepted with Postfix's CBC suites (regression: it was "not
+# known", every hello got FIN, and enum.incomplete was raised for it).
+enumeration 'v["TLSv1.2"]["state"] == "accepted"'
+enumeration 'len(v["TLSv1.2"]["suites"]) >= 2 and all("_CBC_" in s["iana"] for s in v["TLSv1.2"]["suites"])'
+enumeration '"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" in [s["iana"] for s in v["TLSv1.2"]["suites"]]'
+# ... and says what it could not test, and where.
+enumeration 'e["untested"]["suites"] == "AES-GCM suites" and "TLSv1.2" in e["untested"]["versions"]'
+enumeration 'v["TLSv1.2"]["untested"] == "AES-GCM suites" and v["TLSv1.1"]["untested"] is None'
+enumeration '"AES-GCM suites untested in" in e["untested"]["note"] and "TLSv1.2" in e["untested"]["note"]'
+# No longer incomplete for TLS 1.2.
+enumeration '"TLSv1.2" not in (e["incomplete_reason"] or "")'
+enumeration 'not [x for x in f if x["id"] == "enum.incomplete" and "TLSv1.2" in (x.get("evidence") or "")]'
+# TLS 1.3 without AES-GCM is answered cleanly (Postfix has TLS <= 1.2).
+enumeration 'v["TLSv1.3"]["state"] == "refused" and "FIN" not in v["TLSv1.3"]["refusal"]'
 
 mxp ciphers $(LABOPTS) --timeout 5 smtp://intolerant.lab.test
 text_has 'FIN after ClientHello when the ClientHello offers AES-GCM suites'
 text_has 'avoid with: OpenSSL cipher list "DEFAULT:!AESGCM'
+expect_out '^  TLSv1\.2  accepted, [0-9]+ suites' "text: TLSv1.2 accepted"
+if sed -n '/^  TLSv1\.2 /,/^  TLSv1\.1 /p' "$WORK/out" |
+	grep -q '^    - *TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA '; then
+	ok "text: a CBC suite listed under TLSv1.2"
+else
+	not_ok "text: no CBC suite under TLSv1.2"
+fi
+text_has 'AES-GCM suites untested: enumerated again without them'
+expect_out '^  AES-GCM suites untested in (TLSv1\.3, )?TLSv1\.2: the server drops hellos offering them' \
+	"text: untested class in the intolerance section"
+if grep -q 'INCOMPLETE: .*TLSv1\.2' "$WORK/out"; then
+	not_ok "text: TLSv1.2 still incomplete"
+else
+	ok "text: TLSv1.2 not incomplete"
+fi
+expect_out ' - [0-9]+ connections in ([1-9][0-9]* ms|[1-9][0-9]*\.[0-9] s), at most' \
+	"text: enumeration time not rounded down to 0.0 s"
 
 # ---- a TLS 1.0/1.1-only server is old, not intolerant -------------------
 # Its protocol_version alert to a TLS 1.3/1.2 hello is version negotiation
