@@ -20,9 +20,11 @@
  * src/ passes mx_clients_simulate), the confirmations, the advice tests.
  * Call it after the enumeration filled ep->enumr and before the analysis.
  *
- * Connections: one per playable profile and one per advice string, one
- * at a time (sequential: at most one connection to the host from here),
- * each bounded by the step timeouts and the deadline.
+ * Connections: one per playable profile and one per advice string, up
+ * to max_conn at once (the per-host cap), each bounded by the step
+ * timeouts and the deadline; what the deadline stops is left unconfirmed.
+ * These sessions load no trust store (mx_tls_params.no_trust_store): they
+ * ask whether a client negotiates, not whether it trusts the chain.
  *
  * Ownership: params are borrowed for the call; results go into the
  * endpoint's enumeration facts (owned by it).  Facts only: the judgement
@@ -51,6 +53,7 @@ struct mx_clients_params {
 	const char *helo;	       /* EHLO name; NULL: mxprobe.invalid */
 	const char *ca_file, *ca_path; /* trust store for the sessions */
 	int timeout_ms;		       /* per step; 0: 10000 */
+	int max_conn;		       /* sessions at once; 0: 1 */
 	int64_t deadline_ms;	       /* absolute monotonic; 0: none */
 	const struct mx_log *log;
 	const struct mx_confirm_client *clients;

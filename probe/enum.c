@@ -174,6 +174,16 @@ enum {
 	PH_DONE,
 };
 
+/* Lane 1 (see enum.h): none yet, the order probe is out, the candidates
+ * are split, over. */
+enum { LANE1_NONE = 0, LANE1_PROBE, LANE1_SPLIT, LANE1_OVER };
+#define LANE1_MIN_CAND 8 /* fewer candidates left: not worth a lane */
+/* Picks before the order probe.  The probe replaces the order check at
+ * the end of the loop on a client-order server; on a server-order server
+ * whose picks would have left our order later (order told for free) it
+ * costs one connection - made only on a slot that would idle. */
+#define LANE1_MIN_PICKS 2
+
 static int in_list(const uint16_t *v, size_t n, uint16_t x)
 {
 	size_t i;
@@ -207,6 +217,38 @@ static void list_remove(uint16_t *v, size_t *n, uint16_t x)
 static int me_of(const struct mx_enum_chain *c)
 {
 	return (int)c->ver + 1;
+}
+
+static int lane1_busy(const struct mx_enum_chain *c)
+{
+	return c->lane1_out || (c->lane1 == LANE1_SPLIT && c->ncand1 > 0);
+}
+
+struct pos_id {
+	size_t pos;
+	uint16_t id;
+};
+
+static int pos_cmp(const void *a, const void *b)
+{
+	const struct pos_id *x = a, *y = b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Sort v (n <= MX_ENUM_MAX_OFFER) into our offer order. */
+static void sort_ours(const struct mx_enum_chain *c, uint16_t *v, size_t n)
+{
+	struct pos_id t[MX_ENUM_MAX_OFFER];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t[i].pos = pos_of(c->all, c->nall, v[i]);
+		t[i].id = v[i];
+	}
+	qsort(t, n, sizeof(*t), pos_cmp);
+	for (i = 0; i < n; i++)
+		v[i] = t[i].id;
 }
 
 void mx_enum_shared_init(struct mx_enum_shared *sh)
@@ -309,6 +351,12 @@ static void order_start(struct mx_enum_chain *c)
 {
 	size_t i;
 
+	if (c->server_order != -1) {
+		/* told early, by lane 1's order probe */
+		groups_start(c);
+		return;
+	}
+
 	if (c->npicks < 2) {
 		if (c->npicks == 1)
 			snprintf(c->order_method, sizeof(c->order_method),
@@ -355,6 +403,8 @@ static void end_suites(struct mx_enum_chain *c)
 		c->state = 1;
 	else if (!c->incomplete)
 		c->state = 0;
+	if (c->server_order == 0 && c->lane1 != LANE1_NONE)
+		sort_ours(c, c->picks, c->npicks); /* two lanes interleaved */
 	if (c->ver == MX_EV_TLS13)
 		c->sh->tls13 = c->npicks > 0 ? 1 : 0;
 	if (c->multi_chunk && c->npicks >= 2 && c->npicks <= c->chunk &&
@@ -385,7 +435,9 @@ enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
 	for (;;) {
 		switch (c->phase) {
 		case PH_SUITES:
-			if (c->ncand == 0) {
+			if (c->ncand == 0 || c->lane0_done) {
+				if (lane1_busy(c))
+					return MX_CHAIN_WAIT;
 				end_suites(c);
 				continue;
 			}
@@ -485,6 +537,7 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 				sh->prober = 0;
 		}
 		list_remove(c->cand, &c->ncand, a->suite);
+		list_remove(c->cand1, &c->ncand1, a->suite);
 		c->picks[c->npicks++] = a->suite;
 		c->state = 1;
 		if (c->chunk) {
@@ -545,6 +598,18 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 	/* The whole remaining offer refused: the loop is over. */
 	if (c->npicks == 0)
 		snprintf(c->refusal, sizeof(c->refusal), "%s", a->what);
+	if (c->lane1 == LANE1_PROBE || c->lane1 == LANE1_SPLIT) {
+		/* Lane 1 still asks: nothing this offer held is accepted
+		 * (it may hold lane 1's share, offered before the split). */
+		size_t i;
+
+		for (i = 0; i < c->noffer; i++) {
+			list_remove(c->cand, &c->ncand, c->offer[i]);
+			list_remove(c->cand1, &c->ncand1, c->offer[i]);
+		}
+		c->lane0_done = 1;
+		return;
+	}
 	end_suites(c);
 }
 
@@ -643,6 +708,138 @@ void mx_enum_chain_answer(struct mx_enum_chain *c, const struct mx_answer *a)
 	default:
 		break;
 	}
+}
+
+/* ---- lane 1 ------------------------------------------------------------- */
+
+enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
+					    struct mx_offer *o, int start)
+{
+	size_t i;
+
+	if (c->lane1_out || c->phase != PH_SUITES || c->incomplete)
+		return MX_CHAIN_WAIT;
+	if (c->lane1 == LANE1_SPLIT) {
+		if (c->ncand1 == 0) {
+			c->lane1 = LANE1_OVER;
+			return MX_CHAIN_WAIT;
+		}
+		memcpy(c->offer1, c->cand1, c->ncand1 * sizeof(*c->cand1));
+		c->noffer1 = c->ncand1;
+		fill(c, o, MX_OFFER_SUITES, c->gall, c->ngall);
+		o->suites = c->offer1;
+		o->nsuites = c->noffer1;
+		c->lane1_out = 1;
+		return MX_CHAIN_OFFER;
+	}
+	if (!start || c->lane1 != LANE1_NONE || c->nosplit || c->chunk ||
+	    c->sh->big_state == 2 || (c->flags & MX_ENUM_NO_ORDER) ||
+	    c->lane0_done || c->npicks < LANE1_MIN_PICKS ||
+	    c->ncand < LANE1_MIN_CAND)
+		return MX_CHAIN_WAIT;
+	for (i = 1; i < c->npicks; i++)
+		if (pos_of(c->all, c->nall, c->picks[i]) <
+		    pos_of(c->all, c->nall, c->picks[i - 1])) {
+			c->nosplit = 1; /* server order, seen for free */
+			return MX_CHAIN_WAIT;
+		}
+	c->probe_first = c->picks[0];
+	c->probe_last = c->picks[c->npicks - 1];
+	c->offer1[0] = c->probe_last;
+	c->offer1[1] = c->probe_first;
+	c->noffer1 = 2;
+	c->lane1 = LANE1_PROBE;
+	c->lane1_out = 1;
+	fill(c, o, MX_OFFER_ORDER, c->gall, c->ngall);
+	o->suites = c->offer1;
+	o->nsuites = c->noffer1;
+	return MX_CHAIN_OFFER;
+}
+
+static void lane1_probe_answer(struct mx_enum_chain *c,
+			       const struct mx_answer *a)
+{
+	size_t n;
+
+	c->order_conns++;
+	c->lane1 = LANE1_OVER;
+	c->nosplit = 1;
+	if (a->kind != MX_ANS_PICK)
+		return; /* the order check at the end tells */
+	if (a->suite == c->probe_last) {
+		c->server_order = 0;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "client order: our last find offered before our "
+			 "first, the server took the one offered first (1 "
+			 "extra connection)");
+		/* Lane 1 takes the second half of the candidates. */
+		n = c->lane0_done ? 0 : c->ncand / 2;
+		if (n > 0) {
+			memcpy(c->cand1, c->cand + (c->ncand - n),
+			       n * sizeof(*c->cand));
+			c->ncand1 = n;
+			c->ncand -= n;
+			c->lane1 = LANE1_SPLIT;
+		}
+	} else if (a->suite == c->probe_first) {
+		c->server_order = 1;
+		snprintf(c->order_method, sizeof(c->order_method),
+			 "server order: our last find offered before our "
+			 "first, the server kept its first choice (1 extra "
+			 "connection)");
+	}
+}
+
+void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
+				const struct mx_answer *a)
+{
+	size_t i;
+
+	c->lane1_out = 0;
+	c->conns++;
+	if (a->kind == MX_ANS_PICK && a->group != 0 &&
+	    !in_list(c->gfound, c->ngfound, a->group) &&
+	    c->ngfound < MX_ENUM_MAX_GROUPS)
+		c->gfound[c->ngfound++] = a->group;
+	if (c->phase != PH_SUITES || c->incomplete) {
+		c->lane1 = LANE1_OVER; /* the chain moved on or gave up */
+		return;
+	}
+	if (c->lane1 == LANE1_PROBE) {
+		lane1_probe_answer(c, a);
+		return;
+	}
+	if (c->lane1 != LANE1_SPLIT)
+		return;
+	if (a->kind != MX_ANS_ODD)
+		c->clean++;
+	if (a->kind == MX_ANS_PICK &&
+	    in_list(c->offer1, c->noffer1, a->suite)) {
+		list_remove(c->cand1, &c->ncand1, a->suite);
+		list_remove(c->cand, &c->ncand, a->suite);
+		if (!in_list(c->picks, c->npicks, a->suite))
+			c->picks[c->npicks++] = a->suite;
+		c->state = 1;
+		return;
+	}
+	if (a->kind == MX_ANS_REFUSED) {
+		for (i = 0; i < c->noffer1; i++) {
+			list_remove(c->cand1, &c->ncand1, c->offer1[i]);
+			list_remove(c->cand, &c->ncand, c->offer1[i]);
+		}
+		if (c->ncand1 == 0)
+			c->lane1 = LANE1_OVER;
+		return;
+	}
+	/* Odd (or a suite not offered): lane 0 takes the share back and
+	 * goes on alone, with its own handling of odd answers. */
+	for (i = 0; i < c->ncand1; i++)
+		if (!in_list(c->cand, c->ncand, c->cand1[i]))
+			c->cand[c->ncand++] = c->cand1[i];
+	sort_ours(c, c->cand, c->ncand);
+	c->ncand1 = 0;
+	c->lane1 = LANE1_OVER;
+	c->lane0_done = 0;
 }
 
 void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why)
@@ -928,6 +1125,23 @@ void mx_enum_pool_backoff(struct mx_enum_pool *p, const char *addr, int ms)
 	h->cap = 1;
 }
 
+int mx_enum_pool_idle(struct mx_enum_pool *p, const char *addr)
+{
+	struct pool_host *h = pool_host(p, addr);
+	struct mx_pool_wait *w;
+	int free_host = h->cap - h->running, free_all = p->global - p->running;
+	int free = free_host < free_all ? free_host : free_all;
+
+	if (h->not_before > mx_now_ms())
+		return 0;
+	/* The queued requests (a chain's next offer, just asked for) take
+	 * the free slots first. */
+	for (w = p->head; w != NULL && free > 0; w = w->next)
+		if (strcmp(w->addr, addr) == 0)
+			free--;
+	return free > 0;
+}
+
 int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr)
 {
 	size_t i;
@@ -960,7 +1174,9 @@ struct slot {
 	int active;
 	int busy;
 	int granted;
-	struct mx_enum_chain ch;
+	struct mx_enum_chain ch; /* lane 0 only */
+	int lane;		 /* 1: a lane-1 slot of owner's chain */
+	struct slot *owner;	 /* lane 1: the version's slot */
 	struct mx_offer cur;
 	int tries;
 	struct mx_pool_wait w;
@@ -991,6 +1207,7 @@ struct mx_enumerator {
 	void *arg;
 	struct mx_enum_shared sh;
 	struct slot slots[MX_EV__N];
+	struct slot aux[MX_EV__N];  /* lane 1 of each version */
 	struct mx_enum_dhcache *dh; /* params.dh_cache or our own */
 	int own_dh;
 	struct event *ev_done;
@@ -1001,6 +1218,12 @@ struct mx_enumerator {
 };
 
 static void pump(struct mx_enumerator *en);
+
+/* The slot whose chain and pick details a slot serves. */
+static struct slot *main_of(struct slot *s)
+{
+	return s->lane ? s->owner : s;
+}
 
 static void rand_openssl(void *ctx, uint8_t *out, size_t n)
 {
@@ -1276,12 +1499,14 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 	rc = mx_enum_classify(s->ver, r, &a, why, sizeof(why));
 	if (rc == 0 && a.kind == MX_ANS_PICK &&
 	    s->cur.purpose != MX_OFFER_GROUPS)
-		record_pick(en, s, r->flight);
+		record_pick(en, main_of(s), r->flight);
 	mx_rawhello_free(rh);
 	s->rh = NULL;
 	s->granted = 0;
 	mx_enum_pool_release(en->pool, en->p.addr);
-	if (rc == 0) {
+	if (rc == 0 && s->lane) {
+		mx_enum_chain_answer_lane1(&main_of(s)->ch, &a);
+	} else if (rc == 0) {
 		mx_enum_chain_answer(&s->ch, &a);
 	} else if (rc > 0 &&
 		   s->tries < (en->p.retries < 0 ? 0
@@ -1313,7 +1538,7 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 		if (rc < 0)
 			abort_all(en, msg);
 		else
-			mx_enum_chain_abort(&s->ch, msg);
+			mx_enum_chain_abort(&main_of(s)->ch, msg);
 	}
 	s->busy = 0;
 	pump(en);
@@ -1328,13 +1553,17 @@ static void on_grant(void *arg)
 
 	s->granted = 1;
 	if (deadline_passed(en)) {
-		mx_enum_chain_abort(&s->ch, "deadline reached");
+		mx_enum_chain_abort(&main_of(s)->ch, "deadline reached");
+		if (s->lane)
+			main_of(s)->ch.lane1_out = 0;
 		slot_idle(s);
 		pump(en);
 		return;
 	}
 	if (build_hello(en, s, err, sizeof(err)) < 0) {
-		mx_enum_chain_abort(&s->ch, err);
+		mx_enum_chain_abort(&main_of(s)->ch, err);
+		if (s->lane)
+			main_of(s)->ch.lane1_out = 0;
 		slot_idle(s);
 		pump(en);
 		return;
@@ -1354,14 +1583,15 @@ static void on_grant(void *arg)
 	rp.deadline_ms = en->p.deadline_ms;
 	rp.log = en->p.log;
 	if (s->cur.purpose == MX_OFFER_GROUPS)
-		s->gconns++;
+		main_of(s)->gconns++;
 	else
-		s->conns++;
+		main_of(s)->conns++;
 	en->out->connections++;
 	mx_log_trace(en->p.log, MX_TRACE_SCHED,
-		     "enum %s %s: offer %zu suites, %zu groups (%d)",
-		     en->p.addr, mx_enum_ver_name(s->ver), s->cur.nsuites,
-		     s->cur.ngroups, (int)s->cur.purpose);
+		     "enum %s %s%s: offer %zu suites, %zu groups (%d)",
+		     en->p.addr, mx_enum_ver_name(s->ver),
+		     s->lane ? " lane 1" : "", s->cur.nsuites, s->cur.ngroups,
+		     (int)s->cur.purpose);
 	s->rh = mx_rawhello_new(en->base, &rp, on_raw_done, s);
 	mx_rawhello_start(s->rh);
 }
@@ -1569,6 +1799,28 @@ static void pump(struct mx_enumerator *en)
 			progress = 1;
 			mx_enum_pool_acquire(en->pool, &s->w);
 		}
+		/* Lane 1: a second connection for a version, begun only when
+		 * a slot for this host would otherwise idle. */
+		for (i = MX_EV__N - 1; i >= 0; i--) {
+			struct slot *x = &en->aux[i];
+			int idle;
+
+			if (x->busy) {
+				busy++;
+				continue;
+			}
+			if (!en->slots[i].active || deadline_passed(en))
+				continue;
+			idle = mx_enum_pool_idle(en->pool, en->p.addr);
+			if (mx_enum_chain_next_lane1(&en->slots[i].ch, &x->cur,
+						     idle) != MX_CHAIN_OFFER)
+				continue;
+			x->busy = 1;
+			x->tries = 0;
+			busy++;
+			progress = 1;
+			mx_enum_pool_acquire(en->pool, &x->w);
+		}
 		if (!progress && active > 0 && busy == 0) {
 			/* Everyone waits on someone who is not running: a
 			 * broken invariant of the plan; do not hang. */
@@ -1577,7 +1829,7 @@ static void pump(struct mx_enumerator *en)
 		}
 	}
 	for (i = 0; i < MX_EV__N; i++)
-		if (en->slots[i].active)
+		if (en->slots[i].active || en->aux[i].busy)
 			return;
 	finish(en);
 }
@@ -1615,6 +1867,14 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 		s->w.grant = on_grant;
 		s->w.arg = s;
 		mx_buf_init(&s->hello, 64 * 1024);
+		en->aux[i].en = en;
+		en->aux[i].ver = (enum mx_enum_ver)i;
+		en->aux[i].lane = 1;
+		en->aux[i].owner = s;
+		en->aux[i].w.addr = en->p.addr;
+		en->aux[i].w.grant = on_grant;
+		en->aux[i].w.arg = &en->aux[i];
+		mx_buf_init(&en->aux[i].hello, 64 * 1024);
 		if (vers & (1u << i)) {
 			uint16_t offer[MX_ENUM_MAX_OFFER];
 			size_t noffer = 0;
@@ -1652,8 +1912,9 @@ void mx_enumerator_free(struct mx_enumerator *en)
 
 	if (en == NULL)
 		return;
-	for (k = 0; k < MX_EV__N; k++) {
-		struct slot *s = &en->slots[k];
+	for (k = 0; k < 2 * MX_EV__N; k++) {
+		struct slot *s = k < MX_EV__N ? &en->slots[k]
+					      : &en->aux[k - MX_EV__N];
 
 		mx_enum_pool_cancel(en->pool, &s->w);
 		if (s->rh) {

@@ -171,6 +171,17 @@ struct mx_enum_chain {
 	char refusal[120];
 	int incomplete;
 	char reason[160];
+	/* Lane 1: a second connection at once for this version's suite
+	 * loop (mx_enum_chain_next_lane1). */
+	int lane1;     /* LANE1_* in enum.c */
+	int lane1_out; /* a lane-1 offer awaits its answer */
+	int lane0_done;
+	int nosplit;
+	uint16_t probe_first, probe_last;  /* the order probe's two picks */
+	uint16_t cand1[MX_ENUM_MAX_OFFER]; /* lane 1's share of cand */
+	size_t ncand1;
+	uint16_t offer1[MX_ENUM_MAX_OFFER];
+	size_t noffer1;
 	size_t conns;	    /* answers in the suite loop + rank + order */
 	size_t order_conns; /* of conns: the order check */
 	size_t group_conns; /* answers in the group loop */
@@ -202,6 +213,22 @@ enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
 void mx_enum_chain_answer(struct mx_enum_chain *c, const struct mx_answer *a);
 /* The chain cannot go on (retries exhausted, deadline): incomplete. */
 void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why);
+
+/* Lane 1 - a second connection for one version when a slot would idle.
+ * A client-order server takes the first acceptable suite of each offer,
+ * so disjoint halves of the candidates can be asked at the same time
+ * (each half costs its accepted suites + 1).  The lane first finds the
+ * order early: our last find offered before our first - the server
+ * taking the one offered first uses the client's order.  Only then, and
+ * only in the plain suite loop (no split hellos), it takes half of the
+ * candidates.  A server-order server keeps one lane (its order is the
+ * order of the picks).  Returns MX_CHAIN_OFFER with *o filled, or
+ * MX_CHAIN_WAIT when lane 1 has nothing to ask now.  `start` 0: only go
+ * on with a lane already split (never begin one). */
+enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
+					    struct mx_offer *o, int start);
+void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
+				const struct mx_answer *a);
 
 /* A raw hello result as an answer for a chain of version v.  Returns 0
  * with *a set; 1 when the hello was not sent for a reason worth a retry
@@ -236,6 +263,9 @@ void mx_enum_pool_release(struct mx_enum_pool *p, const char *addr);
 /* The server pushed back (421, refused): no new connection to addr for
  * ms, and at most one at a time from now on. */
 void mx_enum_pool_backoff(struct mx_enum_pool *p, const char *addr, int ms);
+/* 1 when a connection to addr could start now even after every queued
+ * request for it got one: a slot would idle. */
+int mx_enum_pool_idle(struct mx_enum_pool *p, const char *addr);
 /* The current cap for addr (per_host until a backoff). */
 int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr);
 

@@ -106,6 +106,7 @@ static void job_start(struct sched *s, struct job *j)
 	sp.helo = s->p->helo;
 	sp.starttls = 1;
 	sp.require_tls = 0; /* judge, do not enforce */
+	sp.handshake_only = s->p->handshake_only;
 	sp.tls = s->p->tls;
 	sp.tls_params = &j->tp;
 	sp.connect_timeout_ms = s->p->step_timeout_ms;

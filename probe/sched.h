@@ -39,6 +39,10 @@ struct mx_sched_params {
 	struct mx_tls_params tls_params; /* ca_file, ca_path, ...; sni is
 					  * set per endpoint */
 	const struct mx_log *log;
+	/* 1: end each session once TLS is up - no greeting wait after
+	 * implicit TLS, no EHLO after STARTTLS (`ciphers`, which reports
+	 * TLS facts only). */
+	int handshake_only;
 };
 
 /* Resolve and probe every target of the run.  Returns 0, or -1 with a

@@ -38,6 +38,12 @@ struct mx_tls_params {
 	int max_version;
 	int security_level; /* -1: library default */
 	int client_cert;    /* reserved; 0 */
+	/* 1: load no trust store (ca_file/ca_path ignored).  For sessions
+	 * that only ask "does this negotiate?" (client confirmations,
+	 * advice tests): the chain is not judged there, and loading the
+	 * system store costs ~30 ms per session.  verify_* facts then say
+	 * the issuer is unknown; do not report them. */
+	int no_trust_store;
 };
 
 enum mx_tls_io {

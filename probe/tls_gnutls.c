@@ -273,7 +273,7 @@ static struct mx_tls_session *gt_new(const struct mx_tls_params *p, char *err,
 			 gnutls_strerror(r));
 		goto fail;
 	}
-	if (p->ca_file != NULL) {
+	if (p->ca_file != NULL && !p->no_trust_store) {
 		r = gnutls_certificate_set_x509_trust_file(s->cred, p->ca_file,
 							   GNUTLS_X509_FMT_PEM);
 		if (r <= 0) {
@@ -285,7 +285,7 @@ static struct mx_tls_session *gt_new(const struct mx_tls_params *p, char *err,
 			goto fail;
 		}
 	}
-	if (p->ca_path != NULL) {
+	if (p->ca_path != NULL && !p->no_trust_store) {
 		r = gnutls_certificate_set_x509_trust_dir(s->cred, p->ca_path,
 							  GNUTLS_X509_FMT_PEM);
 		if (r <= 0) {
@@ -297,7 +297,7 @@ static struct mx_tls_session *gt_new(const struct mx_tls_params *p, char *err,
 			goto fail;
 		}
 	}
-	if (p->ca_file == NULL && p->ca_path == NULL) {
+	if (p->ca_file == NULL && p->ca_path == NULL && !p->no_trust_store) {
 		r = gnutls_certificate_set_x509_system_trust(s->cred);
 		if (r < 0) {
 			snprintf(err, err ? errlen : 0,

@@ -201,7 +201,9 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 		errf(err, errlen, "bad groups", p->groups);
 		goto fail;
 	}
-	if (p->ca_file != NULL || p->ca_path != NULL) {
+	if (p->no_trust_store) {
+		/* negotiation only: no store (see tls.h) */
+	} else if (p->ca_file != NULL || p->ca_path != NULL) {
 		if (!SSL_CTX_load_verify_locations(s->ctx, p->ca_file,
 						   p->ca_path)) {
 			errf(err, errlen, "cannot load trust store",

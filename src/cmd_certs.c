@@ -33,7 +33,7 @@ int cmd_certs(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
-	if (mx_cli_probe(run, o) < 0) {
+	if (mx_cli_probe(run, o, 0) < 0) {
 		mx_run_free(run);
 		return 3;
 	}

@@ -24,8 +24,10 @@ int cmd_queue(struct mx_opts *o);
  * target prints one line to stderr and returns NULL. */
 struct mx_run *mx_cli_build_run(const struct mx_opts *o);
 /* Resolve and probe every target; analyze.  Returns 0 or prints why not
- * and returns -1. */
-int mx_cli_probe(struct mx_run *run, const struct mx_opts *o);
+ * and returns -1.  flags: MX_PROBE_TLS_ONLY ends each session once TLS
+ * is up (the SMTP dialogue after TLS is not looked at). */
+#define MX_PROBE_TLS_ONLY 1u
+int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags);
 /* After mx_cli_probe: enumerate (probe/enum.h) the endpoints whose TLS
  * handshake was attempted (completed_only: completed), run the clients
  * step (src/clients.h) on each, and analyze again.  Returns 0, or -1

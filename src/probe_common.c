@@ -50,7 +50,7 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o)
 	return run;
 }
 
-int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
+int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 {
 	struct event_base *base;
 	struct mx_sched_params sp;
@@ -87,6 +87,7 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o)
 	sp.tls_params.cipher_list = "ALL:@SECLEVEL=0";
 	sp.tls_params.min_version = 0x0301; /* TLS 1.0 */
 	sp.log = &log;
+	sp.handshake_only = (flags & MX_PROBE_TLS_ONLY) != 0;
 	run->started = mx_wall_now();
 	rc = mx_probe_run(base, run, &sp, err, sizeof(err));
 	event_base_free(base);

@@ -301,6 +301,153 @@ static void test_client_order(void **state)
 	assert_non_null(strstr(c.order_method, "client order"));
 }
 
+/* Run one chain with lane 1 offered a slot whenever it wants one; both
+ * lanes' offers are out at once and answered alternately (lane 1 first
+ * when `one_first`).  Returns the connections. */
+static size_t run_lanes(struct mx_enum_chain *c, const struct sim *s,
+			int one_first, size_t *lane1_offers)
+{
+	struct mx_offer o0, o1;
+	struct mx_answer a;
+	int out0 = 0, out1 = 0, turn = one_first;
+	size_t n = 0;
+
+	*lane1_offers = 0;
+	for (;;) {
+		if (!out0) {
+			enum mx_chain_step st = mx_enum_chain_next(c, &o0);
+
+			if (st == MX_CHAIN_DONE) {
+				assert_false(out1);
+				return n;
+			}
+			out0 = st == MX_CHAIN_OFFER;
+		}
+		if (!out1 &&
+		    mx_enum_chain_next_lane1(c, &o1, 1) == MX_CHAIN_OFFER) {
+			out1 = 1;
+			(*lane1_offers)++;
+		}
+		assert_true(out0 || out1); /* no stall */
+		if (out1 && (turn || !out0)) {
+			sim_answer(s, &o1, &a);
+			mx_enum_chain_answer_lane1(c, &a);
+			out1 = 0;
+		} else {
+			sim_answer(s, &o0, &a);
+			mx_enum_chain_answer(c, &a);
+			out0 = 0;
+		}
+		turn = !turn;
+		assert_true(++n < 2000);
+	}
+}
+
+/* A client-order server: lane 1 tells the order early and takes half of
+ * the candidates; every accepted suite is found, listed in our order, at
+ * accepted + 3 connections (the order probe, one refusal per lane). */
+static void test_lanes_client_order(void **state)
+{
+	struct mx_enum_shared sh;
+	struct mx_enum_chain c;
+	struct sim s;
+	uint16_t ours[MX_ENUM_MAX_OFFER];
+	size_t i, n, lane1, conns;
+	int first;
+
+	(void)state;
+	n = our12(ours, MX_ENUM_MAX_OFFER);
+	assert_true(n > 200);
+	for (first = 0; first < 2; first++) {
+		memset(&s, 0, sizeof(s));
+		s.server_order = 0;
+		for (i = 0; i < 20; i++) /* spread over both halves */
+			s.pref[s.npref++] = ours[(i * 37 + 5) % n];
+		mx_enum_shared_init(&sh);
+		sh.tls13 = 1;
+		mx_enum_chain_init(&c, MX_EV_TLS12, &sh, 0, NULL, 0, NULL, 0);
+		conns = run_lanes(&c, &s, first, &lane1);
+		assert_int_equal(c.npicks, 20);
+		for (i = 0; i < 20; i++)
+			assert_true(in(s.pref, s.npref, c.picks[i]));
+		for (i = 1; i < c.npicks; i++) /* our order */
+			assert_true(c.picks[i] != c.picks[i - 1]);
+		assert_int_equal(c.server_order, 0);
+		assert_int_equal(c.order_conns, 1);
+		assert_non_null(strstr(c.order_method, "client order"));
+		assert_true(lane1 >= 3); /* the probe and real work */
+		assert_int_equal(conns, 20 + 3);
+		assert_int_equal(c.conns, conns);
+		assert_int_equal(c.state, 1);
+		assert_int_equal(c.incomplete, 0);
+		{
+			uint16_t sorted[20];
+			size_t k = 0, j;
+
+			for (j = 0; j < n; j++)
+				if (in(s.pref, s.npref, ours[j]))
+					sorted[k++] = ours[j];
+			check_picks(&c, sorted, 20);
+		}
+	}
+}
+
+/* A server-order server whose picks follow our order so far: the probe
+ * tells server order, no split, the order is the picks' order. */
+static void test_lanes_server_order(void **state)
+{
+	struct mx_enum_shared sh;
+	struct mx_enum_chain c;
+	struct sim s;
+	uint16_t ours[MX_ENUM_MAX_OFFER];
+	size_t i, lane1, conns;
+
+	(void)state;
+	our12(ours, MX_ENUM_MAX_OFFER);
+	memset(&s, 0, sizeof(s));
+	s.server_order = 1;
+	for (i = 0; i < 6; i++)
+		s.pref[s.npref++] = ours[2 + 3 * i]; /* follows ours */
+	mx_enum_shared_init(&sh);
+	sh.tls13 = 1;
+	mx_enum_chain_init(&c, MX_EV_TLS12, &sh, 0, NULL, 0, NULL, 0);
+	conns = run_lanes(&c, &s, 0, &lane1);
+	check_picks(&c, s.pref, 6);
+	assert_int_equal(c.server_order, 1);
+	assert_int_equal(lane1, 1); /* the probe only */
+	assert_int_equal(c.order_conns, 1);
+	assert_int_equal(conns, 6 + 1 + 1);
+	assert_non_null(strstr(c.order_method, "server order"));
+}
+
+/* No idle slot (start = 0): lane 1 never begins. */
+static void test_lanes_not_started(void **state)
+{
+	struct mx_enum_shared sh;
+	struct mx_enum_chain c;
+	struct mx_offer o;
+	struct mx_answer a;
+	struct sim s;
+	uint16_t ours[MX_ENUM_MAX_OFFER];
+	size_t i;
+
+	(void)state;
+	our12(ours, MX_ENUM_MAX_OFFER);
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 5; i++)
+		s.pref[s.npref++] = ours[i * 7];
+	mx_enum_shared_init(&sh);
+	sh.tls13 = 1;
+	mx_enum_chain_init(&c, MX_EV_TLS12, &sh, 0, NULL, 0, NULL, 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(mx_enum_chain_next(&c, &o), MX_CHAIN_OFFER);
+		sim_answer(&s, &o, &a);
+		mx_enum_chain_answer(&c, &a);
+		assert_int_equal(mx_enum_chain_next_lane1(&c, &o, 0),
+				 MX_CHAIN_WAIT);
+	}
+}
+
 static void test_order_check_skipped(void **state)
 {
 	struct mx_enum_shared sh;
@@ -944,6 +1091,9 @@ int main(void)
 		cmocka_unit_test(test_server_order_free),
 		cmocka_unit_test(test_server_order_coincident),
 		cmocka_unit_test(test_client_order),
+		cmocka_unit_test(test_lanes_client_order),
+		cmocka_unit_test(test_lanes_server_order),
+		cmocka_unit_test(test_lanes_not_started),
 		cmocka_unit_test(test_order_check_skipped),
 		cmocka_unit_test(test_refused_version),
 		cmocka_unit_test(test_fin_ends_loop),
