@@ -142,3 +142,16 @@ const char *mx_suite_grade_name(int grade)
 	return grade >= 0 && (size_t)grade < sizeof(n) / sizeof(n[0]) ? n[grade]
 								      : "none";
 }
+
+void mx_enum_join(char **dst, const char *text)
+{
+	char *n;
+
+	if (*dst == NULL) {
+		*dst = xstrdup(text);
+		return;
+	}
+	n = xasprintf("%s; %s", *dst, text);
+	free(*dst);
+	*dst = n;
+}

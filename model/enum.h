@@ -146,6 +146,8 @@ void mx_enum_free(struct mx_enum *e);
 struct mx_enum_suite *mx_enum_add_suite(struct mx_enum_version *v);
 /* Frees what v owns and resets it to "not known" (state -1). */
 void mx_enum_version_clear(struct mx_enum_version *v);
+/* Append text to the owned string *dst as "old; text" (or set it). */
+void mx_enum_join(char **dst, const char *text);
 struct mx_client_sim *mx_enum_add_client(struct mx_enum *e);
 struct mx_enum_group *mx_enum_add_group(struct mx_enum *e);
 const char *mx_enum_ver_name(enum mx_enum_ver v); /* "TLSv1.2" */

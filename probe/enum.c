@@ -1618,16 +1618,8 @@ static void add_group(struct mx_enum *out, uint16_t id, enum mx_enum_ver v)
 
 static void append_reason(struct mx_enum *out, const char *r)
 {
-	char *n;
-
 	out->incomplete = 1;
-	if (out->incomplete_reason == NULL) {
-		out->incomplete_reason = xstrdup(r);
-		return;
-	}
-	n = xasprintf("%s; %s", out->incomplete_reason, r);
-	free(out->incomplete_reason);
-	out->incomplete_reason = n;
+	mx_enum_join(&out->incomplete_reason, r);
 }
 
 /* A reason of version v: said in the enumeration's reason and kept with
@@ -1635,16 +1627,8 @@ static void append_reason(struct mx_enum *out, const char *r)
 static void version_reason(struct mx_enum *out, struct mx_enum_version *v,
 			   const char *r)
 {
-	char *n;
-
 	append_reason(out, r);
-	if (v->incomplete_reason == NULL) {
-		v->incomplete_reason = xstrdup(r);
-		return;
-	}
-	n = xasprintf("%s; %s", v->incomplete_reason, r);
-	free(v->incomplete_reason);
-	v->incomplete_reason = n;
+	mx_enum_join(&v->incomplete_reason, r);
 }
 
 static void write_version(struct mx_enumerator *en, struct slot *s)

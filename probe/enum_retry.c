@@ -73,17 +73,8 @@ static void remove_reason(struct mx_enum *e, const char *r)
 
 static void add_reason(struct mx_enum *e, const char *r)
 {
-	char *n;
-
-	if (r == NULL || r[0] == 0)
-		return;
-	if (e->incomplete_reason == NULL) {
-		e->incomplete_reason = xstrdup(r);
-		return;
-	}
-	n = xasprintf("%s; %s", e->incomplete_reason, r);
-	free(e->incomplete_reason);
-	e->incomplete_reason = n;
+	if (r != NULL && r[0] != 0)
+		mx_enum_join(&e->incomplete_reason, r);
 }
 
 static void merge_groups(struct mx_enum *e, const struct mx_enum *fresh,
