@@ -601,6 +601,12 @@ def table(results):
                 if fp:
                     note.append("FP: " + ",".join(fp))
                 wall = float(meta.get("wall_s", "nan"))
+                runs = [float(x) for x in
+                        meta.get("wall_runs", "").split(",") if x]
+                if len(runs) > 1:
+                    note.append("median of %d runs (%s-%s s)" %
+                                (len(runs), fmt_wall(min(runs)),
+                                 fmt_wall(max(runs))))
                 try:
                     with open(os.path.join(cdir, ep,
                                            tool + ".loadavg")) as fh:
@@ -608,7 +614,7 @@ def table(results):
                 except (OSError, IndexError):
                     load = "?"
                 rows.append([ep, tool,
-                             ("%.1f" % wall) +
+                             fmt_wall(wall) +
                              ("+" if meta.get("timed_out") == "1" else ""),
                              meta.get("conns", "?"), len(f), len(m), len(fp),
                              load, "; ".join(note)])
@@ -666,6 +672,11 @@ def table(results):
         out.append(fmt_table(["condition", "tool", "wall s", "TCP conns",
                               "found", "missed", "FP", ""], rows))
     return "\n".join(out)
+
+
+def fmt_wall(w):
+    """Seconds: two decimals below 10 s (loopback runs differ there)."""
+    return "%.2f" % w if w < 10 else "%.1f" % w
 
 
 def stamp(out, ts):
