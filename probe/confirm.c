@@ -3,8 +3,9 @@
  * see confirm.h for the contract.
  *
  * Each session is the SMTP client engine on the caller's event base,
- * driven with EVLOOP_ONCE until its done callback, so other events on the
- * base are left alone and nothing runs concurrently.  The prediction is
+ * driven with EVLOOP_ONCE until every session's done callback, so other
+ * events on the base are left alone; up to max_conn sessions run at once.
+ * The prediction is
  * compared on version, suite and key exchange group (or DH size); two
  * failures agree whatever the words.
  */
@@ -87,10 +88,6 @@ static int session_start(struct event_base *base, struct session *s,
 	memset(&s->smtp, 0, sizeof(s->smtp));
 	if (s->tls.sni == NULL)
 		s->tls.sni = ep->host;
-	if (s->tls.ca_file == NULL && s->tls.ca_path == NULL) {
-		s->tls.ca_file = p->ca_file;
-		s->tls.ca_path = p->ca_path;
-	}
 	/* Only "does it negotiate" is asked here: no trust store. */
 	s->tls.no_trust_store = 1;
 	memset(&sp, 0, sizeof(sp));

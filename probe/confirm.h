@@ -50,11 +50,10 @@ struct mx_confirm_client {
 };
 
 struct mx_clients_params {
-	const char *helo;	       /* EHLO name; NULL: mxprobe.invalid */
-	const char *ca_file, *ca_path; /* trust store for the sessions */
-	int timeout_ms;		       /* per step; 0: 10000 */
-	int max_conn;		       /* sessions at once; 0: 1 */
-	int64_t deadline_ms;	       /* absolute monotonic; 0: none */
+	const char *helo;    /* EHLO name; NULL: mxprobe.invalid */
+	int timeout_ms;	     /* per step; 0: 10000 */
+	int max_conn;	     /* sessions at once; 0: 1 */
+	int64_t deadline_ms; /* absolute monotonic; 0: none */
 	const struct mx_log *log;
 	const struct mx_confirm_client *clients;
 	size_t nclients;

@@ -48,8 +48,6 @@ int mx_cli_clients(struct event_base *base, struct mx_endpoint *ep,
 	}
 	memset(&p, 0, sizeof(p));
 	p.helo = helo;
-	p.ca_file = o->ca_file;
-	p.ca_path = o->ca_path;
 	p.timeout_ms = o->timeout_s > 0 ? o->timeout_s * 1000 : 10000;
 	p.max_conn = o->per_host;
 	p.deadline_ms = o->deadline_s > 0

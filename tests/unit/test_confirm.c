@@ -245,8 +245,6 @@ static void srv_stop(struct tsrv *sv)
 
 /* ---- the probe side ----------------------------------------------------- */
 
-static char ca_path[1024];
-
 static void ep_init(struct mx_endpoint *ep, const struct tsrv *sv)
 {
 	memset(ep, 0, sizeof(*ep));
@@ -260,9 +258,7 @@ static void ep_init(struct mx_endpoint *ep, const struct tsrv *sv)
 static void params_init(struct mx_clients_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	tlsfx_path(ca_path, sizeof(ca_path), "root", ".pem");
 	p->helo = "probe.invalid";
-	p->ca_file = ca_path;
 	p->timeout_ms = 5000;
 }
 
