@@ -17,7 +17,9 @@ libwire_a_SOURCES += \
 # relaybits: DATA payload and server-side commands (smtp_data), mail
 # header parsing (mailhdr).
 libwire_a_SOURCES += %reldir%/smtp_data.c %reldir%/smtp_data.h
-libwire_a_SOURCES += %reldir%/mailhdr.c %reldir%/mailhdr.h
+libwire_a_SOURCES += %reldir%/mailhdr.c %reldir%/mailhdr.h \
+	%reldir%/mailhdr_int.h %reldir%/mailhdr_lex.c %reldir%/mailhdr_date.c \
+	%reldir%/mailhdr_tls.c %reldir%/mailhdr_rcvd.c %reldir%/mailhdr_authres.c
 check_PROGRAMS += tests/unit/test_smtp_data
 TESTS += tests/unit/test_smtp_data
 tests_unit_test_smtp_data_SOURCES = tests/unit/test_smtp_data.c
