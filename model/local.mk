@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libmodel.a
 libmodel_a_SOURCES = \
 	%reldir%/catalogue.c \
+	%reldir%/conn.c %reldir%/conn.h \
 	%reldir%/enum.c %reldir%/enum.h \
 	%reldir%/finding.c %reldir%/finding.h \
 	%reldir%/result.c %reldir%/result.h

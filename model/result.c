@@ -138,13 +138,29 @@ void mx_smtp_clear(struct mx_smtp *s)
 
 void mx_endpoint_clear(struct mx_endpoint *ep)
 {
+	size_t i;
+
 	free(ep->host);
 	free(ep->addr);
 	mx_smtp_clear(&ep->smtp);
 	mx_tls_clear(&ep->tls);
 	mx_enum_free(ep->enumr);
+	for (i = 0; i < ep->nconns; i++)
+		free(ep->conns[i]);
+	free(ep->conns);
 	mx_findings_clear(&ep->findings);
 	memset(ep, 0, sizeof(*ep));
+}
+
+struct mx_connrec *mx_endpoint_conn_new(struct mx_endpoint *ep, unsigned id,
+					const struct mx_conn_purpose *p)
+{
+	struct mx_connrec *r = xmalloc(sizeof(*r));
+
+	mx_connrec_init(r, id, p);
+	MX_GROW(ep->conns, ep->nconns, ep->capconns);
+	ep->conns[ep->nconns++] = r;
+	return r;
 }
 
 struct mx_target *mx_run_add_target(struct mx_run *run)

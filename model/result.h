@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model/conn.h"
 #include "model/enum.h"
 #include "model/finding.h"
 
@@ -218,6 +219,10 @@ struct mx_endpoint {
 	struct mx_smtp smtp;
 	struct mx_tls tls;
 	struct mx_enum *enumr; /* NULL unless enumerated (issue #3) */
+	/* Every TCP connection opened for this endpoint, in creation order
+	 * (model/conn.h).  Pointers: a record stays put while this grows. */
+	struct mx_connrec **conns;
+	size_t nconns, capconns;
 	/* judgement */
 	enum mx_verdict col[MX_COL__N];
 	struct mx_findings findings;
@@ -296,6 +301,12 @@ struct mx_cert *mx_chain_add(struct mx_chain *ch);
 void mx_tls_clear(struct mx_tls *t);
 void mx_smtp_clear(struct mx_smtp *s);
 void mx_endpoint_clear(struct mx_endpoint *ep);
+/* A new connection record (mx_connrec_init'ed with id and purpose p),
+ * appended to ep->conns and owned by the endpoint; the pointer returned
+ * is borrowed and stays valid until the endpoint is cleared (it does not
+ * move when ep->conns grows, nor when the endpoint array moves). */
+struct mx_connrec *mx_endpoint_conn_new(struct mx_endpoint *ep, unsigned id,
+					const struct mx_conn_purpose *p);
 
 /* Transcript: text is escaped here (raw bytes in); capped lines/bytes. */
 #define MX_TX_MAX_LINES 400
