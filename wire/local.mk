@@ -16,7 +16,8 @@ libwire_a_SOURCES += \
 	%reldir%/tls_flight.c %reldir%/tls_flight.h
 # relaybits: DATA payload and server-side commands (smtp_data), mail
 # header parsing (mailhdr).
-libwire_a_SOURCES += %reldir%/smtp_data.c %reldir%/smtp_data.h
+libwire_a_SOURCES += %reldir%/smtp_data.c %reldir%/smtp_data.h \
+	%reldir%/smtp_data_int.h %reldir%/smtp_data_path.c %reldir%/smtp_data_cmd.c
 libwire_a_SOURCES += %reldir%/mailhdr.c %reldir%/mailhdr.h \
 	%reldir%/mailhdr_int.h %reldir%/mailhdr_lex.c %reldir%/mailhdr_date.c \
 	%reldir%/mailhdr_tls.c %reldir%/mailhdr_rcvd.c %reldir%/mailhdr_authres.c
