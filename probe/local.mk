@@ -10,7 +10,8 @@ check_PROGRAMS += tests/unit/test_target
 TESTS += tests/unit/test_target
 tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
-libprobe_a_SOURCES += %reldir%/dns.c
+libprobe_a_SOURCES += %reldir%/dns.c %reldir%/dns_int.h %reldir%/dns_rdata.c \
+	%reldir%/dns_resolve.c
 check_PROGRAMS += tests/unit/test_dns
 TESTS += tests/unit/test_dns
 tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
