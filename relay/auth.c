@@ -3,10 +3,10 @@
  *
  * RFC 4954 (SMTP AUTH), RFC 4616 (PLAIN), RFC 2195 (CRAM-MD5), RFC 5802
  * and RFC 7677 (SCRAM-SHA-256).  Crypto from OpenSSL (HMAC, PBKDF2,
- * digests); base64 and the SCRAM attribute parser are here, reading
- * through struct mx_cur.  Every buffer that held a secret or a key
- * derived from it is wiped with explicit_bzero before it goes out of
- * scope.
+ * digests); base64 from common/base64.h; the SCRAM attribute parser is
+ * here, reading through struct mx_cur.  Every buffer that held a secret
+ * or a key derived from it is wiped with explicit_bzero before it goes
+ * out of scope.
  */
 #include "relay/auth.h"
 
@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/base64.h"
 #include "common/cursor.h"
 #include "common/xalloc.h"
 
@@ -82,98 +83,6 @@ const char *mx_auth_status_name(enum mx_auth_status s)
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
 		return "?";
 	return names[s];
-}
-
-/* ---- base64 (RFC 4648 section 4) ---------------------------------------- */
-
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int mx_b64_encode(const uint8_t *in, size_t n, char *out, size_t outlen)
-{
-	size_t i, o = 0, need = (n + 2) / 3 * 4 + 1;
-
-	if (outlen < need)
-		return -1;
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-			     in[i + 2];
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = b64chars[v >> 6 & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int b64val(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-int mx_b64_decode(const char *in, size_t n, uint8_t *out, size_t outlen)
-{
-	struct mx_cur c;
-	size_t o = 0;
-
-	if (n % 4 != 0)
-		return -1;
-	mx_cur_init(&c, (const uint8_t *)in, n);
-	while (mx_cur_left(&c) > 0) {
-		const uint8_t *q = mx_cur_bytes(&c, 4);
-		int v[4], k, pad = 0;
-
-		if (q == NULL)
-			return -1;
-		for (k = 0; k < 4; k++) {
-			if (q[k] == '=' && k >= 2 && mx_cur_left(&c) == 0) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad > 0 || (v[k] = b64val(q[k])) < 0)
-				return -1;
-		}
-		if (pad == 1 && q[2] == '=')
-			return -1; /* "x=y=" is not padding */
-		/* canonical: the bits after the last octet are zero (RFC
-		 * 4648 section 3.5), so one value has one encoding */
-		if ((pad == 2 && (v[1] & 15) != 0) ||
-		    (pad == 1 && (v[2] & 3) != 0))
-			return -1;
-		if (o + 3 - (size_t)pad > outlen)
-			return -1;
-		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			out[o++] = (uint8_t)((v[1] & 15) << 4 | v[2] >> 2);
-		if (pad < 1)
-			out[o++] = (uint8_t)((v[2] & 3) << 6 | v[3]);
-	}
-	return mx_cur_ok(&c) ? (int)o : -1;
 }
 
 /* ---- choosing --------------------------------------------------------- */

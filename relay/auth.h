@@ -37,6 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* mx_b64_encode / mx_b64_decode, used with the mechanisms */
+#include "common/base64.h"
+
 #ifndef MX_RANDOM_FN_DEFINED
 #define MX_RANDOM_FN_DEFINED
 typedef int (*mx_random_fn)(void *ctx, uint8_t *out, size_t n);
@@ -101,12 +104,5 @@ enum mx_auth_status mx_auth_success(const struct mx_auth *a);
  * octets) instead of one from the random source, to replay RFC 7677's
  * example.  Returns 0 or -1. */
 int mx_auth_set_nonce(struct mx_auth *a, const char *nonce);
-
-/* Base64 (RFC 4648 section 4) helpers, exposed for tests.  Encode:
- * returns the length written (NUL-terminated) or -1 if it does not fit.
- * Decode: strict (no white space, padding required), returns the length
- * or -1. */
-int mx_b64_encode(const uint8_t *in, size_t n, char *out, size_t outlen);
-int mx_b64_decode(const char *in, size_t n, uint8_t *out, size_t outlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "common/base64.h"
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/escape.h"
@@ -82,34 +83,6 @@ static void hex(const uint8_t *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = 0;
-}
-
-static void base64(const uint8_t *p, size_t n, struct mx_buf *b)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
-			     p[i + 2];
-		char q[4] = {tbl[v >> 18], tbl[(v >> 12) & 63],
-			     tbl[(v >> 6) & 63], tbl[v & 63]};
-
-		mx_buf_push(b, q, 4);
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		char q[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], '=', '='};
-
-		mx_buf_push(b, q, 4);
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		char q[4] = {tbl[v >> 18], tbl[(v >> 12) & 63],
-			     tbl[(v >> 6) & 63], '='};
-
-		mx_buf_push(b, q, 4);
-	}
 }
 
 static int is_wsp(int ch)
@@ -196,6 +169,7 @@ static int text_ok(const char *s, size_t n, int *utf8)
  * separated by spaces for push_folded to break at. */
 static void encode_words(const uint8_t *p, size_t n, struct mx_buf *out)
 {
+	char enc[MX_B64_ENCODED_LEN(EW_CHUNK) + 1];
 	struct mx_cur c;
 
 	mx_cur_init(&c, p, n);
@@ -214,7 +188,10 @@ static void encode_words(const uint8_t *p, size_t n, struct mx_buf *out)
 		if (out->len)
 			mx_buf_push_u8(out, ' ');
 		mx_buf_push_str(out, "=?utf-8?B?");
-		base64(mx_cur_bytes(&c, take), take, out);
+		if (mx_b64_encode(mx_cur_bytes(&c, take), take, enc,
+				  sizeof(enc)) < 0)
+			mx_fatal(__func__, "an encoded-word does not fit");
+		mx_buf_push_str(out, enc);
 		mx_buf_push_str(out, "?=");
 	}
 }

@@ -155,3 +155,9 @@ tests_fuzz_fuzz_enum_SOURCES = tests/fuzz/fuzz_enum.c
 tests_fuzz_fuzz_enum_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
 INTEGRATION_TESTS += tests/integration/ciphers.sh
 # end enum
+# relaysplit: the one base64 (common/base64.c), its own test.
+check_PROGRAMS += tests/unit/test_base64
+TESTS += tests/unit/test_base64
+tests_unit_test_base64_SOURCES = tests/unit/test_base64.c
+tests_unit_test_base64_LDADD = $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
+# end relaysplit
