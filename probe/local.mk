@@ -34,6 +34,8 @@ TESTS += tests/unit/test_x509
 tests_unit_test_x509_SOURCES = tests/unit/test_x509.c
 tests_unit_test_x509_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
 libprobe_a_SOURCES += %reldir%/tls_openssl.c
+# the memory-BIO core and OpenSSL error text, shared with relay/tls_server
+libprobe_a_SOURCES += %reldir%/tls_membio.c %reldir%/tls_membio.h
 # the OpenSSL test server of the TLS tests (in memory and on a socket)
 TLS_FIXTURE = tests/unit/tls_fixture.c tests/unit/tls_fixture.h
 check_PROGRAMS += tests/unit/test_tls_openssl

@@ -9,10 +9,11 @@
  * ephemeral key, the chain exactly as sent, verification against the
  * trust store, and for a failure who aborted and why.
  *
- * How: each session has its own SSL_CTX and SSL; the SSL reads from one
- * BIO_s_mem (filled by push_input) and writes to another (drained by
- * pull_output).  Both return "retry" when empty, so the SSL says
- * WANT_READ and the caller's event loop decides what to do.
+ * How: each session has its own SSL_CTX and SSL, run by the memory-BIO
+ * core shared with the relay's server side (probe/tls_membio.h): the SSL
+ * reads from one BIO_s_mem (filled by push_input) and writes to another
+ * (drained by pull_output).  Both return "retry" when empty, so the SSL
+ * says WANT_READ and the caller's event loop decides what to do.
  * Verification runs with SSL_VERIFY_NONE, so the handshake completes
  * whatever the chain (probing must see the server's whole answer), but
  * the store is loaded and a verify callback keeps the first error and its
@@ -37,12 +38,10 @@
 #include "probe/tls.h"
 
 #include <arpa/inet.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -52,6 +51,7 @@
 
 #include "common/escape.h"
 #include "common/xalloc.h"
+#include "probe/tls_membio.h"
 #include "probe/x509.h"
 
 #define MX_TLS_MAX_INPUT (1024 * 1024)
@@ -60,14 +60,8 @@
 
 struct mx_tls_session {
 	SSL_CTX *ctx;
-	SSL *ssl;
-	BIO *rbio, *wbio; /* owned by ssl */
-	char *sni;	  /* name sent in server_name, or NULL */
-	int attempted, completed;
-	/* First failure of any SSL call; later calls return ERROR. */
-	int failed;
-	unsigned long fail_code; /* first library error, 0 if none */
-	char fail_text[256];
+	struct mx_membio m; /* the SSL, its BIOs, the first failure */
+	char *sni;	    /* name sent in server_name, or NULL */
 	/* Verify callback: did verification run, first error's depth. */
 	int verify_ran;
 	int verify_failed;
@@ -82,20 +76,6 @@ static void set_str(char **dst, const char *s)
 {
 	free(*dst);
 	*dst = s != NULL ? mx_escape_str(s, MX_TLS_MAX_TEXT) : NULL;
-}
-
-static void errf(char *err, size_t errlen, const char *what, const char *arg)
-{
-	char lib[160] = "";
-	unsigned long e = ERR_peek_error();
-
-	if (err == NULL || errlen == 0)
-		return;
-	if (e != 0)
-		ERR_error_string_n(e, lib, sizeof(lib));
-	snprintf(err, errlen, "%s%s%s%s%s%s", what, arg ? " \"" : "",
-		 arg ? arg : "", arg ? "\"" : "", lib[0] ? ": " : "", lib);
-	ERR_clear_error();
 }
 
 /* RFC 6066 §3: the server_name is a DNS host name, never an address
@@ -149,7 +129,7 @@ static void ossl_free(struct mx_tls_session *s)
 {
 	if (s == NULL)
 		return;
-	SSL_free(s->ssl); /* frees both BIOs */
+	mx_membio_clear(&s->m);
 	SSL_CTX_free(s->ctx);
 	free(s->sni);
 	free(s);
@@ -171,34 +151,34 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 
 	s->ctx = SSL_CTX_new(TLS_client_method());
 	if (s->ctx == NULL) {
-		errf(err, errlen, "SSL_CTX_new failed", NULL);
+		mx_ossl_errf(err, errlen, "SSL_CTX_new failed", NULL);
 		goto fail;
 	}
 	if (p->security_level >= 0)
 		SSL_CTX_set_security_level(s->ctx, p->security_level);
 	if (p->min_version != 0 &&
 	    !SSL_CTX_set_min_proto_version(s->ctx, p->min_version)) {
-		errf(err, errlen, "bad min_version", NULL);
+		mx_ossl_errf(err, errlen, "bad min_version", NULL);
 		goto fail;
 	}
 	if (p->max_version != 0 &&
 	    !SSL_CTX_set_max_proto_version(s->ctx, p->max_version)) {
-		errf(err, errlen, "bad max_version", NULL);
+		mx_ossl_errf(err, errlen, "bad max_version", NULL);
 		goto fail;
 	}
 	if (p->cipher_list != NULL &&
 	    !SSL_CTX_set_cipher_list(s->ctx, p->cipher_list)) {
-		errf(err, errlen, "no usable cipher in cipher_list",
-		     p->cipher_list);
+		mx_ossl_errf(err, errlen, "no usable cipher in cipher_list",
+			     p->cipher_list);
 		goto fail;
 	}
 	if (p->ciphersuites != NULL &&
 	    !SSL_CTX_set_ciphersuites(s->ctx, p->ciphersuites)) {
-		errf(err, errlen, "bad ciphersuites", p->ciphersuites);
+		mx_ossl_errf(err, errlen, "bad ciphersuites", p->ciphersuites);
 		goto fail;
 	}
 	if (p->groups != NULL && !SSL_CTX_set1_groups_list(s->ctx, p->groups)) {
-		errf(err, errlen, "bad groups", p->groups);
+		mx_ossl_errf(err, errlen, "bad groups", p->groups);
 		goto fail;
 	}
 	if (p->no_trust_store) {
@@ -206,33 +186,24 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 	} else if (p->ca_file != NULL || p->ca_path != NULL) {
 		if (!SSL_CTX_load_verify_locations(s->ctx, p->ca_file,
 						   p->ca_path)) {
-			errf(err, errlen, "cannot load trust store",
-			     p->ca_file ? p->ca_file : p->ca_path);
+			mx_ossl_errf(err, errlen, "cannot load trust store",
+				     p->ca_file ? p->ca_file : p->ca_path);
 			goto fail;
 		}
 	} else if (!SSL_CTX_set_default_verify_paths(s->ctx)) {
-		errf(err, errlen, "cannot load the default trust store", NULL);
+		mx_ossl_errf(err, errlen, "cannot load the default trust store",
+			     NULL);
 		goto fail;
 	}
 	SSL_CTX_set_verify(s->ctx, SSL_VERIFY_NONE, verify_cb);
 
-	s->ssl = SSL_new(s->ctx);
-	s->rbio = BIO_new(BIO_s_mem());
-	s->wbio = BIO_new(BIO_s_mem());
-	if (s->ssl == NULL || s->rbio == NULL || s->wbio == NULL) {
-		BIO_free(s->rbio);
-		BIO_free(s->wbio);
-		s->rbio = s->wbio = NULL;
-		errf(err, errlen, "SSL_new failed", NULL);
+	if (mx_membio_init(&s->m, s->ctx, MX_TLS_MAX_INPUT) < 0) {
+		mx_ossl_errf(err, errlen, "SSL_new failed", NULL);
 		goto fail;
 	}
-	/* Empty memory BIOs mean "retry", not EOF: the caller owns EOF. */
-	BIO_set_mem_eof_return(s->rbio, -1);
-	BIO_set_mem_eof_return(s->wbio, -1);
-	SSL_set_bio(s->ssl, s->rbio, s->wbio);
-	SSL_set_app_data(s->ssl, s);
-	SSL_set_info_callback(s->ssl, info_cb);
-	SSL_set_connect_state(s->ssl);
+	SSL_set_app_data(s->m.ssl, s);
+	SSL_set_info_callback(s->m.ssl, info_cb);
+	SSL_set_connect_state(s->m.ssl);
 
 	if (p->sni != NULL && p->sni[0] != '\0' && !is_ip_literal(p->sni)) {
 		/* RFC 6066 §3: no trailing dot in the HostName. */
@@ -240,8 +211,8 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 		char *name = xstrndup(
 			p->sni, n > 1 && p->sni[n - 1] == '.' ? n - 1 : n);
 
-		if (!SSL_set_tlsext_host_name(s->ssl, name)) {
-			errf(err, errlen, "bad SNI name", NULL);
+		if (!SSL_set_tlsext_host_name(s->m.ssl, name)) {
+			mx_ossl_errf(err, errlen, "bad SNI name", NULL);
 			free(name);
 			goto fail;
 		}
@@ -253,143 +224,43 @@ fail:
 	return NULL;
 }
 
-/* ---- memory I/O --------------------------------------------------------- */
+/* ---- memory I/O, handshake and data (probe/tls_membio.c) ---------------- */
 
 static int ossl_push_input(struct mx_tls_session *s, const uint8_t *p, size_t n)
 {
-	size_t pending = BIO_ctrl_pending(s->rbio);
-
-	if (n == 0)
-		return 0;
-	if (n > MX_TLS_MAX_INPUT || pending > MX_TLS_MAX_INPUT - n)
-		return -1;
-	if (BIO_write(s->rbio, p, (int)n) != (int)n) {
-		ERR_clear_error();
-		return -1;
-	}
-	return 0;
+	return mx_membio_push(&s->m, p, n);
 }
 
 static size_t ossl_pull_output(struct mx_tls_session *s, uint8_t *p, size_t max)
 {
-	int r;
-
-	if (max == 0)
-		return 0;
-	r = BIO_read(s->wbio, p, max > INT_MAX ? INT_MAX : (int)max);
-	return r > 0 ? (size_t)r : 0;
+	return mx_membio_pull(&s->m, p, max);
 }
 
 static size_t ossl_pending_output(struct mx_tls_session *s)
 {
-	return BIO_ctrl_pending(s->wbio);
-}
-
-/* ---- handshake and data ------------------------------------------------- */
-
-static void record_failure(struct mx_tls_session *s, int sslerr)
-{
-	unsigned long e = ERR_peek_error(); /* the first, oldest error */
-
-	if (s->failed)
-		return;
-	s->failed = 1;
-	s->fail_code = e;
-	if (e != 0)
-		ERR_error_string_n(e, s->fail_text, sizeof(s->fail_text));
-	else if (sslerr == SSL_ERROR_ZERO_RETURN)
-		snprintf(s->fail_text, sizeof(s->fail_text),
-			 "close_notify during the handshake");
-	else
-		snprintf(s->fail_text, sizeof(s->fail_text),
-			 "TLS failure (SSL_get_error %d)", sslerr);
-	ERR_clear_error();
-}
-
-static enum mx_tls_io io_result(struct mx_tls_session *s, int r)
-{
-	int e = SSL_get_error(s->ssl, r);
-
-	switch (e) {
-	case SSL_ERROR_WANT_READ:
-	case SSL_ERROR_WANT_WRITE: /* memory BIOs never block on write */
-		ERR_clear_error();
-		return MX_TLS_IO_WANT_READ;
-	case SSL_ERROR_ZERO_RETURN:
-		if (!s->completed)
-			record_failure(s, e);
-		ERR_clear_error();
-		return MX_TLS_IO_CLOSED;
-	default:
-		record_failure(s, e);
-		return MX_TLS_IO_ERROR;
-	}
+	return mx_membio_pending(&s->m);
 }
 
 static enum mx_tls_io ossl_handshake(struct mx_tls_session *s)
 {
-	int r;
-
-	if (s->failed)
-		return MX_TLS_IO_ERROR;
-	if (s->completed)
-		return MX_TLS_IO_OK;
-	s->attempted = 1;
-	ERR_clear_error();
-	r = SSL_do_handshake(s->ssl);
-	if (r == 1) {
-		s->completed = 1;
-		return MX_TLS_IO_OK;
-	}
-	return io_result(s, r);
+	return mx_membio_handshake(&s->m);
 }
 
 static enum mx_tls_io ossl_write(struct mx_tls_session *s, const uint8_t *p,
 				 size_t n)
 {
-	size_t written = 0;
-
-	if (s->failed)
-		return MX_TLS_IO_ERROR;
-	if (n == 0)
-		return MX_TLS_IO_OK;
-	s->attempted = 1;
-	ERR_clear_error();
-	/* Without SSL_MODE_ENABLE_PARTIAL_WRITE, success means all n. */
-	if (SSL_write_ex(s->ssl, p, n, &written) == 1) {
-		s->completed = 1;
-		return MX_TLS_IO_OK;
-	}
-	return io_result(s, 0);
+	return mx_membio_write(&s->m, p, n);
 }
 
 static enum mx_tls_io ossl_read(struct mx_tls_session *s, uint8_t *p,
 				size_t max, size_t *got)
 {
-	size_t n = 0;
-
-	*got = 0;
-	if (s->failed)
-		return MX_TLS_IO_ERROR;
-	if (max == 0)
-		return MX_TLS_IO_OK;
-	s->attempted = 1;
-	ERR_clear_error();
-	if (SSL_read_ex(s->ssl, p, max, &n) == 1) {
-		s->completed = 1;
-		*got = n;
-		return MX_TLS_IO_OK;
-	}
-	return io_result(s, 0);
+	return mx_membio_read(&s->m, p, max, got);
 }
 
 static void ossl_shutdown(struct mx_tls_session *s)
 {
-	if (s->failed || !s->completed)
-		return;
-	ERR_clear_error();
-	(void)SSL_shutdown(s->ssl); /* queues close_notify in wbio */
-	ERR_clear_error();
+	mx_membio_shutdown(&s->m);
 }
 
 /* ---- facts -------------------------------------------------------------- */
@@ -443,7 +314,7 @@ static void temp_key_facts(struct mx_tls_session *s, struct mx_tls *out)
 	set_str(&out->temp_key_type, NULL);
 	set_str(&out->temp_key_group, NULL);
 	out->temp_key_bits = 0;
-	if (!SSL_get_peer_tmp_key(s->ssl, &pk) || pk == NULL) {
+	if (!SSL_get_peer_tmp_key(s->m.ssl, &pk) || pk == NULL) {
 		ERR_clear_error();
 		return;
 	}
@@ -493,8 +364,8 @@ static void add_cert(struct mx_chain *ch, X509 *x)
  * already starts with the leaf (unlike on a server); record it once. */
 static void chain_facts(struct mx_tls_session *s, struct mx_tls *out)
 {
-	X509 *leaf = SSL_get0_peer_certificate(s->ssl);
-	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(s->ssl);
+	X509 *leaf = SSL_get0_peer_certificate(s->m.ssl);
+	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(s->m.ssl);
 	int i = 0, n = sk != NULL ? sk_X509_num(sk) : 0;
 
 	mx_chain_clear(&out->chain);
@@ -511,8 +382,8 @@ static void chain_facts(struct mx_tls_session *s, struct mx_tls *out)
  * a missing intermediate from an unknown root. */
 static int top_issuer_in_store(struct mx_tls_session *s)
 {
-	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(s->ssl);
-	X509 *leaf = SSL_get0_peer_certificate(s->ssl);
+	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(s->m.ssl);
+	X509 *leaf = SSL_get0_peer_certificate(s->m.ssl);
 	X509 *top, *issuer = NULL;
 	X509_STORE_CTX *sc;
 	int found = 0;
@@ -546,12 +417,12 @@ static void verify_facts(struct mx_tls_session *s, struct mx_tls *out)
 	out->verified_chain_len = 0;
 	if (!s->verify_ran)
 		return;
-	out->verify_code = SSL_get_verify_result(s->ssl);
+	out->verify_code = SSL_get_verify_result(s->m.ssl);
 	set_str(&out->verify_error,
 		X509_verify_cert_error_string(out->verify_code));
 	if (out->verify_code != X509_V_OK)
 		out->verify_depth = s->verify_depth;
-	vc = SSL_get0_verified_chain(s->ssl);
+	vc = SSL_get0_verified_chain(s->m.ssl);
 	out->verified_chain_len = vc != NULL ? sk_X509_num(vc) : 0;
 }
 
@@ -560,12 +431,12 @@ static void fail_facts(struct mx_tls_session *s, struct mx_tls *out)
 	set_str(&out->fail_detail, NULL);
 	out->fail = MX_TLS_FAIL_NONE;
 	out->alert = 0;
-	if (!s->failed)
+	if (!s->m.failed)
 		return;
 	if (s->alert_recv >= 0) {
 		out->fail = MX_TLS_FAIL_ALERT_RECV;
 		out->alert = s->alert_recv;
-	} else if (is_protocol_error(s->fail_code)) {
+	} else if (is_protocol_error(s->m.fail_code)) {
 		out->fail = MX_TLS_FAIL_PROTOCOL;
 	} else if (s->alert_sent >= 0) {
 		out->fail = MX_TLS_FAIL_ALERT_SENT;
@@ -573,17 +444,17 @@ static void fail_facts(struct mx_tls_session *s, struct mx_tls *out)
 	} else {
 		out->fail = MX_TLS_FAIL_OTHER;
 	}
-	set_str(&out->fail_detail, s->fail_text);
+	set_str(&out->fail_detail, s->m.fail_text);
 }
 
 static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 {
-	const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
+	const SSL_CIPHER *c = SSL_get_current_cipher(s->m.ssl);
 	const unsigned char *alpn = NULL;
 	unsigned int alpn_len = 0;
 
-	out->attempted = s->attempted;
-	out->completed = s->completed;
+	out->attempted = s->m.attempted;
+	out->completed = s->m.completed;
 	set_str(&out->backend, "openssl");
 	set_str(&out->sni, s->sni);
 
@@ -594,9 +465,9 @@ static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 	set_str(&out->suite_openssl, NULL);
 	out->suite_id = 0;
 	if (c == NULL) /* chosen in the ServerHello, not yet in use */
-		c = SSL_get_pending_cipher(s->ssl);
+		c = SSL_get_pending_cipher(s->m.ssl);
 	if (c != NULL) {
-		set_str(&out->version, SSL_get_version(s->ssl));
+		set_str(&out->version, SSL_get_version(s->m.ssl));
 		out->suite_id = SSL_CIPHER_get_protocol_id(c);
 		set_str(&out->suite_iana, SSL_CIPHER_standard_name(c));
 		set_str(&out->suite_openssl, SSL_CIPHER_get_name(c));
@@ -605,7 +476,7 @@ static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 
 	free(out->alpn);
 	out->alpn = NULL;
-	SSL_get0_alpn_selected(s->ssl, &alpn, &alpn_len);
+	SSL_get0_alpn_selected(s->m.ssl, &alpn, &alpn_len);
 	if (alpn != NULL && alpn_len > 0)
 		out->alpn = mx_escape(alpn, alpn_len, MX_TLS_MAX_TEXT);
 

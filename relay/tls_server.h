@@ -3,7 +3,9 @@
  * RFC 3207), OpenSSL over memory BIOs.
  *
  * The probe's backends (probe/tls.h) are client-only; the listener needs
- * the other end.  Like them, a session never touches a socket: the
+ * the other end.  It runs on the same memory-BIO core as the OpenSSL
+ * client backend (probe/tls_membio.h).  Like them, a session never
+ * touches a socket: the
  * listener pushes the ciphertext it read with mx_tls_server_push(),
  * drives handshake/read/write, and sends what mx_tls_server_pull() hands
  * back, so the event loop owns all I/O.

@@ -161,3 +161,12 @@ TESTS += tests/unit/test_base64
 tests_unit_test_base64_SOURCES = tests/unit/test_base64.c
 tests_unit_test_base64_LDADD = $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
 # end relaysplit
+# relaysplit: the OpenSSL memory-BIO core shared by probe/tls_openssl.c
+# and relay/tls_server.c (probe/tls_membio.c).
+check_PROGRAMS += tests/unit/test_tls_membio
+TESTS += tests/unit/test_tls_membio
+tests_unit_test_tls_membio_SOURCES = tests/unit/test_tls_membio.c \
+	$(TLS_FIXTURE)
+tests_unit_test_tls_membio_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) \
+	$(CMOCKA_TEST_LDADD)
+# end relaysplit
