@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "analyzers/analyze.h"
+#include "analyzers/confirm_judge.h"
 #include "common/xalloc.h"
 #include "model/finding.h"
 #include "wire/tls_registry.h"
@@ -831,40 +832,38 @@ static const char *group_label(uint16_t id)
 	return g != NULL ? g->iana : "unknown group";
 }
 
-/* Does this client's hello carry what the intolerant server drops?
- * Triggers are "<cipher> suites" (wire cipher names, "TLS 1.3 suites") or
- * an extension / size, which every modern hello carries. */
+/* Does this client's hello carry what the intolerant server drops?  A
+ * suite class: when the client offers a suite of it; the TLS 1.3 offer:
+ * when the client speaks TLS 1.3; an extension, the hello size or the
+ * combination: every modern (TLS 1.2+) hello carries them. */
 static int hits_intolerance(const struct work *w, const struct mx_enum *e)
 {
-	const char *t = e->intolerance_trigger;
-	const char *sp;
-	size_t i, n;
+	size_t i;
 
-	if (!e->intolerant || t == NULL)
+	if (!e->intolerant)
 		return 0;
-	if (strncmp(t, "TLS 1.3 offer", 13) == 0)
+	switch (e->trigger.kind) {
+	case MX_INTOL_NONE:
+		return 0;
+	case MX_INTOL_TLS13:
 		return w->p->max_version >= MX_TLS13;
-	sp = strstr(t, " suites");
-	if (sp == NULL)
+	case MX_INTOL_EXTENSION:
+	case MX_INTOL_SIZE:
+	case MX_INTOL_COMBINATION:
 		return w->p->max_version >= MX_TLS12;
-	n = (size_t)(sp - t);
+	case MX_INTOL_CIPHER:
+		break;
+	}
 	for (i = 0; i < w->nsuites; i++) {
 		const struct mx_suite *s = mx_suite_by_id(w->suites[i]);
-		const char *cn;
 
 		if (s == NULL)
 			continue;
-		if (n == 7 && strncmp(t, "TLS 1.3", 7) == 0) {
-			if (s->flags & MX_SUITE_TLS13)
-				return 1;
-			continue;
-		}
-		cn = mx_cipher_name(s->cipher);
-		if (cn != NULL && strlen(cn) == n && strncmp(cn, t, n) == 0)
+		if ((int)s->cipher == e->trigger.cipher)
 			return 1;
-		/* probe/bisect.c's "AES-CCM suites" covers CCM_8 too */
-		if (s->cipher == MX_CIPHER_AES_CCM8 && n == 7 &&
-		    strncmp(t, "AES-CCM", 7) == 0)
+		/* the AES-CCM class covers CCM_8 too */
+		if (s->cipher == MX_CIPHER_AES_CCM8 &&
+		    e->trigger.cipher == MX_CIPHER_AES_CCM)
 			return 1;
 	}
 	return 0;
@@ -1088,19 +1087,19 @@ static char *explicit_list(const struct mx_client_profile *p,
  * the drops as refusals): the real handshake in probe/confirm.c decides
  * PASS or FAIL. */
 static const struct {
-	const char *trigger;
+	int cipher;	    /* enum mx_cipher: the trigger's class */
 	const char *ossl;   /* cipher list exclusion */
 	const char *gnutls; /* priority exclusions */
 	int tls13;	    /* the class has TLS 1.3 suites */
 } intol_map[] = {
-	{"AES-GCM suites", "!AESGCM", "-AES-128-GCM:-AES-256-GCM", 1},
-	{"CHACHA20-POLY1305 suites", "!CHACHA20", "-CHACHA20-POLY1305", 1},
-	{"AES-CCM suites", "!AESCCM",
+	{MX_CIPHER_AES_GCM, "!AESGCM", "-AES-128-GCM:-AES-256-GCM", 1},
+	{MX_CIPHER_CHACHA20_POLY1305, "!CHACHA20", "-CHACHA20-POLY1305", 1},
+	{MX_CIPHER_AES_CCM, "!AESCCM",
 	 "-AES-128-CCM:-AES-256-CCM:-AES-128-CCM-8:-AES-256-CCM-8", 1},
-	{"CAMELLIA-CBC suites", "!CAMELLIA",
-	 "-CAMELLIA-128-CBC:-CAMELLIA-256-CBC", 0},
-	{"ARIA-GCM suites", "!ARIA", NULL, 0},
-	{"3DES-EDE-CBC suites", "!3DES", "-3DES-CBC", 0},
+	{MX_CIPHER_CAMELLIA, "!CAMELLIA", "-CAMELLIA-128-CBC:-CAMELLIA-256-CBC",
+	 0},
+	{MX_CIPHER_ARIA_GCM, "!ARIA", NULL, 0},
+	{MX_CIPHER_3DES, "!3DES", "-3DES-CBC", 0},
 };
 
 static void intolerance_advice(const struct mx_client_profile *p,
@@ -1111,8 +1110,8 @@ static void intolerance_advice(const struct mx_client_profile *p,
 	size_t i;
 
 	for (i = 0; i < N(intol_map); i++) {
-		if (e->intolerance_trigger == NULL ||
-		    strcmp(e->intolerance_trigger, intol_map[i].trigger) != 0)
+		if (e->trigger.kind != MX_INTOL_CIPHER ||
+		    e->trigger.cipher != intol_map[i].cipher)
 			continue;
 		if (!intol_map[i].tls13 || p->max_version <= MX_TLS12)
 			*advice_openssl =
@@ -1249,6 +1248,8 @@ void mx_analyze_clients(struct mx_endpoint *ep)
 
 	if (e == NULL)
 		return;
+	/* The real handshakes' facts against the predictions first. */
+	mx_judge_confirmations(ep->enumr);
 	where = mx_endpoint_where(ep);
 	for (i = 0; i < e->nclients; i++) {
 		const struct mx_client_sim *c = &e->clients[i];

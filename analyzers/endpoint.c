@@ -41,6 +41,7 @@
 #include "analyzers/hostname.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
+#include "model/where.h"
 #include "wire/smtp.h"
 
 #define EV_TEXT_MAX 300 /* peer text quoted in evidence */
@@ -152,18 +153,9 @@ static const char *last_recv(const struct mx_transcript *tx)
 
 char *mx_endpoint_where(const struct mx_endpoint *ep)
 {
-	const char *host = ep->host, *addr = ep->addr;
-	int v6 = addr != NULL && strchr(addr, ':') != NULL;
+	char buf[MX_WHERE_MAX];
 
-	if (host != NULL && host[0] && addr != NULL && addr[0] &&
-	    strcmp(host, addr) != 0)
-		return xasprintf("%s [%s]:%u", host, addr, ep->port);
-	if (addr != NULL && addr[0])
-		return xasprintf("[%s]:%u", addr, ep->port);
-	if (host != NULL && host[0])
-		return v6 ? xasprintf("[%s]:%u", host, ep->port)
-			  : xasprintf("%s:%u", host, ep->port);
-	return xasprintf("?:%u", ep->port);
+	return xstrdup(mx_endpoint_where_buf(buf, sizeof(buf), ep));
 }
 
 /* ---- steps, in the order each mode runs them -------------------------- */
@@ -281,6 +273,9 @@ static const struct stop_rule {
 	/* our own failure says nothing about the server's columns */
 	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
 	 NULL, AT_NOWHERE},
+	{MX_STOP_CANCELLED, "probe.cancelled",
+	 "the run was interrupted before this test finished", NULL,
+	 AT_NOWHERE},
 	/* MX_STOP_GREETING_REJECTED, MX_STOP_STARTTLS_REJECTED and
 	 * MX_STOP_TLS_FAILED have rules of their own below. */
 };
@@ -303,7 +298,8 @@ static void rule_stop(struct ep_ctx *c)
 		return;
 	st = r->at == AT_CONNECT ? ST_CONNECT : failing_step(ep);
 	/* A dialogue that ended during QUIT has been tested in full. */
-	if (st == ST_QUIT && ep->smtp.stop != MX_STOP_INTERNAL)
+	if (st == ST_QUIT && ep->smtp.stop != MX_STOP_INTERNAL &&
+	    ep->smtp.stop != MX_STOP_CANCELLED)
 		return;
 	/* A handshake that died is judged by the TLS rule. */
 	if (st == ST_TLS && ep->tls.attempted && !ep->tls.completed)

@@ -3,6 +3,7 @@ noinst_LIBRARIES += libanalyzers.a
 libanalyzers_a_SOURCES = \
 	%reldir%/analyze.c %reldir%/analyze.h \
 	%reldir%/confidence.c \
+	%reldir%/confirm_judge.c %reldir%/confirm_judge.h \
 	%reldir%/endpoint.c \
 	%reldir%/hostname.c %reldir%/hostname.h \
 	%reldir%/target.c

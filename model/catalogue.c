@@ -160,6 +160,12 @@ static const struct mx_finding_def catalogue[] = {
 	 "descriptors), not a fault of the server: rerun with -v and "
 	 "report the log.",
 	 "doc/exit-status.md"},
+	{"probe.cancelled", MX_SEV_UNKNOWN,
+	 "The run was interrupted (SIGINT/SIGTERM) before this endpoint's "
+	 "test finished",
+	 "Nothing is known about what was not tested: run the command "
+	 "again and let it finish (--timeout and --deadline bound it).",
+	 "doc/exit-status.md"},
 	{"probe.nothing_tested", MX_SEV_UNKNOWN,
 	 "No endpoint of the target could be tested",
 	 "Check the target's spelling, the address families allowed (-4/-6) "

@@ -39,6 +39,12 @@ static void client_clear(struct mx_client_sim *c)
 	free(c->kx);
 	free(c->why);
 	free(c->confirm_detail);
+	free(c->real_stack);
+	free(c->real_version);
+	free(c->real_suite_name);
+	free(c->real_kx_type);
+	free(c->real_kx_group);
+	free(c->real_fail_detail);
 	free(c->advice_openssl);
 	free(c->advice_gnutls);
 }
@@ -154,4 +160,15 @@ void mx_enum_join(char **dst, const char *text)
 	n = xasprintf("%s; %s", *dst, text);
 	free(*dst);
 	*dst = n;
+}
+
+const char *mx_intol_kind_name(enum mx_intol_kind k)
+{
+	static const char *const names[] = {
+		"none", "cipher", "tls13", "extension", "size", "combination",
+	};
+
+	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
+		return names[k];
+	return "none";
 }

@@ -90,6 +90,27 @@ struct mx_enum_group {
 				 * the group was negotiated in */
 };
 
+/* What part of a ClientHello an intolerant server drops: a structured
+ * value (probe/bisect.c writes it, analyzers read it; the words in
+ * mx_enum.intolerance_trigger are only for display). */
+enum mx_intol_kind {
+	MX_INTOL_NONE = 0,
+	MX_INTOL_CIPHER,      /* suites of one cipher class */
+	MX_INTOL_TLS13,	      /* the TLS 1.3 offer (supported_versions,
+			       * key_share) */
+	MX_INTOL_EXTENSION,   /* one extension */
+	MX_INTOL_SIZE,	      /* a hello of `size` bytes or more */
+	MX_INTOL_COMBINATION, /* no single part alone */
+};
+struct mx_intol_trigger {
+	enum mx_intol_kind kind;
+	int cipher;	    /* CIPHER: enum mx_cipher (wire/tls_registry.h);
+			     * AES-CCM covers AES-CCM-8 too */
+	uint16_t extension; /* EXTENSION: its code point */
+	unsigned size;	    /* SIZE: bytes */
+};
+const char *mx_intol_kind_name(enum mx_intol_kind k); /* "cipher" ... */
+
 /* One simulated client (profile) against this endpoint. */
 struct mx_client_sim {
 	char *profile;	/* stable id: "openssl3-sl2", "java8", ... */
@@ -101,7 +122,21 @@ struct mx_client_sim {
 	char *why;	/* why it fails, e.g. "dh key too small" */
 	int confirmed;	/* 1 a real handshake agreed, 0 disagreed,
 				 * -1 not checked (stack cannot express it) */
-	char *confirm_detail;
+	char *confirm_detail; /* analyzers/confirm_judge.c's words */
+	/* The real handshake that played this profile (probe facts, judged
+	 * against the prediction by analyzers/confirm_judge.c). */
+	int real_run;	       /* 1 a real handshake ran for it */
+	int real_ok;	       /* it completed without a failure */
+	char *real_stack;      /* "openssl", "gnutls" */
+	char *real_version;    /* "TLSv1.2" */
+	uint16_t real_suite;   /* IANA code point, 0 none */
+	char *real_suite_name; /* IANA name */
+	char *real_kx_type;    /* "ECDH", "DH", NULL: none (RSA kx) */
+	char *real_kx_group;   /* "x25519", "ffdhe2048", NULL */
+	int real_kx_bits;
+	int real_fail;	       /* enum mx_tls_fail of model/result.h */
+	int real_alert;	       /* alert number, 0 none */
+	char *real_fail_detail;
 	/* tested advice for a failing profile */
 	char *advice_openssl;  /* cipher string */
 	int advice_openssl_ok; /* 1 a real handshake negotiated with it */
@@ -125,7 +160,8 @@ struct mx_enum {
 	int per_host_cap; /* connections at once to this address */
 	/* handshake intolerance, bisected */
 	int intolerant;
-	char *intolerance_trigger;  /* "AES-GCM suites", "key_share" */
+	struct mx_intol_trigger trigger; /* what the server drops */
+	char *intolerance_trigger;	 /* the trigger in words (display) */
 	char *intolerance_reaction; /* "FIN after ClientHello" */
 	char *intolerance_advice_openssl;
 	int intolerance_advice_ok;

@@ -254,6 +254,7 @@ const char *mx_stop_name(enum mx_stop s)
 		"tls_failed",
 		"target_deadline",
 		"internal",
+		"cancelled",
 	};
 	return NAME(s, t);
 }

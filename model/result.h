@@ -86,6 +86,7 @@ enum mx_stop {
 	MX_STOP_TLS_FAILED,	   /* see mx_tls.fail */
 	MX_STOP_TARGET_DEADLINE,   /* per-target deadline expired */
 	MX_STOP_INTERNAL,	   /* our own error (see error) */
+	MX_STOP_CANCELLED,	   /* the run was cancelled (SIGINT) first */
 };
 
 struct mx_smtp {
@@ -282,6 +283,8 @@ struct mx_run {
 	struct mx_target *targets;
 	size_t ntargets, captargets;
 	enum mx_exit exit_status; /* analyzers */
+	int interrupted; /* SIGINT/SIGTERM cancelled the run: what is not
+			  * finished is marked incomplete; exit status 3 */
 };
 
 /* Constructors and destructors. */

@@ -24,33 +24,59 @@
  *      of 512 bytes"); none: "the combination of the full hello".
  *   4. the advice: an OpenSSL cipher list without the trigger (with the
  *      TLS 1.3 suites to use when the trigger has TLS 1.3 members),
- *      confirmed by a real OpenSSL handshake (probe/confirm.h).
- *   5. a suite class as trigger: the versions whose enumeration it
- *      blocked (only FIN/RST/silence) are enumerated again without that
- *      class and merged into ep->enumr (probe/enum_retry.h), so the
- *      simulation that follows sees them; the class is recorded as
- *      untested there.
- * Results go into ep->enumr: intolerant, intolerance_trigger,
- * intolerance_reaction ("FIN after ClientHello"),
- * intolerance_advice_openssl and intolerance_advice_ok; after step 5 the
- * re-enumerated versions and untested_class / untested_versions /
- * untested.
+ *      confirmed by a real OpenSSL handshake (probe/handshakes.h).
+ * Results go into ep->enumr: intolerant, trigger (structured: kind,
+ * cipher class, extension code point or size), intolerance_trigger (the
+ * same in words, for display), intolerance_reaction ("FIN after
+ * ClientHello"), intolerance_advice_openssl and intolerance_advice_ok.
+ * A suite class as trigger lets the clients step enumerate the blocked
+ * versions again without it (probe/enum_retry.h).
  *
- * Connections: 1 when tolerant; at most 1 + 3 + 14 + 1 when not, plus
- * step 5's enumeration (accepted + 1 or so per version).
- * Ownership: params borrowed for the call.  Facts only.
+ * Every hello is one connection granted by the run's pool, recorded in
+ * the endpoint with purpose "bisect", step K and the part it tested;
+ * the steps follow one another through callbacks on the caller's loop.
+ * Connections: 1 when tolerant; at most 1 + 3 + 13 + 1 when not.
+ *
+ * API (engine style):
+ *   bs = mx_bisect_new(base, pool, ep, &params, done, arg);
+ *   mx_bisect_start(bs);  ... done(arg, rc) once, from the loop: rc 1
+ *   intolerant (facts set), 0 tolerant or not decidable, -1 no
+ *   enumeration to write into;
+ *   mx_bisect_cancel(bs) stops early (done follows); mx_bisect_free(bs).
+ * Ownership: params strings, ep and pool are borrowed until freed.
+ * Facts only.
  */
 #ifndef MX_PROBE_BISECT_H
 #define MX_PROBE_BISECT_H
 
+#include <stdint.h>
+
+#include "common/log.h"
 #include "model/result.h"
-#include "probe/confirm.h"
+#include "probe/pool.h"
 
 struct event_base;
+struct mx_bisect;
 
-/* Returns 1 intolerant (facts set), 0 tolerant or not decidable (the
- * facts say nothing), -1 no enumeration to write into. */
-int mx_bisect_run(struct event_base *base, struct mx_endpoint *ep,
-		  const struct mx_clients_params *p);
+struct mx_bisect_params {
+	const char *helo;
+	int timeout_ms;	     /* per step and per hello */
+	int64_t deadline_ms; /* absolute monotonic; 0: none */
+	const struct mx_log *log;
+};
+
+typedef void (*mx_bisect_done_fn)(void *arg, int rc);
+
+struct mx_bisect *mx_bisect_new(struct event_base *base, struct mx_pool *pool,
+				struct mx_endpoint *ep,
+				const struct mx_bisect_params *p,
+				mx_bisect_done_fn done, void *arg);
+void mx_bisect_start(struct mx_bisect *bs);
+void mx_bisect_cancel(struct mx_bisect *bs);
+void mx_bisect_free(struct mx_bisect *bs);
+
+/* The enum mx_cipher bits of a trigger's suite class (AES-CCM covers
+ * AES-CCM-8), for mx_enum_retry's `exclude`. */
+uint32_t mx_bisect_class_mask(int cipher);
 
 #endif

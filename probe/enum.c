@@ -948,210 +948,6 @@ int mx_enum_classify(enum mx_enum_ver v, const struct mx_raw_result *r,
 	}
 }
 
-/* ---- pool ---------------------------------------------------------------- */
-
-struct pool_host {
-	char *addr;
-	int running;
-	int cap;
-	int64_t not_before;
-};
-
-struct mx_enum_pool {
-	struct event_base *base;
-	int per_host, global, running;
-	struct pool_host *hosts;
-	size_t nhosts, caphosts;
-	struct mx_pool_wait *head, *tail;
-	struct event *ev_pump;
-	int pump_armed_ms; /* -1: not armed */
-};
-
-static struct pool_host *pool_host(struct mx_enum_pool *p, const char *addr)
-{
-	size_t i;
-	struct pool_host *h;
-
-	for (i = 0; i < p->nhosts; i++)
-		if (strcmp(p->hosts[i].addr, addr) == 0)
-			return &p->hosts[i];
-	MX_GROW(p->hosts, p->nhosts, p->caphosts);
-	h = &p->hosts[p->nhosts++];
-	memset(h, 0, sizeof(*h));
-	h->addr = xstrdup(addr);
-	h->cap = p->per_host;
-	return h;
-}
-
-static void pool_schedule(struct mx_enum_pool *p, int64_t ms)
-{
-	struct timeval tv;
-
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	event_add(p->ev_pump, &tv); /* re-adding moves the timeout */
-}
-
-static void pool_pump(evutil_socket_t fd, short what, void *arg)
-{
-	struct mx_enum_pool *p = arg;
-	int64_t now, wake = -1;
-	int again = 1;
-
-	(void)fd;
-	(void)what;
-	while (again) {
-		struct mx_pool_wait *w, *prev = NULL;
-
-		again = 0;
-		now = mx_now_ms();
-		wake = -1;
-		for (w = p->head; w != NULL; prev = w, w = w->next) {
-			struct pool_host *h;
-
-			if (p->running >= p->global)
-				break;
-			h = pool_host(p, w->addr);
-			if (h->running >= h->cap)
-				continue;
-			if (h->not_before > now) {
-				if (wake < 0 || h->not_before - now < wake)
-					wake = h->not_before - now;
-				continue;
-			}
-			/* grant: unlink, count, call (may re-enter) */
-			if (prev)
-				prev->next = w->next;
-			else
-				p->head = w->next;
-			if (p->tail == w)
-				p->tail = prev;
-			w->next = NULL;
-			w->queued = 0;
-			h->running++;
-			p->running++;
-			w->grant(w->arg);
-			again = 1;
-			break;
-		}
-	}
-	if (wake >= 0)
-		pool_schedule(p, wake);
-}
-
-struct mx_enum_pool *mx_enum_pool_new(struct event_base *base, int per_host,
-				      int global)
-{
-	struct mx_enum_pool *p = xcalloc(1, sizeof(*p));
-
-	p->base = base;
-	p->per_host = per_host > 0 ? per_host : 2;
-	p->global = global > 0 ? global : 16;
-	p->ev_pump = evtimer_new(base, pool_pump, p);
-	if (p->ev_pump == NULL)
-		mx_fatal(__func__, "evtimer_new");
-	return p;
-}
-
-void mx_enum_pool_free(struct mx_enum_pool *p)
-{
-	size_t i;
-
-	if (p == NULL)
-		return;
-	for (i = 0; i < p->nhosts; i++)
-		free(p->hosts[i].addr);
-	free(p->hosts);
-	event_free(p->ev_pump);
-	free(p);
-}
-
-void mx_enum_pool_acquire(struct mx_enum_pool *p, struct mx_pool_wait *w)
-{
-	if (w->queued)
-		return;
-	w->next = NULL;
-	w->queued = 1;
-	if (p->tail)
-		p->tail->next = w;
-	else
-		p->head = w;
-	p->tail = w;
-	pool_schedule(p, 0);
-}
-
-void mx_enum_pool_cancel(struct mx_enum_pool *p, struct mx_pool_wait *w)
-{
-	struct mx_pool_wait *x, *prev = NULL;
-
-	if (!w->queued)
-		return;
-	for (x = p->head; x != NULL; prev = x, x = x->next) {
-		if (x != w)
-			continue;
-		if (prev)
-			prev->next = x->next;
-		else
-			p->head = x->next;
-		if (p->tail == x)
-			p->tail = prev;
-		break;
-	}
-	w->next = NULL;
-	w->queued = 0;
-}
-
-void mx_enum_pool_release(struct mx_enum_pool *p, const char *addr)
-{
-	struct pool_host *h = pool_host(p, addr);
-
-	if (h->running > 0)
-		h->running--;
-	if (p->running > 0)
-		p->running--;
-	if (p->head)
-		pool_schedule(p, 0);
-}
-
-void mx_enum_pool_backoff(struct mx_enum_pool *p, const char *addr, int ms)
-{
-	struct pool_host *h = pool_host(p, addr);
-	int64_t until = mx_now_ms() + ms;
-
-	if (until > h->not_before)
-		h->not_before = until;
-	h->cap = 1;
-}
-
-int mx_enum_pool_idle(struct mx_enum_pool *p, const char *addr)
-{
-	struct pool_host *h = pool_host(p, addr);
-	struct mx_pool_wait *w;
-	int free_host = h->cap - h->running, free_all = p->global - p->running;
-	int free = free_host < free_all ? free_host : free_all;
-
-	if (h->not_before > mx_now_ms())
-		return 0;
-	/* The queued requests (a chain's next offer, just asked for) take
-	 * the free slots first. */
-	for (w = p->head; w != NULL && free > 0; w = w->next)
-		if (strcmp(w->addr, addr) == 0)
-			free--;
-	return free > 0;
-}
-
-int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr)
-{
-	size_t i;
-
-	for (i = 0; i < p->nhosts; i++)
-		if (strcmp(p->hosts[i].addr, addr) == 0)
-			return p->hosts[i].cap;
-	return p->per_host;
-}
-
 /* ---- enumerator ---------------------------------------------------------- */
 
 #define MAX_TOTAL_RETRIES 24
@@ -1200,7 +996,7 @@ struct mx_enum_dhcache {
 
 struct mx_enumerator {
 	struct event_base *base;
-	struct mx_enum_pool *pool;
+	struct mx_pool *pool;
 	struct mx_enum_params p;
 	struct mx_enum *out;
 	mx_enum_done_fn done;
@@ -1472,7 +1268,7 @@ static void slot_idle(struct slot *s)
 	s->busy = 0;
 	if (s->granted) {
 		s->granted = 0;
-		mx_enum_pool_release(s->en->pool, s->en->p.addr);
+		mx_pool_release(s->en->pool, s->en->p.addr);
 	}
 }
 
@@ -1503,7 +1299,7 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 	mx_rawhello_free(rh);
 	s->rh = NULL;
 	s->granted = 0;
-	mx_enum_pool_release(en->pool, en->p.addr);
+	mx_pool_release(en->pool, en->p.addr);
 	if (rc == 0 && s->lane) {
 		mx_enum_chain_answer_lane1(&main_of(s)->ch, &a);
 	} else if (rc == 0) {
@@ -1527,8 +1323,8 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 			     "enum %s %s: %s; retry %d in %lld ms", en->p.addr,
 			     mx_enum_ver_name(s->ver), why, s->tries,
 			     (long long)ms);
-		mx_enum_pool_backoff(en->pool, en->p.addr, (int)ms);
-		mx_enum_pool_acquire(en->pool, &s->w); /* still busy */
+		mx_pool_backoff(en->pool, en->p.addr, (int)ms);
+		mx_pool_acquire(en->pool, &s->w); /* still busy */
 		return;
 	} else {
 		char msg[240];
@@ -1587,6 +1383,36 @@ static void on_grant(void *arg)
 	else
 		main_of(s)->conns++;
 	en->out->connections++;
+	if (en->p.record_in != NULL && en->pool != NULL) {
+		struct mx_conn_purpose pu;
+
+		memset(&pu, 0, sizeof(pu));
+		pu.step = -1;
+		switch (s->cur.purpose) {
+		case MX_OFFER_RANK:
+			pu.kind = MX_CONN_RANK;
+			break;
+		case MX_OFFER_ORDER:
+			pu.kind = MX_CONN_ORDER;
+			break;
+		case MX_OFFER_GROUPS:
+			pu.kind = MX_CONN_GROUPS;
+			break;
+		default:
+			pu.kind = MX_CONN_ENUM;
+			break;
+		}
+		if (en->p.record_kind != 0)
+			pu.kind = (enum mx_conn_kind)en->p.record_kind;
+		if (en->p.record_what != NULL)
+			snprintf(pu.dropped, sizeof(pu.dropped), "%s",
+				 en->p.record_what);
+		pu.version = mx_enum_ver_code(s->ver);
+		pu.nsuites = (unsigned)s->cur.nsuites;
+		pu.ngroups = (unsigned)s->cur.ngroups;
+		rp.rec = mx_endpoint_conn_new(en->p.record_in,
+					      mx_pool_conn_id(en->pool), &pu);
+	}
 	mx_log_trace(en->p.log, MX_TRACE_SCHED,
 		     "enum %s %s%s: offer %zu suites, %zu groups (%d)",
 		     en->p.addr, mx_enum_ver_name(s->ver),
@@ -1742,7 +1568,7 @@ static void finish(struct mx_enumerator *en)
 		en->out->split_hello = 1;
 		en->out->split_reason = xstrdup(en->sh.split_reason);
 	}
-	en->out->per_host_cap = mx_enum_pool_cap(en->pool, en->p.addr);
+	en->out->per_host_cap = mx_pool_cap(en->pool, en->p.addr);
 	en->out->ms = mx_now_ms() - en->t0;
 	event_add(en->ev_done, &zero);
 }
@@ -1781,7 +1607,7 @@ static void pump(struct mx_enumerator *en)
 			s->tries = 0;
 			busy++;
 			progress = 1;
-			mx_enum_pool_acquire(en->pool, &s->w);
+			mx_pool_acquire(en->pool, &s->w);
 		}
 		/* Lane 1: a second connection for a version, begun only when
 		 * a slot for this host would otherwise idle. */
@@ -1795,7 +1621,7 @@ static void pump(struct mx_enumerator *en)
 			}
 			if (!en->slots[i].active || deadline_passed(en))
 				continue;
-			idle = mx_enum_pool_idle(en->pool, en->p.addr);
+			idle = mx_pool_idle(en->pool, en->p.addr);
 			if (mx_enum_chain_next_lane1(&en->slots[i].ch, &x->cur,
 						     idle) != MX_CHAIN_OFFER)
 				continue;
@@ -1803,7 +1629,7 @@ static void pump(struct mx_enumerator *en)
 			x->tries = 0;
 			busy++;
 			progress = 1;
-			mx_enum_pool_acquire(en->pool, &x->w);
+			mx_pool_acquire(en->pool, &x->w);
 		}
 		if (!progress && active > 0 && busy == 0) {
 			/* Everyone waits on someone who is not running: a
@@ -1819,7 +1645,7 @@ static void pump(struct mx_enumerator *en)
 }
 
 struct mx_enumerator *mx_enumerator_new(struct event_base *base,
-					struct mx_enum_pool *pool,
+					struct mx_pool *pool,
 					const struct mx_enum_params *p,
 					struct mx_enum *out,
 					mx_enum_done_fn done, void *arg)
@@ -1900,14 +1726,14 @@ void mx_enumerator_free(struct mx_enumerator *en)
 		struct slot *s = k < MX_EV__N ? &en->slots[k]
 					      : &en->aux[k - MX_EV__N];
 
-		mx_enum_pool_cancel(en->pool, &s->w);
+		mx_pool_cancel(en->pool, &s->w);
 		if (s->rh) {
 			mx_rawhello_free(s->rh);
 			s->rh = NULL;
 		}
 		if (s->granted) {
 			s->granted = 0;
-			mx_enum_pool_release(en->pool, en->p.addr);
+			mx_pool_release(en->pool, en->p.addr);
 		}
 		mx_buf_free(&s->hello);
 	}
@@ -1917,80 +1743,46 @@ void mx_enumerator_free(struct mx_enumerator *en)
 	free(en);
 }
 
-/* ---- several endpoints on a private loop --------------------------------- */
-
-struct multi {
-	struct event_base *base;
-	size_t left;
-};
-
-static void multi_done(void *arg, struct mx_enumerator *en)
+int mx_enum_hello_timeout(const struct mx_endpoint *ep, int cap)
 {
-	struct multi *m = arg;
+	int64_t t;
 
-	(void)en;
-	if (--m->left == 0)
-		event_base_loopexit(m->base, NULL);
+	if (cap <= 0)
+		cap = 10000;
+	/* Do not wait for what we know: the probe saw how fast this server
+	 * answers a hello; silence (an intolerant server) costs 20 times
+	 * that, at least 2 s, not the full timeout. */
+	if (!ep->tls.completed || ep->tls.handshake_ms <= 0)
+		return cap;
+	t = ep->tls.handshake_ms * 20;
+	if (t < 2000)
+		t = 2000;
+	return (int)(t < cap ? t : cap);
 }
 
-int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
-		      const struct mx_enum_params *common, int per_host,
-		      int global, char *err, size_t errlen)
+void mx_enumerator_cancel(struct mx_enumerator *en)
 {
-	struct multi m;
-	struct mx_enum_pool *pool;
-	struct mx_enum_dhcache *dh;
-	struct mx_enumerator **ens;
-	size_t i;
+	int k;
 
-	if (n == 0)
-		return 0;
-	m.base = event_base_new();
-	if (m.base == NULL) {
-		snprintf(err, errlen, "cannot create the event loop");
-		return -1;
-	}
-	m.left = n;
-	pool = mx_enum_pool_new(m.base, per_host, global);
-	dh = mx_enum_dhcache_new();
-	ens = xcalloc(n, sizeof(*ens));
-	for (i = 0; i < n; i++) {
-		struct mx_enum_params p = *common;
-		struct mx_endpoint *ep = eps[i];
+	if (en->finished)
+		return;
+	abort_all(en, "cancelled");
+	for (k = 0; k < 2 * MX_EV__N; k++) {
+		struct slot *s = k < MX_EV__N ? &en->slots[k]
+					      : &en->aux[k - MX_EV__N];
 
-		if (p.dh_cache == NULL)
-			p.dh_cache = dh; /* one safe-prime check per run */
-
-		p.host = ep->host;
-		p.addr = ep->addr;
-		p.port = ep->port;
-		p.mode = ep->mode;
-		/* Do not wait for what we know: the probe saw how fast this
-		 * server answers a hello; silence (an intolerant server)
-		 * costs 20 times that, at least 2 s, not the full timeout. */
-		if (ep->tls.completed && ep->tls.handshake_ms > 0) {
-			int64_t cap = common->hello_timeout_ms > 0
-					      ? common->hello_timeout_ms
-					      : 10000;
-			int64_t t = ep->tls.handshake_ms * 20;
-
-			if (t < 2000)
-				t = 2000;
-			p.hello_timeout_ms = (int)(t < cap ? t : cap);
+		mx_pool_cancel(en->pool, &s->w);
+		if (s->rh) {
+			mx_rawhello_free(s->rh);
+			s->rh = NULL;
 		}
-		mx_enum_free(ep->enumr);
-		ep->enumr = mx_enum_new();
-		ens[i] = mx_enumerator_new(m.base, pool, &p, ep->enumr,
-					   multi_done, &m);
+		if (s->granted) {
+			s->granted = 0;
+			mx_pool_release(en->pool, en->p.addr);
+		}
+		if (s->lane && s->busy)
+			main_of(s)->ch.lane1_out = 0;
+		s->busy = 0;
 	}
-	for (i = 0; i < n; i++)
-		mx_enumerator_start(ens[i]);
-	event_base_dispatch(m.base);
-	for (i = 0; i < n; i++)
-		mx_enumerator_free(ens[i]);
-	free(ens);
-	mx_enum_pool_free(pool);
-	mx_enum_dhcache_free(dh);
-	event_base_free(m.base);
-	return 0;
+	pump(en);
 }

@@ -55,10 +55,11 @@
  *     mx_enum_chain_answer() takes what the server did.  Unit tests drive
  *     it with a scripted picker.  mx_enum_classify() turns a raw hello
  *     result into such an answer.
- *  2. The pool (struct mx_enum_pool): connection slots on one loop.
+ *  2. The pool (struct mx_pool): connection slots on one loop.
  *  3. The enumerator: one endpoint's chains through the pool and the raw
- *     hello engine (probe/rawhello.h); facts into the caller's mx_enum.
- *     mx_enum_endpoints() runs several endpoints on a private loop.
+ *     hello engine (probe/rawhello.h) on the caller's loop; facts into
+ *     the caller's mx_enum.  The run engine (probe/engine.h) starts one
+ *     per endpoint, all on one loop and one pool.
  *
  * Ownership: the enumerator borrows params strings, the pool and the
  * output struct (which it fills; mx_enum_free is the caller's).  Pool
@@ -75,6 +76,8 @@
 
 #include "common/log.h"
 #include "model/result.h"
+#include "model/conn.h"
+#include "probe/pool.h"
 #include "probe/rawhello.h"
 #include "wire/tls_hello.h"
 
@@ -238,36 +241,7 @@ void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
 int mx_enum_classify(enum mx_enum_ver v, const struct mx_raw_result *r,
 		     struct mx_answer *a, char *why, size_t whylen);
 
-/* ---- 2. the pool --------------------------------------------------------- */
-
-struct mx_enum_pool;
-
-/* A request for a connection slot, embedded in the caller (zero it). */
-struct mx_pool_wait {
-	const char *addr;	  /* numeric address (borrowed) */
-	void (*grant)(void *arg); /* from the loop; the slot is held */
-	void *arg;
-	struct mx_pool_wait *next; /* internal */
-	int queued;		   /* internal */
-};
-
-/* per_host: connections at once to one address (0: 2); global (0: 16). */
-struct mx_enum_pool *mx_enum_pool_new(struct event_base *base, int per_host,
-				      int global);
-void mx_enum_pool_free(struct mx_enum_pool *p);
-/* Queue w; w->grant is called from the loop once a slot is free. */
-void mx_enum_pool_acquire(struct mx_enum_pool *p, struct mx_pool_wait *w);
-/* Withdraw a queued request (no grant follows). */
-void mx_enum_pool_cancel(struct mx_enum_pool *p, struct mx_pool_wait *w);
-void mx_enum_pool_release(struct mx_enum_pool *p, const char *addr);
-/* The server pushed back (421, refused): no new connection to addr for
- * ms, and at most one at a time from now on. */
-void mx_enum_pool_backoff(struct mx_enum_pool *p, const char *addr, int ms);
-/* 1 when a connection to addr could start now even after every queued
- * request for it got one: a slot would idle. */
-int mx_enum_pool_idle(struct mx_enum_pool *p, const char *addr);
-/* The current cap for addr (per_host until a backoff). */
-int mx_enum_pool_cap(const struct mx_enum_pool *p, const char *addr);
+/* ---- 2. the pool: probe/pool.h ------------------------------------------ */
 
 /* ---- 3. the enumerator -------------------------------------------------- */
 
@@ -290,6 +264,13 @@ struct mx_enum_params {
 				 * OpenSSL RNG */
 	void *random_ctx;
 	struct mx_enum_dhcache *dh_cache; /* shared; NULL: our own */
+	/* Connection records (model/conn.h) go into this endpoint, ids
+	 * from the pool; NULL: none.  record_kind (enum mx_conn_kind, 0:
+	 * by the offer's purpose) and record_what (the class left out)
+	 * override the purpose for a re-enumeration. */
+	struct mx_endpoint *record_in;
+	int record_kind;
+	const char *record_what;
 	const struct mx_log *log;
 };
 
@@ -306,7 +287,7 @@ struct mx_enum_dhcache *mx_enum_dhcache_new(void);
 void mx_enum_dhcache_free(struct mx_enum_dhcache *c);
 
 struct mx_enumerator *mx_enumerator_new(struct event_base *base,
-					struct mx_enum_pool *pool,
+					struct mx_pool *pool,
 					const struct mx_enum_params *p,
 					struct mx_enum *out,
 					mx_enum_done_fn done, void *arg);
@@ -315,16 +296,14 @@ void mx_enumerator_start(struct mx_enumerator *en);
 /* Cancels what still runs (no done callback then). */
 void mx_enumerator_free(struct mx_enumerator *en);
 
-/* Enumerate n endpoints on a private event loop sharing one pool; each
- * eps[i]->enumr is replaced by a new struct mx_enum.  host, addr, port
- * and mode of `common` are taken from each endpoint, and what its probe
- * learnt is reused: only endpoints the caller chose (those that offer
- * TLS), and a hello timeout of 20 times the handshake time the probe
- * measured (at least 2 s, at most common->hello_timeout_ms), so a
- * server that goes silent does not cost the full timeout per hello.
- * Returns 0, or -1 with a message when the loop could not be made. */
-int mx_enum_endpoints(struct mx_endpoint *const *eps, size_t n,
-		      const struct mx_enum_params *common, int per_host,
-		      int global, char *err, size_t errlen);
+/* Stop early: every chain still going is marked incomplete
+ * ("cancelled"), hellos in flight are dropped, the facts so far are
+ * written and done follows from the loop. */
+void mx_enumerator_cancel(struct mx_enumerator *en);
+
+/* The hello timeout for ep: reuse what its probe learnt - 20 times the
+ * handshake time it measured (at least 2 s, at most cap; 0: 10 s), so
+ * a server that goes silent does not cost the full timeout per hello. */
+int mx_enum_hello_timeout(const struct mx_endpoint *ep, int cap);
 
 #endif

@@ -14,8 +14,6 @@
 #include "common/xalloc.h"
 #include "probe/enum.h"
 
-#define GLOBAL_CAP 16
-
 unsigned mx_enum_retry_blocked(const struct mx_enum *e, uint32_t exclude)
 {
 	uint16_t all[MX_ENUM_MAX_OFFER], kept[MX_ENUM_MAX_OFFER];
@@ -201,38 +199,65 @@ unsigned mx_enum_retry_merge(struct mx_enum *e, struct mx_enum *fresh,
 	return taken;
 }
 
-static void on_done(void *arg, struct mx_enumerator *en)
-{
-	(void)en;
-	event_base_loopexit(arg, NULL);
-}
-
-int mx_enum_retry_without(struct mx_endpoint *ep, uint32_t exclude,
-			  const char *what,
-			  const struct mx_enum_retry_params *p)
-{
-	struct mx_enum_params ep_p;
-	struct event_base *base;
-	struct mx_enum_pool *pool;
+struct mx_enum_retry {
+	struct mx_endpoint *ep;
 	struct mx_enumerator *en;
 	struct mx_enum *fresh;
 	unsigned ran;
-	int cap, timeout = p->timeout_ms > 0 ? p->timeout_ms : 10000;
+	char *what;
+	const struct mx_log *log;
+	mx_enum_retry_done_fn done;
+	void *arg;
+	struct event *ev_done;
 	int rc;
+};
 
-	if (ep == NULL || ep->enumr == NULL)
-		return -1;
-	ran = mx_enum_retry_blocked(ep->enumr, exclude);
-	if (ran == 0)
-		return 0;
-	if (p->deadline_ms > 0 && mx_now_ms() >= p->deadline_ms)
-		return 0;
-	base = event_base_new();
-	if (base == NULL)
-		return -1;
-	/* The cap the enumeration ended with (1 after a backoff). */
-	cap = ep->enumr->per_host_cap > 0 ? ep->enumr->per_host_cap : 2;
-	pool = mx_enum_pool_new(base, cap, GLOBAL_CAP);
+static void done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_enum_retry *r = arg;
+
+	(void)fd;
+	(void)what;
+	r->done(r->arg, r->rc); /* may free r */
+}
+
+static void on_done(void *arg, struct mx_enumerator *en)
+{
+	struct mx_enum_retry *r = arg;
+	struct timeval zero = {0, 0};
+
+	(void)en;
+	mx_log_msg(r->log, MX_LOG_INFO,
+		   "enum %s: %zu connections again without %s", r->ep->addr,
+		   r->fresh->connections, r->what ? r->what : "?");
+	r->rc = (int)mx_enum_retry_merge(r->ep->enumr, r->fresh, r->ran,
+					 r->what);
+	event_add(r->ev_done, &zero);
+}
+
+struct mx_enum_retry *mx_enum_retry_new(struct event_base *base,
+					struct mx_pool *pool,
+					struct mx_endpoint *ep,
+					uint32_t exclude, const char *what,
+					const struct mx_enum_retry_params *p,
+					mx_enum_retry_done_fn done, void *arg)
+{
+	struct mx_enum_retry *r = xcalloc(1, sizeof(*r));
+	struct mx_enum_params ep_p;
+	int timeout = p->timeout_ms > 0 ? p->timeout_ms : 10000;
+
+	r->ep = ep;
+	r->what = what ? xstrdup(what) : NULL;
+	r->log = p->log;
+	r->done = done;
+	r->arg = arg;
+	r->ev_done = evtimer_new(base, done_cb, r);
+	if (r->ev_done == NULL)
+		mx_fatal(__func__, "evtimer_new");
+	r->ran = ep->enumr ? mx_enum_retry_blocked(ep->enumr, exclude) : 0;
+	if (r->ran == 0 ||
+	    (p->deadline_ms > 0 && mx_now_ms() >= p->deadline_ms))
+		return r; /* nothing to do: start says so */
 	memset(&ep_p, 0, sizeof(ep_p));
 	ep_p.host = ep->host;
 	ep_p.addr = ep->addr;
@@ -240,32 +265,43 @@ int mx_enum_retry_without(struct mx_endpoint *ep, uint32_t exclude,
 	ep_p.mode = ep->mode;
 	ep_p.helo = p->helo;
 	ep_p.step_timeout_ms = timeout;
-	/* As mx_enum_endpoints: 20 times the probe's handshake time, at
-	 * least 2 s, so silence does not cost the full timeout. */
-	ep_p.hello_timeout_ms = timeout;
-	if (ep->tls.completed && ep->tls.handshake_ms > 0) {
-		int64_t t = ep->tls.handshake_ms * 20;
-
-		if (t < 2000)
-			t = 2000;
-		if (t < timeout)
-			ep_p.hello_timeout_ms = (int)t;
-	}
+	ep_p.hello_timeout_ms = mx_enum_hello_timeout(ep, timeout);
 	ep_p.deadline_ms = p->deadline_ms;
-	ep_p.versions = ran;
+	ep_p.versions = r->ran;
 	ep_p.exclude_ciphers = exclude;
+	ep_p.record_in = ep;
+	ep_p.record_kind = MX_CONN_RETRY;
+	ep_p.record_what = r->what;
 	ep_p.log = p->log;
-	fresh = mx_enum_new();
-	en = mx_enumerator_new(base, pool, &ep_p, fresh, on_done, base);
-	mx_enumerator_start(en);
-	event_base_dispatch(base);
-	mx_enumerator_free(en);
-	mx_enum_pool_free(pool);
-	event_base_free(base);
-	mx_log_msg(p->log, MX_LOG_INFO,
-		   "enum %s: %zu connections again without %s", ep->addr,
-		   fresh->connections, what ? what : "?");
-	rc = (int)mx_enum_retry_merge(ep->enumr, fresh, ran, what);
-	mx_enum_free(fresh);
-	return rc;
+	r->fresh = mx_enum_new();
+	r->en = mx_enumerator_new(base, pool, &ep_p, r->fresh, on_done, r);
+	return r;
+}
+
+void mx_enum_retry_start(struct mx_enum_retry *r)
+{
+	struct timeval zero = {0, 0};
+
+	if (r->en == NULL) {
+		event_add(r->ev_done, &zero);
+		return;
+	}
+	mx_enumerator_start(r->en);
+}
+
+void mx_enum_retry_cancel(struct mx_enum_retry *r)
+{
+	if (r->en != NULL)
+		mx_enumerator_cancel(r->en);
+}
+
+void mx_enum_retry_free(struct mx_enum_retry *r)
+{
+	if (r == NULL)
+		return;
+	mx_enumerator_free(r->en);
+	mx_enum_free(r->fresh);
+	event_free(r->ev_done);
+	free(r->what);
+	free(r);
 }

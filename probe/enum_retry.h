@@ -17,9 +17,9 @@
  * (mx_enum_version.odd_only and a refusal), whose registry offer has
  * members of the class and others.
  *
- * API: mx_enum_retry_without() does it all (private event loop, the
- * enumeration's per-host cap); mx_enum_retry_blocked() and
- * mx_enum_retry_merge() are its pure parts, for the tests.
+ * API: mx_enum_retry_new() does it all (the run's loop and pool);
+ * mx_enum_retry_blocked() and mx_enum_retry_merge() are its pure parts,
+ * for the tests.
  * Ownership: params borrowed for the call; ep->enumr is changed in
  * place.  Facts only, no judgement.
  */
@@ -30,6 +30,7 @@
 
 #include "common/log.h"
 #include "model/result.h"
+#include "probe/pool.h"
 
 struct mx_enum_retry_params {
 	const char *helo;
@@ -53,12 +54,24 @@ unsigned mx_enum_retry_blocked(const struct mx_enum *e, uint32_t exclude);
 unsigned mx_enum_retry_merge(struct mx_enum *e, struct mx_enum *fresh,
 			     unsigned ran, const char *what);
 
-/* Enumerate the blocked versions of ep->enumr again without `exclude`
- * and merge.  Returns the versions replaced (bits, 0 when none was
- * blocked or none did better), or -1 when ep has no enumeration or the
- * event loop could not be made. */
-int mx_enum_retry_without(struct mx_endpoint *ep, uint32_t exclude,
-			  const char *what,
-			  const struct mx_enum_retry_params *p);
+/* The engine: enumerate the blocked versions of ep->enumr again without
+ * `exclude` (bits 1u << MX_CIPHER_*, the class named `what`) through the
+ * run's pool on the caller's loop, and merge.  done(arg, rc) follows once
+ * from the loop: rc = the versions replaced (bits, 0 when none was
+ * blocked or none did better).  Its connections are recorded in ep with
+ * purpose "retry" and the class left out. */
+struct event_base;
+struct mx_enum_retry;
+typedef void (*mx_enum_retry_done_fn)(void *arg, int rc);
+struct mx_enum_retry *mx_enum_retry_new(struct event_base *base,
+					struct mx_pool *pool,
+					struct mx_endpoint *ep,
+					uint32_t exclude, const char *what,
+					const struct mx_enum_retry_params *p,
+					mx_enum_retry_done_fn done, void *arg);
+void mx_enum_retry_start(struct mx_enum_retry *r);
+/* Stop early: what is not finished is marked incomplete; done follows. */
+void mx_enum_retry_cancel(struct mx_enum_retry *r);
+void mx_enum_retry_free(struct mx_enum_retry *r);
 
 #endif

@@ -12,6 +12,8 @@ tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 libprobe_a_SOURCES += %reldir%/dns.c %reldir%/dns_int.h %reldir%/dns_rdata.c \
 	%reldir%/dns_resolve.c
+# TLSA lookups of a target's endpoints (RFC 7672), on top of dns.h
+libprobe_a_SOURCES += %reldir%/tlsa.c %reldir%/tlsa.h
 check_PROGRAMS += tests/unit/test_dns
 TESTS += tests/unit/test_dns
 tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
@@ -25,7 +27,8 @@ tests_unit_test_dns_rdata_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD
 libprobe_a_SOURCES += \
 	%reldir%/conn.c %reldir%/conn.h \
 	%reldir%/smtp_client.c %reldir%/smtp_client.h \
-	%reldir%/sched.c %reldir%/sched.h
+	%reldir%/pool.c %reldir%/pool.h \
+	%reldir%/engine.c %reldir%/engine.h
 
 # OpenSSL TLS backend and certificate facts (tls)
 libprobe_a_SOURCES += %reldir%/x509.c
@@ -78,6 +81,7 @@ tests_unit_test_enum_raw_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 
 # client confirmations, advice tests, intolerance bisection (clients)
 libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
+	%reldir%/handshakes.c %reldir%/handshakes.h \
 	%reldir%/bisect.c %reldir%/bisect.h
 check_PROGRAMS += tests/unit/test_confirm
 TESTS += tests/unit/test_confirm

@@ -111,6 +111,28 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
 		rh->done(rh->arg, rh, &rh->r); /* may free rh: return at once */
 }
 
+/* The server's answer into the connection record (once the hello went
+ * out; a hello never sent has no answer). */
+static void record_answer(struct mx_rawhello *rh, enum mx_raw_reaction re)
+{
+	const struct mx_flight_facts *f;
+	uint16_t group;
+
+	if (!rh->sent)
+		return;
+	f = mx_flight_facts(rh->flight);
+	if (re == MX_RAW_ALERT && f->alert)
+		mx_connrec_alert(rh->p.rec, MX_HOW_ALERT_RECV, f->alert_desc);
+	if (re == MX_RAW_TIMEOUT)
+		mx_connrec_end(rh->p.rec, MX_HOW_TIMEOUT, -1, 0);
+	group = f->sh.key_share_group ? f->sh.key_share_group
+		: f->ske.seen	      ? f->ske.group
+				      : 0;
+	mx_connrec_answer(rh->p.rec, mx_raw_reaction_name(re),
+			  f->sh.seen ? f->sh.version : 0,
+			  f->sh.seen ? f->sh.suite : 0, group);
+}
+
 static void finish(struct mx_rawhello *rh, enum mx_raw_reaction re,
 		   const char *fmt, ...)
 {
@@ -132,9 +154,17 @@ static void finish(struct mx_rawhello *rh, enum mx_raw_reaction re,
 		rh->r.flight = mx_flight_facts(rh->flight);
 		note(rh, "%s: %s", mx_raw_reaction_name(re), rh->r.detail);
 	}
-	mx_log_trace(rh->p.log, MX_TRACE_TLS, "raw hello %s:%u: %s (%s)",
-		     rh->p.addr, rh->p.port, mx_raw_reaction_name(re),
-		     rh->r.detail);
+	if (rh->p.rec) {
+		record_answer(rh, re);
+		mx_log_trace(rh->p.log, MX_TRACE_TLS,
+			     "conn %u: raw hello %s:%u: %s (%s)", rh->p.rec->id,
+			     rh->p.addr, rh->p.port, mx_raw_reaction_name(re),
+			     rh->r.detail);
+	} else {
+		mx_log_trace(rh->p.log, MX_TRACE_TLS,
+			     "raw hello %s:%u: %s (%s)", rh->p.addr, rh->p.port,
+			     mx_raw_reaction_name(re), rh->r.detail);
+	}
 	if (rh->conn) {
 		/* Inside its callback the connection frees itself on return. */
 		mx_conn_free(rh->conn);
@@ -308,6 +338,11 @@ static void on_raw(void *arg, struct mx_smtp_client *c)
 	rh->r.ms_ready = now - rh->t0;
 	rh->t_sent = now;
 	rh->sent = 1;
+	if (rh->p.rec) {
+		mx_connrec_mark(rh->p.rec, MX_MARK_HELLO_SENT);
+		(void)mx_connrec_hello_summary(rh->p.rec, rh->hello,
+					       rh->p.hello_len);
+	}
 	note(rh, "raw ClientHello, %zu bytes", rh->p.hello_len);
 	if (mx_conn_write(rh->conn, rh->hello, rh->p.hello_len) < 0) {
 		finish(rh, MX_RAW_RST, "cannot write the ClientHello");
@@ -401,6 +436,7 @@ int mx_rawhello_start(struct mx_rawhello *rh)
 	sp.deadline_ms = rh->p.deadline_ms;
 	sp.log = rh->p.log;
 	sp.raw_ready = on_raw;
+	sp.rec = rh->p.rec;
 	rh->client = mx_smtp_client_new(rh->base, &sp, &rh->r.smtp, &rh->tls,
 					&smtp_cbs, rh);
 	return mx_smtp_client_start(rh->client);
@@ -421,29 +457,4 @@ void mx_rawhello_free(struct mx_rawhello *rh)
 const struct mx_raw_result *mx_rawhello_result(const struct mx_rawhello *rh)
 {
 	return &rh->r;
-}
-
-static void sync_done(void *arg, struct mx_rawhello *rh,
-		      const struct mx_raw_result *r)
-{
-	(void)rh;
-	(void)r;
-	event_base_loopexit(arg, NULL);
-}
-
-struct mx_rawhello *mx_rawhello_run(const struct mx_rawhello_params *p)
-{
-	struct event_base *base = event_base_new();
-	struct mx_rawhello *rh;
-
-	if (base == NULL)
-		return NULL;
-	rh = mx_rawhello_new(base, p, sync_done, base);
-	mx_rawhello_start(rh);
-	event_base_dispatch(base);
-	/* Events belong to the base: release them before it goes. */
-	release_io(rh);
-	rh->base = NULL;
-	event_base_free(base);
-	return rh;
 }

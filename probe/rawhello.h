@@ -24,10 +24,17 @@
  *   mx_rawhello_start(rh);
  *   ... done(arg, rh, result) is called once, from the loop; the callee
  *   may mx_rawhello_free(rh) inside it (the result dies with it).
- * Synchronous convenience for tools and tests (its own event_base):
- *   rh = mx_rawhello_run(&params);  r = mx_rawhello_result(rh); ... free.
  *
- * Ownership: params strings are borrowed until done; the hello bytes are
+ * Evidence (model/conn.h): with params.rec set, the record gets what
+ * probe/conn.h and probe/smtp_client.h record, plus HELLO_SENT when the
+ * hello is written, the hello summary (our own bytes parsed:
+ * mx_connrec_hello_summary), `timeout` when the answer does not come in
+ * time, an alert received with its number, and the answer: the reaction
+ * name (mx_raw_reaction_name) with the ServerHello's version and suite
+ * and the group (key_share, else ServerKeyExchange).  --trace lines
+ * start with "conn N: ".
+ *
+ * Ownership: params strings and the record are borrowed until done; the hello bytes are
  * copied at mx_rawhello_new.  The result, its flight facts (certificate
  * DER, DH values) and its SMTP facts belong to the handle.
  * Limits: the flight parser's (256 KiB of handshake data, 32 certs); the
@@ -61,6 +68,7 @@ struct mx_rawhello_params {
 	int hello_timeout_ms; /* answer to the hello; 0: 10000 */
 	int64_t deadline_ms;  /* absolute monotonic; 0: none */
 	const struct mx_log *log;
+	struct mx_connrec *rec; /* evidence record (borrowed); NULL: none */
 };
 
 enum mx_raw_reaction {
@@ -102,10 +110,6 @@ int mx_rawhello_start(struct mx_rawhello *rh);
 /* Cancels a run still going (no done callback then). */
 void mx_rawhello_free(struct mx_rawhello *rh);
 const struct mx_raw_result *mx_rawhello_result(const struct mx_rawhello *rh);
-
-/* Run one hello on a private event loop; NULL only if the loop could not
- * be created.  The returned handle holds the result; free it. */
-struct mx_rawhello *mx_rawhello_run(const struct mx_rawhello_params *p);
 
 /* "flight", "alert", "fin", "rst", "timeout", "not_tls", "broken",
  * "not_sent" (stable: used in JSON and by the intolerance bisection). */

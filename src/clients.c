@@ -1,6 +1,6 @@
 /*
- * clients.c - the clients step: the analyzers' profile table turned into
- * the probe's real-handshake settings; see clients.h.
+ * clients.c - the analyzers' profile table turned into the probe's
+ * real-handshake settings; see clients.h.
  */
 #include "src/clients.h"
 
@@ -8,18 +8,13 @@
 #include <string.h>
 
 #include "analyzers/clients.h"
-#include "common/clock.h"
 #include "common/xalloc.h"
 #include "probe/confirm.h"
 
-int mx_cli_clients(struct event_base *base, struct mx_endpoint *ep,
-		   const struct mx_opts *o, const char *helo,
-		   const struct mx_log *log)
+struct mx_confirm_client *mx_cli_client_table(size_t *n_out)
 {
 	size_t i, n = mx_client_profile_count();
 	struct mx_confirm_client *cc = xcalloc(n, sizeof(*cc));
-	struct mx_clients_params p;
-	int rc;
 
 	for (i = 0; i < n; i++) {
 		const struct mx_client_profile *pr = mx_client_profile_at(i);
@@ -46,19 +41,6 @@ int mx_cli_clients(struct event_base *base, struct mx_endpoint *ep,
 			break;
 		}
 	}
-	memset(&p, 0, sizeof(p));
-	p.helo = helo;
-	p.timeout_ms = o->timeout_s > 0 ? o->timeout_s * 1000 : 10000;
-	p.max_conn = o->per_host;
-	p.deadline_ms = o->deadline_s > 0
-				? mx_now_ms() + (int64_t)o->deadline_s * 1000
-				: 0;
-	p.log = log;
-	p.clients = cc;
-	p.nclients = n;
-	p.bisect = 1;
-	p.simulate = mx_clients_simulate;
-	rc = mx_clients_run(base, ep, &p);
-	free(cc);
-	return rc;
+	*n_out = n;
+	return cc;
 }

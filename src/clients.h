@@ -3,27 +3,22 @@
  * only (src/ is the one place that knows both the analyzers' client
  * profiles and the probe's real handshakes).
  *
- * Call mx_cli_clients() for each endpoint right after the enumeration
- * filled ep->enumr and before mx_analyze_run(): it runs the intolerance
- * bisection, the client simulation (analyzers/clients.c), the real
- * handshakes that confirm it and the advice tests (probe/confirm.c),
- * sequentially on `base` (NULL: private loops).  Findings come later
- * from the analysis (client.fails, client.prediction_mismatch,
- * tls.hello_intolerance); the text report prints mx_report_clients(), the
- * JSON report mx_json_add_clients() (reports/clients.h).
+ * mx_cli_client_table() turns the profile table (analyzers/clients.h)
+ * into the settings the probe plays them with (probe/confirm.h); the run
+ * engine (probe/engine.h) gets it with mx_clients_simulate and runs the
+ * clients step on each enumerated endpoint.  Findings come later from the
+ * analysis (client.fails, client.prediction_mismatch,
+ * tls.hello_intolerance).
  */
 #ifndef MX_SRC_CLIENTS_H
 #define MX_SRC_CLIENTS_H
 
-#include "common/log.h"
-#include "model/result.h"
-#include "src/options.h"
+#include <stddef.h>
 
-struct event_base;
+#include "probe/confirm.h"
 
-/* Returns 0, or -1 when the endpoint has no enumeration. */
-int mx_cli_clients(struct event_base *base, struct mx_endpoint *ep,
-		   const struct mx_opts *o, const char *helo,
-		   const struct mx_log *log);
+/* One entry per profile, in table order; *n_out the count.  The strings
+ * are the table's (static); free() the array. */
+struct mx_confirm_client *mx_cli_client_table(size_t *n_out);
 
 #endif

@@ -31,13 +31,9 @@ int cmd_check(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
-	if (mx_cli_probe(run, o, 0) < 0) {
-		mx_run_free(run);
-		return 3;
-	}
 	/* --deep: enumerate every endpoint whose TLS worked (versions,
-	 * suites, DH groups, clients); analyzed again with the rest. */
-	if (o->deep && mx_cli_enumerate(run, o, 1) < 0) {
+	 * suites, DH groups, clients) in the same run. */
+	if (mx_cli_run(run, o, o->deep ? MX_PROBE_ENUM_COMPLETED : 0) < 0) {
 		mx_run_free(run);
 		return 3;
 	}

@@ -31,8 +31,7 @@ int cmd_ciphers(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
-	if (mx_cli_probe(run, o, MX_PROBE_TLS_ONLY) < 0 ||
-	    mx_cli_enumerate(run, o, 0) < 0) {
+	if (mx_cli_run(run, o, MX_PROBE_TLS_ONLY | MX_PROBE_ENUM) < 0) {
 		mx_run_free(run);
 		return 3;
 	}

@@ -23,19 +23,27 @@ int cmd_queue(struct mx_opts *o);
 /* Parse every positional argument into a target of a new run.  On a bad
  * target prints one line to stderr and returns NULL. */
 struct mx_run *mx_cli_build_run(const struct mx_opts *o);
-/* Resolve and probe every target; analyze.  Returns 0 or prints why not
- * and returns -1.  flags: MX_PROBE_TLS_ONLY ends each session once TLS
- * is up (the SMTP dialogue after TLS is not looked at). */
+/* Resolve and probe every target (and, with the MX_PROBE_ENUM flags,
+ * enumerate and run the clients step), all on one event loop made here,
+ * with a progress line on a terminal; analyze.  SIGINT or SIGTERM cancel
+ * the run: what was found is kept, the rest is marked incomplete,
+ * run->interrupted is set and the exit status is 3.  Returns 0, 1 when
+ * interrupted, or -1 after printing why the run could not start.
+ * flags: MX_PROBE_TLS_ONLY ends each session once TLS is up;
+ * MX_PROBE_ENUM enumerates every endpoint whose handshake was attempted
+ * (`ciphers`), MX_PROBE_ENUM_COMPLETED those where it completed
+ * (`check --deep`). */
 #define MX_PROBE_TLS_ONLY 1u
+#define MX_PROBE_ENUM 2u
+#define MX_PROBE_ENUM_COMPLETED 4u
+int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags);
+/* mx_cli_run, with an interrupted run counted as success (0/-1). */
 int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags);
-/* After mx_cli_probe: enumerate (probe/enum.h) the endpoints whose TLS
- * handshake was attempted (completed_only: completed), run the clients
- * step (src/clients.h) on each, and analyze again.  Returns 0, or -1
- * after printing why the enumeration could not run at all. */
-int mx_cli_enumerate(struct mx_run *run, const struct mx_opts *o,
-		     int completed_only);
-/* Open -o FILE or stdout; NULL after printing why. */
+/* Open -o FILE (atomically: see mx_cli_close_output) or stdout; NULL
+ * after printing why. */
 FILE *mx_cli_open_output(const struct mx_opts *o);
+/* Flush and close; -o FILE is renamed into place only now.  0, or -1
+ * after printing why. */
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o);
 /* Colour on a terminal only, never with NO_COLOR or --no-color. */
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o);

@@ -1,9 +1,12 @@
 /*
  * probe_common.c - what `check` and `certs` share: targets, the probe
- * run, the analysis, the output file; and the enumeration step of
- * `ciphers` and `check --deep`.
+ * run (one engine on the program's one event loop, SIGINT/SIGTERM,
+ * the progress line), the analysis, the output file.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,8 +18,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "probe/enum.h"
-#include "probe/sched.h"
+#include "probe/engine.h"
 #include "probe/target.h"
+#include "analyzers/clients.h"
 #include "src/clients.h"
 #include "src/commands.h"
 
@@ -50,15 +54,81 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o)
 	return run;
 }
 
-int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags)
+/* ---- one run on the program's loop ---------------------------------- */
+
+struct cli_run {
+	struct event_base *base;
+	struct mx_engine *engine;
+	int show_progress;
+	int64_t last_progress;
+	int progress_shown;
+	int interrupted;
+};
+
+static void progress_line(struct cli_run *cr, int force)
+{
+	struct mx_engine_stats st;
+	int64_t now = mx_now_ms();
+
+	if (!cr->show_progress || (!force && now - cr->last_progress < 200))
+		return;
+	cr->last_progress = now;
+	mx_engine_stats(cr->engine, &st);
+	fprintf(stderr,
+		"\r\033[Kmxprobe: %zu/%zu endpoints done (probe %zu, enum %zu, "
+		"clients %zu), %u connections",
+		st.endpoints_done, st.endpoints, st.per_stage[MX_STAGE_PROBE],
+		st.per_stage[MX_STAGE_ENUM], st.per_stage[MX_STAGE_CLIENTS],
+		st.connections);
+	if (st.targets_resolved < st.targets)
+		fprintf(stderr, ", %zu/%zu targets resolved",
+			st.targets_resolved, st.targets);
+	fflush(stderr);
+	cr->progress_shown = 1;
+}
+
+static void on_progress(void *arg, const struct mx_target *t,
+			const struct mx_endpoint *ep, enum mx_stage st)
+{
+	(void)t;
+	(void)ep;
+	(void)st;
+	progress_line(arg, 0);
+}
+
+static void on_done(void *arg)
+{
+	struct cli_run *cr = arg;
+
+	/* src/ owns the loop: stopping it is ours to do. */
+	event_base_loopexit(cr->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct cli_run *cr = arg;
+
+	(void)what;
+	if (cr->interrupted) /* a second one: stop at once */
+		event_base_loopbreak(cr->base);
+	cr->interrupted = (int)sig;
+	mx_engine_cancel(cr->engine);
+}
+
+int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 {
 	struct event_base *base;
-	struct mx_sched_params sp;
+	struct event *ev_int = NULL, *ev_term = NULL;
+	struct mx_engine_params ep;
+	struct mx_engine_cbs cbs = {on_progress, on_done};
 	struct mx_analyze_params ap;
+	struct mx_confirm_client *clients = NULL;
 	struct mx_log log;
+	struct cli_run cr;
 	char err[256];
 	int64_t t0 = mx_now_ms();
-	int rc;
+	size_t nclients = 0;
+	int rc = 0;
 
 	mx_log_init(&log, stderr,
 		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
@@ -68,119 +138,146 @@ int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 		fprintf(stderr, "mxprobe: cannot create the event loop\n");
 		return -1;
 	}
-	memset(&sp, 0, sizeof(sp));
-	sp.resolver = o->resolver;
-	sp.trust_anchor = o->trust_anchor;
-	sp.helo = run->helo;
-	sp.step_timeout_ms = o->timeout_s * 1000;
-	sp.endpoint_deadline_ms = o->deadline_s * 1000;
-	sp.dns_timeout_ms = o->timeout_s * 1000 < 10000 ? o->timeout_s * 1000
+	memset(&ep, 0, sizeof(ep));
+	ep.resolver = o->resolver;
+	ep.trust_anchor = o->trust_anchor;
+	ep.helo = run->helo;
+	ep.step_timeout_ms = o->timeout_s * 1000;
+	ep.endpoint_deadline_ms = o->deadline_s * 1000;
+	ep.dns_timeout_ms = o->timeout_s * 1000 < 10000 ? o->timeout_s * 1000
 							: 10000;
-	sp.per_host = o->per_host;
-	sp.tls = &mx_tls_openssl;
-	sp.tls_params.ca_file = o->ca_file;
-	sp.tls_params.ca_path = o->ca_path;
+	ep.per_host = o->per_host;
+	ep.global = 16;
+	ep.tls = &mx_tls_openssl;
+	ep.tls_params.ca_file = o->ca_file;
+	ep.tls_params.ca_path = o->ca_path;
 	/* Gather facts: complete the handshake with whatever the server
 	 * offers (legacy versions, small DH groups), then judge it.  What
 	 * a strict client would do is the client simulation's business. */
-	sp.tls_params.security_level = 0;
-	sp.tls_params.cipher_list = "ALL:@SECLEVEL=0";
-	sp.tls_params.min_version = 0x0301; /* TLS 1.0 */
-	sp.log = &log;
-	sp.handshake_only = (flags & MX_PROBE_TLS_ONLY) != 0;
-	run->started = mx_wall_now();
-	rc = mx_probe_run(base, run, &sp, err, sizeof(err));
-	event_base_free(base);
-	if (rc < 0) {
+	ep.tls_params.security_level = 0;
+	ep.tls_params.cipher_list = "ALL:@SECLEVEL=0";
+	ep.tls_params.min_version = 0x0301; /* TLS 1.0 */
+	ep.handshake_only = (flags & MX_PROBE_TLS_ONLY) != 0;
+	ep.log = &log;
+	if (flags & (MX_PROBE_ENUM | MX_PROBE_ENUM_COMPLETED)) {
+		ep.enumerate = (flags & MX_PROBE_ENUM_COMPLETED)
+				       ? MX_ENGINE_ENUM_COMPLETED
+				       : MX_ENGINE_ENUM_ATTEMPTED;
+		ep.hello_timeout_ms =
+			o->timeout_s < 10 ? o->timeout_s * 1000 : 10000;
+		/* The enumeration of one endpoint costs dozens of
+		 * connections: give it twice the per-endpoint deadline. */
+		ep.enum_deadline_ms = o->deadline_s * 2000;
+		ep.clients_deadline_ms = o->deadline_s * 1000;
+		clients = mx_cli_client_table(&nclients);
+		ep.clients = clients;
+		ep.nclients = nclients;
+		ep.simulate = mx_clients_simulate;
+	}
+	memset(&cr, 0, sizeof(cr));
+	cr.base = base;
+	cr.show_progress = isatty(STDERR_FILENO) && !o->verbose && !o->trace;
+	cr.engine = mx_engine_new(base, run, &ep, &cbs, &cr, err, sizeof(err));
+	if (cr.engine == NULL) {
 		fprintf(stderr, "mxprobe: %s\n", err);
+		free(clients);
+		event_base_free(base);
 		return -1;
+	}
+	ev_int = evsignal_new(base, SIGINT, on_signal, &cr);
+	ev_term = evsignal_new(base, SIGTERM, on_signal, &cr);
+	if (ev_int == NULL || ev_term == NULL || event_add(ev_int, NULL) < 0 ||
+	    event_add(ev_term, NULL) < 0) {
+		fprintf(stderr, "mxprobe: cannot watch for signals\n");
+		rc = -1;
+		goto out;
+	}
+	run->started = mx_wall_now();
+	mx_engine_start(cr.engine);
+	event_base_dispatch(base);
+	if (cr.progress_shown)
+		fprintf(stderr, "\r\033[K");
+	if (cr.interrupted) {
+		fprintf(stderr,
+			"mxprobe: interrupted (%s): reporting what was "
+			"found, the rest is marked incomplete\n",
+			cr.interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
+		run->interrupted = 1;
+		rc = 1;
 	}
 	run->elapsed_ms = mx_now_ms() - t0;
 	mx_analyze_params_init(&ap, mx_wall_now());
 	mx_analyze_run(run, &ap);
-	return 0;
-}
-
-/* Which endpoints the enumeration takes: those where the normal probe
- * got a TLS handshake going (a failed handshake is what the raw hellos
- * explain best), or only those where it completed. */
-static int wants_enum(const struct mx_endpoint *ep, int completed_only)
-{
-	if (ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
-		return 0;
-	return completed_only ? ep->tls.completed : ep->tls.attempted;
-}
-
-int mx_cli_enumerate(struct mx_run *run, const struct mx_opts *o,
-		     int completed_only)
-{
-	struct mx_endpoint **eps = NULL;
-	struct mx_enum_params ep;
-	struct mx_analyze_params ap;
-	struct mx_log log;
-	char err[256];
-	size_t n = 0, cap = 0, i, j;
-	int64_t t0 = mx_now_ms();
-	int rc = 0;
-
-	mx_log_init(&log, stderr,
-		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
-		    o->trace);
-	for (i = 0; i < run->ntargets; i++)
-		for (j = 0; j < run->targets[i].nendpoints; j++) {
-			struct mx_endpoint *e = &run->targets[i].endpoints[j];
-
-			if (!wants_enum(e, completed_only))
-				continue;
-			MX_GROW(eps, n, cap);
-			eps[n++] = e;
-		}
-	memset(&ep, 0, sizeof(ep));
-	ep.helo = run->helo;
-	ep.step_timeout_ms = o->timeout_s * 1000;
-	ep.hello_timeout_ms = o->timeout_s < 10 ? o->timeout_s * 1000 : 10000;
-	/* The enumeration of one endpoint costs dozens of connections: give
-	 * it twice the per-endpoint deadline. */
-	ep.deadline_ms = t0 + (int64_t)o->deadline_s * 2000;
-	ep.log = &log;
-	if (n > 0 && mx_enum_endpoints(eps, n, &ep, o->per_host, 16, err,
-				       sizeof(err)) < 0) {
-		fprintf(stderr, "mxprobe: %s\n", err);
-		rc = -1;
-	}
-	/* The clients step (simulation, real handshakes, advice,
-	 * intolerance) reads the enumeration. */
-	for (i = 0; rc == 0 && i < n; i++)
-		if (eps[i]->enumr != NULL)
-			mx_cli_clients(NULL, eps[i], o, run->helo, &log);
-	free(eps);
-	run->elapsed_ms += mx_now_ms() - t0;
-	mx_analyze_params_init(&ap, mx_wall_now());
-	mx_analyze_run(run, &ap);
+	if (run->interrupted)
+		run->exit_status = MX_EXIT_UNKNOWN;
+out:
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_term)
+		event_free(ev_term);
+	mx_engine_free(cr.engine);
+	free(clients);
+	event_base_free(base);
 	return rc;
+}
+
+int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags)
+{
+	return mx_cli_run(run, o, flags) < 0 ? -1 : 0;
+}
+
+/* -o FILE is written atomically: into FILE.tmp.PID beside it, renamed
+ * over FILE once complete, so an interrupted or failed run never leaves
+ * half a file. */
+static void tmp_name(const struct mx_opts *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.tmp.%ld", o->output, (long)getpid());
+}
+
+static int to_stdout(const struct mx_opts *o)
+{
+	return o->output == NULL || strcmp(o->output, "-") == 0;
 }
 
 FILE *mx_cli_open_output(const struct mx_opts *o)
 {
+	char tmp[4200];
 	FILE *fp;
+	int fd;
 
-	if (o->output == NULL || strcmp(o->output, "-") == 0)
+	if (to_stdout(o))
 		return stdout;
-	fp = fopen(o->output, "w");
-	if (fp == NULL)
+	tmp_name(o, tmp, sizeof(tmp));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "mxprobe: cannot write %s: %s\n", o->output,
 			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return NULL;
+	}
 	return fp;
 }
 
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o)
 {
+	char tmp[4200];
 	int bad = ferror(fp);
 
-	if (fp == stdout)
+	if (fp == stdout) {
 		bad |= fflush(fp) != 0;
-	else
+	} else {
+		bad |= fflush(fp) != 0;
+		bad |= fsync(fileno(fp)) != 0;
 		bad |= fclose(fp) != 0;
+		tmp_name(o, tmp, sizeof(tmp));
+		if (!bad && rename(tmp, o->output) != 0)
+			bad = 1;
+		if (bad)
+			unlink(tmp);
+	}
 	if (bad) {
 		fprintf(stderr, "mxprobe: error writing %s\n",
 			o->output ? o->output : "standard output");

@@ -184,12 +184,16 @@ static struct mx_enum *server(enum server k)
 		add_suites(e, MX_EV_TLS12, 1, cbc_only, 2);
 		e->intolerant = 1;
 		e->intolerance_trigger = strdup("AES-GCM suites");
+		e->trigger.kind = MX_INTOL_CIPHER;
+		e->trigger.cipher = MX_CIPHER_AES_GCM;
 		e->intolerance_reaction = strdup("FIN after ClientHello");
 		break;
 	case SRV_INTOLERANT_12GONE:
 		add_suites(e, MX_EV_TLS10, 1, tls10_suites, 1);
 		e->intolerant = 1;
 		e->intolerance_trigger = strdup("AES-GCM suites");
+		e->trigger.kind = MX_INTOL_CIPHER;
+		e->trigger.cipher = MX_CIPHER_AES_GCM;
 		e->intolerance_reaction = strdup("FIN after ClientHello");
 		break;
 	case SRV_NOTHING:

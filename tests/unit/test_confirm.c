@@ -38,9 +38,13 @@
 #include "analyzers/clients.h"
 #include "model/enum.h"
 #include "model/result.h"
+#include <event2/event.h>
+
+#include "analyzers/confirm_judge.h"
 #include "probe/bisect.h"
 #include "probe/confirm.h"
 #include "probe/enum.h"
+#include "probe/pool.h"
 #include "tests/unit/tls_fixture.h"
 #include "wire/tls_registry.h"
 
@@ -262,6 +266,80 @@ static void params_init(struct mx_clients_params *p)
 	p->timeout_ms = 5000;
 }
 
+/* ---- driving the engines on one loop, as src/ does ------------------ */
+
+struct box {
+	struct event_base *base;
+	int rc, done;
+};
+
+static void bisect_done(void *arg, int rc)
+{
+	struct box *b = arg;
+
+	b->rc = rc;
+	b->done = 1;
+	event_base_loopexit(b->base, NULL);
+}
+
+static int run_bisect(struct mx_endpoint *ep, const struct mx_clients_params *p)
+{
+	struct box b = {event_base_new(), 0, 0};
+	struct mx_pool *pool = mx_pool_new(b.base, 2, 16);
+	struct mx_bisect_params bp = {p->helo, p->timeout_ms, p->deadline_ms,
+				      p->log};
+	struct mx_bisect *bs = mx_bisect_new(b.base, pool, ep, &bp,
+					     bisect_done, &b);
+
+	mx_bisect_start(bs);
+	event_base_dispatch(b.base);
+	assert_int_equal(b.done, 1);
+	mx_bisect_free(bs);
+	mx_pool_free(pool);
+	event_base_free(b.base);
+	return b.rc;
+}
+
+static void step_done(void *arg)
+{
+	struct box *b = arg;
+
+	b->done = 1;
+	event_base_loopexit(b->base, NULL);
+}
+
+/* The clients step; -1 when the endpoint had nothing to run on. */
+static int run_step(struct mx_endpoint *ep, const struct mx_clients_params *p)
+{
+	struct box b = {event_base_new(), 0, 0};
+	struct mx_pool *pool = mx_pool_new(b.base, 2, 16);
+	struct mx_clients_step *cs =
+		mx_clients_step_new(b.base, pool, ep, p, step_done, &b);
+	int had = ep->enumr != NULL;
+
+	mx_clients_step_start(cs);
+	event_base_dispatch(b.base);
+	assert_int_equal(b.done, 1);
+	mx_clients_step_free(cs);
+	mx_pool_free(pool);
+	event_base_free(b.base);
+	/* the judgement is the analyzers' */
+	if (ep->enumr != NULL)
+		mx_judge_confirmations(ep->enumr);
+	return had ? 0 : -1;
+}
+
+/* Confirmations and advice tests only (the simulation already ran). */
+static void run_confirm(struct mx_endpoint *ep,
+			const struct mx_clients_params *p)
+{
+	struct mx_clients_params q = *p;
+
+	q.bisect = 0;
+	q.simulate = NULL;
+	(void)run_step(ep, &q);
+}
+
 static void test_bisect_tolerant(void **state)
 {
 	struct tsrv sv;
@@ -272,7 +350,7 @@ static void test_bisect_tolerant(void **state)
 	srv_start(&sv, 0);
 	ep_init(&ep, &sv);
 	params_init(&p);
-	assert_int_equal(mx_bisect_run(NULL, &ep, &p), 0);
+	assert_int_equal(run_bisect(&ep, &p), 0);
 	assert_int_equal(ep.enumr->intolerant, 0);
 	assert_null(ep.enumr->intolerance_trigger);
 	srv_stop(&sv);
@@ -292,7 +370,7 @@ static void test_bisect_gcm_intolerant(void **state)
 	srv_start(&sv, 1);
 	ep_init(&ep, &sv);
 	params_init(&p);
-	assert_int_equal(mx_bisect_run(NULL, &ep, &p), 1);
+	assert_int_equal(run_bisect(&ep, &p), 1);
 	print_message("# trigger=%s reaction=%s advice=%s ok=%d conns=%d\n",
 		      ep.enumr->intolerance_trigger,
 		      ep.enumr->intolerance_reaction,
@@ -300,6 +378,9 @@ static void test_bisect_gcm_intolerant(void **state)
 		      ep.enumr->intolerance_advice_ok, sv.conns);
 	assert_int_equal(ep.enumr->intolerant, 1);
 	assert_string_equal(ep.enumr->intolerance_trigger, "AES-GCM suites");
+	/* the trigger as a structured value, for the analyzers */
+	assert_int_equal(ep.enumr->trigger.kind, MX_INTOL_CIPHER);
+	assert_int_equal(ep.enumr->trigger.cipher, MX_CIPHER_AES_GCM);
 	assert_string_equal(ep.enumr->intolerance_reaction,
 			    "FIN after ClientHello");
 	assert_string_equal(ep.enumr->intolerance_advice_openssl,
@@ -364,7 +445,7 @@ static void test_confirm(void **state)
 	c->advice_gnutls = strdup("NORMAL:-CIPHER-ALL:+3DES-CBC");
 	client(ep.enumr, "gnutls", 1, "TLSv1.3", 0x1302, "ECDH secp256r1");
 	client(ep.enumr, "java", 1, "TLSv1.3", 0x1302, NULL);
-	mx_confirm_clients(NULL, &ep, &p);
+	run_confirm(&ep, &p);
 	for (i = 0; i < ep.enumr->nclients; i++)
 		print_message("# %s: confirmed=%d %s | advice %d %d\n",
 			      ep.enumr->clients[i].profile,
@@ -423,7 +504,7 @@ static void test_clients_run(void **state)
 	p.bisect = 1;
 	p.simulate = fake_simulate;
 	simulated = 0;
-	assert_int_equal(mx_clients_run(NULL, &ep, &p), 0);
+	assert_int_equal(run_step(&ep, &p), 0);
 	assert_int_equal(simulated, 1);
 	assert_int_equal(ep.enumr->intolerant, 0);
 	assert_int_equal(ep.enumr->nclients, 1);
@@ -433,8 +514,8 @@ static void test_clients_run(void **state)
 	/* Without an enumeration nothing runs. */
 	mx_enum_free(ep.enumr);
 	ep.enumr = NULL;
-	assert_int_equal(mx_clients_run(NULL, &ep, &p), -1);
-	assert_int_equal(mx_bisect_run(NULL, &ep, &p), -1);
+	assert_int_equal(run_step(&ep, &p), -1);
+	assert_int_equal(run_bisect(&ep, &p), -1);
 	assert_int_equal(simulated, 1);
 	mx_endpoint_clear(&ep);
 }
@@ -461,8 +542,8 @@ static void test_nobody_listens(void **state)
 	p.nclients = 1;
 	p.timeout_ms = 1000;
 	client(ep.enumr, "good", 1, "TLSv1.3", 0x1302, NULL);
-	assert_int_equal(mx_bisect_run(NULL, &ep, &p), 0);
-	mx_confirm_clients(NULL, &ep, &p);
+	assert_int_equal(run_bisect(&ep, &p), 0);
+	run_confirm(&ep, &p);
 	assert_int_equal(ep.enumr->clients[0].confirmed, 0);
 	assert_non_null(strstr(ep.enumr->clients[0].confirm_detail,
 			       "no handshake: connect_refused"));
@@ -512,6 +593,12 @@ static const struct mx_client_sim *sim(const struct mx_enum *e, const char *id)
 	return NULL;
 }
 
+static void enum_done(void *arg, struct mx_enumerator *en)
+{
+	(void)en;
+	step_done(arg);
+}
+
 /* DESIGN.md's seed problem end to end: enumerate the DHE-1024 server,
  * bisect (tolerant), simulate every profile, confirm each playable one
  * with a real handshake, test the advice, judge.  Every prediction must
@@ -520,13 +607,14 @@ static void test_dhe1024_end_to_end(void **state)
 {
 	struct tsrv sv;
 	struct mx_endpoint ep;
-	struct mx_endpoint *eps[1] = {&ep};
 	struct mx_enum_params ep_;
+	struct box b;
+	struct mx_pool *pool;
+	struct mx_enumerator *en;
 	struct mx_clients_params p;
 	struct mx_analyze_params ap;
 	struct mx_confirm_client *cc;
 	const struct mx_client_sim *c;
-	char err[256];
 	size_t n, i;
 
 	(void)state;
@@ -537,16 +625,30 @@ static void test_dhe1024_end_to_end(void **state)
 	ep_.step_timeout_ms = 5000;
 	ep_.hello_timeout_ms = 5000;
 	ep_.log = NULL;
-	assert_int_equal(
-		mx_enum_endpoints(eps, 1, &ep_, 2, 4, err, sizeof(err)), 0);
-	assert_non_null(ep.enumr);
+	ep_.host = ep.host;
+	ep_.addr = ep.addr;
+	ep_.port = ep.port;
+	ep_.mode = ep.mode;
+	ep_.record_in = &ep;
+	b.base = event_base_new();
+	b.done = 0;
+	pool = mx_pool_new(b.base, 2, 4);
+	en = mx_enumerator_new(b.base, pool, &ep_, ep.enumr, enum_done, &b);
+	mx_enumerator_start(en);
+	event_base_dispatch(b.base);
+	assert_int_equal(b.done, 1);
+	mx_enumerator_free(en);
+	mx_pool_free(pool);
+	event_base_free(b.base);
+	/* every connection left a record */
+	assert_int_equal(ep.nconns, ep.enumr->connections);
 	params_init(&p);
 	cc = profiles_as_settings(&n);
 	p.clients = cc;
 	p.nclients = n;
 	p.bisect = 1;
 	p.simulate = mx_clients_simulate;
-	assert_int_equal(mx_clients_run(NULL, &ep, &p), 0);
+	assert_int_equal(run_step(&ep, &p), 0);
 	for (i = 0; i < ep.enumr->nclients; i++) {
 		const struct mx_client_sim *x = &ep.enumr->clients[i];
 

@@ -989,7 +989,7 @@ static void test_classify(void **state)
 /* ---- the pool -------------------------------------------------------------- */
 
 struct grantee {
-	struct mx_enum_pool *pool;
+	struct mx_pool *pool;
 	struct mx_pool_wait w;
 	int granted;
 	int64_t at;
@@ -1012,7 +1012,7 @@ static void loop_once(struct event_base *base)
 static void test_pool_caps(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct mx_enum_pool *p = mx_enum_pool_new(base, 2, 3);
+	struct mx_pool *p = mx_pool_new(base, 2, 3);
 	struct grantee g[6];
 	int i, n;
 
@@ -1022,7 +1022,7 @@ static void test_pool_caps(void **state)
 		g[i].w.addr = i < 4 ? "127.0.0.1" : "127.0.0.2";
 		g[i].w.grant = on_grant;
 		g[i].w.arg = &g[i];
-		mx_enum_pool_acquire(p, &g[i].w);
+		mx_pool_acquire(p, &g[i].w);
 	}
 	/* grants come from the loop, never from acquire */
 	assert_int_equal(g[0].granted, 0);
@@ -1032,28 +1032,28 @@ static void test_pool_caps(void **state)
 	assert_int_equal(g[2].granted + g[3].granted, 0);
 	assert_int_equal(g[4].granted, 1);
 	assert_int_equal(g[5].granted, 0);
-	mx_enum_pool_release(p, "127.0.0.1");
+	mx_pool_release(p, "127.0.0.1");
 	loop_once(base);
 	assert_int_equal(g[2].granted, 1);
 	assert_int_equal(g[3].granted, 0);
 	/* a withdrawn request is never granted */
-	mx_enum_pool_cancel(p, &g[3].w);
-	mx_enum_pool_release(p, "127.0.0.1");
-	mx_enum_pool_release(p, "127.0.0.2");
+	mx_pool_cancel(p, &g[3].w);
+	mx_pool_release(p, "127.0.0.1");
+	mx_pool_release(p, "127.0.0.2");
 	loop_once(base);
 	assert_int_equal(g[3].granted, 0);
 	assert_int_equal(g[5].granted, 1);
 	for (n = 0, i = 0; i < 6; i++)
 		n += g[i].granted;
 	assert_int_equal(n, 5);
-	mx_enum_pool_free(p);
+	mx_pool_free(p);
 	event_base_free(base);
 }
 
 static void test_pool_backoff(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct mx_enum_pool *p = mx_enum_pool_new(base, 2, 16);
+	struct mx_pool *p = mx_pool_new(base, 2, 16);
 	struct grantee a, b;
 	int64_t t0;
 
@@ -1064,12 +1064,12 @@ static void test_pool_backoff(void **state)
 	a.w.grant = b.w.grant = on_grant;
 	a.w.arg = &a;
 	b.w.arg = &b;
-	assert_int_equal(mx_enum_pool_cap(p, "127.0.0.9"), 2);
+	assert_int_equal(mx_pool_cap(p, "127.0.0.9"), 2);
 	t0 = mx_now_ms();
-	mx_enum_pool_backoff(p, "127.0.0.9", 150);
-	assert_int_equal(mx_enum_pool_cap(p, "127.0.0.9"), 1);
-	mx_enum_pool_acquire(p, &a.w);
-	mx_enum_pool_acquire(p, &b.w);
+	mx_pool_backoff(p, "127.0.0.9", 150);
+	assert_int_equal(mx_pool_cap(p, "127.0.0.9"), 1);
+	mx_pool_acquire(p, &a.w);
+	mx_pool_acquire(p, &b.w);
 	loop_once(base);
 	assert_int_equal(a.granted, 0); /* not before the backoff */
 	while (a.granted == 0)
@@ -1077,10 +1077,10 @@ static void test_pool_backoff(void **state)
 	assert_true(a.at - t0 >= 140);
 	loop_once(base);
 	assert_int_equal(b.granted, 0); /* cap 1 now */
-	mx_enum_pool_release(p, "127.0.0.9");
+	mx_pool_release(p, "127.0.0.9");
 	loop_once(base);
 	assert_int_equal(b.granted, 1);
-	mx_enum_pool_free(p);
+	mx_pool_free(p);
 	event_base_free(base);
 }
 

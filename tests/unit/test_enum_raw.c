@@ -566,11 +566,20 @@ static void test_raw_not_sent(void **state)
 	assert_int_equal(mx_enum_classify(MX_EV_TLS12, &b.r, &a, why, 200), 1);
 }
 
-/* The synchronous convenience runs its own loop (peer in a thread is
- * not needed: a refused connection is answer enough). */
+static void refused_done(void *arg, struct mx_rawhello *rh,
+			 const struct mx_raw_result *r)
+{
+	(void)rh;
+	(void)r;
+	event_base_loopexit(arg, NULL);
+}
+
+/* A refused connection is answered from the loop, as a fact (no peer in
+ * a thread needed). */
 static void test_raw_sync_refused(void **state)
 {
 	struct mx_rawhello_params rp;
+	struct event_base *base;
 	struct mx_rawhello *rh;
 	const struct mx_raw_result *r;
 	struct sockaddr_in sa;
@@ -592,12 +601,17 @@ static void test_raw_sync_refused(void **state)
 	rp.port = port;
 	rp.hello = fake_hello;
 	rp.hello_len = sizeof(fake_hello);
-	rh = mx_rawhello_run(&rp);
+	base = event_base_new();
+	assert_non_null(base);
+	rh = mx_rawhello_new(base, &rp, refused_done, base);
 	assert_non_null(rh);
+	mx_rawhello_start(rh);
+	event_base_dispatch(base);
 	r = mx_rawhello_result(rh);
 	assert_int_equal(r->reaction, MX_RAW_NOT_SENT);
 	assert_int_equal(r->smtp.stop, MX_STOP_CONNECT_REFUSED);
 	mx_rawhello_free(rh);
+	event_base_free(base);
 }
 
 /* ---- the enumerator against the small server ------------------------------ */
@@ -619,7 +633,7 @@ static void en_done(void *arg, struct mx_enumerator *en)
 static void test_enumerator(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct mx_enum_pool *pool = mx_enum_pool_new(base, 2, 16);
+	struct mx_pool *pool = mx_pool_new(base, 2, 16);
 	struct mx_enum *e = mx_enum_new();
 	struct mx_enum_params ep;
 	struct mx_enumerator *en;
@@ -682,7 +696,7 @@ static void test_enumerator(void **state)
 	assert_false(e->incomplete);
 	assert_false(e->split_hello);
 	mx_enum_free(e);
-	mx_enum_pool_free(pool);
+	mx_pool_free(pool);
 	peer_stop(&p);
 	event_base_free(base);
 }
@@ -691,7 +705,7 @@ static void test_enumerator(void **state)
 static void test_enumerator_no_starttls(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct mx_enum_pool *pool = mx_enum_pool_new(base, 2, 16);
+	struct mx_pool *pool = mx_pool_new(base, 2, 16);
 	struct mx_enum *e = mx_enum_new();
 	struct mx_enum_params ep;
 	struct mx_enumerator *en;
@@ -715,7 +729,7 @@ static void test_enumerator_no_starttls(void **state)
 	assert_true(e->connections <= 2); /* the two first, in parallel */
 	assert_int_equal(e->v[MX_EV_TLS12].state, -1);
 	mx_enum_free(e);
-	mx_enum_pool_free(pool);
+	mx_pool_free(pool);
 	peer_stop(&p);
 	event_base_free(base);
 }

@@ -1,0 +1,481 @@
+/*
+ * engine.c - one run on the caller's loop; see engine.h.
+ *
+ * A job per endpoint walks the stages; each stage's engine calls back
+ * when it is done and the job starts the next.  The engine's only own
+ * event is a zero timer that reports `done` from the loop.
+ */
+#include "probe/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/clock.h"
+#include "common/xalloc.h"
+#include "probe/dns.h"
+#include "probe/enum.h"
+#include "probe/smtp_client.h"
+#include "probe/target.h"
+
+struct job {
+	struct mx_engine *e;
+	struct mx_target *t;
+	size_t ep; /* index into t->endpoints */
+	enum mx_stage st;
+	struct mx_pool_wait w;
+	int waiting, granted;
+	struct mx_smtp_client *client;
+	struct mx_tls_params tp;
+	struct mx_enumerator *en;
+	struct mx_clients_step *cs;
+};
+
+struct mx_engine {
+	struct event_base *base;
+	struct mx_run *run;
+	struct mx_engine_params p;
+	struct mx_engine_cbs cbs;
+	void *arg;
+	struct mx_dns *dns;
+	struct mx_pool *pool;
+	int own_pool;
+	struct mx_enum_dhcache *dh;
+	size_t resolving; /* targets still resolving */
+	struct job **jobs; /* each job stays put: engines point at it */
+	size_t njobs, capjobs;
+	size_t done_jobs;
+	struct event *ev_done;
+	int started, cancelled, finished;
+};
+
+static struct mx_endpoint *ep_of(const struct job *j)
+{
+	return &j->t->endpoints[j->ep];
+}
+
+static void set_stage(struct job *j, enum mx_stage st)
+{
+	struct mx_engine *e = j->e;
+
+	j->st = st;
+	if (st == MX_STAGE_DONE)
+		e->done_jobs++;
+	if (e->cbs.progress)
+		e->cbs.progress(e->arg, j->t, ep_of(j), st);
+}
+
+static void done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	e->cbs.done(e->arg); /* may free e */
+}
+
+static void check_done(struct mx_engine *e)
+{
+	struct timeval zero = {0, 0};
+
+	if (e->finished || !e->started || e->resolving > 0 ||
+	    e->done_jobs < e->njobs)
+		return;
+	e->finished = 1;
+	event_add(e->ev_done, &zero);
+}
+
+static void job_finish(struct job *j)
+{
+	set_stage(j, MX_STAGE_DONE);
+	check_done(j->e);
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+static void clients_done(void *arg)
+{
+	struct job *j = arg;
+
+	mx_clients_step_free(j->cs);
+	j->cs = NULL;
+	job_finish(j);
+}
+
+static void start_clients(struct job *j)
+{
+	struct mx_engine *e = j->e;
+	struct mx_endpoint *ep = ep_of(j);
+	struct mx_clients_params cp;
+
+	if (e->p.clients == NULL || e->cancelled || ep->enumr == NULL) {
+		job_finish(j);
+		return;
+	}
+	memset(&cp, 0, sizeof(cp));
+	cp.helo = e->p.helo;
+	cp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms
+						  : 10000;
+	cp.deadline_ms = e->p.clients_deadline_ms > 0
+				 ? mx_now_ms() + e->p.clients_deadline_ms
+				 : 0;
+	cp.log = e->p.log;
+	cp.clients = e->p.clients;
+	cp.nclients = e->p.nclients;
+	cp.bisect = 1;
+	cp.simulate = e->p.simulate;
+	set_stage(j, MX_STAGE_CLIENTS);
+	j->cs = mx_clients_step_new(e->base, e->pool, ep, &cp, clients_done,
+				    j);
+	mx_clients_step_start(j->cs);
+}
+
+/* ---- enumeration ----------------------------------------------------------- */
+
+static void enum_done(void *arg, struct mx_enumerator *en)
+{
+	struct job *j = arg;
+
+	(void)en;
+	mx_enumerator_free(j->en);
+	j->en = NULL;
+	start_clients(j);
+}
+
+/* Which endpoints the enumeration takes: those where the probe got a TLS
+ * handshake going (a failed handshake is what the raw hellos explain
+ * best), or only those where it completed. */
+static int wants_enum(const struct mx_engine *e, const struct mx_endpoint *ep)
+{
+	if (e->p.enumerate == MX_ENGINE_ENUM_NONE || e->cancelled ||
+	    ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
+		return 0;
+	return e->p.enumerate == MX_ENGINE_ENUM_COMPLETED ? ep->tls.completed
+							  : ep->tls.attempted;
+}
+
+static void start_enum(struct job *j)
+{
+	struct mx_engine *e = j->e;
+	struct mx_endpoint *ep = ep_of(j);
+	struct mx_enum_params p;
+
+	if (!wants_enum(e, ep)) {
+		job_finish(j);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.host = ep->host;
+	p.addr = ep->addr;
+	p.port = ep->port;
+	p.mode = ep->mode;
+	p.helo = e->p.helo;
+	p.step_timeout_ms = e->p.step_timeout_ms;
+	p.hello_timeout_ms = mx_enum_hello_timeout(ep, e->p.hello_timeout_ms);
+	p.deadline_ms = e->p.enum_deadline_ms > 0
+				? mx_now_ms() + e->p.enum_deadline_ms
+				: 0;
+	p.dh_cache = e->dh; /* one safe-prime check per prime and run */
+	p.record_in = ep;
+	p.log = e->p.log;
+	mx_enum_free(ep->enumr);
+	ep->enumr = mx_enum_new();
+	set_stage(j, MX_STAGE_ENUM);
+	j->en = mx_enumerator_new(e->base, e->pool, &p, ep->enumr, enum_done,
+				  j);
+	mx_enumerator_start(j->en);
+}
+
+/* ---- probe ------------------------------------------------------------- */
+
+static void probe_ready(void *arg, struct mx_smtp_client *c)
+{
+	(void)arg;
+	mx_smtp_client_quit(c);
+}
+
+static void release_slot(struct job *j)
+{
+	if (j->granted) {
+		j->granted = 0;
+		mx_pool_release(j->e->pool, ep_of(j)->addr);
+	}
+}
+
+static void probe_done(void *arg, struct mx_smtp_client *c)
+{
+	struct job *j = arg;
+	struct mx_endpoint *ep = ep_of(j);
+
+	(void)c;
+	ep->total_ms = mx_now_ms() - ep->started_ms;
+	mx_log_trace(j->e->p.log, MX_TRACE_SCHED,
+		     "done %s [%s]:%u in %lld ms: %s", ep->host, ep->addr,
+		     ep->port, (long long)ep->total_ms,
+		     mx_stop_name(ep->smtp.stop));
+	mx_smtp_client_free(j->client);
+	j->client = NULL;
+	release_slot(j);
+	/* The server pushed back: later connections to it wait. */
+	if (ep->smtp.stop == MX_STOP_CONNECT_REFUSED ||
+	    (ep->smtp.stop == MX_STOP_GREETING_REJECTED &&
+	     ep->smtp.greeting.code == 421))
+		mx_pool_backoff(j->e->pool, ep->addr, 1000);
+	start_enum(j);
+}
+
+static void probe_grant(void *arg)
+{
+	static const struct mx_smtp_client_cbs cbs = {probe_ready, probe_done};
+	struct job *j = arg;
+	struct mx_engine *e = j->e;
+	struct mx_endpoint *ep = ep_of(j);
+	struct mx_smtp_params sp;
+	struct mx_conn_purpose pu;
+	int64_t now = mx_now_ms();
+
+	j->waiting = 0;
+	j->granted = 1;
+	j->tp = e->p.tls_params;
+	/* SNI is the MX host name; never an address (RFC 6066 §3). */
+	j->tp.sni = mx_is_ip_literal(ep->host) ? NULL : ep->host;
+	memset(&sp, 0, sizeof(sp));
+	sp.host = ep->host;
+	sp.addr = ep->addr;
+	sp.port = ep->port;
+	sp.mode = ep->mode;
+	sp.helo = e->p.helo;
+	sp.starttls = 1;
+	sp.require_tls = 0; /* judge, do not enforce */
+	sp.handshake_only = e->p.handshake_only;
+	sp.tls = e->p.tls;
+	sp.tls_params = &j->tp;
+	sp.connect_timeout_ms = e->p.step_timeout_ms;
+	sp.greeting_timeout_ms = e->p.step_timeout_ms;
+	sp.command_timeout_ms = e->p.step_timeout_ms;
+	sp.tls_timeout_ms = e->p.step_timeout_ms;
+	sp.deadline_ms = e->p.endpoint_deadline_ms > 0
+				 ? now + e->p.endpoint_deadline_ms
+				 : 0;
+	sp.log = e->p.log;
+	memset(&pu, 0, sizeof(pu));
+	pu.kind = MX_CONN_PROBE;
+	pu.step = -1;
+	sp.rec = mx_endpoint_conn_new(ep, mx_pool_conn_id(e->pool), &pu);
+	ep->started_ms = now;
+	set_stage(j, MX_STAGE_PROBE);
+	j->client = mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls,
+				       &cbs, j);
+	mx_smtp_client_start(j->client);
+}
+
+/* ---- resolve ------------------------------------------------------------- */
+
+static void resolved(void *arg, struct mx_target *t)
+{
+	struct mx_engine *e = arg;
+	size_t i;
+
+	mx_log_trace(e->p.log, MX_TRACE_SCHED,
+		     "resolved %s: %zu hosts, %zu endpoints", t->name,
+		     t->nhosts, t->nendpoints);
+	for (i = 0; i < t->nendpoints; i++) {
+		struct job *j;
+
+		MX_GROW(e->jobs, e->njobs, e->capjobs);
+		j = xcalloc(1, sizeof(*j));
+		e->jobs[e->njobs++] = j;
+		j->e = e;
+		j->t = t;
+		j->ep = i;
+		j->w.addr = t->endpoints[i].addr;
+		j->w.grant = probe_grant;
+		j->w.arg = j;
+		set_stage(j, MX_STAGE_QUEUED);
+		if (t->endpoints[i].addr == NULL) {
+			job_finish(j);
+			continue;
+		}
+		j->waiting = 1;
+		mx_pool_acquire(e->pool, &j->w);
+	}
+	e->resolving--;
+	check_done(e);
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+struct mx_engine *mx_engine_new(struct event_base *base, struct mx_run *run,
+				const struct mx_engine_params *p,
+				const struct mx_engine_cbs *cbs, void *arg,
+				char *err, size_t errlen)
+{
+	struct mx_engine *e = xcalloc(1, sizeof(*e));
+	struct mx_dns_params dp;
+
+	e->base = base;
+	e->run = run;
+	e->p = *p;
+	e->cbs = *cbs;
+	e->arg = arg;
+	memset(&dp, 0, sizeof(dp));
+	dp.resolver = p->resolver;
+	dp.trust_anchor = p->trust_anchor;
+	dp.timeout_ms = p->dns_timeout_ms;
+	dp.log = p->log;
+	e->dns = mx_dns_new(base, &dp, err, errlen);
+	if (e->dns == NULL) {
+		free(e);
+		return NULL;
+	}
+	if (p->pool != NULL) {
+		e->pool = p->pool;
+	} else {
+		e->pool = mx_pool_new(base, p->per_host, p->global);
+		e->own_pool = 1;
+	}
+	e->dh = mx_enum_dhcache_new();
+	e->ev_done = evtimer_new(base, done_cb, e);
+	if (e->ev_done == NULL)
+		mx_fatal(__func__, "evtimer_new");
+	return e;
+}
+
+void mx_engine_start(struct mx_engine *e)
+{
+	size_t i;
+
+	e->started = 1;
+	e->resolving = e->run->ntargets;
+	for (i = 0; i < e->run->ntargets; i++) {
+		struct mx_target *t = &e->run->targets[i];
+
+		if (e->cbs.progress)
+			e->cbs.progress(e->arg, t, NULL, MX_STAGE_RESOLVE);
+		if (mx_resolve_target(e->dns, t, resolved, e) < 0) {
+			free(t->dns_error);
+			t->dns_error = xstrdup("cannot start DNS");
+			e->resolving--;
+		}
+	}
+	check_done(e);
+}
+
+void mx_engine_cancel(struct mx_engine *e)
+{
+	size_t i;
+
+	if (e->cancelled || e->finished)
+		return;
+	e->cancelled = 1;
+	mx_log_msg(e->p.log, MX_LOG_INFO, "run cancelled");
+	/* Targets still resolving stay without endpoints. */
+	if (e->resolving > 0) {
+		for (i = 0; i < e->run->ntargets; i++) {
+			struct mx_target *t = &e->run->targets[i];
+
+			if (t->nendpoints == 0 && t->dns_error == NULL &&
+			    t->dns_ms == 0)
+				t->dns_error = xstrdup(
+					"cancelled before DNS finished");
+		}
+		mx_dns_free(e->dns);
+		e->dns = NULL;
+		e->resolving = 0;
+	}
+	for (i = 0; i < e->njobs; i++) {
+		struct job *j = e->jobs[i];
+		struct mx_endpoint *ep = ep_of(j);
+
+		switch (j->st) {
+		case MX_STAGE_QUEUED:
+			if (j->waiting) {
+				mx_pool_cancel(e->pool, &j->w);
+				j->waiting = 0;
+			}
+			ep->smtp.stop = MX_STOP_CANCELLED;
+			free(ep->smtp.error);
+			ep->smtp.error = xstrdup("cancelled before it started");
+			job_finish(j);
+			break;
+		case MX_STAGE_PROBE:
+			mx_smtp_client_free(j->client);
+			j->client = NULL;
+			release_slot(j);
+			if (ep->smtp.stop == MX_STOP_NONE) {
+				ep->smtp.stop = MX_STOP_CANCELLED;
+				free(ep->smtp.error);
+				ep->smtp.error =
+					xstrdup("cancelled while probing");
+			}
+			ep->total_ms = mx_now_ms() - ep->started_ms;
+			job_finish(j);
+			break;
+		case MX_STAGE_ENUM:
+			mx_enumerator_cancel(j->en); /* enum_done follows */
+			break;
+		case MX_STAGE_CLIENTS:
+			mx_clients_step_cancel(j->cs); /* clients_done follows */
+			break;
+		default:
+			break;
+		}
+	}
+	check_done(e);
+}
+
+int mx_engine_cancelled(const struct mx_engine *e)
+{
+	return e->cancelled;
+}
+
+void mx_engine_stats(const struct mx_engine *e, struct mx_engine_stats *st)
+{
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	st->targets = e->run->ntargets;
+	st->targets_resolved = e->run->ntargets - e->resolving;
+	st->endpoints = e->njobs;
+	st->endpoints_done = e->done_jobs;
+	for (i = 0; i < e->njobs; i++) {
+		st->per_stage[e->jobs[i]->st]++;
+		st->connections += (unsigned)ep_of(e->jobs[i])->nconns;
+	}
+}
+
+void mx_engine_free(struct mx_engine *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->njobs; i++) {
+		struct job *j = e->jobs[i];
+
+		if (j->waiting)
+			mx_pool_cancel(e->pool, &j->w);
+		mx_smtp_client_free(j->client);
+		release_slot(j);
+		mx_enumerator_free(j->en);
+		mx_clients_step_free(j->cs);
+		free(j);
+	}
+	free(e->jobs);
+	mx_dns_free(e->dns);
+	mx_enum_dhcache_free(e->dh);
+	if (e->own_pool)
+		mx_pool_free(e->pool);
+	event_free(e->ev_done);
+	free(e);
+}
+
+const char *mx_stage_name(enum mx_stage st)
+{
+	static const char *const names[] = {"queued", "resolve", "probe",
+					    "enum",   "clients", "done"};
+
+	return (unsigned)st < MX_STAGE__N ? names[st] : "?";
+}

@@ -1,0 +1,241 @@
+/*
+ * pool.c - connection slots per address and in all, FIFO, backoff, and
+ * the run's connection ids; see pool.h.
+ */
+#include "probe/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/clock.h"
+#include "common/xalloc.h"
+
+struct pool_host {
+	char *addr;
+	int running;
+	int peak; /* most at once */
+	int cap;
+	int64_t not_before;
+};
+
+struct mx_pool {
+	struct event_base *base;
+	int per_host, global, running;
+	struct pool_host *hosts;
+	size_t nhosts, caphosts;
+	struct mx_pool_wait *head, *tail;
+	struct event *ev_pump;
+	unsigned next_id; /* last connection id handed out */
+	unsigned granted;
+};
+
+static struct pool_host *pool_host(struct mx_pool *p, const char *addr)
+{
+	size_t i;
+	struct pool_host *h;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].addr, addr) == 0)
+			return &p->hosts[i];
+	MX_GROW(p->hosts, p->nhosts, p->caphosts);
+	h = &p->hosts[p->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->addr = xstrdup(addr);
+	h->cap = p->per_host;
+	return h;
+}
+
+static void pool_schedule(struct mx_pool *p, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	event_add(p->ev_pump, &tv); /* re-adding moves the timeout */
+}
+
+static void pool_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_pool *p = arg;
+	int64_t now, wake = -1;
+	int again = 1;
+
+	(void)fd;
+	(void)what;
+	while (again) {
+		struct mx_pool_wait *w, *prev = NULL;
+
+		again = 0;
+		now = mx_now_ms();
+		wake = -1;
+		for (w = p->head; w != NULL; prev = w, w = w->next) {
+			struct pool_host *h;
+
+			if (p->running >= p->global)
+				break;
+			h = pool_host(p, w->addr);
+			if (h->running >= h->cap)
+				continue;
+			if (h->not_before > now) {
+				if (wake < 0 || h->not_before - now < wake)
+					wake = h->not_before - now;
+				continue;
+			}
+			/* grant: unlink, count, call (may re-enter) */
+			if (prev)
+				prev->next = w->next;
+			else
+				p->head = w->next;
+			if (p->tail == w)
+				p->tail = prev;
+			w->next = NULL;
+			w->queued = 0;
+			h->running++;
+			if (h->running > h->peak)
+				h->peak = h->running;
+			p->running++;
+			p->granted++;
+			w->grant(w->arg);
+			again = 1;
+			break;
+		}
+	}
+	if (wake >= 0)
+		pool_schedule(p, wake);
+}
+
+struct mx_pool *mx_pool_new(struct event_base *base, int per_host,
+				      int global)
+{
+	struct mx_pool *p = xcalloc(1, sizeof(*p));
+
+	p->base = base;
+	p->per_host = per_host > 0 ? per_host : 2;
+	p->global = global > 0 ? global : 16;
+	p->ev_pump = evtimer_new(base, pool_pump, p);
+	if (p->ev_pump == NULL)
+		mx_fatal(__func__, "evtimer_new");
+	return p;
+}
+
+void mx_pool_free(struct mx_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nhosts; i++)
+		free(p->hosts[i].addr);
+	free(p->hosts);
+	event_free(p->ev_pump);
+	free(p);
+}
+
+void mx_pool_acquire(struct mx_pool *p, struct mx_pool_wait *w)
+{
+	if (w->queued)
+		return;
+	w->next = NULL;
+	w->queued = 1;
+	if (p->tail)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	pool_schedule(p, 0);
+}
+
+void mx_pool_cancel(struct mx_pool *p, struct mx_pool_wait *w)
+{
+	struct mx_pool_wait *x, *prev = NULL;
+
+	if (!w->queued)
+		return;
+	for (x = p->head; x != NULL; prev = x, x = x->next) {
+		if (x != w)
+			continue;
+		if (prev)
+			prev->next = x->next;
+		else
+			p->head = x->next;
+		if (p->tail == x)
+			p->tail = prev;
+		break;
+	}
+	w->next = NULL;
+	w->queued = 0;
+}
+
+void mx_pool_release(struct mx_pool *p, const char *addr)
+{
+	struct pool_host *h = pool_host(p, addr);
+
+	if (h->running > 0)
+		h->running--;
+	if (p->running > 0)
+		p->running--;
+	if (p->head)
+		pool_schedule(p, 0);
+}
+
+void mx_pool_backoff(struct mx_pool *p, const char *addr, int ms)
+{
+	struct pool_host *h = pool_host(p, addr);
+	int64_t until = mx_now_ms() + ms;
+
+	if (until > h->not_before)
+		h->not_before = until;
+	h->cap = 1;
+}
+
+int mx_pool_idle(struct mx_pool *p, const char *addr)
+{
+	struct pool_host *h = pool_host(p, addr);
+	struct mx_pool_wait *w;
+	int free_host = h->cap - h->running, free_all = p->global - p->running;
+	int free = free_host < free_all ? free_host : free_all;
+
+	if (h->not_before > mx_now_ms())
+		return 0;
+	/* The queued requests (a chain's next offer, just asked for) take
+	 * the free slots first. */
+	for (w = p->head; w != NULL && free > 0; w = w->next)
+		if (strcmp(w->addr, addr) == 0)
+			free--;
+	return free > 0;
+}
+
+int mx_pool_cap(const struct mx_pool *p, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].addr, addr) == 0)
+			return p->hosts[i].cap;
+	return p->per_host;
+}
+
+unsigned mx_pool_conn_id(struct mx_pool *p)
+{
+	return ++p->next_id;
+}
+
+unsigned mx_pool_granted(const struct mx_pool *p)
+{
+	return p->granted;
+}
+
+int mx_pool_peak(const struct mx_pool *p, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].addr, addr) == 0)
+			return p->hosts[i].peak;
+	return 0;
+}

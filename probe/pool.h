@@ -1,0 +1,65 @@
+/*
+ * pool.h - the one connection pool of a run: every phase (probe,
+ * enumeration, bisection, confirmations, advice tests) asks it for a slot
+ * before it opens a TCP connection.
+ *
+ * Politeness (DESIGN.md: connections are the cost): at most `per_host`
+ * connections at once to one IP address and `global` in all; a server
+ * that pushes back (421 greeting, refused connection) gets no new
+ * connection for a while and at most one at a time from then on.
+ * Requests are granted in FIFO order per address, from the loop (never
+ * from inside mx_pool_acquire), so a grant callback may start I/O at once.
+ *
+ * The pool also numbers the run's connections (mx_pool_conn_id): every
+ * connection record (model/conn.h) of a run gets a distinct id from 1.
+ *
+ * API:
+ *   p = mx_pool_new(base, per_host, global);
+ *   mx_pool_acquire(p, &w)  ... w.grant(w.arg) later: the slot is held;
+ *   mx_pool_release(p, addr) when the connection is closed;
+ *   mx_pool_cancel(p, &w) withdraws a request not granted yet;
+ *   mx_pool_free(p) once every user has released or cancelled.
+ *
+ * Ownership: waiters are embedded in their callers and borrowed while
+ * queued; addresses are copied.  No I/O besides one timer.
+ */
+#ifndef MX_PROBE_POOL_H
+#define MX_PROBE_POOL_H
+
+struct event_base;
+struct mx_pool;
+
+/* A request for a connection slot, embedded in the caller (zero it). */
+struct mx_pool_wait {
+	const char *addr;	  /* numeric address (borrowed) */
+	void (*grant)(void *arg); /* from the loop; the slot is held */
+	void *arg;
+	struct mx_pool_wait *next; /* internal */
+	int queued;		   /* internal */
+};
+
+/* per_host: connections at once to one address (0: 2); global (0: 16). */
+struct mx_pool *mx_pool_new(struct event_base *base, int per_host,
+			    int global);
+void mx_pool_free(struct mx_pool *p);
+/* Queue w; w->grant is called from the loop once a slot is free. */
+void mx_pool_acquire(struct mx_pool *p, struct mx_pool_wait *w);
+/* Withdraw a queued request (no grant follows). */
+void mx_pool_cancel(struct mx_pool *p, struct mx_pool_wait *w);
+void mx_pool_release(struct mx_pool *p, const char *addr);
+/* The server pushed back (421, refused): no new connection to addr for
+ * ms, and at most one at a time from now on. */
+void mx_pool_backoff(struct mx_pool *p, const char *addr, int ms);
+/* 1 when a connection to addr could start now even after every queued
+ * request for it got one: a slot would idle. */
+int mx_pool_idle(struct mx_pool *p, const char *addr);
+/* The current cap for addr (per_host until a backoff). */
+int mx_pool_cap(const struct mx_pool *p, const char *addr);
+/* The next connection id of the run (1, 2, ...). */
+unsigned mx_pool_conn_id(struct mx_pool *p);
+/* Connections granted so far, and the most that ran at once to addr
+ * (for tests and the politeness figures). */
+unsigned mx_pool_granted(const struct mx_pool *p);
+int mx_pool_peak(const struct mx_pool *p, const char *addr);
+
+#endif
