@@ -22,15 +22,6 @@ void mx_analyze_params_init(struct mx_analyze_params *p, time_t now)
 	p->ec_min_bits = 224;
 }
 
-int mx_severity_rank(enum mx_severity s)
-{
-	static const int rank[] = {
-		[MX_SEV_OK] = 0,   [MX_SEV_INFO] = 1, [MX_SEV_UNKNOWN] = 2,
-		[MX_SEV_WARN] = 3, [MX_SEV_CRIT] = 4,
-	};
-	return (size_t)s < sizeof(rank) / sizeof(rank[0]) ? rank[s] : 2;
-}
-
 enum mx_exit mx_exit_for_severity(enum mx_severity s)
 {
 	static const enum mx_exit ex[] = {
@@ -50,9 +41,7 @@ void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)
 
 	for (i = 0; i < run->ntargets; i++) {
 		mx_analyze_target(&run->targets[i], p);
-		if (mx_severity_rank(run->targets[i].worst) >
-		    mx_severity_rank(worst))
-			worst = run->targets[i].worst;
+		worst = mx_severity_worse(worst, run->targets[i].worst);
 	}
 	/* No target at all: nothing could be tested. */
 	run->exit_status = run->ntargets == 0 ? MX_EXIT_UNKNOWN

@@ -15,8 +15,8 @@
  *   mx_analyze_target()     DNS, endpoints, worst severity, confidence
  *   mx_endpoint_score()     per-endpoint confidence score (doc/confidence.md)
  *   mx_target_confidence()  preference-weighted domain confidence
- *   mx_severity_rank()      precedence used for "worst" and exit status:
- *                           critical > warning > unknown > info > ok
+ *   mx_severity_rank()      precedence used for "worst" and exit status
+ *                           (model/severity.h, included here)
  *
  * Thresholds live in struct mx_analyze_params; mx_analyze_params_init()
  * sets the documented defaults.
@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "model/result.h"
+#include "model/severity.h"
 
 struct mx_analyze_params {
 	time_t now;		  /* wall clock for certificate validity */
@@ -61,8 +62,6 @@ double mx_endpoint_score(const struct mx_endpoint *ep);
  * (nothing could be tested).  Uses the column verdicts already set. */
 int mx_target_confidence(const struct mx_target *t);
 
-/* Precedence of severities for "worst" and the exit status. */
-int mx_severity_rank(enum mx_severity s);
 /* Exit status for a worst severity. */
 enum mx_exit mx_exit_for_severity(enum mx_severity s);
 

@@ -2,12 +2,16 @@
  * smtp_failures.c - SMTP refusals explained by a rule table; see
  * smtp_failures.h.  Reply codes: RFC 5321 section 4.2; enhanced codes:
  * RFC 3463; AUTH codes: RFC 4954 section 6; SIZE: RFC 1870 section 6.
+ * mx_send_result_explain() puts the pieces together for one delivery.
  */
 #include "analyzers/smtp_failures.h"
 
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
+
+#include "analyzers/policy.h"
+#include "model/where.h"
 
 #define PH(x) (1u << (x))
 #define PH_ANY 0xffffu
@@ -194,4 +198,64 @@ const char *mx_send_refusal_explain(struct mx_findings *fs, const char *where,
 		return refusals[i].id;
 	}
 	return NULL;
+}
+
+/* ---- a whole delivery ------------------------------------------------------ */
+
+static enum mx_smtp_phase phase_of(enum mx_send_stage st)
+{
+	switch (st) {
+	case MX_SEND_STAGE_BANNER:
+		return MX_PH_GREETING;
+	case MX_SEND_STAGE_EHLO:
+		return MX_PH_EHLO;
+	case MX_SEND_STAGE_STARTTLS:
+		return MX_PH_STARTTLS;
+	case MX_SEND_STAGE_AUTH:
+		return MX_PH_AUTH;
+	case MX_SEND_STAGE_MAIL:
+		return MX_PH_MAIL;
+	case MX_SEND_STAGE_RCPT:
+		return MX_PH_RCPT;
+	case MX_SEND_STAGE_DATA:
+		return MX_PH_DATA;
+	default:
+		return MX_PH_QUIT;
+	}
+}
+
+void mx_send_result_explain(struct mx_send_result *r)
+{
+	const struct mx_send_attempt *a = mx_send_result_final(r);
+	char where[MX_WHERE_MAX];
+	size_t i;
+
+	if (a == NULL)
+		return;
+	mx_where(where, sizeof(where), a->host, a->addr, (unsigned)a->port);
+	if (a->refusal != MX_REFUSE_NONE)
+		mx_send_refusal_explain(&r->findings, where, a->refusal,
+					r->error);
+	else if (a->failed != MX_SEND_STAGE_NONE &&
+		 a->failed != MX_SEND_STAGE_POLICY &&
+		 a->failed != MX_SEND_STAGE_TLS &&
+		 a->failed != MX_SEND_STAGE_RCPT)
+		mx_smtp_failure_explain(&r->findings, where,
+					phase_of(a->failed),
+					&a->stage[a->failed].reply);
+	if (a->failed == MX_SEND_STAGE_CONNECT)
+		mx_findings_add(&r->findings, "smtp.connect_failed", where,
+				"%s", r->error ? r->error : "connect failed");
+	if (a->failed == MX_SEND_STAGE_TLS)
+		mx_findings_add(&r->findings, "tls.handshake_failed", where,
+				"%s%s%s", mx_tls_fail_name(a->tls.fail),
+				a->tls.fail_detail ? ": " : "",
+				a->tls.fail_detail ? a->tls.fail_detail : "");
+	for (i = 0; i < a->nrcpts; i++)
+		if (!a->rcpts[i].accepted && a->rcpts[i].st.reply.code)
+			mx_smtp_failure_explain(&r->findings, where, MX_PH_RCPT,
+						&a->rcpts[i].st.reply);
+	if (a->judged)
+		mx_policy_add_finding(&r->findings, where, r->policy,
+				      &a->verdict);
 }

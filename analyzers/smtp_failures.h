@@ -25,6 +25,9 @@
  * Refusals by the sender itself (enum mx_send_refusal, model/policy.h)
  * have their own small table.
  *
+ * mx_send_result_explain() applies both tables (and the TLS policy
+ * verdict, analyzers/policy.h) to a whole delivery (model/send.h).
+ *
  * The evidence quotes the reply (already escaped in the model), at most
  * 300 octets of it.
  */
@@ -34,6 +37,7 @@
 #include "model/finding.h"
 #include "model/policy.h"
 #include "model/result.h"
+#include "model/send.h"
 
 enum mx_smtp_phase {
 	MX_PH_GREETING = 0,
@@ -63,5 +67,11 @@ const char *mx_smtp_failure_explain(struct mx_findings *fs, const char *where,
 const char *mx_send_refusal_explain(struct mx_findings *fs, const char *where,
 				    enum mx_send_refusal why,
 				    const char *detail);
+
+/* Explain a finished delivery into r->findings: the sender's own refusal
+ * or the server's reply at the stage that failed, a failed connect or
+ * TLS handshake, each refused recipient, and the TLS policy verdict of
+ * the final attempt - each with the attempt's "where". */
+void mx_send_result_explain(struct mx_send_result *r);
 
 #endif

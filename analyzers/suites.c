@@ -51,8 +51,7 @@ static struct mx_finding *add(struct sctx *c, const char *id,
 		f->severity = sev;
 	if (fix != NULL)
 		mx_finding_set_fix(f, "%s", fix);
-	if (mx_severity_rank(f->severity) > mx_severity_rank(c->worst))
-		c->worst = f->severity;
+	c->worst = mx_severity_worse(c->worst, f->severity);
 	return f;
 }
 
@@ -308,8 +307,7 @@ static void rule_insecure(struct sctx *c)
 		mx_buf_printf(&os, ":!%s", r->token);
 		free(l);
 		nreasons++;
-		if (mx_severity_rank(rs) > mx_severity_rank(sev))
-			sev = rs;
+		sev = mx_severity_worse(sev, rs);
 	}
 	if (nreasons > 0) {
 		char *t = take(&pf), *o = take(&os);

@@ -158,21 +158,6 @@ static void rule_hosts(struct mx_target *t, int tested)
 	}
 }
 
-static enum mx_severity worst_of(enum mx_severity a, enum mx_severity b)
-{
-	return mx_severity_rank(b) > mx_severity_rank(a) ? b : a;
-}
-
-static enum mx_severity findings_worst(const struct mx_findings *fs)
-{
-	enum mx_severity w = MX_SEV_OK;
-	size_t i;
-
-	for (i = 0; i < fs->n; i++)
-		w = worst_of(w, fs->v[i].severity);
-	return w;
-}
-
 void mx_analyze_target(struct mx_target *t, const struct mx_analyze_params *p)
 {
 	size_t i;
@@ -186,16 +171,16 @@ void mx_analyze_target(struct mx_target *t, const struct mx_analyze_params *p)
 	rule_mx(t, tested);
 	rule_hosts(t, tested);
 	if (!tested && !t->null_mx &&
-	    findings_worst(&t->findings) != MX_SEV_UNKNOWN)
+	    mx_findings_worst(&t->findings) != MX_SEV_UNKNOWN)
 		mx_findings_add(&t->findings, "probe.nothing_tested", t->name,
 				"no endpoint of %s was probed (%zu host%s, "
 				"%zu endpoint%s)",
 				t->name ? t->name : "", t->nhosts,
 				t->nhosts == 1 ? "" : "s", t->nendpoints,
 				t->nendpoints == 1 ? "" : "s");
-	t->worst = findings_worst(&t->findings);
+	t->worst = mx_findings_worst(&t->findings);
 	for (i = 0; i < t->nendpoints; i++)
-		t->worst = worst_of(t->worst,
-				    findings_worst(&t->endpoints[i].findings));
+		t->worst = mx_severity_worse(
+			t->worst, mx_findings_worst(&t->endpoints[i].findings));
 	t->confidence = mx_target_confidence(t);
 }

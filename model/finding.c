@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "model/severity.h"
 
 struct mx_finding *mx_findings_add(struct mx_findings *fs, const char *id,
 				   const char *where, const char *fmt, ...)
@@ -65,8 +66,7 @@ enum mx_severity mx_findings_worst(const struct mx_findings *fs)
 	size_t i;
 
 	for (i = 0; i < fs->n; i++)
-		if (fs->v[i].severity > w)
-			w = fs->v[i].severity;
+		w = mx_severity_worse(w, fs->v[i].severity);
 	return w;
 }
 

@@ -58,6 +58,7 @@ struct mx_finding *mx_findings_add(struct mx_findings *fs, const char *id,
 void mx_finding_set_fix(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int mx_findings_has(const struct mx_findings *fs, const char *id);
+/* The worst severity in fs by mx_severity_rank() (model/severity.h). */
 enum mx_severity mx_findings_worst(const struct mx_findings *fs);
 void mx_findings_clear(struct mx_findings *fs);
 

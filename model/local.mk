@@ -14,3 +14,6 @@ tests_unit_test_model_LDADD = $(LIB_MODEL) $(CMOCKA_TEST_LDADD)
 # send: delivery TLS policy levels (model/policy.h)
 libmodel_a_SOURCES += %reldir%/policy.c %reldir%/policy.h
 libmodel_a_SOURCES += %reldir%/send.c %reldir%/send.h
+# the one "where" text and the one severity order (issue 8)
+libmodel_a_SOURCES += %reldir%/where.c %reldir%/where.h \
+	%reldir%/severity.c %reldir%/severity.h

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/buf.h"
+#include "model/where.h"
 #include "reports/util.h"
 
 static void cert_block(FILE *out, size_t i, const struct mx_cert *c, time_t now)
@@ -40,9 +41,11 @@ int mx_report_chain(FILE *out, const struct mx_endpoint *ep, time_t now,
 		    const char *dir, const struct mx_export_result *exported,
 		    int show_pem)
 {
+	char where[MX_WHERE_MAX];
 	size_t i;
 
-	fprintf(out, "%s [%s]:%u  %s %s\n", ep->host, ep->addr, ep->port,
+	fprintf(out, "%s  %s %s\n",
+		mx_endpoint_where_buf(where, sizeof(where), ep),
 		ep->tls.version ? ep->tls.version : "",
 		ep->tls.suite_iana ? ep->tls.suite_iana : "");
 	fprintf(out, "%zu certificate%s sent%s\n\n", ep->tls.chain.n,

@@ -1,74 +1,32 @@
 /*
  * ciphers.c - the cipher enumeration as text and JSON; see ciphers.h.
  *
- * All text goes through out_text()/out_fmt(), which pass printable ASCII
- * and newlines and turn anything else into '?'; colour sequences are
- * written only by colour_on()/colour_off() and only with opts.color.
+ * All text goes through mx_out_text()/mx_out_fmt() (reports/textutil.h),
+ * which pass printable ASCII and newlines and turn anything else into
+ * '?'; colour sequences are written only by mx_colour_on()/_off() and
+ * only with opts.color.
  */
 #include "reports/ciphers.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reports/clients.h"
+#include "reports/textutil.h"
 #include "reports/util.h"
 
-/* ---- output ----------------------------------------------------------- */
-
-static void out_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?', out);
-	}
-}
-
-static void out_fmt(FILE *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void out_fmt(FILE *out, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_text(out, buf);
-}
-
-enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_BOLD };
-
-static void colour_on(FILE *out, const struct mx_ciphers_opts *o, enum colour c)
-{
-	static const char *const ansi[] = {"", "\033[32m", "\033[33m",
-					   "\033[1;31m", "\033[1m"};
-
-	if (o && o->color && c != C_NONE)
-		fputs(ansi[c], out);
-}
-
-static void colour_off(FILE *out, const struct mx_ciphers_opts *o,
-		       enum colour c)
-{
-	if (o && o->color && c != C_NONE)
-		fputs("\033[0m", out);
-}
-
-static enum colour grade_colour(int g)
+static enum mx_colour grade_colour(int g)
 {
 	switch (g) {
 	case MX_GRADE_GOOD:
-		return C_GREEN;
+		return MX_C_GREEN;
 	case MX_GRADE_WEAK:
-		return C_YELLOW;
+		return MX_C_YELLOW;
 	case MX_GRADE_INSECURE:
-		return C_RED;
+		return MX_C_RED;
 	default:
-		return C_NONE;
+		return MX_C_NONE;
 	}
 }
 
@@ -127,35 +85,35 @@ static void version_head(FILE *out, const struct mx_ciphers_opts *o,
 			 const struct mx_enum *e, enum mx_enum_ver v,
 			 const struct mx_enum_version *ver)
 {
-	colour_on(out, o, C_BOLD);
-	out_fmt(out, "  %-8s", mx_enum_ver_name(v));
-	colour_off(out, o, C_BOLD);
-	out_fmt(out, " %s", state_text(ver->state));
+	mx_colour_on(out, o && o->color, MX_C_BOLD);
+	mx_out_fmt(out, "  %-8s", mx_enum_ver_name(v));
+	mx_colour_off(out, o && o->color, MX_C_BOLD);
+	mx_out_fmt(out, " %s", state_text(ver->state));
 	if (ver->state != 1 && ver->refusal)
-		out_fmt(out, ": %s", ver->refusal);
+		mx_out_fmt(out, ": %s", ver->refusal);
 	if (ver->state == 1)
-		out_fmt(out, ", %zu suite%s, %s", ver->n,
-			ver->n == 1 ? "" : "s",
-			ver->server_order == 1	 ? "server order"
-			: ver->server_order == 0 ? "client order"
-						 : "order not known");
+		mx_out_fmt(out, ", %zu suite%s, %s", ver->n,
+			   ver->n == 1 ? "" : "s",
+			   ver->server_order == 1   ? "server order"
+			   : ver->server_order == 0 ? "client order"
+						    : "order not known");
 	if (ver->connections > 0 || ver->group_connections > 0)
-		out_fmt(out, "; %zu connection%s", ver->connections,
-			ver->connections == 1 ? "" : "s");
+		mx_out_fmt(out, "; %zu connection%s", ver->connections,
+			   ver->connections == 1 ? "" : "s");
 	if (ver->order_connections > 0)
-		out_fmt(out, " (%zu for the order)", ver->order_connections);
+		mx_out_fmt(out, " (%zu for the order)", ver->order_connections);
 	if (ver->group_connections > 0)
-		out_fmt(out, " + %zu for groups", ver->group_connections);
-	out_fmt(out, "\n");
+		mx_out_fmt(out, " + %zu for groups", ver->group_connections);
+	mx_out_fmt(out, "\n");
 	if (ver->state == 1 && ver->order_method && ver->n > 1)
-		out_fmt(out, "           %s\n", ver->order_method);
+		mx_out_fmt(out, "           %s\n", ver->order_method);
 	if (untested_in(e, v)) {
-		colour_on(out, o, C_YELLOW);
-		out_fmt(out,
-			"           %s untested: enumerated again without "
-			"them, the server drops hellos offering them\n",
-			e->untested_class);
-		colour_off(out, o, C_YELLOW);
+		mx_colour_on(out, o && o->color, MX_C_YELLOW);
+		mx_out_fmt(out,
+			   "           %s untested: enumerated again without "
+			   "them, the server drops hellos offering them\n",
+			   e->untested_class);
+		mx_colour_off(out, o && o->color, MX_C_YELLOW);
 	}
 }
 
@@ -164,9 +122,9 @@ static void suite_rows(FILE *out, const struct mx_ciphers_opts *o,
 {
 	size_t i;
 
-	out_fmt(out, "    %-3s %-46s %-30s %-34s %4s  %-9s %s\n", "#",
-		"suite (IANA)", "OpenSSL name", "key exchange", "bits",
-		"cert key", "grade");
+	mx_out_fmt(out, "    %-3s %-46s %-30s %-34s %4s  %-9s %s\n", "#",
+		   "suite (IANA)", "OpenSSL name", "key exchange", "bits",
+		   "cert key", "grade");
 	for (i = 0; i < ver->n; i++) {
 		const struct mx_enum_suite *s = &ver->suites[i];
 		char kx[96], rank[16];
@@ -176,15 +134,16 @@ static void suite_rows(FILE *out, const struct mx_ciphers_opts *o,
 			snprintf(rank, sizeof(rank), "%d", s->rank + 1);
 		else
 			snprintf(rank, sizeof(rank), "-");
-		out_fmt(out, "    %-3s %-46s %-30s %-34s %4d  %-9s ", rank,
-			s->iana ? s->iana : "?", s->openssl ? s->openssl : "-",
-			kx, s->cipher_bits, s->auth_key ? s->auth_key : "-");
-		colour_on(out, o, grade_colour(s->grade));
-		out_fmt(out, "%s", mx_suite_grade_name(s->grade));
-		colour_off(out, o, grade_colour(s->grade));
+		mx_out_fmt(out, "    %-3s %-46s %-30s %-34s %4d  %-9s ", rank,
+			   s->iana ? s->iana : "?",
+			   s->openssl ? s->openssl : "-", kx, s->cipher_bits,
+			   s->auth_key ? s->auth_key : "-");
+		mx_colour_on(out, o && o->color, grade_colour(s->grade));
+		mx_out_fmt(out, "%s", mx_suite_grade_name(s->grade));
+		mx_colour_off(out, o && o->color, grade_colour(s->grade));
 		if (s->grade_why)
-			out_fmt(out, ": %s", s->grade_why);
-		out_fmt(out, "\n");
+			mx_out_fmt(out, ": %s", s->grade_why);
+		mx_out_fmt(out, "\n");
 	}
 }
 
@@ -194,8 +153,8 @@ static void version_names(FILE *out, unsigned mask)
 
 	for (v = MX_EV__N - 1; v >= 0; v--)
 		if (mask & (1u << v)) {
-			out_fmt(out, "%s%s", first ? "" : " ",
-				mx_enum_ver_name(v));
+			mx_out_fmt(out, "%s%s", first ? "" : " ",
+				   mx_enum_ver_name(v));
 			first = 0;
 		}
 }
@@ -211,16 +170,16 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 	if (e == NULL)
 		return 0;
 	duration_text(e->ms, took, sizeof(took));
-	colour_on(out, o, C_BOLD);
-	out_fmt(out, "\n%s [%s]:%u %s", ep->host ? ep->host : "?",
-		ep->addr ? ep->addr : "?", ep->port, mode_name(ep->mode));
-	colour_off(out, o, C_BOLD);
-	out_fmt(out, " - %zu connection%s in %s, at most %d at once",
-		e->connections, e->connections == 1 ? "" : "s", took,
-		e->per_host_cap);
+	mx_colour_on(out, o && o->color, MX_C_BOLD);
+	mx_out_fmt(out, "\n%s [%s]:%u %s", ep->host ? ep->host : "?",
+		   ep->addr ? ep->addr : "?", ep->port, mode_name(ep->mode));
+	mx_colour_off(out, o && o->color, MX_C_BOLD);
+	mx_out_fmt(out, " - %zu connection%s in %s, at most %d at once",
+		   e->connections, e->connections == 1 ? "" : "s", took,
+		   e->per_host_cap);
 	if (e->retries)
-		out_fmt(out, ", %zu retried", e->retries);
-	out_fmt(out, "\n");
+		mx_out_fmt(out, ", %zu retried", e->retries);
+	mx_out_fmt(out, "\n");
 	for (v = MX_EV__N - 1; v >= 0; v--) {
 		const struct mx_enum_version *ver = &e->v[v];
 
@@ -229,43 +188,36 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 			suite_rows(out, o, ver);
 	}
 	if (e->ngroups > 0) {
-		out_fmt(out, "  Groups:");
+		mx_out_fmt(out, "  Groups:");
 		for (i = 0; i < e->ngroups; i++) {
-			out_fmt(out, "%s %s (", i ? "," : "",
-				e->groups[i].name ? e->groups[i].name : "?");
+			mx_out_fmt(out, "%s %s (", i ? "," : "",
+				   e->groups[i].name ? e->groups[i].name : "?");
 			version_names(out, e->groups[i].versions);
-			out_fmt(out, ")");
+			mx_out_fmt(out, ")");
 		}
-		out_fmt(out, "\n");
+		mx_out_fmt(out, "\n");
 	}
 	if (e->ncert_keys > 0) {
-		out_fmt(out, "  Certificate keys:");
+		mx_out_fmt(out, "  Certificate keys:");
 		for (i = 0; i < e->ncert_keys; i++)
-			out_fmt(out, "%s %s", i ? "," : "", e->cert_keys[i]);
-		out_fmt(out, "\n");
+			mx_out_fmt(out, "%s %s", i ? "," : "", e->cert_keys[i]);
+		mx_out_fmt(out, "\n");
 	}
 	if (e->split_hello)
-		out_fmt(out, "  Hello split: %s\n",
-			e->split_reason ? e->split_reason : "yes");
+		mx_out_fmt(out, "  Hello split: %s\n",
+			   e->split_reason ? e->split_reason : "yes");
 	if (e->incomplete) {
-		colour_on(out, o, C_YELLOW);
-		out_fmt(out, "  INCOMPLETE: %s\n",
-			e->incomplete_reason ? e->incomplete_reason : "?");
-		colour_off(out, o, C_YELLOW);
+		mx_colour_on(out, o && o->color, MX_C_YELLOW);
+		mx_out_fmt(out, "  INCOMPLETE: %s\n",
+			   e->incomplete_reason ? e->incomplete_reason : "?");
+		mx_colour_off(out, o && o->color, MX_C_YELLOW);
 	}
 	if (mx_report_clients(out, e) < 0)
 		return -1;
 	/* under "Handshake intolerance", the last part of the above */
 	if (e->intolerant && e->untested)
-		out_fmt(out, "  %s\n", e->untested);
+		mx_out_fmt(out, "  %s\n", e->untested);
 	return ferror(out) ? -1 : 0;
-}
-
-static enum colour sev_colour(enum mx_severity s)
-{
-	return s == MX_SEV_CRIT				 ? C_RED
-	       : s == MX_SEV_WARN || s == MX_SEV_UNKNOWN ? C_YELLOW
-							 : C_NONE;
 }
 
 static void findings(FILE *out, const struct mx_ciphers_opts *o,
@@ -276,19 +228,22 @@ static void findings(FILE *out, const struct mx_ciphers_opts *o,
 
 	fs = mx_rep_sorted_findings(t, &n);
 	if (n > 0)
-		out_fmt(out, "\nFindings\n");
+		mx_out_fmt(out, "\nFindings\n");
 	for (i = 0; i < n; i++) {
 		const struct mx_finding *f = fs[i];
 
-		colour_on(out, o, sev_colour(f->severity));
-		out_fmt(out, "  [%s] %s", mx_severity_name(f->severity),
-			f->def->id);
-		colour_off(out, o, sev_colour(f->severity));
-		out_fmt(out, " %s: %s\n", f->where ? f->where : "",
-			f->def->title);
-		out_fmt(out, "      %s\n", f->evidence ? f->evidence : "");
-		out_fmt(out, "      fix: %s\n", f->fix ? f->fix : f->def->fix);
-		out_fmt(out, "      ref: %s\n", f->def->reference);
+		mx_colour_on(out, o && o->color,
+			     mx_severity_colour(f->severity));
+		mx_out_fmt(out, "  [%s] %s", mx_severity_name(f->severity),
+			   f->def->id);
+		mx_colour_off(out, o && o->color,
+			      mx_severity_colour(f->severity));
+		mx_out_fmt(out, " %s: %s\n", f->where ? f->where : "",
+			   f->def->title);
+		mx_out_fmt(out, "      %s\n", f->evidence ? f->evidence : "");
+		mx_out_fmt(out, "      fix: %s\n",
+			   f->fix ? f->fix : f->def->fix);
+		mx_out_fmt(out, "      ref: %s\n", f->def->reference);
 	}
 	free(fs);
 }
@@ -301,9 +256,9 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 	for (i = 0; i < run->ntargets; i++) {
 		const struct mx_target *t = &run->targets[i];
 
-		colour_on(out, o, C_BOLD);
-		out_fmt(out, "=== %s ===\n", t->spec ? t->spec : t->name);
-		colour_off(out, o, C_BOLD);
+		mx_colour_on(out, o && o->color, MX_C_BOLD);
+		mx_out_fmt(out, "=== %s ===\n", t->spec ? t->spec : t->name);
+		mx_colour_off(out, o && o->color, MX_C_BOLD);
 		for (j = 0; j < t->nendpoints; j++) {
 			const struct mx_endpoint *ep = &t->endpoints[j];
 
@@ -311,7 +266,8 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 				if (mx_report_ciphers_endpoint(out, ep, o) < 0)
 					return -1;
 			} else {
-				out_fmt(out,
+				mx_out_fmt(
+					out,
 					"\n%s [%s]:%u - not enumerated (%s)\n",
 					ep->host ? ep->host : "?",
 					ep->addr ? ep->addr : "?", ep->port,
@@ -320,14 +276,14 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 			}
 		}
 		if (t->nendpoints == 0)
-			out_fmt(out, "\nno endpoint to enumerate%s%s\n",
-				t->dns_error ? ": " : "",
-				t->dns_error ? t->dns_error : "");
+			mx_out_fmt(out, "\nno endpoint to enumerate%s%s\n",
+				   t->dns_error ? ": " : "",
+				   t->dns_error ? t->dns_error : "");
 		if (o == NULL || o->findings)
 			findings(out, o, t);
-		out_fmt(out, "\n");
+		mx_out_fmt(out, "\n");
 	}
-	out_fmt(out, "Status: %s\n", mx_rep_exit_name(run->exit_status));
+	mx_out_fmt(out, "Status: %s\n", mx_rep_exit_name(run->exit_status));
 	return ferror(out) ? -1 : 0;
 }
 

@@ -4,35 +4,11 @@
  */
 #include "reports/clients.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Printable ASCII and '\n' only (model text is escaped already; this is
- * the renderer's own guard, as in text.c). */
-static void out_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?', out);
-	}
-}
-
-static void out_fmt(FILE *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void out_fmt(FILE *out, const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_text(out, buf);
-}
+#include "reports/textutil.h"
 
 const char *mx_report_pass_name(int ok)
 {
@@ -82,35 +58,37 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 	if (e == NULL || (e->nclients == 0 && !e->intolerant))
 		return 0;
 	if (e->nclients > 0) {
-		out_fmt(out, "\nClients (simulated from the enumeration%s)\n",
-			"; PASS/FAIL from real handshakes");
-		out_fmt(out, "  %-44s %-6s %-8s %s\n", "client", "result",
-			"version", "suite / key exchange");
+		mx_out_fmt(out,
+			   "\nClients (simulated from the enumeration%s)\n",
+			   "; PASS/FAIL from real handshakes");
+		mx_out_fmt(out, "  %-44s %-6s %-8s %s\n", "client", "result",
+			   "version", "suite / key exchange");
 		for (i = 0; i < e->nclients; i++) {
 			const struct mx_client_sim *c = &e->clients[i];
 			char suite[96];
 
 			suite_label(e, c->suite, suite, sizeof(suite));
-			out_fmt(out, "  %-44.44s %-6s %-8s %s%s%s\n",
-				c->name ? c->name : c->profile,
-				c->ok ? "ok" : "FAIL",
-				c->version ? c->version : "-", suite,
-				c->kx ? " " : "", c->kx ? c->kx : "");
+			mx_out_fmt(out, "  %-44.44s %-6s %-8s %s%s%s\n",
+				   c->name ? c->name : c->profile,
+				   c->ok ? "ok" : "FAIL",
+				   c->version ? c->version : "-", suite,
+				   c->kx ? " " : "", c->kx ? c->kx : "");
 			if (!c->ok && c->why)
-				out_fmt(out, "      why: %s\n", c->why);
-			out_fmt(out, "      %s%s%s\n",
-				confirm_text(c->confirmed),
-				c->confirm_detail ? ": " : "",
-				c->confirm_detail ? c->confirm_detail : "");
+				mx_out_fmt(out, "      why: %s\n", c->why);
+			mx_out_fmt(out, "      %s%s%s\n",
+				   confirm_text(c->confirmed),
+				   c->confirm_detail ? ": " : "",
+				   c->confirm_detail ? c->confirm_detail : "");
 			if (c->advice_openssl)
-				out_fmt(out,
-					"      advice: OpenSSL cipher list "
-					"\"%s\" %s\n",
-					c->advice_openssl,
-					mx_report_pass_name(
-						c->advice_openssl_ok));
+				mx_out_fmt(out,
+					   "      advice: OpenSSL cipher list "
+					   "\"%s\" %s\n",
+					   c->advice_openssl,
+					   mx_report_pass_name(
+						   c->advice_openssl_ok));
 			if (c->advice_gnutls)
-				out_fmt(out,
+				mx_out_fmt(
+					out,
 					"      %s GnuTLS priority \"%s\" %s\n",
 					c->advice_openssl ? "       "
 							  : "advice:",
@@ -118,19 +96,22 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 					mx_report_pass_name(
 						c->advice_gnutls_ok));
 			if (!c->ok && !c->advice_openssl && !c->advice_gnutls) {
-				out_fmt(out, "      advice: no client cipher "
-					     "string helps; fix the server\n");
+				mx_out_fmt(out,
+					   "      advice: no client cipher "
+					   "string helps; fix the server\n");
 			}
 		}
 	}
 	if (e->intolerant) {
-		out_fmt(out, "\nHandshake intolerance\n");
-		out_fmt(out, "  %s when the ClientHello offers %s\n",
-			e->intolerance_reaction ? e->intolerance_reaction
-						: "no answer",
-			e->intolerance_trigger ? e->intolerance_trigger : "?");
+		mx_out_fmt(out, "\nHandshake intolerance\n");
+		mx_out_fmt(out, "  %s when the ClientHello offers %s\n",
+			   e->intolerance_reaction ? e->intolerance_reaction
+						   : "no answer",
+			   e->intolerance_trigger ? e->intolerance_trigger
+						  : "?");
 		if (e->intolerance_advice_openssl)
-			out_fmt(out,
+			mx_out_fmt(
+				out,
 				"  avoid with: OpenSSL cipher list \"%s\" %s\n",
 				e->intolerance_advice_openssl,
 				mx_report_pass_name(e->intolerance_advice_ok));

@@ -5,6 +5,7 @@ libreports_a_SOURCES = \
 	%reldir%/pem.c %reldir%/pem.h \
 	%reldir%/text.c %reldir%/text.h \
 	%reldir%/util.c %reldir%/util.h \
+	%reldir%/textutil.c %reldir%/textutil.h \
 	%reldir%/chain.c %reldir%/chain.h
 
 check_PROGRAMS += tests/unit/test_reports

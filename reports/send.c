@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "common/xalloc.h"
+#include "model/where.h"
+#include "reports/textutil.h"
 #include "reports/util.h"
 
 /* ---- text ----------------------------------------------------------------- */
@@ -26,11 +28,6 @@ static const char *state_word(enum mx_step_state s)
 	default:
 		return "-";
 	}
-}
-
-static const char *col(int on, const char *c)
-{
-	return on ? c : "";
 }
 
 static void reply_line(FILE *out, const struct mx_reply *r)
@@ -53,12 +50,13 @@ static void stage_row(FILE *out, const struct mx_send_attempt *a,
 		      enum mx_send_stage st, int color)
 {
 	const struct mx_send_step *x = &a->stage[st];
-	const char *c = x->step.state == MX_STEP_FAILED ? "\033[1;31m"
-			: x->step.state == MX_STEP_OK	? "\033[32m"
-							: "";
+	enum mx_colour c = x->step.state == MX_STEP_FAILED ? MX_C_RED
+			   : x->step.state == MX_STEP_OK   ? MX_C_GREEN
+							   : MX_C_NONE;
 
-	fprintf(out, "  %-9s %s%-5s%s", mx_send_stage_name(st), col(color, c),
-		state_word(x->step.state), col(color && c[0], "\033[0m"));
+	fprintf(out, "  %-9s %s%-5s%s", mx_send_stage_name(st),
+		mx_colour_code(color, c), state_word(x->step.state),
+		mx_colour_reset(color, c));
 	if (x->step.state == MX_STEP_OK || x->step.state == MX_STEP_FAILED)
 		fprintf(out, " %6lld ms  ", (long long)x->step.ms);
 	else
@@ -95,13 +93,7 @@ static void stage_row(FILE *out, const struct mx_send_attempt *a,
 static const char *attempt_where(const struct mx_send_attempt *a, char *buf,
 				 size_t len)
 {
-	if (strchr(a->addr, ':'))
-		snprintf(buf, len, "%s [%s]:%u", a->host, a->addr,
-			 (unsigned)a->port);
-	else
-		snprintf(buf, len, "%s [%s]:%u", a->host, a->addr,
-			 (unsigned)a->port);
-	return buf;
+	return mx_where(buf, len, a->host, a->addr, (unsigned)a->port);
 }
 
 int mx_report_send_text(FILE *out, const struct mx_send_report *rep,
@@ -115,13 +107,15 @@ int mx_report_send_text(FILE *out, const struct mx_send_report *rep,
 
 	if (r->delivered)
 		fprintf(out, "%sDELIVERED%s to %s via %s, %s",
-			col(color, "\033[32m"), col(color, "\033[0m"),
+			mx_colour_code(color, MX_C_GREEN),
+			mx_colour_reset(color, MX_C_GREEN),
 			r->nexthop ? r->nexthop : "?",
 			a ? attempt_where(a, where, sizeof(where)) : "?",
 			r->encrypted ? "encrypted" : "in CLEAR TEXT");
 	else
 		fprintf(out, "%sNOT DELIVERED%s (%s, failed at %s) to %s",
-			col(color, "\033[1;31m"), col(color, "\033[0m"),
+			mx_colour_code(color, MX_C_RED),
+			mx_colour_reset(color, MX_C_RED),
 			mx_send_status_name(r->status),
 			mx_send_stage_name(r->failed_stage),
 			r->nexthop ? r->nexthop : "?");
@@ -451,6 +445,7 @@ int mx_report_send_json(FILE *out, const struct mx_send_report *rep)
 int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 			  int color)
 {
+	char where[MX_WHERE_MAX];
 	size_t i, l;
 
 	fprintf(out,
@@ -460,8 +455,9 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 	for (i = 0; i < rep->nrows; i++) {
 		const struct mx_policy_row *w = &rep->rows[i];
 
-		fprintf(out, "\n%s [%s]:%u", w->host, w->addr,
-			(unsigned)w->port);
+		fprintf(out, "\n%s",
+			mx_where(where, sizeof(where), w->host, w->addr,
+				 (unsigned)w->port));
 		if (w->pref >= 0)
 			fprintf(out, " (MX %d)", w->pref);
 		if (w->tls_version)
@@ -470,11 +466,11 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 		fprintf(out, "  TLSA: %s\n", mx_tlsa_state_name(w->tlsa));
 		for (l = 0; l < MX_POLICY__N; l++) {
 			const struct mx_policy_verdict *v = &w->v[l];
-			const char *c = v->decision == MX_POLICY_DEFER
-						? "\033[1;31m"
-					: v->decision == MX_POLICY_DELIVER_CLEAR
-						? "\033[33m"
-						: "\033[32m";
+			enum mx_colour c =
+				v->decision == MX_POLICY_DEFER ? MX_C_RED
+				: v->decision == MX_POLICY_DELIVER_CLEAR
+					? MX_C_YELLOW
+					: MX_C_GREEN;
 			const char *word =
 				v->decision == MX_POLICY_DEFER ? "defer"
 				: v->decision == MX_POLICY_DELIVER_CLEAR
@@ -483,8 +479,8 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 
 			fprintf(out, "  %-12s %s%-9s%s %s\n",
 				mx_tls_policy_name((enum mx_tls_policy)l),
-				col(color, c), word, col(color, "\033[0m"),
-				v->why);
+				mx_colour_code(color, c), word,
+				mx_colour_reset(color, c), v->why);
 		}
 	}
 	if (rep->findings && rep->findings->n) {

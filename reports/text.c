@@ -16,18 +16,20 @@
  *   Confidence: N%
  * and once at the end the run's status line.
  *
- * All output goes through out_text()/out_fmt(), which pass printable
- * ASCII and newlines and turn anything else into '?'; ANSI sequences are
- * written only by colour_on()/colour_off() and only with opts.color.
+ * All output goes through mx_out_text()/mx_out_fmt() (reports/textutil.h),
+ * which pass printable ASCII and newlines and turn anything else into
+ * '?'; ANSI sequences are written only by mx_colour_on()/_off() and only
+ * with opts.color.
  */
 #include "reports/text.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "model/where.h"
+#include "reports/textutil.h"
 #include "reports/util.h"
 
 struct tw {
@@ -35,85 +37,6 @@ struct tw {
 	int color;
 	time_t now; /* the run's start: "days left" are relative to it */
 };
-
-enum colour { C_NONE, C_GREEN, C_YELLOW, C_RED, C_MAGENTA, C_CYAN, C_BOLD };
-
-static const char *const ansi[] = {
-	[C_NONE] = "",
-	[C_GREEN] = "\033[32m",
-	[C_YELLOW] = "\033[33m",
-	[C_RED] = "\033[1;31m",
-	[C_MAGENTA] = "\033[35m",
-	[C_CYAN] = "\033[36m",
-	[C_BOLD] = "\033[1m",
-};
-
-static void colour_on(struct tw *w, enum colour c)
-{
-	if (w->color && c != C_NONE)
-		fputs(ansi[c], w->out);
-}
-
-static void colour_off(struct tw *w, enum colour c)
-{
-	if (w->color && c != C_NONE)
-		fputs("\033[0m", w->out);
-}
-
-/* Printable ASCII and '\n' pass; anything else becomes '?'. */
-static void out_text(struct tw *w, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?',
-		      w->out);
-	}
-}
-
-static void out_fmt(struct tw *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void out_fmt(struct tw *w, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		mx_fatal(__func__, "out of memory");
-	va_end(ap);
-	out_text(w, s);
-	free(s);
-}
-
-static const char *nz(const char *s, const char *dflt)
-{
-	return s && s[0] ? s : dflt;
-}
-
-/* A labelled value whose text may span lines (replies joined by '\n'):
- * continuation lines are indented under the value. */
-static void out_field(struct tw *w, const char *indent, const char *label,
-		      const char *value)
-{
-	const char *p = value ? value : "";
-	size_t lw = strlen(label);
-
-	out_fmt(w, "%s%-*s ", indent, 14, label);
-	for (;;) {
-		const char *nl = strchr(p, '\n');
-		char *line = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
-
-		out_text(w, line);
-		out_text(w, "\n");
-		free(line);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-		out_fmt(w, "%s%-*s ", indent, 14 > (int)lw ? 14 : (int)lw, "");
-	}
-}
 
 /* ---- summary table ---------------------------------------------------- */
 
@@ -123,13 +46,13 @@ static const char *const col_head[NCOLS] = {
 	"TLS offered", "TLS negotiated", "Cert",    "Name",
 };
 
-static enum colour verdict_colour(enum mx_verdict v)
+static enum mx_colour verdict_colour(enum mx_verdict v)
 {
-	static const enum colour c[] = {[MX_V_NONE] = C_NONE,
-					[MX_V_OK] = C_GREEN,
-					[MX_V_WARN] = C_YELLOW,
-					[MX_V_FAIL] = C_RED};
-	return (size_t)v < sizeof(c) / sizeof(c[0]) ? c[v] : C_NONE;
+	static const enum mx_colour c[] = {[MX_V_NONE] = MX_C_NONE,
+					   [MX_V_OK] = MX_C_GREEN,
+					   [MX_V_WARN] = MX_C_YELLOW,
+					   [MX_V_FAIL] = MX_C_RED};
+	return (size_t)v < sizeof(c) / sizeof(c[0]) ? c[v] : MX_C_NONE;
 }
 
 /* Milliseconds shown in a column's cell, or -1 for none. */
@@ -171,13 +94,9 @@ static char *verdict_cell(const struct mx_endpoint *ep, int col)
 
 static char *ep_label(const struct mx_endpoint *ep)
 {
-	const char *host = ep->host, *addr = ep->addr;
+	char buf[MX_WHERE_MAX];
 
-	if (host && host[0] && addr && addr[0] && strcmp(host, addr) != 0)
-		return xasprintf("%s [%s]:%u", host, addr, ep->port);
-	if (addr && addr[0])
-		return xasprintf("[%s]:%u", addr, ep->port);
-	return xasprintf("%s:%u", nz(host, "?"), ep->port);
+	return xstrdup(mx_endpoint_where_buf(buf, sizeof(buf), ep));
 }
 
 struct row {
@@ -213,7 +132,7 @@ static void row_unresolved(struct row *r, const struct mx_host *h)
 	memset(r, 0, sizeof(*r));
 	r->cell[0] = h->pref >= 0 ? xasprintf("%d", h->pref) : xstrdup("-");
 	r->cell[1] = xasprintf("%s [no address: A %s, AAAA %s]",
-			       nz(h->name, "?"),
+			       mx_nz(h->name, "?"),
 			       mx_dns_status_name(h->a_status),
 			       mx_dns_status_name(h->aaaa_status));
 	for (c = 2; c < NCOLS; c++)
@@ -227,16 +146,17 @@ static void print_row(struct tw *w, const struct row *r, const size_t *width,
 
 	for (c = 0; c < NCOLS; c++) {
 		const char *s = header ? col_head[c] : r->cell[c];
-		enum colour k = header ? C_BOLD : verdict_colour(r->v[c]);
+		enum mx_colour k = header ? MX_C_BOLD : verdict_colour(r->v[c]);
 		size_t len = strlen(s);
 
-		colour_on(w, k);
-		out_text(w, s);
-		colour_off(w, k);
+		mx_colour_on(w->out, w->color, k);
+		mx_out_text(w->out, s);
+		mx_colour_off(w->out, w->color, k);
 		if (c < NCOLS - 1)
-			out_fmt(w, "%*s", (int)(width[c] - len + 2), "");
+			mx_out_fmt(w->out, "%*s", (int)(width[c] - len + 2),
+				   "");
 	}
-	out_text(w, "\n");
+	mx_out_text(w->out, "\n");
 }
 
 static void summary_table(struct tw *w, const struct mx_target *t)
@@ -269,7 +189,7 @@ static void summary_table(struct tw *w, const struct mx_target *t)
 				width[c] = strlen(rows[i].cell[c]);
 	}
 	if (nrows == 0) {
-		out_text(w, "No endpoint to test.\n");
+		mx_out_text(w->out, "No endpoint to test.\n");
 	} else {
 		print_row(w, NULL, width, 1);
 		for (i = 0; i < nrows; i++)
@@ -291,8 +211,8 @@ static void out_reply(struct tw *w, const char *label, const struct mx_reply *r)
 	if (r->code == 0 && r->text == NULL)
 		return;
 	v = xasprintf("%d%s%s %s", r->code, r->enh[0] ? " " : "", r->enh,
-		      nz(r->text, ""));
-	out_field(w, "  ", label, v);
+		      mx_nz(r->text, ""));
+	mx_out_field(w->out, "  ", label, v);
 	free(v);
 }
 
@@ -310,7 +230,7 @@ static void out_caps(struct tw *w, const char *label, const struct mx_caps *k)
 		free(s);
 		s = n;
 	}
-	out_field(w, "  ", label, s[0] ? s : "(no keywords)");
+	mx_out_field(w->out, "  ", label, s[0] ? s : "(no keywords)");
 	free(s);
 }
 
@@ -320,9 +240,10 @@ static void out_cert(struct tw *w, const struct mx_cert *k, size_t i)
 	long long left;
 	size_t j;
 
-	out_fmt(w, "    [%zu] Subject:  %s\n", i, nz(k->subject, "-"));
-	out_fmt(w, "        Issuer:   %s\n", nz(k->issuer, "-"));
-	out_fmt(w, "        Serial:   %s\n", nz(k->serial, "-"));
+	mx_out_fmt(w->out, "    [%zu] Subject:  %s\n", i,
+		   mx_nz(k->subject, "-"));
+	mx_out_fmt(w->out, "        Issuer:   %s\n", mx_nz(k->issuer, "-"));
+	mx_out_fmt(w->out, "        Serial:   %s\n", mx_nz(k->serial, "-"));
 	mx_rep_date(k->not_before, nb, sizeof(nb));
 	mx_rep_date(k->not_after, na, sizeof(na));
 	left = ((long long)k->not_after - (long long)w->now) / 86400;
@@ -334,33 +255,35 @@ static void out_cert(struct tw *w, const struct mx_cert *k, size_t i)
 				      86400);
 	else
 		v = xasprintf("%lld days left", left);
-	out_fmt(w, "        Validity: %s .. %s (%s)\n", nb, na, v);
+	mx_out_fmt(w->out, "        Validity: %s .. %s (%s)\n", nb, na, v);
 	free(v);
-	out_fmt(w, "        Key:      %s %d bits, signed with %s\n",
-		nz(k->key_type, "?"), k->key_bits, nz(k->sig_alg, "?"));
+	mx_out_fmt(w->out, "        Key:      %s %d bits, signed with %s\n",
+		   mx_nz(k->key_type, "?"), k->key_bits,
+		   mx_nz(k->sig_alg, "?"));
 	if (k->nsan_dns || k->nsan_ip) {
-		out_text(w, "        SAN:      ");
+		mx_out_text(w->out, "        SAN:      ");
 		for (j = 0; j < k->nsan_dns; j++)
-			out_fmt(w, "%sDNS:%s", j ? ", " : "", k->san_dns[j]);
+			mx_out_fmt(w->out, "%sDNS:%s", j ? ", " : "",
+				   k->san_dns[j]);
 		for (j = 0; j < k->nsan_ip; j++)
-			out_fmt(w, "%sIP:%s", j || k->nsan_dns ? ", " : "",
-				k->san_ip[j]);
-		out_text(w, "\n");
+			mx_out_fmt(w->out, "%sIP:%s",
+				   j || k->nsan_dns ? ", " : "", k->san_ip[j]);
+		mx_out_text(w->out, "\n");
 	} else {
-		out_text(w, "        SAN:      none\n");
+		mx_out_text(w->out, "        SAN:      none\n");
 	}
 	if (k->aia_ca_issuers || k->aia_ocsp)
-		out_fmt(w, "        AIA:      %s%s%s%s%s\n",
-			k->aia_ca_issuers ? "CA issuers " : "",
-			nz(k->aia_ca_issuers, ""),
-			k->aia_ca_issuers && k->aia_ocsp ? "; " : "",
-			k->aia_ocsp ? "OCSP " : "", nz(k->aia_ocsp, ""));
-	out_fmt(w, "        CA:       %s%s\n", k->is_ca ? "yes" : "no",
-		k->self_signed	 ? " (self-signed)"
-		: k->self_issued ? " (self-issued)"
-				 : "");
+		mx_out_fmt(w->out, "        AIA:      %s%s%s%s%s\n",
+			   k->aia_ca_issuers ? "CA issuers " : "",
+			   mx_nz(k->aia_ca_issuers, ""),
+			   k->aia_ca_issuers && k->aia_ocsp ? "; " : "",
+			   k->aia_ocsp ? "OCSP " : "", mx_nz(k->aia_ocsp, ""));
+	mx_out_fmt(w->out, "        CA:       %s%s\n", k->is_ca ? "yes" : "no",
+		   k->self_signed   ? " (self-signed)"
+		   : k->self_issued ? " (self-issued)"
+				    : "");
 	if (k->sha256)
-		out_fmt(w, "        SHA-256:  %s\n", k->sha256);
+		mx_out_fmt(w->out, "        SHA-256:  %s\n", k->sha256);
 }
 
 static void out_tls(struct tw *w, const struct mx_endpoint *ep)
@@ -371,44 +294,51 @@ static void out_tls(struct tw *w, const struct mx_endpoint *ep)
 	if (!t->attempted)
 		return;
 	if (t->completed) {
-		out_fmt(w, "  %-14s %s, %s (OpenSSL: %s), %lld ms\n",
-			"TLS:", nz(t->version, "?"), nz(t->suite_iana, "?"),
-			nz(t->suite_openssl, "?"), (long long)t->handshake_ms);
+		mx_out_fmt(w->out, "  %-14s %s, %s (OpenSSL: %s), %lld ms\n",
+			   "TLS:", mx_nz(t->version, "?"),
+			   mx_nz(t->suite_iana, "?"),
+			   mx_nz(t->suite_openssl, "?"),
+			   (long long)t->handshake_ms);
 		if (t->temp_key_type)
-			out_fmt(w, "  %-14s %s%s%s%s, %d bits\n",
-				"Temp key:", t->temp_key_type,
-				t->temp_key_group ? " (" : "",
-				nz(t->temp_key_group, ""),
-				t->temp_key_group ? ")" : "", t->temp_key_bits);
+			mx_out_fmt(w->out, "  %-14s %s%s%s%s, %d bits\n",
+				   "Temp key:", t->temp_key_type,
+				   t->temp_key_group ? " (" : "",
+				   mx_nz(t->temp_key_group, ""),
+				   t->temp_key_group ? ")" : "",
+				   t->temp_key_bits);
 	} else {
-		out_fmt(w, "  %-14s failed after %lld ms: %s",
-			"TLS:", (long long)t->handshake_ms,
-			mx_tls_fail_name(t->fail));
+		mx_out_fmt(w->out, "  %-14s failed after %lld ms: %s",
+			   "TLS:", (long long)t->handshake_ms,
+			   mx_tls_fail_name(t->fail));
 		if (t->fail == MX_TLS_FAIL_ALERT_RECV ||
 		    t->fail == MX_TLS_FAIL_ALERT_SENT)
-			out_fmt(w, " (alert %d)", t->alert);
+			mx_out_fmt(w->out, " (alert %d)", t->alert);
 		if (t->fail_detail)
-			out_fmt(w, ": %s", t->fail_detail);
-		out_text(w, "\n");
+			mx_out_fmt(w->out, ": %s", t->fail_detail);
+		mx_out_text(w->out, "\n");
 	}
-	out_fmt(w, "  %-14s %s, SNI %s%s%s\n", "Client:", nz(t->backend, "?"),
-		nz(t->sni, "none"), t->alpn ? ", ALPN " : "",
-		t->alpn ? t->alpn : "");
+	mx_out_fmt(w->out, "  %-14s %s, SNI %s%s%s\n",
+		   "Client:", mx_nz(t->backend, "?"), mx_nz(t->sni, "none"),
+		   t->alpn ? ", ALPN " : "", t->alpn ? t->alpn : "");
 	if (t->chain.n > 0) {
-		out_fmt(w, "  Certificate chain as sent (%zu):\n", t->chain.n);
+		mx_out_fmt(w->out, "  Certificate chain as sent (%zu):\n",
+			   t->chain.n);
 		for (i = 0; i < t->chain.n; i++)
 			out_cert(w, &t->chain.v[i], i);
 		if (!t->chain_in_order && t->chain.n > 1)
-			out_text(w, "    (not in issuing order)\n");
+			mx_out_text(w->out, "    (not in issuing order)\n");
 	}
 	if (t->verify_done) {
 		if (t->verify_code == 0)
-			out_fmt(w, "  %-14s ok (path of %d certificates)\n",
-				"Verification:", t->verified_chain_len);
+			mx_out_fmt(w->out,
+				   "  %-14s ok (path of %d certificates)\n",
+				   "Verification:", t->verified_chain_len);
 		else
-			out_fmt(w, "  %-14s failed: %ld %s (depth %d)\n",
-				"Verification:", t->verify_code,
-				nz(t->verify_error, "?"), t->verify_depth);
+			mx_out_fmt(w->out,
+				   "  %-14s failed: %ld %s (depth %d)\n",
+				   "Verification:", t->verify_code,
+				   mx_nz(t->verify_error, "?"),
+				   t->verify_depth);
 	}
 }
 
@@ -418,18 +348,19 @@ static void out_transcript(struct tw *w, const struct mx_transcript *tx)
 		[MX_TX_SENT] = "->", [MX_TX_RECV] = "<-", [MX_TX_NOTE] = "**"};
 	size_t i;
 
-	out_text(w, "  Transcript:\n");
+	mx_out_text(w->out, "  Transcript:\n");
 	for (i = 0; i < tx->n; i++) {
 		const struct mx_tx_line *l = &tx->v[i];
 		const char *a = (size_t)l->dir < 3 ? arrow[l->dir] : "??";
 
-		out_fmt(w, "    %s %s  (%lld ms)\n", a, nz(l->text, ""),
-			(long long)l->t_ms);
+		mx_out_fmt(w->out, "    %s %s  (%lld ms)\n", a,
+			   mx_nz(l->text, ""), (long long)l->t_ms);
 	}
 	if (tx->n == 0)
-		out_text(w, "    (empty)\n");
+		mx_out_text(w->out, "    (empty)\n");
 	if (tx->dropped)
-		out_fmt(w, "    (%zu more lines not kept)\n", tx->dropped);
+		mx_out_fmt(w->out, "    (%zu more lines not kept)\n",
+			   tx->dropped);
 }
 
 static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
@@ -438,38 +369,30 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 	const struct mx_smtp *s = &ep->smtp;
 	char *label = ep_label(ep);
 
-	out_fmt(w, "\n--- %s (%s) ---\n", label, mx_tls_mode_name(ep->mode));
+	mx_out_fmt(w->out, "\n--- %s (%s) ---\n", label,
+		   mx_tls_mode_name(ep->mode));
 	free(label);
 	if (o->details) {
 		out_reply(w, "Greeting:", &s->greeting);
 		if (s->used_helo)
-			out_field(w, "  ", "EHLO:", "refused; HELO accepted");
+			mx_out_field(w->out, "  ",
+				     "EHLO:", "refused; HELO accepted");
 		out_caps(w, "EHLO:", &s->caps);
 		out_reply(w, "STARTTLS:", &s->starttls_reply);
 		out_tls(w, ep);
 		out_caps(w, "EHLO (TLS):", &s->caps_tls);
 		if (s->stop != MX_STOP_NONE)
-			out_fmt(w, "  %-14s %s%s%s\n",
-				"Stopped:", mx_stop_name(s->stop),
-				s->error ? ": " : "", nz(s->error, ""));
-		out_fmt(w, "  %-14s %lld ms\n",
-			"Total:", (long long)ep->total_ms);
+			mx_out_fmt(w->out, "  %-14s %s%s%s\n",
+				   "Stopped:", mx_stop_name(s->stop),
+				   s->error ? ": " : "", mx_nz(s->error, ""));
+		mx_out_fmt(w->out, "  %-14s %lld ms\n",
+			   "Total:", (long long)ep->total_ms);
 	}
 	if (o->transcript)
 		out_transcript(w, &s->tx);
 }
 
 /* ---- findings, target, run -------------------------------------------- */
-
-static enum colour sev_colour(enum mx_severity s)
-{
-	static const enum colour c[] = {
-		[MX_SEV_OK] = C_GREEN,	      [MX_SEV_INFO] = C_CYAN,
-		[MX_SEV_WARN] = C_YELLOW,     [MX_SEV_CRIT] = C_RED,
-		[MX_SEV_UNKNOWN] = C_MAGENTA,
-	};
-	return (size_t)s < sizeof(c) / sizeof(c[0]) ? c[s] : C_NONE;
-}
 
 static void upper(const char *in, char *out, size_t len)
 {
@@ -487,24 +410,29 @@ static void out_findings(struct tw *w, const struct mx_target *t)
 	const struct mx_finding **v = mx_rep_sorted_findings(t, &n);
 	char sev[16];
 
-	out_text(w, "\nFindings:");
+	mx_out_text(w->out, "\nFindings:");
 	if (n == 0)
-		out_text(w, " none\n");
+		mx_out_text(w->out, " none\n");
 	else
-		out_text(w, "\n");
+		mx_out_text(w->out, "\n");
 	for (i = 0; i < n; i++) {
 		const struct mx_finding *f = v[i];
 
 		upper(mx_severity_name(f->severity), sev, sizeof(sev));
-		out_text(w, "\n");
-		colour_on(w, sev_colour(f->severity));
-		out_fmt(w, "%-8s", sev);
-		colour_off(w, sev_colour(f->severity));
-		out_fmt(w, " %s  %s\n", f->def->id, nz(f->where, "-"));
-		out_fmt(w, "  %s\n", f->def->title);
-		out_field(w, "  ", "Evidence:", nz(f->evidence, "-"));
-		out_field(w, "  ", "Fix:", f->fix ? f->fix : f->def->fix);
-		out_field(w, "  ", "Reference:", nz(f->def->reference, "-"));
+		mx_out_text(w->out, "\n");
+		mx_colour_on(w->out, w->color, mx_severity_colour(f->severity));
+		mx_out_fmt(w->out, "%-8s", sev);
+		mx_colour_off(w->out, w->color,
+			      mx_severity_colour(f->severity));
+		mx_out_fmt(w->out, " %s  %s\n", f->def->id,
+			   mx_nz(f->where, "-"));
+		mx_out_fmt(w->out, "  %s\n", f->def->title);
+		mx_out_field(w->out, "  ",
+			     "Evidence:", mx_nz(f->evidence, "-"));
+		mx_out_field(w->out, "  ",
+			     "Fix:", f->fix ? f->fix : f->def->fix);
+		mx_out_field(w->out, "  ",
+			     "Reference:", mx_nz(f->def->reference, "-"));
 	}
 	free(v);
 }
@@ -514,34 +442,38 @@ static void out_target_header(struct tw *w, const struct mx_target *t)
 	size_t *order = mx_rep_host_order(t);
 	size_t i;
 
-	out_text(w, "\n");
-	colour_on(w, C_BOLD);
-	out_fmt(w, "=== %s ===", nz(t->name, nz(t->spec, "?")));
-	colour_off(w, C_BOLD);
-	out_text(w, "\n");
-	out_fmt(w, "Target: %s (%s, port %u, %s)\n", nz(t->spec, "?"),
-		t->kind == MX_TARGET_DOMAIN ? "domain" : "host", t->port,
-		mx_tls_mode_name(t->mode));
+	mx_out_text(w->out, "\n");
+	mx_colour_on(w->out, w->color, MX_C_BOLD);
+	mx_out_fmt(w->out, "=== %s ===", mx_nz(t->name, mx_nz(t->spec, "?")));
+	mx_colour_off(w->out, w->color, MX_C_BOLD);
+	mx_out_text(w->out, "\n");
+	mx_out_fmt(w->out, "Target: %s (%s, port %u, %s)\n",
+		   mx_nz(t->spec, "?"),
+		   t->kind == MX_TARGET_DOMAIN ? "domain" : "host", t->port,
+		   mx_tls_mode_name(t->mode));
 	if (t->kind == MX_TARGET_DOMAIN) {
 		if (t->null_mx)
-			out_text(w, "MX: null MX (RFC 7505): the domain "
+			mx_out_text(w->out,
+				    "MX: null MX (RFC 7505): the domain "
 				    "accepts no mail");
 		else if (t->implicit_mx)
-			out_text(w, "MX: no MX: implicit MX (the domain's own "
+			mx_out_text(w->out,
+				    "MX: no MX: implicit MX (the domain's own "
 				    "address)");
 		else if (t->mx_status != MX_DNS_OK && t->nhosts == 0)
-			out_fmt(w, "MX: lookup failed: %s%s%s",
-				mx_dns_status_name(t->mx_status),
-				t->dns_error ? ": " : "", nz(t->dns_error, ""));
+			mx_out_fmt(w->out, "MX: lookup failed: %s%s%s",
+				   mx_dns_status_name(t->mx_status),
+				   t->dns_error ? ": " : "",
+				   mx_nz(t->dns_error, ""));
 		else {
-			out_text(w, "MX:");
+			mx_out_text(w->out, "MX:");
 			for (i = 0; i < t->nhosts; i++)
-				out_fmt(w, "%s %d %s", i ? "," : "",
-					t->hosts[order[i]].pref,
-					nz(t->hosts[order[i]].name, "?"));
+				mx_out_fmt(w->out, "%s %d %s", i ? "," : "",
+					   t->hosts[order[i]].pref,
+					   mx_nz(t->hosts[order[i]].name, "?"));
 		}
-		out_fmt(w, " (DNS %lld ms%s)\n", (long long)t->dns_ms,
-			t->mx_dnssec_secure ? ", DNSSEC secure" : "");
+		mx_out_fmt(w->out, " (DNS %lld ms%s)\n", (long long)t->dns_ms,
+			   t->mx_dnssec_secure ? ", DNSSEC secure" : "");
 	}
 	free(order);
 }
@@ -552,24 +484,25 @@ static void out_target(struct tw *w, const struct mx_target *t,
 	size_t i;
 
 	out_target_header(w, t);
-	out_text(w, "\n");
+	mx_out_text(w->out, "\n");
 	summary_table(w, t);
 	if (o->details || o->transcript)
 		for (i = 0; i < t->nendpoints; i++)
 			out_endpoint(w, &t->endpoints[i], o);
 	out_findings(w, t);
 	if (t->confidence >= 0)
-		out_fmt(w, "\nConfidence: %d%%\n", t->confidence);
+		mx_out_fmt(w->out, "\nConfidence: %d%%\n", t->confidence);
 	else
-		out_text(w, "\nConfidence: n/a (nothing could be tested)\n");
+		mx_out_text(w->out,
+			    "\nConfidence: n/a (nothing could be tested)\n");
 }
 
 int mx_report_text(FILE *out, const struct mx_run *run,
 		   const struct mx_text_opts *o)
 {
 	static const struct mx_text_opts dflt = {0, 0, 1};
-	static const enum colour exit_colour[] = {C_GREEN, C_YELLOW, C_RED,
-						  C_MAGENTA};
+	static const enum mx_colour exit_colour[] = {MX_C_GREEN, MX_C_YELLOW,
+						     MX_C_RED, MX_C_MAGENTA};
 	struct tw w;
 	char started[32], st[16];
 	size_t i;
@@ -580,19 +513,20 @@ int mx_report_text(FILE *out, const struct mx_run *run,
 	w.color = o->color;
 	w.now = run->started;
 	mx_rep_iso8601(run->started, started, sizeof(started));
-	out_fmt(&w, "mxprobe %s: started %s, %lld ms\n",
-		nz(run->tool_version, "?"), started,
-		(long long)run->elapsed_ms);
+	mx_out_fmt(out, "mxprobe %s: started %s, %lld ms\n",
+		   mx_nz(run->tool_version, "?"), started,
+		   (long long)run->elapsed_ms);
 	for (i = 0; i < run->ntargets; i++)
 		out_target(&w, &run->targets[i], o);
 	upper(mx_rep_exit_name(run->exit_status), st, sizeof(st));
-	out_text(&w, "\nStatus: ");
-	colour_on(&w, (size_t)run->exit_status < 4
-			      ? exit_colour[run->exit_status]
-			      : C_MAGENTA);
-	out_text(&w, st);
-	colour_off(&w, C_BOLD);
-	out_fmt(&w, " (exit %d)\n", (int)run->exit_status);
+	mx_out_text(out, "\nStatus: ");
+	mx_colour_on(out, w.color,
+		     (size_t)run->exit_status < 4
+			     ? exit_colour[run->exit_status]
+			     : MX_C_MAGENTA);
+	mx_out_text(out, st);
+	mx_colour_off(out, w.color, MX_C_BOLD);
+	mx_out_fmt(out, " (exit %d)\n", (int)run->exit_status);
 	if (fflush(out) != 0 || ferror(out))
 		return -1;
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "common/xalloc.h"
+#include "model/severity.h"
 
 void mx_rep_iso8601(time_t t, char *out, size_t len)
 {
@@ -24,15 +25,6 @@ void mx_rep_date(time_t t, char *out, size_t len)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(out, len, "@%lld", (long long)t);
-}
-
-int mx_rep_sev_order(enum mx_severity s)
-{
-	static const int order[] = {
-		[MX_SEV_CRIT] = 0, [MX_SEV_WARN] = 1, [MX_SEV_UNKNOWN] = 2,
-		[MX_SEV_INFO] = 3, [MX_SEV_OK] = 4,
-	};
-	return (size_t)s < sizeof(order) / sizeof(order[0]) ? order[s] : 2;
 }
 
 const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
@@ -53,8 +45,8 @@ const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 	for (i = 1; i < total; i++) {
 		const struct mx_finding *f = v[i];
 
-		for (j = i; j > 0 && mx_rep_sev_order(v[j - 1]->severity) >
-					     mx_rep_sev_order(f->severity);
+		for (j = i; j > 0 && mx_severity_cmp(v[j - 1]->severity,
+						     f->severity) > 0;
 		     j--)
 			v[j] = v[j - 1];
 		v[j] = f;

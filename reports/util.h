@@ -1,8 +1,8 @@
 /*
  * util.h - small helpers the renderers share (internal to reports/).
  *
- * Nothing here judges: the severity order is a display order only, the
- * verdicts and severities come from the model.
+ * Nothing here judges: the verdicts, severities and their order come from
+ * the model (model/severity.h).
  */
 #ifndef MX_REPORTS_UTIL_H
 #define MX_REPORTS_UTIL_H
@@ -17,11 +17,9 @@ void mx_rep_iso8601(time_t t, char *out, size_t len);
 /* "2025-03-01 12:00:00 UTC". */
 void mx_rep_date(time_t t, char *out, size_t len);
 
-/* Display order of findings: critical, warning, unknown, info, ok. */
-int mx_rep_sev_order(enum mx_severity s);
-
-/* Findings of a target (its own, then each endpoint's) sorted stably by
- * mx_rep_sev_order; a malloc'ed array of *n borrowed pointers. */
+/* Findings of a target (its own, then each endpoint's) sorted stably,
+ * worst first (mx_severity_cmp, model/severity.h); a malloc'ed array of
+ * *n borrowed pointers. */
 const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 						 size_t *n);
 

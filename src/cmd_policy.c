@@ -19,87 +19,44 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "model/where.h"
 #include "probe/dns.h"
+#include "probe/tlsa.h"
 #include "reports/send.h"
 #include "src/commands.h"
 #include "wire/smtp.h"
 
-struct tlsa_q {
-	struct mx_policy_row *row;
-	struct mx_tlsa_rr *rr;
-	size_t nrr;
-	int *pending;
-	struct event_base *base;
-};
-
-static void tlsa_cb(void *arg, const struct mx_dns_answer *ans)
+static void tlsa_done(void *arg, struct mx_tlsa_lookup *l)
 {
-	struct tlsa_q *q = arg;
-	size_t i, n;
-
-	if (ans->status == MX_DNS_OK)
-		q->row->tlsa = ans->secure ? MX_TLSA_USABLE : MX_TLSA_INSECURE;
-	else if (ans->status == MX_DNS_NODATA || ans->status == MX_DNS_NXDOMAIN)
-		q->row->tlsa = ans->secure ? MX_TLSA_NONE : MX_TLSA_INSECURE;
-	else
-		q->row->tlsa = MX_TLSA_FAILED;
-	n = ans->ntlsa > 32 ? 32 : ans->ntlsa;
-	if (n > 0) {
-		q->rr = xcalloc(n, sizeof(*q->rr));
-		for (i = 0; i < n; i++) {
-			uint8_t *d = xmalloc(ans->tlsa[i].len + 1);
-
-			memcpy(d, ans->tlsa[i].data, ans->tlsa[i].len);
-			q->rr[i].usage = ans->tlsa[i].usage;
-			q->rr[i].selector = ans->tlsa[i].selector;
-			q->rr[i].mtype = ans->tlsa[i].mtype;
-			q->rr[i].data = d;
-			q->rr[i].len = ans->tlsa[i].len;
-		}
-		q->nrr = n;
-	}
-	if (--*q->pending == 0)
-		event_base_loopbreak(q->base);
+	(void)l;
+	event_base_loopbreak(arg);
 }
 
-/* TLSA for every endpoint (RFC 7672 section 2.2: _port._tcp.host). */
-static void lookup_tlsa(const struct mx_opts *o, struct mx_target *t,
-			struct mx_policy_row *rows, struct tlsa_q *qs)
+/* TLSA for every endpoint (probe/tlsa.h) on a loop of its own: the probe
+ * above has finished with its loop.  NULL when nothing could be set up
+ * (every endpoint then stays MX_TLSA_NOT_LOOKED_UP). */
+static struct mx_tlsa_lookup *lookup_tlsa(const struct mx_opts *o,
+					  const struct mx_target *t)
 {
 	struct event_base *base = event_base_new();
+	struct mx_tlsa_lookup *l = NULL;
 	struct mx_dns_params dp;
 	struct mx_dns *dns;
-	char err[256], qname[300];
-	int pending = 0;
-	size_t i;
+	char err[256];
 
 	if (base == NULL)
-		return;
+		return NULL;
 	memset(&dp, 0, sizeof(dp));
 	dp.resolver = o->resolver;
 	dp.trust_anchor = o->trust_anchor;
 	dp.timeout_ms = 5000;
 	dns = mx_dns_new(base, &dp, err, sizeof(err));
-	for (i = 0; dns && i < t->nendpoints; i++) {
-		struct mx_endpoint *ep = &t->endpoints[i];
-
-		qs[i].row = &rows[i];
-		qs[i].pending = &pending;
-		qs[i].base = base;
-		snprintf(qname, sizeof(qname), "_%u._tcp.%s",
-			 (unsigned)ep->port, ep->host);
-		if (mx_dns_query(dns, qname, 52, tlsa_cb, &qs[i]) == 0)
-			pending++;
-	}
-	if (pending > 0)
+	l = mx_tlsa_lookup_new(base, dns, t, tlsa_done, base);
+	if (l != NULL)
 		event_base_dispatch(base);
 	mx_dns_free(dns);
 	event_base_free(base);
-	/* RFC 7672 section 2.2.1: an insecure MX lookup voids the TLSA */
-	for (i = 0; i < t->nendpoints; i++)
-		if (t->kind == MX_TARGET_DOMAIN && !t->mx_dnssec_secure &&
-		    rows[i].tlsa != MX_TLSA_FAILED)
-			rows[i].tlsa = MX_TLSA_INSECURE;
+	return l;
 }
 
 int cmd_policy(struct mx_opts *o)
@@ -107,11 +64,11 @@ int cmd_policy(struct mx_opts *o)
 	struct mx_run *run;
 	struct mx_target *t;
 	struct mx_policy_row *rows;
-	struct tlsa_q *qs;
+	struct mx_tlsa_lookup *tl;
 	struct mx_policy_report rep;
 	struct mx_findings fs = {0};
 	FILE *out;
-	size_t i, j;
+	size_t i;
 	int status = 0;
 
 	if (o->nargs != 1) {
@@ -128,12 +85,12 @@ int cmd_policy(struct mx_opts *o)
 	}
 	t = &run->targets[0];
 	rows = xcalloc(t->nendpoints + 1, sizeof(*rows));
-	qs = xcalloc(t->nendpoints + 1, sizeof(*qs));
-	lookup_tlsa(o, t, rows, qs);
+	tl = lookup_tlsa(o, t);
 	for (i = 0; i < t->nendpoints; i++) {
 		struct mx_endpoint *ep = &t->endpoints[i];
+		const struct mx_tlsa_result *tr = mx_tlsa_lookup_result(tl, i);
 		struct mx_policy_facts f;
-		char where[600];
+		char where[MX_WHERE_MAX];
 		int best = 2;
 
 		memset(&f, 0, sizeof(f));
@@ -149,9 +106,10 @@ int cmd_policy(struct mx_opts *o)
 		f.nmatch = (size_t)o->nsecure_match;
 		f.fingerprints = o->fingerprint;
 		f.nfingerprints = (size_t)o->nfingerprint;
+		rows[i].tlsa = tr ? tr->state : MX_TLSA_NOT_LOOKED_UP;
 		f.tlsa = rows[i].tlsa;
-		f.tlsa_rr = qs[i].rr;
-		f.ntlsa_rr = qs[i].nrr;
+		f.tlsa_rr = tr ? tr->rr : NULL;
+		f.ntlsa_rr = tr ? tr->nrr : 0;
 		f.now = mx_wall_now();
 		rows[i].host = ep->host;
 		rows[i].addr = ep->addr;
@@ -162,8 +120,7 @@ int cmd_policy(struct mx_opts *o)
 		rows[i].tls_suite = ep->tls.completed ? ep->tls.suite_iana
 						      : NULL;
 		mx_policy_judge_all(&f, rows[i].v);
-		snprintf(where, sizeof(where), "%s [%s]:%u", ep->host, ep->addr,
-			 (unsigned)ep->port);
+		mx_endpoint_where_buf(where, sizeof(where), ep);
 		/* what a default sender (may) and a verifying one see */
 		mx_policy_add_finding(&fs, where, MX_POLICY_MAY,
 				      &rows[i].v[MX_POLICY_MAY]);
@@ -208,12 +165,7 @@ int cmd_policy(struct mx_opts *o)
 		if (mx_cli_close_output(out, o) < 0)
 			status = 3;
 	}
-	for (i = 0; i < t->nendpoints; i++) {
-		for (j = 0; j < qs[i].nrr; j++)
-			free((void *)qs[i].rr[j].data);
-		free(qs[i].rr);
-	}
-	free(qs);
+	mx_tlsa_lookup_free(tl);
 	free(rows);
 	mx_findings_clear(&fs);
 	mx_run_free(run);

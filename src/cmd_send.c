@@ -256,67 +256,6 @@ int mx_cli_maildir_wait(const char *dir, const char *token, int timeout_ms,
 	}
 }
 
-/* ---- explaining ---------------------------------------------------------- */
-
-static enum mx_smtp_phase phase_of(enum mx_send_stage st)
-{
-	switch (st) {
-	case MX_SEND_STAGE_BANNER:
-		return MX_PH_GREETING;
-	case MX_SEND_STAGE_EHLO:
-		return MX_PH_EHLO;
-	case MX_SEND_STAGE_STARTTLS:
-		return MX_PH_STARTTLS;
-	case MX_SEND_STAGE_AUTH:
-		return MX_PH_AUTH;
-	case MX_SEND_STAGE_MAIL:
-		return MX_PH_MAIL;
-	case MX_SEND_STAGE_RCPT:
-		return MX_PH_RCPT;
-	case MX_SEND_STAGE_DATA:
-		return MX_PH_DATA;
-	default:
-		return MX_PH_QUIT;
-	}
-}
-
-static void explain(struct mx_send_result *r)
-{
-	const struct mx_send_attempt *a = mx_send_result_final(r);
-	char where[600];
-	size_t i;
-
-	if (a == NULL)
-		return;
-	snprintf(where, sizeof(where), "%s [%s]:%u", a->host, a->addr,
-		 (unsigned)a->port);
-	if (a->refusal != MX_REFUSE_NONE)
-		mx_send_refusal_explain(&r->findings, where, a->refusal,
-					r->error);
-	else if (a->failed != MX_SEND_STAGE_NONE &&
-		 a->failed != MX_SEND_STAGE_POLICY &&
-		 a->failed != MX_SEND_STAGE_TLS &&
-		 a->failed != MX_SEND_STAGE_RCPT)
-		mx_smtp_failure_explain(&r->findings, where,
-					phase_of(a->failed),
-					&a->stage[a->failed].reply);
-	if (a->failed == MX_SEND_STAGE_CONNECT)
-		mx_findings_add(&r->findings, "smtp.connect_failed", where,
-				"%s", r->error ? r->error : "connect failed");
-	if (a->failed == MX_SEND_STAGE_TLS)
-		mx_findings_add(&r->findings, "tls.handshake_failed", where,
-				"%s%s%s", mx_tls_fail_name(a->tls.fail),
-				a->tls.fail_detail ? ": " : "",
-				a->tls.fail_detail ? a->tls.fail_detail : "");
-	for (i = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].accepted && a->rcpts[i].st.reply.code)
-			mx_smtp_failure_explain(&r->findings, where, MX_PH_RCPT,
-						&a->rcpts[i].st.reply);
-	if (a->judged)
-		mx_policy_add_finding(&r->findings, where, r->policy,
-				      &a->verdict);
-}
-
 static int exit_for(const struct mx_send_result *r)
 {
 	if (r->status == MX_SEND_DELIVERED)
@@ -494,7 +433,7 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	res = mx_sender_take_result(snd);
 	mx_sender_free(snd);
 	snd = NULL;
-	explain(res);
+	mx_send_result_explain(res);
 	status = exit_for(res);
 	memset(&rep, 0, sizeof(rep));
 	if (res->delivered && o->maildir) {

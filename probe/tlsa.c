@@ -1,0 +1,183 @@
+/*
+ * tlsa.c - TLSA lookups for the endpoints of a target; see tlsa.h.
+ *
+ * Each endpoint gets one struct tq (its query's callback argument); the
+ * lookup counts the queries still out and, when the last one answers,
+ * applies RFC 7672 §2.2.1 and arms a zero timer on the DNS loop so that
+ * `done` always runs from the loop, never from inside
+ * mx_tlsa_lookup_new() or a DNS callback that might free the context.
+ */
+#include "probe/tlsa.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/xalloc.h"
+#include "probe/dns.h"
+#include "probe/dns_int.h"
+
+struct tq {
+	struct mx_tlsa_lookup *l;
+	size_t i;
+};
+
+struct mx_tlsa_lookup {
+	const struct mx_target *t;
+	mx_tlsa_done_cb done;
+	void *arg;
+	struct event *fire;
+	struct mx_tlsa_result *res; /* one per endpoint */
+	struct tq *q;
+	size_t n, pending;
+};
+
+int mx_tlsa_qname(char *out, size_t len, const char *host, unsigned port)
+{
+	int n;
+
+	if (len == 0)
+		return -1;
+	out[0] = '\0';
+	if (host == NULL || host[0] == '\0')
+		return -1;
+	n = snprintf(out, len, "_%u._tcp.%s", port, host);
+	if (n < 0 || (size_t)n >= len) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static enum mx_tlsa_state state_of(const struct mx_dns_answer *ans)
+{
+	switch (ans->status) {
+	case MX_DNS_OK:
+		return ans->secure ? MX_TLSA_USABLE : MX_TLSA_INSECURE;
+	case MX_DNS_NODATA:
+	case MX_DNS_NXDOMAIN:
+		return ans->secure ? MX_TLSA_NONE : MX_TLSA_INSECURE;
+	default:
+		return MX_TLSA_FAILED;
+	}
+}
+
+static void finish(struct mx_tlsa_lookup *l)
+{
+	static const struct timeval zero = {0, 0};
+	size_t i;
+
+	/* RFC 7672 §2.2.1: an insecure MX lookup voids the TLSA records. */
+	for (i = 0; i < l->n; i++)
+		if (l->t->kind == MX_TARGET_DOMAIN && !l->t->mx_dnssec_secure &&
+		    l->res[i].state != MX_TLSA_FAILED)
+			l->res[i].state = MX_TLSA_INSECURE;
+	evtimer_add(l->fire, &zero);
+}
+
+static void on_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct mx_tlsa_lookup *l = arg;
+
+	(void)fd;
+	(void)what;
+	/* the timer goes now, so the caller may free its loop before the
+	 * lookup */
+	event_free(l->fire);
+	l->fire = NULL;
+	l->done(l->arg, l);
+}
+
+static void on_answer(void *arg, const struct mx_dns_answer *ans)
+{
+	struct tq *q = arg;
+	struct mx_tlsa_lookup *l = q->l;
+	struct mx_tlsa_result *r = &l->res[q->i];
+	size_t i, n;
+
+	r->state = state_of(ans);
+	n = ans->ntlsa > MX_TLSA_MAX_RR ? MX_TLSA_MAX_RR : ans->ntlsa;
+	if (n > 0) {
+		r->rr = xcalloc(n, sizeof(*r->rr));
+		for (i = 0; i < n; i++) {
+			uint8_t *d = xmalloc(ans->tlsa[i].len + 1);
+
+			memcpy(d, ans->tlsa[i].data, ans->tlsa[i].len);
+			r->rr[i].usage = ans->tlsa[i].usage;
+			r->rr[i].selector = ans->tlsa[i].selector;
+			r->rr[i].mtype = ans->tlsa[i].mtype;
+			r->rr[i].data = d;
+			r->rr[i].len = ans->tlsa[i].len;
+		}
+		r->nrr = n;
+	}
+	if (--l->pending == 0)
+		finish(l);
+}
+
+struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
+					  struct mx_dns *dns,
+					  const struct mx_target *t,
+					  mx_tlsa_done_cb done, void *arg)
+{
+	struct mx_tlsa_lookup *l;
+	char qname[300];
+	size_t i;
+
+	if (base == NULL || t == NULL || done == NULL)
+		return NULL;
+	l = xcalloc(1, sizeof(*l));
+	l->t = t;
+	l->done = done;
+	l->arg = arg;
+	l->n = t->nendpoints;
+	l->res = xcalloc(l->n + 1, sizeof(*l->res));
+	l->q = xcalloc(l->n + 1, sizeof(*l->q));
+	l->fire = evtimer_new(base, on_fire, l);
+	if (l->fire == NULL) {
+		mx_tlsa_lookup_free(l);
+		return NULL;
+	}
+	for (i = 0; dns != NULL && i < l->n; i++) {
+		const struct mx_endpoint *ep = &t->endpoints[i];
+
+		l->q[i].l = l;
+		l->q[i].i = i;
+		/* not looked up when the name does not fit or the query
+		 * cannot start */
+		if (mx_tlsa_qname(qname, sizeof(qname), ep->host,
+				  (unsigned)ep->port) == 0 &&
+		    mx_dns_query(dns, qname, RR_TLSA, on_answer, &l->q[i]) == 0)
+			l->pending++;
+	}
+	if (l->pending == 0)
+		finish(l);
+	return l;
+}
+
+const struct mx_tlsa_result *
+mx_tlsa_lookup_result(const struct mx_tlsa_lookup *l, size_t i)
+{
+	return l != NULL && i < l->n ? &l->res[i] : NULL;
+}
+
+void mx_tlsa_lookup_free(struct mx_tlsa_lookup *l)
+{
+	size_t i, j;
+
+	if (l == NULL)
+		return;
+	if (l->fire)
+		event_free(l->fire);
+	for (i = 0; i < l->n; i++) {
+		for (j = 0; j < l->res[i].nrr; j++)
+			free((void *)l->res[i].rr[j].data);
+		free(l->res[i].rr);
+	}
+	free(l->res);
+	free(l->q);
+	free(l);
+}

@@ -1,0 +1,67 @@
+/*
+ * tlsa.h - the TLSA records of a target's endpoints (RFC 6698, RFC 7672),
+ * looked up through probe/dns.h on the caller's loop.
+ *
+ * Purpose: one TLSA query per endpoint, "_port._tcp.host" (RFC 7672
+ * §2.2), each answer turned into the DANE state the policy judgement
+ * reads (model/policy.h enum mx_tlsa_state) plus the RRset:
+ *   NOERROR with records  -> USABLE when DNSSEC-validated, else INSECURE
+ *   NODATA / NXDOMAIN      -> NONE when validated, else INSECURE
+ *   anything else          -> FAILED (SERVFAIL, bogus, timeout, error)
+ * and, once every answer is in, RFC 7672 §2.2.1: a domain whose MX
+ * lookup was not validated voids the TLSA of its hosts (INSECURE).
+ *
+ * API: mx_tlsa_lookup_new() starts the queries on an mx_dns the caller
+ * owns, on the caller's event loop; `done` runs once from the loop when
+ * every query has answered (also when none could be started: those
+ * endpoints stay NOT_LOOKED_UP, before the §2.2.1 rule).  Callbacks never
+ * run inside mx_tlsa_lookup_new().
+ * mx_tlsa_lookup_result() reads endpoint i's state and records.
+ *
+ * Ownership: the lookup owns the records (mx_tlsa_lookup_free() releases
+ * them); results are borrowed until then.  The target is borrowed and
+ * must stay valid until `done`.  Free the lookup after `done` has run
+ * (it then no longer refers to the loop, which may be gone), or after
+ * mx_dns_free() cancelled what was still outstanding and before the
+ * loop is freed.
+ *
+ * Limits: at most MX_TLSA_MAX_RR records kept per endpoint.
+ */
+#ifndef MX_PROBE_TLSA_H
+#define MX_PROBE_TLSA_H
+
+#include <stddef.h>
+
+#include "model/policy.h"
+#include "model/result.h"
+
+#define MX_TLSA_MAX_RR 32
+
+struct event_base;
+struct mx_dns;
+struct mx_tlsa_lookup;
+
+struct mx_tlsa_result {
+	enum mx_tlsa_state state;
+	struct mx_tlsa_rr *rr; /* owned by the lookup */
+	size_t nrr;
+};
+
+typedef void (*mx_tlsa_done_cb)(void *arg, struct mx_tlsa_lookup *l);
+
+/* The owner name of an endpoint's TLSA RRset, "_25._tcp.mx.example";
+ * returns -1 (and "" in out) when it does not fit or host is missing. */
+int mx_tlsa_qname(char *out, size_t len, const char *host, unsigned port);
+
+/* NULL when base, t or done is NULL.  dns may be NULL (no resolver):
+ * nothing is looked up, `done` still runs from base. */
+struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
+					  struct mx_dns *dns,
+					  const struct mx_target *t,
+					  mx_tlsa_done_cb done, void *arg);
+/* Endpoint i (index into t->endpoints); NULL when out of range. */
+const struct mx_tlsa_result *
+mx_tlsa_lookup_result(const struct mx_tlsa_lookup *l, size_t i);
+void mx_tlsa_lookup_free(struct mx_tlsa_lookup *l);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * textutil.c - output helpers shared by the text renderers; see
+ * textutil.h.
+ */
+#include "reports/textutil.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+void mx_out_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		fputc((ch >= 0x20 && ch < 0x7f) || ch == '\n' ? ch : '?', out);
+	}
+}
+
+void mx_out_fmt(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		mx_fatal(__func__, "out of memory");
+	va_end(ap);
+	mx_out_text(out, s);
+	free(s);
+}
+
+const char *mx_nz(const char *s, const char *dflt)
+{
+	return s && s[0] ? s : dflt;
+}
+
+void mx_out_field(FILE *out, const char *indent, const char *label,
+		  const char *value)
+{
+	const char *p = value ? value : "";
+	size_t lw = strlen(label);
+
+	mx_out_fmt(out, "%s%-*s ", indent, 14, label);
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		char *line = nl ? xstrndup(p, (size_t)(nl - p)) : xstrdup(p);
+
+		mx_out_text(out, line);
+		mx_out_text(out, "\n");
+		free(line);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		mx_out_fmt(out, "%s%-*s ", indent, 14 > (int)lw ? 14 : (int)lw,
+			   "");
+	}
+}
+
+const char *mx_colour_code(int color, enum mx_colour c)
+{
+	static const char *const ansi[] = {
+		[MX_C_NONE] = "",
+		[MX_C_GREEN] = "\033[32m",
+		[MX_C_YELLOW] = "\033[33m",
+		[MX_C_RED] = "\033[1;31m",
+		[MX_C_MAGENTA] = "\033[35m",
+		[MX_C_CYAN] = "\033[36m",
+		[MX_C_BOLD] = "\033[1m",
+	};
+
+	if (!color || (size_t)c >= sizeof(ansi) / sizeof(ansi[0]))
+		return "";
+	return ansi[c];
+}
+
+const char *mx_colour_reset(int color, enum mx_colour c)
+{
+	return color && c != MX_C_NONE ? "\033[0m" : "";
+}
+
+void mx_colour_on(FILE *out, int color, enum mx_colour c)
+{
+	fputs(mx_colour_code(color, c), out);
+}
+
+void mx_colour_off(FILE *out, int color, enum mx_colour c)
+{
+	fputs(mx_colour_reset(color, c), out);
+}
+
+enum mx_colour mx_severity_colour(enum mx_severity s)
+{
+	static const enum mx_colour c[] = {
+		[MX_SEV_OK] = MX_C_GREEN,	 [MX_SEV_INFO] = MX_C_CYAN,
+		[MX_SEV_WARN] = MX_C_YELLOW,	 [MX_SEV_CRIT] = MX_C_RED,
+		[MX_SEV_UNKNOWN] = MX_C_MAGENTA,
+	};
+	return (size_t)s < sizeof(c) / sizeof(c[0]) ? c[s] : MX_C_NONE;
+}

@@ -1,0 +1,56 @@
+/*
+ * textutil.h - the text renderers' one set of output helpers (internal
+ * to reports/): the guard that keeps anything but printable ASCII off
+ * the terminal, formatted output through it, labelled fields with
+ * indented continuation lines, and the ANSI colours.
+ *
+ * Purpose: text.c, ciphers.c, clients.c, send.c (and the queue and
+ * headers reports) print through these, so escaping, indentation and
+ * colour work the same in every command's text.
+ * API: mx_out_text(), mx_out_fmt(), mx_out_field(), mx_nz();
+ * mx_colour_on() / mx_colour_off() write a colour only when `color` is
+ * set; mx_colour_code() / mx_colour_reset() give the sequence (or "")
+ * for use inside one fprintf; mx_severity_colour() is the one colour of
+ * each severity.
+ * Ownership: nothing is kept; strings are borrowed for the call.
+ * Limits: model text is escaped already (common/escape.h); this is the
+ * renderers' own guard: a byte outside 0x20..0x7e other than '\n' is
+ * written as '?', so a stray ESC can never reach the terminal.  ANSI
+ * sequences are written only by the colour helpers.
+ */
+#ifndef MX_REPORTS_TEXTUTIL_H
+#define MX_REPORTS_TEXTUTIL_H
+
+#include <stdio.h>
+
+#include "model/finding.h"
+
+enum mx_colour {
+	MX_C_NONE = 0,
+	MX_C_GREEN,
+	MX_C_YELLOW,
+	MX_C_RED,
+	MX_C_MAGENTA,
+	MX_C_CYAN,
+	MX_C_BOLD,
+};
+
+/* Printable ASCII and '\n' pass; anything else becomes '?'. */
+void mx_out_text(FILE *out, const char *s);
+/* printf through mx_out_text() (any length). */
+void mx_out_fmt(FILE *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "<indent><label padded to 14> value"; the continuation lines of a
+ * multi-line value (replies joined by '\n') are indented under it. */
+void mx_out_field(FILE *out, const char *indent, const char *label,
+		  const char *value);
+/* s, or dflt when s is NULL or empty. */
+const char *mx_nz(const char *s, const char *dflt);
+
+const char *mx_colour_code(int color, enum mx_colour c);
+const char *mx_colour_reset(int color, enum mx_colour c);
+void mx_colour_on(FILE *out, int color, enum mx_colour c);
+void mx_colour_off(FILE *out, int color, enum mx_colour c);
+enum mx_colour mx_severity_colour(enum mx_severity s);
+
+#endif
