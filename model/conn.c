@@ -61,7 +61,7 @@ const char *mx_conn_version_name(uint16_t v)
 		uint16_t code;
 		const char *name;
 	} t[] = {
-		{0x0200, "SSLv2"},   {0x0300, "SSLv3"},	  {0x0301, "TLSv1.0"},
+		{0x0200, "SSLv2"},   {0x0300, "SSLv3"},	  {0x0301, "TLSv1"},
 		{0x0302, "TLSv1.1"}, {0x0303, "TLSv1.2"}, {0x0304, "TLSv1.3"},
 	};
 	size_t i;

@@ -25,9 +25,24 @@
  * Limits: input buffered at most MX_CONN_MAX_IN bytes (the reader must
  * consume); a peer that fills it is closed with MX_CONN_END_OVERFLOW.
  *
+ * Evidence (model/conn.h): with a record lent by mx_conn_set_record()
+ * before mx_conn_connect(), the connection fills in its start times
+ * (wall and monotonic), the local and remote address and port
+ * (getsockname right after connect(), getpeername once connected; the
+ * target when the connect failed), MX_MARK_CONNECTED, the raw bytes each
+ * way, HELLO_SENT and the hello summary when a library handshake starts,
+ * FIRST_RECORD (the first bytes received once HELLO_SENT is marked, by
+ * whoever marked it), and the end: EOF peer_fin, ECONNRESET/EPIPE
+ * peer_rst, ECONNREFUSED refused, ETIMEDOUT timeout, other errors error
+ * (errno kept); at mx_conn_free `we_closed` if nothing ended it before
+ * (`cancelled` when the connect had not completed).  Owners record what
+ * only they know (SMTP steps, timeouts, alerts) first: first call wins.
+ * Trace lines (--trace=sched) then start with "conn N: ".
+ *
  * Ownership: mx_conn_new/mx_conn_free; the TLS session is owned by the
  * connection; the backend and params are borrowed (params only during
- * mx_conn_start_tls).
+ * mx_conn_start_tls); the record is borrowed and must outlive the
+ * connection.
  */
 #ifndef MX_PROBE_CONN_H
 #define MX_PROBE_CONN_H
@@ -37,6 +52,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "model/conn.h"
 #include "probe/tls.h"
 
 struct event_base;
@@ -88,5 +104,21 @@ void mx_conn_set_cbs(struct mx_conn *c, const struct mx_conn_cbs *cbs,
 /* Bytes written and received on the socket so far (raw, before TLS). */
 size_t mx_conn_bytes_out(const struct mx_conn *c);
 size_t mx_conn_bytes_in(const struct mx_conn *c);
+
+/* Lend the connection its evidence record (NULL: none); call before
+ * mx_conn_connect.  The record is borrowed (see above). */
+void mx_conn_set_record(struct mx_conn *c, struct mx_connrec *r);
+/* The record lent, or NULL. */
+struct mx_connrec *mx_conn_record(const struct mx_conn *c);
+/* Describe the ClientHello in `p` (TLS records as sent: handshake
+ * records carrying one ClientHello, possibly fragmented) into the
+ * record's hello_* fields: hello_len = len always; suite count (the
+ * signalling values 0x00ff and 0x5600 and GREASE not counted), group
+ * count (supported_groups), min/max version from supported_versions
+ * (without it max is client_version and min 0: not on the wire).
+ * Parsed through a bounded cursor; returns 0, or -1 when the bytes are
+ * not a well-formed ClientHello (the counts are then left 0). */
+int mx_connrec_hello_summary(struct mx_connrec *r, const uint8_t *p,
+			     size_t len);
 
 #endif

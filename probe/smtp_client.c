@@ -20,6 +20,7 @@
 #include "common/escape.h"
 #include "common/xalloc.h"
 #include "probe/conn.h"
+#include "wire/tls_registry.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define QUIT_TIMEOUT_MS 3000
@@ -187,13 +188,15 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		stop = MX_STOP_TLS_FAILED;
 		break;
 	case ST_QUIT:
-		/* No 221 in time: not worth a finding. */
+		/* No 221 in time: not worth a finding (we close). */
 		finish(c, MX_STOP_NONE, NULL);
 		return;
 	default:
 		stop = MX_STOP_REPLY_TIMEOUT;
 		break;
 	}
+	if (c->p.rec)
+		mx_connrec_end(c->p.rec, MX_HOW_TIMEOUT, -1, 0);
 	if (target && stop != MX_STOP_CONNECT_TIMEOUT &&
 	    stop != MX_STOP_GREETING_TIMEOUT && stop != MX_STOP_TLS_FAILED)
 		stop = MX_STOP_TARGET_DEADLINE;
@@ -216,6 +219,53 @@ static void finish_cb(evutil_socket_t fd, short what, void *arg)
 	c->cbs->done(c->arg, c);
 }
 
+/* Wire code of a version name as the backends write it ("TLSv1"). */
+static uint16_t version_code(const char *name)
+{
+	uint16_t v;
+
+	if (name == NULL)
+		return 0;
+	if (strcmp(name, "TLSv1") == 0)
+		return 0x0301;
+	for (v = 0x0300; v <= 0x0304; v++)
+		if (mx_tls_version_name(v) &&
+		    strcmp(mx_tls_version_name(v), name) == 0)
+			return v;
+	return 0;
+}
+
+/* The library handshake's outcome into the connection record. */
+static void record_answer(struct mx_smtp_client *c)
+{
+	static const char *const fail[] = {
+		[MX_TLS_FAIL_ALERT_RECV] = "alert",
+		[MX_TLS_FAIL_ALERT_SENT] = "alert_sent",
+		[MX_TLS_FAIL_EOF] = "fin",
+		[MX_TLS_FAIL_RESET] = "rst",
+		[MX_TLS_FAIL_TIMEOUT] = "timeout",
+		[MX_TLS_FAIL_PROTOCOL] = "not_tls",
+		[MX_TLS_FAIL_OTHER] = "error",
+	};
+	const struct mx_tls *t = c->tls;
+	const struct mx_group *g = mx_group_by_name(t->temp_key_group);
+	struct mx_connrec *r = c->p.rec;
+
+	if (r == NULL)
+		return;
+	if (t->fail == MX_TLS_FAIL_ALERT_RECV)
+		mx_connrec_alert(r, MX_HOW_ALERT_RECV, t->alert);
+	else if (t->fail == MX_TLS_FAIL_ALERT_SENT)
+		mx_connrec_alert(r, MX_HOW_ALERT_SENT, t->alert);
+	if (t->completed)
+		mx_connrec_answer(r, "handshake", version_code(t->version),
+				  t->suite_id, g ? g->id : 0);
+	else if ((size_t)t->fail < sizeof(fail) / sizeof(fail[0]) &&
+		 fail[t->fail] != NULL)
+		mx_connrec_answer(r, fail[t->fail], version_code(t->version),
+				  t->suite_id, g ? g->id : 0);
+}
+
 static void record_tls_facts(struct mx_smtp_client *c)
 {
 	struct mx_tls_session *s;
@@ -234,6 +284,7 @@ static void record_tls_facts(struct mx_smtp_client *c)
 	    (c->tls->fail == MX_TLS_FAIL_NONE ||
 	     c->tls->fail == MX_TLS_FAIL_OTHER))
 		c->tls->fail = keep_fail;
+	record_answer(c);
 }
 
 static void finish(struct mx_smtp_client *c, enum mx_stop stop, const char *fmt,
@@ -296,8 +347,13 @@ static int send_line(struct mx_smtp_client *c, const char *line, int redact)
 		mx_tx_add(&c->smtp->tx, MX_TX_SENT, now_rel(c), line,
 			  strlen(line));
 	}
-	mx_log_trace(c->p.log, MX_TRACE_SMTP, "%s -> %s", c->p.addr,
-		     redact ? "<redacted>" : line);
+	if (c->p.rec)
+		mx_log_trace(c->p.log, MX_TRACE_SMTP, "conn %u: %s -> %s",
+			     c->p.rec->id, c->p.addr,
+			     redact ? "<redacted>" : line);
+	else
+		mx_log_trace(c->p.log, MX_TRACE_SMTP, "%s -> %s", c->p.addr,
+			     redact ? "<redacted>" : line);
 	return mx_conn_write(c->conn, buf, (size_t)n);
 }
 
@@ -474,6 +530,16 @@ static void on_reply(struct mx_smtp_client *c)
 	mx_smtp_reply_cb cb;
 
 	event_del(c->ev_timer);
+	if (c->p.rec) {
+		if (c->st == ST_GREETING)
+			mx_connrec_mark(c->p.rec, MX_MARK_GREETING);
+		else if (c->st == ST_EHLO || c->st == ST_HELO)
+			mx_connrec_mark(c->p.rec, MX_MARK_EHLO);
+		else if (c->st == ST_STARTTLS)
+			mx_connrec_mark(c->p.rec, MX_MARK_STARTTLS);
+		mx_log_trace(c->p.log, MX_TRACE_SMTP, "conn %u: %s <- %d",
+			     c->p.rec->id, c->p.addr, code);
+	}
 	switch (c->st) {
 	case ST_GREETING:
 		mx_reply_from_wire(&c->smtp->greeting, r);
@@ -798,6 +864,7 @@ int mx_smtp_client_start(struct mx_smtp_client *c)
 	c->t0 = mx_now_ms();
 	c->st = ST_CONNECT;
 	c->conn = mx_conn_new(c->base, &conn_cbs, c, c->p.log);
+	mx_conn_set_record(c->conn, c->p.rec);
 	arm(c, c->p.connect_timeout_ms);
 	if (mx_conn_connect(c->conn, c->p.addr, c->p.port, err, sizeof(err)) <
 	    0) {

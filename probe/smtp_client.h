@@ -32,9 +32,19 @@
  * STARTTLS stay in the caller's struct mx_smtp.  The callee must not
  * free the client inside raw_ready (free it later, from the loop).
  *
+ * Evidence (model/conn.h): with params.rec set, the connection's record
+ * gets, besides what probe/conn.h records, the GREETING, EHLO (first
+ * EHLO/HELO reply) and STARTTLS (its reply) marks; `timeout` when a step
+ * timer fires; a TLS alert received or sent (number from the TLS
+ * facts); and for a library handshake the answer: "handshake" with
+ * version, suite and group, or the failure ("alert", "alert_sent",
+ * "fin", "rst", "timeout", "not_tls", "error").  --trace=smtp lines
+ * start with "conn N: ".  The record follows the connection through a
+ * raw hand-over.
+ *
  * Ownership: mx_smtp_client_new/free.  params strings, the backend, the
- * TLS params and the fact structs are borrowed and must outlive the
- * client.  Command lines marked MX_SMTP_REDACT appear in the transcript
+ * TLS params, the record and the fact structs are borrowed and must
+ * outlive the client.  Command lines marked MX_SMTP_REDACT appear in the transcript
  * as "<redacted>" (AUTH secrets never reach the model).
  */
 #ifndef MX_PROBE_SMTP_CLIENT_H
@@ -74,6 +84,8 @@ struct mx_smtp_params {
 	 * mx_smtp_client_take_conn() in it (otherwise the session stops
 	 * with MX_STOP_INTERNAL and done follows). */
 	void (*raw_ready)(void *arg, struct mx_smtp_client *c);
+	/* Evidence record of the connection (borrowed); NULL: none. */
+	struct mx_connrec *rec;
 };
 
 struct mx_smtp_client_cbs {

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -315,6 +316,147 @@ static json_t *j_tls(struct jctx *c, const struct mx_tls *t)
 	return o;
 }
 
+/* ---- connection records (model/conn.h) ---------------------------------- */
+
+/* ISO 8601 UTC with microseconds: 2026-12-07T19:46:22.123456Z. */
+static json_t *jtime_us(struct jctx *c, int64_t us)
+{
+	char buf[40], out[48];
+	time_t t;
+
+	if (us <= 0)
+		return chk(c, json_null());
+	t = (time_t)(us / 1000000);
+	mx_rep_iso8601(t, buf, sizeof(buf));
+	if (buf[0] == 0 || strlen(buf) < 2)
+		return chk(c, json_null());
+	buf[strlen(buf) - 1] = 0; /* the 'Z' */
+	snprintf(out, sizeof(out), "%s.%06lldZ", buf,
+		 (long long)(us % 1000000));
+	return jstr(c, out);
+}
+
+/* A version as its name ("TLSv1.2"), or "0x7f1c" when the model has
+ * none; null for 0. */
+static json_t *jversion(struct jctx *c, uint16_t v)
+{
+	char buf[8];
+	const char *n;
+
+	if (v == 0)
+		return chk(c, json_null());
+	n = mx_conn_version_name(v);
+	if (n)
+		return jstr(c, n);
+	snprintf(buf, sizeof(buf), "0x%04x", v);
+	return jstr(c, buf);
+}
+
+static json_t *j_conn_purpose(struct jctx *c, const struct mx_conn_purpose *p)
+{
+	json_t *o = jobj(c);
+
+	/* Only the fields that mean something for this kind. */
+	set(c, o, "kind", jstr(c, mx_conn_kind_name(p->kind)));
+	if (p->version)
+		set(c, o, "version", jversion(c, p->version));
+	if (p->nsuites)
+		set(c, o, "suites", jint(c, p->nsuites));
+	if (p->ngroups)
+		set(c, o, "groups", jint(c, p->ngroups));
+	if (p->step >= 0 && p->kind == MX_CONN_BISECT)
+		set(c, o, "step", jint(c, p->step));
+	if (p->dropped[0])
+		set(c, o, "dropped", jstr(c, p->dropped));
+	if (p->profile[0])
+		set(c, o, "profile", jstr(c, p->profile));
+	if (p->stack[0])
+		set(c, o, "stack", jstr(c, p->stack));
+	return o;
+}
+
+static json_t *j_sockaddr(struct jctx *c, const char *addr, uint16_t port)
+{
+	json_t *o;
+
+	if (addr[0] == 0)
+		return chk(c, json_null());
+	o = jobj(c);
+	set(c, o, "address", jstr(c, addr));
+	set(c, o, "port", jint(c, port));
+	return o;
+}
+
+static json_t *j_connrec(struct jctx *c, const struct mx_connrec *r)
+{
+	json_t *o = jobj(c), *st = jobj(c), *end = jobj(c), *h, *a;
+	char key[32];
+	int m;
+
+	set(c, o, "id", jint(c, r->id));
+	set(c, o, "purpose", j_conn_purpose(c, &r->purpose));
+	set(c, o, "local", j_sockaddr(c, r->local_addr, r->local_port));
+	set(c, o, "remote", j_sockaddr(c, r->remote_addr, r->remote_port));
+	set(c, o, "started", jtime_us(c, r->start_wall_us));
+	for (m = 0; m < MX_MARK__N; m++) {
+		snprintf(key, sizeof(key), "%s_us", mx_conn_mark_name(m));
+		set(c, st, key,
+		    r->mark_us[m] >= 0 ? jint(c, r->mark_us[m])
+				       : chk(c, json_null()));
+	}
+	set(c, o, "steps", st);
+	set(c, o, "bytes_out",
+	    jint(c, r->bytes_out > (uint64_t)INT64_MAX
+			    ? INT64_MAX
+			    : (long long)r->bytes_out));
+	set(c, o, "bytes_in",
+	    jint(c, r->bytes_in > (uint64_t)INT64_MAX
+			    ? INT64_MAX
+			    : (long long)r->bytes_in));
+	set(c, end, "how", jstr(c, mx_conn_how_name(r->how)));
+	if (r->alert >= 0)
+		set(c, end, "alert", jint(c, r->alert));
+	if (r->err != 0)
+		set(c, end, "errno", jint(c, r->err));
+	set(c, o, "end", end);
+	if (r->hello_len > 0) {
+		h = jobj(c);
+		set(c, h, "length", jint(c, (long long)r->hello_len));
+		set(c, h, "min_version", jversion(c, r->hello_min_version));
+		set(c, h, "max_version", jversion(c, r->hello_max_version));
+		set(c, h, "suites", jint(c, r->hello_nsuites));
+		set(c, h, "groups", jint(c, r->hello_ngroups));
+	} else {
+		h = chk(c, json_null());
+	}
+	set(c, o, "hello", h);
+	if (r->answer[0]) {
+		a = jobj(c);
+		set(c, a, "reaction", jstr(c, r->answer));
+		set(c, a, "version", jversion(c, r->answer_version));
+		set(c, a, "suite_id",
+		    r->answer_suite ? jint(c, r->answer_suite)
+				    : chk(c, json_null()));
+		set(c, a, "group_id",
+		    r->answer_group ? jint(c, r->answer_group)
+				    : chk(c, json_null()));
+	} else {
+		a = chk(c, json_null());
+	}
+	set(c, o, "answer", a);
+	return o;
+}
+
+static json_t *j_connections(struct jctx *c, const struct mx_endpoint *ep)
+{
+	json_t *a = jarr(c);
+	size_t i;
+
+	for (i = 0; i < ep->nconns; i++)
+		push(c, a, j_connrec(c, ep->conns[i]));
+	return a;
+}
+
 static const char *family_name(int family)
 {
 	return family == AF_INET    ? "ipv4"
@@ -344,6 +486,7 @@ static json_t *j_endpoint(struct jctx *c, const struct mx_endpoint *ep)
 	/* Only when enumerated (`ciphers`, `check --deep`). */
 	if (ep->enumr != NULL)
 		set(c, o, "enumeration", mx_json_enumeration(ep->enumr));
+	set(c, o, "connections", j_connections(c, ep));
 	set(c, o, "findings", j_findings(c, &ep->findings));
 	return o;
 }

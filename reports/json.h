@@ -13,8 +13,8 @@
 
 #include "model/result.h"
 
-#define MX_JSON_SCHEMA_ID "https://mxprobe.invalid/schema/check/1"
-#define MX_JSON_SCHEMA_VERSION 1
+#define MX_JSON_SCHEMA_ID "https://mxprobe.invalid/schema/check/2"
+#define MX_JSON_SCHEMA_VERSION 2
 
 int mx_report_json(FILE *out, const struct mx_run *run);
 

@@ -34,12 +34,33 @@
 
 /* ---- the golden run ---------------------------------------------------- */
 
+/* A connection record with fixed values (model/conn.h): the JSON golden
+ * and the schema check cover every field of `connections`. */
+static struct mx_connrec *golden_conn(struct mx_endpoint *ep, unsigned id,
+				      enum mx_conn_kind kind, uint16_t lport,
+				      int64_t start_us, enum mx_conn_how how)
+{
+	struct mx_conn_purpose pu = {.kind = kind, .step = -1};
+	struct mx_connrec *r = mx_endpoint_conn_new(ep, id, &pu);
+
+	snprintf(r->local_addr, sizeof(r->local_addr), "127.0.0.1");
+	r->local_port = lport;
+	snprintf(r->remote_addr, sizeof(r->remote_addr), "%s", ep->addr);
+	r->remote_port = ep->port;
+	r->start_wall_us = (int64_t)FIX_NOW * 1000000 + start_us;
+	r->start_mono_us = 5000000 + start_us;
+	r->mark_us[MX_MARK_CONNECTED] = 310;
+	r->how = how;
+	return r;
+}
+
 static struct mx_run *golden_run(void)
 {
 	struct mx_run *run = mx_run_new();
 	struct mx_analyze_params p;
 	struct mx_target *t;
 	struct mx_endpoint *ep;
+	struct mx_connrec *r;
 	struct mx_host *h;
 
 	run->tool_version = xstrdup("0.1.0-test");
@@ -53,6 +74,22 @@ static struct mx_run *golden_run(void)
 	/* MX 10: healthy */
 	fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31", 10);
 	fix_host(t, "mx1.lab.test", 10, 0, 1);
+	r = golden_conn(&t->endpoints[0], 1, MX_CONN_PROBE, 40001, 1500,
+			MX_HOW_WE_CLOSED);
+	r->mark_us[MX_MARK_GREETING] = 1020;
+	r->mark_us[MX_MARK_EHLO] = 1400;
+	r->mark_us[MX_MARK_STARTTLS] = 1710;
+	r->mark_us[MX_MARK_HELLO_SENT] = 1800;
+	r->mark_us[MX_MARK_FIRST_RECORD] = 2650;
+	r->mark_us[MX_MARK_END] = 9120;
+	r->bytes_out = 2210;
+	r->bytes_in = 5873;
+	r->hello_len = 1566;
+	r->hello_min_version = 0x0303;
+	r->hello_max_version = 0x0304;
+	r->hello_nsuites = 31;
+	r->hello_ngroups = 5;
+	mx_connrec_answer(r, "handshake", 0x0304, 0x1302, 29);
 	/* MX 20: only the leaf sent, DHE with a 1024-bit group */
 	ep = fix_good_endpoint(t, "mx3.lab.test", "127.0.0.33", 20);
 	mx_cert_clear(&ep->tls.chain.v[1]);
@@ -73,6 +110,47 @@ static struct mx_run *golden_run(void)
 	fix_set(&ep->smtp.tx.v[8].text,
 		"TLSv1.2 TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
 	fix_host(t, "mx3.lab.test", 20, 1, 1);
+	r = golden_conn(ep, 2, MX_CONN_ENUM, 40002, 2100, MX_HOW_WE_CLOSED);
+	r->purpose.version = 0x0303;
+	r->purpose.nsuites = 44;
+	r->purpose.ngroups = 5;
+	r->mark_us[MX_MARK_GREETING] = 990;
+	r->mark_us[MX_MARK_EHLO] = 1350;
+	r->mark_us[MX_MARK_STARTTLS] = 1700;
+	r->mark_us[MX_MARK_HELLO_SENT] = 1760;
+	r->mark_us[MX_MARK_FIRST_RECORD] = 2480;
+	r->mark_us[MX_MARK_END] = 2900;
+	r->bytes_out = 412;
+	r->bytes_in = 3120;
+	r->hello_len = 301;
+	r->hello_max_version = 0x0303;
+	r->hello_nsuites = 44;
+	r->hello_ngroups = 5;
+	mx_connrec_answer(r, "flight", 0x0303, 0x009f, 0);
+	r = golden_conn(ep, 3, MX_CONN_BISECT, 40003, 3300, MX_HOW_ALERT_RECV);
+	r->purpose.version = 0x0303;
+	r->purpose.step = 0;
+	snprintf(r->purpose.dropped, sizeof(r->purpose.dropped),
+		 "AES-GCM suites");
+	r->alert = 40;
+	r->mark_us[MX_MARK_GREETING] = 1010;
+	r->mark_us[MX_MARK_EHLO] = 1380;
+	r->mark_us[MX_MARK_STARTTLS] = 1690;
+	r->mark_us[MX_MARK_HELLO_SENT] = 1750;
+	r->mark_us[MX_MARK_FIRST_RECORD] = 2290;
+	r->mark_us[MX_MARK_END] = 2300;
+	r->bytes_out = 361;
+	r->bytes_in = 285;
+	r->hello_len = 250;
+	r->hello_max_version = 0x0303;
+	r->hello_nsuites = 12;
+	mx_connrec_answer(r, "alert", 0, 0, 0);
+	r = golden_conn(ep, 4, MX_CONN_CONFIRM, 40004, 4400, MX_HOW_REFUSED);
+	snprintf(r->purpose.profile, sizeof(r->purpose.profile), "java8");
+	snprintf(r->purpose.stack, sizeof(r->purpose.stack), "openssl");
+	r->mark_us[MX_MARK_CONNECTED] = -1;
+	r->mark_us[MX_MARK_END] = 180;
+	r->err = 111;
 	/* MX 30: no address */
 	h = fix_host(t, "mx9.lab.test", 30, 2, 0);
 	h->a_status = MX_DNS_NXDOMAIN;
@@ -101,6 +179,16 @@ static struct mx_run *golden_run(void)
 	ep->tls.handshake_ms = 2;
 	ep->total_ms = 3;
 	fix_host(t, "smtp.lab.test", -1, 0, 1);
+	r = golden_conn(ep, 5, MX_CONN_PROBE, 40005, 5500, MX_HOW_PEER_FIN);
+	r->mark_us[MX_MARK_HELLO_SENT] = 402;
+	r->mark_us[MX_MARK_END] = 2950;
+	r->bytes_out = 517;
+	r->hello_len = 517;
+	r->hello_min_version = 0x0303;
+	r->hello_max_version = 0x0304;
+	r->hello_nsuites = 31;
+	r->hello_ngroups = 9;
+	mx_connrec_answer(r, "fin", 0, 0, 0);
 
 	mx_analyze_params_init(&p, FIX_NOW);
 	mx_analyze_run(run, &p);
@@ -424,7 +512,8 @@ static void test_json_values(void **state)
 				 strs[i].want);
 	}
 	assert_int_equal(json_integer_value(jpath(doc, "exit_status")), 2);
-	assert_int_equal(json_integer_value(jpath(doc, "schema_version")), 1);
+	assert_int_equal(json_integer_value(jpath(doc, "schema_version")),
+			 MX_JSON_SCHEMA_VERSION);
 	assert_int_equal(json_integer_value(jpath(doc, "targets.0.confidence")),
 			 run->targets[0].confidence);
 	assert_int_equal(json_integer_value(jpath(
