@@ -170,3 +170,37 @@ tests_unit_test_tls_membio_SOURCES = tests/unit/test_tls_membio.c \
 tests_unit_test_tls_membio_LDADD = $(LIB_PROBE) $(OPENSSL_LIBS) \
 	$(CMOCKA_TEST_LDADD)
 # end relaysplit
+# connrec: connection records (model/conn.h) and what probe/conn.c,
+# probe/smtp_client.c and probe/rawhello.c write into them; the SYN count
+# of one `ciphers` run against the `connections` of its JSON.
+check_PROGRAMS += tests/unit/test_connrec
+TESTS += tests/unit/test_connrec
+tests_unit_test_connrec_SOURCES = tests/unit/test_connrec.c
+tests_unit_test_connrec_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+INTEGRATION_TESTS += tests/integration/connections.sh
+# end connrec
+# engine: two `check` runs and one `ciphers` run at once on one loop and
+# one pool give what they give alone; a cancelled run ends within 1 s
+# (tests/unit/engine_runs.c, run by engine.sh against the lab).
+check_PROGRAMS += tests/unit/engine_runs
+tests_unit_engine_runs_SOURCES = tests/unit/engine_runs.c
+tests_unit_engine_runs_LDADD = $(LIB_ANALYZERS) $(LIB_PROBE) $(LIBS_PROBE) \
+	$(CMOCKA_TEST_LDADD)
+INTEGRATION_TESTS += tests/integration/engine.sh
+# end engine
+# relaysplit: tests of the modules split out of relay/workers.c and
+# relay/listener.c (destination table, retry schedule, addresses, config
+# tokens); the workers and listener tests keep the engines.
+check_PROGRAMS += tests/unit/test_dest tests/unit/test_retry \
+	tests/unit/test_netaddr tests/unit/test_cfgtok
+TESTS += tests/unit/test_dest tests/unit/test_retry \
+	tests/unit/test_netaddr tests/unit/test_cfgtok
+tests_unit_test_dest_SOURCES = tests/unit/test_dest.c
+tests_unit_test_dest_LDADD = $(LIB_RELAY) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+tests_unit_test_retry_SOURCES = tests/unit/test_retry.c
+tests_unit_test_retry_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
+tests_unit_test_netaddr_SOURCES = tests/unit/test_netaddr.c
+tests_unit_test_netaddr_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
+tests_unit_test_cfgtok_SOURCES = tests/unit/test_cfgtok.c
+tests_unit_test_cfgtok_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
+# end relaysplit
