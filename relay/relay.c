@@ -53,7 +53,8 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
 		mx_rlog(&r->p.log, MX_RLOG_INFO,
 			"relay stopped (%zu messages in the queue)",
 			mx_workers_queued(r->workers));
-		event_base_loopexit(r->base, NULL);
+		if (r->p.stopped != NULL)
+			r->p.stopped(r->p.stopped_arg, 0);
 		return;
 	}
 	event_add(r->ev_poll, &tv);
@@ -92,7 +93,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 			"signal %d again: stopping now (the queue is kept)",
 			(int)sig);
 		r->forced = 1;
-		event_base_loopbreak(r->base);
+		if (r->p.stopped != NULL)
+			r->p.stopped(r->p.stopped_arg, 1);
 		return;
 	}
 	mx_rlog(&r->p.log, MX_RLOG_INFO, "received %s",
@@ -174,12 +176,6 @@ struct mx_relay *mx_relay_new(struct event_base *base,
 fail:
 	mx_relay_free(r);
 	return NULL;
-}
-
-int mx_relay_run(struct mx_relay *r)
-{
-	event_base_dispatch(r->base);
-	return r->forced ? 1 : 0;
 }
 
 struct mx_listener *mx_relay_listener(struct mx_relay *r)

@@ -14,8 +14,9 @@
  * graceful - the listener stops accepting and ends its sessions with 421
  * (a message in the middle of DATA is not acknowledged), deliveries in
  * flight get drain_ms to finish and are then cancelled (their messages
- * stay queued), and mx_relay_run() returns.  A second signal stops at
- * once.  Nothing is lost either way: the spool is the truth.
+ * stay queued), and params.stopped(arg, 0) is called from the loop.  A
+ * second signal stops at once: stopped(arg, 1).  The caller owns the
+ * loop (it runs it and ends it in `stopped`); the relay never stops it.  Nothing is lost either way: the spool is the truth.
  *
  * Log: startup, recovery, shutdown lines and everything the listener and
  * workers log go to params.log (relay/relaylog.h).
@@ -46,6 +47,10 @@ struct mx_relay_params {
 	struct mx_rlog log;
 	int drain_ms; /* 0: 10000 */
 	int signals;  /* handle SIGTERM and SIGINT */
+	/* The relay has stopped: forced 0 after a graceful stop (drained),
+	 * 1 after a second signal (stop at once; the queue is kept). */
+	void (*stopped)(void *arg, int forced);
+	void *stopped_arg;
 };
 
 /* Open the spool, start the workers and the listener.  NULL with the
@@ -53,9 +58,6 @@ struct mx_relay_params {
 struct mx_relay *mx_relay_new(struct event_base *base,
 			      const struct mx_relay_params *p, char *err,
 			      size_t errlen);
-/* Run the loop until stopped.  Returns 0 after a graceful stop, 1 after
- * a forced one. */
-int mx_relay_run(struct mx_relay *r);
 /* Begin a graceful stop (from the loop or a callback). */
 void mx_relay_stop(struct mx_relay *r);
 struct mx_listener *mx_relay_listener(struct mx_relay *r);

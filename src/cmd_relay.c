@@ -165,8 +165,26 @@ static int check_smarthost(const char *spec)
 	return r;
 }
 
+struct relay_state {
+	struct event_base *base;
+	int forced;
+};
+
+/* The relay stopped (drained, or a second signal): end the loop. */
+static void relay_stopped(void *arg, int forced)
+{
+	struct relay_state *st = arg;
+
+	st->forced = forced;
+	if (forced)
+		event_base_loopbreak(st->base);
+	else
+		event_base_loopexit(st->base, NULL);
+}
+
 int cmd_relay(struct mx_opts *o)
 {
+	struct relay_state st = {NULL, 0};
 	struct mx_relay_params rp;
 	struct mx_relay *relay = NULL;
 	struct mx_dest_table dests;
@@ -292,6 +310,8 @@ int cmd_relay(struct mx_opts *o)
 	rp.log.fn = log_line;
 	rp.log.arg = &sinks;
 	rp.signals = 1;
+	rp.stopped = relay_stopped;
+	rp.stopped_arg = &st;
 	rp.listen.addr = addr;
 	rp.listen.port = port;
 	rp.listen.hostname = hn;
@@ -334,7 +354,10 @@ int cmd_relay(struct mx_opts *o)
 		o->smarthost ? o->smarthost : "MX of each recipient domain",
 		mx_tls_policy_name(level),
 		o->auth_user ? ", AUTH as configured" : "", dests.n);
-	rc = mx_relay_run(relay) == 0 ? 0 : 1;
+	/* src/ owns the loop: it runs until the relay says it stopped. */
+	st.base = base;
+	event_base_dispatch(base);
+	rc = st.forced ? 1 : 0;
 out:
 	mx_relay_free(relay);
 	mx_dns_free(dns);
