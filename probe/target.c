@@ -32,6 +32,15 @@
  * 1..65535, decimal digits only (at most 5).  A spec longer than
  * MX_TARGET_SPEC_MAX bytes is rejected.
  *
+ * IDN (RFC 5890, RFC 5891): a spec with bytes >= 0x80 is taken as UTF-8;
+ * its host part is converted to the A-label with libidn2 (IDNA 2008,
+ * UTS #46 non-transitional mapping, so "BÜCHER.example" becomes
+ * "xn--bcher-kva.example") and the ASCII spec is parsed as above.
+ * out->name (what DNS looks up) is the A-label; out->spec keeps what the
+ * user wrote, the U-label, so reports show both.  Non-ASCII anywhere but
+ * the host (scheme, port, brackets) or a name libidn2 refuses is an
+ * error.
+ *
  * Ownership: on success out->spec and out->name are malloc'ed copies owned
  * by the target (freed with the run); on failure `out` is not touched and
  * nothing is allocated.  Error text quotes user input only escaped.
@@ -45,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <idn2.h>
 
 #include "common/escape.h"
 #include "common/xalloc.h"
@@ -345,6 +356,51 @@ static int parse_authority(const char *p, size_t len, int url, char **name,
 	return *name ? 0 : -1;
 }
 
+/*
+ * spec (len bytes, no control bytes) holds non-ASCII: return a malloc'ed
+ * copy with the host part as its A-label, or NULL with a reason.
+ */
+static char *idn_to_ascii(const char *spec, size_t len, char *err,
+			  size_t errlen)
+{
+	const char *sep = strstr(spec, "://");
+	const char *host = sep ? sep + 3 : spec;
+	size_t pre = (size_t)(host - spec), hlen, i;
+	const char *colon;
+	char *u, *a = NULL, *out;
+	int rc;
+
+	colon = memchr(host, ':', len - pre);
+	hlen = colon ? (size_t)(colon - host) : len - pre;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)spec[i] >= 0x80 &&
+		    (i < pre || i >= pre + hlen || host[0] == '[')) {
+			set_err_q(err, errlen, "bad character in target",
+				  spec + i, 1);
+			return NULL;
+		}
+	u = xstrndup(host, hlen);
+	rc = idn2_to_ascii_8z(u, &a, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		char *q = mx_escape(host, hlen, 64);
+
+		set_err(err, errlen,
+			"not a valid internationalized domain name '%s' (%s)",
+			q, idn2_strerror(rc));
+		free(q);
+		free(u);
+		return NULL;
+	}
+	out = xmalloc(len + strlen(a) + 1);
+	memcpy(out, spec, pre);
+	memcpy(out + pre, a, strlen(a));
+	memcpy(out + pre + strlen(a), host + hlen, len - pre - hlen);
+	out[pre + strlen(a) + len - pre - hlen] = '\0';
+	idn2_free(a);
+	free(u);
+	return out;
+}
+
 int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 		    size_t errlen)
 {
@@ -369,15 +425,33 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 			MX_TARGET_SPEC_MAX);
 		return -1;
 	}
-	/* Control bytes, blanks and non-ASCII are never part of a target. */
+	/* Control bytes and blanks are never part of a target; non-ASCII
+	 * only in an IDN host name. */
 	for (i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)spec[i];
 
-		if (ch <= 0x20 || ch >= 0x7f) {
+		if (ch <= 0x20 || ch == 0x7f) {
 			set_err_q(err, errlen, "bad character in target",
 				  spec + i, 1);
 			return -1;
 		}
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)spec[i] >= 0x80)
+			break;
+	if (i < len) {
+		char *ascii = idn_to_ascii(spec, len, err, errlen);
+		int rc;
+
+		if (ascii == NULL)
+			return -1;
+		rc = mx_target_parse(ascii, out, err, errlen);
+		free(ascii);
+		if (rc == 0) {
+			free(out->spec);
+			out->spec = xstrndup(spec, len); /* the U-label */
+		}
+		return rc;
 	}
 
 	sep = strstr(spec, "://");

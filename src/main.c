@@ -8,7 +8,9 @@
 
 #include <openssl/ssl.h>
 
+#include "common/escape.h"
 #include "src/commands.h"
+#include "src/validate.h"
 
 static const struct mx_cmd commands[] = {
 	{"check", cmd_check,
@@ -45,7 +47,8 @@ static const struct mx_cmd commands[] = {
 	 "\nExamples:\n"
 	 "  mxprobe check example.org\n"
 	 "  mxprobe check --json -o report.json example.org\n"
-	 "  mxprobe check --ca-file my-ca.pem submission://smtp.example.org"},
+	 "  mxprobe check --ca-file my-ca.pem submission://smtp.example.org",
+	 MX_ARGS_TARGET, 1, -1},
 	{"certs", cmd_certs, MX_OPT_EXPORT, "TARGET",
 	 "Show the certificates a mail server sends, and export them as PEM\n"
 	 "files for a trust store (replaces 'openssl s_client -showcerts | "
@@ -58,7 +61,8 @@ static const struct mx_cmd commands[] = {
 	 "  --force                    overwrite existing files in DIR\n"
 	 "\nExamples:\n"
 	 "  mxprobe certs mx1.example.org\n"
-	 "  mxprobe certs smtps://smtp.example.org --export ./certs"},
+	 "  mxprobe certs smtps://smtp.example.org --export ./certs",
+	 MX_ARGS_TARGET, 1, 1},
 	{"ciphers", cmd_ciphers, MX_OPT_CONNCAP, "TARGET...",
 	 "Enumerate what a mail server really offers: versions, every cipher "
 	 "suite\nin server order, DH groups and curves, which clients fail, "
@@ -83,7 +87,8 @@ static const struct mx_cmd commands[] = {
 	 "\nExamples:\n"
 	 "  mxprobe ciphers mx1.example.org\n"
 	 "  mxprobe ciphers --json submission://smtp.example.org:587\n"
-	 "  mxprobe check --deep example.org"},
+	 "  mxprobe check --deep example.org",
+	 MX_ARGS_TARGET, 1, -1},
 	{"send", cmd_send,
 	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT,
 	 "--to RCPT [options]",
@@ -132,8 +137,9 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe send --via submission://smtp.example.org --auth-user me "
 	 "\\\n"
 	 "      --auth-password-file pw.txt --from me@example.org --to "
-	 "you@example.net"},
-	{"policy", cmd_policy, MX_OPT_TLSPOLICY, "TARGET",
+	 "you@example.net",
+	 MX_ARGS_NONE, 0, 0},
+	{"policy", cmd_policy, MX_OPT_TLSMATCH, "TARGET",
 	 "Judge every delivery TLS policy level (none..dane-only) against a "
 	 "server\nfrom one probe: deliver encrypted, in clear, or defer, and "
 	 "why.",
@@ -148,7 +154,8 @@ static const struct mx_cmd commands[] = {
 	 "3 nothing tested.\n"
 	 "\nExamples:\n"
 	 "  mxprobe policy example.org\n"
-	 "  mxprobe policy --json mx1.example.org"},
+	 "  mxprobe policy --json mx1.example.org",
+	 MX_ARGS_TARGET, 1, 1},
 	{"headers", cmd_headers, 0, "FILE",
 	 "Show the hops of a received message: TLS per hop, delays, and\n"
 	 "Authentication-Results / ARC-Authentication-Results.",
@@ -157,7 +164,8 @@ static const struct mx_cmd commands[] = {
 	 "header, 3 unreadable.\n"
 	 "\nExamples:\n"
 	 "  mxprobe headers message.eml\n"
-	 "  mxprobe headers --json - < message.eml"},
+	 "  mxprobe headers --json - < message.eml",
+	 MX_ARGS_MESSAGE, 1, 1},
 	{"relay", cmd_relay, MX_OPT_RELAY | MX_OPT_AUTH | MX_OPT_TLSPOLICY, "",
 	 "Run a small SMTP relay: accept mail on loopback, keep it in a "
 	 "durable\nspool, deliver it to a smarthost or the recipients' MX "
@@ -216,7 +224,8 @@ static const struct mx_cmd commands[] = {
 	 "smtps://smtp.lab.test \\\n"
 	 "      --auth-user labuser --auth-password-file pw.txt "
 	 "--tls-policy verify\n"
-	 "  mxprobe queue --spool /var/spool/mxprobe"},
+	 "  mxprobe queue --spool /var/spool/mxprobe",
+	 MX_ARGS_NONE, 0, 0},
 	{"queue", cmd_queue, MX_OPT_QUEUE, "",
 	 "Show what the relay holds: attempts, next attempt, last error, "
 	 "and why.",
@@ -230,7 +239,8 @@ static const struct mx_cmd commands[] = {
 	 "no spool.\n"
 	 "\nExamples:\n"
 	 "  mxprobe queue --spool /var/spool/mxprobe\n"
-	 "  mxprobe queue --spool /var/spool/mxprobe --json"},
+	 "  mxprobe queue --spool /var/spool/mxprobe --json",
+	 MX_ARGS_NONE, 0, 0},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -259,7 +269,7 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	struct mx_opts o;
-	char err[256];
+	char err[1024];
 	size_t i;
 
 	if (argc < 2) {
@@ -292,9 +302,21 @@ int main(int argc, char **argv)
 			mx_opts_usage(stdout, &commands[i]);
 			return 0;
 		}
+		/* Every value checked before any I/O (issue 13): one line,
+		 * exit 3, no packet sent. */
+		if (mx_validate(&commands[i], &o, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mxprobe %s: %s\n", commands[i].name,
+				err);
+			return 3;
+		}
 		return commands[i].run(&o);
 	}
-	fprintf(stderr, "mxprobe: unknown command '%s'\n", argv[1]);
+	{
+		char *q = mx_escape_str(argv[1], 64);
+
+		fprintf(stderr, "mxprobe: unknown command '%s'\n", q);
+		free(q);
+	}
 	usage(stderr);
 	return 3;
 }

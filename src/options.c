@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 
 enum {
@@ -80,12 +81,33 @@ static const struct {
 	{O_AUTH_PWFILE, MX_OPT_AUTH},
 	{O_AUTH_PWENV, MX_OPT_AUTH},
 	{O_ALLOW_PLAIN_AUTH, MX_OPT_AUTH},
-	{O_TLS_POLICY, MX_OPT_TLSPOLICY},
-	{O_ESA_POLICY, MX_OPT_TLSPOLICY},
-	{O_FINGERPRINT, MX_OPT_TLSPOLICY},
-	{O_SECURE_MATCH, MX_OPT_TLSPOLICY},
+	{O_TLS_POLICY, MX_OPT_TLSLEVEL},
+	{O_ESA_POLICY, MX_OPT_TLSLEVEL},
+	{O_FINGERPRINT, MX_OPT_TLSMATCH},
+	{O_SECURE_MATCH, MX_OPT_TLSMATCH},
 	{O_SEND_TEST, MX_OPT_SENDTEST},
 };
+
+/* "option X is not for 'cmd'", the option as typed, escaped. */
+static int not_for(const char *arg, const struct mx_cmd *cmd, char *err,
+		   size_t errlen)
+{
+	char *q = mx_escape_str(arg, 64);
+
+	snprintf(err, errlen, "option %s is not for '%s'", q, cmd->name);
+	free(q);
+	return -1;
+}
+
+/* "WHAT 'value'" with the value escaped (it came from argv). */
+static int bad_value(const char *what, const char *v, char *err, size_t errlen)
+{
+	char *q = mx_escape_str(v, 64);
+
+	snprintf(err, errlen, "%s, not '%s'", what, q);
+	free(q);
+	return -1;
+}
 
 static int repeat(const char **v, int *n, const char *arg, const char *name,
 		  char *err, size_t errlen)
@@ -100,7 +122,7 @@ static int repeat(const char **v, int *n, const char *arg, const char *name,
 }
 
 /* Returns 1 if ch was a send option (handled or failed with -1). */
-static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
+static int send_opt(int ch, const struct mx_cmd *cmd, const char *optname,
 		    struct mx_opts *o, char *err, size_t errlen)
 {
 	size_t i;
@@ -112,9 +134,7 @@ static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
 	if (i == sizeof(send_opts) / sizeof(send_opts[0]))
 		return 0;
 	if (!(cmd->extra & send_opts[i].extra)) {
-		snprintf(err, errlen, "option %s is not for '%s'",
-			 argv[optind - 1], cmd->name);
-		return -1;
+		return not_for(optname, cmd, err, errlen);
 	}
 	switch (ch) {
 	case O_TO:
@@ -143,9 +163,9 @@ static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
 		o->size = strtol(optarg, &end, 10);
 		if (errno || end == optarg || *end || o->size < 1 ||
 		    o->size > 64L * 1024 * 1024) {
-			snprintf(err, errlen,
-				 "--size wants octets from 1 to 67108864");
-			return -1;
+			return bad_value("--size wants octets from 1 to "
+					 "67108864",
+					 optarg, err, errlen);
 		}
 		return 1;
 	case O_MAILDIR:
@@ -189,7 +209,7 @@ static int send_opt(int ch, const struct mx_cmd *cmd, char **argv,
 
 /* Relay and queue options (issue #4): the value is kept as given and
  * checked by the command.  Returns 1 if ch was one (-1 on error). */
-static int relay_opt(int ch, const struct mx_cmd *cmd, char **argv,
+static int relay_opt(int ch, const struct mx_cmd *cmd, const char *optname,
 		     struct mx_opts *o, char *err, size_t errlen)
 {
 	static const struct {
@@ -213,9 +233,7 @@ static int relay_opt(int ch, const struct mx_cmd *cmd, char **argv,
 		return 0;
 	if (!(cmd->extra & MX_OPT_RELAY) &&
 	    !(ch == O_SPOOL && (cmd->extra & MX_OPT_QUEUE))) {
-		snprintf(err, errlen, "option %s is not for '%s'",
-			 argv[optind - 1], cmd->name);
-		return -1;
+		return not_for(optname, cmd, err, errlen);
 	}
 	if (ch == O_SPOOL) {
 		o->spool = optarg;
@@ -240,6 +258,45 @@ static int relay_opt(int ch, const struct mx_cmd *cmd, char **argv,
 		if (fields[i].opt == ch)
 			*(const char **)((char *)o + fields[i].off) = optarg;
 	return 1;
+}
+
+/*
+ * getopt_long failed: ch ':' (missing argument) or '?' (unknown).  For a
+ * short option optopt holds the byte (any byte: shown escaped, so -\350
+ * prints as -\xe8); for a long one the option's value, or 0 when the
+ * name is unknown, and `arg` is the word as typed.
+ */
+static int opt_error(int ch, const struct option *longopts, const char *arg,
+		     char *err, size_t errlen)
+{
+	const struct option *lo;
+	char *q = NULL;
+
+	for (lo = longopts; optopt >= 256 && lo->name; lo++)
+		if (lo->val == optopt)
+			break;
+	if (optopt >= 256 && lo->name) {
+		snprintf(err, errlen, "option --%s needs an argument",
+			 lo->name);
+		return -1;
+	}
+	if (optopt > 0 || optopt < 0) {
+		unsigned char b = (unsigned char)optopt;
+
+		q = mx_escape(&b, 1, 0);
+		snprintf(err, errlen,
+			 ch == ':' ? "option -%s needs an argument"
+				   : "unknown option -%s",
+			 q);
+	} else {
+		q = mx_escape_str(arg ? arg : "", 64);
+		snprintf(err, errlen,
+			 ch == ':' ? "option %s needs an argument"
+				   : "unknown option %s",
+			 q);
+	}
+	free(q);
+	return -1;
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -309,7 +366,8 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int ch;
+	char optname[64];
+	int ch, li = -1;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 30;
@@ -317,11 +375,23 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	o->per_host = 2;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
-		int sr = send_opt(ch, cmd, argv, o, err, errlen);
+	/* A leading ':' in the short options: a missing argument is ':',
+	 * an unknown option '?'. */
+	while ((ch = getopt_long(argc, argv, ":o:vh", longopts, &li)) != -1) {
+		int sr;
 
+		/* the option's name, for "not for" (argv may hold its
+		 * value by now) */
+		if (li >= 0)
+			snprintf(optname, sizeof(optname), "--%s",
+				 longopts[li].name);
+		else
+			snprintf(optname, sizeof(optname), "-%c",
+				 ch > 0 && ch < 128 ? ch : '?');
+		li = -1;
+		sr = send_opt(ch, cmd, optname, o, err, errlen);
 		if (sr == 0)
-			sr = relay_opt(ch, cmd, argv, o, err, errlen);
+			sr = relay_opt(ch, cmd, optname, o, err, errlen);
 		if (sr < 0)
 			return -1;
 		if (sr > 0)
@@ -344,20 +414,16 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			break;
 		case O_TIMEOUT:
 			if (parse_int(optarg, 1, 3600, &o->timeout_s) < 0) {
-				snprintf(err, errlen,
-					 "--timeout wants seconds from 1 to "
-					 "3600, not '%s'",
-					 optarg);
-				return -1;
+				return bad_value("--timeout wants seconds "
+						 "from 1 to 3600",
+						 optarg, err, errlen);
 			}
 			break;
 		case O_DEADLINE:
 			if (parse_int(optarg, 1, 86400, &o->deadline_s) < 0) {
-				snprintf(err, errlen,
-					 "--deadline wants seconds from 1 to "
-					 "86400, not '%s'",
-					 optarg);
-				return -1;
+				return bad_value("--deadline wants seconds "
+						 "from 1 to 86400",
+						 optarg, err, errlen);
 			}
 			break;
 		case O_JSON:
@@ -371,10 +437,10 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			break;
 		case O_TRACE:
 			if (mx_log_parse_trace(optarg, &o->trace) < 0) {
-				snprintf(err, errlen,
-					 "--trace takes a list of smtp, tls, "
-					 "dns, pcap, sched, relay or all");
-				return -1;
+				return bad_value("--trace takes a list of "
+						 "smtp, tls, dns, pcap, "
+						 "sched, relay or all",
+						 optarg, err, errlen);
 			}
 			break;
 		case O_NO_COLOR:
@@ -391,10 +457,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			     !(cmd->extra & MX_OPT_EXPORT)) ||
 			    (ch == O_CONNCAP &&
 			     !(cmd->extra & MX_OPT_CONNCAP))) {
-				snprintf(err, errlen,
-					 "option %s is not for '%s'",
-					 argv[optind - 1], cmd->name);
-				return -1;
+				return not_for(optname, cmd, err, errlen);
 			}
 			if (ch == O_TRANSCRIPT)
 				o->transcript = 1;
@@ -403,36 +466,25 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			else if (ch == O_FORCE)
 				o->force = 1;
 			else if (parse_int(optarg, 1, 64, &o->per_host) < 0) {
-				snprintf(err, errlen,
-					 "--max-conn-per-host wants 1 to 64");
-				return -1;
+				return bad_value("--max-conn-per-host wants "
+						 "1 to 64",
+						 optarg, err, errlen);
 			}
 			break;
 		case O_DEEP:
 			if (!(cmd->extra & MX_OPT_DEEP)) {
-				snprintf(err, errlen,
-					 "option %s is not for '%s'",
-					 argv[optind - 1], cmd->name);
-				return -1;
+				return not_for(optname, cmd, err, errlen);
 			}
 			o->deep = 1;
 			break;
 		case 'h':
 			o->help = 1;
 			return 0;
+		case ':':
 		case '?':
 		default:
-			if (optopt)
-				snprintf(err, errlen,
-					 "option -%c needs an argument or is "
-					 "unknown",
-					 optopt);
-			else
-				snprintf(err, errlen,
-					 "unknown option or missing argument: "
-					 "%s",
-					 argv[optind - 1]);
-			return -1;
+			return opt_error(ch, longopts, argv[optind - 1], err,
+					 errlen);
 		}
 	}
 	o->args = argv + optind;

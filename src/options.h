@@ -24,9 +24,11 @@ enum mx_opt_extra {
 	/* --auth-user, --auth-password-file, --auth-password-env VAR,
 	 * --allow-plaintext-auth */
 	MX_OPT_AUTH = 1u << 9,
-	/* --tls-policy LEVEL, --esa-policy NAME, --fingerprint (repeatable),
-	 * --secure-match NAME (repeatable) */
-	MX_OPT_TLSPOLICY = 1u << 10,
+	/* --tls-policy LEVEL, --esa-policy NAME */
+	MX_OPT_TLSLEVEL = 1u << 10,
+	/* --fingerprint (repeatable), --secure-match NAME (repeatable) */
+	MX_OPT_TLSMATCH = 1u << 12,
+	MX_OPT_TLSPOLICY = MX_OPT_TLSLEVEL | MX_OPT_TLSMATCH,
 	/* check: --send-test RCPT (with the send, auth and policy options) */
 	MX_OPT_SENDTEST = 1u << 11,
 	/* relay: --listen, --spool, --smarthost, --tls-cert, --tls-key,
@@ -101,6 +103,14 @@ struct mx_opts {
 	int nargs;
 };
 
+/* What the positional arguments of a command are (src/validate.c checks
+ * them before the command runs). */
+enum mx_arg_kind {
+	MX_ARGS_NONE = 0, /* only options */
+	MX_ARGS_TARGET,	  /* probe targets (probe/target.h) */
+	MX_ARGS_MESSAGE,  /* a message file, or - for standard input */
+};
+
 struct mx_cmd {
 	const char *name;
 	int (*run)(struct mx_opts *o);
@@ -108,9 +118,12 @@ struct mx_cmd {
 	const char *args; /* "TARGET..." */
 	const char *summary;
 	const char *help; /* subcommand-specific text */
+	enum mx_arg_kind arg_kind;
+	int min_args, max_args; /* max_args -1: any number */
 };
 
-/* Returns 0, or -1 with a one-line message in err. */
+/* Returns 0, or -1 with a one-line message in err (user bytes escaped).
+ * Values are only taken here; src/validate.h checks them. */
 int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		  struct mx_opts *o, char *err, size_t errlen);
 void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd);

@@ -79,6 +79,16 @@ static const struct ok_case ok_cases[] = {
 	 MX_MODE_STARTTLS},
 	{"host:1", MX_TARGET_HOST, "host", 1, MX_MODE_STARTTLS},
 	{"host:00025", MX_TARGET_HOST, "host", 25, MX_MODE_STARTTLS},
+	/* IDN (RFC 5891): the A-label is looked up, spec keeps the U-label */
+	{"b\xc3\xbc"
+	 "cher.example",
+	 MX_TARGET_DOMAIN, "xn--bcher-kva.example", 25, MX_MODE_STARTTLS},
+	{"smtps://B\xc3\x9c"
+	 "CHER.example:2465",
+	 MX_TARGET_HOST, "xn--bcher-kva.example", 2465, MX_MODE_IMPLICIT},
+	{"m\xc3\xbc"
+	 "nchen.example:465",
+	 MX_TARGET_HOST, "xn--mnchen-3ya.example", 465, MX_MODE_IMPLICIT},
 };
 
 struct bad_case {
@@ -136,9 +146,18 @@ static const struct bad_case bad_cases[] = {
 	{" example.org", "bad character in target"},
 	{"example.org\t", "bad character in target"},
 	{"ex\x1b[2Jample.org", "bad character in target"},
-	{"b\xc3\xbc"
+	/* IDN: bad UTF-8, non-ASCII outside the host name */
+	{"b\xff"
 	 "cher.example",
+	 "not a valid internationalized domain name"},
+	{"mx.example:2\xc3\xa9"
+	 "5",
 	 "bad character in target"},
+	{"smtp\xc3\xa9://mx.example", "bad character in target"},
+	{"[\xc3\xbc::1]:25", "bad character in target"},
+	{"b\xc3\xbc"
+	 "cher..example",
+	 "empty label"},
 	{"999.1.1.1", "not an IPv4 address"},
 	{"127.1", "not an IPv4 address"},
 	{"1.2.3.4.5", "not an IPv4 address"},
