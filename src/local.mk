@@ -5,6 +5,7 @@ mxprobe_SOURCES = \
 	%reldir%/main.c \
 	%reldir%/commands.h \
 	%reldir%/options.c %reldir%/options.h \
+	%reldir%/validate.c %reldir%/validate.h \
 	%reldir%/probe_common.c \
 	%reldir%/cmd_check.c \
 	%reldir%/cmd_certs.c

@@ -204,3 +204,8 @@ tests_unit_test_netaddr_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
 tests_unit_test_cfgtok_SOURCES = tests/unit/test_cfgtok.c
 tests_unit_test_cfgtok_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
 # end relaysplit
+# validate: every bad input refused before any packet (issue 13); the
+# cases are a table beside the script.
+INTEGRATION_TESTS += tests/integration/bad_inputs.sh
+EXTRA_DIST += tests/integration/bad_inputs.tab
+# end validate
