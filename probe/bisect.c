@@ -630,7 +630,7 @@ void mx_bisect_start(struct mx_bisect *bs)
 	try_cur(bs, "");
 }
 
-void mx_bisect_cancel(struct mx_bisect *bs)
+void mx_bisect_cancel(struct mx_bisect *bs, const char *why)
 {
 	if (bs->cancelled || bs->ph == PH_DONE)
 		return;
@@ -645,7 +645,7 @@ void mx_bisect_cancel(struct mx_bisect *bs)
 		mx_pool_release(bs->pool, bs->ep->addr);
 		finish(bs);
 	} else if (bs->hb != NULL) {
-		mx_hs_batch_cancel(bs->hb);
+		mx_hs_batch_cancel(bs->hb, why);
 	}
 }
 

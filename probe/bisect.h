@@ -72,7 +72,8 @@ struct mx_bisect *mx_bisect_new(struct event_base *base, struct mx_pool *pool,
 				const struct mx_bisect_params *p,
 				mx_bisect_done_fn done, void *arg);
 void mx_bisect_start(struct mx_bisect *bs);
-void mx_bisect_cancel(struct mx_bisect *bs);
+/* why: for the advice check, if it runs ("the deadline was reached"). */
+void mx_bisect_cancel(struct mx_bisect *bs, const char *why);
 void mx_bisect_free(struct mx_bisect *bs);
 
 /* The enum mx_cipher bits of a trigger's suite class (AES-CCM covers

@@ -322,17 +322,17 @@ void mx_clients_step_start(struct mx_clients_step *cs)
 	mx_bisect_start(cs->bs);
 }
 
-void mx_clients_step_cancel(struct mx_clients_step *cs)
+void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)
 {
 	if (cs->cancelled || cs->st == ST_DONE)
 		return;
 	cs->cancelled = 1;
 	if (cs->bs != NULL)
-		mx_bisect_cancel(cs->bs);
+		mx_bisect_cancel(cs->bs, why);
 	else if (cs->rt != NULL)
 		mx_enum_retry_cancel(cs->rt);
 	else if (cs->hb != NULL)
-		mx_hs_batch_cancel(cs->hb);
+		mx_hs_batch_cancel(cs->hb, why);
 }
 
 const char *mx_clients_step_stage(const struct mx_clients_step *cs)

@@ -54,7 +54,8 @@
 struct event_base;
 struct mx_clients_step;
 
-/* How to play one profile (built by src/ from the profile table). */
+/* How to play one profile (mx_confirm_client_table, probe/client_play.h,
+ * builds them from the profile table). */
 struct mx_confirm_client {
 	const char *id;			 /* mx_client_sim.profile */
 	const struct mx_tls_backend *be; /* NULL: no local stack can */
@@ -81,7 +82,9 @@ struct mx_clients_step *mx_clients_step_new(struct event_base *base,
 					    const struct mx_clients_params *p,
 					    mx_clients_done_fn done, void *arg);
 void mx_clients_step_start(struct mx_clients_step *cs);
-void mx_clients_step_cancel(struct mx_clients_step *cs);
+/* Stop early; what did not run stays unconfirmed, with `why` in the
+ * facts ("the run was cancelled", "the deadline was reached"). */
+void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why);
 /* "bisect", "retry", "confirm", "done": for progress reports. */
 const char *mx_clients_step_stage(const struct mx_clients_step *cs);
 void mx_clients_step_free(struct mx_clients_step *cs);

@@ -31,6 +31,8 @@ struct job {
 	struct mx_tls_params tp;
 	struct mx_enumerator *en;
 	struct mx_clients_step *cs;
+	int64_t deadline; /* absolute monotonic for every stage; 0 none */
+	struct event *ev_deadline;
 };
 
 struct mx_engine {
@@ -89,6 +91,8 @@ static void check_done(struct mx_engine *e)
 
 static void job_finish(struct job *j)
 {
+	if (j->ev_deadline != NULL)
+		event_del(j->ev_deadline);
 	set_stage(j, MX_STAGE_DONE);
 	check_done(j->e);
 }
@@ -118,9 +122,7 @@ static void start_clients(struct job *j)
 	cp.helo = e->p.helo;
 	cp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms
 						  : 10000;
-	cp.deadline_ms = e->p.clients_deadline_ms > 0
-				 ? mx_now_ms() + e->p.clients_deadline_ms
-				 : 0;
+	cp.deadline_ms = j->deadline;
 	cp.log = e->p.log;
 	cp.clients = e->p.clients;
 	cp.nclients = e->p.nclients;
@@ -174,9 +176,7 @@ static void start_enum(struct job *j)
 	p.helo = e->p.helo;
 	p.step_timeout_ms = e->p.step_timeout_ms;
 	p.hello_timeout_ms = mx_enum_hello_timeout(ep, e->p.hello_timeout_ms);
-	p.deadline_ms = e->p.enum_deadline_ms > 0
-				? mx_now_ms() + e->p.enum_deadline_ms
-				: 0;
+	p.deadline_ms = j->deadline;
 	p.dh_cache = e->dh; /* one safe-prime check per prime and run */
 	p.record_in = ep;
 	p.log = e->p.log;
@@ -265,10 +265,37 @@ static void probe_grant(void *arg)
 	pu.step = -1;
 	sp.rec = mx_endpoint_conn_new(ep, mx_pool_conn_id(e->pool), &pu);
 	ep->started_ms = now;
+	/* The endpoint's deadline is a promise for every stage: a timer
+	 * stops whatever still runs when it passes. */
+	if (e->p.job_deadline_ms > 0) {
+		struct timeval tv;
+
+		j->deadline = now + e->p.job_deadline_ms;
+		tv.tv_sec = e->p.job_deadline_ms / 1000;
+		tv.tv_usec = (e->p.job_deadline_ms % 1000) * 1000;
+		evtimer_add(j->ev_deadline, &tv);
+	}
 	set_stage(j, MX_STAGE_PROBE);
 	j->client = mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls,
 				       &cbs, j);
 	mx_smtp_client_start(j->client);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	mx_log_msg(j->e->p.log, MX_LOG_INFO,
+		   "%s [%s]:%u: the endpoint's deadline passed in stage %s",
+		   ep_of(j)->host, ep_of(j)->addr, ep_of(j)->port,
+		   mx_stage_name(j->st));
+	if (j->st == MX_STAGE_ENUM && j->en != NULL)
+		mx_enumerator_cancel(j->en); /* enum_done follows */
+	else if (j->st == MX_STAGE_CLIENTS && j->cs != NULL)
+		mx_clients_step_cancel(j->cs, "the deadline was reached");
+	/* The probe session has the same deadline of its own. */
 }
 
 /* ---- resolve ------------------------------------------------------------- */
@@ -293,6 +320,9 @@ static void resolved(void *arg, struct mx_target *t)
 		j->w.addr = t->endpoints[i].addr;
 		j->w.grant = probe_grant;
 		j->w.arg = j;
+		j->ev_deadline = evtimer_new(e->base, deadline_cb, j);
+		if (j->ev_deadline == NULL)
+			mx_fatal(__func__, "evtimer_new");
 		set_stage(j, MX_STAGE_QUEUED);
 		if (t->endpoints[i].addr == NULL) {
 			job_finish(j);
@@ -417,7 +447,8 @@ void mx_engine_cancel(struct mx_engine *e)
 			mx_enumerator_cancel(j->en); /* enum_done follows */
 			break;
 		case MX_STAGE_CLIENTS:
-			mx_clients_step_cancel(j->cs); /* clients_done follows */
+			/* clients_done follows */
+			mx_clients_step_cancel(j->cs, "the run was cancelled");
 			break;
 		default:
 			break;
@@ -461,6 +492,8 @@ void mx_engine_free(struct mx_engine *e)
 		release_slot(j);
 		mx_enumerator_free(j->en);
 		mx_clients_step_free(j->cs);
+		if (j->ev_deadline != NULL)
+			event_free(j->ev_deadline);
 		free(j);
 	}
 	free(e->jobs);

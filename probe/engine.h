@@ -91,9 +91,11 @@ struct mx_engine_params {
 	int global;   /* 0: 16 */
 	/* enumerate and clients */
 	enum mx_engine_enum enumerate;
-	int hello_timeout_ms;	  /* cap of a hello's answer; 0: 10000 */
-	int enum_deadline_ms;	  /* per endpoint, from its enum start */
-	int clients_deadline_ms;  /* per endpoint, from its clients start */
+	int hello_timeout_ms; /* cap of a hello's answer; 0: 10000 */
+	/* Every stage of an endpoint ends within this many ms of its probe's
+	 * start (0: no limit beyond each stage's own): a timer stops what
+	 * still runs then, and what it stops is marked incomplete. */
+	int job_deadline_ms;
 	const struct mx_confirm_client *clients; /* NULL: no clients step */
 	size_t nclients;
 	void (*simulate)(struct mx_enum *e);

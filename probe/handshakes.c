@@ -29,6 +29,7 @@ struct mx_hs_batch {
 	void *arg;
 	struct event *ev_done;
 	int cancelled, finished;
+	char why[80]; /* why it was cancelled */
 };
 
 static void check_done(struct mx_hs_batch *b);
@@ -114,8 +115,7 @@ static void on_grant(void *arg)
 	if (b->cancelled || (b->p.deadline_ms > 0 &&
 			     mx_now_ms() >= b->p.deadline_ms)) {
 		mx_pool_release(b->pool, ep->addr);
-		skip(s, b->cancelled ? "the run was cancelled"
-				     : "the deadline was reached");
+		skip(s, b->cancelled ? b->why : "the deadline was reached");
 		check_done(b);
 		return;
 	}
@@ -240,13 +240,14 @@ void mx_hs_batch_start(struct mx_hs_batch *b)
 	check_done(b);
 }
 
-void mx_hs_batch_cancel(struct mx_hs_batch *b)
+void mx_hs_batch_cancel(struct mx_hs_batch *b, const char *why)
 {
 	size_t i;
 
 	if (b->cancelled)
 		return;
 	b->cancelled = 1;
+	snprintf(b->why, sizeof(b->why), "%s", why ? why : "cancelled");
 	for (i = 0; i < b->n; i++) {
 		struct mx_hs *s = &b->ss[i];
 
@@ -254,9 +255,9 @@ void mx_hs_batch_cancel(struct mx_hs_batch *b)
 			continue;
 		if (s->state == S_WAITING) {
 			mx_pool_cancel(b->pool, &s->w);
-			skip(s, "the run was cancelled");
+			skip(s, b->why);
 		} else if (s->state == S_RUNNING && s->c != NULL) {
-			mx_smtp_client_abort(s->c, "the run was cancelled");
+			mx_smtp_client_abort(s->c, b->why);
 		}
 	}
 	check_done(b);

@@ -73,9 +73,10 @@ struct mx_hs_batch *mx_hs_batch_new(struct event_base *base,
 				    struct mx_hs *ss, size_t n,
 				    mx_hs_done_fn done, void *arg);
 void mx_hs_batch_start(struct mx_hs_batch *b);
-/* Stop: sessions running are aborted (their facts say so), queued ones
- * are skipped; done follows from the loop. */
-void mx_hs_batch_cancel(struct mx_hs_batch *b);
+/* Stop: sessions running are aborted, queued ones are skipped, their
+ * facts say why ("the run was cancelled", "the deadline was reached");
+ * done follows from the loop. */
+void mx_hs_batch_cancel(struct mx_hs_batch *b, const char *why);
 void mx_hs_batch_free(struct mx_hs_batch *b);
 
 #endif

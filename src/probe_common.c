@@ -17,11 +17,11 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "probe/client_play.h"
 #include "probe/enum.h"
 #include "probe/engine.h"
 #include "probe/target.h"
 #include "analyzers/clients.h"
-#include "src/clients.h"
 #include "src/commands.h"
 
 struct mx_run *mx_cli_build_run(const struct mx_opts *o)
@@ -166,10 +166,11 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 		ep.hello_timeout_ms =
 			o->timeout_s < 10 ? o->timeout_s * 1000 : 10000;
 		/* The enumeration of one endpoint costs dozens of
-		 * connections: give it twice the per-endpoint deadline. */
-		ep.enum_deadline_ms = o->deadline_s * 2000;
-		ep.clients_deadline_ms = o->deadline_s * 1000;
-		clients = mx_cli_client_table(&nclients);
+		 * connections: every stage of an endpoint (probe,
+		 * enumeration, bisection, confirmations) ends within twice
+		 * the per-endpoint deadline - a promise (--help). */
+		ep.job_deadline_ms = o->deadline_s * 2000;
+		clients = mx_confirm_client_table(&nclients);
 		ep.clients = clients;
 		ep.nclients = nclients;
 		ep.simulate = mx_clients_simulate;

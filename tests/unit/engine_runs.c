@@ -117,8 +117,7 @@ static void params(struct mx_engine_params *p, const struct spec *s,
 		p->handshake_only = 1;
 		p->enumerate = MX_ENGINE_ENUM_ATTEMPTED;
 		p->hello_timeout_ms = 5000;
-		p->enum_deadline_ms = 120000;
-		p->clients_deadline_ms = 60000;
+		p->job_deadline_ms = 120000;
 		p->clients = cc;
 		p->nclients = ncc;
 		p->simulate = mx_clients_simulate;
