@@ -48,3 +48,5 @@ TESTS += tests/unit/test_suites
 tests_unit_test_suites_SOURCES = tests/unit/test_suites.c
 tests_unit_test_suites_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+# queue: why each message of a relay spool waits (analyzers/queue.h)
+libanalyzers_a_SOURCES += %reldir%/queue.c %reldir%/queue.h

@@ -17,3 +17,5 @@ libmodel_a_SOURCES += %reldir%/send.c %reldir%/send.h
 # the one "where" text and the one severity order (issue 8)
 libmodel_a_SOURCES += %reldir%/where.c %reldir%/where.h \
 	%reldir%/severity.c %reldir%/severity.h
+# queue: the view `mxprobe queue` judges and renders (model/queue.h)
+libmodel_a_SOURCES += %reldir%/queue.c %reldir%/queue.h

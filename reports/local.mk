@@ -44,3 +44,6 @@ TESTS += tests/unit/test_enum_report
 tests_unit_test_enum_report_SOURCES = tests/unit/test_enum_report.c
 tests_unit_test_enum_report_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
+# queue and headers: the renderers of `mxprobe queue` and `mxprobe headers`
+libreports_a_SOURCES += %reldir%/queue.c %reldir%/queue.h \
+	%reldir%/headers.c %reldir%/headers.h

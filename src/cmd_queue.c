@@ -1,21 +1,11 @@
 /*
  * cmd_queue.c - `mxprobe queue --spool DIR [--json]`: what the relay holds,
- * and why.
- *
- * Opens the spool read-only (relay/spool.h MX_SPOOL_READONLY: no lock, no
- * recovery, no writes), so it can run while the relay runs.  For every
- * message in queue/: MID, envelope, size, age, attempts, when the next
- * attempt is due and the last error, with a one-line "why" (new and not
- * tried yet / due now / waiting for the retry after N failed attempts);
- * for dead/: the reason it was bounced; for corrupt/: the file names.
- *
- * Text by default; --json writes one object (jansson escapes it):
- *   {"spool": DIR, "queue": [{"mid", "from", "rcpts", "size", "created",
- *    "attempts", "next_attempt", "next_in_s", "last_error", "state",
- *    "why"}], "dead": [{"mid", "from", "rcpts", "size", "created",
- *    "attempts", "reason"}], "corrupt": [NAME...]}
- * Times are Unix seconds; state is "new", "due" or "deferred".  Envelope
- * text is escaped (common/escape.h) before it is shown either way.
+ * and why.  Wiring only: opens the spool read-only (relay/spool.h
+ * MX_SPOOL_READONLY: no lock, no recovery, no writes, so it can run while
+ * the relay runs), fills a struct mx_queue_view (model/queue.h) from
+ * queue/, dead/ and corrupt/, has it judged (analyzers/queue.h: the state
+ * and one-line "why" of each message, the exit status) and rendered
+ * (reports/queue.h: text, or --json).
  *
  * Exit (for monitoring): 0 nothing waits after a failure, 1 messages are
  * deferred after failed attempts, 2 anything in dead/ or corrupt/, 3 the
@@ -27,291 +17,81 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "analyzers/queue.h"
 #include "common/clock.h"
 #include "common/escape.h"
+#include "model/queue.h"
 #include "relay/spool.h"
+#include "reports/queue.h"
 #include "src/commands.h"
 
-#define TEXT_MAX 600
+_Static_assert(MX_SPOOL_ID_LEN < MX_QUEUE_MID_MAX, "spool ids fit mid[]");
 
-struct entry {
-	char id[MX_SPOOL_ID_LEN + 1];
-	struct mx_envelope env;
-	long long size;
-	int ok;
+/* One area's messages: the envelopes (owned here) and their view. */
+struct area {
+	struct mx_envelope *env;
+	struct mx_queue_msg *msg;
+	size_t n;
 };
 
-static long long file_size(const char *dir, const char *area, const char *id)
+static long long file_size(const char *dir, const char *sub, const char *id)
 {
 	char path[4096];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, area, id);
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, id);
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-static void human_delay(long long s, char *out, size_t len)
-{
-	if (s < 0)
-		s = -s;
-	if (s < 60)
-		snprintf(out, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, len, "%lldm %llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%lldh %lldm", s / 3600, (s % 3600) / 60);
-	else
-		snprintf(out, len, "%lldd %lldh", s / 86400,
-			 (s % 86400) / 3600);
-}
-
-static void stamp(time_t t, char *out, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-}
-
-static const char *state_of(const struct mx_envelope *e, time_t now)
-{
-	if (e->attempts == 0)
-		return now >= e->next_attempt ? "new" : "deferred";
-	return now >= e->next_attempt ? "due" : "deferred";
-}
-
-static void why_of(const struct mx_envelope *e, time_t now, char *out,
-		   size_t len)
-{
-	char d[64];
-
-	if (e->attempts == 0 && now >= e->next_attempt) {
-		snprintf(out, len, "new: not tried yet, delivery is due now");
-	} else if (now >= e->next_attempt) {
-		human_delay(now - e->next_attempt, d, sizeof(d));
-		snprintf(out, len,
-			 "due: %u failed attempt(s), the retry was due %s ago "
-			 "(the relay is busy or not running)",
-			 (unsigned)e->attempts, d);
-	} else {
-		human_delay(e->next_attempt - now, d, sizeof(d));
-		snprintf(out, len,
-			 "deferred: %u failed attempt(s), next attempt in %s",
-			 (unsigned)e->attempts, d);
-	}
-}
-
-static size_t load_area(struct mx_spool *sp, enum mx_spool_area area,
-			const char *dir, const char *sub, struct entry **out)
+static void load_area(struct mx_spool *sp, enum mx_spool_area which,
+		      const char *dir, const char *sub, struct area *a)
 {
 	struct mx_spool_list l;
 	struct mx_spool_diag d;
-	struct entry *v;
 	size_t i;
 
+	memset(a, 0, sizeof(*a));
 	memset(&l, 0, sizeof(l));
-	*out = NULL;
-	if (mx_spool_list(sp, area, &l, &d) != MX_SPOOL_OK)
-		return 0;
-	v = calloc(l.n ? l.n : 1, sizeof(*v));
-	if (v == NULL) {
+	if (mx_spool_list(sp, which, &l, &d) != MX_SPOOL_OK)
+		return;
+	a->env = calloc(l.n ? l.n : 1, sizeof(*a->env));
+	a->msg = calloc(l.n ? l.n : 1, sizeof(*a->msg));
+	if (a->env == NULL || a->msg == NULL) {
+		free(a->env);
+		free(a->msg);
+		memset(a, 0, sizeof(*a));
 		mx_spool_list_free(&l);
-		return 0;
+		return;
 	}
 	for (i = 0; i < l.n; i++) {
-		snprintf(v[i].id, sizeof(v[i].id), "%s", l.ids[i]);
-		v[i].ok = mx_spool_load(sp, area, l.ids[i], &v[i].env, NULL,
-					NULL, &d) == MX_SPOOL_OK;
-		v[i].size = file_size(dir, sub, l.ids[i]);
+		struct mx_queue_msg *m = &a->msg[i];
+		const struct mx_envelope *e = &a->env[i];
+
+		snprintf(m->mid, sizeof(m->mid), "%s", l.ids[i]);
+		m->readable = mx_spool_load(sp, which, l.ids[i], &a->env[i],
+					    NULL, NULL, &d) == MX_SPOOL_OK;
+		m->size = file_size(dir, sub, l.ids[i]);
+		m->from = e->from;
+		m->rcpts = e->rcpts;
+		m->nrcpts = e->nrcpts;
+		m->created = e->created;
+		m->attempts = (unsigned)e->attempts;
+		m->next_attempt = e->next_attempt;
+		m->last_error = e->last_error;
+		m->dead_reason = e->dead_reason;
 	}
-	*out = v;
-	i = l.n;
+	a->n = l.n;
 	mx_spool_list_free(&l);
-	return i;
 }
 
-static void free_area(struct entry *v, size_t n)
+static void free_area(struct area *a)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		mx_envelope_clear(&v[i].env);
-	free(v);
-}
-
-static char *esc(const char *s)
-{
-	return mx_escape_str(s ? s : "", TEXT_MAX);
-}
-
-static void text_envelope(FILE *fp, const struct entry *e, time_t now)
-{
-	char created[64], age[64];
-	char *from = esc(e->env.from);
-	size_t i;
-
-	stamp(e->env.created, created, sizeof(created));
-	human_delay(now - e->env.created, age, sizeof(age));
-	fprintf(fp, "MID %s  %lld octets\n", e->id, e->size);
-	fprintf(fp, "  from  <%s>\n", from);
-	for (i = 0; i < e->env.nrcpts; i++) {
-		char *r = esc(e->env.rcpts[i]);
-
-		fprintf(fp, "  to    <%s> (RID %zu)\n", r, i);
-		free(r);
-	}
-	fprintf(fp, "  queued %s (%s ago), %u attempt(s)\n", created, age,
-		(unsigned)e->env.attempts);
-	free(from);
-}
-
-static void print_text(FILE *fp, const char *dir, struct entry *q, size_t nq,
-		       struct entry *dd, size_t nd,
-		       const struct mx_spool_list *c, time_t now)
-{
-	char *edir = esc(dir), why[300], next[64];
-	size_t i;
-
-	fprintf(fp,
-		"Spool %s: %zu message(s) queued, %zu bounced (dead/), %zu "
-		"unreadable (corrupt/)\n",
-		edir, nq, nd, c->n);
-	free(edir);
-	for (i = 0; i < nq; i++) {
-		fputc('\n', fp);
-		if (!q[i].ok) {
-			fprintf(fp,
-				"MID %s  unreadable (the relay moves it to "
-				"corrupt/ when it tries it)\n",
-				q[i].id);
-			continue;
-		}
-		text_envelope(fp, &q[i], now);
-		stamp(q[i].env.next_attempt, next, sizeof(next));
-		why_of(&q[i].env, now, why, sizeof(why));
-		fprintf(fp, "  next   %s\n", next);
-		if (q[i].env.last_error) {
-			char *e = esc(q[i].env.last_error);
-
-			fprintf(fp, "  last error: %s\n", e);
-			free(e);
-		}
-		fprintf(fp, "  why    %s\n", why);
-	}
-	if (nd > 0)
-		fprintf(fp, "\nBounced (dead/): not delivered, kept for "
-			    "inspection\n");
-	for (i = 0; i < nd; i++) {
-		char *e;
-
-		fputc('\n', fp);
-		if (!dd[i].ok) {
-			fprintf(fp, "MID %s  unreadable\n", dd[i].id);
-			continue;
-		}
-		text_envelope(fp, &dd[i], now);
-		e = esc(dd[i].env.dead_reason);
-		fprintf(fp, "  reason %s\n", e);
-		free(e);
-	}
-	if (c->n > 0) {
-		fprintf(fp, "\nUnreadable files (corrupt/), moved aside "
-			    "untouched:\n");
-		for (i = 0; i < c->n; i++) {
-			char *e = esc(c->ids[i]);
-
-			fprintf(fp, "  %s\n", e);
-			free(e);
-		}
-	}
-}
-
-static json_t *jstr(const char *s)
-{
-	char *e = esc(s);
-	json_t *j = json_string(e);
-
-	free(e);
-	return j ? j : json_null();
-}
-
-static json_t *json_entry(const struct entry *e)
-{
-	json_t *o = json_object(), *r = json_array();
-	size_t i;
-
-	json_object_set_new(o, "mid", json_string(e->id));
-	json_object_set_new(o, "readable", json_boolean(e->ok));
-	json_object_set_new(o, "size", json_integer(e->size));
-	if (!e->ok) {
-		json_decref(r);
-		return o;
-	}
-	json_object_set_new(o, "from", jstr(e->env.from));
-	for (i = 0; i < e->env.nrcpts; i++)
-		json_array_append_new(r, jstr(e->env.rcpts[i]));
-	json_object_set_new(o, "rcpts", r);
-	json_object_set_new(o, "created", json_integer(e->env.created));
-	json_object_set_new(o, "attempts", json_integer(e->env.attempts));
-	return o;
-}
-
-static int print_json(FILE *fp, const char *dir, struct entry *q, size_t nq,
-		      struct entry *dd, size_t nd,
-		      const struct mx_spool_list *c, time_t now)
-{
-	json_t *root = json_object(), *jq = json_array(), *jd = json_array(),
-	       *jc = json_array();
-	char why[300];
-	size_t i;
-	int r;
-
-	json_object_set_new(root, "spool", jstr(dir));
-	json_object_set_new(root, "now", json_integer(now));
-	for (i = 0; i < nq; i++) {
-		json_t *o = json_entry(&q[i]);
-
-		if (q[i].ok) {
-			json_object_set_new(
-				o, "next_attempt",
-				json_integer(q[i].env.next_attempt));
-			json_object_set_new(
-				o, "next_in_s",
-				json_integer(q[i].env.next_attempt > now
-						     ? q[i].env.next_attempt -
-							       now
-						     : 0));
-			json_object_set_new(o, "last_error",
-					    q[i].env.last_error
-						    ? jstr(q[i].env.last_error)
-						    : json_null());
-			json_object_set_new(
-				o, "state",
-				json_string(state_of(&q[i].env, now)));
-			why_of(&q[i].env, now, why, sizeof(why));
-			json_object_set_new(o, "why", json_string(why));
-		}
-		json_array_append_new(jq, o);
-	}
-	for (i = 0; i < nd; i++) {
-		json_t *o = json_entry(&dd[i]);
-
-		if (dd[i].ok)
-			json_object_set_new(o, "reason",
-					    jstr(dd[i].env.dead_reason));
-		json_array_append_new(jd, o);
-	}
-	for (i = 0; i < c->n; i++)
-		json_array_append_new(jc, jstr(c->ids[i]));
-	json_object_set_new(root, "queue", jq);
-	json_object_set_new(root, "dead", jd);
-	json_object_set_new(root, "corrupt", jc);
-	r = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', fp);
-	json_decref(root);
-	return r;
+	for (i = 0; i < a->n; i++)
+		mx_envelope_clear(&a->env[i]);
+	free(a->env);
+	free(a->msg);
 }
 
 int cmd_queue(struct mx_opts *o)
@@ -320,11 +100,10 @@ int cmd_queue(struct mx_opts *o)
 	struct mx_spool *spool = NULL;
 	struct mx_spool_diag d;
 	struct mx_spool_list corrupt;
-	struct entry *q = NULL, *dd = NULL;
-	size_t nq, nd, i;
-	time_t now = mx_wall_now();
+	struct area q, dd;
+	struct mx_queue_view v;
 	FILE *out;
-	int rc = 0;
+	int rc;
 
 	if (o->spool == NULL || o->nargs != 0) {
 		fprintf(stderr, "mxprobe queue: give the spool with --spool "
@@ -336,42 +115,41 @@ int cmd_queue(struct mx_opts *o)
 	sp.flags = MX_SPOOL_READONLY;
 	memset(&d, 0, sizeof(d));
 	if (mx_spool_open(&sp, &spool, &d) != MX_SPOOL_OK) {
-		char *e = esc(d.text);
+		char *e = mx_escape_str(d.text, MX_QUEUE_TEXT_MAX);
 
 		fprintf(stderr, "mxprobe queue: %s\n", e);
 		free(e);
 		return 3;
 	}
 	memset(&corrupt, 0, sizeof(corrupt));
-	nq = load_area(spool, MX_SPOOL_AREA_QUEUE, o->spool, "queue", &q);
-	nd = load_area(spool, MX_SPOOL_AREA_DEAD, o->spool, "dead", &dd);
+	load_area(spool, MX_SPOOL_AREA_QUEUE, o->spool, "queue", &q);
+	load_area(spool, MX_SPOOL_AREA_DEAD, o->spool, "dead", &dd);
 	if (mx_spool_list(spool, MX_SPOOL_AREA_CORRUPT, &corrupt, &d) !=
 	    MX_SPOOL_OK)
 		memset(&corrupt, 0, sizeof(corrupt));
-	for (i = 0; i < nq; i++)
-		if (q[i].ok && q[i].env.attempts > 0 && rc < 1)
-			rc = 1;
-	if (nd > 0 || corrupt.n > 0)
-		rc = 2;
-	for (i = 0; i < nq; i++)
-		if (!q[i].ok)
-			rc = 2;
+	memset(&v, 0, sizeof(v));
+	v.spool = o->spool;
+	v.now = mx_wall_now();
+	v.queue = q.msg;
+	v.nqueue = q.n;
+	v.dead = dd.msg;
+	v.ndead = dd.n;
+	v.corrupt = corrupt.ids;
+	v.ncorrupt = corrupt.n;
+	mx_queue_judge(&v);
+	rc = v.exit_status;
 	out = mx_cli_open_output(o);
 	if (out == NULL) {
 		rc = 3;
 	} else {
-		if (o->json) {
-			if (print_json(out, o->spool, q, nq, dd, nd, &corrupt,
-				       now) < 0)
-				rc = 3;
-		} else {
-			print_text(out, o->spool, q, nq, dd, nd, &corrupt, now);
-		}
+		if ((o->json ? mx_report_queue_json(out, &v)
+			     : mx_report_queue_text(out, &v)) < 0)
+			rc = 3;
 		if (mx_cli_close_output(out, o) < 0)
 			rc = 3;
 	}
-	free_area(q, nq);
-	free_area(dd, nd);
+	free_area(&q);
+	free_area(&dd);
 	mx_spool_list_free(&corrupt);
 	mx_spool_free(spool);
 	return rc;

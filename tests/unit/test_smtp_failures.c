@@ -225,12 +225,84 @@ static void test_limits(void **state)
 	free(big);
 }
 
+/* A whole delivery (mx_send_result_explain): each way it can end gives
+ * its finding, with the attempt's where. */
+static void test_send_result(void **state)
+{
+	static const struct {
+		enum mx_send_stage failed;
+		enum mx_send_refusal refusal;
+		int code; /* of the failed stage's reply, or of RCPT 1 */
+		const char *text;
+		const char *id; /* NULL: no finding */
+	} t[] = {
+		{MX_SEND_STAGE_CONNECT, MX_REFUSE_NONE, 0, NULL,
+		 "smtp.connect_failed"},
+		{MX_SEND_STAGE_TLS, MX_REFUSE_NONE, 0, NULL,
+		 "tls.handshake_failed"},
+		{MX_SEND_STAGE_AUTH, MX_REFUSE_NONE, 535,
+		 "Authentication Credentials Invalid", "smtp.auth_failed"},
+		{MX_SEND_STAGE_MAIL, MX_REFUSE_SIZE, 0, NULL,
+		 "smtp.size_exceeded"},
+		{MX_SEND_STAGE_RCPT, MX_REFUSE_NONE, 550, "5.1.1 no such user",
+		 "smtp.recipient_rejected"},
+		{MX_SEND_STAGE_NONE, MX_REFUSE_NONE, 0, NULL, NULL},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct mx_send_result r;
+		struct mx_send_attempt a;
+		struct mx_send_rcpt rc;
+
+		memset(&r, 0, sizeof(r));
+		memset(&a, 0, sizeof(a));
+		memset(&rc, 0, sizeof(rc));
+		a.host = "mx1.lab.test";
+		a.addr = "127.0.0.31";
+		a.port = 25;
+		a.failed = t[i].failed;
+		a.refusal = t[i].refusal;
+		if (t[i].failed == MX_SEND_STAGE_RCPT) {
+			rc.addr = "nobody@lab.test";
+			rc.st.reply.code = t[i].code;
+			rc.st.reply.text = (char *)t[i].text;
+			a.rcpts = &rc;
+			a.nrcpts = 1;
+		} else {
+			a.stage[t[i].failed].reply.code = t[i].code;
+			a.stage[t[i].failed].reply.text = (char *)t[i].text;
+		}
+		r.attempts = &a;
+		r.nattempts = 1;
+		r.error = "connection refused";
+		mx_send_result_explain(&r);
+		if (t[i].id == NULL) {
+			assert_int_equal(r.findings.n, 0);
+			continue;
+		}
+		assert_true(mx_findings_has(&r.findings, t[i].id));
+		assert_string_equal(r.findings.v[0].where,
+				    "mx1.lab.test [127.0.0.31]:25");
+		mx_findings_clear(&r.findings);
+	}
+	{
+		struct mx_send_result r;
+
+		memset(&r, 0, sizeof(r)); /* no attempt at all */
+		mx_send_result_explain(&r);
+		assert_int_equal(r.findings.n, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_send_result),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,29 @@
+/*
+ * headers.h - `mxprobe headers FILE`: a message's Received chain (oldest
+ * hop first) with TLS per hop and the delay between hops, and its
+ * (ARC-)Authentication-Results, as text or JSON.
+ *
+ * Purpose: render what wire/mailhdr.c parsed; nothing is judged here.
+ * JSON (jansson, ASCII only): {"file", "status", "hops": [{"from",
+ * "from_ip", "by", "with", "tls", "tls_version", "tls_cipher",
+ * "authenticated", "date", "delay_s"}], "total_delay_s",
+ * "authentication_results": [{"arc", "instance", "authserv_id",
+ * "methods": [{"method", "result", "reason", "properties": {}}]}]}.
+ * Ownership: h and file are borrowed.  Every string of h is escaped by
+ * the parser already; the text goes through reports/textutil.h's guard.
+ * `file` is the caller's (a path given on the command line).
+ * Returns 0, or -1 when writing failed.
+ */
+#ifndef MX_REPORTS_HEADERS_H
+#define MX_REPORTS_HEADERS_H
+
+#include <stdio.h>
+
+#include "wire/mailhdr.h"
+
+int mx_report_headers_text(FILE *out, const struct mx_mailhdr *h,
+			   const char *file);
+int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
+			   const char *file);
+
+#endif
