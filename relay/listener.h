@@ -34,7 +34,7 @@
  *   idle past the command / data timeout           421 4.4.2 and close
  *
  * Client networks: `allow` (default loopback only: 127.0.0.0/8 and ::1);
- * an IPv4-mapped IPv6 peer is matched as IPv4.
+ * an IPv4-mapped IPv6 peer is matched as IPv4 (relay/netaddr.h).
  *
  * Logging: ICID lines through relay/relaylog.h (New SMTP ICID, ACCEPT /
  * REJECT, TLS success / failed, MID ... From/To/ready/queued, rejections
@@ -44,6 +44,11 @@
  * max_message_size (<= MX_SPOOL_MAX_MESSAGE), recipients max_recipients
  * (<= MX_SPOOL_MAX_RCPTS), clients max_clients, replies queued but not
  * yet read by the client MX_LISTENER_MAX_OUT (reading pauses above it).
+ *
+ * Files: listener.c (accepting, sockets, TLS records, timers),
+ * smtp_server.c (the SMTP dialogue of a session, and the message into
+ * the spool), netaddr.c (networks and addresses); their shared state is
+ * in listener_int.h.
  *
  * Ownership: mx_listener_new/mx_listener_free.  The spool, the event
  * base and the params' strings are borrowed and must outlive the
@@ -56,6 +61,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "relay/netaddr.h"
 #include "relay/relaylog.h"
 #include "relay/spool.h"
 
@@ -67,26 +73,6 @@ struct mx_listener;
 #define MX_LISTENER_DEFAULT_CLIENTS 100
 #define MX_LISTENER_MAX_OUT (64u * 1024u)
 #define MX_LISTENER_MAX_ALLOW 64
-
-/* A client network: address and prefix length. */
-struct mx_net {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	unsigned prefix;
-};
-
-/* "127.0.0.0/8", "10.1.2.3" (/32), "::1", "[2001:db8::]/32".  Host bits
- * beyond the prefix must be zero.  Returns 0, or -1. */
-int mx_net_parse(const char *s, struct mx_net *out);
-/* Nonzero if the address is inside one of the networks. */
-int mx_net_match(const struct mx_net *nets, size_t n,
-		 const struct sockaddr *sa);
-/* The default: 127.0.0.0/8 and ::1/128; fills out[0..2) and returns 2. */
-size_t mx_net_loopback(struct mx_net out[2]);
-
-/* "127.0.0.1:2525", "[::1]:2525" into a numeric address and a port
- * (1..65535).  Returns 0, or -1. */
-int mx_listen_parse(const char *s, char *addr, size_t addrlen, uint16_t *port);
 
 struct mx_listener_params {
 	const char *addr;	    /* numeric bind address */

@@ -14,12 +14,22 @@ tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
 tests_unit_test_spool_LDADD = librelay.a $(LIB_WIRE) $(CMOCKA_TEST_LDADD)
 # end relaybits
 # relaymode: relay mode - operational log (relaylog), server side TLS
-# (tls_server), SMTP listener (listener), delivery workers (workers),
+# (tls_server), SMTP listener (listener: accepting and I/O; smtp_server:
+# the dialogue; netaddr: networks and addresses), delivery workers
+# (workers: index and scheduler; workers_route: routing and the split;
+# delivery: one delivery; delivery_log: DCID lines; dest: the destination
+# table; retry: the schedule; cfgtok: numbers and tokens of the config),
 # the engine (relay).
 librelay_a_SOURCES += %reldir%/relaylog.c %reldir%/relaylog.h
 librelay_a_SOURCES += %reldir%/tls_server.c %reldir%/tls_server.h
-librelay_a_SOURCES += %reldir%/listener.c %reldir%/listener.h
-librelay_a_SOURCES += %reldir%/workers.c %reldir%/workers.h
+librelay_a_SOURCES += %reldir%/listener.c %reldir%/listener.h \
+	%reldir%/listener_int.h %reldir%/smtp_server.c \
+	%reldir%/netaddr.c %reldir%/netaddr.h \
+	%reldir%/cfgtok.c %reldir%/cfgtok.h
+librelay_a_SOURCES += %reldir%/workers.c %reldir%/workers.h \
+	%reldir%/workers_int.h %reldir%/workers_route.c \
+	%reldir%/delivery.c %reldir%/delivery_log.c \
+	%reldir%/dest.c %reldir%/dest.h %reldir%/retry.c %reldir%/retry.h
 librelay_a_SOURCES += %reldir%/relay.c %reldir%/relay.h
 # throwaway spools and a captured log of the relay tests
 RELAY_FIXTURE = tests/unit/relay_fixture.c tests/unit/relay_fixture.h

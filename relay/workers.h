@@ -11,36 +11,7 @@
  * A crash between "delivered" and mx_spool_done() delivers the message
  * again after the restart: at-least-once, never at-most-once.
  *
- * Destinations (like the Destination Controls and SMTP Routes of a mail
- * appliance), from `--destinations FILE`, one row per line:
- *
- *     # comment
- *     DOMAIN [via=NEXTHOP] [tls=LEVEL] [max-conc=N] [auth=yes|no] [fp=HEX]...
- *
- *   DOMAIN    "lab.test" (that domain only), ".lab.test" (its subdomains,
- *             not itself), or "default" (everything else).  ASCII
- *             (A-labels), case-insensitive; each at most once.
- *   via=      the next hop: "mx" (the MX records of the recipient's
- *             domain), or a target (probe/target.h): "smtps://smtp.lab.test",
- *             "submission://host:2587", "smtp://[::1]:25", "host:2525",
- *             a domain.  No user information ("user:pw@"): credentials
- *             never live in files the relay writes or reads as config.
- *             Default: the default row's next hop, else --smarthost, else
- *             "mx".
- *   tls=      none|may|encrypt|verify|secure|dane|dane-only|fingerprint
- *             (model/policy.h; Postfix's meaning).  Default: --tls-policy.
- *   max-conc= deliveries at once to this destination (1..100, default
- *             10).
- *   auth=     send the AUTH credentials (--auth-user ...) to this next hop.
- *             Default: yes when the next hop is the smarthost, else no:
- *             credentials go only where they are meant to.
- *   fp=       a SHA-256 certificate or public-key fingerprint (64 hex
- *             digits, colons allowed) for tls=fingerprint; up to 8.
- *
- *   The most specific row wins: "sub.lab.test" over ".lab.test" over
- *   "default" over the command line.  Limits: file 1 MiB, line 1024
- *   octets, 1000 rows; a line with a control character, an unknown key,
- *   a repeated key or domain, or a bad value is an error naming the line.
+ * Destinations: relay/dest.h (the table format, `--destinations FILE`).
  *
  * A message whose recipients route to different destinations is split
  * into one spool entry per destination (each put is durable before the
@@ -48,9 +19,9 @@
  * Concurrency: at most max_deliveries at once, at most the row's
  * max-conc to one destination (next hop + row).
  *
- * Retry schedule: after the k-th failed attempt the next one is
- * retry[min(k, n) - 1] seconds later ("60,300,900,3600" = 1m, 5m, 15m,
- * then hourly); a temporary failure of a message older than max_lifetime
+ * Retry schedule (relay/retry.h): after the k-th failed attempt the next
+ * one is retry[min(k, n) - 1] seconds later ("60,300,900,3600" = 1m, 5m,
+ * 15m, then hourly); a temporary failure of a message older than max_lifetime
  * bounces it ("expired").  Messages found in the spool at start (recovery)
  * keep their attempt count and next attempt.
  *
@@ -65,6 +36,11 @@
  *   Bounced: DCID 4 MID <id> to RID [0] - 535 5.7.8 ... (moved to dead/)
  *   DCID 4 close
  * Secrets never appear: the password is passed to the sender only.
+ *
+ * Files: workers.c (the queue index and the scheduling), workers_route.c
+ * (routing and the split by destination), delivery.c (one delivery and
+ * its outcome), delivery_log.c (the DCID log lines); their shared state
+ * is in workers_int.h.
  *
  * Ownership: mx_workers_new/mx_workers_free; the spool, the table, the
  * DNS handle and every params string (the password too) are borrowed and
@@ -81,83 +57,14 @@
 #include "common/log.h"
 #include "model/policy.h"
 #include "probe/tls.h"
+#include "relay/dest.h"
 #include "relay/relaylog.h"
+#include "relay/retry.h"
 #include "relay/spool.h"
 
 struct event_base;
 struct mx_dns;
 struct mx_workers;
-
-#define MX_DEST_MAX_FILE (1024u * 1024u)
-#define MX_DEST_MAX_LINE 1024
-#define MX_DEST_MAX_ROWS 1000
-#define MX_DEST_MAX_FP 8
-#define MX_DEST_MAX_CONC 100
-#define MX_DEST_DEFAULT_CONC 10
-#define MX_RETRY_MAX 32
-#define MX_RETRY_MAX_DELAY (7u * 24u * 3600u)
-
-/* ---- the destination table --------------------------------------------- */
-
-enum mx_dest_kind {
-	MX_DEST_DOMAIN = 0, /* "lab.test" */
-	MX_DEST_SUBDOMAINS, /* ".lab.test" */
-	MX_DEST_DEFAULT,    /* "default" */
-};
-
-struct mx_dest {
-	enum mx_dest_kind kind;
-	char *domain;	/* lower case, without the leading dot; "" default */
-	char *via;	/* target spec, "mx", or NULL (inherit) */
-	int has_policy; /* tls= given */
-	enum mx_tls_policy policy;
-	char *fp[MX_DEST_MAX_FP];
-	size_t nfp;
-	unsigned max_conc; /* 0: not given */
-	int auth;	   /* -1 not given, 0 no, 1 yes */
-	unsigned line;
-};
-
-struct mx_dest_table {
-	struct mx_dest *v;
-	size_t n, cap;
-};
-
-/* Parse a table from bytes (see the format above).  Returns 0, or -1
- * with "line N: why" in err; *t is then empty. */
-int mx_dest_parse(const uint8_t *p, size_t len, struct mx_dest_table *t,
-		  char *err, size_t errlen);
-/* Read FILE (at most MX_DEST_MAX_FILE octets) and parse it. */
-int mx_dest_load(const char *path, struct mx_dest_table *t, char *err,
-		 size_t errlen);
-void mx_dest_table_free(struct mx_dest_table *t);
-
-/* The route of one recipient domain. */
-struct mx_route {
-	const struct mx_dest *row; /* NULL: the command-line default */
-	const char *nexthop;	   /* target spec for the sender: the via, or
-				    * the recipient domain for "mx" */
-	enum mx_tls_policy policy;
-	int auth;
-	unsigned max_conc;
-};
-
-/* Route `domain` (lower or mixed case) through table t (may be NULL) and
- * the command-line defaults.  nexthop may point into domain. */
-void mx_route_for(const struct mx_dest_table *t, const char *smarthost,
-		  enum mx_tls_policy policy, int have_auth, const char *domain,
-		  struct mx_route *out);
-
-/* ---- retry schedule and durations -------------------------------------- */
-
-/* "60,300,900,3600" or "1m,5m,15m,1h" (s, m, h, d suffixes), 1..32
- * entries, each 1 s .. 7 d.  Returns 0, or -1 with why in err. */
-int mx_retry_parse(const char *s, unsigned *out, size_t max, size_t *n,
-		   char *err, size_t errlen);
-/* One duration: "3600", "90s", "15m", "2h", "5d"; 1 s .. 365 d. */
-int mx_duration_parse(const char *s, unsigned *out);
-/* Seconds to wait after the attempts-th failed attempt (attempts >= 1). */
-unsigned mx_retry_delay(const unsigned *sched, size_t n, uint32_t attempts);
 
 /* ---- the workers -------------------------------------------------------- */
 

@@ -8,8 +8,8 @@
  * "250 ... queued as ID" only once it is in the spool, byte for byte
  * (dot-stuffing undone); a failed spool write answers 451 and queues
  * nothing.  Plus the network rules (allowed networks, client limit,
- * timeouts) and the address parsers (--allow, --listen) with malformed
- * input.
+ * timeouts).  The address parsers (--allow, --listen) are tested in
+ * test_netaddr.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1075,127 +1075,6 @@ static void test_bad_tls_files(void **state)
 	event_base_free(f.base);
 }
 
-/* ---- parsers of --allow and --listen ---------------------------------- */
-
-static void test_net_parse(void **state)
-{
-	static const struct {
-		const char *s;
-		int ok;
-	} cases[] = {
-		{"127.0.0.0/8", 1},
-		{"10.1.2.3", 1},
-		{"::1", 1},
-		{"[::1]", 1},
-		{"[2001:db8::]/32", 1},
-		{"0.0.0.0/0", 1},
-		{"::/0", 1},
-		{"127.0.0.1/8", 0},
-		{"10.0.0.0/33", 0},
-		{"::1/129", 0},
-		{"10.0.0.0/", 0},
-		{"/8", 0},
-		{"", 0},
-		{"10.0.0.0/8x", 0},
-		{"10.0.0.0/-1", 0},
-		{"localhost", 0},
-		{"1.2.3", 0},
-		{"[10.0.0.1", 0},
-		{"10.0.0.0/0008", 0},
-		{"2001:db8::1/32", 0},
-	};
-	struct mx_net n;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = mx_net_parse(cases[i].s, &n);
-
-		if ((r == 0) != cases[i].ok)
-			fail_msg("%s: got %d", cases[i].s, r);
-	}
-}
-
-static void test_net_match(void **state)
-{
-	struct mx_net nets[3];
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
-
-	(void)state;
-	assert_int_equal(mx_net_loopback(nets), 2);
-	assert_int_equal(mx_net_parse("192.0.2.128/25", &nets[2]), 0);
-	memset(&s4, 0, sizeof(s4));
-	s4.sin_family = AF_INET;
-	inet_pton(AF_INET, "127.9.8.7", &s4.sin_addr);
-	assert_true(mx_net_match(nets, 3, (struct sockaddr *)&s4));
-	inet_pton(AF_INET, "128.0.0.1", &s4.sin_addr);
-	assert_false(mx_net_match(nets, 3, (struct sockaddr *)&s4));
-	inet_pton(AF_INET, "192.0.2.200", &s4.sin_addr);
-	assert_true(mx_net_match(nets, 3, (struct sockaddr *)&s4));
-	inet_pton(AF_INET, "192.0.2.127", &s4.sin_addr);
-	assert_false(mx_net_match(nets, 3, (struct sockaddr *)&s4));
-	assert_false(mx_net_match(nets, 2, (struct sockaddr *)&s4));
-	memset(&s6, 0, sizeof(s6));
-	s6.sin6_family = AF_INET6;
-	inet_pton(AF_INET6, "::1", &s6.sin6_addr);
-	assert_true(mx_net_match(nets, 2, (struct sockaddr *)&s6));
-	inet_pton(AF_INET6, "::2", &s6.sin6_addr);
-	assert_false(mx_net_match(nets, 2, (struct sockaddr *)&s6));
-	/* IPv4-mapped IPv6 is matched as IPv4. */
-	inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr);
-	assert_true(mx_net_match(nets, 2, (struct sockaddr *)&s6));
-	inet_pton(AF_INET6, "::ffff:10.0.0.1", &s6.sin6_addr);
-	assert_false(mx_net_match(nets, 2, (struct sockaddr *)&s6));
-	/* An empty list allows nobody. */
-	assert_false(mx_net_match(nets, 0, (struct sockaddr *)&s6));
-}
-
-static void test_listen_parse(void **state)
-{
-	static const struct {
-		const char *s;
-		const char *addr;
-		unsigned port;
-	} cases[] = {
-		{"127.0.0.1:2525", "127.0.0.1", 2525},
-		{"[::1]:25", "::1", 25},
-		{"0.0.0.0:65535", "0.0.0.0", 65535},
-		{"127.0.0.1:0", NULL, 0},
-		{"127.0.0.1:65536", NULL, 0},
-		{"127.0.0.1", NULL, 0},
-		{"127.0.0.1:", NULL, 0},
-		{":25", NULL, 0},
-		{"::1:25", NULL, 0},
-		{"[::1]25", NULL, 0},
-		{"[::1:25", NULL, 0},
-		{"localhost:25", NULL, 0},
-		{"127.0.0.1:25x", NULL, 0},
-		{"127.0.0.1:-1", NULL, 0},
-		{"127.0.0.1:0000025", NULL, 0},
-	};
-	char addr[64];
-	uint16_t port;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = mx_listen_parse(cases[i].s, addr, sizeof(addr), &port);
-
-		if (cases[i].addr == NULL) {
-			if (r == 0)
-				fail_msg("%s: accepted", cases[i].s);
-			continue;
-		}
-		if (r != 0)
-			fail_msg("%s: refused", cases[i].s);
-		assert_string_equal(addr, cases[i].addr);
-		assert_int_equal(port, cases[i].port);
-	}
-	/* Too small an output buffer is refused, not overrun. */
-	assert_int_equal(mx_listen_parse("127.0.0.1:25", addr, 5, &port), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1216,9 +1095,6 @@ int main(void)
 		cmocka_unit_test(test_starttls),
 		cmocka_unit_test(test_starttls_pipelined),
 		cmocka_unit_test(test_bad_tls_files),
-		cmocka_unit_test(test_net_parse),
-		cmocka_unit_test(test_net_match),
-		cmocka_unit_test(test_listen_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
