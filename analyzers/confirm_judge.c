@@ -103,8 +103,8 @@ static void judge(struct mx_client_sim *c)
 	} else {
 		agree = c->ok == c->real_ok;
 		if (agree)
-			c->confirm_detail = xasprintf(
-				"%s: %s as predicted", stack_name(c), real);
+			c->confirm_detail = xasprintf("%s: %s as predicted",
+						      stack_name(c), real);
 		else
 			c->confirm_detail = xasprintf(
 				"predicted %s; real handshake (%s): %s",

@@ -274,8 +274,7 @@ static const struct stop_rule {
 	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
 	 NULL, AT_NOWHERE},
 	{MX_STOP_CANCELLED, "probe.cancelled",
-	 "the run was interrupted before this test finished", NULL,
-	 AT_NOWHERE},
+	 "the run was interrupted before this test finished", NULL, AT_NOWHERE},
 	/* MX_STOP_GREETING_REJECTED, MX_STOP_STARTTLS_REJECTED and
 	 * MX_STOP_TLS_FAILED have rules of their own below. */
 };

@@ -113,14 +113,14 @@ const char *mx_intol_kind_name(enum mx_intol_kind k); /* "cipher" ... */
 
 /* One simulated client (profile) against this endpoint. */
 struct mx_client_sim {
-	char *profile;	/* stable id: "openssl3-sl2", "java8", ... */
-	char *name;	/* "OpenSSL 3 default (security level 2)" */
-	int ok;		/* predicted to connect */
-	char *version;	/* predicted version, e.g. "TLSv1.2" */
-	uint16_t suite; /* predicted suite */
-	char *kx;	/* "DH 1024", "ECDH x25519" */
-	char *why;	/* why it fails, e.g. "dh key too small" */
-	int confirmed;	/* 1 a real handshake agreed, 0 disagreed,
+	char *profile;	      /* stable id: "openssl3-sl2", "java8", ... */
+	char *name;	      /* "OpenSSL 3 default (security level 2)" */
+	int ok;		      /* predicted to connect */
+	char *version;	      /* predicted version, e.g. "TLSv1.2" */
+	uint16_t suite;	      /* predicted suite */
+	char *kx;	      /* "DH 1024", "ECDH x25519" */
+	char *why;	      /* why it fails, e.g. "dh key too small" */
+	int confirmed;	      /* 1 a real handshake agreed, 0 disagreed,
 				 * -1 not checked (stack cannot express it) */
 	char *confirm_detail; /* analyzers/confirm_judge.c's words */
 	/* The real handshake that played this profile (probe facts, judged
@@ -134,8 +134,8 @@ struct mx_client_sim {
 	char *real_kx_type;    /* "ECDH", "DH", NULL: none (RSA kx) */
 	char *real_kx_group;   /* "x25519", "ffdhe2048", NULL */
 	int real_kx_bits;
-	int real_fail;	       /* enum mx_tls_fail of model/result.h */
-	int real_alert;	       /* alert number, 0 none */
+	int real_fail;	/* enum mx_tls_fail of model/result.h */
+	int real_alert; /* alert number, 0 none */
 	char *real_fail_detail;
 	/* tested advice for a failing profile */
 	char *advice_openssl;  /* cipher string */
@@ -162,7 +162,7 @@ struct mx_enum {
 	int intolerant;
 	struct mx_intol_trigger trigger; /* what the server drops */
 	char *intolerance_trigger;	 /* the trigger in words (display) */
-	char *intolerance_reaction; /* "FIN after ClientHello" */
+	char *intolerance_reaction;	 /* "FIN after ClientHello" */
 	char *intolerance_advice_openssl;
 	int intolerance_advice_ok;
 	/* Versions the intolerance blocked, enumerated again without the

@@ -208,7 +208,6 @@ static int build(const struct spec *sp, const char *host, struct mx_buf *out)
 									: -1;
 }
 
-
 /* TLS alert protocol_version (RFC 8446 section 6.2). */
 #define ALERT_PROTOCOL_VERSION 70
 
@@ -391,8 +390,7 @@ static void on_advice(void *arg)
 {
 	struct mx_bisect *bs = arg;
 
-	bs->ep->enumr->intolerance_advice_ok =
-		bs->hs.skipped ? -1 : bs->hs.ok;
+	bs->ep->enumr->intolerance_advice_ok = bs->hs.skipped ? -1 : bs->hs.ok;
 	mx_tls_clear(&bs->hs.out);
 	mx_hs_batch_free(bs->hb);
 	bs->hb = NULL;
@@ -435,9 +433,10 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 			total++;
 			if (s == NULL || in_class(s, pt->what))
 				continue;
-			len += (size_t)snprintf(
-				bs->suites13 + len, sizeof(bs->suites13) - len,
-				"%s%s", kept ? ":" : "", s13[i].name);
+			len += (size_t)snprintf(bs->suites13 + len,
+						sizeof(bs->suites13) - len,
+						"%s%s", kept ? ":" : "",
+						s13[i].name);
 			kept++;
 		}
 		if (kept == 0)
@@ -461,8 +460,7 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 	bs->hs.purpose.step = -1;
 	snprintf(bs->hs.purpose.profile, sizeof(bs->hs.purpose.profile),
 		 "intolerance");
-	snprintf(bs->hs.purpose.stack, sizeof(bs->hs.purpose.stack),
-		 "openssl");
+	snprintf(bs->hs.purpose.stack, sizeof(bs->hs.purpose.stack), "openssl");
 	memset(&hp, 0, sizeof(hp));
 	hp.helo = bs->p.helo;
 	hp.timeout_ms = bs->p.timeout_ms;
@@ -485,8 +483,8 @@ static void conclude(struct mx_bisect *bs)
 	free(e->intolerance_reaction);
 	e->intolerance_reaction = xstrdup(bs->full_what);
 	free(e->intolerance_trigger);
-	e->intolerance_trigger =
-		xstrdup(pt ? pt->trigger : "the full hello (no single part alone)");
+	e->intolerance_trigger = xstrdup(
+		pt ? pt->trigger : "the full hello (no single part alone)");
 	memset(&e->trigger, 0, sizeof(e->trigger));
 	if (pt == NULL) {
 		e->trigger.kind = MX_INTOL_COMBINATION;

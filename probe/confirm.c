@@ -63,8 +63,7 @@ entry_for(const struct mx_clients_params *p, const char *id)
 
 /* An advice string tried with the profile's stack settings when the
  * stack is that library, else with the library's defaults. */
-static void advice_session(struct mx_hs *s,
-			   const struct mx_confirm_client *cc,
+static void advice_session(struct mx_hs *s, const struct mx_confirm_client *cc,
 			   const struct mx_tls_backend *be, const char *advice)
 {
 	memset(&s->tls, 0, sizeof(s->tls));
@@ -136,8 +135,8 @@ static void store_real(struct mx_client_sim *c, const struct mx_hs *s)
 	free(c->real_kx_type);
 	c->real_kx_type = t->temp_key_type ? xstrdup(t->temp_key_type) : NULL;
 	free(c->real_kx_group);
-	c->real_kx_group =
-		t->temp_key_group ? xstrdup(t->temp_key_group) : NULL;
+	c->real_kx_group = t->temp_key_group ? xstrdup(t->temp_key_group)
+					     : NULL;
 	c->real_kx_bits = t->temp_key_bits;
 	c->real_fail = (int)t->fail;
 	c->real_alert = t->alert;
@@ -153,9 +152,8 @@ static void on_confirmed(void *arg)
 
 	for (i = 0; i < cs->n; i++) {
 		struct mx_client_sim *c = &e->clients[cs->idx[i]];
-		const struct mx_hs *r = cs->ss[i].dup
-						? &cs->ss[cs->ss[i].dup_of]
-						: &cs->ss[i];
+		const struct mx_hs *r =
+			cs->ss[i].dup ? &cs->ss[cs->ss[i].dup_of] : &cs->ss[i];
 
 		if (r->skipped) {
 			/* not tried: left unconfirmed / untested */
@@ -204,8 +202,8 @@ static void start_confirm(struct mx_clients_step *cs)
 	cs->idx = xcalloc(3 * e->nclients, sizeof(*cs->idx));
 	for (i = 0; i < e->nclients; i++) {
 		struct mx_client_sim *c = &e->clients[i];
-		const struct mx_confirm_client *cc = entry_for(&cs->p,
-							       c->profile);
+		const struct mx_confirm_client *cc =
+			entry_for(&cs->p, c->profile);
 
 		if (cc != NULL && cc->be != NULL) {
 			cs->ss[n].be = cc->be;
@@ -317,8 +315,8 @@ void mx_clients_step_start(struct mx_clients_step *cs)
 	bp.timeout_ms = cs->p.timeout_ms;
 	bp.deadline_ms = cs->p.deadline_ms;
 	bp.log = cs->p.log;
-	cs->bs = mx_bisect_new(cs->base, cs->pool, cs->ep, &bp, on_bisected,
-			       cs);
+	cs->bs =
+		mx_bisect_new(cs->base, cs->pool, cs->ep, &bp, on_bisected, cs);
 	mx_bisect_start(cs->bs);
 }
 

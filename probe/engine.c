@@ -45,7 +45,7 @@ struct mx_engine {
 	struct mx_pool *pool;
 	int own_pool;
 	struct mx_enum_dhcache *dh;
-	size_t resolving; /* targets still resolving */
+	size_t resolving;  /* targets still resolving */
 	struct job **jobs; /* each job stays put: engines point at it */
 	size_t njobs, capjobs;
 	size_t done_jobs;
@@ -120,8 +120,7 @@ static void start_clients(struct job *j)
 	}
 	memset(&cp, 0, sizeof(cp));
 	cp.helo = e->p.helo;
-	cp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms
-						  : 10000;
+	cp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms : 10000;
 	cp.deadline_ms = j->deadline;
 	cp.log = e->p.log;
 	cp.clients = e->p.clients;
@@ -129,8 +128,7 @@ static void start_clients(struct job *j)
 	cp.bisect = 1;
 	cp.simulate = e->p.simulate;
 	set_stage(j, MX_STAGE_CLIENTS);
-	j->cs = mx_clients_step_new(e->base, e->pool, ep, &cp, clients_done,
-				    j);
+	j->cs = mx_clients_step_new(e->base, e->pool, ep, &cp, clients_done, j);
 	mx_clients_step_start(j->cs);
 }
 
@@ -276,8 +274,8 @@ static void probe_grant(void *arg)
 		evtimer_add(j->ev_deadline, &tv);
 	}
 	set_stage(j, MX_STAGE_PROBE);
-	j->client = mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls,
-				       &cbs, j);
+	j->client =
+		mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls, &cbs, j);
 	mx_smtp_client_start(j->client);
 }
 

@@ -112,8 +112,8 @@ static void on_grant(void *arg)
 					  : DEFAULT_TIMEOUT_MS;
 	int64_t limit = mx_now_ms() + 6 * (int64_t)timeout;
 
-	if (b->cancelled || (b->p.deadline_ms > 0 &&
-			     mx_now_ms() >= b->p.deadline_ms)) {
+	if (b->cancelled ||
+	    (b->p.deadline_ms > 0 && mx_now_ms() >= b->p.deadline_ms)) {
 		mx_pool_release(b->pool, ep->addr);
 		skip(s, b->cancelled ? b->why : "the deadline was reached");
 		check_done(b);
@@ -142,8 +142,8 @@ static void on_grant(void *arg)
 				 ? b->p.deadline_ms
 				 : limit;
 	sp.log = b->p.log;
-	sp.rec = mx_endpoint_conn_new(ep, mx_pool_conn_id(b->pool),
-				      &s->purpose);
+	sp.rec =
+		mx_endpoint_conn_new(ep, mx_pool_conn_id(b->pool), &s->purpose);
 	s->state = S_RUNNING;
 	s->c = mx_smtp_client_new(b->base, &sp, &s->smtp, &s->out, &cbs, s);
 	if (s->c == NULL || mx_smtp_client_start(s->c) < 0) {
@@ -185,12 +185,10 @@ static void check_done(struct mx_hs_batch *b)
 	event_add(b->ev_done, &zero);
 }
 
-struct mx_hs_batch *mx_hs_batch_new(struct event_base *base,
-				    struct mx_pool *pool,
-				    struct mx_endpoint *ep,
-				    const struct mx_hs_params *p,
-				    struct mx_hs *ss, size_t n,
-				    mx_hs_done_fn done, void *arg)
+struct mx_hs_batch *
+mx_hs_batch_new(struct event_base *base, struct mx_pool *pool,
+		struct mx_endpoint *ep, const struct mx_hs_params *p,
+		struct mx_hs *ss, size_t n, mx_hs_done_fn done, void *arg)
 {
 	struct mx_hs_batch *b = xcalloc(1, sizeof(*b));
 	size_t i, j;

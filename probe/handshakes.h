@@ -66,12 +66,10 @@ struct mx_hs_params {
 
 typedef void (*mx_hs_done_fn)(void *arg);
 
-struct mx_hs_batch *mx_hs_batch_new(struct event_base *base,
-				    struct mx_pool *pool,
-				    struct mx_endpoint *ep,
-				    const struct mx_hs_params *p,
-				    struct mx_hs *ss, size_t n,
-				    mx_hs_done_fn done, void *arg);
+struct mx_hs_batch *
+mx_hs_batch_new(struct event_base *base, struct mx_pool *pool,
+		struct mx_endpoint *ep, const struct mx_hs_params *p,
+		struct mx_hs *ss, size_t n, mx_hs_done_fn done, void *arg);
 void mx_hs_batch_start(struct mx_hs_batch *b);
 /* Stop: sessions running are aborted, queued ones are skipped, their
  * facts say why ("the run was cancelled", "the deadline was reached");

@@ -109,8 +109,7 @@ static void pool_pump(evutil_socket_t fd, short what, void *arg)
 		pool_schedule(p, wake);
 }
 
-struct mx_pool *mx_pool_new(struct event_base *base, int per_host,
-				      int global)
+struct mx_pool *mx_pool_new(struct event_base *base, int per_host, int global)
 {
 	struct mx_pool *p = xcalloc(1, sizeof(*p));
 

@@ -39,8 +39,7 @@ struct mx_pool_wait {
 };
 
 /* per_host: connections at once to one address (0: 2); global (0: 16). */
-struct mx_pool *mx_pool_new(struct event_base *base, int per_host,
-			    int global);
+struct mx_pool *mx_pool_new(struct event_base *base, int per_host, int global);
 void mx_pool_free(struct mx_pool *p);
 /* Queue w; w->grant is called from the loop once a slot is free. */
 void mx_pool_acquire(struct mx_pool *p, struct mx_pool_wait *w);

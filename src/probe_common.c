@@ -163,8 +163,8 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 		ep.enumerate = (flags & MX_PROBE_ENUM_COMPLETED)
 				       ? MX_ENGINE_ENUM_COMPLETED
 				       : MX_ENGINE_ENUM_ATTEMPTED;
-		ep.hello_timeout_ms =
-			o->timeout_s < 10 ? o->timeout_s * 1000 : 10000;
+		ep.hello_timeout_ms = o->timeout_s < 10 ? o->timeout_s * 1000
+							: 10000;
 		/* The enumeration of one endpoint costs dozens of
 		 * connections: every stage of an endpoint (probe,
 		 * enumeration, bisection, confirmations) ends within twice

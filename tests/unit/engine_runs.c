@@ -178,11 +178,11 @@ static void digest(const struct mx_run *run, char *buf, size_t len)
 {
 	size_t off = 0, i, j, k, v;
 
-#define PUT(...)                                                       \
-	do {                                                           \
-		if (off < len)                                         \
-			off += (size_t)snprintf(buf + off, len - off, \
-						__VA_ARGS__);          \
+#define PUT(...)                                                               \
+	do {                                                                   \
+		if (off < len)                                                 \
+			off += (size_t)snprintf(buf + off, len - off,          \
+						__VA_ARGS__);                  \
 	} while (0)
 	for (i = 0; i < run->ntargets; i++) {
 		const struct mx_target *t = &run->targets[i];
@@ -353,8 +353,8 @@ static void test_cancel(void **state)
 	 * milliseconds) and inside the enumeration or clients step. */
 	if (ep->enumr != NULL && !ep->enumr->intolerant) {
 		assert_true(ep->enumr->incomplete);
-		assert_non_null(strstr(ep->enumr->incomplete_reason,
-				       "cancelled"));
+		assert_non_null(
+			strstr(ep->enumr->incomplete_reason, "cancelled"));
 	} else {
 		assert_true(ep->smtp.stop == MX_STOP_CANCELLED ||
 			    ep->enumr != NULL);

@@ -42,6 +42,7 @@
 
 #include "analyzers/confirm_judge.h"
 #include "probe/bisect.h"
+#include "probe/client_play.h"
 #include "probe/confirm.h"
 #include "probe/enum.h"
 #include "probe/pool.h"
@@ -288,8 +289,8 @@ static int run_bisect(struct mx_endpoint *ep, const struct mx_clients_params *p)
 	struct mx_pool *pool = mx_pool_new(b.base, 2, 16);
 	struct mx_bisect_params bp = {p->helo, p->timeout_ms, p->deadline_ms,
 				      p->log};
-	struct mx_bisect *bs = mx_bisect_new(b.base, pool, ep, &bp,
-					     bisect_done, &b);
+	struct mx_bisect *bs =
+		mx_bisect_new(b.base, pool, ep, &bp, bisect_done, &b);
 
 	mx_bisect_start(bs);
 	event_base_dispatch(b.base);
@@ -552,31 +553,41 @@ static void test_nobody_listens(void **state)
 
 /* ---- the whole clients step after a real enumeration --------------------- */
 
-/* What src/clients.c does: the analyzers' profiles as real-handshake
- * settings. */
+/* The profiles as the probe plays them (probe/client_play.h), checked
+ * against the table (model/client_profiles.h) row by row. */
 static struct mx_confirm_client *profiles_as_settings(size_t *n)
 {
-	struct mx_confirm_client *cc;
+	struct mx_confirm_client *cc = mx_confirm_client_table(n);
 	size_t i;
 
-	*n = mx_client_profile_count();
-	cc = calloc(*n, sizeof(*cc));
 	assert_non_null(cc);
+	assert_int_equal(*n, mx_client_profile_count());
 	for (i = 0; i < *n; i++) {
 		const struct mx_client_profile *pr = mx_client_profile_at(i);
+		const struct mx_tls_params *t = &cc[i].tls;
 
-		cc[i].id = pr->id;
-		cc[i].tls.security_level = pr->ossl_seclevel;
-		cc[i].tls.min_version = pr->min_version;
-		cc[i].tls.max_version = pr->max_version;
-		if (pr->stack == MX_STACK_OPENSSL) {
-			cc[i].be = &mx_tls_openssl;
-			cc[i].tls.cipher_list = pr->ossl_ciphers;
-			cc[i].tls.ciphersuites = pr->ossl_ciphersuites;
-			cc[i].tls.groups = pr->ossl_groups;
-		} else if (pr->stack == MX_STACK_GNUTLS) {
-			cc[i].be = &mx_tls_gnutls;
-			cc[i].tls.priority = pr->gnutls_priority;
+		assert_string_equal(cc[i].id, pr->id);
+		assert_int_equal(t->min_version, pr->min_version);
+		assert_int_equal(t->max_version, pr->max_version);
+		switch (pr->stack) {
+		case MX_STACK_OPENSSL:
+			assert_ptr_equal(cc[i].be, &mx_tls_openssl);
+			assert_ptr_equal(t->cipher_list, pr->ossl_ciphers);
+			assert_ptr_equal(t->ciphersuites,
+					 pr->ossl_ciphersuites);
+			assert_ptr_equal(t->groups, pr->ossl_groups);
+			assert_int_equal(t->security_level, pr->ossl_seclevel);
+			assert_null(t->priority);
+			break;
+		case MX_STACK_GNUTLS:
+			assert_ptr_equal(cc[i].be, &mx_tls_gnutls);
+			assert_ptr_equal(t->priority, pr->gnutls_priority);
+			assert_null(t->cipher_list);
+			assert_int_equal(t->security_level, -1);
+			break;
+		case MX_STACK_NONE:
+			assert_null(cc[i].be);
+			break;
 		}
 	}
 	return cc;
