@@ -127,6 +127,7 @@ checks() {
 	echo "postfix:clientorder=starttls@127.0.0.52:25"
 	echo "postfix:intolerant-backend=starttls@127.0.0.53:10025"
 	echo "postfix:expiring=starttls@127.0.0.54:25"
+	echo "postfix:bigclient=starttls@127.0.0.55:25"
 	echo "postfix:intolerant-smtps=smtps@127.0.0.53:10465"
 	echo "gnutls=tlsraw@127.0.0.40:465"
 	echo "3des-smtp=starttlsraw@127.0.0.40:25"
@@ -425,7 +426,8 @@ gen_certs() {
 EXTRA_LEAVES="legacy:rsa:legacy.lab.test dhe1024:rsa:dhe1024.lab.test
 clientorder:rsa:clientorder.lab.test dual-rsa:rsa:dual.lab.test
 dual-ec:ec:dual.lab.test 3des:rsa:3des.lab.test
-intolerant:rsa:intolerant.lab.test expiring:rsa:expiring.lab.test"
+intolerant:rsa:intolerant.lab.test expiring:rsa:expiring.lab.test
+bigclient:rsa:bigclient.lab.test"
 
 # expiring.lab.test must always be within 14 days of its end (the
 # cert.expiring_soon threshold) and not yet expired: valid for 7 days,
@@ -561,6 +563,8 @@ dual        A     127.0.0.51
 clientorder A     127.0.0.52
 intolerant  A     127.0.0.53
 expiring    A     127.0.0.54
+; many suites, client order (the bench's speed endpoint, issue 8)
+bigclient   A     127.0.0.55
 
 ; a clean run: only the good MX
 good        MX    10 mx1
@@ -891,6 +895,10 @@ lab_ciphers_ecdhe_dhe = $(echo ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-AES128-GCM-
 	DHE-RSA-AES256-SHA256 DHE-RSA-AES128-SHA256 DHE-RSA-AES256-SHA \
 	DHE-RSA-AES128-SHA @SECLEVEL=0 | tr ' ' :)
 lab_ciphers_cbc = ECDHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA:AES256-SHA:AES128-SHA:@SECLEVEL=0
+# Every suite OpenSSL has that an RSA certificate can serve (no anonymous
+# ones): 44 in TLS 1.2 (ECDHE, DHE and static RSA; AES, CAMELLIA, ARIA,
+# CHACHA20, CCM), fewer in TLS 1.0/1.1.
+lab_ciphers_all = ALL:!aNULL:@SECLEVEL=0
 EOF
 	{
 		echo "# address -> Maildir (relative to virtual_mailbox_base)"
@@ -976,6 +984,16 @@ EOF
 			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high \
 			'tls_high_cipherlist=$lab_ciphers_ecdhe_dhe' \
 			tls_preempt_cipherlist=no \
+			"smtpd_tls_dh1024_param_file=$PFDH/ffdhe2048.pem"
+		# The bench's speed endpoint (issue 8): a large suite list in the
+		# client's order, TLS 1.0-1.2.
+		svc 127.0.0.55:25 bigclient bigclient.lab.test bigclient \
+			smtpd_tls_security_level=may \
+			'smtpd_tls_protocols=$lab_protocols_upto12' \
+			'smtpd_tls_mandatory_protocols=$lab_protocols_upto12' \
+			smtpd_tls_ciphers=high smtpd_tls_mandatory_ciphers=high \
+			'tls_high_cipherlist=$lab_ciphers_all' \
+			smtpd_tls_exclude_ciphers=aNULL tls_preempt_cipherlist=no \
 			"smtpd_tls_dh1024_param_file=$PFDH/ffdhe2048.pem"
 		# Behind the intolerant front (scripted, 127.0.0.53:25): TLS up to
 		# 1.2, CBC suites only.  10025 is the STARTTLS listener the front
@@ -1182,7 +1200,7 @@ cmd_start() {
 	if [ -n "$busy" ]; then
 		echo "$busy" | sed 's/^/  /' >&2
 		command -v ss >/dev/null && ss -ltnpH 2>/dev/null |
-			grep -E '(127\.0\.0\.(2[01]|3[1-9]|4[0-9]|5[0-3])|\[::1\]):(25|53|465|587|2465|2587|10025|10465) ' |
+			grep -E '(127\.0\.0\.(2[01]|3[1-9]|4[0-9]|5[0-5])|\[::1\]):(25|53|465|587|2465|2587|10025|10465) ' |
 			sed 's/^/  /' >&2
 		die "lab ports are already taken by processes this lab did not start (another MXPROBE_LAB_DIR, or a distribution service)"
 	fi
