@@ -14,14 +14,11 @@
  * result into findings: client.fails, client.prediction_mismatch,
  * tls.hello_intolerance.
  *
- * Profiles are a static const table (variation in tables, STYLE 8), each
- * with where its facts come from (`basis`).  Suite lists are IANA code
- * points (named in comments) in the client's order; the OpenSSL-based ones are exactly what Debian 12's
- * OpenSSL 3.0 expands the profile's cipher string to (a unit test checks
- * this against the linked libssl).
+ * The profiles are data in model/client_profiles.h (a static const
+ * table, each row with where its facts come from), which the probe reads
+ * too, to play them in real handshakes.
  *
  * API:
- *   mx_client_profile_count()/_at(i)/_by_id(id)   the table
  *   mx_client_predict(profile, enum, &prediction)  one profile, pure
  *   mx_client_advise(profile, enum, &prediction)   advice strings, pure
  *   mx_clients_simulate(enum)                     fills enum->clients
@@ -37,46 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/client_profiles.h"
 #include "model/enum.h"
 #include "model/result.h"
-
-/* Which real stack can play a profile (probe/confirm.c). */
-enum mx_client_stack {
-	MX_STACK_NONE = 0, /* no local stack expresses it: not confirmed */
-	MX_STACK_OPENSSL,
-	MX_STACK_GNUTLS,
-};
-
-struct mx_client_profile {
-	const char *id;	   /* stable: "openssl3-sl2", "java8" */
-	const char *name;  /* "OpenSSL 3 default (security level 2)" */
-	const char *basis; /* where the facts come from */
-	int common;	   /* widespread sender: client.fails is a warning */
-	uint16_t min_version, max_version; /* wire codes 0x0301.. */
-	const uint16_t *suites;		   /* IANA code points, client order */
-	size_t nsuites;
-	const char *const *groups; /* supported_groups, client order */
-	size_t ngroups;
-	size_t nkey_shares;   /* TLS 1.3 key shares: the first n groups */
-	int dh_min_bits;      /* refuses a DHE group below this */
-	int dh_max_bits;      /* refuses a DHE group above this; 0: none */
-	int ec_min_bits;      /* refuses an EC group below this */
-	const char *dh_error; /* the client's own words for a refused group */
-	int verifies_name;    /* refuses a certificate not naming the host */
-	/* How a real stack expresses it. */
-	enum mx_client_stack stack;
-	const char *ossl_ciphers;      /* OpenSSL cipher list (TLS <= 1.2) */
-	const char *ossl_ciphersuites; /* TLS 1.3; NULL: library default */
-	const char *ossl_groups;       /* NULL: library default */
-	int ossl_seclevel;	       /* -1: library default */
-	const char *gnutls_priority;   /* NULL: not GnuTLS-based */
-	/* Advice starts from this profile's settings (NULL: its own). */
-	const char *advice_from;
-};
-
-size_t mx_client_profile_count(void);
-const struct mx_client_profile *mx_client_profile_at(size_t i);
-const struct mx_client_profile *mx_client_profile_by_id(const char *id);
 
 /* Why a prediction fails, for advice and fixes. */
 enum mx_client_fail {

@@ -19,3 +19,6 @@ libmodel_a_SOURCES += %reldir%/where.c %reldir%/where.h \
 	%reldir%/severity.c %reldir%/severity.h
 # queue: the view `mxprobe queue` judges and renders (model/queue.h)
 libmodel_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
+# client profiles: data both probe/ (to play them) and analyzers/ (to
+# simulate them) read (issue 8)
+libmodel_a_SOURCES += %reldir%/client_profiles.c %reldir%/client_profiles.h

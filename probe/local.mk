@@ -81,6 +81,7 @@ tests_unit_test_enum_raw_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 
 # client confirmations, advice tests, intolerance bisection (clients)
 libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
+	%reldir%/client_play.c %reldir%/client_play.h \
 	%reldir%/handshakes.c %reldir%/handshakes.h \
 	%reldir%/bisect.c %reldir%/bisect.h
 check_PROGRAMS += tests/unit/test_confirm

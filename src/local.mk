@@ -22,8 +22,5 @@ mxprobe_LDADD += librelay.a libanalyzers.a libprobe.a libwire.a \
 # are already on the link line through the send lines above).
 mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
 # end relaymode
-# clients: the clients step of ciphers / check --deep (simulation,
-# confirmations, advice, intolerance bisection).
-mxprobe_SOURCES += %reldir%/clients.c %reldir%/clients.h
 # enum: the ciphers subcommand (check --deep lives in cmd_check.c).
 mxprobe_SOURCES += %reldir%/cmd_ciphers.c

@@ -1,6 +1,6 @@
 /*
- * test_clients.c - analyzers/clients.c: the profile table, predictions,
- * advice and the client findings.
+ * test_clients.c - the profile table (model/client_profiles.c) and
+ * analyzers/clients*.c: predictions, advice and the client findings.
  *
  * Servers are described as the enumeration would (struct mx_enum), one
  * builder per kind of server the issue names: the DHE-1024 smarthost with
@@ -31,6 +31,7 @@
 
 #include "analyzers/analyze.h"
 #include "analyzers/clients.h"
+#include "model/client_profiles.h"
 #include "model/enum.h"
 #include "model/result.h"
 #include "wire/tls_registry.h"

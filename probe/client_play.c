@@ -1,17 +1,16 @@
 /*
- * clients.c - the analyzers' profile table turned into the probe's
- * real-handshake settings; see clients.h.
+ * client_play.c - the client profile table turned into the probe's
+ * real-handshake settings; see client_play.h.
  */
-#include "src/clients.h"
+#include "probe/client_play.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-#include "analyzers/clients.h"
 #include "common/xalloc.h"
-#include "probe/confirm.h"
+#include "model/client_profiles.h"
+#include "probe/tls.h"
 
-struct mx_confirm_client *mx_cli_client_table(size_t *n_out)
+struct mx_confirm_client *mx_confirm_client_table(size_t *n_out)
 {
 	size_t i, n = mx_client_profile_count();
 	struct mx_confirm_client *cc = xcalloc(n, sizeof(*cc));
