@@ -555,6 +555,8 @@ int mx_report_json(FILE *out, const struct mx_run *run)
 	set(&c, root, "timeout_ms", jint(&c, run->timeout_ms));
 	set(&c, root, "exit_status", jint(&c, (int)run->exit_status));
 	set(&c, root, "status", jstr(&c, mx_rep_exit_name(run->exit_status)));
+	/* SIGINT/SIGTERM cut the run short (doc/exit-status.md). */
+	set(&c, root, "interrupted", chk(&c, json_boolean(run->interrupted)));
 	for (i = 0; i < run->ntargets; i++)
 		push(&c, ts, j_target(&c, &run->targets[i]));
 	set(&c, root, "targets", ts);
