@@ -25,6 +25,10 @@
  *   mx_analyze_clients(ep)                        findings (called from
  *                                                  mx_analyze_endpoint)
  *
+ * Files: clients_predict.c (mx_client_predict, mx_client_fail_name),
+ * clients_advice.c (mx_client_advise), clients.c (mx_clients_simulate,
+ * mx_analyze_clients); clients_int.h is what the first lends the second.
+ *
  * Ownership: profiles are static; mx_clients_simulate() replaces
  * enum->clients (owned by the enum).  Nothing here does I/O.
  */

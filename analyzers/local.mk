@@ -27,7 +27,9 @@ libanalyzers_a_SOURCES += %reldir%/policy.c %reldir%/policy.h \
 	%reldir%/smtp_failures.c %reldir%/smtp_failures.h
 
 # clients: client simulation, cipher-string advice, client findings.
-libanalyzers_a_SOURCES += %reldir%/clients.c %reldir%/clients.h
+libanalyzers_a_SOURCES += %reldir%/clients.c %reldir%/clients.h \
+	%reldir%/clients_int.h %reldir%/clients_predict.c \
+	%reldir%/clients_advice.c
 check_PROGRAMS += tests/unit/test_clients
 TESTS += tests/unit/test_clients
 tests_unit_test_clients_SOURCES = tests/unit/test_clients.c
