@@ -58,11 +58,31 @@ static struct mx_endpoint *ep_of(const struct job *j)
 	return &j->t->endpoints[j->ep];
 }
 
+/* The developer log (-v): every stage change of every endpoint, with the
+ * time since its probe started and its connections so far. */
+static void log_stage(const struct job *j, enum mx_stage st)
+{
+	const struct mx_endpoint *ep = &j->t->endpoints[j->ep];
+	int64_t ms = ep->started_ms > 0 ? mx_now_ms() - ep->started_ms : 0;
+
+	mx_log_msg(j->e->p.log, MX_LOG_INFO,
+		   "%s [%s]:%u: %s (%lld ms, %zu connections)%s%s",
+		   ep->host ? ep->host : "?", ep->addr ? ep->addr : "?",
+		   ep->port, mx_stage_name(st), (long long)ms, ep->nconns,
+		   st == MX_STAGE_DONE && ep->smtp.stop != MX_STOP_NONE
+			   ? "; probe stopped: "
+			   : "",
+		   st == MX_STAGE_DONE && ep->smtp.stop != MX_STOP_NONE
+			   ? mx_stop_name(ep->smtp.stop)
+			   : "");
+}
+
 static void set_stage(struct job *j, enum mx_stage st)
 {
 	struct mx_engine *e = j->e;
 
 	j->st = st;
+	log_stage(j, st);
 	if (st == MX_STAGE_DONE)
 		e->done_jobs++;
 	if (e->cbs.progress)
@@ -75,6 +95,9 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	mx_log_msg(e->p.log, MX_LOG_INFO,
+		   "run done: %zu targets, %zu endpoints%s", e->run->ntargets,
+		   e->njobs, e->cancelled ? " (cancelled)" : "");
 	e->cbs.done(e->arg); /* may free e */
 }
 
@@ -303,9 +326,10 @@ static void resolved(void *arg, struct mx_target *t)
 	struct mx_engine *e = arg;
 	size_t i;
 
-	mx_log_trace(e->p.log, MX_TRACE_SCHED,
-		     "resolved %s: %zu hosts, %zu endpoints", t->name,
-		     t->nhosts, t->nendpoints);
+	mx_log_msg(e->p.log, MX_LOG_INFO,
+		   "%s: resolved, %zu hosts, %zu endpoints%s%s", t->name,
+		   t->nhosts, t->nendpoints, t->dns_error ? "; " : "",
+		   t->dns_error ? t->dns_error : "");
 	for (i = 0; i < t->nendpoints; i++) {
 		struct job *j;
 
