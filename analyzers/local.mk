@@ -52,3 +52,5 @@ tests_unit_test_suites_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
 # queue: why each message of a relay spool waits (analyzers/queue.h)
 libanalyzers_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
+# policy_explain: the findings and status of `mxprobe policy` per endpoint
+libanalyzers_a_SOURCES += %reldir%/policy_explain.c %reldir%/policy_explain.h

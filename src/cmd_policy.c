@@ -2,7 +2,9 @@
  * cmd_policy.c - `mxprobe policy TARGET`: one probe (as `check` does it),
  * a TLSA lookup per MX host, then every delivery TLS policy level judged
  * against every endpoint by analyzers/policy.c: would deliver encrypted,
- * would deliver in clear, or would defer, and why.  Wiring only.
+ * would deliver in clear, or would defer, and why (the findings and the
+ * status from analyzers/policy_explain.c, the TLSA RRsets from
+ * probe/tlsa.c).  Wiring only.
  *
  * Exit status (doc/exit-status.md): 0 an authenticated level (verify,
  * secure or dane) delivers to every endpoint; 1 only unauthenticated TLS
@@ -16,6 +18,7 @@
 #include <event2/event.h>
 
 #include "analyzers/policy.h"
+#include "analyzers/policy_explain.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -91,7 +94,7 @@ int cmd_policy(struct mx_opts *o)
 		const struct mx_tlsa_result *tr = mx_tlsa_lookup_result(tl, i);
 		struct mx_policy_facts f;
 		char where[MX_WHERE_MAX];
-		int best = 2;
+		int best;
 
 		memset(&f, 0, sizeof(f));
 		f.mode = ep->mode;
@@ -121,25 +124,8 @@ int cmd_policy(struct mx_opts *o)
 						      : NULL;
 		mx_policy_judge_all(&f, rows[i].v);
 		mx_endpoint_where_buf(where, sizeof(where), ep);
-		/* what a default sender (may) and a verifying one see */
-		mx_policy_add_finding(&fs, where, MX_POLICY_MAY,
-				      &rows[i].v[MX_POLICY_MAY]);
-		if (rows[i].v[MX_POLICY_VERIFY].reason_id) {
-			mx_policy_add_finding(&fs, where, MX_POLICY_VERIFY,
-					      &rows[i].v[MX_POLICY_VERIFY]);
-			fs.v[fs.n - 1].severity = MX_SEV_WARN;
-		}
-		if (rows[i].v[MX_POLICY_VERIFY].decision ==
-			    MX_POLICY_DELIVER_TLS ||
-		    rows[i].v[MX_POLICY_SECURE].decision ==
-			    MX_POLICY_DELIVER_TLS ||
-		    (rows[i].tlsa == MX_TLSA_USABLE &&
-		     rows[i].v[MX_POLICY_DANE].decision ==
-			     MX_POLICY_DELIVER_TLS))
-			best = 0;
-		else if (rows[i].v[MX_POLICY_MAY].decision ==
-			 MX_POLICY_DELIVER_TLS)
-			best = 1;
+		best = mx_policy_explain_endpoint(&fs, where, rows[i].v,
+						  rows[i].tlsa);
 		if (best > status)
 			status = best;
 	}
