@@ -231,28 +231,6 @@ tests_unit_test_reports_headers_LDADD = $(LIB_REPORTS) $(LIB_WIRE) \
 tests_unit_test_tlsa_SOURCES = tests/unit/test_tlsa.c
 tests_unit_test_tlsa_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 # end rooms
-# rooms (issue 8): tests of the modules split or moved out of src/ - the
-# one where/severity (model), the renderers' text helpers, the queue and
-# headers renderers, TLSA lookups (lab cases skip without the lab).
-check_PROGRAMS += tests/unit/test_where_severity tests/unit/test_textutil \
-	tests/unit/test_reports_queue tests/unit/test_reports_headers \
-	tests/unit/test_tlsa
-TESTS += tests/unit/test_where_severity tests/unit/test_textutil \
-	tests/unit/test_reports_queue tests/unit/test_reports_headers \
-	tests/unit/test_tlsa
-tests_unit_test_where_severity_SOURCES = tests/unit/test_where_severity.c
-tests_unit_test_where_severity_LDADD = $(LIB_MODEL) $(CMOCKA_TEST_LDADD)
-tests_unit_test_textutil_SOURCES = tests/unit/test_textutil.c
-tests_unit_test_textutil_LDADD = $(LIB_REPORTS) $(CMOCKA_TEST_LDADD)
-tests_unit_test_reports_queue_SOURCES = tests/unit/test_reports_queue.c
-tests_unit_test_reports_queue_LDADD = $(LIB_REPORTS) libanalyzers.a \
-	$(LIB_MODEL) $(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
-tests_unit_test_reports_headers_SOURCES = tests/unit/test_reports_headers.c
-tests_unit_test_reports_headers_LDADD = $(LIB_REPORTS) $(LIB_WIRE) \
-	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
-tests_unit_test_tlsa_SOURCES = tests/unit/test_tlsa.c
-tests_unit_test_tlsa_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
-# end rooms
 # rooms: the findings and status of `mxprobe policy` per endpoint
 check_PROGRAMS += tests/unit/test_policy_explain
 TESTS += tests/unit/test_policy_explain
