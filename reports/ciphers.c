@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/where.h"
 #include "reports/clients.h"
 #include "reports/textutil.h"
 #include "reports/util.h"
@@ -163,7 +164,7 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 			       const struct mx_ciphers_opts *o)
 {
 	const struct mx_enum *e = ep->enumr;
-	char took[32];
+	char took[32], where[MX_WHERE_MAX];
 	size_t i;
 	int v;
 
@@ -171,8 +172,9 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 		return 0;
 	duration_text(e->ms, took, sizeof(took));
 	mx_colour_on(out, o && o->color, MX_C_BOLD);
-	mx_out_fmt(out, "\n%s [%s]:%u %s", ep->host ? ep->host : "?",
-		   ep->addr ? ep->addr : "?", ep->port, mode_name(ep->mode));
+	mx_out_fmt(out, "\n%s %s",
+		   mx_endpoint_where_buf(where, sizeof(where), ep),
+		   mode_name(ep->mode));
 	mx_colour_off(out, o && o->color, MX_C_BOLD);
 	mx_out_fmt(out, " - %zu connection%s in %s, at most %d at once",
 		   e->connections, e->connections == 1 ? "" : "s", took,
@@ -266,13 +268,14 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 				if (mx_report_ciphers_endpoint(out, ep, o) < 0)
 					return -1;
 			} else {
-				mx_out_fmt(
-					out,
-					"\n%s [%s]:%u - not enumerated (%s)\n",
-					ep->host ? ep->host : "?",
-					ep->addr ? ep->addr : "?", ep->port,
-					ep->smtp.error ? ep->smtp.error
-						       : "no TLS to enumerate");
+				char where[MX_WHERE_MAX];
+
+				mx_out_fmt(out, "\n%s - not enumerated (%s)\n",
+					   mx_endpoint_where_buf(
+						   where, sizeof(where), ep),
+					   ep->smtp.error
+						   ? ep->smtp.error
+						   : "no TLS to enumerate");
 			}
 		}
 		if (t->nendpoints == 0)
