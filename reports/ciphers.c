@@ -225,28 +225,11 @@ int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 static void findings(FILE *out, const struct mx_ciphers_opts *o,
 		     const struct mx_target *t)
 {
-	const struct mx_finding **fs;
-	size_t n, i;
+	size_t n;
+	const struct mx_finding **fs = mx_rep_sorted_findings(t, &n);
 
-	fs = mx_rep_sorted_findings(t, &n);
 	if (n > 0)
-		mx_out_fmt(out, "\nFindings\n");
-	for (i = 0; i < n; i++) {
-		const struct mx_finding *f = fs[i];
-
-		mx_colour_on(out, o && o->color,
-			     mx_severity_colour(f->severity));
-		mx_out_fmt(out, "  [%s] %s", mx_severity_name(f->severity),
-			   f->def->id);
-		mx_colour_off(out, o && o->color,
-			      mx_severity_colour(f->severity));
-		mx_out_fmt(out, " %s: %s\n", f->where ? f->where : "",
-			   f->def->title);
-		mx_out_fmt(out, "      %s\n", f->evidence ? f->evidence : "");
-		mx_out_fmt(out, "      fix: %s\n",
-			   f->fix ? f->fix : f->def->fix);
-		mx_out_fmt(out, "      ref: %s\n", f->def->reference);
-	}
+		mx_out_findings(out, o && o->color, fs, n);
 	free(fs);
 }
 

@@ -169,20 +169,12 @@ int mx_report_send_text(FILE *out, const struct mx_send_report *rep,
 				     "within the time allowed\n");
 	}
 	if (r->findings.n > 0) {
-		fprintf(out, "\nFindings:\n");
-		for (i = 0; i < r->findings.n; i++) {
-			const struct mx_finding *f = &r->findings.v[i];
+		const struct mx_finding **fs;
+		size_t n;
 
-			fprintf(out, "  [%s] %s: %s\n",
-				mx_severity_name(f->severity), f->def->id,
-				f->def->title);
-			if (f->where)
-				fprintf(out, "      where: %s\n", f->where);
-			if (f->evidence)
-				fprintf(out, "      seen:  %s\n", f->evidence);
-			fprintf(out, "      fix:   %s\n",
-				f->fix ? f->fix : f->def->fix);
-		}
+		fs = mx_rep_sort_findings(&r->findings, &n);
+		mx_out_findings(out, color, fs, n);
+		free(fs);
 	}
 	if (o && o->transcript) {
 		for (i = 0; i < r->nattempts; i++) {
@@ -484,18 +476,12 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 		}
 	}
 	if (rep->findings && rep->findings->n) {
-		fprintf(out, "\nFindings:\n");
-		for (i = 0; i < rep->findings->n; i++) {
-			const struct mx_finding *f = &rep->findings->v[i];
+		const struct mx_finding **fs;
+		size_t n;
 
-			fprintf(out,
-				"  [%s] %s: %s\n      where: %s\n"
-				"      seen:  %s\n      fix:   %s\n",
-				mx_severity_name(f->severity), f->def->id,
-				f->def->title, f->where ? f->where : "",
-				f->evidence ? f->evidence : "",
-				f->fix ? f->fix : f->def->fix);
-		}
+		fs = mx_rep_sort_findings(rep->findings, &n);
+		mx_out_findings(out, color, fs, n);
+		free(fs);
 	}
 	fprintf(out, "\nExit status %d\n", rep->exit_status);
 	return ferror(out) ? -1 : 0;

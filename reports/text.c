@@ -394,46 +394,12 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 
 /* ---- findings, target, run -------------------------------------------- */
 
-static void upper(const char *in, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < len; i++)
-		out[i] = (in[i] >= 'a' && in[i] <= 'z') ? (char)(in[i] - 32)
-							: in[i];
-	out[i] = '\0';
-}
-
 static void out_findings(struct tw *w, const struct mx_target *t)
 {
-	size_t n, i;
+	size_t n;
 	const struct mx_finding **v = mx_rep_sorted_findings(t, &n);
-	char sev[16];
 
-	mx_out_text(w->out, "\nFindings:");
-	if (n == 0)
-		mx_out_text(w->out, " none\n");
-	else
-		mx_out_text(w->out, "\n");
-	for (i = 0; i < n; i++) {
-		const struct mx_finding *f = v[i];
-
-		upper(mx_severity_name(f->severity), sev, sizeof(sev));
-		mx_out_text(w->out, "\n");
-		mx_colour_on(w->out, w->color, mx_severity_colour(f->severity));
-		mx_out_fmt(w->out, "%-8s", sev);
-		mx_colour_off(w->out, w->color,
-			      mx_severity_colour(f->severity));
-		mx_out_fmt(w->out, " %s  %s\n", f->def->id,
-			   mx_nz(f->where, "-"));
-		mx_out_fmt(w->out, "  %s\n", f->def->title);
-		mx_out_field(w->out, "  ",
-			     "Evidence:", mx_nz(f->evidence, "-"));
-		mx_out_field(w->out, "  ",
-			     "Fix:", f->fix ? f->fix : f->def->fix);
-		mx_out_field(w->out, "  ",
-			     "Reference:", mx_nz(f->def->reference, "-"));
-	}
+	mx_out_findings(w->out, w->color, v, n);
 	free(v);
 }
 
@@ -518,7 +484,7 @@ int mx_report_text(FILE *out, const struct mx_run *run,
 		   (long long)run->elapsed_ms);
 	for (i = 0; i < run->ntargets; i++)
 		out_target(&w, &run->targets[i], o);
-	upper(mx_rep_exit_name(run->exit_status), st, sizeof(st));
+	mx_upper(mx_rep_exit_name(run->exit_status), st, sizeof(st));
 	mx_out_text(out, "\nStatus: ");
 	mx_colour_on(out, w.color,
 		     (size_t)run->exit_status < 4

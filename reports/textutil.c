@@ -100,3 +100,42 @@ enum mx_colour mx_severity_colour(enum mx_severity s)
 	};
 	return (size_t)s < sizeof(c) / sizeof(c[0]) ? c[s] : MX_C_NONE;
 }
+
+void mx_upper(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return;
+	for (i = 0; in[i] && i + 1 < len; i++)
+		out[i] = (in[i] >= 'a' && in[i] <= 'z') ? (char)(in[i] - 32)
+							: in[i];
+	out[i] = '\0';
+}
+
+void mx_out_finding(FILE *out, int color, const struct mx_finding *f)
+{
+	enum mx_colour c = mx_severity_colour(f->severity);
+	char sev[16];
+
+	mx_upper(mx_severity_name(f->severity), sev, sizeof(sev));
+	mx_out_text(out, "\n");
+	mx_colour_on(out, color, c);
+	mx_out_fmt(out, "%-8s", sev);
+	mx_colour_off(out, color, c);
+	mx_out_fmt(out, " %s  %s\n", f->def->id, mx_nz(f->where, "-"));
+	mx_out_fmt(out, "  %s\n", f->def->title);
+	mx_out_field(out, "  ", "Evidence:", mx_nz(f->evidence, "-"));
+	mx_out_field(out, "  ", "Fix:", f->fix ? f->fix : f->def->fix);
+	mx_out_field(out, "  ", "Reference:", mx_nz(f->def->reference, "-"));
+}
+
+void mx_out_findings(FILE *out, int color, const struct mx_finding *const *v,
+		     size_t n)
+{
+	size_t i;
+
+	mx_out_text(out, n == 0 ? "\nFindings: none\n" : "\nFindings:\n");
+	for (i = 0; i < n; i++)
+		mx_out_finding(out, color, v[i]);
+}

@@ -7,7 +7,8 @@
  * Purpose: text.c, ciphers.c, clients.c, send.c (and the queue and
  * headers reports) print through these, so escaping, indentation and
  * colour work the same in every command's text.
- * API: mx_out_text(), mx_out_fmt(), mx_out_field(), mx_nz();
+ * API: mx_out_text(), mx_out_fmt(), mx_out_field(), mx_nz(), mx_upper();
+ * mx_out_finding() / mx_out_findings(): the one finding layout;
  * mx_colour_on() / mx_colour_off() write a colour only when `color` is
  * set; mx_colour_code() / mx_colour_reset() give the sequence (or "")
  * for use inside one fprintf; mx_severity_colour() is the one colour of
@@ -21,6 +22,7 @@
 #ifndef MX_REPORTS_TEXTUTIL_H
 #define MX_REPORTS_TEXTUTIL_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "model/finding.h"
@@ -52,5 +54,23 @@ const char *mx_colour_reset(int color, enum mx_colour c);
 void mx_colour_on(FILE *out, int color, enum mx_colour c);
 void mx_colour_off(FILE *out, int color, enum mx_colour c);
 enum mx_colour mx_severity_colour(enum mx_severity s);
+
+/* in, upper-cased ASCII, cut to len. */
+void mx_upper(const char *in, char *out, size_t len);
+
+/* The one layout of a finding in every command's text:
+ *
+ *   CRITICAL cert.expired  mx1.lab.test [127.0.0.31]:25
+ *     <title>
+ *     Evidence:      <evidence, continuation lines indented>
+ *     Fix:           <specific fix, else the catalogue's>
+ *     Reference:     <reference>
+ *
+ * preceded by an empty line; the severity word in its colour.
+ * mx_out_findings() writes "\nFindings:" and " none" or the findings in
+ * the order given (mx_rep_sorted_findings() sorts them). */
+void mx_out_finding(FILE *out, int color, const struct mx_finding *f);
+void mx_out_findings(FILE *out, int color, const struct mx_finding *const *v,
+		     size_t n);
 
 #endif

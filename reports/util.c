@@ -27,6 +27,22 @@ void mx_rep_date(time_t t, char *out, size_t len)
 		snprintf(out, len, "@%lld", (long long)t);
 }
 
+/* Insertion sort, worst first: stable, and the lists are short. */
+static void sort_findings(const struct mx_finding **v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		const struct mx_finding *f = v[i];
+
+		for (j = i; j > 0 && mx_severity_cmp(v[j - 1]->severity,
+						     f->severity) > 0;
+		     j--)
+			v[j] = v[j - 1];
+		v[j] = f;
+	}
+}
+
 const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 						 size_t *n)
 {
@@ -41,17 +57,21 @@ const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 	for (i = 0; i < t->nendpoints; i++)
 		for (j = 0; j < t->endpoints[i].findings.n; j++)
 			v[k++] = &t->endpoints[i].findings.v[j];
-	/* Insertion sort: stable, and the lists are short. */
-	for (i = 1; i < total; i++) {
-		const struct mx_finding *f = v[i];
-
-		for (j = i; j > 0 && mx_severity_cmp(v[j - 1]->severity,
-						     f->severity) > 0;
-		     j--)
-			v[j] = v[j - 1];
-		v[j] = f;
-	}
+	sort_findings(v, total);
 	*n = total;
+	return v;
+}
+
+const struct mx_finding **mx_rep_sort_findings(const struct mx_findings *fs,
+					       size_t *n)
+{
+	size_t k = fs ? fs->n : 0, i;
+	const struct mx_finding **v = xcalloc(k ? k : 1, sizeof(*v));
+
+	for (i = 0; i < k; i++)
+		v[i] = &fs->v[i];
+	sort_findings(v, k);
+	*n = k;
 	return v;
 }
 

@@ -22,6 +22,9 @@ void mx_rep_date(time_t t, char *out, size_t len);
  * *n borrowed pointers. */
 const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 						 size_t *n);
+/* The same for one list (NULL: none). */
+const struct mx_finding **mx_rep_sort_findings(const struct mx_findings *fs,
+					       size_t *n);
 
 /* "ok", "warning", "critical", "unknown" for an exit status. */
 const char *mx_rep_exit_name(enum mx_exit e);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "reports/textutil.h"
+#include "reports/util.h"
 
 struct mem {
 	FILE *fp;
@@ -134,6 +135,49 @@ static void test_severity_colour_and_nz(void **state)
 	assert_string_equal(mx_nz("x", "-"), "x");
 }
 
+/* The one finding layout, sorted worst first by mx_rep_sort_findings(). */
+static void test_findings_layout(void **state)
+{
+	struct mx_findings fs = {0};
+	struct mx_finding *f;
+	const struct mx_finding **v;
+	struct mem m;
+	char *got, up[4];
+	size_t n;
+
+	(void)state;
+	f = mx_findings_add(&fs, "dns.null_mx", "lab.test", "MX 0 .");
+	f->severity = MX_SEV_INFO;
+	f = mx_findings_add(&fs, "cert.expired", "mx1 [127.0.0.31]:25",
+			    "notAfter 2020\nsecond line");
+	mx_finding_set_fix(f, "renew it");
+	v = mx_rep_sort_findings(&fs, &n);
+	assert_int_equal(n, 2);
+	assert_ptr_equal(v[0], &fs.v[1]); /* critical first */
+	mem_open(&m);
+	mx_out_findings(m.fp, 0, v, 1);
+	mx_out_findings(m.fp, 0, v, 0);
+	got = mem_close(&m);
+	assert_string_equal(
+		got, "\nFindings:\n"
+		     "\nCRITICAL cert.expired  mx1 [127.0.0.31]:25\n"
+		     "  The certificate has expired (or is not yet valid)\n"
+		     "  Evidence:      notAfter 2020\n"
+		     "                 second line\n"
+		     "  Fix:           renew it\n"
+		     "  Reference:     RFC 5280 section 4.1.2.5\n"
+		     "\nFindings: none\n");
+	free(got);
+	free(v);
+	v = mx_rep_sort_findings(NULL, &n);
+	assert_int_equal(n, 0);
+	free(v);
+	mx_findings_clear(&fs);
+	mx_upper("warning", up, sizeof(up));
+	assert_string_equal(up, "WAR");
+	mx_upper("x", up, 0); /* nothing written */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_out_field),
 		cmocka_unit_test(test_colours),
 		cmocka_unit_test(test_severity_colour_and_nz),
+		cmocka_unit_test(test_findings_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
