@@ -61,6 +61,12 @@
  *     the caller's mx_enum.  The run engine (probe/engine.h) starts one
  *     per endpoint, all on one loop and one pool.
  *
+ * Files: enum_offer.c (the offers in our order, the hello of an offer),
+ * enum_plan.c (the plan, lane 1 included), enum_classify.c
+ * (mx_enum_classify), enum_dh.c (the DH cache), enum_facts.c (what the
+ * picks showed, written into struct mx_enum), enum.c (the enumerator);
+ * enum_int.h is what they share and nobody else uses.
+ *
  * Ownership: the enumerator borrows params strings, the pool and the
  * output struct (which it fills; mx_enum_free is the caller's).  Pool
  * waiters are embedded in the caller.  Everything else is owned inside.

@@ -62,7 +62,9 @@ tests_unit_test_tls_gnutls_LDADD = $(LIB_PROBE) $(GNUTLS_LIBS) \
 
 # raw ClientHello engine and enumeration (enum)
 libprobe_a_SOURCES += %reldir%/rawhello.c %reldir%/rawhello.h
-libprobe_a_SOURCES += %reldir%/enum.c %reldir%/enum.h
+libprobe_a_SOURCES += %reldir%/enum.c %reldir%/enum.h %reldir%/enum_int.h \
+	%reldir%/enum_offer.c %reldir%/enum_plan.c %reldir%/enum_classify.c \
+	%reldir%/enum_dh.c %reldir%/enum_facts.c
 # versions an intolerance blocked, enumerated again without the dropped
 # suite class (called from the bisection)
 libprobe_a_SOURCES += %reldir%/enum_retry.c %reldir%/enum_retry.h
