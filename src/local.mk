@@ -6,6 +6,7 @@ mxprobe_SOURCES = \
 	%reldir%/commands.h \
 	%reldir%/options.c %reldir%/options.h \
 	%reldir%/validate.c %reldir%/validate.h \
+	%reldir%/validate_anchor.c %reldir%/validate_anchor.h \
 	%reldir%/probe_common.c \
 	%reldir%/cmd_check.c \
 	%reldir%/cmd_certs.c

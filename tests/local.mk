@@ -208,6 +208,16 @@ tests_unit_test_cfgtok_LDADD = librelay.a $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
 # cases are a table beside the script.
 INTEGRATION_TESTS += tests/integration/bad_inputs.sh
 EXTRA_DIST += tests/integration/bad_inputs.tab
+# The --trust-anchor parser: a cmocka program and a fuzz target.
+check_PROGRAMS += tests/unit/test_validate_anchor
+TESTS += tests/unit/test_validate_anchor
+tests_unit_test_validate_anchor_SOURCES = tests/unit/test_validate_anchor.c \
+	src/validate_anchor.c src/validate_anchor.h
+tests_unit_test_validate_anchor_LDADD = $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
+FUZZ_TARGETS += tests/fuzz/fuzz_trust_anchor
+tests_fuzz_fuzz_trust_anchor_SOURCES = tests/fuzz/fuzz_trust_anchor.c \
+	src/validate_anchor.c src/validate_anchor.h
+tests_fuzz_fuzz_trust_anchor_LDADD = $(FUZZ_MAIN) $(LIB_COMMON)
 # end validate
 # rooms (issue 8): tests of the modules split or moved out of src/ - the
 # one where/severity (model), the renderers' text helpers, the queue and
