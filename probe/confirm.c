@@ -41,11 +41,19 @@ struct mx_clients_step {
 	int cancelled;
 	struct mx_bisect *bs;
 	struct mx_enum_retry *rt;
-	struct mx_hs *ss;
-	int *kinds;
-	size_t *idx;
-	size_t n;
-	struct mx_hs_batch *hb;
+	/* the confirmations: one session per playable profile, started
+	 * early (mx_clients_step_prestart) or after the simulation */
+	struct mx_hs *cf;
+	size_t ncf;
+	struct mx_hs_batch *cfb;
+	int cf_state; /* 0 not started, 1 running, 2 done */
+	int want_cf;  /* the simulation is done: go on once cf is */
+	/* the advice tests, after the simulation */
+	struct mx_hs *ad;
+	int *ad_kind;
+	size_t *ad_idx;
+	size_t nad;
+	struct mx_hs_batch *adb;
 	struct event *ev_done;
 };
 
@@ -144,34 +152,6 @@ static void store_real(struct mx_client_sim *c, const struct mx_hs *s)
 	c->real_fail_detail = t->fail_detail ? xstrdup(t->fail_detail) : NULL;
 }
 
-static void on_confirmed(void *arg)
-{
-	struct mx_clients_step *cs = arg;
-	struct mx_enum *e = cs->ep->enumr;
-	size_t i;
-
-	for (i = 0; i < cs->n; i++) {
-		struct mx_client_sim *c = &e->clients[cs->idx[i]];
-		const struct mx_hs *r =
-			cs->ss[i].dup ? &cs->ss[cs->ss[i].dup_of] : &cs->ss[i];
-
-		if (r->skipped) {
-			/* not tried: left unconfirmed / untested */
-		} else if (cs->kinds[i] == K_CONFIRM) {
-			store_real(c, r);
-		} else if (cs->kinds[i] == K_ADVICE_OPENSSL) {
-			c->advice_openssl_ok = r->ok;
-		} else {
-			c->advice_gnutls_ok = r->ok;
-		}
-	}
-	for (i = 0; i < cs->n; i++)
-		mx_tls_clear(&cs->ss[i].out);
-	mx_hs_batch_free(cs->hb);
-	cs->hb = NULL;
-	finish(cs);
-}
-
 static void purpose(struct mx_hs *s, int kind, const char *profile)
 {
 	memset(&s->purpose, 0, sizeof(s->purpose));
@@ -184,60 +164,190 @@ static void purpose(struct mx_hs *s, int kind, const char *profile)
 		 s->be == &mx_tls_gnutls ? "gnutls" : "openssl");
 }
 
-static void start_confirm(struct mx_clients_step *cs)
+static void on_advised(void *arg)
+{
+	struct mx_clients_step *cs = arg;
+	struct mx_enum *e = cs->ep->enumr;
+	size_t i;
+
+	for (i = 0; i < cs->nad; i++) {
+		struct mx_client_sim *c = &e->clients[cs->ad_idx[i]];
+		const struct mx_hs *r = &cs->ad[i];
+
+		if (r->skipped)
+			continue; /* not tried: left untested */
+		if (cs->ad_kind[i] == K_ADVICE_OPENSSL)
+			c->advice_openssl_ok = r->ok;
+		else
+			c->advice_gnutls_ok = r->ok;
+	}
+	finish(cs);
+}
+
+/* The confirmation session that already answers s, if any. */
+static const struct mx_hs *confirmed_as(const struct mx_clients_step *cs,
+					const struct mx_hs *s)
+{
+	size_t i;
+
+	for (i = 0; i < cs->ncf; i++)
+		if (!cs->cf[i].skipped && mx_hs_same(&cs->cf[i], s))
+			return cs->cf[i].dup ? &cs->cf[cs->cf[i].dup_of]
+					     : &cs->cf[i];
+	return NULL;
+}
+
+static void add_advice(struct mx_clients_step *cs, size_t client,
+		       const struct mx_confirm_client *cc,
+		       const struct mx_tls_backend *be, const char *advice,
+		       int kind, const char *profile)
+{
+	struct mx_hs *s = &cs->ad[cs->nad];
+	const struct mx_hs *r;
+
+	advice_session(s, cc, be, advice);
+	s->tls.sni = cs->ep->host;
+	purpose(s, kind, profile);
+	/* The same settings as a confirmation: its handshake answers. */
+	r = confirmed_as(cs, s);
+	if (r != NULL) {
+		struct mx_client_sim *c = &cs->ep->enumr->clients[client];
+
+		if (kind == K_ADVICE_OPENSSL)
+			c->advice_openssl_ok = r->ok;
+		else
+			c->advice_gnutls_ok = r->ok;
+		return;
+	}
+	cs->ad_kind[cs->nad] = kind;
+	cs->ad_idx[cs->nad++] = client;
+}
+
+/* The simulation and the confirmations are done: keep what each real
+ * session got, then test the advice strings. */
+static void run_advice(struct mx_clients_step *cs)
 {
 	struct mx_enum *e = cs->ep->enumr;
 	struct mx_hs_params hp;
-	size_t i, n = 0;
+	size_t i, j;
 
-	cs->st = ST_CONFIRM;
-	if (cs->p.simulate != NULL)
-		cs->p.simulate(e);
+	for (i = 0; i < e->nclients; i++) {
+		struct mx_client_sim *c = &e->clients[i];
+
+		for (j = 0; j < cs->ncf; j++) {
+			const struct mx_hs *r = &cs->cf[j];
+
+			if (strcmp(r->purpose.profile, c->profile) != 0)
+				continue;
+			if (r->dup)
+				r = &cs->cf[r->dup_of];
+			if (!r->skipped)
+				store_real(c, r);
+			break;
+		}
+	}
 	if (cs->cancelled || e->nclients == 0) {
 		finish(cs);
 		return;
 	}
-	cs->ss = xcalloc(3 * e->nclients, sizeof(*cs->ss));
-	cs->kinds = xcalloc(3 * e->nclients, sizeof(*cs->kinds));
-	cs->idx = xcalloc(3 * e->nclients, sizeof(*cs->idx));
+	cs->ad = xcalloc(2 * e->nclients, sizeof(*cs->ad));
+	cs->ad_kind = xcalloc(2 * e->nclients, sizeof(*cs->ad_kind));
+	cs->ad_idx = xcalloc(2 * e->nclients, sizeof(*cs->ad_idx));
 	for (i = 0; i < e->nclients; i++) {
 		struct mx_client_sim *c = &e->clients[i];
 		const struct mx_confirm_client *cc =
 			entry_for(&cs->p, c->profile);
 
-		if (cc != NULL && cc->be != NULL) {
-			cs->ss[n].be = cc->be;
-			cs->ss[n].tls = cc->tls;
-			cs->kinds[n] = K_CONFIRM;
-			purpose(&cs->ss[n], K_CONFIRM, c->profile);
-			cs->idx[n++] = i;
-		}
-		if (c->advice_openssl != NULL) {
-			advice_session(&cs->ss[n], cc, &mx_tls_openssl,
-				       c->advice_openssl);
-			cs->kinds[n] = K_ADVICE_OPENSSL;
-			purpose(&cs->ss[n], K_ADVICE_OPENSSL, c->profile);
-			cs->idx[n++] = i;
-		}
-		if (c->advice_gnutls != NULL) {
-			advice_session(&cs->ss[n], cc, &mx_tls_gnutls,
-				       c->advice_gnutls);
-			cs->kinds[n] = K_ADVICE_GNUTLS;
-			purpose(&cs->ss[n], K_ADVICE_GNUTLS, c->profile);
-			cs->idx[n++] = i;
-		}
+		if (c->advice_openssl != NULL)
+			add_advice(cs, i, cc, &mx_tls_openssl,
+				   c->advice_openssl, K_ADVICE_OPENSSL,
+				   c->profile);
+		if (c->advice_gnutls != NULL)
+			add_advice(cs, i, cc, &mx_tls_gnutls, c->advice_gnutls,
+				   K_ADVICE_GNUTLS, c->profile);
 	}
-	cs->n = n;
+	if (cs->nad == 0) {
+		finish(cs);
+		return;
+	}
 	memset(&hp, 0, sizeof(hp));
 	hp.helo = cs->p.helo;
 	hp.timeout_ms = cs->p.timeout_ms;
 	hp.deadline_ms = cs->p.deadline_ms;
 	hp.log = cs->p.log;
+	cs->adb = mx_hs_batch_new(cs->base, cs->pool, cs->ep, &hp, cs->ad,
+				  cs->nad, on_advised, cs);
+	mx_hs_batch_start(cs->adb);
+}
+
+static void on_confirmed(void *arg)
+{
+	struct mx_clients_step *cs = arg;
+
+	cs->cf_state = 2;
+	if (cs->want_cf)
+		run_advice(cs);
+}
+
+/* Start the confirmations: one session per profile a local stack can
+ * play.  They need no enumeration (only the comparison with the
+ * prediction does, later), so they may run beside it. */
+static void start_cf(struct mx_clients_step *cs, int background)
+{
+	struct mx_hs_params hp;
+	size_t i;
+
+	cs->cf_state = 1;
+	cs->cf = xcalloc(cs->p.nclients > 0 ? cs->p.nclients : 1,
+			 sizeof(*cs->cf));
+	for (i = 0; i < cs->p.nclients; i++) {
+		const struct mx_confirm_client *cc = &cs->p.clients[i];
+		struct mx_hs *s;
+
+		if (cc->be == NULL || cc->id == NULL)
+			continue;
+		s = &cs->cf[cs->ncf++];
+		s->be = cc->be;
+		s->tls = cc->tls;
+		s->tls.sni = cs->ep->host;
+		purpose(s, K_CONFIRM, cc->id);
+	}
+	memset(&hp, 0, sizeof(hp));
+	hp.helo = cs->p.helo;
+	hp.timeout_ms = cs->p.timeout_ms;
+	hp.deadline_ms = cs->p.deadline_ms;
+	hp.background = background;
+	hp.log = cs->p.log;
 	/* Independent handshakes: as many at once as the pool allows for
 	 * this address, each distinct one once. */
-	cs->hb = mx_hs_batch_new(cs->base, cs->pool, cs->ep, &hp, cs->ss, n,
-				 on_confirmed, cs);
-	mx_hs_batch_start(cs->hb);
+	cs->cfb = mx_hs_batch_new(cs->base, cs->pool, cs->ep, &hp, cs->cf,
+				  cs->ncf, on_confirmed, cs);
+	mx_hs_batch_start(cs->cfb);
+}
+
+void mx_clients_step_prestart(struct mx_clients_step *cs)
+{
+	if (cs->cf_state == 0 && !cs->cancelled)
+		start_cf(cs, 1);
+}
+
+static void start_confirm(struct mx_clients_step *cs)
+{
+	struct mx_enum *e = cs->ep->enumr;
+
+	cs->st = ST_CONFIRM;
+	if (cs->p.simulate != NULL)
+		cs->p.simulate(e);
+	if (cs->cancelled) {
+		finish(cs);
+		return;
+	}
+	cs->want_cf = 1;
+	if (cs->cf_state == 0)
+		start_cf(cs, 0);
+	else if (cs->cf_state == 2)
+		run_advice(cs);
+	/* else on_confirmed goes on */
 }
 
 static void on_retried(void *arg, int rc)
@@ -325,12 +435,14 @@ void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)
 	if (cs->cancelled || cs->st == ST_DONE)
 		return;
 	cs->cancelled = 1;
+	if (cs->cfb != NULL && cs->cf_state == 1)
+		mx_hs_batch_cancel(cs->cfb, why);
 	if (cs->bs != NULL)
 		mx_bisect_cancel(cs->bs, why);
 	else if (cs->rt != NULL)
 		mx_enum_retry_cancel(cs->rt);
-	else if (cs->hb != NULL)
-		mx_hs_batch_cancel(cs->hb, why);
+	else if (cs->adb != NULL)
+		mx_hs_batch_cancel(cs->adb, why);
 }
 
 const char *mx_clients_step_stage(const struct mx_clients_step *cs)
@@ -349,14 +461,16 @@ void mx_clients_step_free(struct mx_clients_step *cs)
 		return;
 	mx_bisect_free(cs->bs);
 	mx_enum_retry_free(cs->rt);
-	if (cs->hb != NULL) {
-		mx_hs_batch_free(cs->hb);
-		for (i = 0; i < cs->n; i++)
-			mx_tls_clear(&cs->ss[i].out);
-	}
-	free(cs->ss);
-	free(cs->kinds);
-	free(cs->idx);
+	mx_hs_batch_free(cs->cfb);
+	mx_hs_batch_free(cs->adb);
+	for (i = 0; i < cs->ncf; i++)
+		mx_tls_clear(&cs->cf[i].out);
+	for (i = 0; i < cs->nad; i++)
+		mx_tls_clear(&cs->ad[i].out);
+	free(cs->cf);
+	free(cs->ad);
+	free(cs->ad_kind);
+	free(cs->ad_idx);
 	event_free(cs->ev_done);
 	free(cs);
 }

@@ -82,6 +82,11 @@ struct mx_clients_step *mx_clients_step_new(struct event_base *base,
 					    const struct mx_clients_params *p,
 					    mx_clients_done_fn done, void *arg);
 void mx_clients_step_start(struct mx_clients_step *cs);
+/* Optional, before start (while the enumeration runs): begin the
+ * confirmations at once, on background slots of the pool - they need no
+ * enumeration, so they fill slots the enumeration leaves idle.  start()
+ * then waits for them after the simulation. */
+void mx_clients_step_prestart(struct mx_clients_step *cs);
 /* Stop early; what did not run stays unconfirmed, with `why` in the
  * facts ("the run was cancelled", "the deadline was reached"). */
 void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why);

@@ -39,8 +39,7 @@ static int same_str(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Would sessions a and b send the same hello and take it the same way? */
-static int same_session(const struct mx_hs *a, const struct mx_hs *b)
+int mx_hs_same(const struct mx_hs *a, const struct mx_hs *b)
 {
 	const struct mx_tls_params *x = &a->tls, *y = &b->tls;
 
@@ -212,9 +211,10 @@ mx_hs_batch_new(struct event_base *base, struct mx_pool *pool,
 		s->w.addr = ep->addr;
 		s->w.grant = on_grant;
 		s->w.arg = s;
+		s->w.background = p->background;
 		/* One real handshake answers every repeat of it. */
 		for (j = 0; j < i; j++)
-			if (!ss[j].dup && same_session(s, &ss[j])) {
+			if (!ss[j].dup && mx_hs_same(s, &ss[j])) {
 				s->dup = 1;
 				s->dup_of = j;
 				break;

@@ -61,8 +61,16 @@ struct mx_hs_params {
 	const char *helo;    /* NULL: mxprobe.invalid */
 	int timeout_ms;	     /* per step; 0: 10000 */
 	int64_t deadline_ms; /* absolute monotonic; 0: none */
+	/* 1: ask the pool for background slots (probe/pool.h): the
+	 * sessions fill slots that would idle and never delay foreground
+	 * work on the same address. */
+	int background;
 	const struct mx_log *log;
 };
+
+/* Would sessions a and b send the same hello and take it the same way
+ * (backend, SNI, cipher lists, groups, priority, versions, level)? */
+int mx_hs_same(const struct mx_hs *a, const struct mx_hs *b);
 
 typedef void (*mx_hs_done_fn)(void *arg);
 

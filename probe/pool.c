@@ -59,6 +59,17 @@ static void pool_schedule(struct mx_pool *p, int64_t ms)
 	event_add(p->ev_pump, &tv); /* re-adding moves the timeout */
 }
 
+/* A foreground request for addr is queued: background ones wait. */
+static int fg_waiting(const struct mx_pool *p, const char *addr)
+{
+	const struct mx_pool_wait *w;
+
+	for (w = p->head; w != NULL; w = w->next)
+		if (!w->background && strcmp(w->addr, addr) == 0)
+			return 1;
+	return 0;
+}
+
 static void pool_pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct mx_pool *p = arg;
@@ -80,6 +91,8 @@ static void pool_pump(evutil_socket_t fd, short what, void *arg)
 				break;
 			h = pool_host(p, w->addr);
 			if (h->running >= h->cap)
+				continue;
+			if (w->background && fg_waiting(p, w->addr))
 				continue;
 			if (h->not_before > now) {
 				if (wake < 0 || h->not_before - now < wake)
@@ -204,7 +217,7 @@ int mx_pool_idle(struct mx_pool *p, const char *addr)
 	/* The queued requests (a chain's next offer, just asked for) take
 	 * the free slots first. */
 	for (w = p->head; w != NULL && free > 0; w = w->next)
-		if (strcmp(w->addr, addr) == 0)
+		if (!w->background && strcmp(w->addr, addr) == 0)
 			free--;
 	return free > 0;
 }

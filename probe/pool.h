@@ -7,8 +7,9 @@
  * connections at once to one IP address and `global` in all; a server
  * that pushes back (421 greeting, refused connection) gets no new
  * connection for a while and at most one at a time from then on.
- * Requests are granted in FIFO order per address, from the loop (never
- * from inside mx_pool_acquire), so a grant callback may start I/O at once.
+ * Requests are granted in FIFO order per address, foreground before
+ * background, from the loop (never from inside mx_pool_acquire), so a
+ * grant callback may start I/O at once.
  *
  * The pool also numbers the run's connections (mx_pool_conn_id): every
  * connection record (model/conn.h) of a run gets a distinct id from 1.
@@ -34,6 +35,11 @@ struct mx_pool_wait {
 	const char *addr;	  /* numeric address (borrowed) */
 	void (*grant)(void *arg); /* from the loop; the slot is held */
 	void *arg;
+	/* 1: background - granted only while no foreground request for
+	 * the same address waits, so work that can go on at any time
+	 * (client confirmations) fills slots that would otherwise idle
+	 * without delaying a chain of dependent connections. */
+	int background;
 	struct mx_pool_wait *next; /* internal */
 	int queued;		   /* internal */
 };
@@ -50,7 +56,7 @@ void mx_pool_release(struct mx_pool *p, const char *addr);
  * ms, and at most one at a time from now on. */
 void mx_pool_backoff(struct mx_pool *p, const char *addr, int ms);
 /* 1 when a connection to addr could start now even after every queued
- * request for it got one: a slot would idle. */
+ * foreground request for it got one: a slot would idle. */
 int mx_pool_idle(struct mx_pool *p, const char *addr);
 /* The current cap for addr (per_host until a backoff). */
 int mx_pool_cap(const struct mx_pool *p, const char *addr);

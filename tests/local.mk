@@ -219,6 +219,11 @@ tests_fuzz_fuzz_trust_anchor_SOURCES = tests/fuzz/fuzz_trust_anchor.c \
 	src/validate_anchor.c src/validate_anchor.h
 tests_fuzz_fuzz_trust_anchor_LDADD = $(FUZZ_MAIN) $(LIB_COMMON)
 # end validate
+# connrec: fuzz target of the ClientHello summary (probe/conn.c).
+FUZZ_TARGETS += tests/fuzz/fuzz_conn_hello
+tests_fuzz_fuzz_conn_hello_SOURCES = tests/fuzz/fuzz_conn_hello.c
+tests_fuzz_fuzz_conn_hello_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+# end connrec fuzz
 # rooms (issue 8): tests of the modules split or moved out of src/ - the
 # one where/severity (model), the renderers' text helpers, the queue and
 # headers renderers, TLSA lookups (lab cases skip without the lab).
@@ -248,3 +253,9 @@ tests_unit_test_policy_explain_SOURCES = tests/unit/test_policy_explain.c
 tests_unit_test_policy_explain_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
 # end rooms
+# pool: background requests yield to foreground ones (probe/pool.c).
+check_PROGRAMS += tests/unit/test_pool
+TESTS += tests/unit/test_pool
+tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
+tests_unit_test_pool_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+# end pool
