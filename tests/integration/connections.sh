@@ -44,12 +44,15 @@ stop_capture() {
 }
 trap 'stop_capture; rm -rf "$WORK"' EXIT
 
-# start_capture: tcpdump in the background, packet-buffered, until it says
-# it is listening (so no SYN of the run is missed).
+# start_capture: tcpdump in the background until it says it is listening
+# (so no SYN of the run is missed).  --immediate-mode: without it the
+# kernel hands packets over in blocks, and the SYNs of the last second
+# of the run would still sit in an unfinished block when tcpdump stops;
+# -U writes each one to the file at once.
 start_capture() {
 	rm -f "$WORK/syn.pcap" "$WORK/tcpdump.err"
-	tcpdump -i lo -nn -U -Z root -w "$WORK/syn.pcap" "$FILTER" \
-		2>"$WORK/tcpdump.err" &
+	tcpdump -i lo -nn --immediate-mode -U -Z root -w "$WORK/syn.pcap" \
+		"$FILTER" 2>"$WORK/tcpdump.err" &
 	TCPDUMP_PID=$!
 	for _ in $(seq 1 100); do
 		grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && return 0
@@ -119,9 +122,11 @@ attempt=1
 while :; do
 	start_capture
 	mxp ciphers $LAB4 --json "smtp://$NAME"
-	sleep 0.3 # the last SYN's packet reaches the capture file
+	sleep 0.5 # the last SYN reaches the capture file
 	stop_capture
-	tcpdump -nn -r "$WORK/syn.pcap" >"$WORK/syn.txt" 2>"$WORK/tcpdump.err"
+	# "N packets captured ... N packets dropped by kernel"
+	grep -E "captured|dropped" "$WORK/tcpdump.err" | sed 's/^/# tcpdump: /'
+	tcpdump -nn -r "$WORK/syn.pcap" >"$WORK/syn.txt" 2>"$WORK/tcpdump.rerr"
 	CMP=0
 	compare >"$WORK/cmp" 2>&1 || CMP=$?
 	cat "$WORK/cmp"
