@@ -31,6 +31,12 @@
 # the kernel has no sch_netem, see shared/LAB-NOTES.md).  All tools get the
 # IP address, never a name.
 #
+# Efficiency (mxprobe): before the tools run on an endpoint, score.py
+# pathtime times PATH_SAMPLES (7) minimal probe connections on the same path
+# (connect, greeting, EHLO, STARTTLS, ClientHello, the server's first
+# flight); ideal = mxprobe's SYNs x their median / 2 (the per-host cap);
+# efficiency = ideal / mxprobe's (median) wall time.
+#
 # Output: the tables on stdout (also RESULTS/table.txt); raw outputs,
 # captures and per-run metadata in RESULTS/<condition>/<endpoint>/<tool>.*;
 # ground truth in RESULTS/truth/<endpoint>.json; versions.txt.
@@ -60,6 +66,7 @@ TOOL_TIMEOUT=300
 TESTSSL_TIMEOUT=300
 DELAY_MS=25
 REPEAT=1
+PATH_SAMPLES=7
 MXPROBE_BIN=${MXPROBE:-}
 OUT=""
 LAB_START=1
@@ -133,7 +140,8 @@ legacy 127.0.0.38 25 starttls
 3des 127.0.0.40 465 implicit
 3des-starttls 127.0.0.40 25 starttls
 intolerant 127.0.0.53 25 starttls
-mx1 127.0.0.31 25 starttls"
+mx1 127.0.0.31 25 starttls
+bigclient 127.0.0.55 25 starttls"
 
 relay_addr() {
 	local last=${1##*.}
@@ -369,6 +377,9 @@ run_one() {
 	CAP_PID=""
 	syns=$(tcpdump -nn -r "$pcap" 2>/dev/null | wc -l)
 	conns=$(tcpdump -nn -r "$pcap" 2>/dev/null | awk '{print $3}' | sort -u | wc -l)
+	# the source ports, so score.py can match them to mxprobe's records
+	tcpdump -nn -r "$pcap" 2>/dev/null | awk '{print $3}' | sed 's/.*\.//' |
+		sort -un >"$dir/$tool.ports"
 	{
 		echo "tool=$tool"
 		echo "cmd=${cmd[*]}"
@@ -379,6 +390,9 @@ run_one() {
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "wall_s=%.3f\n", b - a }'
 		echo "syns=$syns"
 		echo "conns=$conns"
+		# the per-host cap mxprobe ran with (its default; run.sh
+		# passes no --max-conn-per-host)
+		[ "$tool" = mxprobe ] && echo "cap=2"
 	} >"$dir/$tool.meta"
 	repeat_runs "$dir" "$tool" "$tmo" "${cmd[@]}"
 	note "$(printf '%-6s %-14s %-8s %7.1f s %5s conns rc=%s' "$COND" "$EP" "$tool" \
@@ -405,6 +419,17 @@ for COND in "${COND_LIST[@]}"; do
 		[ "$COND" = rtt50 ] && dst=$(relay_addr "$addr")
 		dir=$OUT/$COND/$EP
 		mkdir -p "$dir"
+		# The time of one probe connection on this path, for mxprobe's
+		# efficiency: PATH_SAMPLES minimal exchanges (connect, SMTP,
+		# STARTTLS, ClientHello, the server's first flight), outside any
+		# capture, right before the tools run.
+		if [[ ",$TOOLS," == *",mxprobe,"* ]]; then
+			"$PY" "$BENCH/score.py" pathtime --addr "$dst" --port "$port" \
+				--mode "$mode" --count "$PATH_SAMPLES" \
+				--out "$dir/pathtime.json" >&2 ||
+				note "path time for $EP: no sample"
+			sleep 1
+		fi
 		for tool in "${TOOL_LIST[@]}"; do
 			run_one "$dir" "$tool" "$dst" "$port" "$mode"
 			sleep 1 # let the server reap the last connection

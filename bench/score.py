@@ -10,6 +10,14 @@ Subcommands:
         This is the answer key; no tool under test is involved.
   claims --tool NAME FILE
         What one tool's saved output claims about each check (JSON).
+  pathtime --addr IP --port N --mode starttls|implicit --count N --out FILE
+        The time of one probe connection on a path (for the efficiency
+        column): N times, one after the other, a TCP connect, the SMTP
+        greeting, EHLO, STARTTLS (STARTTLS mode only), one ClientHello
+        (Python's OpenSSL, TLS 1.0 to 1.3, every suite at security level
+        0) and the server's whole first flight (or its alert, FIN or RST),
+        then close - what an enumeration connection must do at least.
+        Samples are appended to FILE (JSON) with their median.
   table RESULTS_DIR
         The side-by-side tables for every condition in RESULTS_DIR.
 
@@ -24,10 +32,12 @@ Checks (the columns of the defect table):
   order   the server enforces its own suite order: "server" or "client"
   intol   handshake intolerance: a wide ClientHello is dropped without an
           alert (FIN/RST) while a narrower one negotiates
+  versions the set of TLS versions (1.0 to 1.3) the server accepts, e.g.
+          "1.0,1.1,1.2"; scored as a whole, like order
 A boolean check is "found" when true and the tool's output shows it,
 "missed" when true and the output does not, a false positive (FP) when it
-is false and the output claims it.  For `order` a claim equal to the truth
-is found, the opposite claim an FP, no claim missed.  A check whose truth
+is false and the output claims it.  For `order` and `versions` a claim
+equal to the truth is found, a different claim an FP, no claim missed.  A check whose truth
 could not be established ("?") is not scored.
 
 Tool output is read with a table of regular expressions per tool and per
@@ -50,7 +60,7 @@ import subprocess
 import sys
 
 CHECKS = ["dh1024", "tls10", "tls11", "3des", "rc4", "nopfs", "cbc",
-          "order", "intol"]
+          "order", "intol", "versions"]
 CHECK_TITLE = {
     "dh1024": "DHE <=1024",
     "tls10": "TLS1.0",
@@ -61,7 +71,11 @@ CHECK_TITLE = {
     "cbc": "CBC",
     "order": "order",
     "intol": "intolerance",
+    "versions": "versions",
 }
+# checks whose truth is a value (not yes/no): found when the claim equals
+# it, FP when a different claim is made, missed when none is
+VALUE_CHECKS = ("order", "versions")
 TOOLS = ["mxprobe", "sslscan", "testssl", "nmap"]
 MAPPING_FILES = ["/etc/testssl/cipher-mapping.txt",
                  "/usr/share/testssl/etc/cipher-mapping.txt"]
@@ -255,6 +269,21 @@ def truth(addr, port, mode):
         a = g(check, gprio(gv, G_ALLC, G_KX))
         b = a if a["ok"] else o(check, [ov, "-cipher", "ALL:@SECLEVEL=0"])
         t[check] = "yes" if a["ok"] or b["ok"] else "no"
+    vers = {"1.0": t["tls10"], "1.1": t["tls11"]}
+    a = g("versions", gprio("+VERS-TLS1.2", G_ALLC, G_KX))
+    b = a if a["ok"] else o("versions", ["-tls1_2", "-cipher",
+                                         "ALL:@SECLEVEL=0"])
+    vers["1.2"] = "yes" if a["ok"] or b["ok"] else "no"
+    a = o("versions", ["-tls1_3"])
+    if not a["ok"] and a["end"] != "alert":
+        # dropped without an alert (an AES-GCM-intolerant front): ask
+        # again without AES-GCM
+        a = o("versions", ["-tls1_3", "-ciphersuites",
+                           "TLS_CHACHA20_POLY1305_SHA256"])
+    vers["1.3"] = "yes" if a["ok"] else ("no" if a["end"] == "alert"
+                                         else "?")
+    t["versions"] = "?" if "?" in vers.values() else \
+        ",".join(v for v in ("1.0", "1.1", "1.2", "1.3") if vers[v] == "yes")
     t["3des"] = "yes" if g("3des", gprio(G_VERS, "+3DES-CBC", G_KX))["ok"] \
         else "no"
     t["rc4"] = "yes" if g("rc4", gprio(G_VERS, "+ARCFOUR-128", G_KX))["ok"] \
@@ -313,7 +342,132 @@ def truth(addr, port, mode):
 
 
 # --------------------------------------------------------------------------
+# pathtime: the time of one minimal probe connection on a path
+
+PATH_LIMIT_S = 20
+
+
+def path_ctx():
+    """The client context of the path exchange, made once (outside the
+    timing): no verification, TLS 1.0 to 1.3, every suite."""
+    import ssl
+    import warnings
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    return ctx
+
+
+def one_path_exchange(ctx, addr, port, mode):
+    """One connection: connect, [greeting, EHLO, STARTTLS,] ClientHello,
+    the server's first flight; returns (seconds, how it ended).  The first
+    flight is complete when Python's TLS client has consumed it and wants
+    to answer (TLS 1.2: ClientKeyExchange; TLS 1.3: the handshake is done),
+    or the server sent an alert, FIN or RST."""
+    import socket
+    import ssl
+    import time
+    t0 = time.monotonic()
+    deadline = t0 + PATH_LIMIT_S
+    s = socket.create_connection((addr, port), timeout=PATH_LIMIT_S)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def reply():
+            buf = b""
+            while True:
+                if time.monotonic() > deadline or len(buf) > 65536:
+                    raise OSError("no complete SMTP reply")
+                d = s.recv(4096)
+                if not d:
+                    raise OSError("closed during the SMTP dialogue")
+                buf += d
+                lines = buf.split(b"\r\n")
+                for ln in lines[:-1]:
+                    if len(ln) >= 4 and ln[3:4] == b" ":
+                        return ln[:3]
+        if mode == "starttls":
+            reply()
+            s.sendall(b"EHLO bench.lab.test\r\n")
+            reply()
+            s.sendall(b"STARTTLS\r\n")
+            if reply() != b"220":
+                return time.monotonic() - t0, "starttls_refused"
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = ctx.wrap_bio(inc, out, server_side=False)
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        s.sendall(out.read())
+        while True:
+            if time.monotonic() > deadline:
+                return time.monotonic() - t0, "timeout"
+            try:
+                d = s.recv(65536)
+            except ConnectionResetError:
+                return time.monotonic() - t0, "rst"
+            if not d:
+                return time.monotonic() - t0, "fin"
+            inc.write(d)
+            try:
+                obj.do_handshake()
+                return time.monotonic() - t0, "flight"   # TLS 1.3 done
+            except ssl.SSLWantReadError:
+                if out.pending:
+                    return time.monotonic() - t0, "flight"   # TLS 1.2
+            except ssl.SSLError as e:
+                return time.monotonic() - t0, "alert:" + e.reason \
+                    if e.reason else "tls_error"
+    finally:
+        s.close()
+
+
+def pathtime(addr, port, mode, count, path):
+    import time
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        doc = {"addr": addr, "port": port, "mode": mode,
+               "what": "connect, [greeting, EHLO, STARTTLS,] ClientHello, "
+                       "server's first flight, close", "samples": []}
+    ctx = path_ctx()
+    for _ in range(count):
+        try:
+            t, how = one_path_exchange(ctx, addr, port, mode)
+        except OSError as e:
+            t, how = None, "error: %s" % e
+        doc["samples"].append({"s": t, "end": how,
+                               "at": time.strftime("%H:%M:%S")})
+        time.sleep(0.2)
+    ok = sorted(x["s"] for x in doc["samples"] if x["s"] is not None)
+    doc["median_s"] = median(ok) if ok else None
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+    return doc
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    if not n:
+        return None
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+# --------------------------------------------------------------------------
 # claims: what a tool's output says
+
+def vset(vs):
+    """A version set as the truth writes it: "1.0,1.2" ("none" if empty)."""
+    s = sorted(set(vs))
+    return ",".join(s) if s else "none"
+
 
 def suites_claims(names, reg):
     """Claims that follow from a list of suite names the tool lists as
@@ -341,6 +495,9 @@ def claims_sslscan(text, reg):
         c["tls10"] = "yes"
     if re.search(r"^TLSv1\.1\s+enabled", text, re.M):
         c["tls11"] = "yes"
+    vs = re.findall(r"^TLSv(1\.[0-3])\s+enabled", text, re.M)
+    if re.search(r"^TLSv1\.[0-3]\s+(en|dis)abled", text, re.M):
+        c["versions"] = vset(vs)
     for v, n, extra in rows:
         i = reg.get(n)
         m = re.search(r"DHE (\d+) bits", extra)
@@ -358,6 +515,9 @@ def claims_nmap(text, reg):
         c["tls10"] = "yes"
     if re.search(r"^\|\s+TLSv1\.1:", text, re.M):
         c["tls11"] = "yes"
+    vs = re.findall(r"^\|\s+TLSv(1\.[0-3]):", text, re.M)
+    if vs:
+        c["versions"] = vset(vs)
     for n, bits in re.findall(r"^\|\s+(TLS_\w+) \(dh (\d+)\)", text, re.M):
         i = reg.get(n)
         if i and reg.is_auth_dhe(i) and int(bits) <= 1024:
@@ -383,6 +543,11 @@ def claims_testssl(text, reg):
         c["tls10"] = "yes"
     if re.search(r"^\s*TLS 1\.1\s+offered", text, re.M):
         c["tls11"] = "yes"
+    vl = re.findall(r"^\s*TLS 1(\.[123])?\s+(offered|not offered)", text,
+                    re.M)
+    if vl:
+        c["versions"] = vset(["1" + (d or ".0") for d, st in vl
+                              if st == "offered"])
     if re.search(r"Triple DES Ciphers / IDEA\s+offered", text) or \
             re.search(r"SWEET32 \(.*\)\s+VULNERABLE", text):
         c["3des"] = "yes"
@@ -448,6 +613,18 @@ def claims_mxprobe(text, reg):
             for v in x:
                 walk(v)
     walk(doc)
+    vs, seen = [], False
+    for tg in doc.get("targets") or []:
+        for ep in tg.get("endpoints") or []:
+            for v in (ep.get("enumeration") or {}).get("versions") or []:
+                m = re.match(r"TLSv(1(?:\.[0-3])?)$", v.get("version", ""))
+                if m:
+                    seen = True
+                    if v.get("state") == "accepted":
+                        vs.append(m.group(1) if "." in m.group(1)
+                                  else "1.0")
+    if seen:
+        c["versions"] = vset(vs)
     if ids & {"version.tls10"}:
         c["tls10"] = "yes"
     if ids & {"version.tls11"}:
@@ -502,7 +679,7 @@ def score(truth_map, claim_map):
         cl = claim_map.get(k)
         if t == "?":
             continue
-        if k == "order":
+        if k in VALUE_CHECKS:
             if cl == t:
                 found.append(k)
             elif cl is None:
@@ -555,7 +732,7 @@ def table(results):
             with open(os.path.join(tdir, f)) as fh:
                 truths[f[:-5]] = json.load(fh)
     order = ["dhe1024", "legacy", "3des", "3des-starttls", "intolerant",
-             "mx1"]
+             "mx1", "bigclient"]
     out.append("Ground truth (real OpenSSL/GnuTLS handshakes, outside the "
                "captures):")
     rows = []
@@ -575,6 +752,7 @@ def table(results):
         out.append("Condition: %s" % cond)
         rows = []
         detail = []
+        effs = []
         for ep in eps:
             tr = truths.get(ep, {}).get("truth", {})
             drow = [ep]
@@ -582,7 +760,7 @@ def table(results):
                 meta = read_meta(os.path.join(cdir, ep, tool + ".meta"))
                 if not meta:
                     na = os.path.exists(os.path.join(cdir, ep, tool + ".na"))
-                    rows.append([ep, tool, "-", "-", "-", "-", "-", "-",
+                    rows.append([ep, tool, "-", "-", "-", "-", "-", "-", "-",
                                  "not available" if na else "not run"])
                     drow.append("-")
                     continue
@@ -613,11 +791,17 @@ def table(results):
                         load = fh.read().split()[0]
                 except (OSError, IndexError):
                     load = "?"
+                eff = "-"
+                if tool == "mxprobe":
+                    e = efficiency(os.path.join(cdir, ep), meta)
+                    effs.append((ep, meta, e))
+                    if e.get("eff") is not None:
+                        eff = "%.2f" % e["eff"]
                 rows.append([ep, tool,
                              fmt_wall(wall) +
                              ("+" if meta.get("timed_out") == "1" else ""),
-                             meta.get("conns", "?"), len(f), len(m), len(fp),
-                             load, "; ".join(note)])
+                             meta.get("conns", "?"), eff, len(f), len(m),
+                             len(fp), load, "; ".join(note)])
                 tot = totals.setdefault((cond, tool), [0.0, 0, 0, 0, 0, 0])
                 tot[0] += wall
                 tot[1] += int(meta.get("conns", "0") or 0)
@@ -630,6 +814,10 @@ def table(results):
                     t = tr.get(k, "?")
                     c = cl.get(k)
                     if t == "?":
+                        continue
+                    if k == "versions":
+                        marks.append("v" if c == t else
+                                     "(v)" if c is None else "!v:" + c)
                         continue
                     if k == "order":
                         hit = c == t
@@ -651,13 +839,17 @@ def table(results):
                 drow.append(" ".join(marks) if ok or marks else "no result")
             detail.append(drow)
         out.append(fmt_table(["endpoint", "tool", "wall s", "TCP conns",
-                              "found", "missed", "FP", "load", "notes"],
-                             rows))
+                              "eff", "found", "missed", "FP", "load",
+                              "notes"], rows))
         out.append("")
         out.append("Per check (%s): NAME = shown, (NAME) = missed, "
                    "!NAME = false positive, o:s/o:c = server/client order "
-                   "shown, o:- = order not shown" % cond)
+                   "shown, o:- = order not shown, v = the version set "
+                   "shown, (v) = none shown, !v:SET = a wrong set" % cond)
         out.append(fmt_table(["endpoint"] + TOOLS, detail))
+        if effs:
+            out.append("")
+            out.append(efficiency_table(cond, effs))
     if totals:
         out.append("")
         out.append("Totals per condition and tool (all endpoints):")
@@ -672,6 +864,175 @@ def table(results):
         out.append(fmt_table(["condition", "tool", "wall s", "TCP conns",
                               "found", "missed", "FP", ""], rows))
     return "\n".join(out)
+
+
+def efficiency(epdir, meta):
+    """mxprobe's efficiency on one endpoint: ideal = connections (SYNs of
+    the captured run) x path time (median of the pathtime samples taken in
+    the same run and condition) / per-host cap; eff = ideal / wall (the
+    median wall time).  Also the slot use of the captured run from the
+    connection records in its JSON (slots())."""
+    e = {"eff": None}
+    try:
+        with open(os.path.join(epdir, "pathtime.json")) as f:
+            pt = json.load(f)
+    except (OSError, ValueError):
+        pt = None
+    cap = int(meta.get("cap", "2") or 2)
+    e["cap"] = cap
+    try:
+        conns = int(meta.get("conns", ""))
+        wall = float(meta.get("wall_s", ""))
+    except ValueError:
+        return e
+    doc = None
+    try:
+        with open(os.path.join(epdir, "mxprobe.out")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        pass
+    # At plain loopback the lab's addresses are shared: another user's
+    # connection to the same address and port is in the capture too.  The
+    # SYNs whose source port is one of mxprobe's records are mxprobe's.
+    e["syns"], e["foreign"] = conns, None
+    try:
+        with open(os.path.join(epdir, "mxprobe.ports")) as f:
+            ports = set(int(x) for x in f.read().split())
+        mine = set()
+        for tg in (doc or {}).get("targets") or []:
+            for ep in tg.get("endpoints") or []:
+                for c in ep.get("connections") or []:
+                    lp = (c.get("local") or {}).get("port")
+                    if isinstance(lp, int):
+                        mine.add(lp)
+        if mine:
+            e["foreign"] = len(ports - mine)
+            conns = len(ports & mine)
+    except (OSError, ValueError):
+        pass
+    e["conns"], e["wall"] = conns, wall
+    if pt and pt.get("median_s"):
+        ok = [x["s"] for x in pt["samples"] if x["s"] is not None]
+        e["path"], e["path_n"] = pt["median_s"], len(ok)
+        e["path_min"], e["path_max"] = min(ok), max(ok)
+        e["ideal"] = conns * pt["median_s"] / cap
+        e["eff"] = e["ideal"] / wall if wall > 0 else None
+    if doc:
+        e["slots"] = slots(doc, cap,
+                           float(meta.get("wall_first_s", wall) or wall))
+    return e
+
+
+def slots(doc, cap, wall):
+    """Occupancy of the per-host slots in one mxprobe run, from the
+    connection records of its JSON: records, their median duration, slot
+    use (sum of durations / (cap x wall)), and the stretches in which fewer
+    than cap connections were open (longest first), with what ran then."""
+    import datetime
+    recs = []
+    for tg in doc.get("targets") or []:
+        for ep in tg.get("endpoints") or []:
+            recs += ep.get("connections") or []
+    iv = []
+    for c in recs:
+        try:
+            st = datetime.datetime.strptime(
+                c["started"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            d = c["steps"]["end_us"] / 1e6
+        except (KeyError, TypeError, ValueError):
+            continue
+        p = c.get("purpose") or {}
+        iv.append((st, st + d, "%s %s" % (p.get("kind", "?"),
+                                          p.get("version") or "")))
+    r = {"records": len(recs)}
+    if not iv:
+        return r
+    try:
+        t0 = datetime.datetime.strptime(
+            doc["started"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except (KeyError, ValueError):
+        t0 = None
+    first = min(a for a, _, _ in iv)
+    if t0 is None or t0 > first or first - t0 > 5:
+        t0 = first   # "started" has whole seconds only: take the first
+    iv.sort()
+    ev = sorted([(a, 1) for a, _, _ in iv] + [(b, -1) for _, b, _ in iv])
+    last = max(b for _, b, _ in iv)
+    r["busy"] = sum(b - a for a, b, _ in iv)
+    r["median_conn"] = median([b - a for a, b, _ in iv])
+    r["span"] = last - first
+    r["use"] = r["busy"] / (cap * wall) if wall > 0 else None
+    # stretches with fewer than cap open, between the first connect and
+    # the last close
+    gaps, n, prev = [], 0, first
+    for t, dn in ev:
+        if t > prev and n < cap and t - prev > 0:
+            gaps.append([prev, t, n])
+        n += dn
+        prev = t
+    merged = []
+    for g in gaps:
+        if merged and abs(merged[-1][1] - g[0]) < 1e-4 and \
+                merged[-1][2] == g[2]:
+            merged[-1][1] = g[1]
+        else:
+            merged.append(g)
+    r["idle"] = sum((b - a) * (cap - k) for a, b, k in merged)
+    r["outside"] = max(0.0, wall - r["span"])
+    long = sorted(merged, key=lambda g: -(g[1] - g[0]) * (cap - g[2]))
+    desc = []
+    for a, b, k in long[:3]:
+        if (b - a) * (cap - k) < 0.2:
+            break
+        what = sorted(set(w.strip() for x, y, w in iv if x < b and y > a))
+        if k == 0:
+            before = [w for x, y, w in iv if y <= a + 1e-4]
+            after = [w for x, y, w in iv if x >= b - 1e-4]
+            before = [w for x, y, w in sorted(
+                (t for t in iv if t[1] <= a + 1e-4), key=lambda t: t[1])]
+            what = ["after " + before[-1].strip() if before else "",
+                    "before " + after[0].strip() if after else ""]
+            what = [w for w in what if w]
+        desc.append("%.2f-%.2f s %d open%s" % (
+            a - first, b - first, k,
+            (" (" + ", ".join(what) + ")") if what else ""))
+    r["stretches"] = desc
+    return r
+
+
+def efficiency_table(cond, effs):
+    rows = []
+    for ep, meta, e in effs:
+        sl = e.get("slots") or {}
+        syn = str(e.get("syns", "?"))
+        if e.get("foreign"):
+            syn += " (%d not mxprobe's)" % e["foreign"]
+        rows.append([
+            ep, syn, sl.get("records", "?"),
+            "%.3f (%d: %.3f-%.3f)" % (e["path"], e["path_n"], e["path_min"],
+                                      e["path_max"]) if "path" in e else "?",
+            fmt_wall(e["ideal"]) if "ideal" in e else "?",
+            fmt_wall(e["wall"]) if "wall" in e else "?",
+            "%.2f" % e["eff"] if e.get("eff") is not None else "?",
+            "%.2f" % sl["use"] if sl.get("use") is not None else "?",
+            "%.3f" % sl["median_conn"] if "median_conn" in sl else "?",
+            "%.1f" % sl["idle"] if "idle" in sl else "?",
+            "%.2f" % sl["outside"] if "outside" in sl else "?",
+            "; ".join(sl.get("stretches") or [])])
+    return ("Efficiency of mxprobe (%s): ideal = SYNs (those from mxprobe's "
+            "records' ports) x path time / cap %d;"
+            " eff = ideal / wall (median); slot use = sum of connection "
+            "times / (cap x wall) of the captured run; idle = slot-seconds "
+            "with fewer than cap connections open, between the first "
+            "connect and the last close; outside = wall time before the "
+            "first connect and after the last close; stretches = where "
+            "slots idled most (seconds from the first connect)\n"
+            % (cond, effs[0][2].get("cap", 2)) +
+            fmt_table(["endpoint", "SYNs", "records", "path s (n: range)",
+                       "ideal s", "wall s", "eff", "slot use", "conn s",
+                       "idle", "outside", "stretches"], rows))
 
 
 def fmt_wall(w):
@@ -712,7 +1073,26 @@ def main():
     d.add_argument("ts")
     c = sub.add_parser("table")
     c.add_argument("results")
+    e = sub.add_parser("pathtime")
+    e.add_argument("--addr", required=True)
+    e.add_argument("--port", type=int, required=True)
+    e.add_argument("--mode", choices=["starttls", "implicit"],
+                   required=True)
+    e.add_argument("--count", type=int, default=5)
+    e.add_argument("--out", required=True)
     opts = p.parse_args()
+    if opts.cmd == "pathtime":
+        check_loopback(opts.addr)
+        if not 1 <= opts.count <= 20:
+            sys.exit("score.py: --count takes 1 to 20")
+        doc = pathtime(opts.addr, opts.port, opts.mode, opts.count,
+                       opts.out)
+        print("path time %s:%d: median %s s of %d (%s)" % (
+            opts.addr, opts.port,
+            "%.3f" % doc["median_s"] if doc["median_s"] is not None
+            else "?", len(doc["samples"]),
+            ", ".join(sorted(set(x["end"] for x in doc["samples"])))))
+        return 0 if doc["median_s"] is not None else 1
     if opts.cmd == "truth":
         check_loopback(opts.addr)
         res = truth(opts.addr, opts.port, opts.mode)
