@@ -17,10 +17,16 @@
 #     for line (hand-aligned trailing comments, a few hand-chosen breaks),
 #     so differences are REPORTED and do not fail, unless LINT_FORMAT=strict
 #     is set.  Skipped with a note when clang-format is not installed.
+#  4. include cycles: the graph of the project's own includes
+#     (#include "layer/file.h", resolved against SRCDIR) must have none,
+#     within a layer (DESIGN.md: "no include cycles between files of one
+#     layer") or across layers (which breaks the layering anyway).  Each
+#     cycle is printed as a chain, a.h -> b.h -> a.h, and fails.
 #
 # Comments, string and character literals are blanked before checks 1
 # and 2, so "never call sprintf()" in a comment is not a violation.
-# Exit status: 0 clean, 1 violations of 1 or 2 (or 3 when strict), 2 usage.
+# Exit status: 0 clean, 1 violations of 1, 2 or 4 (or 3 when strict),
+# 2 usage.
 set -u
 
 srcdir=${1:-${MXPROBE_SRCDIR:-}}
@@ -170,4 +176,60 @@ else
 		fi
 	fi
 fi
+
+# Check 4: include cycles, one depth-first search over the include graph
+# (a back edge to a file still on the stack closes a cycle).
+cycles=$(printf '%s\n' "$files" | "$AWK" '
+function visit(v, depth,    i, w) {
+	color[v] = 1 # on the stack
+	stack[depth] = v
+	for (i = 1; i <= nedge[v]; i++) {
+		w = edge[v, i]
+		if (!(w in color))
+			visit(w, depth + 1)
+		else if (color[w] == 1)
+			cycle(w, depth)
+	}
+	color[v] = 2 # done
+}
+function cycle(w, depth,    j, s) {
+	for (j = depth; j > 0 && stack[j] != w; j--)
+		;
+	s = ""
+	for (; j <= depth; j++)
+		s = s stack[j] " -> "
+	print s w
+}
+{
+	known[$0] = 1
+	order[++n] = $0
+}
+END {
+	for (k = 1; k <= n; k++) {
+		path = order[k]
+		nedge[path] = 0
+		while ((getline line < path) > 0) {
+			if (line !~ /^[ \t]*#[ \t]*include[ \t]*"/)
+				continue
+			inc = line
+			sub(/^[^"]*"/, "", inc)
+			sub(/".*$/, "", inc)
+			if ((inc in known) && inc != path)
+				edge[path, ++nedge[path]] = inc
+		}
+		close(path)
+	}
+	for (k = 1; k <= n; k++)
+		if (!(order[k] in color))
+			visit(order[k], 0)
+}
+')
+if [ -n "$cycles" ]; then
+	printf '%s\n' "$cycles" | sed 's/^/lint: include cycle: /'
+	echo "lint: $(printf '%s\n' "$cycles" | wc -l | tr -d ' ') include cycles (see tests/lint.sh)"
+	status=1
+else
+	echo "lint: includes: no cycles"
+fi
+
 exit $status
