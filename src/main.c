@@ -1,6 +1,10 @@
 /*
  * main.c - mxprobe entry point: find the subcommand, parse its options,
+ * check every value (src/validate.h: one line, exit 3, before any I/O),
  * run it, exit with its status.  The only place that exits.
+ *
+ * Each command names which option groups it takes (enum mx_opt_extra)
+ * and what its positional arguments are (enum mx_arg_kind, how many).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,8 @@ static const struct mx_cmd commands[] = {
 	 "  submission://smtp.example.org  port 587, STARTTLS\n"
 	 "  smtps://smtp.example.org    port 465, implicit TLS\n"
 	 "  host:2587, smtps://host:2465, [2001:db8::25]:25, 192.0.2.25\n"
+	 "  An internationalized name (IDN) is looked up by its A-label "
+	 "(xn--...).\n"
 	 "\nOptions for check:\n"
 	 "  --transcript               show the SMTP dialogue (-> sent, <- "
 	 "received)\n"

@@ -508,8 +508,10 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 	      "instead of the\n"
 	      "                         system store\n"
 	      "  --ca-path DIR          trust a hashed CA directory\n"
-	      "  --helo NAME            name to send in EHLO/HELO (default: "
-	      "this host's name)\n"
+	      "  --helo NAME            name to send in EHLO/HELO: a domain or "
+	      "an address\n"
+	      "                         literal, [192.0.2.1] (default: this "
+	      "host's name)\n"
 	      "  --timeout SECONDS      limit for each step: connect, "
 	      "greeting, reply,\n"
 	      "                         handshake (default 30)\n"
@@ -525,6 +527,8 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 	      "  --no-color             no colour (also when NO_COLOR is "
 	      "set)\n"
 	      "  -h, --help             this text\n"
+	      "\nEvery value is checked before anything is sent: a bad one "
+	      "gets one line\nnaming the option, and exit status 3.\n"
 	      "\nExit status: 0 OK, 1 warning, 2 critical, 3 unknown (could "
 	      "not test,\nor bad input).\n",
 	      fp);
