@@ -1394,6 +1394,55 @@ static int check_arg_values(const struct vctx *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* -o and --log must not name a file that is also read: writing the
+ * report would destroy the input. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+static int output_is_input(const struct vctx *c, char *err, size_t errlen)
+{
+	static const enum vid outs[] = {V_OUTPUT, V_LOG};
+	static const enum vid ins[] = {V_BODY_FILE,    V_CA_FILE,
+				       V_TRUST_ANCHOR, V_DESTINATIONS,
+				       V_AUTH_PWFILE,  V_TLS_CERT,
+				       V_TLS_KEY};
+	const struct mx_opts *o = c->o;
+	const char *out, *in;
+	size_t i, k;
+	int j;
+
+	for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		for (j = 0; (out = value_of(o, outs[i], j)) != NULL; j++) {
+			const char *inname = NULL;
+
+			if (strcmp(out, "-") == 0)
+				continue;
+			for (k = 0; !inname && k < sizeof(ins) / sizeof(ins[0]);
+			     k++)
+				if ((in = value_of(o, ins[k], 0)) != NULL &&
+				    same_file(out, in))
+					inname = vopts[ins[k]].name;
+			if (!inname && c->cmd->arg_kind == MX_ARGS_MESSAGE &&
+			    o->nargs > 0 && same_file(out, o->args[0]))
+				inname = "the message FILE";
+			if (inname) {
+				fail(err, errlen, vopts[outs[i]].name, out,
+				     "is also read");
+				snprintf(err + strlen(err),
+					 errlen - strlen(err),
+					 " (%s); writing would destroy it",
+					 inname);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 int mx_validate(const struct mx_cmd *cmd, const struct mx_opts *o, char *err,
 		size_t errlen)
 {
@@ -1423,5 +1472,7 @@ int mx_validate(const struct mx_cmd *cmd, const struct mx_opts *o, char *err,
 			return -1;
 		}
 	}
-	return check_arg_values(&c, err, errlen);
+	if (check_arg_values(&c, err, errlen) < 0)
+		return -1;
+	return output_is_input(&c, err, errlen);
 }

@@ -26,6 +26,8 @@ head -c 1200 /dev/zero | tr '\0' x > "$F/longline.txt"; echo >> "$F/longline.txt
 printf -- '-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n' > "$F/broken.pem"
 ln -s "$D/root.pem" "$F/hashed/deadbeef.0"
 printf 'lab.test bogus=1\n' > "$F/bad.dest"
+printf 'Subject: x\n\nbody\n' > "$F/msg.eml"
+ln -s "$F/msg.eml" "$F/msg-link.eml"
 for f in pw pw-open pw-group pw-empty; do printf 'secret\n' > "$F/$f"; done
 printf '\n' > "$F/pw-empty"
 chmod 600 "$F/pw" "$F/pw-empty"; chmod 644 "$F/pw-open"; chmod 640 "$F/pw-group"
