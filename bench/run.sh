@@ -10,7 +10,10 @@
 # handshakes before the tools run (bench/score.py truth).
 #
 # Usage: sudo bench/run.sh [options]
-#   --tools LIST        comma list of mxprobe,sslscan,testssl,nmap (default all)
+#   --tools LIST        comma list of mxprobe,sslscan,testssl,nmap (default all;
+#                       testssl.sh is taken for testssl)
+#   --testssl-endpoints LIST  run testssl.sh only on these endpoints (default
+#                       all selected; it takes minutes per endpoint)
 #   --endpoints LIST    comma list of endpoint names (default: all present)
 #   --conditions LIST   plain,rtt50 (default both)
 #   --tool-timeout S    bound for mxprobe, sslscan, nmap per run (default 300)
@@ -68,6 +71,7 @@ DELAY_MS=25
 REPEAT=1
 PATH_SAMPLES=7
 MXPROBE_BIN=${MXPROBE:-}
+TESTSSL_EPS=""
 OUT=""
 LAB_START=1
 
@@ -77,7 +81,8 @@ note() { echo "$PROG: $*" >&2; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--tools) TOOLS=$2; shift 2 ;;
+	--tools) TOOLS=${2//testssl.sh/testssl}; shift 2 ;;
+	--testssl-endpoints) TESTSSL_EPS=$2; shift 2 ;;
 	--endpoints) ENDPOINTS=$2; shift 2 ;;
 	--conditions) CONDITIONS=$2; shift 2 ;;
 	--tool-timeout) TOOL_TIMEOUT=$2; shift 2 ;;
@@ -431,6 +436,11 @@ for COND in "${COND_LIST[@]}"; do
 			sleep 1
 		fi
 		for tool in "${TOOL_LIST[@]}"; do
+			if [ "$tool" = testssl ] && [ -n "$TESTSSL_EPS" ] &&
+				! [[ ",$TESTSSL_EPS," == *",$EP,"* ]]; then
+				printf 'tool=testssl\nstatus=left out (--testssl-endpoints)\n' >"$dir/$tool.na"
+				continue
+			fi
 			run_one "$dir" "$tool" "$dst" "$port" "$mode"
 			sleep 1 # let the server reap the last connection
 		done

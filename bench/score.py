@@ -759,9 +759,10 @@ def table(results):
             for tool in TOOLS:
                 meta = read_meta(os.path.join(cdir, ep, tool + ".meta"))
                 if not meta:
-                    na = os.path.exists(os.path.join(cdir, ep, tool + ".na"))
+                    na = read_meta(os.path.join(cdir, ep, tool + ".na"))
                     rows.append([ep, tool, "-", "-", "-", "-", "-", "-", "-",
-                                 "not available" if na else "not run"])
+                                 na.get("status", "not available") if na
+                                 else "not run"])
                     drow.append("-")
                     continue
                 cl, ok = claims(tool, os.path.join(cdir, ep, tool + ".out"),
