@@ -169,7 +169,7 @@ static void pick(struct mx_workers *w)
 		if (conc(w, it->key) >= it->max_conc)
 			continue;
 		mx_wk_start_delivery(w, it);
-		/* start_delivery may remove the item (lost): then another
+		/* mx_wk_start_delivery may remove the item (lost): another
 		 * item took its place at i. */
 		if (i < w->n && w->v[i] != it)
 			i--;
