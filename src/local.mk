@@ -6,6 +6,8 @@ mxprobe_SOURCES = \
 	%reldir%/commands.h \
 	%reldir%/options.c %reldir%/options.h \
 	%reldir%/validate.c %reldir%/validate.h \
+	%reldir%/validate_names.c %reldir%/validate_files.c \
+	%reldir%/validate_int.h \
 	%reldir%/validate_anchor.c %reldir%/validate_anchor.h \
 	%reldir%/probe_common.c \
 	%reldir%/cmd_check.c \
