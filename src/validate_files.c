@@ -23,7 +23,7 @@
 
 #include "common/escape.h"
 #include "common/xalloc.h"
-#include "relay/workers.h"
+#include "relay/dest.h"
 #include "src/options.h"
 #include "src/validate_anchor.h"
 #include "src/validate_int.h"
