@@ -182,7 +182,7 @@ struct mx_enum_chain {
 	char reason[160];
 	/* Lane 1: a second connection at once for this version's suite
 	 * loop (mx_enum_chain_next_lane1). */
-	int lane1;     /* LANE1_* in enum.c */
+	int lane1;     /* LANE1_* in enum_plan.c */
 	int lane1_out; /* a lane-1 offer awaits its answer */
 	int lane0_done;
 	int nosplit;
