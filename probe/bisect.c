@@ -231,6 +231,7 @@ struct mx_bisect {
 	struct mx_pool_wait w;
 	int waiting;
 	struct mx_rawhello *rh;
+	struct mx_connrec *rec; /* the current hello's (the endpoint's) */
 	struct mx_buf hello;
 	enum mx_raw_reaction full_reaction;
 	char full_what[160];
@@ -360,7 +361,8 @@ static void on_grant(void *arg)
 	rp.command_timeout_ms = rp.hello_timeout_ms = bs->p.timeout_ms;
 	rp.deadline_ms = bs->p.deadline_ms;
 	rp.log = bs->p.log;
-	rp.rec = mx_endpoint_conn_new(ep, mx_pool_conn_id(bs->pool), &pu);
+	rp.rec = bs->rec =
+		mx_endpoint_conn_new(ep, mx_pool_conn_id(bs->pool), &pu);
 	bs->rh = mx_rawhello_new(bs->base, &rp, on_raw_done, bs);
 	mx_rawhello_start(bs->rh);
 }
@@ -638,6 +640,8 @@ void mx_bisect_cancel(struct mx_bisect *bs, const char *why)
 		bs->waiting = 0;
 		finish(bs);
 	} else if (bs->rh != NULL) {
+		if (bs->rec != NULL)
+			mx_connrec_end(bs->rec, MX_HOW_CANCELLED, -1, 0);
 		mx_rawhello_free(bs->rh);
 		bs->rh = NULL;
 		mx_pool_release(bs->pool, bs->ep->addr);

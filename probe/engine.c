@@ -29,6 +29,7 @@ struct job {
 	int waiting, granted;
 	struct mx_smtp_client *client;
 	struct mx_tls_params tp;
+	struct mx_connrec *rec; /* the probe connection's record */
 	struct mx_enumerator *en;
 	struct mx_clients_step *cs;
 	int64_t deadline; /* absolute monotonic for every stage; 0 none */
@@ -301,7 +302,8 @@ static void probe_grant(void *arg)
 	memset(&pu, 0, sizeof(pu));
 	pu.kind = MX_CONN_PROBE;
 	pu.step = -1;
-	sp.rec = mx_endpoint_conn_new(ep, mx_pool_conn_id(e->pool), &pu);
+	sp.rec = j->rec =
+		mx_endpoint_conn_new(ep, mx_pool_conn_id(e->pool), &pu);
 	ep->started_ms = now;
 	/* The endpoint's deadline is a promise for every stage: a timer
 	 * stops whatever still runs when it passes. */
@@ -470,6 +472,8 @@ void mx_engine_cancel(struct mx_engine *e)
 			job_finish(j);
 			break;
 		case MX_STAGE_PROBE:
+			if (j->rec != NULL)
+				mx_connrec_end(j->rec, MX_HOW_CANCELLED, -1, 0);
 			mx_smtp_client_free(j->client);
 			j->client = NULL;
 			release_slot(j);

@@ -255,6 +255,8 @@ void mx_hs_batch_cancel(struct mx_hs_batch *b, const char *why)
 			mx_pool_cancel(b->pool, &s->w);
 			skip(s, b->why);
 		} else if (s->state == S_RUNNING && s->c != NULL) {
+			if (s->rec != NULL)
+				mx_connrec_end(s->rec, MX_HOW_CANCELLED, -1, 0);
 			mx_smtp_client_abort(s->c, b->why);
 		}
 	}

@@ -52,6 +52,7 @@ struct mx_hs {
 	/* internal */
 	struct mx_hs_batch *b;
 	struct mx_smtp_client *c;
+	struct mx_connrec *rec; /* owned by the endpoint */
 	struct mx_smtp smtp;
 	struct mx_pool_wait w;
 	int state; /* 0 queued, 1 waiting, 2 running, 3 finished */
