@@ -320,8 +320,15 @@ static int special_rules(const struct vctx *c, char *err, size_t errlen)
 			 "test goes to FILE.send-test.json)");
 		return 1;
 	}
-	/* send without --via: the next hop is the first recipient's
-	 * domain, which must be a target. */
+	return 0;
+}
+
+/* send without --via: the next hop is the first recipient's domain,
+ * which must be a target (checked once the addresses are). */
+static int nexthop_rule(const struct vctx *c, char *err, size_t errlen)
+{
+	const struct mx_opts *o = c->o;
+
 	if ((c->cmd->extra & MX_OPT_SEND) && o->via == NULL && o->nto > 0) {
 		const char *at = strrchr(o->to[0], '@');
 		char why[256];
@@ -491,7 +498,8 @@ int mx_validate(const struct mx_cmd *cmd, const struct mx_opts *o, char *err,
 			return -1;
 		}
 	}
-	if (check_arg_values(&c, err, errlen) < 0)
+	if (nexthop_rule(&c, err, errlen) ||
+	    check_arg_values(&c, err, errlen) < 0)
 		return -1;
 	return output_is_input(&c, err, errlen);
 }
