@@ -15,8 +15,12 @@
  *    not readable by group or others; --body-file: a message body);
  *  - directories exist (--ca-path, --maildir, queue --spool) or can be
  *    created (--export, relay --spool); outputs can be written (-o, --log);
+ *  - an output is not also an input (-o msg.eml msg.eml);
  *  - numbers, durations, networks and addresses are in range;
- *  - options that need each other come together.
+ *  - options that need each other come together, and an option that
+ *    only matters with another one is refused without it.
+ * The checkers live in validate_names.c and validate_files.c, the
+ * DNSSEC anchor parser in validate_anchor.c.
  *
  * API: mx_validate() returns 0, or -1 with ONE line in err naming the
  * option (or argument) and the problem, user bytes escaped:
