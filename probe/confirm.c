@@ -440,7 +440,7 @@ void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)
 	if (cs->bs != NULL)
 		mx_bisect_cancel(cs->bs, why);
 	else if (cs->rt != NULL)
-		mx_enum_retry_cancel(cs->rt);
+		mx_enum_retry_cancel(cs->rt, why);
 	else if (cs->adb != NULL)
 		mx_hs_batch_cancel(cs->adb, why);
 }

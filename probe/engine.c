@@ -332,7 +332,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 		   ep_of(j)->host, ep_of(j)->addr, ep_of(j)->port,
 		   mx_stage_name(j->st));
 	if (j->st == MX_STAGE_ENUM && j->en != NULL)
-		mx_enumerator_cancel(j->en); /* enum_done follows */
+		mx_enumerator_cancel(j->en, "deadline reached");
 	else if (j->st == MX_STAGE_CLIENTS && j->cs != NULL)
 		mx_clients_step_cancel(j->cs, "the deadline was reached");
 	/* The probe session has the same deadline of its own. */
@@ -487,7 +487,7 @@ void mx_engine_cancel(struct mx_engine *e)
 			job_finish(j);
 			break;
 		case MX_STAGE_ENUM:
-			mx_enumerator_cancel(j->en); /* enum_done follows */
+			mx_enumerator_cancel(j->en, "cancelled");
 			break;
 		case MX_STAGE_CLIENTS:
 			/* clients_done follows */

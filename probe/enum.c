@@ -199,8 +199,8 @@ static void on_grant(void *arg)
 		pu.version = mx_enum_ver_code(s->ver);
 		pu.nsuites = (unsigned)s->cur.nsuites;
 		pu.ngroups = (unsigned)s->cur.ngroups;
-		rp.rec = mx_endpoint_conn_new(en->p.record_in,
-					      mx_pool_conn_id(en->pool), &pu);
+		rp.rec = s->rec = mx_endpoint_conn_new(
+			en->p.record_in, mx_pool_conn_id(en->pool), &pu);
 	}
 	mx_log_trace(en->p.log, MX_TRACE_SCHED,
 		     "enum %s %s%s: offer %zu suites, %zu groups (%d)",
@@ -419,19 +419,21 @@ int mx_enum_hello_timeout(const struct mx_endpoint *ep, int cap)
 	return (int)(t < cap ? t : cap);
 }
 
-void mx_enumerator_cancel(struct mx_enumerator *en)
+void mx_enumerator_cancel(struct mx_enumerator *en, const char *why)
 {
 	int k;
 
 	if (en->finished)
 		return;
-	abort_all(en, "cancelled");
+	abort_all(en, why ? why : "cancelled");
 	for (k = 0; k < 2 * MX_EV__N; k++) {
 		struct mx_enum_slot *s = k < MX_EV__N ? &en->slots[k]
 						      : &en->aux[k - MX_EV__N];
 
 		mx_pool_cancel(en->pool, &s->w);
 		if (s->rh) {
+			if (s->rec != NULL)
+				mx_connrec_end(s->rec, MX_HOW_CANCELLED, -1, 0);
 			mx_rawhello_free(s->rh);
 			s->rh = NULL;
 		}

@@ -302,10 +302,11 @@ void mx_enumerator_start(struct mx_enumerator *en);
 /* Cancels what still runs (no done callback then). */
 void mx_enumerator_free(struct mx_enumerator *en);
 
-/* Stop early: every chain still going is marked incomplete
- * ("cancelled"), hellos in flight are dropped, the facts so far are
- * written and done follows from the loop. */
-void mx_enumerator_cancel(struct mx_enumerator *en);
+/* Stop early: every chain still going is marked incomplete with `why`
+ * ("cancelled", "deadline reached"), hellos in flight are dropped (their
+ * records end as cancelled), the facts so far are written and done
+ * follows from the loop. */
+void mx_enumerator_cancel(struct mx_enumerator *en, const char *why);
 
 /* The hello timeout for ep: reuse what its probe learnt - 20 times the
  * handshake time it measured (at least 2 s, at most cap; 0: 10 s), so

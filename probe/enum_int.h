@@ -71,6 +71,7 @@ struct mx_enum_slot {
 	int tries;
 	struct mx_pool_wait w;
 	struct mx_rawhello *rh;
+	struct mx_connrec *rec; /* rh's record (the endpoint's), or NULL */
 	struct mx_buf hello;
 	struct mx_enum_pick det[MX_ENUM_MAX_OFFER];
 	size_t ndet;

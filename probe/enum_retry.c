@@ -289,10 +289,10 @@ void mx_enum_retry_start(struct mx_enum_retry *r)
 	mx_enumerator_start(r->en);
 }
 
-void mx_enum_retry_cancel(struct mx_enum_retry *r)
+void mx_enum_retry_cancel(struct mx_enum_retry *r, const char *why)
 {
 	if (r->en != NULL)
-		mx_enumerator_cancel(r->en);
+		mx_enumerator_cancel(r->en, why);
 }
 
 void mx_enum_retry_free(struct mx_enum_retry *r)

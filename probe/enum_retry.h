@@ -71,7 +71,7 @@ struct mx_enum_retry *mx_enum_retry_new(struct event_base *base,
 					mx_enum_retry_done_fn done, void *arg);
 void mx_enum_retry_start(struct mx_enum_retry *r);
 /* Stop early: what is not finished is marked incomplete; done follows. */
-void mx_enum_retry_cancel(struct mx_enum_retry *r);
+void mx_enum_retry_cancel(struct mx_enum_retry *r, const char *why);
 void mx_enum_retry_free(struct mx_enum_retry *r);
 
 #endif
