@@ -921,6 +921,13 @@ def efficiency(epdir, meta):
     if doc:
         e["slots"] = slots(doc, cap,
                            float(meta.get("wall_first_s", wall) or wall))
+        for tg in doc.get("targets") or []:
+            for ep in tg.get("endpoints") or []:
+                en = ep.get("enumeration") or {}
+                if en.get("retries") or en.get("per_host_cap") not in \
+                        (None, cap):
+                    e["backoff"] = "backoff: %s retries, cap %s at the end" \
+                        % (en.get("retries"), en.get("per_host_cap"))
     return e
 
 
@@ -1021,7 +1028,8 @@ def efficiency_table(cond, effs):
             "%.3f" % sl["median_conn"] if "median_conn" in sl else "?",
             "%.1f" % sl["idle"] if "idle" in sl else "?",
             "%.2f" % sl["outside"] if "outside" in sl else "?",
-            "; ".join(sl.get("stretches") or [])])
+            "; ".join(([e["backoff"]] if e.get("backoff") else []) +
+                      (sl.get("stretches") or []))])
     return ("Efficiency of mxprobe (%s): ideal = SYNs (those from mxprobe's "
             "records' ports) x path time / cap %d;"
             " eff = ideal / wall (median); slot use = sum of connection "
