@@ -980,22 +980,25 @@ def slots(doc, cap, wall):
             gaps.append([prev, t, n])
         n += dn
         prev = t
+    # contiguous stretches with fewer than cap open are one stretch; its
+    # weight is the idle slot-seconds in it
     merged = []
-    for g in gaps:
-        if merged and abs(merged[-1][1] - g[0]) < 1e-4 and \
-                merged[-1][2] == g[2]:
-            merged[-1][1] = g[1]
+    for a, b, k in gaps:
+        if merged and abs(merged[-1][1] - a) < 1e-4:
+            merged[-1][1] = b
+            merged[-1][2] = min(merged[-1][2], k)
+            merged[-1][3] += (b - a) * (cap - k)
         else:
-            merged.append(g)
-    r["idle"] = sum((b - a) * (cap - k) for a, b, k in merged)
+            merged.append([a, b, k, (b - a) * (cap - k)])
+    r["idle"] = sum(g[3] for g in merged)
     r["outside"] = max(0.0, wall - r["span"])
-    long = sorted(merged, key=lambda g: -(g[1] - g[0]) * (cap - g[2]))
+    long = sorted(merged, key=lambda g: -g[3])
     desc = []
-    for a, b, k in long[:3]:
-        if (b - a) * (cap - k) < 0.2:
+    for a, b, k, w in long[:3]:
+        if w < 0.2:
             break
         what = sorted(set(w.strip() for x, y, w in iv if x < b and y > a))
-        if k == 0:
+        if not what:
             before = [w for x, y, w in iv if y <= a + 1e-4]
             after = [w for x, y, w in iv if x >= b - 1e-4]
             before = [w for x, y, w in sorted(
@@ -1003,8 +1006,8 @@ def slots(doc, cap, wall):
             what = ["after " + before[-1].strip() if before else "",
                     "before " + after[0].strip() if after else ""]
             what = [w for w in what if w]
-        desc.append("%.2f-%.2f s %d open%s" % (
-            a - first, b - first, k,
+        desc.append("%.2f-%.2f s %.1f slot-s%s" % (
+            a - first, b - first, w,
             (" (" + ", ".join(what) + ")") if what else ""))
     r["stretches"] = desc
     return r
