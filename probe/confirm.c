@@ -410,9 +410,17 @@ void mx_clients_step_start(struct mx_clients_step *cs)
 {
 	struct mx_bisect_params bp;
 
-	if (cs->ep->enumr == NULL ||
-	    (cs->p.deadline_ms > 0 && mx_now_ms() >= cs->p.deadline_ms)) {
+	if (cs->ep->enumr == NULL) {
 		finish(cs);
+		return;
+	}
+	/* Past the deadline or cancelled: no more connections, but the
+	 * simulation (pure) still tells what the enumeration so far means;
+	 * what was not confirmed stays unconfirmed. */
+	if (cs->cancelled ||
+	    (cs->p.deadline_ms > 0 && mx_now_ms() >= cs->p.deadline_ms)) {
+		cs->cancelled = 1;
+		start_confirm(cs);
 		return;
 	}
 	if (!cs->p.bisect || !bisect_needed(cs->ep)) {

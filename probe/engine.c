@@ -33,6 +33,10 @@ struct job {
 	struct mx_enumerator *en;
 	struct mx_clients_step *cs;
 	int64_t deadline; /* absolute monotonic for every stage; 0 none */
+	/* `ciphers`: the enumeration starts beside the probe (early); it
+	 * goes on once both are over, or is dropped when the probe found
+	 * no TLS to enumerate. */
+	int early, probe_over, enum_over, drop_enum;
 	struct event *ev_deadline;
 };
 
@@ -154,7 +158,7 @@ static void start_clients(struct job *j)
 {
 	struct mx_engine *e = j->e;
 
-	if (e->p.clients == NULL || e->cancelled || ep_of(j)->enumr == NULL) {
+	if (e->p.clients == NULL || ep_of(j)->enumr == NULL) {
 		mx_clients_step_free(j->cs); /* stops early confirmations */
 		j->cs = NULL;
 		job_finish(j);
@@ -163,6 +167,9 @@ static void start_clients(struct job *j)
 	set_stage(j, MX_STAGE_CLIENTS);
 	if (j->cs == NULL)
 		j->cs = new_clients(j);
+	/* Cancelled: the step only simulates (no connection). */
+	if (e->cancelled)
+		mx_clients_step_cancel(j->cs, "the run was cancelled");
 	mx_clients_step_start(j->cs);
 }
 
@@ -175,6 +182,17 @@ static void enum_done(void *arg, struct mx_enumerator *en)
 	(void)en;
 	mx_enumerator_free(j->en);
 	j->en = NULL;
+	if (j->early && !j->probe_over) {
+		j->enum_over = 1; /* the probe's end goes on */
+		return;
+	}
+	if (j->drop_enum) {
+		/* The probe never got to TLS: nothing to enumerate, as if
+		 * the enumeration had not started (its connections stay
+		 * recorded: they were made). */
+		mx_enum_free(ep_of(j)->enumr);
+		ep_of(j)->enumr = NULL;
+	}
 	start_clients(j);
 }
 
@@ -190,16 +208,25 @@ static int wants_enum(const struct mx_engine *e, const struct mx_endpoint *ep)
 							  : ep->tls.attempted;
 }
 
-static void start_enum(struct job *j)
+/* The client confirmations need no enumeration: they start with it on
+ * background slots, filling what the enumeration's dependent chains
+ * leave idle (the advice tests wait for the simulation).  Beside an
+ * early enumeration they wait for the probe: no TLS, no confirmations. */
+static void prestart_clients(struct job *j)
+{
+	if (j->e->p.clients == NULL || j->cs != NULL || j->e->cancelled)
+		return;
+	j->cs = new_clients(j);
+	mx_clients_step_prestart(j->cs);
+}
+
+/* Make the enumerator (and, unless early, start the confirmations). */
+static void launch_enum(struct job *j, int hello_timeout_ms)
 {
 	struct mx_engine *e = j->e;
 	struct mx_endpoint *ep = ep_of(j);
 	struct mx_enum_params p;
 
-	if (!wants_enum(e, ep)) {
-		job_finish(j);
-		return;
-	}
 	memset(&p, 0, sizeof(p));
 	p.host = ep->host;
 	p.addr = ep->addr;
@@ -207,24 +234,31 @@ static void start_enum(struct job *j)
 	p.mode = ep->mode;
 	p.helo = e->p.helo;
 	p.step_timeout_ms = e->p.step_timeout_ms;
-	p.hello_timeout_ms = mx_enum_hello_timeout(ep, e->p.hello_timeout_ms);
+	p.hello_timeout_ms = hello_timeout_ms;
 	p.deadline_ms = j->deadline;
 	p.dh_cache = e->dh; /* one safe-prime check per prime and run */
 	p.record_in = ep;
 	p.log = e->p.log;
 	mx_enum_free(ep->enumr);
 	ep->enumr = mx_enum_new();
-	set_stage(j, MX_STAGE_ENUM);
 	j->en = mx_enumerator_new(e->base, e->pool, &p, ep->enumr, enum_done,
 				  j);
 	mx_enumerator_start(j->en);
-	/* The client confirmations need no enumeration: they start now on
-	 * background slots, filling what the enumeration's dependent
-	 * chains leave idle (the advice tests wait for the simulation). */
-	if (e->p.clients != NULL) {
-		j->cs = new_clients(j);
-		mx_clients_step_prestart(j->cs);
+	if (!j->early)
+		prestart_clients(j);
+}
+
+static void start_enum(struct job *j)
+{
+	struct mx_engine *e = j->e;
+	struct mx_endpoint *ep = ep_of(j);
+
+	if (!wants_enum(e, ep)) {
+		job_finish(j);
+		return;
 	}
+	set_stage(j, MX_STAGE_ENUM);
+	launch_enum(j, mx_enum_hello_timeout(ep, e->p.hello_timeout_ms));
 }
 
 /* ---- probe ------------------------------------------------------------- */
@@ -262,7 +296,24 @@ static void probe_done(void *arg, struct mx_smtp_client *c)
 	    (ep->smtp.stop == MX_STOP_GREETING_REJECTED &&
 	     ep->smtp.greeting.code == 421))
 		mx_pool_backoff(j->e->pool, ep->addr, 1000);
-	start_enum(j);
+	if (!j->early) {
+		start_enum(j);
+		return;
+	}
+	j->probe_over = 1;
+	if (!wants_enum(j->e, ep)) {
+		j->drop_enum = 1;
+		if (j->en != NULL)
+			mx_enumerator_cancel(j->en, "no TLS on this endpoint");
+	} else if (j->en != NULL) {
+		/* What the probe measured bounds the hellos from now on. */
+		mx_enumerator_set_hello_timeout(
+			j->en,
+			mx_enum_hello_timeout(ep, j->e->p.hello_timeout_ms));
+		set_stage(j, MX_STAGE_ENUM);
+	}
+	if (j->enum_over) /* the enumeration ended first */
+		enum_done(j, NULL);
 }
 
 static void probe_grant(void *arg)
@@ -319,6 +370,13 @@ static void probe_grant(void *arg)
 	j->client =
 		mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls, &cbs, j);
 	mx_smtp_client_start(j->client);
+	/* `ciphers`: the enumeration need not wait for the probe - its
+	 * hellos take the slots the probe leaves (the per-host cap holds). */
+	if (e->p.enumerate == MX_ENGINE_ENUM_ATTEMPTED &&
+	    ep->mode != MX_MODE_PLAIN && !e->cancelled) {
+		j->early = 1;
+		launch_enum(j, e->p.hello_timeout_ms);
+	}
 }
 
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -331,7 +389,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 		   "%s [%s]:%u: the endpoint's deadline passed in stage %s",
 		   ep_of(j)->host, ep_of(j)->addr, ep_of(j)->port,
 		   mx_stage_name(j->st));
-	if (j->st == MX_STAGE_ENUM && j->en != NULL)
+	if (j->en != NULL)
 		mx_enumerator_cancel(j->en, "deadline reached");
 	else if (j->st == MX_STAGE_CLIENTS && j->cs != NULL)
 		mx_clients_step_cancel(j->cs, "the deadline was reached");
@@ -484,7 +542,13 @@ void mx_engine_cancel(struct mx_engine *e)
 					xstrdup("cancelled while probing");
 			}
 			ep->total_ms = mx_now_ms() - ep->started_ms;
-			job_finish(j);
+			if (j->en != NULL) {
+				/* the early enumeration: enum_done goes on */
+				j->probe_over = 1;
+				mx_enumerator_cancel(j->en, "cancelled");
+			} else {
+				job_finish(j);
+			}
 			break;
 		case MX_STAGE_ENUM:
 			mx_enumerator_cancel(j->en, "cancelled");

@@ -419,6 +419,12 @@ int mx_enum_hello_timeout(const struct mx_endpoint *ep, int cap)
 	return (int)(t < cap ? t : cap);
 }
 
+void mx_enumerator_set_hello_timeout(struct mx_enumerator *en, int ms)
+{
+	if (ms > 0)
+		en->p.hello_timeout_ms = ms;
+}
+
 void mx_enumerator_cancel(struct mx_enumerator *en, const char *why)
 {
 	int k;

@@ -307,6 +307,10 @@ void mx_enumerator_free(struct mx_enumerator *en);
  * records end as cancelled), the facts so far are written and done
  * follows from the loop. */
 void mx_enumerator_cancel(struct mx_enumerator *en, const char *why);
+/* Bound the answer to every hello sent from now on (the run engine
+ * starts an enumeration beside the endpoint's probe and tightens this
+ * once the probe measured the server's handshake time). */
+void mx_enumerator_set_hello_timeout(struct mx_enumerator *en, int ms);
 
 /* The hello timeout for ep: reuse what its probe learnt - 20 times the
  * handshake time it measured (at least 2 s, at most cap; 0: 10 s), so
