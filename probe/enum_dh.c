@@ -46,15 +46,14 @@ void mx_enum_dhcache_free(struct mx_enum_dhcache *c)
 	free(c);
 }
 
-/* Remember p; returns its index.  The safe-prime check (hundreds of
- * milliseconds for 2048 bits, seconds for 3072) is left for the end of
- * the enumeration, so it never stalls the connections, and is done once
- * per distinct p and run.  Published groups above 2048 bits are not
- * checked (-1): their safety is the publisher's claim, their cost is
- * seconds. */
+/* Remember p; returns its index.  A published prime of the table is
+ * looked up (mx_dh_prime_known_safe: safe or not up to 2048 bits, -1
+ * above: their safety is the publisher's claim).  The safe-prime check of
+ * a custom prime (hundreds of milliseconds for 2048 bits, seconds for
+ * 3072) is left for the end of the enumeration, so it never stalls the
+ * connections, and is done once per distinct p and run. */
 size_t mx_enum_dhcache_note(struct mx_enum_dhcache *c, const uint8_t *p,
-			    size_t len, const struct mx_dh_prime *known,
-			    unsigned bits)
+			    size_t len, const struct mx_dh_prime *known)
 {
 	struct dh_seen *d;
 	size_t i;
@@ -67,7 +66,12 @@ size_t mx_enum_dhcache_note(struct mx_enum_dhcache *c, const uint8_t *p,
 	d->p = xmalloc(len ? len : 1);
 	memcpy(d->p, p, len);
 	d->len = len;
-	d->safe = known != NULL && bits > 2048 ? -1 : -2;
+	/* A published prime is looked up, not checked (the table's claim is
+	 * verified by test_tls_registry); only custom primes cost a check. */
+	if (known != NULL)
+		d->safe = mx_dh_prime_known_safe(known);
+	else
+		d->safe = -2;
 	return c->n++;
 }
 

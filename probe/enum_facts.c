@@ -77,10 +77,8 @@ void mx_enum_record_pick(struct mx_enumerator *en, struct mx_enum_slot *s,
 		snprintf(d->kx, sizeof(d->kx), "DH");
 		d->kx_bits = (int)f->ske.dh_bits;
 		d->prime = mx_dh_prime_by_p(f->ske.dh_p.p, f->ske.dh_p.len);
-		d->dh_idx = (long)mx_enum_dhcache_note(en->dh, f->ske.dh_p.p,
-						       f->ske.dh_p.len,
-						       d->prime,
-						       f->ske.dh_bits);
+		d->dh_idx = (long)mx_enum_dhcache_note(
+			en->dh, f->ske.dh_p.p, f->ske.dh_p.len, d->prime);
 	} else if (f->ske.seen && f->ske.kind == MX_SKE_ECDHE) {
 		g = mx_group_by_id(f->ske.group);
 		snprintf(d->kx, sizeof(d->kx), "ECDH");

@@ -34,11 +34,10 @@ int mx_enum_build_hello(const struct mx_enum_params *p, enum mx_enum_ver v,
 
 /* ---- the DH cache (enum_dh.c) -------------------------------------------- */
 
-/* Remember prime p (len bytes; known: the registry's entry or NULL;
- * bits: its size); returns its index in the cache. */
+/* Remember prime p (len bytes; known: the registry's entry or NULL);
+ * returns its index in the cache. */
 size_t mx_enum_dhcache_note(struct mx_enum_dhcache *c, const uint8_t *p,
-			    size_t len, const struct mx_dh_prime *known,
-			    unsigned bits);
+			    size_t len, const struct mx_dh_prime *known);
 /* Whether prime i is a safe prime: 1, 0, or -1 not checked (checked
  * here, once, on the first call). */
 int mx_enum_dhcache_safe(struct mx_enum_dhcache *c, size_t i);

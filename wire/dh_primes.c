@@ -329,6 +329,20 @@ size_t mx_dh_prime_count(void)
 	return sizeof(primes) / sizeof(primes[0]);
 }
 
+int mx_dh_prime_known_safe(const struct mx_dh_prime *e)
+{
+	/* RFC 5114's groups have a prime-order subgroup q of 160 to 256
+	 * bits (p - 1 = 2 * q * j): not safe primes.  Every other published
+	 * group here is p = 2q + 1 (RFC 2409, RFC 3526, RFC 7919, and the
+	 * built-ins, generated as safe primes); test_tls_registry proves it
+	 * for each of 2048 bits or fewer. */
+	if (e == NULL)
+		return -1;
+	if (e->bits > 2048)
+		return -1;
+	return strncmp(e->name, "RFC 5114", 8) == 0 ? 0 : 1;
+}
+
 const struct mx_dh_prime *mx_dh_prime_at(size_t i)
 {
 	return i < mx_dh_prime_count() ? &primes[i] : NULL;

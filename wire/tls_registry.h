@@ -238,6 +238,10 @@ struct mx_dh_prime {
 const struct mx_dh_prime *mx_dh_prime_by_p(const uint8_t *p, size_t len);
 size_t mx_dh_prime_count(void);
 const struct mx_dh_prime *mx_dh_prime_at(size_t i);
+/* Whether a published prime of the table is a safe prime, without the
+ * check's cost: 1 safe, 0 not (RFC 5114), -1 above 2048 bits (not
+ * claimed; the table is verified up to 2048 bits by test_tls_registry). */
+int mx_dh_prime_known_safe(const struct mx_dh_prime *e);
 /* Decode e->p_hex into out; returns the byte count, 0 if it does not fit. */
 size_t mx_dh_prime_bytes(const struct mx_dh_prime *e, uint8_t *out, size_t max);
 
