@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/xalloc.h"
+#include "model/where.h"
 #include "probe/dns.h"
 #include "probe/enum.h"
 #include "probe/smtp_client.h"
@@ -69,11 +70,12 @@ static void log_stage(const struct job *j, enum mx_stage st)
 {
 	const struct mx_endpoint *ep = &j->t->endpoints[j->ep];
 	int64_t ms = ep->started_ms > 0 ? mx_now_ms() - ep->started_ms : 0;
+	char w[MX_WHERE_MAX];
 
 	mx_log_msg(j->e->p.log, MX_LOG_INFO,
-		   "%s [%s]:%u: %s (%lld ms, %zu connections)%s%s",
-		   ep->host ? ep->host : "?", ep->addr ? ep->addr : "?",
-		   ep->port, mx_stage_name(st), (long long)ms, ep->nconns,
+		   "%s: %s (%lld ms, %zu connections)%s%s",
+		   mx_endpoint_where_buf(w, sizeof(w), ep), mx_stage_name(st),
+		   (long long)ms, ep->nconns,
 		   st == MX_STAGE_DONE && ep->smtp.stop != MX_STOP_NONE
 			   ? "; probe stopped: "
 			   : "",
@@ -281,13 +283,13 @@ static void probe_done(void *arg, struct mx_smtp_client *c)
 {
 	struct job *j = arg;
 	struct mx_endpoint *ep = ep_of(j);
+	char w[MX_WHERE_MAX];
 
 	(void)c;
 	ep->total_ms = mx_now_ms() - ep->started_ms;
-	mx_log_trace(j->e->p.log, MX_TRACE_SCHED,
-		     "done %s [%s]:%u in %lld ms: %s", ep->host, ep->addr,
-		     ep->port, (long long)ep->total_ms,
-		     mx_stop_name(ep->smtp.stop));
+	mx_log_trace(j->e->p.log, MX_TRACE_SCHED, "done %s in %lld ms: %s",
+		     mx_endpoint_where_buf(w, sizeof(w), ep),
+		     (long long)ep->total_ms, mx_stop_name(ep->smtp.stop));
 	mx_smtp_client_free(j->client);
 	j->client = NULL;
 	release_slot(j);
@@ -382,12 +384,13 @@ static void probe_grant(void *arg)
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
+	char w[MX_WHERE_MAX];
 
 	(void)fd;
 	(void)what;
 	mx_log_msg(j->e->p.log, MX_LOG_INFO,
-		   "%s [%s]:%u: the endpoint's deadline passed in stage %s",
-		   ep_of(j)->host, ep_of(j)->addr, ep_of(j)->port,
+		   "%s: the endpoint's deadline passed in stage %s",
+		   mx_endpoint_where_buf(w, sizeof(w), ep_of(j)),
 		   mx_stage_name(j->st));
 	if (j->en != NULL)
 		mx_enumerator_cancel(j->en, "deadline reached");
