@@ -313,6 +313,7 @@ static void probe_done(void *arg, struct mx_smtp_client *c)
 			j->en,
 			mx_enum_hello_timeout(ep, j->e->p.hello_timeout_ms));
 		set_stage(j, MX_STAGE_ENUM);
+		prestart_clients(j);
 	}
 	if (j->enum_over) /* the enumeration ended first */
 		enum_done(j, NULL);
