@@ -259,3 +259,15 @@ TESTS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
 tests_unit_test_pool_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 # end pool
+# fuzz (issue 13 point 5): the OpenSSL backend fed server bytes, DANE
+# matching (TLSA RRset against a sent chain), the escaper of peer text.
+FUZZ_TARGETS += tests/fuzz/fuzz_tls_openssl tests/fuzz/fuzz_dane \
+	tests/fuzz/fuzz_escape
+tests_fuzz_fuzz_tls_openssl_SOURCES = tests/fuzz/fuzz_tls_openssl.c
+tests_fuzz_fuzz_tls_openssl_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+tests_fuzz_fuzz_dane_SOURCES = tests/fuzz/fuzz_dane.c
+tests_fuzz_fuzz_dane_LDADD = $(FUZZ_MAIN) $(LIB_ANALYZERS) $(LIB_PROBE) \
+	$(LIBS_PROBE)
+tests_fuzz_fuzz_escape_SOURCES = tests/fuzz/fuzz_escape.c
+tests_fuzz_fuzz_escape_LDADD = $(FUZZ_MAIN) $(LIB_COMMON)
+# end fuzz
