@@ -25,7 +25,10 @@
  *   - a reply that has used MX_SMTP_MAX_REPLY_BYTES bytes without ending:
  *     MX_SMTP_TOO_BIG.
  * On an error *used counts the bytes up to and including the deciding
- * byte; the status is sticky and later feeds consume nothing.
+ * byte; the status is sticky and later feeds consume nothing, and
+ * mx_smtp_reply_bad_line() returns the bytes of the line that broke the
+ * rule, from its first byte through the deciding one (the callers quote
+ * them: nothing the peer sent is dropped from the evidence).
  * Line ends: LF ends a line; one CR before it is part of the line end.  A
  * CR elsewhere and NUL bytes are kept in the text as sent.
  *
@@ -182,6 +185,9 @@ enum mx_smtp_status mx_smtp_reply_feed(struct mx_smtp_reply *r,
 		n++;
 		r->bytes++;
 		if (!prefix_ok(r, r->plen, b)) {
+			/* Keep the deciding byte with the line (plen < 5 here),
+			 * so the caller can quote the line as it was sent. */
+			r->partial[r->plen++] = b;
 			r->status = MX_SMTP_MALFORMED;
 			break;
 		}
@@ -196,6 +202,17 @@ enum mx_smtp_status mx_smtp_reply_feed(struct mx_smtp_reply *r,
 	}
 	*used = n;
 	return r->status;
+}
+
+const uint8_t *mx_smtp_reply_bad_line(const struct mx_smtp_reply *r,
+				      size_t *len)
+{
+	*len = 0;
+	if (r->status == MX_SMTP_MORE || r->status == MX_SMTP_DONE ||
+	    r->partial == NULL)
+		return NULL;
+	*len = r->plen;
+	return r->partial;
 }
 
 const char *mx_smtp_status_name(enum mx_smtp_status s)

@@ -67,6 +67,13 @@ enum mx_smtp_status mx_smtp_reply_feed(struct mx_smtp_reply *r,
 				       const uint8_t *p, size_t len,
 				       size_t *used);
 const char *mx_smtp_status_name(enum mx_smtp_status s);
+/* After an error status: the bytes of the line being read when the error
+ * was decided, from its first byte through the deciding byte (a malformed
+ * line) or as far as it was read (a line over the limit); *len 0 and NULL
+ * when no line was in progress (a reply with too many lines ends at a
+ * line end).  Borrowed from the parser until the next reset. */
+const uint8_t *mx_smtp_reply_bad_line(const struct mx_smtp_reply *r,
+				      size_t *len);
 
 /* Parse an RFC 3463 enhanced status code at the start of text; on success
  * copy it to out (size >= 16) and return its length, else 0.  The class

@@ -228,6 +228,62 @@ static uint8_t *make_line(size_t len, const char *code_sep, const char *end)
 	return b;
 }
 
+/* Issue 13: after an error the offending line is available from its first
+ * byte through the deciding one, so callers quote it without losing a
+ * byte; fed whole or byte by byte alike. */
+static void test_bad_line(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		enum mx_smtp_status st;
+		const char *bad;
+		size_t blen;
+	} t[] = {
+		{"HTTP/1.1 400 Bad Request\r\n", 26, MX_SMTP_MALFORMED, "H", 1},
+		{"25O ok\r\n", 8, MX_SMTP_MALFORMED, "25O", 3},
+		{"250-a\r\n251 b\r\n", 14, MX_SMTP_MALFORMED, "251", 3},
+		{"\0"
+		 "220 hi\r\n",
+		 9, MX_SMTP_MALFORMED, "\0", 1},
+		{"250\rX\r\n", 7, MX_SMTP_MALFORMED, "250\rX", 5},
+		{"\n", 1, MX_SMTP_MALFORMED, "\n", 1},
+		{"250 ok\r\n", 8, MX_SMTP_DONE, NULL, 0},
+	};
+	size_t i, k, used, blen;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		for (k = 0; k < 2; k++) {
+			struct mx_smtp_reply r;
+			enum mx_smtp_status st = MX_SMTP_MORE;
+			const uint8_t *bad;
+			size_t j;
+
+			mx_smtp_reply_init(&r);
+			if (k == 0)
+				st = mx_smtp_reply_feed(
+					&r, (const uint8_t *)t[i].in, t[i].len,
+					&used);
+			else
+				for (j = 0; j < t[i].len && st == MX_SMTP_MORE;
+				     j++)
+					st = mx_smtp_reply_feed(
+						&r,
+						(const uint8_t *)t[i].in + j, 1,
+						&used);
+			assert_int_equal(st, t[i].st);
+			bad = mx_smtp_reply_bad_line(&r, &blen);
+			assert_int_equal(blen, t[i].blen);
+			if (t[i].bad)
+				assert_memory_equal(bad, t[i].bad, blen);
+			else
+				assert_null(bad);
+			mx_smtp_reply_free(&r);
+		}
+	}
+}
+
 static void test_line_limit(void **state)
 {
 	struct mx_smtp_reply r;
@@ -257,6 +313,13 @@ static void test_line_limit(void **state)
 			 MX_SMTP_LINE_TOO_LONG);
 	assert_int_equal(used, MX_SMTP_MAX_LINE);
 	assert_int_equal(r.nlines, 0);
+	{
+		size_t blen;
+		const uint8_t *bad = mx_smtp_reply_bad_line(&r, &blen);
+
+		assert_int_equal(blen, MX_SMTP_MAX_LINE);
+		assert_memory_equal(bad, "250 aaa", 7);
+	}
 	/* Sticky: nothing more is consumed. */
 	assert_int_equal(mx_smtp_reply_feed(&r, b, 1, &used),
 			 MX_SMTP_LINE_TOO_LONG);
@@ -746,6 +809,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_table),
 		cmocka_unit_test(test_reply_splits),
+		cmocka_unit_test(test_bad_line),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_line_limit_later_line),
 		cmocka_unit_test(test_too_many_lines),
