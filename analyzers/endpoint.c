@@ -31,6 +31,7 @@
 #include "analyzers/clients.h"
 #include "analyzers/suites.h"
 
+#include <errno.h>
 #include <openssl/x509_vfy.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include <strings.h>
 
 #include "analyzers/hostname.h"
+#include "analyzers/smtp_failures.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
 #include "model/where.h"
@@ -140,15 +142,86 @@ static void fmt_date(time_t t, char *out, size_t len)
 		snprintf(out, len, "@%lld", (long long)t);
 }
 
-/* The text of the last line the server sent, or NULL. */
+static int sent_verb(const struct mx_tx_line *l, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	return l->dir == MX_TX_SENT && strncasecmp(l->text, verb, n) == 0 &&
+	       (l->text[n] == ' ' || l->text[n] == '\0');
+}
+
+/* The text of the last line the server sent before our QUIT (the
+ * answer to QUIT says nothing about why the dialogue stopped), or NULL. */
 static const char *last_recv(const struct mx_transcript *tx)
 {
+	const char *last = NULL;
 	size_t i;
 
-	for (i = tx->n; i > 0; i--)
-		if (tx->v[i - 1].dir == MX_TX_RECV)
-			return tx->v[i - 1].text;
-	return NULL;
+	for (i = 0; i < tx->n && !sent_verb(&tx->v[i], "QUIT"); i++)
+		if (tx->v[i].dir == MX_TX_RECV)
+			last = tx->v[i].text;
+	return last;
+}
+
+/* A transcript line of a reply is "xyz-text" or "xyz text" / "xyz";
+ * the last line of a reply has no '-'. */
+static int reply_code(const char *t)
+{
+	if (t[0] < '2' || t[0] > '5' || t[1] < '0' || t[1] > '9' ||
+	    t[2] < '0' || t[2] > '9')
+		return 0;
+	return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+}
+
+static int reply_last_line(const char *t)
+{
+	return t[3] != '-';
+}
+
+/*
+ * The reply to the first command `verb` in the transcript: the last
+ * complete reply received between that command and the next one we sent
+ * (replies the client recorded as unsolicited come before it).  Returns
+ * its code (0: none) and sets *text to the reply lines joined by " | "
+ * (malloc'ed, bounded), or NULL.
+ */
+static int reply_to(const struct mx_transcript *tx, const char *verb,
+		    char **text)
+{
+	size_t i, start = 0, from = 0, to = 0;
+	int found = 0, code = 0;
+	struct mx_buf b;
+
+	*text = NULL;
+	for (i = 0; i < tx->n && !sent_verb(&tx->v[i], verb); i++)
+		;
+	if (i == tx->n)
+		return 0;
+	for (start = ++i; i < tx->n && tx->v[i].dir != MX_TX_SENT; i++) {
+		const char *t = tx->v[i].text;
+
+		if (tx->v[i].dir != MX_TX_RECV)
+			continue;
+		if (reply_code(t) && reply_last_line(t)) {
+			from = start;
+			to = i + 1;
+			code = reply_code(t);
+			found = 1;
+			start = i + 1;
+		}
+	}
+	if (!found)
+		return 0;
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, "", 0);
+	for (i = from; i < to && b.len < EV_TEXT_MAX; i++)
+		if (tx->v[i].dir == MX_TX_RECV)
+			mx_buf_printf(&b, "%s%s", b.len ? " | " : "",
+				      tx->v[i].text);
+	if (b.len >= EV_TEXT_MAX)
+		mx_buf_push_str(&b, "...");
+	*text = (char *)mx_buf_take(&b, NULL);
+	return code;
 }
 
 char *mx_endpoint_where(const struct mx_endpoint *ep)
@@ -247,11 +320,9 @@ static const struct stop_rule {
 	 "address is stale: check the A/AAAA records, routing and firewall "
 	 "rules (many networks block outbound port 25).",
 	 AT_CONNECT},
+	/* Another socket error; unreachable: see unreach_errnos. */
 	{MX_STOP_CONNECT_ERROR, "smtp.connect_failed",
-	 "the network reported an error (host or network unreachable)",
-	 "Check the route to this address (an IPv6 address without IPv6 "
-	 "connectivity is a common case) and the A/AAAA records.",
-	 AT_CONNECT},
+	 "the network reported an error", NULL, AT_CONNECT},
 	{MX_STOP_GREETING_TIMEOUT, "smtp.greeting_timeout",
 	 "the TCP connection was accepted but no greeting arrived", NULL,
 	 AT_STEP},
@@ -262,14 +333,14 @@ static const struct stop_rule {
 	{MX_STOP_REPLY_LIMIT, "smtp.reply_limit_exceeded",
 	 "the reply exceeded a line length, line count or size limit", NULL,
 	 AT_STEP},
-	{MX_STOP_REPLY_MALFORMED, "smtp.reply_malformed",
-	 "the answer is not an SMTP reply", NULL, AT_STEP},
+	/* the error says "not an SMTP reply" and quotes the bytes */
+	{MX_STOP_REPLY_MALFORMED, "smtp.reply_malformed", "the server's answer",
+	 NULL, AT_STEP},
 	{MX_STOP_PEER_CLOSED, "smtp.connection_lost",
 	 "the server closed the connection (TCP FIN)", NULL, AT_STEP},
 	{MX_STOP_PEER_RESET, "smtp.connection_lost",
 	 "the server reset the connection (TCP RST)", NULL, AT_STEP},
-	{MX_STOP_EHLO_REJECTED, "smtp.ehlo_rejected",
-	 "the server refused EHLO and HELO", NULL, AT_STEP},
+	/* MX_STOP_EHLO_REJECTED: rule_ehlo_refused (which reply to what). */
 	/* our own failure says nothing about the server's columns */
 	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
 	 NULL, AT_NOWHERE},
@@ -279,6 +350,37 @@ static const struct stop_rule {
 	 * MX_STOP_TLS_FAILED have rules of their own below. */
 };
 
+/* Connect errors that mean "no route": only these get routing advice. */
+static const int unreach_errnos[] = {EHOSTUNREACH, ENETUNREACH};
+
+/* The errno of the endpoint probe's failed connect, from its connection
+ * record, else recognised in the error text; 0 unknown. */
+static int connect_errno(const struct mx_endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; i < ep->nconns; i++)
+		if (ep->conns[i]->purpose.kind == MX_CONN_PROBE &&
+		    ep->conns[i]->err != 0)
+			return ep->conns[i]->err;
+	for (i = 0; i < sizeof(unreach_errnos) / sizeof(unreach_errnos[0]); i++)
+		if (ep->smtp.error &&
+		    strstr(ep->smtp.error, strerror(unreach_errnos[i])))
+			return unreach_errnos[i];
+	return 0;
+}
+
+static int unreachable(const struct mx_endpoint *ep)
+{
+	int e = connect_errno(ep);
+	size_t i;
+
+	for (i = 0; i < sizeof(unreach_errnos) / sizeof(unreach_errnos[0]); i++)
+		if (e == unreach_errnos[i])
+			return 1;
+	return 0;
+}
+
 static void rule_stop(struct ep_ctx *c)
 {
 	const struct mx_endpoint *ep = c->ep;
@@ -286,7 +388,7 @@ static void rule_stop(struct ep_ctx *c)
 	enum step_id st;
 	const struct mx_step *sp = NULL;
 	char *last = NULL;
-	const char *fix;
+	const char *fix, *what;
 	size_t i;
 	int col;
 
@@ -307,6 +409,13 @@ static void rule_stop(struct ep_ctx *c)
 	if (st < ST__N)
 		sp = step_of(&ep->smtp, st);
 	fix = r->fix;
+	what = r->what;
+	if (r->stop == MX_STOP_CONNECT_ERROR && unreachable(ep)) {
+		what = "the network reported the host or network unreachable";
+		fix = "Check the route to this address (an IPv6 address "
+		      "without IPv6 connectivity is a common case) and the "
+		      "A/AAAA records.";
+	}
 	/* RFC 8314 section 3.3: an implicit-TLS port waits for the
 	 * ClientHello and never greets a STARTTLS client. */
 	if (r->stop == MX_STOP_GREETING_TIMEOUT &&
@@ -315,11 +424,15 @@ static void rule_stop(struct ep_ctx *c)
 		fix = "This port looks like an implicit-TLS (smtps) port, "
 		      "which waits for a TLS ClientHello and sends no "
 		      "plain-text greeting: probe it as smtps://HOST:PORT.";
+	/* The last line received, unless the error quotes the peer's bytes
+	 * already (the client quotes them in double quotes; its own texts
+	 * have none). */
 	if (ep->smtp.stop != MX_STOP_CONNECT_REFUSED &&
-	    ep->smtp.stop != MX_STOP_CONNECT_ERROR)
+	    ep->smtp.stop != MX_STOP_CONNECT_ERROR &&
+	    !(ep->smtp.error && strchr(ep->smtp.error, '"')))
 		last = oneline(last_recv(&ep->smtp.tx));
 	emit(c, col, r->id, MX_SEV_OK, fix,
-	     "%s during %s (after %lld ms)%s%s%s%s%s", r->what,
+	     "%s during %s (after %lld ms)%s%s%s%s%s", what,
 	     st < ST__N ? steps[st].name : "the dialogue",
 	     sp ? (long long)sp->ms : (long long)ep->total_ms,
 	     ep->smtp.error ? ": " : "", nz(ep->smtp.error),
@@ -352,6 +465,122 @@ static void rule_greeting(struct ep_ctx *c)
 		     "the 220 greeting took %lld ms (threshold %lld ms)",
 		     (long long)s->banner.ms,
 		     (long long)c->p->greeting_slow_ms);
+}
+
+/* A transcript reply ("451 4.7.1 text | ...") as the model holds one,
+ * for the refusal table of analyzers/smtp_failures.c. */
+static void reply_of(struct mx_reply *r, int code, const char *text)
+{
+	const char *t = strlen(text) > 4 ? text + 4 : "";
+	size_t el;
+
+	memset(r, 0, sizeof(*r));
+	r->code = code;
+	r->nlines = 1;
+	el = mx_smtp_parse_enhanced(t, strlen(t), code, r->enh);
+	r->text = (char *)(el > 0 && t[el] == ' ' ? t + el + 1 : t);
+}
+
+/*
+ * EHLO (or HELO) was refused: say which command got which reply.  RFC
+ * 5321 section 4.1.4 / 3.2: HELO is the fallback for a 5xx ("command not
+ * recognized"); a 4xx is temporary (421: the service is closing, section
+ * 3.8), so the client stops without HELO and TLS stays untested.  The id
+ * of a 4xx comes from the refusal table `send` uses (analyzers/
+ * smtp_failures.h: 421 or a throttling text -> smtp.rate_limited), else
+ * smtp.temp_failure; a 5xx is smtp.ehlo_rejected.
+ */
+static void rule_ehlo_refused(struct ep_ctx *c)
+{
+	const struct mx_smtp *s = &c->ep->smtp;
+	const struct mx_transcript *tx = &s->tx;
+	struct mx_transcript tail = *tx;
+	char *ehlo = NULL, *helo = NULL;
+	int tls = s->ehlo_tls.state == MX_STEP_FAILED;
+	int ecode, hcode = 0, final;
+	const char *id = "smtp.ehlo_rejected", *fix = NULL, *ftext;
+	char why[200] = "";
+	size_t i;
+
+	if (s->stop != MX_STOP_EHLO_REJECTED)
+		return;
+	if (tls) {
+		/* The EHLO after TLS is the last EHLO sent; no HELO then. */
+		for (i = tx->n; i > 0 && !sent_verb(&tx->v[i - 1], "EHLO"); i--)
+			;
+		if (i > 0) {
+			tail.v += i - 1;
+			tail.n -= i - 1;
+		}
+	} else {
+		hcode = reply_to(tx, "HELO", &helo);
+	}
+	ecode = reply_to(&tail, "EHLO", &ehlo);
+	final = hcode ? hcode : ecode;
+	ftext = hcode ? helo : ehlo;
+	if (final >= 400 && final < 500) {
+		struct mx_reply r;
+		const char *t;
+
+		reply_of(&r, final, ftext);
+		t = mx_smtp_failure_id(MX_PH_EHLO, &r, &fix);
+		id = t && strcmp(t, "smtp.rate_limited") == 0
+			     ? t
+			     : "smtp.temp_failure";
+		if (strcmp(id, "smtp.temp_failure") == 0)
+			fix = NULL;
+		snprintf(why, sizeof(why),
+			 ": a temporary refusal%s, so %s; TLS could not be "
+			 "tested",
+			 final == 421 ? " (421: the server is closing the "
+					"connection, RFC 5321 section 3.8)"
+				      : "",
+			 hcode ? "the dialogue stopped"
+			       : "HELO was not tried (it replaces EHLO only "
+				 "after a 5xx, RFC 5321 section 4.1.4)");
+	}
+	if (final != 0)
+		emit(c, MX_COL_EHLO, id, MX_SEV_OK, fix,
+		     "%s was answered with '%s'%s%s%s%s",
+		     tls ? "EHLO after TLS" : "EHLO", nz(ehlo),
+		     hcode ? " and HELO with '" : "", hcode ? nz(helo) : "",
+		     hcode ? "'" : "", why);
+	else
+		emit(c, MX_COL_EHLO, id, MX_SEV_OK, NULL,
+		     "%s was refused (the reply is not in the transcript)",
+		     tls ? "EHLO after TLS" : "EHLO");
+	free(ehlo);
+	free(helo);
+}
+
+/*
+ * Replies that answered nothing we sent (the client skipped them and
+ * noted each as "unsolicited reply, ..."; RFC 5321 sections 4.3 and
+ * 2.1).  One finding, quoting the first; a client that takes such a
+ * line for the answer desynchronises.
+ */
+static void rule_unsolicited(struct ep_ctx *c)
+{
+	static const char tag[] = "unsolicited reply, ";
+	const struct mx_transcript *tx = &c->ep->smtp.tx;
+	const char *first = NULL;
+	size_t i, n = 0;
+	char *text;
+
+	for (i = 0; i < tx->n; i++)
+		if (tx->v[i].dir == MX_TX_NOTE &&
+		    strncmp(tx->v[i].text, tag, sizeof(tag) - 1) == 0) {
+			if (first == NULL)
+				first = tx->v[i].text + sizeof(tag) - 1;
+			n++;
+		}
+	if (n == 0)
+		return;
+	text = oneline(first);
+	emit(c, MX_COL_EHLO, "smtp.unsolicited_reply", MX_SEV_OK, NULL,
+	     "the server sent %zu unsolicited %s; the first %s", n,
+	     n == 1 ? "reply" : "replies", text);
+	free(text);
 }
 
 static void rule_helo_only(struct ep_ctx *c)
@@ -1028,6 +1257,8 @@ static const struct ep_rule {
 } ep_rules[] = {
 	{"stop", rule_stop},
 	{"greeting", rule_greeting},
+	{"ehlo_refused", rule_ehlo_refused},
+	{"unsolicited", rule_unsolicited},
 	{"helo_only", rule_helo_only},
 	{"starttls_missing", rule_starttls_missing},
 	{"starttls_rejected", rule_starttls_rejected},

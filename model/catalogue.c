@@ -91,6 +91,13 @@ static const struct mx_finding_def catalogue[] = {
 	 "check DNS lookups the MTA does on connect (reverse DNS, RBLs) and "
 	 "its load.",
 	 "RFC 5321 section 4.5.3.2.1"},
+	{"smtp.unsolicited_reply", MX_SEV_WARN,
+	 "The server sent a reply that answers no command",
+	 "The server (or a middlebox) sends lines nobody asked for: an extra "
+	 "greeting line, a reply before the command it would answer. Clients "
+	 "that take it for the answer desynchronise (a false 'no STARTTLS', "
+	 "commands answered by the wrong reply); fix the MTA or middlebox.",
+	 "RFC 5321 sections 4.3 and 2.1"},
 	{"smtp.timeout", MX_SEV_CRIT,
 	 "A reply did not arrive before the step or target deadline",
 	 "Check the MTA's load and any middlebox between; raise --timeout if "

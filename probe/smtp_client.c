@@ -24,6 +24,9 @@
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define QUIT_TIMEOUT_MS 3000
+#define PEER_QUOTE_MAX 160 /* escaped peer bytes quoted in `error` */
+#define PEER_RAW_MAX 4096  /* raw peer bytes kept for the quote */
+#define MAX_UNSOLICITED 8  /* unsolicited replies skipped, then a stop */
 
 enum st {
 	ST_INIT = 0,
@@ -64,6 +67,15 @@ struct mx_smtp_client {
 	int finishing;
 	int done_called;
 	enum mx_stop pending_tls_stop; /* TLS failed; finish is scheduled */
+	/* Unsolicited input (RFC 5321 §4.3, §2.1: a reply answers the
+	 * command sent before it; nothing else may be taken for it).
+	 * `stale` counts the bytes that had arrived, unread, when our last
+	 * command went out: a reply that starts among them was sent before
+	 * the server saw the command.  `stray` marks the reply being read
+	 * as such; `nstray` counts those skipped. */
+	size_t stale;
+	int stray;
+	unsigned nstray;
 };
 
 static void finish(struct mx_smtp_client *c, enum mx_stop stop, const char *fmt,
@@ -321,6 +333,44 @@ static void finish(struct mx_smtp_client *c, enum mx_stop stop, const char *fmt,
 	event_add(c->ev_finish, &zero);
 }
 
+/*
+ * Stop with peer bytes as evidence: `what` (our own text) then the bytes
+ * a (alen) followed by b (blen), quoted.  The peer bytes are escaped
+ * exactly once, here, into smtp->error (capped at PEER_QUOTE_MAX escaped
+ * bytes, "..." marking a cut) and recorded as received in the transcript
+ * (which escapes them itself); the note carries only `what`.  Nothing
+ * before the first byte of the offending line is dropped.
+ */
+static void finish_quoting(struct mx_smtp_client *c, enum mx_stop stop,
+			   const char *what, const uint8_t *a, size_t alen,
+			   const uint8_t *b, size_t blen)
+{
+	struct mx_buf raw, ev;
+
+	mx_buf_init(&raw, 0);
+	mx_buf_init(&ev, 0);
+	if (alen > PEER_RAW_MAX)
+		alen = PEER_RAW_MAX;
+	if (blen > PEER_RAW_MAX - alen)
+		blen = PEER_RAW_MAX - alen;
+	mx_buf_push(&raw, a, alen);
+	mx_buf_push(&raw, b, blen);
+	mx_buf_push_str(&ev, what);
+	if (raw.len > 0) {
+		mx_buf_push_str(&ev, ": \"");
+		mx_escape_buf(&ev, raw.p, raw.len, PEER_QUOTE_MAX);
+		mx_buf_push_str(&ev, "\"");
+		mx_tx_add(&c->smtp->tx, MX_TX_RECV, now_rel(c), raw.p, raw.len);
+	}
+	if (c->smtp->error == NULL && !ev.err) {
+		c->smtp->error = (char *)mx_buf_take(&ev, NULL);
+		note(c, "%s", what);
+	}
+	mx_buf_free(&raw);
+	mx_buf_free(&ev);
+	finish(c, stop, NULL);
+}
+
 /* ---- sending ----------------------------------------------------------- */
 
 static int send_line(struct mx_smtp_client *c, const char *line, int redact)
@@ -330,6 +380,9 @@ static int send_line(struct mx_smtp_client *c, const char *line, int redact)
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
+	/* Whatever is still unread now arrived before this command. */
+	c->stale = mx_conn_in(c->conn)->len;
+	c->stray = 0;
 	if (redact) {
 		/* Keep the verb (e.g. "AUTH PLAIN") and hide the rest. */
 		const char *sp = strchr(line, ' ');
@@ -523,6 +576,17 @@ static void after_ehlo(struct mx_smtp_client *c)
 	go_ready(c);
 }
 
+/* EHLO (or HELO) was refused: stop.  RFC 5321 §3.8: after a 421 the
+ * server closes the channel, so we close too instead of sending QUIT. */
+static void refused(struct mx_smtp_client *c)
+{
+	c->smtp->stop = MX_STOP_EHLO_REJECTED;
+	if (c->reply.code == 421)
+		finish(c, MX_STOP_EHLO_REJECTED, NULL);
+	else
+		mx_smtp_client_quit(c);
+}
+
 static void on_reply(struct mx_smtp_client *c)
 {
 	const struct mx_smtp_reply *r = &c->reply;
@@ -558,12 +622,13 @@ static void on_reply(struct mx_smtp_client *c)
 			caps_from_wire(&c->smtp->caps, r);
 			after_ehlo(c);
 		} else if (code >= 500) {
-			/* RFC 5321 §4.1.4: fall back to HELO. */
+			/* RFC 5321 §4.1.4, §3.2: a server without EHLO answers
+			 * 5xx ("command not recognized"); fall back to HELO. */
 			send_ehlo(c, ST_HELO);
 		} else {
+			/* A 4xx is temporary, not "EHLO unknown": no HELO. */
 			step_set(c, &c->smtp->ehlo, MX_STEP_FAILED);
-			c->smtp->stop = MX_STOP_EHLO_REJECTED;
-			mx_smtp_client_quit(c);
+			refused(c);
 		}
 		return;
 	case ST_HELO:
@@ -573,8 +638,7 @@ static void on_reply(struct mx_smtp_client *c)
 			after_ehlo(c);
 		} else {
 			step_set(c, &c->smtp->ehlo, MX_STEP_FAILED);
-			c->smtp->stop = MX_STOP_EHLO_REJECTED;
-			mx_smtp_client_quit(c);
+			refused(c);
 		}
 		return;
 	case ST_STARTTLS:
@@ -602,8 +666,7 @@ static void on_reply(struct mx_smtp_client *c)
 			go_ready(c);
 		} else {
 			step_set(c, &c->smtp->ehlo_tls, MX_STEP_FAILED);
-			c->smtp->stop = MX_STOP_EHLO_REJECTED;
-			mx_smtp_client_quit(c);
+			refused(c);
 		}
 		return;
 	case ST_CMD:
@@ -625,6 +688,115 @@ static void on_reply(struct mx_smtp_client *c)
 	}
 }
 
+/* The command a state waits on, for notes. */
+static const char *awaited(const struct mx_smtp_client *c)
+{
+	switch (c->st) {
+	case ST_EHLO:
+		return "EHLO";
+	case ST_HELO:
+		return "HELO";
+	case ST_STARTTLS:
+		return "STARTTLS";
+	case ST_EHLO_TLS:
+		return "EHLO after TLS";
+	case ST_QUIT:
+		return "QUIT";
+	case ST_DATA:
+		return "the message";
+	default:
+		return "the command";
+	}
+}
+
+/* Whether code can answer the command the state waits on (RFC 5321
+ * §4.3.2): EHLO/HELO 250 or an error, STARTTLS 220 (RFC 3207 §4) or an
+ * error, QUIT 221 or an error; any code for the greeting and for the
+ * caller's commands. */
+static int code_fits(const struct mx_smtp_client *c, int code)
+{
+	switch (c->st) {
+	case ST_EHLO:
+	case ST_HELO:
+	case ST_EHLO_TLS:
+		return code == 250 || code >= 400;
+	case ST_STARTTLS:
+		return code == 220 || code >= 400;
+	case ST_QUIT:
+		return code == 221 || code >= 400;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * A complete reply that answers nothing we sent: it began before our
+ * command went out, or its code cannot answer that command (a second
+ * "220" while EHLO is outstanding).  RFC 5321 §4.3 / §2.1: it is not the
+ * reply; record it (the note starts "unsolicited reply", which the
+ * analyzers read), drop it and keep waiting for the real one.  A stray
+ * "250" that arrives after EHLO went out cannot be told from the answer.
+ */
+static void skip_unsolicited(struct mx_smtp_client *c)
+{
+	const struct mx_smtp_reply *r = &c->reply;
+	char head[160];
+	struct mx_buf b;
+	int n;
+
+	if (++c->nstray > MAX_UNSOLICITED) {
+		finish(c, MX_STOP_REPLY_LIMIT,
+		       "more than %d unsolicited replies", MAX_UNSOLICITED);
+		return;
+	}
+	if (c->stray)
+		n = snprintf(head, sizeof(head),
+			     "unsolicited reply, came before %s was sent: "
+			     "'%03d%s",
+			     awaited(c), r->code, r->nlines > 1 ? "-" : " ");
+	else
+		n = snprintf(head, sizeof(head),
+			     "unsolicited reply, came while %s was "
+			     "outstanding (%03d cannot answer it): '%03d%s",
+			     awaited(c), r->code, r->code,
+			     r->nlines > 1 ? "-" : " ");
+	mx_buf_init(&b, 0);
+	mx_buf_push(&b, head, n > 0 ? (size_t)n : 0);
+	if (r->nlines > 0)
+		mx_buf_push(&b, r->lines[0].text, r->lines[0].len);
+	mx_buf_push_str(&b, "'");
+	if (r->nlines > 1)
+		mx_buf_printf(&b, " (+%zu lines)", r->nlines - 1);
+	/* mx_tx_add escapes the peer's part once. */
+	mx_tx_add(&c->smtp->tx, MX_TX_NOTE, now_rel(c), b.p, b.len);
+	mx_buf_free(&b);
+	mx_smtp_reply_reset(&c->reply);
+	c->stray = 0;
+}
+
+/* The parser stopped on an error: stop, quoting the line that broke the
+ * rule from its first byte, and what followed it in the buffer. */
+static void reply_error(struct mx_smtp_client *c, enum mx_smtp_status s,
+			const struct mx_buf *in)
+{
+	struct mx_step *st = current_step(c);
+	size_t blen;
+	const uint8_t *bad = mx_smtp_reply_bad_line(&c->reply, &blen);
+	char what[160];
+
+	if (st)
+		step_set(c, st, MX_STEP_FAILED);
+	if (s == MX_SMTP_MALFORMED) {
+		finish_quoting(c, MX_STOP_REPLY_MALFORMED, "not an SMTP reply",
+			       bad, blen, in->p, in->len);
+		return;
+	}
+	snprintf(what, sizeof(what),
+		 "reply limit exceeded (%s) after %zu lines, %zu bytes",
+		 mx_smtp_status_name(s), c->reply.nlines, c->reply.bytes);
+	finish_quoting(c, MX_STOP_REPLY_LIMIT, what, bad, blen, NULL, 0);
+}
+
 static void conn_readable(void *arg)
 {
 	struct mx_smtp_client *c = arg;
@@ -643,8 +815,11 @@ static void conn_readable(void *arg)
 			mx_buf_reset(in);
 			return;
 		}
+		if (c->reply.bytes == 0 && c->st != ST_GREETING)
+			c->stray = c->stale > 0;
 		first = c->reply.nlines;
 		s = mx_smtp_reply_feed(&c->reply, in->p, in->len, &used);
+		c->stale -= used < c->stale ? used : c->stale;
 		for (i = first; i < c->reply.nlines; i++) {
 			char line[MX_SMTP_MAX_LINE + 8];
 			int n = snprintf(
@@ -664,28 +839,14 @@ static void conn_readable(void *arg)
 		if (s == MX_SMTP_MORE)
 			return;
 		if (s == MX_SMTP_DONE) {
-			on_reply(c);
+			if (c->stray || !code_fits(c, c->reply.code))
+				skip_unsolicited(c);
+			else
+				on_reply(c);
 			continue;
 		}
-		{
-			struct mx_step *st = current_step(c);
-			char *peek = mx_escape(in->p,
-					       in->len > 40 ? 40 : in->len, 0);
-
-			if (st)
-				step_set(c, st, MX_STEP_FAILED);
-			if (s == MX_SMTP_MALFORMED)
-				finish(c, MX_STOP_REPLY_MALFORMED,
-				       "not an SMTP reply: \"%s\"", peek);
-			else
-				finish(c, MX_STOP_REPLY_LIMIT,
-				       "reply limit exceeded (%s) after %zu "
-				       "lines, %zu bytes",
-				       mx_smtp_status_name(s), c->reply.nlines,
-				       c->reply.bytes);
-			free(peek);
-			return;
-		}
+		reply_error(c, s, in);
+		return;
 	}
 }
 
@@ -696,6 +857,26 @@ static void conn_connected(void *arg, int err)
 	struct mx_smtp_client *c = arg;
 
 	event_del(c->ev_timer);
+	if (err == ECONNRESET || err == ECONNABORTED || err == EPIPE) {
+		/* The handshake completed (a refusal is ECONNREFUSED) and
+		 * the reset came before we looked: the server accepted and
+		 * dropped us at once.  That is a lost connection in the next
+		 * step, not a failed connect. */
+		step_set(c, &c->smtp->connect, MX_STEP_OK);
+		if (c->p.rec)
+			mx_connrec_mark(c->p.rec, MX_MARK_CONNECTED);
+		c->st = c->p.mode == MX_MODE_IMPLICIT ? ST_TLS_IMPLICIT
+						      : ST_GREETING;
+		c->step_t0 = mx_now_ms();
+		step_set(c, current_step(c), MX_STEP_FAILED);
+		finish(c, MX_STOP_PEER_RESET,
+		       "connection %s by the server as soon as it was "
+		       "accepted, before %s",
+		       err == ECONNABORTED ? "aborted" : "reset",
+		       c->p.mode == MX_MODE_IMPLICIT ? "the TLS handshake"
+						     : "the greeting");
+		return;
+	}
 	if (err) {
 		step_set(c, &c->smtp->connect, MX_STEP_FAILED);
 		finish(c,
@@ -900,6 +1081,8 @@ int mx_smtp_client_data(struct mx_smtp_client *c, const uint8_t *payload,
 	c->cmd_arg = arg;
 	c->st = ST_DATA;
 	mx_smtp_reply_reset(&c->reply);
+	c->stale = mx_conn_in(c->conn)->len;
+	c->stray = 0;
 	note(c, "message: %zu bytes", len);
 	if (mx_conn_write(c->conn, payload, len) < 0) {
 		finish(c, MX_STOP_INTERNAL, "cannot send the message");

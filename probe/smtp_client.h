@@ -16,6 +16,23 @@
  * and why it stopped.  The engine judges nothing; a refused STARTTLS is
  * recorded and the session continues in clear unless `require_tls`.
  *
+ * Replies (RFC 5321 §4.3, §2.1): a reply answers the command sent before
+ * it.  A complete reply that began in bytes already received when the
+ * command went out, or whose code cannot answer it (a "220" while EHLO is
+ * outstanding), is unsolicited: it is kept in the transcript with a note
+ * starting "unsolicited reply, " (analyzers report smtp.unsolicited_reply),
+ * skipped, and the real reply is read; more than 8 stop the session
+ * (MX_STOP_REPLY_LIMIT).  EHLO falls back to HELO after a 5xx only (RFC
+ * 5321 §4.1.4); after a 4xx it stops (MX_STOP_EHLO_REJECTED), and after a
+ * 421 it closes without QUIT (§3.8).  A connection the server resets as
+ * soon as it accepted it is MX_STOP_PEER_RESET with the connect step OK,
+ * not a connect failure.
+ *
+ * Evidence text: `smtp->error` quotes the peer's bytes (a malformed line
+ * from its first byte, the start of an over-long line) escaped exactly
+ * once, in double quotes, at most 160 escaped bytes with "..." marking a
+ * cut; the transcript holds the same bytes as received.
+ *
  * Deadlines: each step (connect, greeting, each reply, handshake) has its
  * own timeout, all bounded by an absolute per-target deadline; a server
  * that never answers or answers forever costs at most that.

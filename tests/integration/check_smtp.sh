@@ -34,8 +34,33 @@ expect_finding smtp.reply_limit_exceeded critical
 mxp check $(LABOPTS) --timeout 5 --json smtp://garbage.lab.test
 expect_finding smtp.reply_malformed critical
 if grep -q $'\x1b' "$WORK/out"; then not_ok "garbage escaped in JSON"; else ok "garbage escaped in JSON"; fi
+# Issue 13: the evidence quotes the peer's bytes from the first one,
+# escaped exactly once (golden prefix; the ms vary).
+GARBAGE_EV='the server'"'"'s answer during the greeting (after N ms): not an SMTP reply: "HTTP/1.1 400 Bad Request\r\nServer: not-smtp\r\n\x1b[2J\x1b[31mREDALERT\x1b[0m\x07\x00\r\n'
+if python3 - "$WORK/out" "$GARBAGE_EV" >"$WORK/aj" 2>&1 <<'PY'
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+def walk(n):
+    if isinstance(n, dict):
+        if n.get("id") == "smtp.reply_malformed":
+            yield n
+        for v in n.values():
+            yield from walk(v)
+    elif isinstance(n, list):
+        for v in n:
+            yield from walk(v)
+evs = [re.sub(r"\(after \d+ ms\)", "(after N ms)", f["evidence"]) for f in walk(doc)]
+ok = evs and all(e.startswith(sys.argv[2]) and "\\\\r\\\\n" not in e for e in evs)
+print(evs)
+sys.exit(0 if ok else 1)
+PY
+then ok "garbage evidence: first byte kept, escaped once"
+else cat "$WORK/aj"; not_ok "garbage evidence: first byte kept, escaped once"
+fi
 mxp check $(LABOPTS) --timeout 5 smtp://garbage.lab.test
 if grep -q $'\x1b' "$WORK/out"; then not_ok "garbage escaped in text"; else ok "garbage escaped in text (ESC shown as \\\\x1b)"; fi
+expect_out 'Evidence: +the server.s answer during the greeting \(after [0-9]+ ms\): not an SMTP reply: "HTTP/1\.1 400 Bad Request\\r\\nServer: not-smtp\\r\\n\\x1b\[2J' \
+	"garbage evidence in text: from the first byte, escaped once"
 
 mxp check $(LABOPTS) --timeout 5 --json smtp://slowbanner.lab.test
 expect_no_finding smtp.greeting_timeout

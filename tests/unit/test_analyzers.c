@@ -5,6 +5,7 @@
  * confidence worked examples of doc/confidence.md, idempotency, and the
  * agreement of model/catalogue.c with doc/findings.md.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,14 +147,17 @@ static void m_ehlo_limit(struct mx_endpoint *ep)
 	fix_tx(ep, MX_TX_RECV, 5000, "250-X-FILLER-100");
 }
 
+/* As the client records it: the error quotes the bytes (escaped once),
+ * the transcript holds them as received. */
 static void m_greet_garbage(struct mx_endpoint *ep)
 {
 	fix_cut_after(ep, CUT_BANNER);
 	mx_tx_clear(&ep->smtp.tx);
 	ep->smtp.banner = (struct mx_step){MX_STEP_FAILED, 1};
 	ep->smtp.stop = MX_STOP_REPLY_MALFORMED;
-	fix_set(&ep->smtp.error, "line does not start with a reply code");
-	fix_tx(ep, MX_TX_RECV, 1, "HTTP/1.1 400 Bad Request\x1b[2J");
+	fix_set(&ep->smtp.error,
+		"not an SMTP reply: \"HTTP/1.1 400 Bad Request\\r\\n\\x1b[2J\"");
+	fix_tx(ep, MX_TX_RECV, 1, "HTTP/1.1 400 Bad Request\r\n\x1b[2J");
 }
 
 static void m_fin_at_starttls(struct mx_endpoint *ep)
@@ -183,12 +187,115 @@ static void m_deadline(struct mx_endpoint *ep)
 	ep->smtp.stop = MX_STOP_TARGET_DEADLINE;
 }
 
-static void m_ehlo_rejected(struct mx_endpoint *ep)
+/* The transcript of a refused EHLO: greeting, EHLO and its reply, then
+ * the given tail (HELO and its reply; QUIT and 221 unless 421). */
+static void ehlo_refused_tx(struct mx_endpoint *ep, const char *ehlo_reply,
+			    const char *helo_reply, int quit)
 {
 	fix_cut_after(ep, CUT_EHLO);
+	mx_tx_clear(&ep->smtp.tx);
 	ep->smtp.ehlo = (struct mx_step){MX_STEP_FAILED, 1};
 	ep->smtp.stop = MX_STOP_EHLO_REJECTED;
-	fix_tx(ep, MX_TX_RECV, 3, "550 5.7.1 HELO rejected");
+	fix_tx(ep, MX_TX_RECV, 2, "220 mx1.lab.test ESMTP");
+	fix_tx(ep, MX_TX_SENT, 2, "EHLO probe.mxprobe.invalid");
+	fix_tx(ep, MX_TX_RECV, 3, ehlo_reply);
+	if (helo_reply) {
+		fix_tx(ep, MX_TX_SENT, 3, "HELO probe.mxprobe.invalid");
+		fix_tx(ep, MX_TX_RECV, 4, helo_reply);
+	}
+	if (quit) {
+		fix_tx(ep, MX_TX_SENT, 4, "QUIT");
+		fix_tx(ep, MX_TX_RECV, 5, "221 2.0.0 Bye");
+	}
+}
+
+static void m_ehlo_rejected(struct mx_endpoint *ep)
+{
+	ehlo_refused_tx(ep, "502 5.5.2 Error: command not recognized",
+			"550 5.7.1 HELO rejected", 1);
+}
+
+/* Issue 13: a 4xx to EHLO is temporary; HELO is never sent. */
+static void m_ehlo_451(struct mx_endpoint *ep)
+{
+	ehlo_refused_tx(ep, "451 4.3.2 Please try again later", NULL, 1);
+}
+
+static void m_ehlo_451_too_many(struct mx_endpoint *ep)
+{
+	ehlo_refused_tx(ep, "451 4.7.1 Too many connections from your address",
+			NULL, 1);
+}
+
+static void m_ehlo_421(struct mx_endpoint *ep)
+{
+	ehlo_refused_tx(ep, "421 4.3.2 Service shutting down", NULL, 0);
+}
+
+static void m_ehlo_502_helo_451(struct mx_endpoint *ep)
+{
+	ehlo_refused_tx(ep, "502 5.5.2 Error: command not recognized",
+			"451 4.3.0 try later", 1);
+}
+
+static void m_ehlo_tls_refused(struct mx_endpoint *ep)
+{
+	fix_cut_after(ep, CUT_EHLO_TLS);
+	ep->smtp.ehlo_tls = (struct mx_step){MX_STEP_FAILED, 1};
+	ep->smtp.stop = MX_STOP_EHLO_REJECTED;
+	mx_tx_clear(&ep->smtp.tx);
+	fix_tx(ep, MX_TX_SENT, 2, "EHLO probe.mxprobe.invalid");
+	fix_tx(ep, MX_TX_RECV, 3, "250-mx1.lab.test");
+	fix_tx(ep, MX_TX_RECV, 3, "250 STARTTLS");
+	fix_tx(ep, MX_TX_SENT, 3, "STARTTLS");
+	fix_tx(ep, MX_TX_RECV, 4, "220 go ahead");
+	fix_tx(ep, MX_TX_SENT, 9, "EHLO probe.mxprobe.invalid");
+	fix_tx(ep, MX_TX_RECV, 10, "554 5.7.0 not over TLS");
+	fix_tx(ep, MX_TX_SENT, 10, "QUIT");
+	fix_tx(ep, MX_TX_RECV, 11, "221 Bye");
+}
+
+/* Issue 13: accepted, then reset before the greeting (the client's
+ * record of it). */
+static void m_accept_then_rst(struct mx_endpoint *ep)
+{
+	fix_cut_after(ep, CUT_EHLO);
+	mx_tx_clear(&ep->smtp.tx);
+	ep->smtp.banner = (struct mx_step){MX_STEP_FAILED, 0};
+	ep->smtp.stop = MX_STOP_PEER_RESET;
+	fix_set(&ep->smtp.error, "connection reset by the server as soon as "
+				 "it was accepted, before the greeting");
+}
+
+/* A connect error that is not "unreachable": no routing advice. */
+static void m_connect_error_other(struct mx_endpoint *ep)
+{
+	m_refused(ep);
+	ep->smtp.stop = MX_STOP_CONNECT_ERROR;
+	fix_set(&ep->smtp.error, "connect to 127.0.0.31 port 25: Cannot "
+				 "assign requested address");
+}
+
+/* Unreachable known from the connection record, not the text. */
+static void m_unreachable_record(struct mx_endpoint *ep)
+{
+	struct mx_conn_purpose pu = {.kind = MX_CONN_PROBE, .step = -1};
+	struct mx_connrec *r;
+
+	m_refused(ep);
+	ep->smtp.stop = MX_STOP_CONNECT_ERROR;
+	fix_set(&ep->smtp.error, "connect to ::1 port 25: (localised text)");
+	r = mx_endpoint_conn_new(ep, 1, &pu);
+	r->how = MX_HOW_ERROR;
+	r->err = EHOSTUNREACH;
+}
+
+/* Issue 13: a second greeting line before EHLO, skipped by the client. */
+static void m_unsolicited(struct mx_endpoint *ep)
+{
+	fix_tx(ep, MX_TX_NOTE, 4,
+	       "unsolicited reply, came before EHLO was sent: "
+	       "'220 mx1.lab.test second greeting'");
 }
 
 static void m_helo_only(struct mx_endpoint *ep)
@@ -620,7 +727,10 @@ static const struct ep_case {
 	{"EHLO endless", m_ehlo_limit, "smtp.reply_limit_exceeded", "critical",
 	 "OOF----", "during EHLO (after 5000 ms): too many lines", "512"},
 	{"greeting garbage", m_greet_garbage, "smtp.reply_malformed",
-	 "critical", "OF-----", "last line received: 'HTTP/1.1 400", "HTTP"},
+	 "critical", "OF-----",
+	 "the server's answer during the greeting (after 1 ms): not an SMTP "
+	 "reply: \"HTTP/1.1 400 Bad Request\\r\\n\\x1b[2J\"",
+	 "HTTP"},
 	{"FIN at STARTTLS", m_fin_at_starttls, "smtp.connection_lost",
 	 "critical", "OOOOF--",
 	 "closed the connection (TCP FIN) during "
@@ -633,7 +743,53 @@ static const struct ep_case {
 	{"target deadline", m_deadline, "smtp.timeout", "critical", "OOF----",
 	 "per-target deadline expired during EHLO", NULL},
 	{"EHLO and HELO refused", m_ehlo_rejected, "smtp.ehlo_rejected",
-	 "critical", "OOF----", "'550 5.7.1 HELO rejected'", "--helo"},
+	 "critical", "OOF----",
+	 "EHLO was answered with '502 5.5.2 Error: command not recognized' "
+	 "and HELO with '550 5.7.1 HELO rejected'",
+	 "--helo"},
+	{"EHLO 451", m_ehlo_451, "smtp.temp_failure", "warning", "OOW----",
+	 "EHLO was answered with '451 4.3.2 Please try again later': a "
+	 "temporary refusal, so HELO was not tried (it replaces EHLO only "
+	 "after a 5xx, RFC 5321 section 4.1.4); TLS could not be tested",
+	 "retries later"},
+	{"EHLO 421", m_ehlo_421, "smtp.rate_limited", "warning", "OOW----",
+	 "EHLO was answered with '421 4.3.2 Service shutting down': a "
+	 "temporary refusal (421: the server is closing the connection, RFC "
+	 "5321 section 3.8), so HELO was not tried",
+	 "closed the session (421)"},
+	{"EHLO 451 too many", m_ehlo_451_too_many, "smtp.rate_limited",
+	 "warning", "OOW----",
+	 "EHLO was answered with '451 4.7.1 Too many connections from your "
+	 "address'",
+	 NULL},
+	{"EHLO 502, HELO 451", m_ehlo_502_helo_451, "smtp.temp_failure",
+	 "warning", "OOW----",
+	 "EHLO was answered with '502 5.5.2 Error: command not recognized' "
+	 "and HELO with '451 4.3.0 try later': a temporary refusal, so the "
+	 "dialogue stopped",
+	 NULL},
+	{"EHLO after TLS refused", m_ehlo_tls_refused, "smtp.ehlo_rejected",
+	 "critical", "OOFOOOO",
+	 "EHLO after TLS was answered with '554 5.7.0 not over TLS'", NULL},
+	{"accepted, then RST", m_accept_then_rst, "smtp.connection_lost",
+	 "critical", "OF-----",
+	 "the server reset the connection (TCP RST) during the greeting "
+	 "(after 0 ms): connection reset by the server as soon as it was "
+	 "accepted, before the greeting",
+	 NULL},
+	{"connect error, not unreachable", m_connect_error_other,
+	 "smtp.connect_failed", "critical", "F------",
+	 "the network reported an error during the TCP connect (after 0 ms): "
+	 "connect to 127.0.0.31 port 25: Cannot assign requested address",
+	 "no firewall"},
+	{"unreachable by the record", m_unreachable_record,
+	 "smtp.connect_failed", "critical", "F------",
+	 "host or network unreachable", "IPv6"},
+	{"unsolicited reply", m_unsolicited, "smtp.unsolicited_reply",
+	 "warning", "OOWOOOO",
+	 "the server sent 1 unsolicited reply; the first came before EHLO was "
+	 "sent: '220 mx1.lab.test second greeting'",
+	 "desynchronise"},
 	{"HELO only", m_helo_only,
 	 "smtp.ehlo_unsupported smtp.starttls_missing", "warning", "OOWW---",
 	 "HELO accepted", NULL},
@@ -845,6 +1001,134 @@ static void test_endpoint_table(void **state)
 		mx_run_free(run);
 	}
 	assert_int_equal(bad, 0);
+}
+
+/*
+ * Golden evidence (issue 13): the model texts the SMTP client records for
+ * hostile peer bytes (the table of tests/unit/test_smtp_client.c,
+ * test_golden_evidence, asserts peer bytes -> these texts) and the exact
+ * evidence of the finding they give.  Peer bytes appear once escaped,
+ * nothing dropped, never a control byte.  `nA` 'A' follow `text` and
+ * `expA` follow the expected prefix, for the long lines.
+ */
+static const struct golden_ev {
+	const char *name;
+	char what; /* 'G' greeting 554 with this text, 'M' malformed, 'L'
+		    * reply limit: the client's error */
+	const char *text;
+	size_t nA;
+	const char *text_tail;
+	const char *expect;
+	size_t expA;
+	const char *expect_tail;
+} golden_evs[] = {
+	{"HTTP reply", 'M',
+	 "not an SMTP reply: \"HTTP/1.1 400 Bad Request\\r\\nServer: "
+	 "x\\r\\n\\r\\n\"",
+	 0, "",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"HTTP/1.1 400 Bad Request\\r\\nServer: x\\r\\n\\r\\n\"",
+	 0, ""},
+	{"NUL first", 'M', "not an SMTP reply: \"\\x00220 hi\\r\\n\"", 0, "",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"\\x00220 hi\\r\\n\"",
+	 0, ""},
+	{"NUL in text", 'G', "no\\x00pe", 0, "",
+	 "the server greeted with 554 'no\\x00pe'", 0, ""},
+	{"ESC[2J in text", 'G', "\\x1b[2Jgo away", 0, "",
+	 "the server greeted with 554 '\\x1b[2Jgo away'", 0, ""},
+	{"ESC[2J first", 'M', "not an SMTP reply: \"\\x1b[2J\\r\\n\"", 0, "",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"\\x1b[2J\\r\\n\"",
+	 0, ""},
+	{"OSC title", 'G', "\\x1b]0;title\\x07 bye", 0, "",
+	 "the server greeted with 554 '\\x1b]0;title\\x07 bye'", 0, ""},
+	{"bare LF", 'G', "bare lf", 0, "",
+	 "the server greeted with 554 'bare lf'", 0, ""},
+	{"bare LF garbage", 'M', "not an SMTP reply: \"hello\\nworld\\n\"", 0,
+	 "",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"hello\\nworld\\n\"",
+	 0, ""},
+	{"CR alone", 'G', "a\\rb", 0, "", "the server greeted with 554 'a\\rb'",
+	 0, ""},
+	{"8-bit bytes", 'G', "caf\\xc3\\xa9 \\xff", 0, "",
+	 "the server greeted with 554 'caf\\xc3\\xa9 \\xff'", 0, ""},
+	{"backslash", 'G', "C:\\\\temp", 0, "",
+	 "the server greeted with 554 'C:\\\\temp'", 0, ""},
+	{"bad third digit", 'M', "not an SMTP reply: \"25X ok\\r\\n\"", 0, "",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"25X ok\\r\\n\"",
+	 0, ""},
+	{"very long line", 'M', "not an SMTP reply: \"", 160, "...\"",
+	 "the server's answer during the greeting (after 0 ms): not an SMTP "
+	 "reply: \"",
+	 160, "...\""},
+	{"very long reply line", 'L',
+	 "reply limit exceeded (line_too_long) after 0 lines, 2048 bytes: "
+	 "\"554 ",
+	 156, "...\"",
+	 "the reply exceeded a line length, line count or size limit during "
+	 "the greeting (after 0 ms): reply limit exceeded (line_too_long) "
+	 "after 0 lines, 2048 bytes: \"554 ",
+	 156, "...\""},
+};
+
+/* head, then n 'A', then tail; malloc'ed */
+static char *with_as(const char *head, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *r = xmalloc(hl + n + tl + 1);
+
+	memcpy(r, head, hl);
+	memset(r + hl, 'A', n);
+	memcpy(r + hl + n, tail, tl + 1);
+	return r;
+}
+
+static void test_golden_evidence(void **state)
+{
+	struct mx_analyze_params p = params();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(golden_evs) / sizeof(golden_evs[0]); i++) {
+		const struct golden_ev *g = &golden_evs[i];
+		struct mx_run *run = mx_run_new();
+		struct mx_target *t = fix_domain(run, "lab.test");
+		struct mx_endpoint *ep =
+			fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31", 10);
+		char *text = with_as(g->text, g->nA, g->text_tail);
+		char *want = with_as(g->expect, g->expA, g->expect_tail);
+		const char *e;
+
+		fix_cut_after(ep, CUT_EHLO);
+		mx_tx_clear(&ep->smtp.tx);
+		ep->smtp.banner = (struct mx_step){MX_STEP_FAILED, 0};
+		if (g->what == 'G') {
+			ep->smtp.greeting.code = 554;
+			fix_set(&ep->smtp.greeting.text, text);
+			ep->smtp.greeting.nlines = 1;
+			ep->smtp.stop = MX_STOP_GREETING_REJECTED;
+		} else {
+			ep->smtp.stop = g->what == 'M' ? MX_STOP_REPLY_MALFORMED
+						       : MX_STOP_REPLY_LIMIT;
+			fix_set(&ep->smtp.error, text);
+			/* the client records the bytes as received too */
+			fix_tx(ep, MX_TX_RECV, 0, "raw bytes");
+		}
+		mx_analyze_endpoint(ep, &p);
+		assert_true(ep->findings.n >= 1);
+		if (strcmp(ep->findings.v[0].evidence, want) != 0)
+			print_error("%s: evidence '%s', want '%s'\n", g->name,
+				    ep->findings.v[0].evidence, want);
+		assert_string_equal(ep->findings.v[0].evidence, want);
+		for (e = ep->findings.v[0].evidence; *e; e++)
+			assert_true(*e >= 0x20 && *e < 0x7f);
+		free(text);
+		free(want);
+		mx_run_free(run);
+	}
 }
 
 static void test_where(void **state)
@@ -1337,6 +1621,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoint_table),
+		cmocka_unit_test(test_golden_evidence),
 		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_params_thresholds),
 		cmocka_unit_test(test_idempotent),

@@ -5,7 +5,10 @@
  * program covers protocol corners no real server shows on purpose: HELO
  * fallback, 454 to STARTTLS, bytes injected after "220" to STARTTLS (RFC
  * 3207 §4.2), refused greetings, silence, dribbling replies that only a
- * deadline stops, and AUTH redaction.  The peer is a listening socket on
+ * deadline stops, AUTH redaction; and the misreports of issue 13: golden
+ * evidence text for hostile peer bytes, a 4xx to EHLO (no HELO), a server
+ * that accepts and resets at once, unsolicited replies before the EHLO
+ * reply.  The peer is a listening socket on
  * 127.0.0.1 (ephemeral port) driven by the same event loop; each scenario
  * is a script of "when a line starting with X arrives, send Y".
  */
@@ -47,6 +50,9 @@ struct peer {
 	size_t llen;
 	int drip; /* send "250-drip" every 50 ms forever */
 	int silent;
+	const void *greet; /* bytes sent at connect (NULs allowed) */
+	size_t greet_len;
+	int rst; /* accept, then reset at once (SO_LINGER 0) */
 };
 
 struct outcome {
@@ -56,18 +62,24 @@ struct outcome {
 	int cmd_code;
 	const char *cmd; /* command to send when ready, then QUIT */
 	int cmd_flags;
+	/* peer behaviour beyond the script */
+	const void *greet; /* bytes sent at connect, NULs allowed */
+	size_t greet_len;
+	int rst; /* the peer accepts and resets at once */
 };
 
-static void peer_send(struct peer *p, const char *s)
+static void peer_send(struct peer *p, const struct step *st)
 {
-	if (s == NULL) {
+	if (st->reply == NULL) {
 		close(p->fd);
 		p->fd = -1;
 		event_del(p->ev_read);
 		return;
 	}
-	(void)!write(p->fd, s, strlen(s));
+	(void)!write(p->fd, st->reply, strlen(st->reply));
 }
+
+static const struct step quit_reply = {"QUIT", "221 bye\r\n"};
 
 static void peer_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -91,12 +103,12 @@ static void peer_read(evutil_socket_t fd, short what, void *arg)
 		if (p->at < p->nsteps && p->script[p->at].expect &&
 		    strncmp(p->line, p->script[p->at].expect,
 			    strlen(p->script[p->at].expect)) == 0) {
-			peer_send(p, p->script[p->at].reply);
+			peer_send(p, &p->script[p->at]);
 			p->at++;
 			if (p->fd < 0)
 				return;
 		} else if (strncmp(p->line, "QUIT", 4) == 0) {
-			peer_send(p, "221 bye\r\n");
+			peer_send(p, &quit_reply);
 		}
 	}
 }
@@ -121,6 +133,8 @@ static void peer_accept(evutil_socket_t lfd, short what, void *arg)
 	assert_true(p->fd >= 0);
 	if (p->silent)
 		return;
+	if (p->greet_len > 0)
+		(void)!write(p->fd, p->greet, p->greet_len);
 	if (p->drip) {
 		(void)!write(p->fd, "220 hi\r\n", 8);
 		p->ev_drip = event_new(p->base, -1, EV_PERSIST, peer_drip, p);
@@ -130,7 +144,7 @@ static void peer_accept(evutil_socket_t lfd, short what, void *arg)
 		event_new(p->base, p->fd, EV_READ | EV_PERSIST, peer_read, p);
 	event_add(p->ev_read, NULL);
 	if (p->nsteps > 0 && p->script[0].expect == NULL) {
-		peer_send(p, p->script[0].reply);
+		peer_send(p, &p->script[0]);
 		p->at = 1;
 	}
 }
@@ -220,6 +234,8 @@ static void run(struct outcome *o, const struct step *script, size_t n,
 	peer_start(&p, base, script, n);
 	p.drip = drip;
 	p.silent = silent;
+	p.greet = o->greet;
+	p.greet_len = o->greet_len;
 	memset(&tp, 0, sizeof(tp));
 	tp.security_level = -1;
 	memset(&sp, 0, sizeof(sp));
@@ -237,6 +253,16 @@ static void run(struct outcome *o, const struct step *script, size_t n,
 	sp.deadline_ms = deadline_ms ? mx_now_ms() + deadline_ms : 0;
 	c = mx_smtp_client_new(base, &sp, &o->smtp, &o->tls, &cbs, o);
 	mx_smtp_client_start(c);
+	if (o->rst) {
+		/* Accept before the client's loop sees the connect complete,
+		 * and reset: its first look at the socket finds the RST. */
+		struct linger lg = {1, 0};
+		int fd = accept(p.lfd, NULL, NULL);
+
+		assert_true(fd >= 0);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
 	while (!o->done)
 		event_base_loop(base, EVLOOP_ONCE);
 	mx_smtp_client_free(c);
@@ -456,6 +482,254 @@ static void test_connect_refused(void **state)
 	clear(&o);
 }
 
+/* ---- issue 13: evidence text, EHLO 4xx, accept-then-RST, desync ------ */
+
+#define LIT(s) s, sizeof(s) - 1
+
+/*
+ * Golden evidence: the peer's greeting bytes and the exact escaped model
+ * text the finding quotes (the greeting's text, or the error for a stop).
+ * Peer bytes appear once escaped (\r \n \t \\ \xNN), from their first
+ * byte, capped at 160 escaped bytes with "...".  tests/unit/
+ * test_analyzers.c (test_golden_evidence) takes these same model texts to
+ * the exact evidence of the finding.  `nA` 'A' bytes follow the bytes
+ * (and `expA` follow the expected prefix) for the long lines.
+ */
+static const struct golden {
+	const char *name;
+	const char *bytes;
+	size_t len;
+	size_t nA;
+	char what; /* 'G' greeting text, 'E' error */
+	const char *expect;
+	size_t expA;
+	const char *expect_tail;
+} goldens[] = {
+	{"HTTP reply", LIT("HTTP/1.1 400 Bad Request\r\nServer: x\r\n\r\n"), 0,
+	 'E',
+	 "not an SMTP reply: \"HTTP/1.1 400 Bad Request\\r\\nServer: "
+	 "x\\r\\n\\r\\n\"",
+	 0, ""},
+	{"NUL first", LIT("\000220 hi\r\n"), 0, 'E',
+	 "not an SMTP reply: \"\\x00220 hi\\r\\n\"", 0, ""},
+	{"NUL in text", LIT("554 no\000pe\r\n"), 0, 'G', "no\\x00pe", 0, ""},
+	{"ESC[2J in text", LIT("554 \033[2Jgo away\r\n"), 0, 'G',
+	 "\\x1b[2Jgo away", 0, ""},
+	{"ESC[2J first", LIT("\033[2J\r\n"), 0, 'E',
+	 "not an SMTP reply: \"\\x1b[2J\\r\\n\"", 0, ""},
+	{"OSC title", LIT("554 \033]0;title\007 bye\r\n"), 0, 'G',
+	 "\\x1b]0;title\\x07 bye", 0, ""},
+	{"bare LF", LIT("554 bare lf\n"), 0, 'G', "bare lf", 0, ""},
+	{"bare LF garbage", LIT("hello\nworld\n"), 0, 'E',
+	 "not an SMTP reply: \"hello\\nworld\\n\"", 0, ""},
+	{"CR alone", LIT("554 a\rb\r\n"), 0, 'G', "a\\rb", 0, ""},
+	{"8-bit bytes", LIT("554 caf\303\251 \377\r\n"), 0, 'G',
+	 "caf\\xc3\\xa9 \\xff", 0, ""},
+	{"backslash", LIT("554 C:\\temp\r\n"), 0, 'G', "C:\\\\temp", 0, ""},
+	{"bad third digit", LIT("25X ok\r\n"), 0, 'E',
+	 "not an SMTP reply: \"25X ok\\r\\n\"", 0, ""},
+	{"bad line after a good one", LIT("554-first\r\nXYZ\r\n"), 0, 'E',
+	 "not an SMTP reply: \"XYZ\\r\\n\"", 0, ""},
+	{"very long line", LIT(""), 3000, 'E', "not an SMTP reply: \"", 160,
+	 "...\""},
+	{"very long reply line", LIT("554 "), 3000, 'E',
+	 "reply limit exceeded (line_too_long) after 0 lines, 2048 bytes: "
+	 "\"554 ",
+	 156, "...\""},
+};
+
+static void test_golden_evidence(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(goldens) / sizeof(goldens[0]); i++) {
+		const struct golden *g = &goldens[i];
+		struct outcome o = {0};
+		size_t n = g->len + g->nA + 2, el;
+		char *bytes = malloc(n), *want;
+		const char *got;
+
+		memcpy(bytes, g->bytes, g->len);
+		memset(bytes + g->len, 'A', g->nA);
+		n = g->len;
+		if (g->nA) {
+			memcpy(bytes + g->len + g->nA, "\r\n", 2);
+			n += g->nA + 2;
+		}
+		el = strlen(g->expect) + g->expA + strlen(g->expect_tail) + 1;
+		want = malloc(el);
+		snprintf(want, el, "%s%*s%s", g->expect, (int)g->expA, "",
+			 g->expect_tail);
+		memset(want + strlen(g->expect), 'A', g->expA);
+		o.greet = bytes;
+		o.greet_len = n;
+		run(&o, NULL, 0, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+		got = g->what == 'G' ? o.smtp.greeting.text : o.smtp.error;
+		if (got == NULL || strcmp(got, want) != 0)
+			print_error("%s: got '%s', want '%s'\n", g->name,
+				    got ? got : "(null)", want);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		if (g->what == 'G')
+			assert_int_equal(o.smtp.stop,
+					 MX_STOP_GREETING_REJECTED);
+		else
+			assert_true(o.smtp.stop == MX_STOP_REPLY_MALFORMED ||
+				    o.smtp.stop == MX_STOP_REPLY_LIMIT);
+		free(bytes);
+		free(want);
+		clear(&o);
+	}
+}
+
+static int tx_sent(const struct mx_transcript *tx, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < tx->n; i++)
+		if (tx->v[i].dir == MX_TX_SENT &&
+		    strncmp(tx->v[i].text, prefix, strlen(prefix)) == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 5321 §4.1.4: HELO replaces EHLO after a 5xx only; a 4xx is
+ * temporary.  After 451 the client QUITs; after 421 it just closes
+ * (§3.8). */
+static void test_ehlo_4xx_no_helo(void **state)
+{
+	static const struct step s451[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "451 4.3.2 Please try again later\r\n"},
+		{"HELO", "250 mx.test\r\n"},
+	};
+	static const struct step s421[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "421 4.3.2 Service shutting down\r\n"},
+		{"HELO", "250 mx.test\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s451, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.ready, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_EHLO_REJECTED);
+	assert_int_equal(o.smtp.ehlo.state, MX_STEP_FAILED);
+	assert_false(o.smtp.used_helo);
+	assert_false(tx_sent(&o.smtp.tx, "HELO"));
+	assert_true(tx_sent(&o.smtp.tx, "QUIT"));
+	assert_true(tx_has(&o.smtp.tx, "451 4.3.2 Please try again later"));
+	clear(&o);
+
+	memset(&o, 0, sizeof(o));
+	run(&o, s421, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_EHLO_REJECTED);
+	assert_false(tx_sent(&o.smtp.tx, "HELO"));
+	assert_false(tx_sent(&o.smtp.tx, "QUIT"));
+	assert_int_equal(o.smtp.quit.state, MX_STEP_NOT_RUN);
+	clear(&o);
+}
+
+/* A server that accepts and resets at once: the connect succeeded, the
+ * connection was lost before the greeting - not a connect failure. */
+static void test_accept_then_reset(void **state)
+{
+	struct outcome o = {0};
+
+	(void)state;
+	o.rst = 1;
+	run(&o, NULL, 0, MX_MODE_STARTTLS, 0, 2000, 0, 0, 1);
+	assert_int_equal(o.smtp.stop, MX_STOP_PEER_RESET);
+	assert_int_equal(o.smtp.connect.state, MX_STEP_OK);
+	assert_int_equal(o.smtp.banner.state, MX_STEP_FAILED);
+	assert_non_null(o.smtp.error);
+	assert_string_equal(o.smtp.error,
+			    "connection reset by the server as soon as it was "
+			    "accepted, before the greeting");
+	clear(&o);
+}
+
+static int tx_note(const struct mx_transcript *tx, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < tx->n; i++)
+		if (tx->v[i].dir == MX_TX_NOTE &&
+		    strcmp(tx->v[i].text, text) == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 5321 §4.3 / §2.1: a reply that came before the command is not its
+ * answer.  Each script's EHLO reply offers STARTTLS; a client that took
+ * the stray line for it would see none. */
+static void test_unsolicited_replies(void **state)
+{
+	static const struct step two_greetings[] = {
+		{NULL, "220 mx.test ESMTP\r\n220 mx.test again\r\n"},
+		{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+		{"STARTTLS", "454 4.7.0 not now\r\n"},
+	};
+	static const struct step stray_250[] = {
+		{NULL, "220 mx.test ESMTP\r\n250 stray\r\n"},
+		{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+		{"STARTTLS", "454 4.7.0 not now\r\n"},
+	};
+	/* The second 220 arrives after EHLO went out: its code tells. */
+	static const struct step late_220[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "220 mx.test late\r\n250-mx.test\r\n250 STARTTLS\r\n"},
+		{"STARTTLS", "454 4.7.0 not now\r\n"},
+	};
+	static const struct {
+		const struct step *s;
+		const char *note;
+	} cases[] = {
+		{two_greetings, "unsolicited reply, came before EHLO was sent: "
+				"'220 mx.test again'"},
+		{stray_250,
+		 "unsolicited reply, came before EHLO was sent: '250 stray'"},
+		{late_220, "unsolicited reply, came while EHLO was outstanding "
+			   "(220 cannot answer it): '220 mx.test late'"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct outcome o = {0};
+
+		run(&o, cases[i].s, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+		assert_int_equal(o.ready, 1);
+		assert_int_equal(o.smtp.stop, MX_STOP_NONE);
+		assert_int_equal(o.smtp.ehlo.state, MX_STEP_OK);
+		assert_true(o.smtp.caps.flags & MX_SMTP_CAP_STARTTLS);
+		assert_int_equal(o.smtp.starttls_reply.code, 454);
+		if (!tx_note(&o.smtp.tx, cases[i].note))
+			print_error("case %zu: no note '%s'\n", i,
+				    cases[i].note);
+		assert_true(tx_note(&o.smtp.tx, cases[i].note));
+		clear(&o);
+	}
+}
+
+/* A peer that sends nothing but stray replies is stopped by a limit. */
+static void test_unsolicited_limit(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "220 a\r\n220 b\r\n220 c\r\n220 d\r\n220 e\r\n"
+			 "220 f\r\n220 g\r\n220 h\r\n220 i\r\n250 mx.test\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	run(&o, s, 2, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_REPLY_LIMIT);
+	assert_string_equal(o.smtp.error, "more than 8 unsolicited replies");
+	clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +742,11 @@ int main(void)
 		cmocka_unit_test(test_dribble_stopped_by_deadline),
 		cmocka_unit_test(test_auth_redacted),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_golden_evidence),
+		cmocka_unit_test(test_ehlo_4xx_no_helo),
+		cmocka_unit_test(test_accept_then_reset),
+		cmocka_unit_test(test_unsolicited_replies),
+		cmocka_unit_test(test_unsolicited_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
