@@ -40,7 +40,17 @@ static void pump(struct mx_enumerator *en);
 /* The slot whose chain and pick details a slot serves. */
 static struct mx_enum_slot *main_of(struct mx_enum_slot *s)
 {
-	return s->lane ? s->owner : s;
+	return s->lane || s->glane ? s->owner : s;
+}
+
+/* Slot k of the 3 x MX_EV__N: lane 0, lane 1, the group lane. */
+static struct mx_enum_slot *slot_at(struct mx_enumerator *en, int k)
+{
+	if (k < MX_EV__N)
+		return &en->slots[k];
+	if (k < 2 * MX_EV__N)
+		return &en->aux[k - MX_EV__N];
+	return &en->gaux[k - 2 * MX_EV__N];
 }
 
 static int deadline_passed(const struct mx_enumerator *en)
@@ -90,6 +100,8 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 	mx_pool_release(en->pool, en->p.addr);
 	if (rc == 0 && s->lane) {
 		mx_enum_chain_answer_lane1(&main_of(s)->ch, &a);
+	} else if (rc == 0 && s->glane) {
+		mx_enum_chain_answer_glane(&main_of(s)->ch, &a);
 	} else if (rc == 0) {
 		mx_enum_chain_answer(&s->ch, &a);
 	} else if (rc > 0 &&
@@ -123,6 +135,8 @@ static void on_raw_done(void *arg, struct mx_rawhello *rh,
 			abort_all(en, msg);
 		else
 			mx_enum_chain_abort(&main_of(s)->ch, msg);
+		if (s->glane)
+			mx_enum_chain_glane_drop(&main_of(s)->ch);
 	}
 	s->busy = 0;
 	pump(en);
@@ -140,6 +154,8 @@ static void on_grant(void *arg)
 		mx_enum_chain_abort(&main_of(s)->ch, "deadline reached");
 		if (s->lane)
 			main_of(s)->ch.lane1_out = 0;
+		if (s->glane)
+			mx_enum_chain_glane_drop(&main_of(s)->ch);
 		slot_idle(s);
 		pump(en);
 		return;
@@ -149,6 +165,8 @@ static void on_grant(void *arg)
 		mx_enum_chain_abort(&main_of(s)->ch, err);
 		if (s->lane)
 			main_of(s)->ch.lane1_out = 0;
+		if (s->glane)
+			mx_enum_chain_glane_drop(&main_of(s)->ch);
 		slot_idle(s);
 		pump(en);
 		return;
@@ -205,8 +223,10 @@ static void on_grant(void *arg)
 	mx_log_trace(en->p.log, MX_TRACE_SCHED,
 		     "enum %s %s%s: offer %zu suites, %zu groups (%d)",
 		     en->p.addr, mx_enum_ver_name(s->ver),
-		     s->lane ? " lane 1" : "", s->cur.nsuites, s->cur.ngroups,
-		     (int)s->cur.purpose);
+		     s->lane	? " lane 1"
+		     : s->glane ? " group lane"
+				: "",
+		     s->cur.nsuites, s->cur.ngroups, (int)s->cur.purpose);
 	s->rh = mx_rawhello_new(en->base, &rp, on_raw_done, s);
 	mx_rawhello_start(s->rh);
 }
@@ -290,6 +310,26 @@ static void pump(struct mx_enumerator *en)
 			progress = 1;
 			mx_pool_acquire(en->pool, &x->w);
 		}
+		/* The group lane: the group loop beside the suite loop, on
+		 * background slots (it never delays a chain's next offer). */
+		for (i = MX_EV__N - 1; i >= 0; i--) {
+			struct mx_enum_slot *x = &en->gaux[i];
+
+			if (x->busy) {
+				busy++;
+				continue;
+			}
+			if (!en->slots[i].active || deadline_passed(en))
+				continue;
+			if (mx_enum_chain_next_glane(&en->slots[i].ch,
+						     &x->cur) != MX_CHAIN_OFFER)
+				continue;
+			x->busy = 1;
+			x->tries = 0;
+			busy++;
+			progress = 1;
+			mx_pool_acquire(en->pool, &x->w);
+		}
 		if (!progress && active > 0 && busy == 0) {
 			/* Everyone waits on someone who is not running: a
 			 * broken invariant of the plan; do not hang. */
@@ -298,7 +338,7 @@ static void pump(struct mx_enumerator *en)
 		}
 	}
 	for (i = 0; i < MX_EV__N; i++)
-		if (en->slots[i].active || en->aux[i].busy)
+		if (en->slots[i].active || en->aux[i].busy || en->gaux[i].busy)
 			return;
 	finish(en);
 }
@@ -344,6 +384,15 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 		en->aux[i].w.grant = on_grant;
 		en->aux[i].w.arg = &en->aux[i];
 		mx_buf_init(&en->aux[i].hello, 64 * 1024);
+		en->gaux[i].en = en;
+		en->gaux[i].ver = (enum mx_enum_ver)i;
+		en->gaux[i].glane = 1;
+		en->gaux[i].owner = s;
+		en->gaux[i].w.addr = en->p.addr;
+		en->gaux[i].w.grant = on_grant;
+		en->gaux[i].w.arg = &en->gaux[i];
+		en->gaux[i].w.background = 1;
+		mx_buf_init(&en->gaux[i].hello, 64 * 1024);
 		if (vers & (1u << i)) {
 			uint16_t offer[MX_ENUM_MAX_OFFER];
 			size_t noffer = 0;
@@ -381,9 +430,8 @@ void mx_enumerator_free(struct mx_enumerator *en)
 
 	if (en == NULL)
 		return;
-	for (k = 0; k < 2 * MX_EV__N; k++) {
-		struct mx_enum_slot *s = k < MX_EV__N ? &en->slots[k]
-						      : &en->aux[k - MX_EV__N];
+	for (k = 0; k < 3 * MX_EV__N; k++) {
+		struct mx_enum_slot *s = slot_at(en, k);
 
 		mx_pool_cancel(en->pool, &s->w);
 		if (s->rh) {
@@ -432,9 +480,8 @@ void mx_enumerator_cancel(struct mx_enumerator *en, const char *why)
 	if (en->finished)
 		return;
 	abort_all(en, why ? why : "cancelled");
-	for (k = 0; k < 2 * MX_EV__N; k++) {
-		struct mx_enum_slot *s = k < MX_EV__N ? &en->slots[k]
-						      : &en->aux[k - MX_EV__N];
+	for (k = 0; k < 3 * MX_EV__N; k++) {
+		struct mx_enum_slot *s = slot_at(en, k);
 
 		mx_pool_cancel(en->pool, &s->w);
 		if (s->rh) {
@@ -449,6 +496,8 @@ void mx_enumerator_cancel(struct mx_enumerator *en, const char *why)
 		}
 		if (s->lane && s->busy)
 			main_of(s)->ch.lane1_out = 0;
+		if (s->glane && s->busy)
+			mx_enum_chain_glane_drop(&main_of(s)->ch);
 		s->busy = 0;
 	}
 	pump(en);

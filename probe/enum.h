@@ -194,6 +194,12 @@ struct mx_enum_chain {
 	size_t conns;	    /* answers in the suite loop + rank + order */
 	size_t order_conns; /* of conns: the order check */
 	size_t group_conns; /* answers in the group loop */
+	/* Group lane: the group loop beside the suite loop
+	 * (mx_enum_chain_next_glane), on its own offer buffer. */
+	int glane;     /* GLANE_* in enum_plan.c */
+	int glane_out; /* a group-lane offer awaits its answer */
+	uint16_t gloffer[MX_ENUM_MAX_OFFER];
+	size_t ngloffer;
 };
 
 /* The suites / groups the registry knows for a version, in our offer
@@ -238,6 +244,24 @@ enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
 					    struct mx_offer *o, int start);
 void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
 				const struct mx_answer *a);
+
+/* Group lane - the group loop needs one accepted suite that uses a group
+ * (an ECDHE suite in TLS 1.2 once TLS 1.3 is known to be refused; any
+ * TLS 1.3 suite), not the whole suite loop: it can run beside it, on a
+ * slot the suite loop's dependent offers leave idle, and the version
+ * ends sooner.  The lane offers the suites picked so far with the groups
+ * not seen yet; each pick removes its group, a refusal ends the lane
+ * (the group loop's own budget: new groups + 1).  Once the lane has
+ * begun, the chain's own group loop is not run; the chain is done when
+ * the lane is.  Not in split mode.  Returns MX_CHAIN_OFFER with *o
+ * filled (suites and groups borrowed from the chain until the answer),
+ * or MX_CHAIN_WAIT. */
+enum mx_chain_step mx_enum_chain_next_glane(struct mx_enum_chain *c,
+					    struct mx_offer *o);
+void mx_enum_chain_answer_glane(struct mx_enum_chain *c,
+				const struct mx_answer *a);
+/* The lane's hello could not be sent: the lane ends. */
+void mx_enum_chain_glane_drop(struct mx_enum_chain *c);
 
 /* A raw hello result as an answer for a chain of version v.  Returns 0
  * with *a set; 1 when the hello was not sent for a reason worth a retry

@@ -65,7 +65,8 @@ struct mx_enum_slot {
 	int granted;
 	struct mx_enum_chain ch;    /* lane 0 only */
 	int lane;		    /* 1: a lane-1 slot of owner's chain */
-	struct mx_enum_slot *owner; /* lane 1: the version's slot */
+	int glane;		    /* 1: a group-lane slot of owner's chain */
+	struct mx_enum_slot *owner; /* lanes 1 and group: the version's slot */
 	struct mx_offer cur;
 	int tries;
 	struct mx_pool_wait w;
@@ -86,8 +87,9 @@ struct mx_enumerator {
 	void *arg;
 	struct mx_enum_shared sh;
 	struct mx_enum_slot slots[MX_EV__N];
-	struct mx_enum_slot aux[MX_EV__N]; /* lane 1 of each version */
-	struct mx_enum_dhcache *dh;	   /* params.dh_cache or our own */
+	struct mx_enum_slot aux[MX_EV__N];  /* lane 1 of each version */
+	struct mx_enum_slot gaux[MX_EV__N]; /* group lane of each version */
+	struct mx_enum_dhcache *dh;	    /* params.dh_cache or our own */
 	int own_dh;
 	struct event *ev_done;
 	int64_t t0;

@@ -39,8 +39,12 @@ enum {
 	PH_ORDER,
 	PH_GROUPS_WAIT,
 	PH_GROUPS,
+	PH_GLANE_WAIT, /* the suites are done, the group lane is not */
 	PH_DONE,
 };
+
+/* The group lane (see enum.h): not begun, running, over. */
+enum { GLANE_NONE = 0, GLANE_RUN, GLANE_DONE };
 
 /* Lane 1 (see enum.h): none yet, the order probe is out, the candidates
  * are split, over. */
@@ -185,6 +189,13 @@ static void groups_start(struct mx_enum_chain *c)
 	size_t i;
 
 	c->phase = PH_DONE;
+	/* The group lane did (or does) the group loop already. */
+	if (c->glane == GLANE_RUN) {
+		c->phase = PH_GLANE_WAIT;
+		return;
+	}
+	if (c->glane == GLANE_DONE)
+		return;
 	if ((c->flags & MX_ENUM_NO_GROUPS) || c->npicks == 0 || c->incomplete)
 		return;
 	c->ngsuites = 0;
@@ -339,6 +350,11 @@ enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
 			if (c->sh->tls13 < 0)
 				return MX_CHAIN_WAIT;
 			groups_start(c);
+			continue;
+		case PH_GLANE_WAIT:
+			if (c->glane == GLANE_RUN)
+				return MX_CHAIN_WAIT;
+			c->phase = PH_DONE;
 			continue;
 		case PH_GROUPS:
 			set_offer(c, c->gsuites, c->ngsuites);
@@ -733,4 +749,80 @@ void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why)
 		c->state = c->npicks > 0 ? 1 : -1;
 	}
 	c->phase = PH_DONE;
+}
+
+/* ---- the group lane ------------------------------------------------------ */
+
+enum mx_chain_step mx_enum_chain_next_glane(struct mx_enum_chain *c,
+					    struct mx_offer *o)
+{
+	size_t i, n = 0;
+
+	if (c->glane == GLANE_DONE || c->glane_out ||
+	    (c->flags & MX_ENUM_NO_GROUPS) || c->incomplete || c->chunk != 0 ||
+	    c->sh->big_state == 2)
+		return MX_CHAIN_WAIT;
+	if (c->phase != PH_SUITES && c->phase != PH_ORDER &&
+	    c->phase != PH_GLANE_WAIT)
+		return MX_CHAIN_WAIT;
+	if (c->ver == MX_EV_TLS12) {
+		/* TLS 1.3 answers the group question where it is spoken. */
+		if (c->sh->tls13 != 0)
+			return MX_CHAIN_WAIT;
+		for (i = 0; i < c->npicks; i++)
+			if (is_ecdhe(c->picks[i]))
+				c->gloffer[n++] = c->picks[i];
+	} else if (c->ver == MX_EV_TLS13) {
+		for (i = 0; i < c->npicks; i++)
+			c->gloffer[n++] = c->picks[i];
+	} else {
+		return MX_CHAIN_WAIT;
+	}
+	if (n == 0)
+		return MX_CHAIN_WAIT;
+	if (c->glane == GLANE_NONE) {
+		c->ngcand = 0;
+		for (i = 0; i < c->ngall; i++)
+			if (!in_list(c->gfound, c->ngfound, c->gall[i]))
+				c->gcand[c->ngcand++] = c->gall[i];
+		if (c->ngcand == 0) {
+			c->glane = GLANE_DONE;
+			return MX_CHAIN_WAIT;
+		}
+		c->glane = GLANE_RUN;
+	}
+	c->ngloffer = n;
+	c->glane_out = 1;
+	o->ver = c->ver;
+	o->purpose = MX_OFFER_GROUPS;
+	o->suites = c->gloffer;
+	o->nsuites = c->ngloffer;
+	o->groups = c->gcand;
+	o->ngroups = c->ngcand;
+	return MX_CHAIN_OFFER;
+}
+
+void mx_enum_chain_answer_glane(struct mx_enum_chain *c,
+				const struct mx_answer *a)
+{
+	c->glane_out = 0;
+	c->group_conns++;
+	if (a->kind == MX_ANS_PICK && a->group != 0 &&
+	    !in_list(c->gfound, c->ngfound, a->group) &&
+	    c->ngfound < MX_ENUM_MAX_GROUPS)
+		c->gfound[c->ngfound++] = a->group;
+	if (a->kind == MX_ANS_PICK && a->group != 0 &&
+	    in_list(c->gcand, c->ngcand, a->group)) {
+		list_remove(c->gcand, &c->ngcand, a->group);
+		if (c->ngcand == 0)
+			c->glane = GLANE_DONE;
+		return;
+	}
+	c->glane = GLANE_DONE;
+}
+
+void mx_enum_chain_glane_drop(struct mx_enum_chain *c)
+{
+	c->glane_out = 0;
+	c->glane = GLANE_DONE;
 }

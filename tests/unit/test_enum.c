@@ -756,6 +756,81 @@ static void test_groups_tls12_wait_for_tls13(void **state)
 
 /* ---- broken servers ------------------------------------------------------ */
 
+/* The group lane: the group loop beside the suite loop, once an ECDHE
+ * suite is known and TLS 1.3 refused; the same groups and the same group
+ * budget (new groups + 1) as the group loop after the suites, and the
+ * chain runs no group loop of its own. */
+static void test_group_lane(void **state)
+{
+	struct mx_enum_shared sh;
+	struct mx_enum_chain c;
+	struct mx_offer o, g;
+	struct mx_answer a;
+	struct sim s;
+	enum mx_chain_step st;
+	size_t n = 0, lane = 0, i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.server_order = 1;
+	s.pref[0] = 0xc02f; /* ECDHE-RSA-AES128-GCM-SHA256 */
+	s.pref[1] = 0x009e; /* DHE-RSA-AES128-GCM-SHA256 */
+	s.pref[2] = 0xc013; /* ECDHE-RSA-AES128-SHA */
+	s.npref = 3;
+	s.groups[0] = 0x0017;
+	s.groups[1] = 0x0018;
+	s.groups[2] = 0x001d;
+	s.ngroups = 3;
+	s.ecdhe_only_groups = 1;
+	mx_enum_shared_init(&sh);
+	sh.tls13 = 0;
+	mx_enum_chain_init(&c, MX_EV_TLS12, &sh, 0, NULL, 0, NULL, 0);
+	/* nothing picked yet: no lane */
+	assert_int_equal(mx_enum_chain_next_glane(&c, &g), MX_CHAIN_WAIT);
+	while ((st = mx_enum_chain_next(&c, &o)) == MX_CHAIN_OFFER) {
+		sim_answer(&s, &o, &a);
+		mx_enum_chain_answer(&c, &a);
+		assert_true(++n < 100);
+		/* one group-lane offer between the suite loop's offers */
+		if (mx_enum_chain_next_glane(&c, &g) == MX_CHAIN_OFFER) {
+			assert_int_equal(g.purpose, MX_OFFER_GROUPS);
+			for (i = 0; i < g.nsuites; i++)
+				assert_int_not_equal(g.suites[i], 0x009e);
+			/* a second one waits for the first's answer */
+			assert_int_equal(mx_enum_chain_next_glane(&c, &o),
+					 MX_CHAIN_WAIT);
+			sim_answer(&s, &g, &a);
+			mx_enum_chain_answer_glane(&c, &a);
+			lane++;
+		}
+	}
+	/* the suite loop is over; the lane may still have groups to ask */
+	while (st == MX_CHAIN_WAIT &&
+	       mx_enum_chain_next_glane(&c, &g) == MX_CHAIN_OFFER) {
+		sim_answer(&s, &g, &a);
+		mx_enum_chain_answer_glane(&c, &a);
+		lane++;
+		st = mx_enum_chain_next(&c, &o);
+		assert_true(++n < 100);
+	}
+	assert_int_equal(st, MX_CHAIN_DONE);
+	assert_int_equal(c.npicks, 3);
+	assert_int_equal(c.ngfound, 3);	    /* every group the server has */
+	assert_int_equal(c.group_conns, 3); /* two new groups + refusal */
+	assert_int_equal(lane, 3);	    /* all of them on the lane */
+	/* With TLS 1.3 accepted, no lane for TLS 1.2. */
+	mx_enum_shared_init(&sh);
+	sh.tls13 = 1;
+	mx_enum_chain_init(&c, MX_EV_TLS12, &sh, 0, NULL, 0, NULL, 0);
+	while (mx_enum_chain_next(&c, &o) == MX_CHAIN_OFFER) {
+		sim_answer(&s, &o, &a);
+		mx_enum_chain_answer(&c, &a);
+		assert_int_equal(mx_enum_chain_next_glane(&c, &g),
+				 MX_CHAIN_WAIT);
+	}
+	assert_int_equal(c.group_conns, 0);
+}
+
 static void test_pick_not_offered(void **state)
 {
 	struct mx_enum_shared sh;
@@ -1104,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(test_large_ok_shared),
 		cmocka_unit_test(test_groups_tls13),
 		cmocka_unit_test(test_groups_tls12_wait_for_tls13),
+		cmocka_unit_test(test_group_lane),
 		cmocka_unit_test(test_pick_not_offered),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_sweep),
