@@ -310,8 +310,11 @@ static void pump(struct mx_enumerator *en)
 			progress = 1;
 			mx_pool_acquire(en->pool, &x->w);
 		}
-		/* The group lane: the group loop beside the suite loop, on
-		 * background slots (it never delays a chain's next offer). */
+		/* The group lane: the group loop beside the suite loop.  It
+		 * asks as any chain does (FIFO): on a server with many groups
+		 * it is the longest chain of all, and packing it in beside
+		 * the suites beats leaving it for the tail (measured: 3des
+		 * 12.5 -> 11.0 s, dhe1024 4.7 -> 4.5 s at 25 ms each way). */
 		for (i = MX_EV__N - 1; i >= 0; i--) {
 			struct mx_enum_slot *x = &en->gaux[i];
 
@@ -391,7 +394,6 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 		en->gaux[i].w.addr = en->p.addr;
 		en->gaux[i].w.grant = on_grant;
 		en->gaux[i].w.arg = &en->gaux[i];
-		en->gaux[i].w.background = 1;
 		mx_buf_init(&en->gaux[i].hello, 64 * 1024);
 		if (vers & (1u << i)) {
 			uint16_t offer[MX_ENUM_MAX_OFFER];

@@ -247,9 +247,8 @@ void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
 
 /* Group lane - the group loop needs one accepted suite that uses a group
  * (an ECDHE suite in TLS 1.2 once TLS 1.3 is known to be refused; any
- * TLS 1.3 suite), not the whole suite loop: it can run beside it, on a
- * slot the suite loop's dependent offers leave idle, and the version
- * ends sooner.  The lane offers the suites picked so far with the groups
+ * TLS 1.3 suite), not the whole suite loop: it can run beside it, in a
+ * second connection slot, and the version ends sooner.  The lane offers the suites picked so far with the groups
  * not seen yet; each pick removes its group, a refusal ends the lane
  * (the group loop's own budget: new groups + 1).  Once the lane has
  * begun, the chain's own group loop is not run; the chain is done when
