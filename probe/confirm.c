@@ -40,6 +40,9 @@ struct mx_clients_step {
 	enum stage st;
 	int cancelled;
 	struct mx_bisect *bs;
+	int bs_state; /* 0 not run, 1 running, 2 done */
+	int bs_rc;
+	int started; /* mx_clients_step_start was called */
 	struct mx_enum_retry *rt;
 	/* the confirmations: one session per playable profile, started
 	 * early (mx_clients_step_prestart) or after the simulation */
@@ -325,10 +328,19 @@ static void start_cf(struct mx_clients_step *cs, int background)
 	mx_hs_batch_start(cs->cfb);
 }
 
+static void start_bisect(struct mx_clients_step *cs);
+
 void mx_clients_step_prestart(struct mx_clients_step *cs)
 {
-	if (cs->cf_state == 0 && !cs->cancelled)
+	if (cs->cancelled)
+		return;
+	if (cs->cf_state == 0)
 		start_cf(cs, 1);
+	/* The probe's own full hello failed: the bisection is needed
+	 * whatever the enumeration finds, so it need not wait for it. */
+	if (cs->p.bisect && cs->bs_state == 0 && cs->ep->enumr != NULL &&
+	    cs->ep->tls.attempted && !cs->ep->tls.completed)
+		start_bisect(cs);
 }
 
 static void start_confirm(struct mx_clients_step *cs)
@@ -360,14 +372,14 @@ static void on_retried(void *arg, int rc)
 	start_confirm(cs);
 }
 
-static void on_bisected(void *arg, int rc)
+/* The bisection is over (rc as mx_bisect's) and the step has started. */
+static void after_bisect(struct mx_clients_step *cs, int rc)
 {
-	struct mx_clients_step *cs = arg;
 	const struct mx_enum *e = cs->ep->enumr;
 	struct mx_enum_retry_params rp;
 
-	mx_bisect_free(cs->bs);
-	cs->bs = NULL;
+	if (cs->st == ST_DONE)
+		return;
 	/* A suite class as trigger: the versions it blocked, enumerated
 	 * again without it, so the simulation sees them. */
 	if (rc != 1 || cs->cancelled || e->trigger.kind != MX_INTOL_CIPHER) {
@@ -384,6 +396,33 @@ static void on_bisected(void *arg, int rc)
 				   mx_bisect_class_mask(e->trigger.cipher),
 				   e->intolerance_trigger, &rp, on_retried, cs);
 	mx_enum_retry_start(cs->rt);
+}
+
+static void on_bisected(void *arg, int rc)
+{
+	struct mx_clients_step *cs = arg;
+
+	mx_bisect_free(cs->bs);
+	cs->bs = NULL;
+	cs->bs_state = 2;
+	cs->bs_rc = rc;
+	if (cs->started)
+		after_bisect(cs, rc);
+}
+
+static void start_bisect(struct mx_clients_step *cs)
+{
+	struct mx_bisect_params bp;
+
+	cs->bs_state = 1;
+	memset(&bp, 0, sizeof(bp));
+	bp.helo = cs->p.helo;
+	bp.timeout_ms = cs->p.timeout_ms;
+	bp.deadline_ms = cs->p.deadline_ms;
+	bp.log = cs->p.log;
+	cs->bs =
+		mx_bisect_new(cs->base, cs->pool, cs->ep, &bp, on_bisected, cs);
+	mx_bisect_start(cs->bs);
 }
 
 struct mx_clients_step *mx_clients_step_new(struct event_base *base,
@@ -408,8 +447,7 @@ struct mx_clients_step *mx_clients_step_new(struct event_base *base,
 
 void mx_clients_step_start(struct mx_clients_step *cs)
 {
-	struct mx_bisect_params bp;
-
+	cs->started = 1;
 	if (cs->ep->enumr == NULL) {
 		finish(cs);
 		return;
@@ -423,19 +461,18 @@ void mx_clients_step_start(struct mx_clients_step *cs)
 		start_confirm(cs);
 		return;
 	}
+	cs->st = ST_BISECT;
+	if (cs->bs_state == 2) { /* began early and is over */
+		after_bisect(cs, cs->bs_rc);
+		return;
+	}
+	if (cs->bs_state == 1) /* began early: on_bisected goes on */
+		return;
 	if (!cs->p.bisect || !bisect_needed(cs->ep)) {
 		start_confirm(cs);
 		return;
 	}
-	cs->st = ST_BISECT;
-	memset(&bp, 0, sizeof(bp));
-	bp.helo = cs->p.helo;
-	bp.timeout_ms = cs->p.timeout_ms;
-	bp.deadline_ms = cs->p.deadline_ms;
-	bp.log = cs->p.log;
-	cs->bs =
-		mx_bisect_new(cs->base, cs->pool, cs->ep, &bp, on_bisected, cs);
-	mx_bisect_start(cs->bs);
+	start_bisect(cs);
 }
 
 void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)

@@ -84,8 +84,10 @@ struct mx_clients_step *mx_clients_step_new(struct event_base *base,
 void mx_clients_step_start(struct mx_clients_step *cs);
 /* Optional, before start (while the enumeration runs): begin the
  * confirmations at once, on background slots of the pool - they need no
- * enumeration, so they fill slots the enumeration leaves idle.  start()
- * then waits for them after the simulation. */
+ * enumeration, so they fill slots the enumeration leaves idle - and,
+ * when the endpoint's probe saw its own full hello fail, the bisection
+ * (needed whatever the enumeration finds).  start() then waits for
+ * them where it needs them. */
 void mx_clients_step_prestart(struct mx_clients_step *cs);
 /* Stop early; what did not run stays unconfirmed, with `why` in the
  * facts ("the run was cancelled", "the deadline was reached"). */
