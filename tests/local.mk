@@ -259,6 +259,12 @@ TESTS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
 tests_unit_test_pool_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 # end pool
+# hostile: the hostile-server suite (issue 13 point 4): scripted servers
+# on 127.0.0.1 (no lab, no root), one table of scenarios.
+INTEGRATION_TESTS += tests/integration/hostile.sh
+EXTRA_DIST += tests/hostile/scenarios.tab tests/hostile/hostile_server.py \
+	tests/hostile/judge.py
+# end hostile
 # fuzz (issue 13 point 5): the OpenSSL backend fed server bytes, DANE
 # matching (TLSA RRset against a sent chain), the escaper of peer text.
 FUZZ_TARGETS += tests/fuzz/fuzz_tls_openssl tests/fuzz/fuzz_dane \
