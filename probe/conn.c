@@ -472,9 +472,12 @@ static void on_connected(struct mx_conn *c)
 			      c->rec->remote_addr, c->rec->remote_port);
 		}
 	} else {
+		/* ECONNRESET here: the server accepted, then reset before
+		 * we saw the connect complete - a reset, not a refusal. */
 		rec_end(c,
 			err == ECONNREFUSED ? MX_HOW_REFUSED
 			: err == ETIMEDOUT  ? MX_HOW_TIMEOUT
+			: err == ECONNRESET ? MX_HOW_PEER_RST
 					    : MX_HOW_ERROR,
 			err);
 	}
