@@ -64,16 +64,23 @@ struct mx_sender {
 
 static void set_error(struct mx_send_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The error is our words and model strings, which are escaped already
+ * (model/result.h): escaping it again would show "\\r\\n" for a CR LF.
+ * Only a control or 8-bit byte that slipped in unescaped is escaped. */
 static void set_error(struct mx_send_result *r, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
+	const unsigned char *p;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	free(r->error);
-	r->error = mx_escape_str(buf, 0);
+	for (p = (const unsigned char *)buf; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			break;
+	r->error = *p ? mx_escape_str(buf, 0) : xstrdup(buf);
 }
 
 /* ---- the sender --------------------------------------------------------- */
