@@ -9,14 +9,22 @@
 # test.  To add a target: append it to FUZZ_TARGETS and give it _SOURCES
 # (the target file only) and _LDADD = $(FUZZ_MAIN) <its layer archives>.
 #
-# `make fuzz` (optional, needs clang with libFuzzer; run it from an
-# out-of-tree build) configures a second build in build-fuzz/ with
-# CC=clang and coverage instrumentation, and links the same targets
-# against libFuzzer's main instead of the driver (FUZZ_MAIN is emptied).
-# `make fuzz-run FUZZ_TIME=60` then fuzzes each target for FUZZ_TIME
-# seconds, seeded from tests/fuzz/corpus/<name>/; new inputs go to
-# build-fuzz/corpus/<name>/ and crashes to build-fuzz/crash-*.  Replay a
-# crash under the plain build with: tests/fuzz/fuzz_<name> CRASHFILE.
+# `make fuzz` (optional, needs clang with libFuzzer) configures a second
+# build in build-fuzz/ with CC=clang and coverage instrumentation, and
+# links the same targets against libFuzzer's main instead of the driver
+# (FUZZ_MAIN is emptied).  From an out-of-tree build it configures the
+# source dir there; from a tree configured in place (the top source dir)
+# it configures build-fuzz/tree/, a mirror of the sources as symbolic
+# links (tests/fuzz/srctree.sh), since automake refuses a second build of
+# a configured source dir.  `make fuzz-run FUZZ_SECONDS=60` (FUZZ_TIME is
+# the old name and still works) then fuzzes every target for that many
+# seconds, one after the other, seeded from tests/fuzz/corpus/<name>/;
+# new inputs go to <fuzz build>/corpus/<name>/ and crashes to
+# <fuzz build>/crashes/<name>/; it goes on after a crash and fails at the
+# end.  `make fuzz-campaign FUZZ_SECONDS=N` runs tests/fuzz/campaign.sh
+# (the same, plus CPU time, executions and coverage per target, written
+# to tests/fuzz/README.md).  Replay a crash under the plain build with:
+# tests/fuzz/fuzz_<name> CRASHFILE.
 check_LIBRARIES = tests/fuzz/libfuzzmain.a
 tests_fuzz_libfuzzmain_a_SOURCES = tests/fuzz/driver.c
 FUZZ_MAIN = tests/fuzz/libfuzzmain.a
@@ -49,33 +57,57 @@ tests_fuzz_fuzz_tls_record_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 FUZZ_CC = clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_TIME = 60
+FUZZ_SECONDS = $(FUZZ_TIME)
+# The fuzz build's directory (relative to the build dir) and the configure
+# it runs: build-fuzz over the source dir, or build-fuzz/tree over its
+# mirror when the source dir is configured in place.
+FUZZ_WHERE = if test "$(abs_top_srcdir)" = "$(abs_top_builddir)"; then \
+	  fd=build-fuzz/tree; fconf=./configure; \
+	else fd=build-fuzz; fconf=$(abs_top_srcdir)/configure; fi
+EXTRA_DIST += tests/fuzz/campaign.sh tests/fuzz/srctree.sh \
+	tests/fuzz/README.md
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
 	  echo "make fuzz: $(FUZZ_CC) not found (Debian: apt-get install clang)"; \
 	  exit 1; }
-	@test "$(abs_top_srcdir)" != "$(abs_top_builddir)" || { \
-	  echo "make fuzz: run it from an out-of-tree build"; exit 1; }
-	@$(MKDIR_P) build-fuzz
-	@test -f build-fuzz/Makefile || ( cd build-fuzz && \
-	  $(abs_top_srcdir)/configure -q CC=$(FUZZ_CC) \
+	@$(FUZZ_WHERE); \
+	if test $$fd = build-fuzz/tree; then \
+	  $(SHELL) $(abs_top_srcdir)/tests/fuzz/srctree.sh \
+	    $(abs_top_srcdir) $$fd || exit 1; \
+	fi; \
+	$(MKDIR_P) $$fd || exit 1; \
+	test -f $$fd/Makefile || ( cd $$fd && $$fconf -q CC=$(FUZZ_CC) \
 	    CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)" \
-	    LDFLAGS="$(FUZZ_SANITIZE)" )
-	cd build-fuzz && $(MAKE) $(AM_MAKEFLAGS) FUZZ_MAIN= \
+	    LDFLAGS="$(FUZZ_SANITIZE)" ) || exit 1; \
+	echo "make fuzz: building the fuzz targets in $$fd"; \
+	cd $$fd && $(MAKE) $(AM_MAKEFLAGS) FUZZ_MAIN= \
 	  LDFLAGS="-fsanitize=fuzzer $(FUZZ_SANITIZE)" $(FUZZ_TARGETS)
 
 fuzz-run: fuzz
-	@for t in $(FUZZ_TARGETS); do \
+	@$(FUZZ_WHERE); failed=; \
+	for t in $(FUZZ_TARGETS); do \
 	  n=`echo $$t | sed 's|.*/fuzz_||'`; \
-	  $(MKDIR_P) build-fuzz/corpus/$$n || exit 1; \
-	  echo "fuzzing $$n for $(FUZZ_TIME)s"; \
-	  ( cd build-fuzz && ./$$t -max_total_time=$(FUZZ_TIME) \
-	      corpus/$$n $(abs_top_srcdir)/tests/fuzz/corpus/$$n ) || exit 1; \
-	done
+	  $(MKDIR_P) $$fd/corpus/$$n $$fd/crashes/$$n || exit 1; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  ( cd $$fd && ./$$t -max_total_time=$(FUZZ_SECONDS) \
+	      -print_final_stats=1 -artifact_prefix=crashes/$$n/ \
+	      corpus/$$n $(abs_top_srcdir)/tests/fuzz/corpus/$$n ) || \
+	    failed="$$failed $$n"; \
+	done; \
+	if test -n "$$failed"; then \
+	  echo "make fuzz-run: crashes in:$$failed (see $$fd/crashes/)"; \
+	  exit 1; \
+	fi
+
+fuzz-campaign: fuzz
+	@$(FUZZ_WHERE); \
+	FUZZ_BUILD=`pwd`/$$fd $(SHELL) $(abs_top_srcdir)/tests/fuzz/campaign.sh \
+	  $(FUZZ_SECONDS)
 
 fuzz-clean:
 	-rm -rf build-fuzz
 clean-local: fuzz-clean
-.PHONY: fuzz fuzz-run fuzz-clean
+.PHONY: fuzz fuzz-run fuzz-campaign fuzz-clean
 # relaybits: fuzz targets of wire/smtp_data, wire/mailhdr, relay/spool.
 FUZZ_TARGETS += tests/fuzz/fuzz_smtp_cmd tests/fuzz/fuzz_mailhdr
 tests_fuzz_fuzz_smtp_cmd_SOURCES = tests/fuzz/fuzz_smtp_cmd.c
@@ -276,4 +308,12 @@ tests_fuzz_fuzz_dane_LDADD = $(FUZZ_MAIN) $(LIB_ANALYZERS) $(LIB_PROBE) \
 	$(LIBS_PROBE)
 tests_fuzz_fuzz_escape_SOURCES = tests/fuzz/fuzz_escape.c
 tests_fuzz_fuzz_escape_LDADD = $(FUZZ_MAIN) $(LIB_COMMON)
+# the relay's server-side TLS fed client bytes (key and certificate from
+# tests/data, loaded once).
+FUZZ_TARGETS += tests/fuzz/fuzz_tls_server
+tests_fuzz_fuzz_tls_server_SOURCES = tests/fuzz/fuzz_tls_server.c
+tests_fuzz_fuzz_tls_server_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
+tests_fuzz_fuzz_tls_server_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_PROBE) \
+	$(OPENSSL_LIBS)
 # end fuzz

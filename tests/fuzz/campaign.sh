@@ -42,7 +42,21 @@ case $secs in '' | *[!0-9]*) usage ;; esac
 [ "$secs" -ge 1 ] || usage
 
 srcdir=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
-build=${FUZZ_BUILD:-$srcdir/build-fuzz}
+# The fuzz build: $FUZZ_BUILD, else build-fuzz/ beside the sources, or
+# build-fuzz/tree/ over a mirror of them when the source dir is
+# configured in place (see tests/fuzz/srctree.sh and `make fuzz`).
+conf=$srcdir/configure
+if [ -n "${FUZZ_BUILD:-}" ]; then
+	build=$FUZZ_BUILD
+elif [ -f "$srcdir/config.status" ]; then
+	build=$srcdir/build-fuzz/tree
+	conf=./configure
+	if [ "${CAMPAIGN_NOBUILD:-0}" != 1 ]; then
+		sh "$srcdir/tests/fuzz/srctree.sh" "$srcdir" "$build" || exit 2
+	fi
+else
+	build=$srcdir/build-fuzz
+fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 # Every target of the build, from the FUZZ_TARGETS lines of all local.mk.
@@ -64,7 +78,7 @@ done
 
 if [ "${CAMPAIGN_NOBUILD:-0}" != 1 ] && [ ! -f "$build/Makefile" ]; then
 	mkdir -p "$build" || exit 2
-	(cd "$build" && "$srcdir/configure" -q CC=clang \
+	(cd "$build" && "$conf" -q CC=clang \
 		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $san" \
 		LDFLAGS="$san") || exit 2
 fi

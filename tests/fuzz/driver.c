@@ -7,10 +7,12 @@
  * --enable-sanitizers):
  *   1. every regular file of $FUZZ_CORPUS_DIR/<name>/ is replayed, in
  *      name order (<name> is the program's base name without "fuzz_");
- *   2. FUZZ_ITERATIONS (default 20000) mutated inputs are run: bit flips,
- *      interesting bytes, byte inserts and deletes, truncations, chunk
- *      duplication and splices of corpus inputs, drawn from a fixed-seed
- *      PRNG (FUZZ_SEED overrides the seed), so every run is the same.
+ *   2. FUZZ_ITERATIONS (default 20000, or the target's own
+ *      fuzz_driver_iterations when it defines one) mutated inputs are
+ *      run: bit flips, interesting bytes, byte inserts and deletes,
+ *      truncations, chunk duplication and splices of corpus inputs,
+ *      drawn from a fixed-seed PRNG (FUZZ_SEED overrides the seed), so
+ *      every run is the same.
  * It prints TAP: "1..1" and "ok 1 - fuzz_<name>: N inputs".  A crash or an
  * abort() in the target fails the test.
  *
@@ -22,7 +24,8 @@
  *
  * Limits: corpus files larger than FUZZ_MAX_LEN are skipped; mutated
  * inputs never grow beyond FUZZ_MAX_LEN.  All state is local (no
- * globals).
+ * globals).  A target's LLVMFuzzerInitialize(), if it has one, runs once
+ * before the first input, as under libFuzzer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +36,13 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional in a target, as with libFuzzer: one-time setup (weak, so
+ * targets without it still link). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+/* Optional in a target: its default mutation count under this driver,
+ * for targets too slow for FUZZ_DEFAULT_ITERATIONS in `make check`
+ * (FUZZ_ITERATIONS still overrides it). */
+extern const unsigned long fuzz_driver_iterations __attribute__((weak));
 
 #define FUZZ_MAX_LEN (128u * 1024u)
 #define FUZZ_DEFAULT_ITERATIONS 20000ul
@@ -329,6 +339,10 @@ int main(int argc, char **argv)
 
 	base = base ? base + 1 : argv[0];
 	name = strncmp(base, "fuzz_", 5) == 0 ? base + 5 : base;
+	if (&fuzz_driver_iterations != NULL)
+		iters = fuzz_driver_iterations;
+	if (LLVMFuzzerInitialize != NULL)
+		(void)LLVMFuzzerInitialize(&argc, &argv);
 	if (env_u64("FUZZ_ITERATIONS", &iters) < 0 ||
 	    env_u64("FUZZ_SEED", &seed) < 0) {
 		printf("1..1\nnot ok 1 - %s: bad FUZZ_ITERATIONS or "

@@ -37,6 +37,9 @@
 #include "probe/x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The standalone driver (make check) runs fewer mutations of this slow
+ * target (tests/fuzz/driver.c). */
+const unsigned long fuzz_driver_iterations = 2000;
 
 #define CHECK(x)                                                               \
 	do {                                                                   \

@@ -24,6 +24,9 @@
 #include "probe/tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The standalone driver (make check) runs fewer mutations of this slow
+ * target (tests/fuzz/driver.c). */
+const unsigned long fuzz_driver_iterations = 2000;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
