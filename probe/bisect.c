@@ -1,8 +1,8 @@
 /*
  * bisect.c - handshake intolerance bisection; see bisect.h.
  *
- * A hello is described by a `struct spec` (suites, TLS 1.3 offer,
- * extension flags, padding) and built with wire/tls_hello.h; each one is
+ * A hello is described by a `struct mx_bisect_spec` (suites, TLS 1.3
+ * offer, extension flags, padding; probe/bisect_hello.c builds it); each one is
  * sent on its own connection by the raw engine (probe/rawhello.h) once
  * the run's pool grants a slot; the steps follow one another through
  * completion callbacks on the caller's loop.  Only a complete server
@@ -11,202 +11,20 @@
  */
 #include "probe/bisect.h"
 
+#include "probe/bisect_int.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/xalloc.h"
 #include "probe/handshakes.h"
 #include "probe/rawhello.h"
-#include "probe/target.h"
-#include "wire/tls_hello.h"
 #include "wire/tls_registry.h"
-
-#define MAX_SUITES 256
-
-struct spec {
-	uint16_t suites[MAX_SUITES];
-	size_t nsuites;
-	int tls13;    /* supported_versions 1.3/1.2, key_share, psk modes */
-	unsigned ext; /* MX_HELLO_* */
-	size_t pad_to;
-};
-
-enum part_kind { P_CIPHER, P_TLS13, P_EXT, P_PAD };
-
-/* The parts of a modern hello, in the order they are tried.  `advice`
- * is the OpenSSL cipher list that avoids the part (NULL: no cipher list
- * can, e.g. an extension OpenSSL always sends). */
-static const struct part {
-	const char *trigger;
-	enum part_kind kind;
-	unsigned what;	    /* enum mx_cipher, MX_HELLO_* or a size */
-	uint16_t ext_point; /* P_EXT: the extension's code point */
-	const char *advice;
-} parts[] = {
-	{"AES-GCM suites", P_CIPHER, MX_CIPHER_AES_GCM, 0, "DEFAULT:!AESGCM"},
-	{"CHACHA20-POLY1305 suites", P_CIPHER, MX_CIPHER_CHACHA20_POLY1305, 0,
-	 "DEFAULT:!CHACHA20"},
-	{"AES-CCM suites", P_CIPHER, MX_CIPHER_AES_CCM, 0, "DEFAULT:!AESCCM"},
-	{"AES-CBC suites", P_CIPHER, MX_CIPHER_AES, 0,
-	 "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20"},
-	{"CAMELLIA-CBC suites", P_CIPHER, MX_CIPHER_CAMELLIA, 0,
-	 "DEFAULT:!CAMELLIA"},
-	{"ARIA-GCM suites", P_CIPHER, MX_CIPHER_ARIA_GCM, 0, "DEFAULT:!ARIA"},
-	{"3DES-EDE-CBC suites", P_CIPHER, MX_CIPHER_3DES, 0, "DEFAULT:!3DES"},
-	/* RFC 8446 §4.2.1, §4.2.8: what makes a hello a TLS 1.3 offer. */
-	{"TLS 1.3 offer (supported_versions, key_share)", P_TLS13, 0, 0,
-	 "DEFAULT"},
-	/* RFC 6066 §8; OpenSSL sends it only when asked. */
-	{"extension status_request", P_EXT, MX_HELLO_STATUS_REQUEST, 5,
-	 "DEFAULT"},
-	/* RFC 5077, RFC 7627, RFC 7366 */
-	{"extension session_ticket", P_EXT, MX_HELLO_SESSION_TICKET, 35, NULL},
-	{"extension extended_master_secret", P_EXT, MX_HELLO_EMS, 23, NULL},
-	{"extension encrypt_then_mac", P_EXT, MX_HELLO_ETM, 22, NULL},
-	/* RFC 7685: some F5 devices choke on hellos of 256..511 bytes,
-	 * others on big ones; OpenSSL does not pad by default. */
-	{"hello size of 512 bytes or more", P_PAD, 512, 0, "DEFAULT"},
-};
-
-/* Minimal TLS 1.2 bases, tried in order until one works. */
-static const uint16_t base_cbc[] = {0xc013, 0xc009, 0x002f, 0x0035};
-static const uint16_t base_gcm[] = {0xc02f, 0xc02b, 0x009c};
-static const uint16_t base_chacha[] = {0xcca8, 0xcca9};
-static const struct {
-	const uint16_t *s;
-	size_t n;
-	unsigned cipher; /* its class: never tried as a part on top */
-} bases[] = {
-	{base_cbc, 4, MX_CIPHER_AES},
-	{base_gcm, 3, MX_CIPHER_AES_GCM},
-	{base_chacha, 2, MX_CIPHER_CHACHA20_POLY1305},
-};
-
-static const uint16_t groups[] = {0x001d, 0x0017, 0x0018}; /* x25519, P-256,
-							      P-384 */
-
-static void rand_cb(void *ctx, uint8_t *out, size_t n)
-{
-	(void)ctx;
-	if (RAND_bytes(out, (int)n) != 1)
-		mx_fatal(__func__, "RAND_bytes failed");
-}
-
-/* Suites a sender might offer: ordinary key exchange and authentication,
- * no NULL/anon/export/PSK/SRP/KRB5 and nothing unofficial. */
-static int offerable(const struct mx_suite *s)
-{
-	if (s->flags & (MX_SUITE_NULL | MX_SUITE_ANON | MX_SUITE_EXPORT |
-			MX_SUITE_PSK | MX_SUITE_SRP | MX_SUITE_KRB5 |
-			MX_SUITE_SCSV | MX_SUITE_UNOFFICIAL))
-		return 0;
-	return s->kx == MX_KX_RSA || s->kx == MX_KX_DHE ||
-	       s->kx == MX_KX_ECDHE || s->kx == MX_KX_ANY;
-}
-
-static int in_class(const struct mx_suite *s, unsigned cipher)
-{
-	if (cipher == MX_CIPHER_AES_CCM)
-		return s->cipher == MX_CIPHER_AES_CCM ||
-		       s->cipher == MX_CIPHER_AES_CCM8;
-	return s->cipher == cipher;
-}
-
-static void add_suite(struct spec *sp, uint16_t id)
-{
-	size_t i;
-
-	for (i = 0; i < sp->nsuites; i++)
-		if (sp->suites[i] == id)
-			return;
-	if (sp->nsuites < MAX_SUITES)
-		sp->suites[sp->nsuites++] = id;
-}
-
-static void add_class(struct spec *sp, unsigned cipher)
-{
-	size_t i;
-
-	for (i = 0; i < mx_suite_count(); i++) {
-		const struct mx_suite *s = mx_suite_at(i);
-
-		if (offerable(s) && in_class(s, cipher))
-			add_suite(sp, s->id);
-	}
-}
-
-static void add_part(struct spec *sp, const struct part *pt)
-{
-	switch (pt->kind) {
-	case P_CIPHER:
-		add_class(sp, pt->what);
-		break;
-	case P_TLS13:
-		sp->tls13 = 1;
-		add_suite(sp, 0x1301); /* RFC 8446 §B.4: TLS 1.3 needs its */
-		add_suite(sp, 0x1302); /* own suites in the offer */
-		add_suite(sp, 0x1303);
-		break;
-	case P_EXT:
-		sp->ext |= pt->what;
-		break;
-	case P_PAD:
-		sp->pad_to = pt->what;
-		break;
-	}
-}
-
-static int build(const struct spec *sp, const char *host, struct mx_buf *out)
-{
-	static const uint16_t vers[] = {MX_TLS13, MX_TLS12};
-	static const uint8_t pf[] = {0};
-	struct mx_hello_params hp;
-	struct mx_hello_diag d = {0};
-	struct mx_hello_key_share ks;
-	uint16_t sigs[128];
-	uint8_t share[256];
-	size_t i, nsigs = 0;
-
-	memset(&hp, 0, sizeof(hp));
-	hp.random = rand_cb;
-	hp.record_version = MX_TLS10;
-	hp.legacy_version = MX_TLS12;
-	hp.suites = sp->suites;
-	hp.nsuites = sp->nsuites;
-	hp.groups = groups;
-	hp.ngroups = sizeof(groups) / sizeof(groups[0]);
-	hp.point_formats = pf;
-	hp.npoint_formats = 1;
-	for (i = 0; i < mx_sigscheme_count() && nsigs < 128; i++)
-		sigs[nsigs++] = mx_sigscheme_at(i)->id;
-	hp.sigschemes = sigs;
-	hp.nsigschemes = nsigs;
-	if (host != NULL && !mx_is_ip_literal(host) && strlen(host) <= 255)
-		hp.sni = host;
-	hp.ext = sp->ext | MX_HELLO_RENEG_INFO;
-	hp.pad_to = sp->pad_to;
-	if (sp->tls13) {
-		hp.versions = vers;
-		hp.nversions = 2;
-		hp.ext |= MX_HELLO_PSK_MODES | MX_HELLO_RANDOM_SESSION_ID;
-		ks.group = 0x001d;
-		ks.len = mx_keyshare_make(0x001d, rand_cb, NULL, share,
-					  sizeof(share));
-		ks.key = share;
-		if (ks.len > 0) {
-			hp.key_shares = &ks;
-			hp.nkey_shares = 1;
-		}
-	}
-	return mx_hello_build(&hp, out, &d) == MX_HELLO_OK && !out->err ? 0
-									: -1;
-}
 
 /* TLS alert protocol_version (RFC 8446 section 6.2). */
 #define ALERT_PROTOCOL_VERSION 70
@@ -226,7 +44,7 @@ struct mx_bisect {
 	int found;   /* part index, -1 none */
 	int rc;	     /* 1 intolerant */
 	int cancelled;
-	struct spec cur;
+	struct mx_bisect_spec cur;
 	char dropped[64];
 	struct mx_pool_wait w;
 	int waiting;
@@ -336,7 +154,7 @@ static void on_grant(void *arg)
 		return;
 	}
 	mx_buf_reset(&bs->hello);
-	if (build(&bs->cur, ep->host, &bs->hello) < 0) {
+	if (mx_bisect_build(&bs->cur, ep->host, &bs->hello) < 0) {
 		mx_pool_release(bs->pool, ep->addr);
 		advance(bs, 0, MX_RAW_NOT_SENT, 0);
 		return;
@@ -345,7 +163,7 @@ static void on_grant(void *arg)
 	pu.kind = MX_CONN_BISECT;
 	pu.version = bs->cur.tls13 ? MX_TLS13 : MX_TLS12;
 	pu.nsuites = (unsigned)bs->cur.nsuites;
-	pu.ngroups = sizeof(groups) / sizeof(groups[0]);
+	pu.ngroups = mx_bisect_ngroups();
 	pu.step = bs->step++;
 	snprintf(pu.dropped, sizeof(pu.dropped), "%s", bs->dropped);
 	memset(&rp, 0, sizeof(rp));
@@ -380,8 +198,8 @@ static void base_spec(struct mx_bisect *bs)
 	size_t i;
 
 	memset(&bs->cur, 0, sizeof(bs->cur));
-	for (i = 0; i < bases[bs->b].n; i++)
-		add_suite(&bs->cur, bases[bs->b].s[i]);
+	for (i = 0; i < mx_bisect_bases[bs->b].n; i++)
+		mx_bisect_add_suite(&bs->cur, mx_bisect_bases[bs->b].s[i]);
 }
 
 /* Try part i on top of the base that works, skipping the base's own
@@ -400,7 +218,7 @@ static void on_advice(void *arg)
 }
 
 /* The advice for the trigger, confirmed by a real OpenSSL handshake. */
-static void advise(struct mx_bisect *bs, const struct part *pt)
+static void advise(struct mx_bisect *bs, const struct mx_bisect_part *pt)
 {
 	struct mx_enum *e = bs->ep->enumr;
 	struct mx_tls_params *tp = &bs->hs.tls;
@@ -414,7 +232,7 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 	};
 	struct mx_hs_params hp;
 	size_t i;
-	int tls12_only = pt->kind == P_TLS13;
+	int tls12_only = pt->kind == MX_BP_TLS13;
 
 	if (pt->advice == NULL || bs->cancelled) {
 		finish(bs);
@@ -424,7 +242,7 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 	tp->security_level = -1;
 	tp->cipher_list = pt->advice;
 	bs->suites13[0] = '\0';
-	if (pt->kind == P_CIPHER) {
+	if (pt->kind == MX_BP_CIPHER) {
 		/* TLS 1.3 suites are not in the cipher list: keep only
 		 * those outside the trigger's class. */
 		size_t len = 0, kept = 0, total = 0;
@@ -433,7 +251,7 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 			const struct mx_suite *s = mx_suite_by_id(s13[i].id);
 
 			total++;
-			if (s == NULL || in_class(s, pt->what))
+			if (s == NULL || mx_bisect_in_class(s, pt->what))
 				continue;
 			len += (size_t)snprintf(bs->suites13 + len,
 						sizeof(bs->suites13) - len,
@@ -478,7 +296,8 @@ static void advise(struct mx_bisect *bs, const struct part *pt)
 static void conclude(struct mx_bisect *bs)
 {
 	struct mx_enum *e = bs->ep->enumr;
-	const struct part *pt = bs->found >= 0 ? &parts[bs->found] : NULL;
+	const struct mx_bisect_part *pt =
+		bs->found >= 0 ? &mx_bisect_parts[bs->found] : NULL;
 
 	bs->rc = 1;
 	e->intolerant = 1;
@@ -492,18 +311,18 @@ static void conclude(struct mx_bisect *bs)
 		e->trigger.kind = MX_INTOL_COMBINATION;
 	} else {
 		switch (pt->kind) {
-		case P_CIPHER:
+		case MX_BP_CIPHER:
 			e->trigger.kind = MX_INTOL_CIPHER;
 			e->trigger.cipher = (int)pt->what;
 			break;
-		case P_TLS13:
+		case MX_BP_TLS13:
 			e->trigger.kind = MX_INTOL_TLS13;
 			break;
-		case P_EXT:
+		case MX_BP_EXT:
 			e->trigger.kind = MX_INTOL_EXTENSION;
 			e->trigger.extension = pt->ext_point;
 			break;
-		case P_PAD:
+		case MX_BP_PAD:
 			e->trigger.kind = MX_INTOL_SIZE;
 			e->trigger.size = pt->what;
 			break;
@@ -517,13 +336,14 @@ static void conclude(struct mx_bisect *bs)
 
 static void next_part(struct mx_bisect *bs)
 {
-	for (; bs->i < sizeof(parts) / sizeof(parts[0]); bs->i++) {
-		const struct part *pt = &parts[bs->i];
+	for (; bs->i < mx_bisect_part_count(); bs->i++) {
+		const struct mx_bisect_part *pt = &mx_bisect_parts[bs->i];
 
-		if (pt->kind == P_CIPHER && pt->what == bases[bs->b].cipher)
+		if (pt->kind == MX_BP_CIPHER &&
+		    pt->what == mx_bisect_bases[bs->b].cipher)
 			continue; /* the base has it and works */
 		base_spec(bs);
-		add_part(&bs->cur, pt);
+		mx_bisect_add_part(&bs->cur, pt);
 		try_cur(bs, pt->trigger);
 		return;
 	}
@@ -562,7 +382,7 @@ static void advance(struct mx_bisect *bs, int works,
 			next_part(bs);
 			return;
 		}
-		if (++bs->b == sizeof(bases) / sizeof(bases[0])) {
+		if (++bs->b == mx_bisect_base_count()) {
 			finish(bs); /* nothing works: a refusal */
 			return;
 		}
@@ -624,8 +444,8 @@ void mx_bisect_start(struct mx_bisect *bs)
 	{
 		size_t i;
 
-		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			add_part(&bs->cur, &parts[i]);
+		for (i = 0; i < mx_bisect_part_count(); i++)
+			mx_bisect_add_part(&bs->cur, &mx_bisect_parts[i]);
 	}
 	try_cur(bs, "");
 }

@@ -85,7 +85,8 @@ tests_unit_test_enum_raw_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 libprobe_a_SOURCES += %reldir%/confirm.c %reldir%/confirm.h \
 	%reldir%/client_play.c %reldir%/client_play.h \
 	%reldir%/handshakes.c %reldir%/handshakes.h \
-	%reldir%/bisect.c %reldir%/bisect.h
+	%reldir%/bisect.c %reldir%/bisect.h \
+	%reldir%/bisect_hello.c %reldir%/bisect_int.h
 check_PROGRAMS += tests/unit/test_confirm
 TESTS += tests/unit/test_confirm
 tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c $(TLS_FIXTURE)
