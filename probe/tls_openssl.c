@@ -30,8 +30,11 @@
  *
  * Limits: at most MX_TLS_MAX_INPUT bytes of unread ciphertext are
  * buffered (push_input refuses more); at most MX_TLS_MAX_CHAIN sent
- * certificates are recorded; OpenSSL itself caps the certificate list at
- * 100 KiB (SSL_CTX_set_max_cert_list default).  Error text is escaped and
+ * certificates are recorded; a handshake message, the certificate list
+ * included, may be at most MX_TLS_MAX_CERT_LIST bytes (512 KiB, set with
+ * SSL_CTX_set_max_cert_list; OpenSSL's default of 100 KiB refused real
+ * 200 KiB chains).  A larger one fails the handshake with a detail that
+ * names this limit, never as "no certificate".  Error text is escaped and
  * capped.  The library error queue is cleared before each SSL call that
  * can fail and after a failure has been recorded.
  */
@@ -57,6 +60,9 @@
 #define MX_TLS_MAX_INPUT (1024 * 1024)
 #define MX_TLS_MAX_CHAIN 32
 #define MX_TLS_MAX_TEXT 512
+/* Largest handshake message accepted, the Certificate message included
+ * (RFC 8446 §4.4.2: up to 2^24-1 bytes on the wire). */
+#define MX_TLS_MAX_CERT_LIST (512 * 1024)
 
 struct mx_tls_session {
 	SSL_CTX *ctx;
@@ -154,6 +160,7 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 		mx_ossl_errf(err, errlen, "SSL_CTX_new failed", NULL);
 		goto fail;
 	}
+	SSL_CTX_set_max_cert_list(s->ctx, MX_TLS_MAX_CERT_LIST);
 	if (p->security_level >= 0)
 		SSL_CTX_set_security_level(s->ctx, p->security_level);
 	if (p->min_version != 0 &&
@@ -443,6 +450,20 @@ static void fail_facts(struct mx_tls_session *s, struct mx_tls *out)
 		out->alert = s->alert_sent;
 	} else {
 		out->fail = MX_TLS_FAIL_OTHER;
+	}
+	if (ERR_GET_LIB(s->m.fail_code) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(s->m.fail_code) == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+		/* Our own limit, not the peer's silence: say which. */
+		char buf[MX_TLS_MAX_TEXT];
+
+		snprintf(buf, sizeof(buf),
+			 "a handshake message (the certificate chain, or a "
+			 "bogus length) is larger than the probe's limit of "
+			 "%d KiB (%.200s)",
+			 MX_TLS_MAX_CERT_LIST / 1024,
+			 s->m.fail_text);
+		set_str(&out->fail_detail, buf);
+		return;
 	}
 	set_str(&out->fail_detail, s->m.fail_text);
 }

@@ -7,10 +7,11 @@
 # command has it).  Each run must
 #   1. finish within the scenario's deadline (wall clock),
 #   2. leave no sanitizer report on stderr (CI builds with ASan+UBSan),
-#   3. with --json, print valid JSON (python3 json); for check, certs and
-#      ciphers valid under doc/mxprobe-check.schema.json (python3-
-#      jsonschema); send's JSON is not yet in the envelope its schema
-#      describes (issue 13 point 2), so only parsed,
+#   3. with --json, print valid JSON (python3 json); for check and
+#      ciphers valid under doc/mxprobe-check.schema.json, for certs under
+#      doc/mxprobe-certs.schema.json (python3-jsonschema); send's JSON is
+#      not yet in the envelope its schema describes (issue 13 point 2),
+#      so it is only parsed,
 #   4. with --json, carry the finding(s) the table names (!ID: must not),
 #   5. let no escape sequence from the peer reach stdout or stderr (no
 #      ESC, no C1, no NUL, no other C0 control but TAB/LF/CR).
@@ -112,7 +113,9 @@ scenario() {
 	check)	args=(check "${common[@]}" "127.0.0.1:$port"); text=(--transcript) ;;
 	check-smtps)
 		args=(check "${common[@]}" "smtps://127.0.0.1:$port"); text=(--transcript) ;;
-	certs)	args=(certs "${common[@]}" "127.0.0.1:$port") ;;
+	certs)	args=(certs "${common[@]}" "127.0.0.1:$port")
+		schema="$MXPROBE_SRCDIR/doc/mxprobe-certs.schema.json"
+		[ -f "$schema" ] || schema="$SCHEMA" ;;
 	ciphers) args=(ciphers "${common[@]}" "127.0.0.1:$port") ;;
 	send)	args=(send "${common[@]}" --via "127.0.0.1:$port"
 			--from probe@hostile.test --to rcpt@hostile.test)
