@@ -915,6 +915,13 @@ static void client_done(void *arg, struct mx_smtp_client *c)
 				  a->verdict.why);
 		else if (a->smtp.error)
 			set_error(s->r, "%s", a->smtp.error);
+	} else if (a->failed != MX_SEND_STAGE_NONE && !s->r->delivered &&
+		   a->refusal == MX_REFUSE_NONE &&
+		   a->stage[a->failed].reply.code == 0 && a->smtp.error) {
+		/* A command callback saw the step fail without a reply (a
+		 * timeout, the connection lost, a reply over a limit): the
+		 * engine's error says which, else "error" stayed null. */
+		set_error(s->r, "%s", a->smtp.error);
 	}
 	mx_smtp_client_free(s->client);
 	s->client = NULL;
