@@ -344,6 +344,8 @@ static const struct stop_rule {
 	/* our own failure says nothing about the server's columns */
 	{MX_STOP_INTERNAL, "probe.internal_error", "mxprobe failed internally",
 	 NULL, AT_NOWHERE},
+	{MX_STOP_LOCAL, "local.tls_setup",
+	 "mxprobe could not set up TLS on this machine", NULL, AT_NOWHERE},
 	{MX_STOP_CANCELLED, "probe.cancelled",
 	 "the run was interrupted before this test finished", NULL, AT_NOWHERE},
 	/* MX_STOP_GREETING_REJECTED, MX_STOP_STARTTLS_REJECTED and
@@ -400,10 +402,12 @@ static void rule_stop(struct ep_ctx *c)
 	st = r->at == AT_CONNECT ? ST_CONNECT : failing_step(ep);
 	/* A dialogue that ended during QUIT has been tested in full. */
 	if (st == ST_QUIT && ep->smtp.stop != MX_STOP_INTERNAL &&
-	    ep->smtp.stop != MX_STOP_CANCELLED)
+	    ep->smtp.stop != MX_STOP_CANCELLED &&
+	    ep->smtp.stop != MX_STOP_LOCAL)
 		return;
 	/* A handshake that died is judged by the TLS rule. */
-	if (st == ST_TLS && ep->tls.attempted && !ep->tls.completed)
+	if (st == ST_TLS && ep->tls.attempted && !ep->tls.completed &&
+	    r->at != AT_NOWHERE)
 		return;
 	col = st < ST__N && r->at != AT_NOWHERE ? steps[st].col : NO_COL;
 	if (st < ST__N)
@@ -820,6 +824,10 @@ static void rule_tls_failed(struct ep_ctx *c)
 	size_t i;
 
 	if (!t->attempted || t->completed)
+		return;
+	/* Ours, not the server's (local.tls_setup, from the stop rule). */
+	if (t->fail == MX_TLS_FAIL_LOCAL ||
+	    c->ep->smtp.stop == MX_STOP_CANCELLED)
 		return;
 	for (i = 0; i < sizeof(tls_fail_rules) / sizeof(tls_fail_rules[0]); i++)
 		if (tls_fail_rules[i].fail == t->fail) {

@@ -167,6 +167,15 @@ static const struct mx_finding_def catalogue[] = {
 	 "descriptors), not a fault of the server: rerun with -v and "
 	 "report the log.",
 	 "doc/exit-status.md"},
+	{"local.tls_setup", MX_SEV_UNKNOWN,
+	 "mxprobe could not set up TLS on this machine (not the server's "
+	 "fault)",
+	 "A local problem stopped the test before any TLS byte went out - "
+	 "typically a trust store (--ca-file, --ca-path, the system store) "
+	 "that cannot be read or parsed: fix it (openssl x509 -in FILE "
+	 "-noout checks a PEM file) and run again. Nothing is known about "
+	 "the server's TLS.",
+	 "doc/exit-status.md"},
 	{"probe.cancelled", MX_SEV_UNKNOWN,
 	 "The run was interrupted (SIGINT/SIGTERM) before this endpoint's "
 	 "test finished",

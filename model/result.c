@@ -255,16 +255,16 @@ const char *mx_stop_name(enum mx_stop s)
 		"target_deadline",
 		"internal",
 		"cancelled",
+		"local",
 	};
 	return NAME(s, t);
 }
 
 const char *mx_tls_fail_name(enum mx_tls_fail f)
 {
-	static const char *const t[] = {"none",	      "alert_received",
-					"alert_sent", "eof",
-					"reset",      "timeout",
-					"protocol",   "other"};
+	static const char *const t[] = {
+		"none",	   "alert_received", "alert_sent", "eof",  "reset",
+		"timeout", "protocol",	     "other",	   "local"};
 	return NAME(f, t);
 }
 

@@ -87,6 +87,9 @@ enum mx_stop {
 	MX_STOP_TARGET_DEADLINE,   /* per-target deadline expired */
 	MX_STOP_INTERNAL,	   /* our own error (see error) */
 	MX_STOP_CANCELLED,	   /* the run was cancelled (SIGINT) first */
+	MX_STOP_LOCAL,		   /* our own TLS setup failed before a byte
+				    * of TLS went out (a trust store that
+				    * cannot load): not the server's fault */
 };
 
 struct mx_smtp {
@@ -112,6 +115,7 @@ enum mx_tls_fail {
 	MX_TLS_FAIL_TIMEOUT,
 	MX_TLS_FAIL_PROTOCOL, /* garbage / not TLS */
 	MX_TLS_FAIL_OTHER,
+	MX_TLS_FAIL_LOCAL, /* our setup (trust store, settings) failed */
 };
 
 struct mx_cert {

@@ -537,9 +537,11 @@ static void start_tls(struct mx_smtp_client *c, enum st st)
 	arm(c, c->p.tls_timeout_ms);
 	if (mx_conn_start_tls(c->conn, c->p.tls, c->p.tls_params, &dropped, err,
 			      sizeof(err)) < 0) {
+		/* Nothing went out yet: our own setup failed (a trust
+		 * store that cannot load), not the server. */
 		step_set(c, &c->smtp->tls, MX_STEP_FAILED);
-		c->tls->fail = MX_TLS_FAIL_OTHER;
-		finish(c, MX_STOP_TLS_FAILED, "TLS: %s", err);
+		c->tls->fail = MX_TLS_FAIL_LOCAL;
+		finish(c, MX_STOP_LOCAL, "TLS setup on this machine: %s", err);
 		return;
 	}
 	if (dropped > 0)

@@ -1207,6 +1207,40 @@ static void test_idempotent(void **state)
 	mx_run_free(run);
 }
 
+/* A local TLS setup failure (trust store) and an interrupted probe are
+ * unknown, never a server finding, and blame no column. */
+static void test_local_stops(void **state)
+{
+	static const enum mx_stop stops[] = {MX_STOP_LOCAL, MX_STOP_CANCELLED};
+	static const char *const ids[] = {"local.tls_setup", "probe.cancelled"};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct mx_analyze_params p = params();
+		struct mx_run *run = mx_run_new();
+		struct mx_target *t = fix_domain(run, "lab.test");
+		struct mx_endpoint *ep =
+			fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31", 10);
+
+		fix_host(t, "mx1.lab.test", 10, 0, 1);
+		ep->smtp.stop = stops[i];
+		ep->smtp.tls.state = MX_STEP_FAILED;
+		ep->smtp.ehlo_tls.state = MX_STEP_NOT_RUN;
+		ep->smtp.quit.state = MX_STEP_NOT_RUN;
+		ep->tls.completed = 0;
+		ep->tls.fail = stops[i] == MX_STOP_LOCAL ? MX_TLS_FAIL_LOCAL
+							 : MX_TLS_FAIL_NONE;
+		mx_analyze_run(run, &p);
+		assert_true(mx_findings_has(&ep->findings, ids[i]));
+		for (k = 0; k < ep->findings.n; k++)
+			assert_int_not_equal(ep->findings.v[k].severity,
+					     MX_SEV_CRIT);
+		assert_int_equal(run->exit_status, MX_EXIT_UNKNOWN);
+		mx_run_free(run);
+	}
+}
+
 /* ---- targets ----------------------------------------------------------- */
 
 static void test_target_null_mx(void **state)
@@ -1621,6 +1655,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoint_table),
+		cmocka_unit_test(test_local_stops),
 		cmocka_unit_test(test_golden_evidence),
 		cmocka_unit_test(test_where),
 		cmocka_unit_test(test_params_thresholds),

@@ -65,7 +65,8 @@ struct outcome {
 	/* peer behaviour beyond the script */
 	const void *greet; /* bytes sent at connect, NULs allowed */
 	size_t greet_len;
-	int rst; /* the peer accepts and resets at once */
+	int rst;	     /* the peer accepts and resets at once */
+	const char *ca_file; /* trust store for the client's TLS */
 };
 
 static void peer_send(struct peer *p, const struct step *st)
@@ -238,6 +239,7 @@ static void run(struct outcome *o, const struct step *script, size_t n,
 	p.greet_len = o->greet_len;
 	memset(&tp, 0, sizeof(tp));
 	tp.security_level = -1;
+	tp.ca_file = o->ca_file;
 	memset(&sp, 0, sizeof(sp));
 	sp.host = "peer.test";
 	sp.addr = "127.0.0.1";
@@ -358,6 +360,28 @@ static void test_starttls_454(void **state)
 	run(&o, s, 3, MX_MODE_STARTTLS, 1, 2000, 0, 0, 0);
 	assert_int_equal(o.ready, 0);
 	assert_int_equal(o.smtp.stop, MX_STOP_STARTTLS_REJECTED);
+	clear(&o);
+}
+
+/* Our own TLS setup failing (a trust store that cannot load) is a local
+ * stop, not a TLS failure of the server: nothing TLS went out. */
+static void test_local_tls_setup(void **state)
+{
+	static const struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+		{"STARTTLS", "220 go ahead\r\n"},
+	};
+	struct outcome o = {0};
+
+	(void)state;
+	o.ca_file = "/nonexistent/ca.pem";
+	run(&o, s, 3, MX_MODE_STARTTLS, 1, 2000, 0, 0, 0);
+	assert_int_equal(o.smtp.stop, MX_STOP_LOCAL);
+	assert_int_equal(o.tls.fail, MX_TLS_FAIL_LOCAL);
+	assert_non_null(strstr(o.smtp.error, "TLS setup on this machine"));
+	assert_non_null(strstr(o.smtp.error, "/nonexistent/ca.pem"));
+	assert_string_equal(mx_stop_name(o.smtp.stop), "local");
 	clear(&o);
 }
 
@@ -736,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_plain_dialogue),
 		cmocka_unit_test(test_helo_fallback),
 		cmocka_unit_test(test_starttls_454),
+		cmocka_unit_test(test_local_tls_setup),
 		cmocka_unit_test(test_starttls_injection_and_fin),
 		cmocka_unit_test(test_greeting_rejected),
 		cmocka_unit_test(test_silent_greeting_times_out),
