@@ -628,7 +628,8 @@ SCRIPTS = {
         ehlo=b"250-" + HOST + b"\n250-PIPELINING\n250 8BITMIME\n"),
     "smtp-greeting-http": dict(greet=HTTP + b"\x00\xff\xfe" + OSC_LINK),
     "smtp-greeting-unsolicited": dict(
-        greet=GREET + b"250 2.0.0 unsolicited\r\n250 2.0.0 again\r\n"),
+        greet=GREET + b"250 2.0.0 unsolicited\r\n250 2.0.0 again\r\n",
+        tls=real_tls()),
     # -- SMTP: connection ends at each step --
     "smtp-rst-on-connect": dict(greet=RST),
     "smtp-fin-on-connect": dict(greet=FIN),
