@@ -34,6 +34,27 @@ enum mx_exit mx_exit_for_severity(enum mx_severity s)
 	return (size_t)s < sizeof(ex) / sizeof(ex[0]) ? ex[s] : MX_EXIT_UNKNOWN;
 }
 
+enum mx_exit mx_analyze_chain_verdict(const struct mx_endpoint *ep,
+				      const struct mx_finding **v, size_t max,
+				      size_t *n)
+{
+	enum mx_severity worst = MX_SEV_OK;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < ep->findings.n; i++) {
+		const struct mx_finding *f = &ep->findings.v[i];
+
+		if (strncmp(f->def->id, "cert.", 5) != 0 &&
+		    strncmp(f->def->id, "local.", 6) != 0)
+			continue;
+		worst = mx_severity_worse(worst, f->severity);
+		if (*n < max)
+			v[(*n)++] = f;
+	}
+	return mx_exit_for_severity(worst);
+}
+
 void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)
 {
 	enum mx_severity worst = MX_SEV_OK;

@@ -42,6 +42,15 @@ struct mx_analyze_params {
 /* Fill the defaults above with the given `now`. */
 void mx_analyze_params_init(struct mx_analyze_params *p, time_t now);
 
+/* `mxprobe certs`: the judgement of the chain alone.  The chain's
+ * findings that mx_analyze_endpoint() made for ep (cert.*, and local.*:
+ * a trust store that could not be used), at most max of them as borrowed
+ * pointers in v (*n set), in the endpoint's order; returns the exit
+ * status they give as `check` would (0 when there are none). */
+enum mx_exit mx_analyze_chain_verdict(const struct mx_endpoint *ep,
+				      const struct mx_finding **v, size_t max,
+				      size_t *n);
+
 /* Judge the whole run (every target, every endpoint) and set
  * run->exit_status. */
 void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p);

@@ -14,6 +14,7 @@
 
 #include "model/where.h"
 #include "reports/clients.h"
+#include "reports/jsonutil.h"
 #include "reports/textutil.h"
 #include "reports/util.h"
 
@@ -267,182 +268,136 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 				   t->dns_error ? t->dns_error : "");
 		if (o == NULL || o->findings)
 			findings(out, o, t);
-		mx_out_fmt(out, "\n");
+		if (i + 1 < run->ntargets)
+			mx_out_fmt(out, "\n");
 	}
-	mx_out_fmt(out, "Status: %s\n", mx_rep_exit_name(run->exit_status));
+	mx_out_status(out, o ? o->color : 0, (int)run->exit_status);
+	return ferror(out) ? -1 : 0;
+}
+
+int mx_report_ciphers_deep(FILE *out, const struct mx_run *run, int color)
+{
+	struct mx_ciphers_opts co = {color, 0};
+	size_t i, j;
+
+	mx_out_text(out, "\nCipher enumeration (--deep)\n");
+	for (i = 0; i < run->ntargets; i++)
+		for (j = 0; j < run->targets[i].nendpoints; j++)
+			if (mx_report_ciphers_endpoint(
+				    out, &run->targets[i].endpoints[j], &co) <
+			    0)
+				return -1;
 	return ferror(out) ? -1 : 0;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static int put(json_t *o, const char *k, json_t *v)
+static json_t *j_suite(struct mx_jc *c, const struct mx_enum_suite *s)
 {
-	return v == NULL ? -1 : json_object_set_new(o, k, v);
-}
+	json_t *o = mx_j_obj(c);
 
-static json_t *jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *jtri(int v)
-{
-	return v == 1 ? json_true() : v == 0 ? json_false() : json_null();
-}
-
-static json_t *j_suite(const struct mx_enum_suite *s)
-{
-	json_t *o = json_object();
-	int bad = o == NULL;
-
-	bad |= put(o, "id", json_integer(s->id)) < 0;
-	bad |= put(o, "iana", jstr(s->iana)) < 0;
-	bad |= put(o, "openssl", jstr(s->openssl)) < 0;
-	bad |= put(o, "rank",
-		   s->rank >= 0 ? json_integer(s->rank) : json_null()) < 0;
-	bad |= put(o, "kx", jstr(s->kx)) < 0;
-	bad |= put(o, "group", jstr(s->group)) < 0;
-	bad |= put(o, "kx_bits", json_integer(s->kx_bits)) < 0;
-	bad |= put(o, "dh_prime", jstr(s->dh_prime)) < 0;
-	bad |= put(o, "dh_safe_prime", jtri(s->dh_safe_prime)) < 0;
-	bad |= put(o, "auth_key", jstr(s->auth_key)) < 0;
-	bad |= put(o, "cipher_bits", json_integer(s->cipher_bits)) < 0;
-	bad |= put(o, "grade", json_string(mx_suite_grade_name(s->grade))) < 0;
-	bad |= put(o, "grade_why", jstr(s->grade_why)) < 0;
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
+	mx_j_set(c, o, "id", mx_j_int(c, s->id));
+	mx_j_set(c, o, "iana", mx_j_str(c, s->iana));
+	mx_j_set(c, o, "openssl", mx_j_str(c, s->openssl));
+	mx_j_set(c, o, "rank",
+		 s->rank >= 0 ? mx_j_int(c, s->rank) : mx_j_null(c));
+	mx_j_set(c, o, "kx", mx_j_str(c, s->kx));
+	mx_j_set(c, o, "group", mx_j_str(c, s->group));
+	mx_j_set(c, o, "kx_bits", mx_j_int(c, s->kx_bits));
+	mx_j_set(c, o, "dh_prime", mx_j_str(c, s->dh_prime));
+	mx_j_set(c, o, "dh_safe_prime", mx_j_tri(c, s->dh_safe_prime));
+	mx_j_set(c, o, "auth_key", mx_j_str(c, s->auth_key));
+	mx_j_set(c, o, "cipher_bits", mx_j_int(c, s->cipher_bits));
+	mx_j_set(c, o, "grade", mx_j_str(c, mx_suite_grade_name(s->grade)));
+	mx_j_set(c, o, "grade_why", mx_j_str(c, s->grade_why));
 	return o;
 }
 
-static json_t *j_version(const struct mx_enum *e, enum mx_enum_ver v,
-			 const struct mx_enum_version *ver)
+static json_t *j_version(struct mx_jc *c, const struct mx_enum *e,
+			 enum mx_enum_ver v, const struct mx_enum_version *ver)
 {
-	json_t *o = json_object(), *a = json_array();
-	int bad = o == NULL || a == NULL;
+	json_t *o = mx_j_obj(c), *a = mx_j_arr(c);
 	size_t i;
 
-	for (i = 0; !bad && i < ver->n; i++) {
-		json_t *s = j_suite(&ver->suites[i]);
-
-		bad |= s == NULL || json_array_append_new(a, s) < 0;
-	}
-	bad |= put(o, "version", json_string(mx_enum_ver_name(v))) < 0;
-	bad |= put(o, "code", json_integer(mx_enum_ver_code(v))) < 0;
-	bad |= put(o, "state",
-		   json_string(ver->state == 1	 ? "accepted"
-			       : ver->state == 0 ? "refused"
-						 : "unknown")) < 0;
-	bad |= put(o, "refusal", jstr(ver->refusal)) < 0;
-	bad |= put(o, "server_order", jtri(ver->server_order)) < 0;
-	bad |= put(o, "order_method", jstr(ver->order_method)) < 0;
-	bad |= put(o, "connections",
-		   json_integer((json_int_t)ver->connections)) < 0;
-	bad |= put(o, "order_connections",
-		   json_integer((json_int_t)ver->order_connections)) < 0;
-	bad |= put(o, "group_connections",
-		   json_integer((json_int_t)ver->group_connections)) < 0;
-	bad |= put(o, "untested",
-		   jstr(untested_in(e, v) ? e->untested_class : NULL)) < 0;
-	if (bad) {
-		json_decref(o);
-		json_decref(a);
-		return NULL;
-	}
-	if (put(o, "suites", a) < 0) {
-		json_decref(o);
-		return NULL;
-	}
+	for (i = 0; i < ver->n; i++)
+		mx_j_push(c, a, j_suite(c, &ver->suites[i]));
+	mx_j_set(c, o, "version", mx_j_str(c, mx_enum_ver_name(v)));
+	mx_j_set(c, o, "code", mx_j_int(c, mx_enum_ver_code(v)));
+	mx_j_set(c, o, "state",
+		 mx_j_str(c, ver->state == 1   ? "accepted"
+			     : ver->state == 0 ? "refused"
+					       : "unknown"));
+	mx_j_set(c, o, "refusal", mx_j_str(c, ver->refusal));
+	mx_j_set(c, o, "server_order", mx_j_tri(c, ver->server_order));
+	mx_j_set(c, o, "order_method", mx_j_str(c, ver->order_method));
+	mx_j_set(c, o, "connections", mx_j_int(c, (long long)ver->connections));
+	mx_j_set(c, o, "order_connections",
+		 mx_j_int(c, (long long)ver->order_connections));
+	mx_j_set(c, o, "group_connections",
+		 mx_j_int(c, (long long)ver->group_connections));
+	mx_j_set(c, o, "untested",
+		 mx_j_str(c, untested_in(e, v) ? e->untested_class : NULL));
+	mx_j_set(c, o, "suites", a);
 	return o;
 }
 
 /* {"suites", "versions", "note"} of what could not be tested, or null */
-static json_t *j_untested(const struct mx_enum *e)
+static json_t *j_untested(struct mx_jc *c, const struct mx_enum *e)
 {
 	json_t *o, *a;
-	int bad, v;
+	int v;
 
 	if (e->untested_class == NULL)
-		return json_null();
-	o = json_object();
-	a = json_array();
-	bad = o == NULL || a == NULL;
-	for (v = MX_EV__N - 1; !bad && v >= 0; v--)
+		return mx_j_null(c);
+	o = mx_j_obj(c);
+	a = mx_j_arr(c);
+	for (v = MX_EV__N - 1; v >= 0; v--)
 		if (e->untested_versions & (1u << v))
-			bad |= json_array_append_new(
-				       a, json_string(mx_enum_ver_name(v))) < 0;
-	if (bad) {
-		json_decref(o);
-		json_decref(a);
-		return NULL;
-	}
-	bad |= put(o, "suites", json_string(e->untested_class)) < 0;
-	bad |= put(o, "versions", a) < 0;
-	bad |= put(o, "note", jstr(e->untested)) < 0;
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
+			mx_j_push(c, a, mx_j_str(c, mx_enum_ver_name(v)));
+	mx_j_set(c, o, "suites", mx_j_str(c, e->untested_class));
+	mx_j_set(c, o, "versions", a);
+	mx_j_set(c, o, "note", mx_j_str(c, e->untested));
 	return o;
 }
 
 json_t *mx_json_enumeration(const struct mx_enum *e)
 {
-	json_t *o = json_object(), *vs = json_array(), *gs = json_array();
-	json_t *keys = json_array();
-	int bad = o == NULL || vs == NULL || gs == NULL || keys == NULL;
+	struct mx_jc c = {0};
+	json_t *o = mx_j_obj(&c), *vs = mx_j_arr(&c), *gs = mx_j_arr(&c);
 	size_t i;
 	int v;
 
-	for (v = MX_EV__N - 1; !bad && v >= 0; v--) {
-		json_t *x = j_version(e, v, &e->v[v]);
-
-		bad |= x == NULL || json_array_append_new(vs, x) < 0;
-	}
-	for (i = 0; !bad && i < e->ngroups; i++) {
-		json_t *g = json_object(), *gv = json_array();
+	for (v = MX_EV__N - 1; v >= 0; v--)
+		mx_j_push(&c, vs, j_version(&c, e, v, &e->v[v]));
+	for (i = 0; i < e->ngroups; i++) {
+		json_t *g = mx_j_obj(&c), *gv = mx_j_arr(&c);
 		int k;
 
-		bad |= g == NULL || gv == NULL;
-		for (k = MX_EV__N - 1; !bad && k >= 0; k--)
+		for (k = MX_EV__N - 1; k >= 0; k--)
 			if (e->groups[i].versions & (1u << k))
-				bad |= json_array_append_new(
-					       gv, json_string(mx_enum_ver_name(
-							   k))) < 0;
-		bad |= put(g, "id", json_integer(e->groups[i].id)) < 0;
-		bad |= put(g, "name", jstr(e->groups[i].name)) < 0;
-		bad |= put(g, "kx_bits", json_integer(e->groups[i].kx_bits)) <
-		       0;
-		bad |= put(g, "versions", gv) < 0;
-		bad |= json_array_append_new(gs, g) < 0;
+				mx_j_push(&c, gv,
+					  mx_j_str(&c, mx_enum_ver_name(k)));
+		mx_j_set(&c, g, "id", mx_j_int(&c, e->groups[i].id));
+		mx_j_set(&c, g, "name", mx_j_str(&c, e->groups[i].name));
+		mx_j_set(&c, g, "kx_bits", mx_j_int(&c, e->groups[i].kx_bits));
+		mx_j_set(&c, g, "versions", gv);
+		mx_j_push(&c, gs, g);
 	}
-	for (i = 0; !bad && i < e->ncert_keys; i++)
-		bad |= json_array_append_new(keys,
-					     json_string(e->cert_keys[i])) < 0;
-	bad |= put(o, "ms", json_integer(e->ms)) < 0;
-	bad |= put(o, "connections", json_integer((json_int_t)e->connections)) <
-	       0;
-	bad |= put(o, "retries", json_integer((json_int_t)e->retries)) < 0;
-	bad |= put(o, "per_host_cap", json_integer(e->per_host_cap)) < 0;
-	bad |= put(o, "incomplete", json_boolean(e->incomplete)) < 0;
-	bad |= put(o, "incomplete_reason", jstr(e->incomplete_reason)) < 0;
-	bad |= put(o, "split_hello", json_boolean(e->split_hello)) < 0;
-	bad |= put(o, "split_reason", jstr(e->split_reason)) < 0;
-	bad |= put(o, "untested", j_untested(e)) < 0;
-	if (bad) {
-		json_decref(o);
-		json_decref(vs);
-		json_decref(gs);
-		json_decref(keys);
-		return NULL;
-	}
-	/* put() steals each value, also when it fails */
-	bad |= put(o, "versions", vs) < 0;
-	bad |= put(o, "groups", gs) < 0;
-	bad |= put(o, "cert_keys", keys) < 0;
-	bad |= mx_json_add_clients(o, e) < 0;
-	if (bad) {
+	mx_j_set(&c, o, "ms", mx_j_int(&c, e->ms));
+	mx_j_set(&c, o, "connections", mx_j_int(&c, (long long)e->connections));
+	mx_j_set(&c, o, "retries", mx_j_int(&c, (long long)e->retries));
+	mx_j_set(&c, o, "per_host_cap", mx_j_int(&c, e->per_host_cap));
+	mx_j_set(&c, o, "incomplete", mx_j_bool(&c, e->incomplete));
+	mx_j_set(&c, o, "incomplete_reason",
+		 mx_j_str(&c, e->incomplete_reason));
+	mx_j_set(&c, o, "split_hello", mx_j_bool(&c, e->split_hello));
+	mx_j_set(&c, o, "split_reason", mx_j_str(&c, e->split_reason));
+	mx_j_set(&c, o, "untested", j_untested(&c, e));
+	mx_j_set(&c, o, "versions", vs);
+	mx_j_set(&c, o, "groups", gs);
+	mx_j_set(&c, o, "cert_keys",
+		 mx_j_strv(&c, e->cert_keys, e->ncert_keys));
+	if (c.err || mx_json_add_clients(o, e) < 0) {
 		json_decref(o);
 		return NULL;
 	}

@@ -41,6 +41,10 @@ struct mx_ciphers_opts {
 	int findings; /* mx_report_ciphers: list the findings (default 1) */
 };
 
+/* check --deep: "Cipher enumeration (--deep)" and every endpoint's
+ * enumeration, no findings (the check report has them) and no status
+ * line (the caller closes the report). */
+int mx_report_ciphers_deep(FILE *out, const struct mx_run *run, int color);
 int mx_report_ciphers_endpoint(FILE *out, const struct mx_endpoint *ep,
 			       const struct mx_ciphers_opts *o);
 int mx_report_ciphers(FILE *out, const struct mx_run *run,

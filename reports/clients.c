@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/jsonutil.h"
 #include "reports/textutil.h"
 
 const char *mx_report_pass_name(int ok)
@@ -121,80 +122,65 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static int put(json_t *o, const char *k, json_t *v)
-{
-	return v == NULL ? -1 : json_object_set_new(o, k, v);
-}
-
-static json_t *jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-/* 1 / 0 / -1 as true / false / null. */
-static json_t *jtri(int v)
-{
-	return v == 1 ? json_true() : v == 0 ? json_false() : json_null();
-}
-
 json_t *mx_json_clients(const struct mx_enum *e)
 {
-	json_t *a = json_array();
+	struct mx_jc c = {0};
+	json_t *a = mx_j_arr(&c);
 	size_t i;
 
-	if (a == NULL)
-		return NULL;
 	for (i = 0; e != NULL && i < e->nclients; i++) {
-		const struct mx_client_sim *c = &e->clients[i];
-		const struct mx_enum_suite *s = find_suite(e, c->suite);
-		json_t *o = json_object();
-		int bad = o == NULL;
+		const struct mx_client_sim *cl = &e->clients[i];
+		const struct mx_enum_suite *s = find_suite(e, cl->suite);
+		json_t *o = mx_j_obj(&c);
 
-		bad |= put(o, "profile", jstr(c->profile)) < 0;
-		bad |= put(o, "name", jstr(c->name)) < 0;
-		bad |= put(o, "ok", json_boolean(c->ok)) < 0;
-		bad |= put(o, "version", jstr(c->version)) < 0;
-		bad |= put(o, "suite_id",
-			   c->suite ? json_integer(c->suite) : json_null()) < 0;
-		bad |= put(o, "suite", jstr(s ? s->iana : NULL)) < 0;
-		bad |= put(o, "kx", jstr(c->kx)) < 0;
-		bad |= put(o, "why", jstr(c->why)) < 0;
-		bad |= put(o, "confirmed", jtri(c->confirmed)) < 0;
-		bad |= put(o, "confirm_detail", jstr(c->confirm_detail)) < 0;
-		bad |= put(o, "advice_openssl", jstr(c->advice_openssl)) < 0;
-		bad |= put(o, "advice_openssl_ok",
-			   jtri(c->advice_openssl ? c->advice_openssl_ok
-						  : -1)) < 0;
-		bad |= put(o, "advice_gnutls", jstr(c->advice_gnutls)) < 0;
-		bad |= put(o, "advice_gnutls_ok",
-			   jtri(c->advice_gnutls ? c->advice_gnutls_ok : -1)) <
-		       0;
-		if (bad || json_array_append_new(a, o) < 0) {
-			json_decref(o);
-			json_decref(a);
-			return NULL;
-		}
+		mx_j_set(&c, o, "profile", mx_j_str(&c, cl->profile));
+		mx_j_set(&c, o, "name", mx_j_str(&c, cl->name));
+		mx_j_set(&c, o, "ok", mx_j_bool(&c, cl->ok));
+		mx_j_set(&c, o, "version", mx_j_str(&c, cl->version));
+		mx_j_set(&c, o, "suite_id",
+			 cl->suite ? mx_j_int(&c, cl->suite) : mx_j_null(&c));
+		mx_j_set(&c, o, "suite", mx_j_str(&c, s ? s->iana : NULL));
+		mx_j_set(&c, o, "kx", mx_j_str(&c, cl->kx));
+		mx_j_set(&c, o, "why", mx_j_str(&c, cl->why));
+		mx_j_set(&c, o, "confirmed", mx_j_tri(&c, cl->confirmed));
+		mx_j_set(&c, o, "confirm_detail",
+			 mx_j_str(&c, cl->confirm_detail));
+		mx_j_set(&c, o, "advice_openssl",
+			 mx_j_str(&c, cl->advice_openssl));
+		mx_j_set(&c, o, "advice_openssl_ok",
+			 mx_j_tri(&c, cl->advice_openssl ? cl->advice_openssl_ok
+							 : -1));
+		mx_j_set(&c, o, "advice_gnutls",
+			 mx_j_str(&c, cl->advice_gnutls));
+		mx_j_set(&c, o, "advice_gnutls_ok",
+			 mx_j_tri(&c, cl->advice_gnutls ? cl->advice_gnutls_ok
+							: -1));
+		mx_j_push(&c, a, o);
+	}
+	if (c.err) {
+		json_decref(a);
+		return NULL;
 	}
 	return a;
 }
 
 json_t *mx_json_intolerance(const struct mx_enum *e)
 {
-	json_t *o = json_object();
-	int bad = o == NULL;
+	struct mx_jc c = {0};
+	json_t *o = mx_j_obj(&c);
 
-	if (bad)
-		return NULL;
-	bad |= put(o, "intolerant", json_boolean(e && e->intolerant)) < 0;
-	bad |= put(o, "trigger", jstr(e ? e->intolerance_trigger : NULL)) < 0;
-	bad |= put(o, "reaction", jstr(e ? e->intolerance_reaction : NULL)) < 0;
-	bad |= put(o, "advice_openssl",
-		   jstr(e ? e->intolerance_advice_openssl : NULL)) < 0;
-	bad |= put(o, "advice_ok",
-		   jtri(e && e->intolerance_advice_openssl
-				? e->intolerance_advice_ok
-				: -1)) < 0;
-	if (bad) {
+	mx_j_set(&c, o, "intolerant", mx_j_bool(&c, e && e->intolerant));
+	mx_j_set(&c, o, "trigger",
+		 mx_j_str(&c, e ? e->intolerance_trigger : NULL));
+	mx_j_set(&c, o, "reaction",
+		 mx_j_str(&c, e ? e->intolerance_reaction : NULL));
+	mx_j_set(&c, o, "advice_openssl",
+		 mx_j_str(&c, e ? e->intolerance_advice_openssl : NULL));
+	mx_j_set(&c, o, "advice_ok",
+		 mx_j_tri(&c, e && e->intolerance_advice_openssl
+				      ? e->intolerance_advice_ok
+				      : -1));
+	if (c.err) {
 		json_decref(o);
 		return NULL;
 	}
@@ -203,16 +189,9 @@ json_t *mx_json_intolerance(const struct mx_enum *e)
 
 int mx_json_add_clients(json_t *enumeration, const struct mx_enum *e)
 {
-	json_t *c = mx_json_clients(e), *i = mx_json_intolerance(e);
+	struct mx_jc c = {0};
 
-	if (c == NULL || i == NULL) {
-		json_decref(c);
-		json_decref(i);
-		return -1;
-	}
-	if (json_object_set_new(enumeration, "clients", c) < 0) {
-		json_decref(i);
-		return -1;
-	}
-	return json_object_set_new(enumeration, "intolerance", i) < 0 ? -1 : 0;
+	mx_j_set(&c, enumeration, "clients", mx_json_clients(e));
+	mx_j_set(&c, enumeration, "intolerance", mx_json_intolerance(e));
+	return c.err ? -1 : 0;
 }

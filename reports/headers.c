@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "reports/jsonutil.h"
+
 #include "reports/textutil.h"
 
 static const char *s_or(const char *s, const char *dflt)
@@ -13,76 +15,70 @@ static const char *s_or(const char *s, const char *dflt)
 	return s ? s : dflt;
 }
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
-			   const char *file)
+			   const char *file, const struct mx_rep_meta *meta)
 {
-	json_t *root = json_object(), *hops = json_array(), *ars = json_array();
+	struct mx_jc c = {0};
+	json_t *root, *hops = mx_j_arr(&c), *ars = mx_j_arr(&c);
 	size_t i, j, k;
-	int rc;
 
-	json_object_set_new(root, "file", jstr(file));
-	json_object_set_new(root, "status",
-			    json_string(mx_hdr_status_name(h->status)));
+	root = mx_j_envelope(&c, "headers", MX_HEADERS_SCHEMA_VERSION,
+			     meta->tool_version, meta->started,
+			     meta->exit_status);
+	mx_j_set(&c, root, "file", mx_j_str(&c, file));
+	/* how far the header section could be read (ok, unterminated, ...) */
+	mx_j_set(&c, root, "header_status",
+		 mx_j_str(&c, mx_hdr_status_name(h->status)));
 	for (i = 0; i < h->nrcvd; i++) {
 		const struct mx_received *r = &h->rcvd[i];
-		json_t *o = json_object();
+		json_t *o = mx_j_obj(&c);
 
-		json_object_set_new(o, "from", jstr(r->from));
-		json_object_set_new(o, "from_ip", jstr(r->from_ip));
-		json_object_set_new(o, "by", jstr(r->by));
-		json_object_set_new(o, "with", jstr(r->with));
-		json_object_set_new(o, "tls",
-				    json_string(mx_rcvd_tls_name(r->tls)));
-		json_object_set_new(o, "tls_version", jstr(r->tls_version));
-		json_object_set_new(o, "tls_cipher", jstr(r->tls_cipher));
-		json_object_set_new(o, "authenticated", json_boolean(r->auth));
-		json_object_set_new(o, "date", jstr(r->date_text));
-		json_object_set_new(o, "delay_s",
-				    r->has_delay ? json_integer(r->delay_s)
-						 : json_null());
-		json_array_append_new(hops, o);
+		mx_j_set(&c, o, "from", mx_j_str(&c, r->from));
+		mx_j_set(&c, o, "from_address", mx_j_str(&c, r->from_ip));
+		mx_j_set(&c, o, "by", mx_j_str(&c, r->by));
+		mx_j_set(&c, o, "with", mx_j_str(&c, r->with));
+		mx_j_set(&c, o, "tls", mx_j_str(&c, mx_rcvd_tls_name(r->tls)));
+		mx_j_set(&c, o, "tls_version", mx_j_str(&c, r->tls_version));
+		mx_j_set(&c, o, "cipher", mx_j_str(&c, r->tls_cipher));
+		mx_j_set(&c, o, "authenticated", mx_j_bool(&c, r->auth));
+		mx_j_set(&c, o, "date", mx_j_str(&c, r->date_text));
+		mx_j_set(&c, o, "delay_s",
+			 r->has_delay ? mx_j_int(&c, r->delay_s)
+				      : mx_j_null(&c));
+		mx_j_push(&c, hops, o);
 	}
-	json_object_set_new(root, "hops", hops);
-	json_object_set_new(root, "total_delay_s",
-			    h->has_total_delay ? json_integer(h->total_delay_s)
-					       : json_null());
+	mx_j_set(&c, root, "hops", hops);
+	mx_j_set(&c, root, "total_delay_s",
+		 h->has_total_delay ? mx_j_int(&c, h->total_delay_s)
+				    : mx_j_null(&c));
 	for (i = 0; i < h->nar; i++) {
 		const struct mx_authres *a = &h->ar[i];
-		json_t *o = json_object(), *ms = json_array();
+		json_t *o = mx_j_obj(&c), *ms = mx_j_arr(&c);
 
-		json_object_set_new(o, "arc", json_boolean(a->arc));
-		json_object_set_new(o, "instance", json_integer(a->instance));
-		json_object_set_new(o, "authserv_id", jstr(a->authserv_id));
+		mx_j_set(&c, o, "arc", mx_j_bool(&c, a->arc));
+		mx_j_set(&c, o, "instance", mx_j_int(&c, a->instance));
+		mx_j_set(&c, o, "authserv_id", mx_j_str(&c, a->authserv_id));
 		for (j = 0; j < a->nm; j++) {
-			json_t *m = json_object(), *pr = json_object();
+			json_t *m = mx_j_obj(&c), *pr = mx_j_obj(&c);
 
-			json_object_set_new(m, "method", jstr(a->m[j].method));
-			json_object_set_new(m, "result", jstr(a->m[j].result));
-			json_object_set_new(m, "reason", jstr(a->m[j].reason));
+			mx_j_set(&c, m, "method", mx_j_str(&c, a->m[j].method));
+			mx_j_set(&c, m, "result", mx_j_str(&c, a->m[j].result));
+			mx_j_set(&c, m, "reason", mx_j_str(&c, a->m[j].reason));
 			for (k = 0; k < a->m[j].nprops; k++)
-				json_object_set_new(
-					pr, a->m[j].props[k].name,
-					jstr(a->m[j].props[k].value));
-			json_object_set_new(m, "properties", pr);
-			json_array_append_new(ms, m);
+				mx_j_set(&c, pr, a->m[j].props[k].name,
+					 mx_j_str(&c, a->m[j].props[k].value));
+			mx_j_set(&c, m, "properties", pr);
+			mx_j_push(&c, ms, m);
 		}
-		json_object_set_new(o, "methods", ms);
-		json_array_append_new(ars, o);
+		mx_j_set(&c, o, "methods", ms);
+		mx_j_push(&c, ars, o);
 	}
-	json_object_set_new(root, "authentication_results", ars);
-	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	fputc('\n', out);
-	json_decref(root);
-	return rc < 0 || ferror(out) ? -1 : 0;
+	mx_j_set(&c, root, "authentication_results", ars);
+	return mx_j_dump(&c, out, root);
 }
 
 int mx_report_headers_text(FILE *out, const struct mx_mailhdr *h,
-			   const char *file)
+			   const char *file, const struct mx_rep_meta *meta)
 {
 	size_t i, j;
 
@@ -131,5 +127,6 @@ int mx_report_headers_text(FILE *out, const struct mx_mailhdr *h,
 				   a->m[j].reason ? "  reason=" : "",
 				   s_or(a->m[j].reason, ""));
 	}
+	mx_out_status(out, meta->color, meta->exit_status);
 	return ferror(out) ? -1 : 0;
 }

@@ -19,11 +19,17 @@
 
 #include <stdio.h>
 
+#include "reports/util.h"
 #include "wire/mailhdr.h"
 
+/* doc/mxprobe-headers.schema.json */
+#define MX_HEADERS_SCHEMA_VERSION 1
+
+/* m: the envelope of the JSON, the status line of the text (m->color
+ * is not used: nothing here is coloured but the status). */
 int mx_report_headers_text(FILE *out, const struct mx_mailhdr *h,
-			   const char *file);
+			   const char *file, const struct mx_rep_meta *m);
 int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
-			   const char *file);
+			   const char *file, const struct mx_rep_meta *m);
 
 #endif

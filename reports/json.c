@@ -27,433 +27,324 @@
 
 #include "common/xalloc.h"
 #include "reports/ciphers.h"
+#include "reports/jsonutil.h"
 #include "reports/util.h"
 
-struct jctx {
-	int err; /* sticky: a jansson allocation failed */
-};
-
-static json_t *chk(struct jctx *c, json_t *j)
-{
-	if (j == NULL)
-		c->err = 1;
-	return j;
-}
-
-static void set(struct jctx *c, json_t *o, const char *key, json_t *v)
-{
-	if (v == NULL || o == NULL) {
-		c->err = 1;
-		json_decref(v);
-		return;
-	}
-	if (json_object_set_new(o, key, v) != 0)
-		c->err = 1;
-}
-
-static void push(struct jctx *c, json_t *a, json_t *v)
-{
-	if (v == NULL || a == NULL) {
-		c->err = 1;
-		json_decref(v);
-		return;
-	}
-	if (json_array_append_new(a, v) != 0)
-		c->err = 1;
-}
-
-static json_t *jstr(struct jctx *c, const char *s)
-{
-	json_t *j;
-	char *safe;
-	size_t i;
-
-	if (s == NULL)
-		return chk(c, json_null());
-	j = json_string(s);
-	if (j != NULL)
-		return j;
-	safe = xstrdup(s);
-	for (i = 0; safe[i]; i++)
-		if ((unsigned char)safe[i] < 0x20 ||
-		    (unsigned char)safe[i] >= 0x7f)
-			safe[i] = '?';
-	j = json_string(safe);
-	free(safe);
-	return chk(c, j);
-}
-
-static json_t *jint(struct jctx *c, long long v)
-{
-	return chk(c, json_integer((json_int_t)v));
-}
-
-static json_t *jbool(struct jctx *c, int v)
-{
-	return chk(c, json_boolean(v));
-}
-
-static json_t *jtime(struct jctx *c, time_t t)
-{
-	char buf[32];
-
-	mx_rep_iso8601(t, buf, sizeof(buf));
-	return buf[0] ? jstr(c, buf) : chk(c, json_null());
-}
-
-static json_t *jobj(struct jctx *c)
-{
-	return chk(c, json_object());
-}
-
-static json_t *jarr(struct jctx *c)
-{
-	return chk(c, json_array());
-}
-
-static json_t *jstrv(struct jctx *c, char *const *v, size_t n)
-{
-	json_t *a = jarr(c);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		push(c, a, jstr(c, v[i]));
-	return a;
-}
-
 /* Base64 of DER (RFC 4648 section 4), one line. */
-static json_t *jb64(struct jctx *c, const uint8_t *p, size_t len)
+static json_t *jb64(struct mx_jc *c, const uint8_t *p, size_t len)
 {
 	unsigned char *out;
 	json_t *j;
 
 	if (p == NULL || len == 0)
-		return jstr(c, "");
+		return mx_j_str(c, "");
 	if (len > (size_t)INT32_MAX / 2) {
 		c->err = 1;
 		return NULL;
 	}
 	out = xmalloc(4 * ((len + 2) / 3) + 1);
 	EVP_EncodeBlock(out, p, (int)len);
-	j = jstr(c, (char *)out);
+	j = mx_j_str(c, (char *)out);
 	free(out);
 	return j;
 }
 
 /* ---- model pieces ----------------------------------------------------- */
 
-static json_t *j_finding(struct jctx *c, const struct mx_finding *f)
-{
-	json_t *o = jobj(c);
-
-	set(c, o, "id", jstr(c, f->def->id));
-	set(c, o, "severity", jstr(c, mx_severity_name(f->severity)));
-	set(c, o, "default_severity",
-	    jstr(c, mx_severity_name(f->def->severity)));
-	set(c, o, "title", jstr(c, f->def->title));
-	set(c, o, "where", jstr(c, f->where));
-	set(c, o, "evidence", jstr(c, f->evidence));
-	set(c, o, "fix", jstr(c, f->fix ? f->fix : f->def->fix));
-	set(c, o, "reference", jstr(c, f->def->reference));
-	return o;
-}
-
-static json_t *j_findings(struct jctx *c, const struct mx_findings *fs)
-{
-	json_t *a = jarr(c);
-	size_t i;
-
-	for (i = 0; i < fs->n; i++)
-		push(c, a, j_finding(c, &fs->v[i]));
-	return a;
-}
-
-static json_t *j_reply(struct jctx *c, const struct mx_reply *r)
+static json_t *j_reply(struct mx_jc *c, const struct mx_reply *r)
 {
 	json_t *o;
 
 	if (r->code == 0 && r->text == NULL && r->nlines == 0)
-		return chk(c, json_null());
-	o = jobj(c);
-	set(c, o, "code", jint(c, r->code));
-	set(c, o, "enhanced", jstr(c, r->enh[0] ? r->enh : NULL));
-	set(c, o, "lines", jint(c, (long long)r->nlines));
-	set(c, o, "text", jstr(c, r->text));
+		return mx_j_null(c);
+	o = mx_j_obj(c);
+	mx_j_set(c, o, "code", mx_j_int(c, r->code));
+	mx_j_set(c, o, "enhanced", mx_j_str(c, r->enh[0] ? r->enh : NULL));
+	mx_j_set(c, o, "lines", mx_j_int(c, (long long)r->nlines));
+	mx_j_set(c, o, "text", mx_j_str(c, r->text));
 	return o;
 }
 
-static json_t *j_caps(struct jctx *c, const struct mx_caps *k)
+static json_t *j_caps(struct mx_jc *c, const struct mx_caps *k)
 {
 	json_t *o;
 
 	if (!k->valid)
-		return chk(c, json_null());
-	o = jobj(c);
-	set(c, o, "flags", jint(c, k->flags));
-	set(c, o, "size",
-	    jint(c, k->size > (uint64_t)INT64_MAX ? INT64_MAX
-						  : (long long)k->size));
-	set(c, o, "auth", jstr(c, k->auth));
-	set(c, o, "keywords", jstrv(c, k->keywords, k->nkeywords));
+		return mx_j_null(c);
+	o = mx_j_obj(c);
+	mx_j_set(c, o, "flags", mx_j_int(c, k->flags));
+	mx_j_set(c, o, "size",
+		 mx_j_int(c, k->size > (uint64_t)INT64_MAX
+				     ? INT64_MAX
+				     : (long long)k->size));
+	mx_j_set(c, o, "auth", mx_j_str(c, k->auth));
+	mx_j_set(c, o, "keywords", mx_j_strv(c, k->keywords, k->nkeywords));
 	return o;
 }
 
-static json_t *j_step(struct jctx *c, const struct mx_step *s)
+static json_t *j_step(struct mx_jc *c, const struct mx_step *s)
 {
-	json_t *o = jobj(c);
+	json_t *o = mx_j_obj(c);
 
-	set(c, o, "state", jstr(c, mx_step_state_name(s->state)));
-	set(c, o, "ms", jint(c, s->ms));
+	mx_j_set(c, o, "state", mx_j_str(c, mx_step_state_name(s->state)));
+	mx_j_set(c, o, "ms", mx_j_int(c, s->ms));
 	return o;
 }
 
-static json_t *j_transcript(struct jctx *c, const struct mx_transcript *tx)
+static json_t *j_transcript(struct mx_jc *c, const struct mx_transcript *tx)
 {
 	static const char *const dir[] = {[MX_TX_SENT] = "sent",
 					  [MX_TX_RECV] = "recv",
 					  [MX_TX_NOTE] = "note"};
-	json_t *o = jobj(c), *a = jarr(c);
+	json_t *o = mx_j_obj(c), *a = mx_j_arr(c);
 	size_t i;
 
 	for (i = 0; i < tx->n; i++) {
-		json_t *l = jobj(c);
+		json_t *l = mx_j_obj(c);
 
-		set(c, l, "dir",
-		    jstr(c, (size_t)tx->v[i].dir < 3 ? dir[tx->v[i].dir]
-						     : "note"));
-		set(c, l, "t_ms", jint(c, tx->v[i].t_ms));
-		set(c, l, "text", jstr(c, tx->v[i].text));
-		push(c, a, l);
+		mx_j_set(c, l, "dir",
+			 mx_j_str(c, (size_t)tx->v[i].dir < 3
+					     ? dir[tx->v[i].dir]
+					     : "note"));
+		mx_j_set(c, l, "t_ms", mx_j_int(c, tx->v[i].t_ms));
+		mx_j_set(c, l, "text", mx_j_str(c, tx->v[i].text));
+		mx_j_push(c, a, l);
 	}
-	set(c, o, "lines", a);
-	set(c, o, "dropped", jint(c, (long long)tx->dropped));
+	mx_j_set(c, o, "lines", a);
+	mx_j_set(c, o, "dropped", mx_j_int(c, (long long)tx->dropped));
 	return o;
 }
 
-static json_t *j_smtp(struct jctx *c, const struct mx_smtp *s)
+static json_t *j_smtp(struct mx_jc *c, const struct mx_smtp *s)
 {
-	json_t *o = jobj(c), *st = jobj(c);
+	json_t *o = mx_j_obj(c), *st = mx_j_obj(c);
 
-	set(c, st, "connect", j_step(c, &s->connect));
-	set(c, st, "banner", j_step(c, &s->banner));
-	set(c, st, "ehlo", j_step(c, &s->ehlo));
-	set(c, st, "starttls", j_step(c, &s->starttls));
-	set(c, st, "tls", j_step(c, &s->tls));
-	set(c, st, "ehlo_tls", j_step(c, &s->ehlo_tls));
-	set(c, st, "quit", j_step(c, &s->quit));
-	set(c, o, "steps", st);
-	set(c, o, "greeting", j_reply(c, &s->greeting));
-	set(c, o, "starttls_reply", j_reply(c, &s->starttls_reply));
-	set(c, o, "used_helo", jbool(c, s->used_helo));
-	set(c, o, "caps", j_caps(c, &s->caps));
-	set(c, o, "caps_tls", j_caps(c, &s->caps_tls));
-	set(c, o, "stop", jstr(c, mx_stop_name(s->stop)));
-	set(c, o, "error", jstr(c, s->error));
-	set(c, o, "transcript", j_transcript(c, &s->tx));
+	mx_j_set(c, st, "connect", j_step(c, &s->connect));
+	mx_j_set(c, st, "banner", j_step(c, &s->banner));
+	mx_j_set(c, st, "ehlo", j_step(c, &s->ehlo));
+	mx_j_set(c, st, "starttls", j_step(c, &s->starttls));
+	mx_j_set(c, st, "tls", j_step(c, &s->tls));
+	mx_j_set(c, st, "ehlo_tls", j_step(c, &s->ehlo_tls));
+	mx_j_set(c, st, "quit", j_step(c, &s->quit));
+	mx_j_set(c, o, "steps", st);
+	mx_j_set(c, o, "greeting", j_reply(c, &s->greeting));
+	mx_j_set(c, o, "starttls_reply", j_reply(c, &s->starttls_reply));
+	mx_j_set(c, o, "used_helo", mx_j_bool(c, s->used_helo));
+	mx_j_set(c, o, "caps", j_caps(c, &s->caps));
+	mx_j_set(c, o, "caps_tls", j_caps(c, &s->caps_tls));
+	mx_j_set(c, o, "stop", mx_j_str(c, mx_stop_name(s->stop)));
+	mx_j_set(c, o, "error", mx_j_str(c, s->error));
+	mx_j_set(c, o, "transcript", j_transcript(c, &s->tx));
 	return o;
 }
 
-static json_t *j_cert(struct jctx *c, const struct mx_cert *k)
+static json_t *j_cert(struct mx_jc *c, const struct mx_cert *k)
 {
-	json_t *o = jobj(c);
+	json_t *o = mx_j_obj(c);
 
-	set(c, o, "subject", jstr(c, k->subject));
-	set(c, o, "issuer", jstr(c, k->issuer));
-	set(c, o, "cn", jstr(c, k->cn));
-	set(c, o, "serial", jstr(c, k->serial));
-	set(c, o, "not_before", jtime(c, k->not_before));
-	set(c, o, "not_after", jtime(c, k->not_after));
-	set(c, o, "key_type", jstr(c, k->key_type));
-	set(c, o, "key_bits", jint(c, k->key_bits));
-	set(c, o, "sig_alg", jstr(c, k->sig_alg));
-	set(c, o, "san_dns", jstrv(c, k->san_dns, k->nsan_dns));
-	set(c, o, "san_ip", jstrv(c, k->san_ip, k->nsan_ip));
-	set(c, o, "aia_ca_issuers", jstr(c, k->aia_ca_issuers));
-	set(c, o, "aia_ocsp", jstr(c, k->aia_ocsp));
-	set(c, o, "sha256", jstr(c, k->sha256));
-	set(c, o, "spki_sha256", jstr(c, k->spki_sha256));
-	set(c, o, "is_ca", jbool(c, k->is_ca));
-	set(c, o, "self_issued", jbool(c, k->self_issued));
-	set(c, o, "self_signed", jbool(c, k->self_signed));
-	set(c, o, "der_base64", jb64(c, k->der, k->der_len));
+	mx_j_set(c, o, "subject", mx_j_str(c, k->subject));
+	mx_j_set(c, o, "issuer", mx_j_str(c, k->issuer));
+	mx_j_set(c, o, "cn", mx_j_str(c, k->cn));
+	mx_j_set(c, o, "serial", mx_j_str(c, k->serial));
+	mx_j_set(c, o, "not_before", mx_j_time(c, k->not_before));
+	mx_j_set(c, o, "not_after", mx_j_time(c, k->not_after));
+	mx_j_set(c, o, "key_type", mx_j_str(c, k->key_type));
+	mx_j_set(c, o, "key_bits", mx_j_int(c, k->key_bits));
+	mx_j_set(c, o, "sig_alg", mx_j_str(c, k->sig_alg));
+	mx_j_set(c, o, "san_dns", mx_j_strv(c, k->san_dns, k->nsan_dns));
+	mx_j_set(c, o, "san_ip", mx_j_strv(c, k->san_ip, k->nsan_ip));
+	mx_j_set(c, o, "aia_ca_issuers", mx_j_str(c, k->aia_ca_issuers));
+	mx_j_set(c, o, "aia_ocsp", mx_j_str(c, k->aia_ocsp));
+	mx_j_set(c, o, "sha256", mx_j_str(c, k->sha256));
+	mx_j_set(c, o, "spki_sha256", mx_j_str(c, k->spki_sha256));
+	mx_j_set(c, o, "is_ca", mx_j_bool(c, k->is_ca));
+	mx_j_set(c, o, "self_issued", mx_j_bool(c, k->self_issued));
+	mx_j_set(c, o, "self_signed", mx_j_bool(c, k->self_signed));
+	mx_j_set(c, o, "der_base64", jb64(c, k->der, k->der_len));
 	return o;
 }
 
-static json_t *j_tls(struct jctx *c, const struct mx_tls *t)
+static json_t *j_tls(struct mx_jc *c, const struct mx_tls *t)
 {
-	json_t *o = jobj(c), *tk = jobj(c), *ch = jarr(c), *v = jobj(c);
+	json_t *o = mx_j_obj(c), *tk = mx_j_obj(c), *ch = mx_j_arr(c),
+	       *v = mx_j_obj(c);
 	size_t i;
 
-	set(c, o, "attempted", jbool(c, t->attempted));
-	set(c, o, "completed", jbool(c, t->completed));
-	set(c, o, "backend", jstr(c, t->backend));
-	set(c, o, "sni", jstr(c, t->sni));
-	set(c, o, "version", jstr(c, t->version));
-	set(c, o, "suite_id", jint(c, t->suite_id));
-	set(c, o, "suite_iana", jstr(c, t->suite_iana));
-	set(c, o, "suite_openssl", jstr(c, t->suite_openssl));
-	set(c, tk, "type", jstr(c, t->temp_key_type));
-	set(c, tk, "group", jstr(c, t->temp_key_group));
-	set(c, tk, "bits", jint(c, t->temp_key_bits));
-	set(c, o, "temp_key", tk);
-	set(c, o, "alpn", jstr(c, t->alpn));
-	set(c, o, "fail", jstr(c, mx_tls_fail_name(t->fail)));
-	set(c, o, "alert", jint(c, t->alert));
-	set(c, o, "fail_detail", jstr(c, t->fail_detail));
-	set(c, o, "handshake_ms", jint(c, t->handshake_ms));
+	mx_j_set(c, o, "attempted", mx_j_bool(c, t->attempted));
+	mx_j_set(c, o, "completed", mx_j_bool(c, t->completed));
+	mx_j_set(c, o, "backend", mx_j_str(c, t->backend));
+	mx_j_set(c, o, "sni", mx_j_str(c, t->sni));
+	mx_j_set(c, o, "version", mx_j_str(c, t->version));
+	mx_j_set(c, o, "suite_id", mx_j_int(c, t->suite_id));
+	mx_j_set(c, o, "suite_iana", mx_j_str(c, t->suite_iana));
+	mx_j_set(c, o, "suite_openssl", mx_j_str(c, t->suite_openssl));
+	mx_j_set(c, tk, "type", mx_j_str(c, t->temp_key_type));
+	mx_j_set(c, tk, "group", mx_j_str(c, t->temp_key_group));
+	mx_j_set(c, tk, "bits", mx_j_int(c, t->temp_key_bits));
+	mx_j_set(c, o, "temp_key", tk);
+	mx_j_set(c, o, "alpn", mx_j_str(c, t->alpn));
+	mx_j_set(c, o, "fail", mx_j_str(c, mx_tls_fail_name(t->fail)));
+	mx_j_set(c, o, "alert", mx_j_int(c, t->alert));
+	mx_j_set(c, o, "fail_detail", mx_j_str(c, t->fail_detail));
+	mx_j_set(c, o, "handshake_ms", mx_j_int(c, t->handshake_ms));
 	for (i = 0; i < t->chain.n; i++)
-		push(c, ch, j_cert(c, &t->chain.v[i]));
-	set(c, o, "chain", ch);
-	set(c, v, "done", jbool(c, t->verify_done));
-	set(c, v, "code", jint(c, t->verify_code));
-	set(c, v, "error", jstr(c, t->verify_error));
-	set(c, v, "depth", jint(c, t->verify_depth));
-	set(c, v, "verified_chain_len", jint(c, t->verified_chain_len));
-	set(c, v, "top_issuer_in_store", jbool(c, t->top_issuer_in_store));
-	set(c, v, "top_is_self_signed", jbool(c, t->top_is_self_signed));
-	set(c, v, "chain_in_order", jbool(c, t->chain_in_order));
-	set(c, o, "verify", v);
+		mx_j_push(c, ch, j_cert(c, &t->chain.v[i]));
+	mx_j_set(c, o, "chain", ch);
+	mx_j_set(c, v, "done", mx_j_bool(c, t->verify_done));
+	mx_j_set(c, v, "code", mx_j_int(c, t->verify_code));
+	mx_j_set(c, v, "error", mx_j_str(c, t->verify_error));
+	mx_j_set(c, v, "depth", mx_j_int(c, t->verify_depth));
+	mx_j_set(c, v, "verified_chain_len",
+		 mx_j_int(c, t->verified_chain_len));
+	mx_j_set(c, v, "top_issuer_in_store",
+		 mx_j_bool(c, t->top_issuer_in_store));
+	mx_j_set(c, v, "top_is_self_signed",
+		 mx_j_bool(c, t->top_is_self_signed));
+	mx_j_set(c, v, "chain_in_order", mx_j_bool(c, t->chain_in_order));
+	mx_j_set(c, o, "verify", v);
 	return o;
 }
 
 /* ---- connection records (model/conn.h) ---------------------------------- */
 
 /* ISO 8601 UTC with microseconds: 2026-12-07T19:46:22.123456Z. */
-static json_t *jtime_us(struct jctx *c, int64_t us)
+static json_t *jtime_us(struct mx_jc *c, int64_t us)
 {
 	char buf[40], out[48];
 	time_t t;
 
 	if (us <= 0)
-		return chk(c, json_null());
+		return mx_j_null(c);
 	t = (time_t)(us / 1000000);
 	mx_rep_iso8601(t, buf, sizeof(buf));
 	if (buf[0] == 0 || strlen(buf) < 2)
-		return chk(c, json_null());
+		return mx_j_null(c);
 	buf[strlen(buf) - 1] = 0; /* the 'Z' */
 	snprintf(out, sizeof(out), "%s.%06lldZ", buf,
 		 (long long)(us % 1000000));
-	return jstr(c, out);
+	return mx_j_str(c, out);
 }
 
 /* A version as its name ("TLSv1.2"), or "0x7f1c" when the model has
  * none; null for 0. */
-static json_t *jversion(struct jctx *c, uint16_t v)
+static json_t *jversion(struct mx_jc *c, uint16_t v)
 {
 	char buf[8];
 	const char *n;
 
 	if (v == 0)
-		return chk(c, json_null());
+		return mx_j_null(c);
 	n = mx_conn_version_name(v);
 	if (n)
-		return jstr(c, n);
+		return mx_j_str(c, n);
 	snprintf(buf, sizeof(buf), "0x%04x", v);
-	return jstr(c, buf);
+	return mx_j_str(c, buf);
 }
 
-static json_t *j_conn_purpose(struct jctx *c, const struct mx_conn_purpose *p)
+static json_t *j_conn_purpose(struct mx_jc *c, const struct mx_conn_purpose *p)
 {
-	json_t *o = jobj(c);
+	json_t *o = mx_j_obj(c);
 
 	/* Only the fields that mean something for this kind. */
-	set(c, o, "kind", jstr(c, mx_conn_kind_name(p->kind)));
+	mx_j_set(c, o, "kind", mx_j_str(c, mx_conn_kind_name(p->kind)));
 	if (p->version)
-		set(c, o, "version", jversion(c, p->version));
+		mx_j_set(c, o, "version", jversion(c, p->version));
 	if (p->nsuites)
-		set(c, o, "suites", jint(c, p->nsuites));
+		mx_j_set(c, o, "suites", mx_j_int(c, p->nsuites));
 	if (p->ngroups)
-		set(c, o, "groups", jint(c, p->ngroups));
+		mx_j_set(c, o, "groups", mx_j_int(c, p->ngroups));
 	if (p->step >= 0 && p->kind == MX_CONN_BISECT)
-		set(c, o, "step", jint(c, p->step));
+		mx_j_set(c, o, "step", mx_j_int(c, p->step));
 	if (p->dropped[0])
-		set(c, o, "dropped", jstr(c, p->dropped));
+		mx_j_set(c, o, "dropped", mx_j_str(c, p->dropped));
 	if (p->profile[0])
-		set(c, o, "profile", jstr(c, p->profile));
+		mx_j_set(c, o, "profile", mx_j_str(c, p->profile));
 	if (p->stack[0])
-		set(c, o, "stack", jstr(c, p->stack));
+		mx_j_set(c, o, "stack", mx_j_str(c, p->stack));
 	return o;
 }
 
-static json_t *j_sockaddr(struct jctx *c, const char *addr, uint16_t port)
+static json_t *j_sockaddr(struct mx_jc *c, const char *addr, uint16_t port)
 {
 	json_t *o;
 
 	if (addr[0] == 0)
-		return chk(c, json_null());
-	o = jobj(c);
-	set(c, o, "address", jstr(c, addr));
-	set(c, o, "port", jint(c, port));
+		return mx_j_null(c);
+	o = mx_j_obj(c);
+	mx_j_set(c, o, "address", mx_j_str(c, addr));
+	mx_j_set(c, o, "port", mx_j_int(c, port));
 	return o;
 }
 
-static json_t *j_connrec(struct jctx *c, const struct mx_connrec *r)
+static json_t *j_connrec(struct mx_jc *c, const struct mx_connrec *r)
 {
-	json_t *o = jobj(c), *st = jobj(c), *end = jobj(c), *h, *a;
+	json_t *o = mx_j_obj(c), *st = mx_j_obj(c), *end = mx_j_obj(c), *h, *a;
 	char key[32];
 	int m;
 
-	set(c, o, "id", jint(c, r->id));
-	set(c, o, "purpose", j_conn_purpose(c, &r->purpose));
-	set(c, o, "local", j_sockaddr(c, r->local_addr, r->local_port));
-	set(c, o, "remote", j_sockaddr(c, r->remote_addr, r->remote_port));
-	set(c, o, "started", jtime_us(c, r->start_wall_us));
+	mx_j_set(c, o, "id", mx_j_int(c, r->id));
+	mx_j_set(c, o, "purpose", j_conn_purpose(c, &r->purpose));
+	mx_j_set(c, o, "local", j_sockaddr(c, r->local_addr, r->local_port));
+	mx_j_set(c, o, "remote", j_sockaddr(c, r->remote_addr, r->remote_port));
+	mx_j_set(c, o, "started", jtime_us(c, r->start_wall_us));
 	for (m = 0; m < MX_MARK__N; m++) {
 		snprintf(key, sizeof(key), "%s_us", mx_conn_mark_name(m));
-		set(c, st, key,
-		    r->mark_us[m] >= 0 ? jint(c, r->mark_us[m])
-				       : chk(c, json_null()));
+		mx_j_set(c, st, key,
+			 r->mark_us[m] >= 0 ? mx_j_int(c, r->mark_us[m])
+					    : mx_j_null(c));
 	}
-	set(c, o, "steps", st);
-	set(c, o, "bytes_out",
-	    jint(c, r->bytes_out > (uint64_t)INT64_MAX
-			    ? INT64_MAX
-			    : (long long)r->bytes_out));
-	set(c, o, "bytes_in",
-	    jint(c, r->bytes_in > (uint64_t)INT64_MAX
-			    ? INT64_MAX
-			    : (long long)r->bytes_in));
-	set(c, end, "how", jstr(c, mx_conn_how_name(r->how)));
+	mx_j_set(c, o, "steps", st);
+	mx_j_set(c, o, "bytes_out",
+		 mx_j_int(c, r->bytes_out > (uint64_t)INT64_MAX
+				     ? INT64_MAX
+				     : (long long)r->bytes_out));
+	mx_j_set(c, o, "bytes_in",
+		 mx_j_int(c, r->bytes_in > (uint64_t)INT64_MAX
+				     ? INT64_MAX
+				     : (long long)r->bytes_in));
+	mx_j_set(c, end, "how", mx_j_str(c, mx_conn_how_name(r->how)));
 	if (r->alert >= 0)
-		set(c, end, "alert", jint(c, r->alert));
+		mx_j_set(c, end, "alert", mx_j_int(c, r->alert));
 	if (r->err != 0)
-		set(c, end, "errno", jint(c, r->err));
-	set(c, o, "end", end);
+		mx_j_set(c, end, "errno", mx_j_int(c, r->err));
+	mx_j_set(c, o, "end", end);
 	if (r->hello_len > 0) {
-		h = jobj(c);
-		set(c, h, "length", jint(c, (long long)r->hello_len));
-		set(c, h, "min_version", jversion(c, r->hello_min_version));
-		set(c, h, "max_version", jversion(c, r->hello_max_version));
-		set(c, h, "suites", jint(c, r->hello_nsuites));
-		set(c, h, "groups", jint(c, r->hello_ngroups));
+		h = mx_j_obj(c);
+		mx_j_set(c, h, "length", mx_j_int(c, (long long)r->hello_len));
+		mx_j_set(c, h, "min_version",
+			 jversion(c, r->hello_min_version));
+		mx_j_set(c, h, "max_version",
+			 jversion(c, r->hello_max_version));
+		mx_j_set(c, h, "suites", mx_j_int(c, r->hello_nsuites));
+		mx_j_set(c, h, "groups", mx_j_int(c, r->hello_ngroups));
 	} else {
-		h = chk(c, json_null());
+		h = mx_j_null(c);
 	}
-	set(c, o, "hello", h);
+	mx_j_set(c, o, "hello", h);
 	if (r->answer[0]) {
-		a = jobj(c);
-		set(c, a, "reaction", jstr(c, r->answer));
-		set(c, a, "version", jversion(c, r->answer_version));
-		set(c, a, "suite_id",
-		    r->answer_suite ? jint(c, r->answer_suite)
-				    : chk(c, json_null()));
-		set(c, a, "group_id",
-		    r->answer_group ? jint(c, r->answer_group)
-				    : chk(c, json_null()));
+		a = mx_j_obj(c);
+		mx_j_set(c, a, "reaction", mx_j_str(c, r->answer));
+		mx_j_set(c, a, "version", jversion(c, r->answer_version));
+		mx_j_set(c, a, "suite_id",
+			 r->answer_suite ? mx_j_int(c, r->answer_suite)
+					 : mx_j_null(c));
+		mx_j_set(c, a, "group_id",
+			 r->answer_group ? mx_j_int(c, r->answer_group)
+					 : mx_j_null(c));
 	} else {
-		a = chk(c, json_null());
+		a = mx_j_null(c);
 	}
-	set(c, o, "answer", a);
+	mx_j_set(c, o, "answer", a);
 	return o;
 }
 
-static json_t *j_connections(struct jctx *c, const struct mx_endpoint *ep)
+static json_t *j_connections(struct mx_jc *c, const struct mx_endpoint *ep)
 {
-	json_t *a = jarr(c);
+	json_t *a = mx_j_arr(c);
 	size_t i;
 
 	for (i = 0; i < ep->nconns; i++)
-		push(c, a, j_connrec(c, ep->conns[i]));
+		mx_j_push(c, a, j_connrec(c, ep->conns[i]));
 	return a;
 }
 
@@ -464,106 +355,100 @@ static const char *family_name(int family)
 				    : "unspec";
 }
 
-static json_t *j_endpoint(struct jctx *c, const struct mx_endpoint *ep)
+static json_t *j_endpoint(struct mx_jc *c, const struct mx_endpoint *ep)
 {
-	json_t *o = jobj(c), *cols = jobj(c);
+	json_t *o = mx_j_obj(c), *cols = mx_j_obj(c);
 	int i;
 
-	set(c, o, "host", jstr(c, ep->host));
-	set(c, o, "addr", jstr(c, ep->addr));
-	set(c, o, "family", jstr(c, family_name(ep->family)));
-	set(c, o, "port", jint(c, ep->port));
-	set(c, o, "mode", jstr(c, mx_tls_mode_name(ep->mode)));
-	set(c, o, "pref", jint(c, ep->pref));
-	set(c, o, "started_ms", jint(c, ep->started_ms));
-	set(c, o, "total_ms", jint(c, ep->total_ms));
+	mx_j_set(c, o, "host", mx_j_str(c, ep->host));
+	mx_j_set(c, o, "addr", mx_j_str(c, ep->addr));
+	mx_j_set(c, o, "family", mx_j_str(c, family_name(ep->family)));
+	mx_j_set(c, o, "port", mx_j_int(c, ep->port));
+	mx_j_set(c, o, "mode", mx_j_str(c, mx_tls_mode_name(ep->mode)));
+	mx_j_set(c, o, "pref", mx_j_int(c, ep->pref));
+	mx_j_set(c, o, "started_ms", mx_j_int(c, ep->started_ms));
+	mx_j_set(c, o, "total_ms", mx_j_int(c, ep->total_ms));
 	for (i = 0; i < MX_COL__N; i++)
-		set(c, cols, mx_column_name(i),
-		    jstr(c, mx_verdict_name(ep->col[i])));
-	set(c, o, "columns", cols);
-	set(c, o, "smtp", j_smtp(c, &ep->smtp));
-	set(c, o, "tls", j_tls(c, &ep->tls));
+		mx_j_set(c, cols, mx_column_name(i),
+			 mx_j_str(c, mx_verdict_name(ep->col[i])));
+	mx_j_set(c, o, "columns", cols);
+	mx_j_set(c, o, "smtp", j_smtp(c, &ep->smtp));
+	mx_j_set(c, o, "tls", j_tls(c, &ep->tls));
 	/* Only when enumerated (`ciphers`, `check --deep`). */
 	if (ep->enumr != NULL)
-		set(c, o, "enumeration", mx_json_enumeration(ep->enumr));
-	set(c, o, "connections", j_connections(c, ep));
-	set(c, o, "findings", j_findings(c, &ep->findings));
+		mx_j_set(c, o, "enumeration", mx_json_enumeration(ep->enumr));
+	mx_j_set(c, o, "connections", j_connections(c, ep));
+	mx_j_set(c, o, "findings", mx_j_findings(c, &ep->findings));
 	return o;
 }
 
-static json_t *j_host(struct jctx *c, const struct mx_host *h)
+static json_t *j_host(struct mx_jc *c, const struct mx_host *h)
 {
-	json_t *o = jobj(c);
+	json_t *o = mx_j_obj(c);
 
-	set(c, o, "name", jstr(c, h->name));
-	set(c, o, "pref", jint(c, h->pref));
-	set(c, o, "a_status", jstr(c, mx_dns_status_name(h->a_status)));
-	set(c, o, "aaaa_status", jstr(c, mx_dns_status_name(h->aaaa_status)));
-	set(c, o, "dnssec_secure", jbool(c, h->dnssec_secure));
-	set(c, o, "dns_ms", jint(c, h->dns_ms));
-	set(c, o, "first_endpoint", jint(c, (long long)h->first_ep));
-	set(c, o, "endpoint_count", jint(c, (long long)h->nep));
+	mx_j_set(c, o, "name", mx_j_str(c, h->name));
+	mx_j_set(c, o, "pref", mx_j_int(c, h->pref));
+	mx_j_set(c, o, "a_status",
+		 mx_j_str(c, mx_dns_status_name(h->a_status)));
+	mx_j_set(c, o, "aaaa_status",
+		 mx_j_str(c, mx_dns_status_name(h->aaaa_status)));
+	mx_j_set(c, o, "dnssec_secure", mx_j_bool(c, h->dnssec_secure));
+	mx_j_set(c, o, "dns_ms", mx_j_int(c, h->dns_ms));
+	mx_j_set(c, o, "first_endpoint", mx_j_int(c, (long long)h->first_ep));
+	mx_j_set(c, o, "endpoint_count", mx_j_int(c, (long long)h->nep));
 	return o;
 }
 
-static json_t *j_target(struct jctx *c, const struct mx_target *t)
+static json_t *j_target(struct mx_jc *c, const struct mx_target *t)
 {
-	json_t *o = jobj(c), *dns = jobj(c), *hs = jarr(c), *eps = jarr(c);
+	json_t *o = mx_j_obj(c), *dns = mx_j_obj(c), *hs = mx_j_arr(c),
+	       *eps = mx_j_arr(c);
 	size_t i;
 
-	set(c, o, "spec", jstr(c, t->spec));
-	set(c, o, "kind",
-	    jstr(c, t->kind == MX_TARGET_DOMAIN ? "domain" : "host"));
-	set(c, o, "name", jstr(c, t->name));
-	set(c, o, "port", jint(c, t->port));
-	set(c, o, "mode", jstr(c, mx_tls_mode_name(t->mode)));
-	set(c, dns, "mx_status", jstr(c, mx_dns_status_name(t->mx_status)));
-	set(c, dns, "mx_dnssec_secure", jbool(c, t->mx_dnssec_secure));
-	set(c, dns, "null_mx", jbool(c, t->null_mx));
-	set(c, dns, "implicit_mx", jbool(c, t->implicit_mx));
-	set(c, dns, "dns_ms", jint(c, t->dns_ms));
-	set(c, dns, "error", jstr(c, t->dns_error));
-	set(c, o, "dns", dns);
+	mx_j_set(c, o, "spec", mx_j_str(c, t->spec));
+	mx_j_set(c, o, "kind",
+		 mx_j_str(c, t->kind == MX_TARGET_DOMAIN ? "domain" : "host"));
+	mx_j_set(c, o, "name", mx_j_str(c, t->name));
+	mx_j_set(c, o, "port", mx_j_int(c, t->port));
+	mx_j_set(c, o, "mode", mx_j_str(c, mx_tls_mode_name(t->mode)));
+	mx_j_set(c, dns, "mx_status",
+		 mx_j_str(c, mx_dns_status_name(t->mx_status)));
+	mx_j_set(c, dns, "mx_dnssec_secure", mx_j_bool(c, t->mx_dnssec_secure));
+	mx_j_set(c, dns, "null_mx", mx_j_bool(c, t->null_mx));
+	mx_j_set(c, dns, "implicit_mx", mx_j_bool(c, t->implicit_mx));
+	mx_j_set(c, dns, "dns_ms", mx_j_int(c, t->dns_ms));
+	mx_j_set(c, dns, "error", mx_j_str(c, t->dns_error));
+	mx_j_set(c, o, "dns", dns);
 	for (i = 0; i < t->nhosts; i++)
-		push(c, hs, j_host(c, &t->hosts[i]));
-	set(c, o, "hosts", hs);
+		mx_j_push(c, hs, j_host(c, &t->hosts[i]));
+	mx_j_set(c, o, "hosts", hs);
 	for (i = 0; i < t->nendpoints; i++)
-		push(c, eps, j_endpoint(c, &t->endpoints[i]));
-	set(c, o, "endpoints", eps);
-	set(c, o, "findings", j_findings(c, &t->findings));
-	set(c, o, "worst", jstr(c, mx_severity_name(t->worst)));
-	set(c, o, "confidence",
-	    t->confidence >= 0 ? jint(c, t->confidence) : chk(c, json_null()));
+		mx_j_push(c, eps, j_endpoint(c, &t->endpoints[i]));
+	mx_j_set(c, o, "endpoints", eps);
+	mx_j_set(c, o, "findings", mx_j_findings(c, &t->findings));
+	mx_j_set(c, o, "worst", mx_j_str(c, mx_severity_name(t->worst)));
+	mx_j_set(c, o, "confidence",
+		 t->confidence >= 0 ? mx_j_int(c, t->confidence)
+				    : mx_j_null(c));
 	return o;
 }
 
 int mx_report_json(FILE *out, const struct mx_run *run)
 {
-	struct jctx c = {0};
-	json_t *root = jobj(&c), *tool = jobj(&c), *ts = jarr(&c);
+	struct mx_jc c = {0};
+	json_t *root, *ts = mx_j_arr(&c);
 	size_t i;
-	int rc = -1;
 
-	set(&c, root, "schema", jstr(&c, MX_JSON_SCHEMA_ID));
-	set(&c, root, "schema_version", jint(&c, MX_JSON_SCHEMA_VERSION));
-	set(&c, tool, "name", jstr(&c, "mxprobe"));
-	set(&c, tool, "version", jstr(&c, run->tool_version));
-	set(&c, root, "tool", tool);
-	set(&c, root, "started", jtime(&c, run->started));
-	set(&c, root, "elapsed_ms", jint(&c, run->elapsed_ms));
-	set(&c, root, "helo", jstr(&c, run->helo));
-	set(&c, root, "timeout_ms", jint(&c, run->timeout_ms));
-	set(&c, root, "exit_status", jint(&c, (int)run->exit_status));
-	set(&c, root, "status", jstr(&c, mx_rep_exit_name(run->exit_status)));
+	root = mx_j_envelope(&c, "check", MX_JSON_SCHEMA_VERSION,
+			     run->tool_version, run->started,
+			     (int)run->exit_status);
+	mx_j_set(&c, root, "elapsed_ms", mx_j_int(&c, run->elapsed_ms));
+	mx_j_set(&c, root, "helo", mx_j_str(&c, run->helo));
+	mx_j_set(&c, root, "timeout_ms", mx_j_int(&c, run->timeout_ms));
 	/* SIGINT/SIGTERM cut the run short (doc/exit-status.md). */
-	set(&c, root, "interrupted", chk(&c, json_boolean(run->interrupted)));
+	mx_j_set(&c, root, "interrupted", mx_j_bool(&c, run->interrupted));
 	for (i = 0; i < run->ntargets; i++)
-		push(&c, ts, j_target(&c, &run->targets[i]));
-	set(&c, root, "targets", ts);
-	if (!c.err &&
-	    json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 &&
-	    fputc('\n', out) != EOF && fflush(out) == 0 && !ferror(out))
-		rc = 0;
-	json_decref(root);
-	return rc;
+		mx_j_push(&c, ts, j_target(&c, &run->targets[i]));
+	mx_j_set(&c, root, "targets", ts);
+	return mx_j_dump(&c, out, root);
 }

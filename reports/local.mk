@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libreports.a
 libreports_a_SOURCES = \
 	%reldir%/json.c %reldir%/json.h \
+	%reldir%/jsonutil.c %reldir%/jsonutil.h \
 	%reldir%/pem.c %reldir%/pem.h \
 	%reldir%/text.c %reldir%/text.h \
 	%reldir%/util.c %reldir%/util.h \

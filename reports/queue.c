@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "common/escape.h"
+#include "reports/jsonutil.h"
 #include "reports/textutil.h"
 #include "reports/util.h"
 
@@ -39,7 +40,8 @@ static void text_envelope(FILE *fp, const struct mx_queue_msg *m, time_t now)
 	free(from);
 }
 
-int mx_report_queue_text(FILE *fp, const struct mx_queue_view *v)
+int mx_report_queue_text(FILE *fp, const struct mx_queue_view *v,
+			 const char *tool_version, int color)
 {
 	char *edir = esc(v->spool), next[64];
 	size_t i;
@@ -98,86 +100,86 @@ int mx_report_queue_text(FILE *fp, const struct mx_queue_view *v)
 			free(e);
 		}
 	}
+	(void)tool_version; /* the text's first line names the spool */
+	mx_out_status(fp, color, v->exit_status);
 	return ferror(fp) ? -1 : 0;
 }
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
+/* Escaped again here: envelope text is the spool's, not the model's. */
+static json_t *jesc(struct mx_jc *c, const char *s)
 {
 	char *e = esc(s);
-	json_t *j = json_string(e);
+	json_t *j = mx_j_str(c, e);
 
 	free(e);
-	return j ? j : json_null();
+	return j;
 }
 
-static json_t *json_entry(const struct mx_queue_msg *m)
+static json_t *json_entry(struct mx_jc *c, const struct mx_queue_msg *m)
 {
-	json_t *o = json_object(), *r;
+	json_t *o = mx_j_obj(c), *r;
 	size_t i;
 
-	json_object_set_new(o, "mid", jstr(m->mid));
-	json_object_set_new(o, "readable", json_boolean(m->readable));
-	json_object_set_new(o, "size", json_integer(m->size));
+	mx_j_set(c, o, "mid", jesc(c, m->mid));
+	mx_j_set(c, o, "readable", mx_j_bool(c, m->readable));
+	mx_j_set(c, o, "size", mx_j_int(c, m->size));
 	if (!m->readable)
 		return o;
-	r = json_array();
-	json_object_set_new(o, "from", jstr(m->from));
+	r = mx_j_arr(c);
+	mx_j_set(c, o, "from", jesc(c, m->from));
 	for (i = 0; i < m->nrcpts; i++)
-		json_array_append_new(r, jstr(m->rcpts[i]));
-	json_object_set_new(o, "rcpts", r);
-	json_object_set_new(o, "created", json_integer(m->created));
-	json_object_set_new(o, "attempts", json_integer(m->attempts));
+		mx_j_push(c, r, jesc(c, m->rcpts[i]));
+	mx_j_set(c, o, "recipients", r);
+	mx_j_set(c, o, "created", mx_j_time(c, m->created));
+	mx_j_set(c, o, "attempts", mx_j_int(c, m->attempts));
 	return o;
 }
 
-int mx_report_queue_json(FILE *fp, const struct mx_queue_view *v)
+int mx_report_queue_json(FILE *fp, const struct mx_queue_view *v,
+			 const char *tool_version)
 {
-	json_t *root = json_object(), *jq = json_array(), *jd = json_array(),
-	       *jc = json_array();
+	struct mx_jc c = {0};
+	json_t *root, *jq = mx_j_arr(&c), *jd = mx_j_arr(&c),
+		      *jc = mx_j_arr(&c);
 	size_t i;
-	int r;
 
-	json_object_set_new(root, "spool", jstr(v->spool));
-	json_object_set_new(root, "now", json_integer(v->now));
+	root = mx_j_envelope(&c, "queue", MX_QUEUE_SCHEMA_VERSION, tool_version,
+			     v->now, v->exit_status);
+	mx_j_set(&c, root, "spool", jesc(&c, v->spool));
 	for (i = 0; i < v->nqueue; i++) {
 		const struct mx_queue_msg *m = &v->queue[i];
-		json_t *o = json_entry(m);
+		json_t *o = json_entry(&c, m);
 
 		if (m->readable) {
-			json_object_set_new(o, "next_attempt",
-					    json_integer(m->next_attempt));
-			json_object_set_new(
-				o, "next_in_s",
-				json_integer(m->next_attempt > v->now
-						     ? m->next_attempt - v->now
-						     : 0));
-			json_object_set_new(o, "last_error",
-					    m->last_error ? jstr(m->last_error)
-							  : json_null());
-			json_object_set_new(
-				o, "state",
-				json_string(mx_queue_state_name(m->state)));
-			json_object_set_new(o, "why", jstr(m->why));
+			mx_j_set(&c, o, "next_attempt",
+				 mx_j_time(&c, m->next_attempt));
+			mx_j_set(&c, o, "next_in_s",
+				 mx_j_int(&c, m->next_attempt > v->now
+						      ? m->next_attempt - v->now
+						      : 0));
+			mx_j_set(&c, o, "last_error",
+				 m->last_error ? jesc(&c, m->last_error)
+					       : mx_j_null(&c));
+			mx_j_set(&c, o, "state",
+				 mx_j_str(&c, mx_queue_state_name(m->state)));
+			mx_j_set(&c, o, "why", jesc(&c, m->why));
 		}
-		json_array_append_new(jq, o);
+		mx_j_push(&c, jq, o);
 	}
 	for (i = 0; i < v->ndead; i++) {
 		const struct mx_queue_msg *m = &v->dead[i];
-		json_t *o = json_entry(m);
+		json_t *o = json_entry(&c, m);
 
 		if (m->readable)
-			json_object_set_new(o, "reason", jstr(m->dead_reason));
-		json_array_append_new(jd, o);
+			mx_j_set(&c, o, "reason", jesc(&c, m->dead_reason));
+		mx_j_push(&c, jd, o);
 	}
 	for (i = 0; i < v->ncorrupt; i++)
-		json_array_append_new(jc, jstr(v->corrupt[i]));
-	json_object_set_new(root, "queue", jq);
-	json_object_set_new(root, "dead", jd);
-	json_object_set_new(root, "corrupt", jc);
-	r = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', fp);
-	json_decref(root);
-	return r < 0 || ferror(fp) ? -1 : 0;
+		mx_j_push(&c, jc, jesc(&c, v->corrupt[i]));
+	mx_j_set(&c, root, "queue", jq);
+	mx_j_set(&c, root, "dead", jd);
+	mx_j_set(&c, root, "corrupt", jc);
+	return mx_j_dump(&c, fp, root);
 }

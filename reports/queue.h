@@ -24,7 +24,14 @@
 
 #define MX_QUEUE_TEXT_MAX 600
 
-int mx_report_queue_text(FILE *out, const struct mx_queue_view *v);
-int mx_report_queue_json(FILE *out, const struct mx_queue_view *v);
+/* doc/mxprobe-queue.schema.json */
+#define MX_QUEUE_SCHEMA_VERSION 1
+
+/* The envelope's started is v->now and its exit status v->exit_status;
+ * the text ends with the status line. */
+int mx_report_queue_text(FILE *out, const struct mx_queue_view *v,
+			 const char *tool_version, int color);
+int mx_report_queue_json(FILE *out, const struct mx_queue_view *v,
+			 const char *tool_version);
 
 #endif

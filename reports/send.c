@@ -11,6 +11,7 @@
 
 #include "common/xalloc.h"
 #include "model/where.h"
+#include "reports/jsonutil.h"
 #include "reports/textutil.h"
 #include "reports/util.h"
 
@@ -194,242 +195,180 @@ int mx_report_send_text(FILE *out, const struct mx_send_report *rep,
 					tx->v[j].text);
 		}
 	}
-	fprintf(out, "\nTotal %lld ms. Exit status %d%s%s\n",
-		(long long)r->total_ms, rep->exit_status,
-		rep->exit_reason ? ": " : "",
-		rep->exit_reason ? rep->exit_reason : "");
+	mx_out_fmt(out, "\nTotal %lld ms%s%s\n", (long long)r->total_ms,
+		   rep->exit_reason ? ": " : "",
+		   rep->exit_reason ? rep->exit_reason : "");
+	if (o == NULL || !o->no_status)
+		mx_out_status(out, color, rep->exit_status);
 	return ferror(out) ? -1 : 0;
 }
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-struct jc {
-	int err;
-};
-
-static json_t *js(struct jc *c, const char *s)
-{
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	j = json_string(s);
-	if (j == NULL) {
-		/* not UTF-8 (should not happen: escaped) */
-		char *safe = xstrdup(s);
-		size_t i;
-
-		for (i = 0; safe[i]; i++)
-			if ((unsigned char)safe[i] >= 0x7f)
-				safe[i] = '?';
-		j = json_string(safe);
-		free(safe);
-	}
-	if (j == NULL)
-		c->err = 1;
-	return j;
-}
-
-static void put(struct jc *c, json_t *o, const char *k, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, k, v) != 0)
-		c->err = 1;
-}
-
-static void app(struct jc *c, json_t *a, json_t *v)
-{
-	if (v == NULL || json_array_append_new(a, v) != 0)
-		c->err = 1;
-}
-
-static json_t *jreply(struct jc *c, const struct mx_reply *r)
+static json_t *jreply(struct mx_jc *c, const struct mx_reply *r)
 {
 	json_t *o;
 
 	if (r->code == 0)
-		return json_null();
-	o = json_object();
-	put(c, o, "code", json_integer(r->code));
-	put(c, o, "enhanced", js(c, r->enh));
-	put(c, o, "text", js(c, r->text ? r->text : ""));
+		return mx_j_null(c);
+	o = mx_j_obj(c);
+	mx_j_set(c, o, "code", mx_j_int(c, r->code));
+	mx_j_set(c, o, "enhanced", mx_j_str(c, r->enh));
+	mx_j_set(c, o, "text", mx_j_str(c, r->text ? r->text : ""));
 	return o;
 }
 
-static json_t *jverdict(struct jc *c, const struct mx_policy_verdict *v)
+static json_t *jverdict(struct mx_jc *c, const struct mx_policy_verdict *v)
 {
-	json_t *o = json_object();
+	json_t *o = mx_j_obj(c);
 
-	put(c, o, "decision", js(c, mx_policy_decision_name(v->decision)));
-	put(c, o, "effective", js(c, mx_tls_policy_name(v->effective)));
-	put(c, o, "reason_id", js(c, v->reason_id));
-	put(c, o, "why", js(c, v->why));
+	mx_j_set(c, o, "decision",
+		 mx_j_str(c, mx_policy_decision_name(v->decision)));
+	mx_j_set(c, o, "effective",
+		 mx_j_str(c, mx_tls_policy_name(v->effective)));
+	mx_j_set(c, o, "reason_id", mx_j_str(c, v->reason_id));
+	mx_j_set(c, o, "why", mx_j_str(c, v->why));
 	return o;
 }
 
-static json_t *jfindings(struct jc *c, const struct mx_findings *fs)
+static json_t *jattempt(struct mx_jc *c, const struct mx_send_attempt *a)
 {
-	json_t *a = json_array();
+	json_t *o = mx_j_obj(c), *st = mx_j_arr(c), *rc = mx_j_arr(c),
+	       *tx = mx_j_arr(c), *tls = mx_j_obj(c);
 	size_t i;
 
-	for (i = 0; fs && i < fs->n; i++) {
-		const struct mx_finding *f = &fs->v[i];
-		json_t *o = json_object();
-
-		put(c, o, "id", js(c, f->def->id));
-		put(c, o, "severity", js(c, mx_severity_name(f->severity)));
-		put(c, o, "title", js(c, f->def->title));
-		put(c, o, "where", js(c, f->where));
-		put(c, o, "evidence", js(c, f->evidence));
-		put(c, o, "fix", js(c, f->fix ? f->fix : f->def->fix));
-		put(c, o, "reference", js(c, f->def->reference));
-		app(c, a, o);
-	}
-	return a;
-}
-
-static json_t *jattempt(struct jc *c, const struct mx_send_attempt *a)
-{
-	json_t *o = json_object(), *st = json_array(), *rc = json_array(),
-	       *tx = json_array(), *tls = json_object();
-	size_t i;
-
-	put(c, o, "host", js(c, a->host));
-	put(c, o, "address", js(c, a->addr));
-	put(c, o, "port", json_integer(a->port));
-	put(c, o, "mode", js(c, mx_tls_mode_name(a->mode)));
-	put(c, o, "preference",
-	    a->pref >= 0 ? json_integer(a->pref) : json_null());
-	put(c, o, "started_ms", json_integer(a->started_ms));
-	put(c, o, "total_ms", json_integer(a->total_ms));
-	put(c, o, "failed_stage", js(c, mx_send_stage_name(a->failed)));
-	put(c, o, "temporary", json_boolean(a->temporary));
-	put(c, o, "refusal", js(c, mx_send_refusal_name(a->refusal)));
-	put(c, o, "auth_mechanism", js(c, a->auth_mech));
-	put(c, o, "tlsa", js(c, mx_tlsa_state_name(a->tlsa)));
-	put(c, o, "tlsa_records", json_integer((json_int_t)a->ntlsa));
-	put(c, o, "policy", a->judged ? jverdict(c, &a->verdict) : json_null());
-	put(c, tls, "attempted", json_boolean(a->tls.attempted));
-	put(c, tls, "completed", json_boolean(a->tls.completed));
-	put(c, tls, "version", js(c, a->tls.version));
-	put(c, tls, "cipher", js(c, a->tls.suite_iana));
-	put(c, tls, "failure",
-	    a->tls.fail ? js(c, mx_tls_fail_name(a->tls.fail)) : json_null());
-	put(c, tls, "failure_detail", js(c, a->tls.fail_detail));
-	put(c, tls, "verify_code",
-	    a->tls.verify_done ? json_integer(a->tls.verify_code)
-			       : json_null());
-	put(c, tls, "verify_error", js(c, a->tls.verify_error));
-	put(c, tls, "certificates", json_integer((json_int_t)a->tls.chain.n));
-	put(c, tls, "leaf_sha256",
-	    js(c, a->tls.chain.n ? a->tls.chain.v[0].sha256 : NULL));
-	put(c, o, "tls", tls);
+	mx_j_set(c, o, "host", mx_j_str(c, a->host));
+	mx_j_set(c, o, "address", mx_j_str(c, a->addr));
+	mx_j_set(c, o, "port", mx_j_int(c, a->port));
+	mx_j_set(c, o, "mode", mx_j_str(c, mx_tls_mode_name(a->mode)));
+	mx_j_set(c, o, "preference",
+		 a->pref >= 0 ? mx_j_int(c, a->pref) : mx_j_null(c));
+	mx_j_set(c, o, "started_ms", mx_j_int(c, a->started_ms));
+	mx_j_set(c, o, "total_ms", mx_j_int(c, a->total_ms));
+	mx_j_set(c, o, "failed_stage",
+		 mx_j_str(c, mx_send_stage_name(a->failed)));
+	mx_j_set(c, o, "temporary", mx_j_bool(c, a->temporary));
+	mx_j_set(c, o, "refusal",
+		 mx_j_str(c, mx_send_refusal_name(a->refusal)));
+	mx_j_set(c, o, "auth_mechanism", mx_j_str(c, a->auth_mech));
+	mx_j_set(c, o, "tlsa", mx_j_str(c, mx_tlsa_state_name(a->tlsa)));
+	mx_j_set(c, o, "tlsa_records", mx_j_int(c, (long long)a->ntlsa));
+	mx_j_set(c, o, "policy",
+		 a->judged ? jverdict(c, &a->verdict) : mx_j_null(c));
+	mx_j_set(c, tls, "attempted", mx_j_bool(c, a->tls.attempted));
+	mx_j_set(c, tls, "completed", mx_j_bool(c, a->tls.completed));
+	mx_j_set(c, tls, "version", mx_j_str(c, a->tls.version));
+	mx_j_set(c, tls, "cipher", mx_j_str(c, a->tls.suite_iana));
+	mx_j_set(c, tls, "failure",
+		 a->tls.fail ? mx_j_str(c, mx_tls_fail_name(a->tls.fail))
+			     : mx_j_null(c));
+	mx_j_set(c, tls, "failure_detail", mx_j_str(c, a->tls.fail_detail));
+	mx_j_set(c, tls, "verify_code",
+		 a->tls.verify_done ? mx_j_int(c, a->tls.verify_code)
+				    : mx_j_null(c));
+	mx_j_set(c, tls, "verify_error", mx_j_str(c, a->tls.verify_error));
+	mx_j_set(c, tls, "certificates",
+		 mx_j_int(c, (long long)a->tls.chain.n));
+	mx_j_set(c, tls, "leaf_sha256",
+		 mx_j_str(c, a->tls.chain.n ? a->tls.chain.v[0].sha256 : NULL));
+	mx_j_set(c, o, "tls", tls);
 	for (i = MX_SEND_STAGE_CONNECT; i < MX_SEND_STAGE__N; i++) {
-		json_t *s = json_object();
+		json_t *s = mx_j_obj(c);
 
-		put(c, s, "stage", js(c, mx_send_stage_name(i)));
-		put(c, s, "state",
-		    js(c, mx_step_state_name(a->stage[i].step.state)));
-		put(c, s, "ms", json_integer(a->stage[i].step.ms));
-		put(c, s, "reply", jreply(c, &a->stage[i].reply));
-		app(c, st, s);
+		mx_j_set(c, s, "stage", mx_j_str(c, mx_send_stage_name(i)));
+		mx_j_set(c, s, "state",
+			 mx_j_str(c,
+				  mx_step_state_name(a->stage[i].step.state)));
+		mx_j_set(c, s, "ms", mx_j_int(c, a->stage[i].step.ms));
+		mx_j_set(c, s, "reply", jreply(c, &a->stage[i].reply));
+		mx_j_push(c, st, s);
 	}
-	put(c, o, "stages", st);
+	mx_j_set(c, o, "stages", st);
 	for (i = 0; i < a->nrcpts; i++) {
-		json_t *s = json_object();
+		json_t *s = mx_j_obj(c);
 
-		put(c, s, "address", js(c, a->rcpts[i].addr));
-		put(c, s, "accepted", json_boolean(a->rcpts[i].accepted));
-		put(c, s, "ms", json_integer(a->rcpts[i].st.step.ms));
-		put(c, s, "reply", jreply(c, &a->rcpts[i].st.reply));
-		app(c, rc, s);
+		mx_j_set(c, s, "address", mx_j_str(c, a->rcpts[i].addr));
+		mx_j_set(c, s, "accepted", mx_j_bool(c, a->rcpts[i].accepted));
+		mx_j_set(c, s, "ms", mx_j_int(c, a->rcpts[i].st.step.ms));
+		mx_j_set(c, s, "reply", jreply(c, &a->rcpts[i].st.reply));
+		mx_j_push(c, rc, s);
 	}
-	put(c, o, "recipients", rc);
+	mx_j_set(c, o, "recipients", rc);
 	for (i = 0; i < a->smtp.tx.n; i++) {
-		json_t *s = json_object();
+		json_t *s = mx_j_obj(c);
 		const struct mx_tx_line *l = &a->smtp.tx.v[i];
 
-		put(c, s, "t_ms", json_integer(l->t_ms));
-		put(c, s, "dir",
-		    js(c, l->dir == MX_TX_SENT	 ? "sent"
-			  : l->dir == MX_TX_RECV ? "received"
-						 : "note"));
-		put(c, s, "text", js(c, l->text));
-		app(c, tx, s);
+		mx_j_set(c, s, "t_ms", mx_j_int(c, l->t_ms));
+		mx_j_set(c, s, "dir",
+			 mx_j_str(c, l->dir == MX_TX_SENT   ? "sent"
+				     : l->dir == MX_TX_RECV ? "received"
+							    : "note"));
+		mx_j_set(c, s, "text", mx_j_str(c, l->text));
+		mx_j_push(c, tx, s);
 	}
-	put(c, o, "transcript", tx);
+	mx_j_set(c, o, "transcript", tx);
 	return o;
-}
-
-static int dump(struct jc *c, FILE *out, json_t *root)
-{
-	int rc = -1;
-
-	if (!c->err &&
-	    json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 &&
-	    fputc('\n', out) != EOF)
-		rc = 0;
-	json_decref(root);
-	return rc;
 }
 
 int mx_report_send_json(FILE *out, const struct mx_send_report *rep)
 {
 	const struct mx_send_result *r = rep->r;
 	const struct mx_send_attempt *fa = mx_send_result_final(r);
-	struct jc c = {0};
-	json_t *root = json_object(), *msg = json_object(),
-	       *env = json_object(), *rc = json_array(), *at = json_array(),
-	       *pol = json_object(), *e2e = json_object();
-	char ts[40];
+	struct mx_jc c = {0};
+	json_t *root, *msg = mx_j_obj(&c), *env = mx_j_obj(&c),
+		      *rc = mx_j_arr(&c), *at = mx_j_arr(&c),
+		      *pol = mx_j_obj(&c), *e2e = mx_j_obj(&c);
 	size_t i;
 
-	put(&c, root, "$schema", js(&c, MX_SEND_SCHEMA_ID));
-	put(&c, root, "schema_version", json_integer(1));
-	put(&c, root, "tool_version", js(&c, rep->tool_version));
-	mx_rep_iso8601(rep->started, ts, sizeof(ts));
-	put(&c, root, "started", js(&c, ts));
-	put(&c, root, "nexthop", js(&c, r->nexthop));
-	put(&c, root, "status", js(&c, mx_send_status_name(r->status)));
-	put(&c, root, "exit_status", json_integer(rep->exit_status));
-	put(&c, root, "delivered", json_boolean(r->delivered));
-	put(&c, root, "encrypted", json_boolean(r->encrypted));
-	put(&c, root, "permanent", json_boolean(r->permanent));
-	put(&c, root, "failed_stage",
-	    js(&c, mx_send_stage_name(r->failed_stage)));
-	put(&c, root, "error", js(&c, r->error));
-	put(&c, root, "total_ms", json_integer(r->total_ms));
-	put(&c, pol, "level", js(&c, mx_tls_policy_name(r->policy)));
-	put(&c, pol, "effective", js(&c, mx_tls_policy_name(r->effective)));
-	put(&c, pol, "decision",
-	    fa && fa->judged
-		    ? js(&c, mx_policy_decision_name(fa->verdict.decision))
-		    : json_null());
-	put(&c, pol, "reason_id", js(&c, r->policy_reason_id));
-	put(&c, pol, "why",
-	    fa && fa->judged ? js(&c, fa->verdict.why) : json_null());
-	put(&c, root, "policy", pol);
-	put(&c, msg, "token", js(&c, rep->token));
-	put(&c, msg, "message_id", js(&c, rep->message_id));
-	put(&c, msg, "size", json_integer((json_int_t)r->message_len));
-	put(&c, root, "message", msg);
-	put(&c, env, "from", js(&c, rep->from));
+	root = mx_j_envelope(&c, "send", MX_SEND_SCHEMA_VERSION,
+			     rep->tool_version, rep->started, rep->exit_status);
+	mx_j_set(&c, root, "nexthop", mx_j_str(&c, r->nexthop));
+	/* the delivery's own outcome (delivered, tempfail, ...); "status"
+	 * is the envelope's */
+	mx_j_set(&c, root, "delivery",
+		 mx_j_str(&c, mx_send_status_name(r->status)));
+	mx_j_set(&c, root, "delivered", mx_j_bool(&c, r->delivered));
+	mx_j_set(&c, root, "encrypted", mx_j_bool(&c, r->encrypted));
+	mx_j_set(&c, root, "permanent", mx_j_bool(&c, r->permanent));
+	mx_j_set(&c, root, "failed_stage",
+		 mx_j_str(&c, mx_send_stage_name(r->failed_stage)));
+	mx_j_set(&c, root, "error", mx_j_str(&c, r->error));
+	mx_j_set(&c, root, "total_ms", mx_j_int(&c, r->total_ms));
+	mx_j_set(&c, pol, "level", mx_j_str(&c, mx_tls_policy_name(r->policy)));
+	mx_j_set(&c, pol, "effective",
+		 mx_j_str(&c, mx_tls_policy_name(r->effective)));
+	mx_j_set(&c, pol, "decision",
+		 fa && fa->judged ? mx_j_str(&c, mx_policy_decision_name(
+							 fa->verdict.decision))
+				  : mx_j_null(&c));
+	mx_j_set(&c, pol, "reason_id", mx_j_str(&c, r->policy_reason_id));
+	mx_j_set(&c, pol, "why",
+		 fa && fa->judged ? mx_j_str(&c, fa->verdict.why)
+				  : mx_j_null(&c));
+	mx_j_set(&c, root, "policy", pol);
+	mx_j_set(&c, msg, "token", mx_j_str(&c, rep->token));
+	mx_j_set(&c, msg, "message_id", mx_j_str(&c, rep->message_id));
+	mx_j_set(&c, msg, "size", mx_j_int(&c, (long long)r->message_len));
+	mx_j_set(&c, root, "message", msg);
+	mx_j_set(&c, env, "from", mx_j_str(&c, rep->from));
 	for (i = 0; i < rep->nrcpts; i++)
-		app(&c, rc, js(&c, rep->rcpts[i]));
-	put(&c, env, "recipients", rc);
-	put(&c, root, "envelope", env);
+		mx_j_push(&c, rc, mx_j_str(&c, rep->rcpts[i]));
+	mx_j_set(&c, env, "recipients", rc);
+	mx_j_set(&c, root, "envelope", env);
 	for (i = 0; i < r->nattempts; i++)
-		app(&c, at, jattempt(&c, &r->attempts[i]));
-	put(&c, root, "attempts", at);
-	put(&c, root, "final_attempt",
-	    r->nattempts ? json_integer((json_int_t)r->final) : json_null());
-	put(&c, e2e, "checked", json_boolean(rep->e2e_checked));
-	put(&c, e2e, "found", json_boolean(rep->e2e_found));
-	put(&c, e2e, "ms",
-	    rep->e2e_found ? json_integer(rep->e2e_ms) : json_null());
-	put(&c, e2e, "path", js(&c, rep->e2e_path));
-	put(&c, root, "end_to_end", e2e);
-	put(&c, root, "findings", jfindings(&c, &r->findings));
-	return dump(&c, out, root);
+		mx_j_push(&c, at, jattempt(&c, &r->attempts[i]));
+	mx_j_set(&c, root, "attempts", at);
+	mx_j_set(&c, root, "final_attempt",
+		 r->nattempts ? mx_j_int(&c, (long long)r->final)
+			      : mx_j_null(&c));
+	mx_j_set(&c, e2e, "checked", mx_j_bool(&c, rep->e2e_checked));
+	mx_j_set(&c, e2e, "found", mx_j_bool(&c, rep->e2e_found));
+	mx_j_set(&c, e2e, "ms",
+		 rep->e2e_found ? mx_j_int(&c, rep->e2e_ms) : mx_j_null(&c));
+	mx_j_set(&c, e2e, "path", mx_j_str(&c, rep->e2e_path));
+	mx_j_set(&c, root, "end_to_end", e2e);
+	mx_j_set(&c, root, "findings", mx_j_findings(&c, &r->findings));
+	return mx_j_dump(&c, out, root);
 }
 
 /* ---- policy table ------------------------------------------------------- */
@@ -483,44 +422,40 @@ int mx_report_policy_text(FILE *out, const struct mx_policy_report *rep,
 		mx_out_findings(out, color, fs, n);
 		free(fs);
 	}
-	fprintf(out, "\nExit status %d\n", rep->exit_status);
+	mx_out_status(out, color, rep->exit_status);
 	return ferror(out) ? -1 : 0;
 }
 
 int mx_report_policy_json(FILE *out, const struct mx_policy_report *rep)
 {
-	struct jc c = {0};
-	json_t *root = json_object(), *rows = json_array();
-	char ts[40];
+	struct mx_jc c = {0};
+	json_t *root, *rows = mx_j_arr(&c);
 	size_t i, l;
 
-	put(&c, root, "$schema",
-	    js(&c, "https://mxprobe.invalid/schema/policy/1"));
-	put(&c, root, "schema_version", json_integer(1));
-	put(&c, root, "tool_version", js(&c, rep->tool_version));
-	mx_rep_iso8601(rep->started, ts, sizeof(ts));
-	put(&c, root, "started", js(&c, ts));
-	put(&c, root, "target", js(&c, rep->target));
-	put(&c, root, "exit_status", json_integer(rep->exit_status));
+	root = mx_j_envelope(&c, "policy", MX_POLICY_SCHEMA_VERSION,
+			     rep->tool_version, rep->started, rep->exit_status);
+	mx_j_set(&c, root, "target", mx_j_str(&c, rep->target));
 	for (i = 0; i < rep->nrows; i++) {
 		const struct mx_policy_row *w = &rep->rows[i];
-		json_t *o = json_object(), *lv = json_object();
+		json_t *o = mx_j_obj(&c), *lv = mx_j_obj(&c);
 
-		put(&c, o, "host", js(&c, w->host));
-		put(&c, o, "address", js(&c, w->addr));
-		put(&c, o, "port", json_integer(w->port));
-		put(&c, o, "preference",
-		    w->pref >= 0 ? json_integer(w->pref) : json_null());
-		put(&c, o, "tls_version", js(&c, w->tls_version));
-		put(&c, o, "cipher", js(&c, w->tls_suite));
-		put(&c, o, "tlsa", js(&c, mx_tlsa_state_name(w->tlsa)));
+		mx_j_set(&c, o, "host", mx_j_str(&c, w->host));
+		mx_j_set(&c, o, "address", mx_j_str(&c, w->addr));
+		mx_j_set(&c, o, "port", mx_j_int(&c, w->port));
+		mx_j_set(&c, o, "preference",
+			 w->pref >= 0 ? mx_j_int(&c, w->pref) : mx_j_null(&c));
+		mx_j_set(&c, o, "tls_version", mx_j_str(&c, w->tls_version));
+		mx_j_set(&c, o, "cipher", mx_j_str(&c, w->tls_suite));
+		mx_j_set(&c, o, "tlsa",
+			 mx_j_str(&c, mx_tlsa_state_name(w->tlsa)));
 		for (l = 0; l < MX_POLICY__N; l++)
-			put(&c, lv, mx_tls_policy_name((enum mx_tls_policy)l),
-			    jverdict(&c, &w->v[l]));
-		put(&c, o, "levels", lv);
-		app(&c, rows, o);
+			mx_j_set(&c, lv,
+				 mx_tls_policy_name((enum mx_tls_policy)l),
+				 jverdict(&c, &w->v[l]));
+		mx_j_set(&c, o, "levels", lv);
+		mx_j_push(&c, rows, o);
 	}
-	put(&c, root, "endpoints", rows);
-	put(&c, root, "findings", jfindings(&c, rep->findings));
-	return dump(&c, out, root);
+	mx_j_set(&c, root, "endpoints", rows);
+	mx_j_set(&c, root, "findings", mx_j_findings(&c, rep->findings));
+	return mx_j_dump(&c, out, root);
 }

@@ -28,7 +28,9 @@
 #include "model/result.h"
 #include "model/send.h"
 
-#define MX_SEND_SCHEMA_ID "https://mxprobe.invalid/schema/send/1"
+/* doc/mxprobe-send.schema.json, doc/mxprobe-policy.schema.json */
+#define MX_SEND_SCHEMA_VERSION 2
+#define MX_POLICY_SCHEMA_VERSION 2
 
 struct mx_send_report {
 	const struct mx_send_result *r;
@@ -52,6 +54,7 @@ struct mx_send_report {
 struct mx_send_text_opts {
 	int color;
 	int transcript;
+	int no_status; /* check --send-test: check writes the status line */
 };
 
 int mx_report_send_text(FILE *out, const struct mx_send_report *rep,

@@ -463,14 +463,12 @@ static void out_target(struct tw *w, const struct mx_target *t,
 			    "\nConfidence: n/a (nothing could be tested)\n");
 }
 
-int mx_report_text(FILE *out, const struct mx_run *run,
-		   const struct mx_text_opts *o)
+int mx_report_text_body(FILE *out, const struct mx_run *run,
+			const struct mx_text_opts *o)
 {
 	static const struct mx_text_opts dflt = {0, 0, 1};
-	static const enum mx_colour exit_colour[] = {MX_C_GREEN, MX_C_YELLOW,
-						     MX_C_RED, MX_C_MAGENTA};
 	struct tw w;
-	char started[32], st[16];
+	char started[32];
 	size_t i;
 
 	if (o == NULL)
@@ -484,16 +482,23 @@ int mx_report_text(FILE *out, const struct mx_run *run,
 		   (long long)run->elapsed_ms);
 	for (i = 0; i < run->ntargets; i++)
 		out_target(&w, &run->targets[i], o);
-	mx_upper(mx_rep_exit_name(run->exit_status), st, sizeof(st));
-	mx_out_text(out, "\nStatus: ");
-	mx_colour_on(out, w.color,
-		     (size_t)run->exit_status < 4
-			     ? exit_colour[run->exit_status]
-			     : MX_C_MAGENTA);
-	mx_out_text(out, st);
-	mx_colour_off(out, w.color, MX_C_BOLD);
-	mx_out_fmt(out, " (exit %d)\n", (int)run->exit_status);
 	if (fflush(out) != 0 || ferror(out))
 		return -1;
 	return 0;
+}
+
+int mx_report_text(FILE *out, const struct mx_run *run,
+		   const struct mx_text_opts *o)
+{
+	if (mx_report_text_body(out, run, o) < 0)
+		return -1;
+	mx_out_status(out, o ? o->color : 0, (int)run->exit_status);
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}
+
+void mx_report_status(FILE *out, int color, int exit_status)
+{
+	mx_out_status(out, color, exit_status);
 }

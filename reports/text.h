@@ -26,5 +26,13 @@ struct mx_text_opts {
 
 int mx_report_text(FILE *out, const struct mx_run *run,
 		   const struct mx_text_opts *o);
+/* The same without the closing status line, for a caller that appends
+ * more (check --deep, --send-test) and then closes the report with
+ * mx_report_status(). */
+int mx_report_text_body(FILE *out, const struct mx_run *run,
+			const struct mx_text_opts *o);
+/* The one closing line of every command's text, always last:
+ * "\nStatus: CRITICAL (exit 2)\n" (mx_out_status(), textutil.h). */
+void mx_report_status(FILE *out, int color, int exit_status);
 
 #endif

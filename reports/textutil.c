@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "reports/util.h"
 
 void mx_out_text(FILE *out, const char *s)
 {
@@ -138,4 +139,23 @@ void mx_out_findings(FILE *out, int color, const struct mx_finding *const *v,
 	mx_out_text(out, n == 0 ? "\nFindings: none\n" : "\nFindings:\n");
 	for (i = 0; i < n; i++)
 		mx_out_finding(out, color, v[i]);
+}
+
+void mx_out_status(FILE *out, int color, int exit_status)
+{
+	static const enum mx_colour colour[] = {MX_C_GREEN, MX_C_YELLOW,
+						MX_C_RED, MX_C_MAGENTA};
+	const char *name = mx_rep_exit_name((enum mx_exit)exit_status);
+	enum mx_colour c = colour[strcmp(name, "ok") == 0	  ? 0
+				  : strcmp(name, "warning") == 0  ? 1
+				  : strcmp(name, "critical") == 0 ? 2
+								  : 3];
+	char word[16];
+
+	mx_upper(name, word, sizeof(word));
+	mx_out_text(out, "\nStatus: ");
+	mx_colour_on(out, color, c);
+	mx_out_text(out, word);
+	mx_colour_off(out, color, c);
+	mx_out_fmt(out, " (exit %d)\n", exit_status);
 }

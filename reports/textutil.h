@@ -73,4 +73,8 @@ void mx_out_finding(FILE *out, int color, const struct mx_finding *f);
 void mx_out_findings(FILE *out, int color, const struct mx_finding *const *v,
 		     size_t n);
 
+/* The one closing line of every command's text, always last:
+ * "\nStatus: CRITICAL (exit 2)\n", the word in its colour. */
+void mx_out_status(FILE *out, int color, int exit_status);
+
 #endif

@@ -78,6 +78,9 @@ const struct mx_finding **mx_rep_sort_findings(const struct mx_findings *fs,
 const char *mx_rep_exit_name(enum mx_exit e)
 {
 	static const char *const t[] = {"ok", "warning", "critical", "unknown"};
+	/* send's 10-21 name the stage a delivery failed at: critical */
+	if ((int)e >= 10)
+		return "critical";
 	return (size_t)e < sizeof(t) / sizeof(t[0]) ? t[e] : "unknown";
 }
 

@@ -26,7 +26,18 @@ const struct mx_finding **mx_rep_sorted_findings(const struct mx_target *t,
 const struct mx_finding **mx_rep_sort_findings(const struct mx_findings *fs,
 					       size_t *n);
 
-/* "ok", "warning", "critical", "unknown" for an exit status. */
+/* What every command's report carries besides its data: the envelope
+ * of its JSON (reports/jsonutil.h) and the closing status line of its
+ * text (mx_out_status(), reports/textutil.h). */
+struct mx_rep_meta {
+	const char *tool_version;
+	time_t started;
+	int exit_status; /* 0-3 */
+	int color;	 /* text: ANSI colours */
+};
+
+/* "ok", "warning", "critical", "unknown" for an exit status (0-3;
+ * send's stage exits 10-21 are "critical", anything else "unknown"). */
 const char *mx_rep_exit_name(enum mx_exit e);
 
 /* Host indices of a target in MX preference order (stable; pref -1

@@ -1,29 +1,42 @@
 /*
- * cmd_certs.c - `mxprobe certs TARGET [--export DIR]`: wiring only.
+ * cmd_certs.c - `mxprobe certs TARGET [--export DIR] [--json]`: wiring
+ * only.
  *
  * Probes the target like `check` (for a domain: every MX endpoint), takes
  * the first endpoint whose handshake delivered a chain, shows it, and with
- * --export writes <CN>.pem per certificate plus chain.pem.
- * Exit: 0 shown/exported, 3 no chain could be had (no TLS, failure) or
- * the export failed (e.g. a file exists and --force was not given).
+ * --export writes <CN>.pem per certificate plus chain.pem.  The chain is
+ * judged by the analyzers as `check` judges it
+ * (mx_analyze_chain_verdict(): the cert.* findings of that endpoint).
+ * Output: text (reports/chain.h), or with --json the certs document
+ * (doc/mxprobe-certs.schema.json).
+ * Exit as `check`: 0 the chain is fine, 1 warning (e.g. expiring soon),
+ * 2 critical (untrusted, expired, name mismatch, self-signed...), 3 no
+ * chain could be had (no TLS, failure) or the export failed (e.g. a file
+ * exists and --force was not given).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzers/analyze.h"
 #include "common/clock.h"
 #include "reports/chain.h"
 #include "reports/pem.h"
 #include "src/commands.h"
 
+/* more than the catalogue has cert.* and local.* entries */
+#define CERTS_MAX_FINDINGS 32
+
 int cmd_certs(struct mx_opts *o)
 {
 	struct mx_run *run;
 	const struct mx_endpoint *ep = NULL;
+	const struct mx_finding *fv[CERTS_MAX_FINDINGS];
 	struct mx_export_result res;
+	struct mx_chain_report cr;
 	char err[512];
 	FILE *out;
 	size_t i, j;
-	int rc = 0;
+	int rc;
 
 	if (o->nargs != 1) {
 		fprintf(stderr, "mxprobe certs: name exactly one target (try "
@@ -58,13 +71,27 @@ int cmd_certs(struct mx_opts *o)
 		mx_run_free(run);
 		return 3;
 	}
+	memset(&cr, 0, sizeof(cr));
+	rc = (int)mx_analyze_chain_verdict(ep, fv, CERTS_MAX_FINDINGS,
+					   &cr.nfindings);
+	cr.target = o->args[0];
+	cr.ep = ep;
+	cr.now = mx_wall_now();
+	cr.dir = o->export_dir;
+	cr.exported = o->export_dir ? &res : NULL;
+	cr.show_pem = o->export_dir == NULL;
+	cr.findings = fv;
+	cr.meta.tool_version = PACKAGE_VERSION;
+	cr.meta.started = run->started;
+	cr.meta.exit_status = rc;
 	out = mx_cli_open_output(o);
 	if (out == NULL) {
 		rc = 3;
 	} else {
-		mx_report_chain(out, ep, mx_wall_now(), o->export_dir,
-				o->export_dir ? &res : NULL,
-				o->export_dir == NULL);
+		cr.meta.color = mx_cli_use_color(out, o);
+		if ((o->json ? mx_report_chain_json(out, &cr)
+			     : mx_report_chain(out, &cr)) < 0)
+			rc = 3;
 		if (mx_cli_close_output(out, o) < 0)
 			rc = 3;
 	}

@@ -48,19 +48,11 @@ int cmd_check(struct mx_opts *o)
 		to.color = mx_cli_use_color(out, o);
 		to.transcript = o->transcript;
 		to.details = 1;
-		mx_report_text(out, run, &to);
-		if (o->deep) {
-			struct mx_ciphers_opts co = {to.color, 0};
-			size_t i, j;
-
-			fprintf(out, "\nCipher enumeration (--deep)\n");
-			for (i = 0; i < run->ntargets; i++)
-				for (j = 0; j < run->targets[i].nendpoints; j++)
-					mx_report_ciphers_endpoint(
-						out,
-						&run->targets[i].endpoints[j],
-						&co);
-		}
+		/* the status line closes the report, after --deep's
+		 * enumeration and --send-test's delivery */
+		mx_report_text_body(out, run, &to);
+		if (o->deep)
+			mx_report_ciphers_deep(out, run, to.color);
 	}
 	status = (int)run->exit_status;
 	if (o->send_test) {
@@ -94,6 +86,8 @@ int cmd_check(struct mx_opts *o)
 				status = 3;
 		}
 	}
+	if (!o->json)
+		mx_report_status(out, to.color, status);
 	if (mx_cli_close_output(out, o) < 0)
 		status = 3;
 	mx_run_free(run);

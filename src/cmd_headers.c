@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/xalloc.h"
 #include "reports/headers.h"
 #include "src/commands.h"
@@ -45,6 +46,8 @@ int cmd_headers(struct mx_opts *o)
 	uint8_t *data;
 	size_t len, i;
 	FILE *fp, *out;
+	struct mx_rep_meta meta;
+	time_t started = mx_wall_now();
 	int status = 0;
 
 	if (o->nargs != 1) {
@@ -79,8 +82,12 @@ int cmd_headers(struct mx_opts *o)
 		mx_mailhdr_free(h);
 		return 3;
 	}
-	if ((o->json ? mx_report_headers_json(out, h, o->args[0])
-		     : mx_report_headers_text(out, h, o->args[0])) < 0)
+	meta.tool_version = PACKAGE_VERSION;
+	meta.started = started;
+	meta.exit_status = status;
+	meta.color = mx_cli_use_color(out, o);
+	if ((o->json ? mx_report_headers_json(out, h, o->args[0], &meta)
+		     : mx_report_headers_text(out, h, o->args[0], &meta)) < 0)
 		status = 3;
 	if (mx_cli_close_output(out, o) < 0)
 		status = 3;

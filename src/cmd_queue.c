@@ -142,8 +142,10 @@ int cmd_queue(struct mx_opts *o)
 	if (out == NULL) {
 		rc = 3;
 	} else {
-		if ((o->json ? mx_report_queue_json(out, &v)
-			     : mx_report_queue_text(out, &v)) < 0)
+		if ((o->json ? mx_report_queue_json(out, &v, PACKAGE_VERSION)
+			     : mx_report_queue_text(out, &v, PACKAGE_VERSION,
+						    mx_cli_use_color(out, o))) <
+		    0)
 			rc = 3;
 		if (mx_cli_close_output(out, o) < 0)
 			rc = 3;

@@ -331,7 +331,7 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	struct mx_sender *snd = NULL;
 	struct mx_send_result *res = NULL;
 	struct mx_send_report rep;
-	struct mx_send_text_opts to = {0, 0};
+	struct mx_send_text_opts to = {0, 0, 0};
 	struct mx_dns_params dp;
 	struct mx_dns *dns = NULL;
 	struct mx_log log;
@@ -461,6 +461,8 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		rep.e2e_path = path;
 		to.color = mx_cli_use_color(out, o);
 		to.transcript = o->transcript;
+		/* check --send-test closes the report with its status */
+		to.no_status = o->send_test != NULL;
 		if (json)
 			mx_report_send_json(out, &rep);
 		else

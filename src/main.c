@@ -308,6 +308,15 @@ int main(int argc, char **argv)
 			mx_opts_usage(stdout, &commands[i]);
 			return 0;
 		}
+		/* --json is honoured by every command with a report; the
+		 * relay writes a log, so it refuses it (issue 13). */
+		if (o.json && strcmp(commands[i].name, "relay") == 0) {
+			fprintf(stderr,
+				"mxprobe relay: --json is not for 'relay' "
+				"(it writes a log, not a report; 'mxprobe "
+				"queue --json' reports its spool)\n");
+			return 3;
+		}
 		/* Every value checked before any I/O (issue 13): one line,
 		 * exit 3, no packet sent. */
 		if (mx_validate(&commands[i], &o, err, sizeof(err)) < 0) {

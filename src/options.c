@@ -516,10 +516,21 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 	      "greeting, reply,\n"
 	      "                         handshake (default 30)\n"
 	      "  --deadline SECONDS     limit for one endpoint in all "
-	      "(default 4 x timeout)\n"
-	      "  --json                 write JSON (schema: "
-	      "doc/mxprobe-check.schema.json)\n"
-	      "  -o, --output FILE      write the report to FILE\n"
+	      "(default 4 x timeout)\n",
+	      fp);
+	/* ciphers writes the check document (with "enumeration"s); relay
+	 * writes a log and refuses --json */
+	if (strcmp(cmd->name, "relay") == 0)
+		fputs("  --json                 refused: the relay writes a log "
+		      "(see 'mxprobe queue')\n",
+		      fp);
+	else
+		fprintf(fp,
+			"  --json                 write JSON (schema: "
+			"doc/mxprobe-%s.schema.json)\n",
+			strcmp(cmd->name, "ciphers") == 0 ? "check"
+							  : cmd->name);
+	fputs("  -o, --output FILE      write the report to FILE\n"
 	      "  -v, --verbose          developer log on stderr (repeat for "
 	      "more)\n"
 	      "  --trace LIST           trace smtp,tls,dns,pcap,sched,relay "

@@ -290,8 +290,13 @@ int mx_cli_close_output(FILE *fp, const struct mx_opts *o)
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o)
 {
 	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
 
+	/* NO_COLOR (no-color.org), and a terminal that says it cannot
+	 * (TERM=dumb, or no TERM at all) */
 	if (o->no_color || (nc != NULL && nc[0] != '\0'))
+		return 0;
+	if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0)
 		return 0;
 	return isatty(fileno(fp));
 }

@@ -317,3 +317,6 @@ tests_fuzz_fuzz_tls_server_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_fuzz_fuzz_tls_server_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_PROBE) \
 	$(OPENSSL_LIBS)
 # end fuzz
+# grammar: one status line, one JSON envelope and a schema per command,
+# certs judged, --json honoured or refused, TERM=dumb (issue 13 point 2)
+INTEGRATION_TESTS += tests/integration/grammar.sh

@@ -174,7 +174,10 @@ static void test_text(void **state)
 	has(out, "OpenSSL 3 default (security level 2)");
 	has(out, "\nCRITICAL kex.dh_1024  ");
 	has(out, "\nUNKNOWN  enum.incomplete  ");
-	has(out, "Status: critical");
+	/* the one closing status line, last (issue 13) */
+	has(out, "\nStatus: CRITICAL (exit 2)\n");
+	assert_string_equal(strstr(out, "\nStatus: "),
+			    "\nStatus: CRITICAL (exit 2)\n");
 	for (i = 0; out[i]; i++)
 		assert_true(out[i] == '\n' ||
 			    (out[i] >= 0x20 && out[i] < 0x7f));

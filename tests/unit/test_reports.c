@@ -29,6 +29,7 @@
 #include "analyzers/analyze.h"
 #include "common/xalloc.h"
 #include "reports/json.h"
+#include "reports/jsonutil.h"
 #include "reports/text.h"
 #include "tests/unit/test_analyzers_fixtures.h"
 
@@ -586,6 +587,69 @@ static void test_empty_run(void **state)
 	mx_run_free(run);
 }
 
+/* Issue 13: one closing status line and one JSON envelope for every
+ * command (the other renderers call these two). */
+static void test_status_line(void **state)
+{
+	static const struct {
+		int exit;
+		const char *want;
+	} t[] = {
+		{0, "\nStatus: OK (exit 0)\n"},
+		{1, "\nStatus: WARNING (exit 1)\n"},
+		{2, "\nStatus: CRITICAL (exit 2)\n"},
+		{3, "\nStatus: UNKNOWN (exit 3)\n"},
+		{15, "\nStatus: CRITICAL (exit 15)\n"}, /* send: TLS stage */
+		{21, "\nStatus: CRITICAL (exit 21)\n"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *fp = open_memstream(&buf, &n);
+
+		assert_non_null(fp);
+		mx_report_status(fp, 0, t[i].exit);
+		fclose(fp);
+		assert_string_equal(buf, t[i].want);
+		free(buf);
+	}
+}
+
+static void test_envelope(void **state)
+{
+	static const char *const keys[] = {"schema", "schema_version",
+					   "tool",   "started",
+					   "status", "exit_status"};
+	struct mx_jc c = {0};
+	json_t *root = mx_j_envelope(&c, "queue", 1, "9.9", 1740830400, 1);
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	(void)state;
+	assert_false(c.err);
+	json_object_foreach(root, k, v)
+	{
+		assert_true(i < 6);
+		assert_string_equal(k, keys[i]);
+		i++;
+	}
+	assert_int_equal(i, 6);
+	assert_string_equal(json_string_value(json_object_get(root, "schema")),
+			    "https://mxprobe.invalid/schema/queue/1");
+	assert_string_equal(json_string_value(json_object_get(root, "started")),
+			    "2025-03-01T12:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(root, "status")),
+			    "warning");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(root, "tool"), "name")),
+			    "mxprobe");
+	json_decref(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +662,8 @@ int main(void)
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_empty_run),
+		cmocka_unit_test(test_status_line),
+		cmocka_unit_test(test_envelope),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

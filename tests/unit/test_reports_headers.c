@@ -34,10 +34,11 @@ static char *render(int json, const struct mx_mailhdr *h, const char *file)
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *fp = open_memstream(&buf, &n);
+	struct mx_rep_meta m = {"9.9", 1700000000, 1, 0};
 
 	assert_non_null(fp);
-	assert_int_equal(json ? mx_report_headers_json(fp, h, file)
-			      : mx_report_headers_text(fp, h, file),
+	assert_int_equal(json ? mx_report_headers_json(fp, h, file, &m)
+			      : mx_report_headers_text(fp, h, file, &m),
 			 0);
 	assert_int_equal(fclose(fp), 0);
 	return buf;
@@ -87,8 +88,9 @@ static void test_json(void **state)
 
 	(void)state;
 	assert_non_null(root);
-	assert_string_equal(json_string_value(json_object_get(root, "status")),
-			    "ok");
+	assert_string_equal(
+		json_string_value(json_object_get(root, "header_status")),
+		"ok");
 	assert_int_equal(
 		json_integer_value(json_object_get(root, "total_delay_s")), 30);
 	hop = json_array_get(json_object_get(root, "hops"), 1);
@@ -146,7 +148,8 @@ static void test_empty_and_damaged(void **state)
 
 	(void)state;
 	out = render(0, h, "-");
-	assert_string_equal(out, "-: 0 hop(s), header unterminated\n");
+	assert_string_equal(out, "-: 0 hop(s), header unterminated\n"
+				 "\nStatus: WARNING (exit 1)\n");
 	free(out);
 	out = render(1, h, "-");
 	assert_non_null(strstr(out, "\"hops\": []"));

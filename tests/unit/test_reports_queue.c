@@ -134,8 +134,8 @@ static char *render(int json, const struct mx_queue_view *v)
 	FILE *fp = open_memstream(&buf, &n);
 
 	assert_non_null(fp);
-	assert_int_equal(json ? mx_report_queue_json(fp, v)
-			      : mx_report_queue_text(fp, v),
+	assert_int_equal(json ? mx_report_queue_json(fp, v, "9.9")
+			      : mx_report_queue_text(fp, v, "9.9", 0),
 			 0);
 	assert_int_equal(fclose(fp), 0);
 	return buf;
@@ -214,7 +214,7 @@ static void test_json(void **state)
 			    "deferred");
 	assert_int_equal(json_integer_value(json_object_get(m, "next_in_s")),
 			 600);
-	assert_int_equal(json_array_size(json_object_get(m, "rcpts")), 2);
+	assert_int_equal(json_array_size(json_object_get(m, "recipients")), 2);
 	m = json_array_get(json_object_get(root, "queue"), 2);
 	assert_true(json_is_false(json_object_get(m, "readable")));
 	assert_null(json_object_get(m, "from"));
