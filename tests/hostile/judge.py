@@ -20,7 +20,9 @@ lines (one Python start for the whole suite).  Checks:
            (python3-jsonschema);
   expect   (--expect, with --json) a comma-separated list: ID means a
            finding with that id must be present (anywhere in the
-           document), !ID that none may be, - nothing.
+           document), !ID that none may be, ID~TEXT that the evidence of
+           such a finding holds TEXT (byte for byte, as decoded from
+           JSON), ID!~TEXT that none does, - nothing.
 """
 import argparse
 import json
@@ -101,10 +103,24 @@ def judge(out_path, err_path, is_json, schema_path, expect, schemas):
             probs.append("schema %s: /%s: %s" % (
                 schema_path.rsplit("/", 1)[-1],
                 "/".join(str(p) for p in e.path), e.message[:200]))
-    ids = [f.get("id") for f in findings(doc)]
+    fs = findings(doc)
+    ids = [f.get("id") for f in fs]
     for want in expect.split(","):
         want = want.strip()
         if not want or want == "-":
+            continue
+        if "~" in want:
+            neg = "!~" in want
+            fid, text = want.split("!~" if neg else "~", 1)
+            evs = [f.get("evidence") or "" for f in fs if f.get("id") == fid]
+            hit = any(text in e for e in evs)
+            if neg and hit:
+                probs.append("evidence of %s holds %r: %r" % (
+                    fid, text, next(e for e in evs if text in e)[:200]))
+            elif not neg and not hit:
+                probs.append("no %s with %r in its evidence (%s)" % (
+                    fid, text, "; ".join(repr(e[:120]) for e in evs) or
+                    "no such finding"))
             continue
         if want.startswith("!"):
             if want[1:] in ids:
