@@ -320,3 +320,8 @@ tests_fuzz_fuzz_tls_server_LDADD = $(FUZZ_MAIN) librelay.a $(LIB_PROBE) \
 # grammar: one status line, one JSON envelope and a schema per command,
 # certs judged, --json honoured or refused, TERM=dumb (issue 13 point 2)
 INTEGRATION_TESTS += tests/integration/grammar.sh
+# one option table (src/options.c) feeds --help, doc/mxprobe.1 and the
+# completions doc/completions/{mxprobe.bash,_mxprobe} (issue 13 point 2)
+TESTS += tests/unit/check_options.sh
+EXTRA_DIST += tests/unit/check_options.sh doc/completions/mxprobe.bash \
+	doc/completions/_mxprobe
