@@ -74,6 +74,8 @@ int cmd_certs(struct mx_opts *o)
 	memset(&cr, 0, sizeof(cr));
 	rc = (int)mx_analyze_chain_verdict(ep, fv, CERTS_MAX_FINDINGS,
 					   &cr.nfindings);
+	if (run->interrupted) /* cut short: exit 3 (doc/exit-status.md) */
+		rc = 3;
 	cr.target = o->args[0];
 	cr.ep = ep;
 	cr.now = mx_wall_now();
