@@ -161,7 +161,7 @@ table=$build/campaign-$stamp.md
 	echo "$kind. Run $stamp on commit $commit, one target at a time on one"
 	echo "core, with \`tests/fuzz/campaign.sh $secs\`; $total_cpu CPU-seconds in all."
 	echo
-	echo "| target | CPU s | executions | exec/s | cov | ft | corpus (inputs/bytes) | crashes |"
+	echo "| target | CPU s | executions | exec/s (wall) | cov | ft | corpus (inputs/bytes) | crashes |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---|"
 	cat "$rows"
 } >"$table"

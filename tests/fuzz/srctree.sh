@@ -32,5 +32,5 @@ find . \( -name .git -o \( -path './build-*' ! -path './build-aux*' \) \
 			exit 1
 	done
 # links whose source file has gone
-find "$dest" -type l ! -exec test -e {} \; -exec rm -f {} + 2>/dev/null
+find "$dest" -xtype l -exec rm -f {} + 2>/dev/null
 exit 0
