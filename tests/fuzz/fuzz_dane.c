@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (k < tls.chain.n)
 				owned[i] =
-				    derive(&tls.chain.v[k], &spec[i], &len);
+					derive(&tls.chain.v[k], &spec[i], &len);
 			rr[i].data = owned[i];
 			rr[i].len = owned[i] ? len : 0;
 		}
@@ -185,15 +185,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	m1 = mx_dane_match(&tls, rr, nrr, (flags & 0x20) ? NULL : "mx1.lab.test",
-			   (flags & 0x10) ? NULL : "lab.test",
-			   (flags & 8) ? 0 : (time_t)1767225600 /* 2026-01-01 */,
-			   why, sizeof(why));
+	m1 = mx_dane_match(
+		&tls, rr, nrr, (flags & 0x20) ? NULL : "mx1.lab.test",
+		(flags & 0x10) ? NULL : "lab.test",
+		(flags & 8) ? 0 : (time_t)1767225600 /* 2026-01-01 */, why,
+		sizeof(why));
 	CHECK(m1 == 0 || m1 == 1);
 	check_why(why, sizeof(why));
 	if (m1)
 		CHECK(nusable > 0 && tls.chain.n > 0);
-	m2 = mx_dane_match(&tls, rr, nrr, (flags & 0x20) ? NULL : "mx1.lab.test",
+	m2 = mx_dane_match(&tls, rr, nrr,
+			   (flags & 0x20) ? NULL : "mx1.lab.test",
 			   (flags & 0x10) ? NULL : "lab.test",
 			   (flags & 8) ? 0 : (time_t)1767225600, why2,
 			   sizeof(why2));

@@ -80,7 +80,8 @@ static size_t unescape(const char *s, size_t n, uint8_t *out)
 			out[o] = (uint8_t)(hi * 16 + lo);
 			/* only bytes that are not kept as they are */
 			CHECK(out[o] < 0x20 || out[o] >= 0x7f);
-			CHECK(out[o] != '\t' && out[o] != '\r' && out[o] != '\n');
+			CHECK(out[o] != '\t' && out[o] != '\r' &&
+			      out[o] != '\n');
 			o++;
 			i += 4;
 			break;

@@ -31,11 +31,10 @@ const unsigned long fuzz_driver_iterations = 2000;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct mx_tls_backend *b = &mx_tls_openssl;
-	struct mx_tls_params p = {
-		.security_level = -1,
-		.sni = "mx1.lab.test",
-		.groups = "X25519:P-256",
-		.no_trust_store = 1};
+	struct mx_tls_params p = {.security_level = -1,
+				  .sni = "mx1.lab.test",
+				  .groups = "X25519:P-256",
+				  .no_trust_store = 1};
 	struct mx_tls_session *s;
 	struct mx_tls t = {0};
 	uint8_t out[4096], buf[512];
