@@ -7,11 +7,10 @@
 # command has it).  Each run must
 #   1. finish within the scenario's deadline (wall clock),
 #   2. leave no sanitizer report on stderr (CI builds with ASan+UBSan),
-#   3. with --json, print valid JSON (python3 json); for check and
-#      ciphers valid under doc/mxprobe-check.schema.json, for certs under
-#      doc/mxprobe-certs.schema.json (python3-jsonschema); send's JSON is
-#      not yet in the envelope its schema describes (issue 13 point 2),
-#      so it is only parsed,
+#   3. with --json, print valid JSON (python3 json), valid under the
+#      command's schema (python3-jsonschema): doc/mxprobe-COMMAND.schema
+#      .json where there is one (certs, send), else
+#      doc/mxprobe-check.schema.json (check, ciphers),
 #   4. with --json, carry the finding(s) the table names (!ID: must not),
 #   5. let no escape sequence from the peer reach stdout or stderr (no
 #      ESC, no C1, no NUL, no other C0 control but TAB/LF/CR).
@@ -108,18 +107,18 @@ scenario() {
 		return
 	fi
 	local common=(--timeout $TIMEOUT --deadline $DEADLINE --ca-file "$CERTS/ca.crt")
-	local schema="$SCHEMA" args=() text=()
+	local schema="$MXPROBE_SRCDIR/doc/mxprobe-${cmd%-smtps}.schema.json"
+	local args=() text=()
+	[ -f "$schema" ] || schema="$SCHEMA"
 	case "$cmd" in
 	check)	args=(check "${common[@]}" "127.0.0.1:$port"); text=(--transcript) ;;
 	check-smtps)
 		args=(check "${common[@]}" "smtps://127.0.0.1:$port"); text=(--transcript) ;;
-	certs)	args=(certs "${common[@]}" "127.0.0.1:$port")
-		schema="$MXPROBE_SRCDIR/doc/mxprobe-certs.schema.json"
-		[ -f "$schema" ] || schema="$SCHEMA" ;;
+	certs)	args=(certs "${common[@]}" "127.0.0.1:$port") ;;
 	ciphers) args=(ciphers "${common[@]}" "127.0.0.1:$port") ;;
 	send)	args=(send "${common[@]}" --via "127.0.0.1:$port"
 			--from probe@hostile.test --to rcpt@hostile.test)
-		text=(--transcript); schema="" ;;
+		text=(--transcript) ;;
 	*)	echo "unknown command '$cmd' in the table" >>"$d/problems"; return ;;
 	esac
 	[ -z "$schema" ] || [ -f "$schema" ] || { echo "no schema $schema" >>"$d/problems"; return; }
