@@ -224,6 +224,44 @@ static enum mx_smtp_phase phase_of(enum mx_send_stage st)
 	}
 }
 
+/* A step that failed without a reply: the server went silent, closed or
+ * reset, or sent more than a reply may hold.  The SMTP engine's stop says
+ * which (the same ids `check` uses). */
+static const struct {
+	enum mx_stop stop;
+	const char *id;
+	const char *what;
+} no_reply[] = {
+	{MX_STOP_GREETING_TIMEOUT, "smtp.timeout", "no greeting arrived"},
+	{MX_STOP_REPLY_TIMEOUT, "smtp.timeout", "no reply arrived"},
+	{MX_STOP_TARGET_DEADLINE, "smtp.timeout", "the deadline expired"},
+	{MX_STOP_PEER_CLOSED, "smtp.connection_lost",
+	 "the server closed the connection (TCP FIN)"},
+	{MX_STOP_PEER_RESET, "smtp.connection_lost",
+	 "the server reset the connection (TCP RST)"},
+	{MX_STOP_REPLY_LIMIT, "smtp.reply_limit_exceeded",
+	 "the reply exceeded a line length, line count or size limit"},
+	{MX_STOP_REPLY_MALFORMED, "smtp.reply_malformed",
+	 "the answer is not an SMTP reply"},
+};
+
+static void no_reply_explain(struct mx_send_result *r,
+			     const struct mx_send_attempt *a, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(no_reply) / sizeof(no_reply[0]); i++) {
+		if (no_reply[i].stop != a->smtp.stop)
+			continue;
+		mx_findings_add(&r->findings, no_reply[i].id, where,
+				"%s during %s%s%s", no_reply[i].what,
+				mx_send_stage_name(a->failed),
+				a->smtp.error ? ": " : "",
+				a->smtp.error ? a->smtp.error : "");
+		return;
+	}
+}
+
 void mx_send_result_explain(struct mx_send_result *r)
 {
 	const struct mx_send_attempt *a = mx_send_result_final(r);
@@ -246,6 +284,9 @@ void mx_send_result_explain(struct mx_send_result *r)
 	if (a->failed == MX_SEND_STAGE_CONNECT)
 		mx_findings_add(&r->findings, "smtp.connect_failed", where,
 				"%s", r->error ? r->error : "connect failed");
+	else if (a->failed != MX_SEND_STAGE_NONE &&
+		 a->stage[a->failed].reply.code == 0)
+		no_reply_explain(r, a, where);
 	if (a->failed == MX_SEND_STAGE_TLS)
 		mx_findings_add(&r->findings, "tls.handshake_failed", where,
 				"%s%s%s", mx_tls_fail_name(a->tls.fail),

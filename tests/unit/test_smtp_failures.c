@@ -175,8 +175,8 @@ static void test_refusals(void **state)
 		{MX_REFUSE_AUTH_NEEDS_TLS, "smtp.auth_required_tls"},
 		{MX_REFUSE_NEED_8BITMIME, "smtp.extension_missing"},
 		{MX_REFUSE_NEED_SMTPUTF8, "smtp.extension_missing"},
-		{MX_REFUSE_SIZE, "smtp.size_exceeded"},
-		{MX_REFUSE_AUTH_PROTOCOL, "smtp.auth_failed"},
+		{MX_REFUSE_SIZE, "smtp.size_exceeded", MX_STOP_NONE},
+		{MX_REFUSE_AUTH_PROTOCOL, "smtp.auth_failed", MX_STOP_NONE},
 	};
 	struct mx_findings fs = {0};
 	size_t i;
@@ -234,19 +234,32 @@ static void test_send_result(void **state)
 		enum mx_send_refusal refusal;
 		int code; /* of the failed stage's reply, or of RCPT 1 */
 		const char *text;
-		const char *id; /* NULL: no finding */
+		const char *id;	   /* NULL: no finding */
+		enum mx_stop stop; /* the engine's, for a step with no reply */
 	} t[] = {
 		{MX_SEND_STAGE_CONNECT, MX_REFUSE_NONE, 0, NULL,
-		 "smtp.connect_failed"},
+		 "smtp.connect_failed", MX_STOP_NONE},
 		{MX_SEND_STAGE_TLS, MX_REFUSE_NONE, 0, NULL,
-		 "tls.handshake_failed"},
+		 "tls.handshake_failed", MX_STOP_NONE},
 		{MX_SEND_STAGE_AUTH, MX_REFUSE_NONE, 535,
 		 "Authentication Credentials Invalid", "smtp.auth_failed"},
 		{MX_SEND_STAGE_MAIL, MX_REFUSE_SIZE, 0, NULL,
 		 "smtp.size_exceeded"},
 		{MX_SEND_STAGE_RCPT, MX_REFUSE_NONE, 550, "5.1.1 no such user",
-		 "smtp.recipient_rejected"},
-		{MX_SEND_STAGE_NONE, MX_REFUSE_NONE, 0, NULL, NULL},
+		 "smtp.recipient_rejected", MX_STOP_NONE},
+		{MX_SEND_STAGE_NONE, MX_REFUSE_NONE, 0, NULL, NULL,
+		 MX_STOP_NONE},
+		/* a step that failed without a reply (issue 13) */
+		{MX_SEND_STAGE_DATA, MX_REFUSE_NONE, 0, NULL, "smtp.timeout",
+		 MX_STOP_REPLY_TIMEOUT},
+		{MX_SEND_STAGE_DATA, MX_REFUSE_NONE, 0, NULL,
+		 "smtp.connection_lost", MX_STOP_PEER_CLOSED},
+		{MX_SEND_STAGE_MAIL, MX_REFUSE_NONE, 0, NULL,
+		 "smtp.connection_lost", MX_STOP_PEER_RESET},
+		{MX_SEND_STAGE_RCPT, MX_REFUSE_NONE, 0, NULL,
+		 "smtp.reply_limit_exceeded", MX_STOP_REPLY_LIMIT},
+		{MX_SEND_STAGE_EHLO, MX_REFUSE_NONE, 0, NULL,
+		 "smtp.reply_malformed", MX_STOP_REPLY_MALFORMED},
 	};
 	size_t i;
 
@@ -264,6 +277,7 @@ static void test_send_result(void **state)
 		a.port = 25;
 		a.failed = t[i].failed;
 		a.refusal = t[i].refusal;
+		a.smtp.stop = t[i].stop;
 		if (t[i].failed == MX_SEND_STAGE_RCPT) {
 			rc.addr = "nobody@lab.test";
 			rc.st.reply.code = t[i].code;
