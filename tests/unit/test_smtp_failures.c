@@ -175,8 +175,8 @@ static void test_refusals(void **state)
 		{MX_REFUSE_AUTH_NEEDS_TLS, "smtp.auth_required_tls"},
 		{MX_REFUSE_NEED_8BITMIME, "smtp.extension_missing"},
 		{MX_REFUSE_NEED_SMTPUTF8, "smtp.extension_missing"},
-		{MX_REFUSE_SIZE, "smtp.size_exceeded", MX_STOP_NONE},
-		{MX_REFUSE_AUTH_PROTOCOL, "smtp.auth_failed", MX_STOP_NONE},
+		{MX_REFUSE_SIZE, "smtp.size_exceeded"},
+		{MX_REFUSE_AUTH_PROTOCOL, "smtp.auth_failed"},
 	};
 	struct mx_findings fs = {0};
 	size_t i;
@@ -242,9 +242,10 @@ static void test_send_result(void **state)
 		{MX_SEND_STAGE_TLS, MX_REFUSE_NONE, 0, NULL,
 		 "tls.handshake_failed", MX_STOP_NONE},
 		{MX_SEND_STAGE_AUTH, MX_REFUSE_NONE, 535,
-		 "Authentication Credentials Invalid", "smtp.auth_failed"},
+		 "Authentication Credentials Invalid", "smtp.auth_failed",
+		 MX_STOP_NONE},
 		{MX_SEND_STAGE_MAIL, MX_REFUSE_SIZE, 0, NULL,
-		 "smtp.size_exceeded"},
+		 "smtp.size_exceeded", MX_STOP_NONE},
 		{MX_SEND_STAGE_RCPT, MX_REFUSE_NONE, 550, "5.1.1 no such user",
 		 "smtp.recipient_rejected", MX_STOP_NONE},
 		{MX_SEND_STAGE_NONE, MX_REFUSE_NONE, 0, NULL, NULL,
