@@ -177,7 +177,11 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 	}
 	memset(&cr, 0, sizeof(cr));
 	cr.base = base;
-	cr.show_progress = isatty(STDERR_FILENO) && !o->verbose && !o->trace;
+	/* A progress line on a terminal that can erase a line (not
+	 * TERM=dumb), and not mixed into a developer log. */
+	cr.show_progress = isatty(STDERR_FILENO) && !o->verbose && !o->trace &&
+			   getenv("TERM") != NULL &&
+			   strcmp(getenv("TERM"), "dumb") != 0;
 	cr.engine = mx_engine_new(base, run, &ep, &cbs, &cr, err, sizeof(err));
 	if (cr.engine == NULL) {
 		fprintf(stderr, "mxprobe: %s\n", err);
