@@ -587,6 +587,20 @@ static void rule_unsolicited(struct ep_ctx *c)
 	free(text);
 }
 
+/* RFC 3207 section 4.2: nothing may follow "220" to STARTTLS before the
+ * handshake; bytes there are a broken MTA or an injecting middlebox. */
+static void rule_starttls_pipelined(struct ep_ctx *c)
+{
+	size_t n = c->ep->smtp.starttls_dropped;
+
+	if (n == 0)
+		return;
+	emit(c, NO_COL, "smtp.starttls_pipelined", MX_SEV_OK, NULL,
+	     "%zu byte%s of plaintext followed the server's 220 to STARTTLS "
+	     "before the handshake; mxprobe discarded them, as a client must",
+	     n, n == 1 ? "" : "s");
+}
+
 static void rule_helo_only(struct ep_ctx *c)
 {
 	if (c->ep->smtp.used_helo)
@@ -1267,6 +1281,7 @@ static const struct ep_rule {
 	{"greeting", rule_greeting},
 	{"ehlo_refused", rule_ehlo_refused},
 	{"unsolicited", rule_unsolicited},
+	{"starttls_pipelined", rule_starttls_pipelined},
 	{"helo_only", rule_helo_only},
 	{"starttls_missing", rule_starttls_missing},
 	{"starttls_rejected", rule_starttls_rejected},

@@ -51,6 +51,16 @@ static const struct mx_finding_def catalogue[] = {
 	 "= may with a certificate and key); without it mail travels in "
 	 "clear text.",
 	 "RFC 3207"},
+	{"smtp.starttls_pipelined", MX_SEV_WARN,
+	 "The server sent plaintext after its 220 to STARTTLS, before the "
+	 "handshake",
+	 "Nothing may follow '220 Ready to start TLS' until the TLS "
+	 "handshake; bytes there come from a broken MTA or from a middlebox "
+	 "that injects or rewrites SMTP (the STARTTLS command-injection "
+	 "class, CVE-2011-0411). Clients must discard them, as mxprobe did. "
+	 "Look for an SMTP proxy or firewall 'fixup' between the sender and "
+	 "the MTA, and for MTA bugs in its STARTTLS handling.",
+	 "RFC 3207 section 4.2"},
 	{"smtp.starttls_rejected", MX_SEV_CRIT,
 	 "The server advertised STARTTLS but refused it (454/5xx)",
 	 "'454 TLS not available' usually means the MTA cannot load its "

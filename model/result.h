@@ -102,6 +102,10 @@ struct mx_smtp {
 	enum mx_stop stop;
 	char *error; /* escaped detail for `stop` */
 	struct mx_transcript tx;
+	/* Bytes the server sent after its 220 to STARTTLS, before the
+	 * handshake: discarded (RFC 3207 section 4.2), judged by the
+	 * analyzers (smtp.starttls_pipelined). */
+	size_t starttls_dropped;
 };
 
 /* ---- TLS facts --------------------------------------------------------- */

@@ -544,6 +544,7 @@ static void start_tls(struct mx_smtp_client *c, enum st st)
 		finish(c, MX_STOP_LOCAL, "TLS setup on this machine: %s", err);
 		return;
 	}
+	c->smtp->starttls_dropped = dropped;
 	if (dropped > 0)
 		note(c,
 		     "discarded %zu bytes the server sent after 220 to "

@@ -400,6 +400,7 @@ static void test_starttls_injection_and_fin(void **state)
 	run(&o, s, 4, MX_MODE_STARTTLS, 1, 2000, 0, 0, 0);
 	assert_int_equal(o.smtp.starttls.state, MX_STEP_OK);
 	assert_true(tx_has(&o.smtp.tx, "discarded"));
+	assert_int_equal(o.smtp.starttls_dropped, 14); /* "250 injected\r\n" */
 	assert_int_equal(o.smtp.stop, MX_STOP_TLS_FAILED);
 	assert_true(o.tls.attempted);
 	assert_false(o.tls.completed);
