@@ -10,15 +10,18 @@
  * Output: text (reports/chain.h), or with --json the certs document
  * (doc/mxprobe-certs.schema.json).
  * Exit as `check`: 0 the chain is fine, 1 warning (e.g. expiring soon),
- * 2 critical (untrusted, expired, name mismatch, self-signed...), 3 no
- * chain could be had (no TLS, failure) or the export failed (e.g. a file
- * exists and --force was not given).
+ * 2 critical (untrusted, expired, name mismatch, self-signed...; or no
+ * chain because the handshake failed: the endpoint's findings say why,
+ * in text and JSON with an empty certificate list), 3 nothing could be
+ * asked (no endpoint) or the export failed (e.g. a file exists and
+ * --force was not given).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "analyzers/analyze.h"
 #include "common/clock.h"
+#include "model/severity.h"
 #include "reports/chain.h"
 #include "reports/pem.h"
 #include "src/commands.h"
@@ -55,12 +58,24 @@ int cmd_certs(struct mx_opts *o)
 			if (run->targets[i].endpoints[j].tls.chain.n > 0)
 				ep = &run->targets[i].endpoints[j];
 	if (ep == NULL) {
+		/* No handshake delivered a chain: report the first endpoint
+		 * with what its probe found (why there is no chain), and exit
+		 * as `check` would. */
+		for (i = 0; i < run->ntargets && ep == NULL; i++)
+			if (run->targets[i].nendpoints > 0)
+				ep = &run->targets[i].endpoints[0];
+		if (ep == NULL) {
+			fprintf(stderr,
+				"mxprobe certs: %s has no endpoint to ask for "
+				"a certificate ('mxprobe check' says why)\n",
+				o->args[0]);
+			mx_run_free(run);
+			return 3;
+		}
 		fprintf(stderr,
 			"mxprobe certs: %s sent no certificate (no TLS "
-			"handshake completed; 'mxprobe check' says why)\n",
+			"handshake completed; the findings say why)\n",
 			o->args[0]);
-		mx_run_free(run);
-		return 3;
 	}
 	memset(&res, 0, sizeof(res));
 	if (o->export_dir &&
@@ -72,8 +87,20 @@ int cmd_certs(struct mx_opts *o)
 		return 3;
 	}
 	memset(&cr, 0, sizeof(cr));
-	rc = (int)mx_analyze_chain_verdict(ep, fv, CERTS_MAX_FINDINGS,
-					   &cr.nfindings);
+	if (ep->tls.chain.n > 0) {
+		rc = (int)mx_analyze_chain_verdict(ep, fv, CERTS_MAX_FINDINGS,
+						   &cr.nfindings);
+	} else {
+		/* every finding of the endpoint: they say why no chain */
+		enum mx_severity worst = MX_SEV_OK;
+
+		for (i = 0; i < ep->findings.n && i < CERTS_MAX_FINDINGS; i++) {
+			fv[cr.nfindings++] = &ep->findings.v[i];
+			worst = mx_severity_worse(worst,
+						  ep->findings.v[i].severity);
+		}
+		rc = cr.nfindings > 0 ? (int)mx_exit_for_severity(worst) : 3;
+	}
 	if (run->interrupted) /* cut short: exit 3 (doc/exit-status.md) */
 		rc = 3;
 	cr.target = o->args[0];
