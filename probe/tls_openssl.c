@@ -460,8 +460,7 @@ static void fail_facts(struct mx_tls_session *s, struct mx_tls *out)
 			 "a handshake message (the certificate chain, or a "
 			 "bogus length) is larger than the probe's limit of "
 			 "%d KiB (%.200s)",
-			 MX_TLS_MAX_CERT_LIST / 1024,
-			 s->m.fail_text);
+			 MX_TLS_MAX_CERT_LIST / 1024, s->m.fail_text);
 		set_str(&out->fail_detail, buf);
 		return;
 	}
