@@ -252,6 +252,40 @@ static void finish(struct mx_enumerator *en)
 	event_add(en->ev_done, &zero);
 }
 
+/* Ask each version's second slot in x[] (lane 1 or the group lane) for
+ * an offer; returns 1 when one was asked for.  *busy counts them. */
+static int pump_lanes(struct mx_enumerator *en, struct mx_enum_slot *x,
+		      int *busy)
+{
+	int i, progress = 0;
+
+	for (i = MX_EV__N - 1; i >= 0; i--) {
+		struct mx_enum_chain *ch = &en->slots[i].ch;
+		enum mx_chain_step st;
+
+		if (x[i].busy) {
+			(*busy)++;
+			continue;
+		}
+		if (!en->slots[i].active || deadline_passed(en))
+			continue;
+		if (x[i].lane)
+			st = mx_enum_chain_next_lane1(ch, &x[i].cur,
+						      mx_pool_idle(en->pool,
+								   en->p.addr));
+		else
+			st = mx_enum_chain_next_glane(ch, &x[i].cur);
+		if (st != MX_CHAIN_OFFER)
+			continue;
+		x[i].busy = 1;
+		x[i].tries = 0;
+		(*busy)++;
+		progress = 1;
+		mx_pool_acquire(en->pool, &x[i].w);
+	}
+	return progress;
+}
+
 static void pump(struct mx_enumerator *en)
 {
 	int progress = 1, i, active, busy;
@@ -289,50 +323,14 @@ static void pump(struct mx_enumerator *en)
 			mx_pool_acquire(en->pool, &s->w);
 		}
 		/* Lane 1: a second connection for a version, begun only when
-		 * a slot for this host would otherwise idle. */
-		for (i = MX_EV__N - 1; i >= 0; i--) {
-			struct mx_enum_slot *x = &en->aux[i];
-			int idle;
-
-			if (x->busy) {
-				busy++;
-				continue;
-			}
-			if (!en->slots[i].active || deadline_passed(en))
-				continue;
-			idle = mx_pool_idle(en->pool, en->p.addr);
-			if (mx_enum_chain_next_lane1(&en->slots[i].ch, &x->cur,
-						     idle) != MX_CHAIN_OFFER)
-				continue;
-			x->busy = 1;
-			x->tries = 0;
-			busy++;
-			progress = 1;
-			mx_pool_acquire(en->pool, &x->w);
-		}
-		/* The group lane: the group loop beside the suite loop.  It
-		 * asks as any chain does (FIFO): on a server with many groups
-		 * it is the longest chain of all, and packing it in beside
-		 * the suites beats leaving it for the tail (measured: 3des
-		 * 12.5 -> 11.0 s, dhe1024 4.7 -> 4.5 s at 25 ms each way). */
-		for (i = MX_EV__N - 1; i >= 0; i--) {
-			struct mx_enum_slot *x = &en->gaux[i];
-
-			if (x->busy) {
-				busy++;
-				continue;
-			}
-			if (!en->slots[i].active || deadline_passed(en))
-				continue;
-			if (mx_enum_chain_next_glane(&en->slots[i].ch,
-						     &x->cur) != MX_CHAIN_OFFER)
-				continue;
-			x->busy = 1;
-			x->tries = 0;
-			busy++;
-			progress = 1;
-			mx_pool_acquire(en->pool, &x->w);
-		}
+		 * a slot for this host would otherwise idle.  The group lane:
+		 * the group loop beside the suite loop; it asks as any chain
+		 * does (FIFO): on a server with many groups it is the longest
+		 * chain of all, and packing it in beside the suites beats
+		 * leaving it for the tail (measured: 3des 12.5 -> 11.0 s,
+		 * dhe1024 4.7 -> 4.5 s at 25 ms each way). */
+		progress |= pump_lanes(en, en->aux, &busy);
+		progress |= pump_lanes(en, en->gaux, &busy);
 		if (!progress && active > 0 && busy == 0) {
 			/* Everyone waits on someone who is not running: a
 			 * broken invariant of the plan; do not hang. */
@@ -344,6 +342,18 @@ static void pump(struct mx_enumerator *en)
 		if (en->slots[i].active || en->aux[i].busy || en->gaux[i].busy)
 			return;
 	finish(en);
+}
+
+/* A second slot (lane 1 or the group lane) of owner's version. */
+static void lane_init(struct mx_enum_slot *x, struct mx_enum_slot *owner)
+{
+	x->en = owner->en;
+	x->ver = owner->ver;
+	x->owner = owner;
+	x->w.addr = owner->en->p.addr;
+	x->w.grant = on_grant;
+	x->w.arg = x;
+	mx_buf_init(&x->hello, 64 * 1024);
 }
 
 struct mx_enumerator *mx_enumerator_new(struct event_base *base,
@@ -379,22 +389,10 @@ struct mx_enumerator *mx_enumerator_new(struct event_base *base,
 		s->w.grant = on_grant;
 		s->w.arg = s;
 		mx_buf_init(&s->hello, 64 * 1024);
-		en->aux[i].en = en;
-		en->aux[i].ver = (enum mx_enum_ver)i;
+		lane_init(&en->aux[i], s);
 		en->aux[i].lane = 1;
-		en->aux[i].owner = s;
-		en->aux[i].w.addr = en->p.addr;
-		en->aux[i].w.grant = on_grant;
-		en->aux[i].w.arg = &en->aux[i];
-		mx_buf_init(&en->aux[i].hello, 64 * 1024);
-		en->gaux[i].en = en;
-		en->gaux[i].ver = (enum mx_enum_ver)i;
+		lane_init(&en->gaux[i], s);
 		en->gaux[i].glane = 1;
-		en->gaux[i].owner = s;
-		en->gaux[i].w.addr = en->p.addr;
-		en->gaux[i].w.grant = on_grant;
-		en->gaux[i].w.arg = &en->gaux[i];
-		mx_buf_init(&en->gaux[i].hello, 64 * 1024);
 		if (vers & (1u << i)) {
 			uint16_t offer[MX_ENUM_MAX_OFFER];
 			size_t noffer = 0;
