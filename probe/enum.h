@@ -182,8 +182,10 @@ struct mx_enum_chain {
 	char reason[160];
 	/* Lane 1: a second connection at once for this version's suite
 	 * loop (mx_enum_chain_next_lane1). */
-	int lane1;     /* LANE1_* in enum_plan.c */
-	int lane1_out; /* a lane-1 offer awaits its answer */
+	int lane1;	/* LANE1_* in enum_plan.c */
+	int lane1_out;	/* a lane-1 offer awaits its answer */
+	int lane0_out;	/* a suite-loop offer of lane 0 awaits its answer */
+	int split_wait; /* lane 1 waits for lane 0's pre-split offer */
 	int lane0_done;
 	int nosplit;
 	uint16_t probe_first, probe_last;  /* the order probe's two picks */

@@ -335,6 +335,7 @@ enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
 							    : c->ncand;
 			set_offer(c, c->cand, n);
 			fill(c, o, MX_OFFER_SUITES, c->gall, c->ngall);
+			c->lane0_out = 1;
 			return MX_CHAIN_OFFER;
 		case PH_RANK:
 			set_offer(c, c->cand, c->ncand);
@@ -397,6 +398,8 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 	struct mx_enum_shared *sh = c->sh;
 
 	c->conns++;
+	c->lane0_out = 0;
+	c->split_wait = 0; /* lane 0's pre-split offer is answered */
 	if (a->kind != MX_ANS_ODD)
 		c->clean++;
 	if (a->kind == MX_ANS_PICK) {
@@ -608,6 +611,11 @@ enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
 			c->lane1 = LANE1_OVER;
 			return MX_CHAIN_WAIT;
 		}
+		/* Lane 0's offer from before the split holds lane 1's share
+		 * too: its pick may be lane 1's first find.  Wait for it
+		 * rather than pay a connection for the same suite twice. */
+		if (c->split_wait)
+			return MX_CHAIN_WAIT;
 		memcpy(c->offer1, c->cand1, c->ncand1 * sizeof(*c->cand1));
 		c->noffer1 = c->ncand1;
 		fill(c, o, MX_OFFER_SUITES, c->gall, c->ngall);
@@ -656,14 +664,27 @@ static void lane1_probe_answer(struct mx_enum_chain *c,
 			 "client order: our last find offered before our "
 			 "first, the server took the one offered first (1 "
 			 "extra connection)");
-		/* Lane 1 takes the second half of the candidates. */
+		/* Lane 1 takes every second candidate (in our order, as
+		 * lane 0 keeps the others).  Not the second half: the
+		 * suites a server accepts cluster near the front of our
+		 * order (strong, common ones first), so a back half often
+		 * holds none of them and its lane ends at once while lane
+		 * 0 finds them all alone (measured: bigclient, 44 suites).
+		 * Interleaved, each lane finds about half. */
 		n = c->lane0_done ? 0 : c->ncand / 2;
 		if (n > 0) {
-			memcpy(c->cand1, c->cand + (c->ncand - n),
-			       n * sizeof(*c->cand));
-			c->ncand1 = n;
-			c->ncand -= n;
+			size_t i, k0 = 0, k1 = 0;
+
+			for (i = 0; i < c->ncand; i++) {
+				if (i % 2 == 1 && k1 < n)
+					c->cand1[k1++] = c->cand[i];
+				else
+					c->cand[k0++] = c->cand[i];
+			}
+			c->ncand1 = k1;
+			c->ncand = k0;
 			c->lane1 = LANE1_SPLIT;
+			c->split_wait = c->lane0_out;
 		}
 	} else if (a->suite == c->probe_first) {
 		c->server_order = 1;
