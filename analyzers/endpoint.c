@@ -5,9 +5,10 @@
  * API: mx_analyze_endpoint() (analyze.h).  It clears and then fills
  * ep->findings and ep->col[]; it reads only facts and the params.
  *
- * Structure (STYLE habit 8): the diagnosis is a list of rules
+ * Structure (STYLE habit 8): the diagnosis is a list of rules (the
+ * certificate rules are in endpoint_cert.c, endpoint_int.h)
  * (`ep_rules`), each a small predicate that emits findings through
- * emit(); the variation inside a rule lives in tables - why the dialogue
+ * mx_ep_emit(); the variation inside a rule lives in tables - why the dialogue
  * stopped (`stop_rules`), how the handshake failed (`tls_fail_rules`),
  * which alert the server sent (`alert_rules`), why we aborted
  * (`sent_rules`), which verification error (`verify_rules`), which
@@ -29,34 +30,21 @@
  */
 #include "analyzers/analyze.h"
 #include "analyzers/clients.h"
+#include "analyzers/endpoint_int.h"
 #include "analyzers/suites.h"
 
 #include <errno.h>
-#include <openssl/x509_vfy.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "analyzers/hostname.h"
 #include "analyzers/smtp_failures.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
 #include "model/where.h"
 #include "wire/smtp.h"
-
-#define EV_TEXT_MAX 300 /* peer text quoted in evidence */
-#define EV_NAMES_MAX 16 /* certificate names listed in evidence */
-#define NO_COL (-1)
-
-struct ep_ctx {
-	struct mx_endpoint *ep;
-	const struct mx_analyze_params *p;
-	char *where;
-	enum mx_verdict worst[MX_COL__N]; /* from findings */
-	int expired_seen;		  /* cert.expired emitted */
-};
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -78,14 +66,9 @@ static void mark(struct ep_ctx *c, int col, enum mx_verdict v)
 
 /* Add finding `id` against column `col`; sev MX_SEV_OK keeps the
  * catalogue's severity; fix NULL keeps the catalogue's fix. */
-static struct mx_finding *emit(struct ep_ctx *c, int col, const char *id,
-			       enum mx_severity sev, const char *fix,
-			       const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static struct mx_finding *emit(struct ep_ctx *c, int col, const char *id,
-			       enum mx_severity sev, const char *fix,
-			       const char *fmt, ...)
+struct mx_finding *mx_ep_emit(struct ep_ctx *c, int col, const char *id,
+			      enum mx_severity sev, const char *fix,
+			      const char *fmt, ...)
 {
 	struct mx_finding *f;
 	char *ev = NULL;
@@ -128,12 +111,12 @@ static char *oneline(const char *s)
 	return r ? r : xstrdup("");
 }
 
-static const char *nz(const char *s)
+const char *mx_ep_nz(const char *s)
 {
 	return s ? s : "";
 }
 
-static void fmt_date(time_t t, char *out, size_t len)
+void mx_ep_fmt_date(time_t t, char *out, size_t len)
 {
 	struct tm tm;
 
@@ -435,13 +418,13 @@ static void rule_stop(struct ep_ctx *c)
 	    ep->smtp.stop != MX_STOP_CONNECT_ERROR &&
 	    !(ep->smtp.error && strchr(ep->smtp.error, '"')))
 		last = oneline(last_recv(&ep->smtp.tx));
-	emit(c, col, r->id, MX_SEV_OK, fix,
-	     "%s during %s (after %lld ms)%s%s%s%s%s", what,
-	     st < ST__N ? steps[st].name : "the dialogue",
-	     sp ? (long long)sp->ms : (long long)ep->total_ms,
-	     ep->smtp.error ? ": " : "", nz(ep->smtp.error),
-	     last && last[0] ? "; last line received: '" : "",
-	     last && last[0] ? last : "", last && last[0] ? "'" : "");
+	mx_ep_emit(c, col, r->id, MX_SEV_OK, fix,
+		   "%s during %s (after %lld ms)%s%s%s%s%s", what,
+		   st < ST__N ? steps[st].name : "the dialogue",
+		   sp ? (long long)sp->ms : (long long)ep->total_ms,
+		   ep->smtp.error ? ": " : "", mx_ep_nz(ep->smtp.error),
+		   last && last[0] ? "; last line received: '" : "",
+		   last && last[0] ? last : "", last && last[0] ? "'" : "");
 	free(last);
 }
 
@@ -456,19 +439,21 @@ static void rule_greeting(struct ep_ctx *c)
 	if (s->stop == MX_STOP_GREETING_REJECTED ||
 	    (s->greeting.code != 0 && s->greeting.code != 220)) {
 		text = oneline(s->greeting.text);
-		emit(c, MX_COL_BANNER, "smtp.greeting_rejected", MX_SEV_OK,
-		     NULL, "the server greeted with %d%s%s '%s'",
-		     s->greeting.code, s->greeting.enh[0] ? " " : "",
-		     s->greeting.enh, text);
+		mx_ep_emit(c, MX_COL_BANNER, "smtp.greeting_rejected",
+			   MX_SEV_OK, NULL,
+			   "the server greeted with %d%s%s '%s'",
+			   s->greeting.code, s->greeting.enh[0] ? " " : "",
+			   s->greeting.enh, text);
 		free(text);
 		return;
 	}
 	if (s->banner.state == MX_STEP_OK &&
 	    s->banner.ms > c->p->greeting_slow_ms)
-		emit(c, MX_COL_BANNER, "smtp.greeting_slow", MX_SEV_OK, NULL,
-		     "the 220 greeting took %lld ms (threshold %lld ms)",
-		     (long long)s->banner.ms,
-		     (long long)c->p->greeting_slow_ms);
+		mx_ep_emit(c, MX_COL_BANNER, "smtp.greeting_slow", MX_SEV_OK,
+			   NULL,
+			   "the 220 greeting took %lld ms (threshold %lld ms)",
+			   (long long)s->banner.ms,
+			   (long long)c->p->greeting_slow_ms);
 }
 
 /* A transcript reply ("451 4.7.1 text | ...") as the model holds one,
@@ -544,15 +529,16 @@ static void rule_ehlo_refused(struct ep_ctx *c)
 				 "after a 5xx, RFC 5321 section 4.1.4)");
 	}
 	if (final != 0)
-		emit(c, MX_COL_EHLO, id, MX_SEV_OK, fix,
-		     "%s was answered with '%s'%s%s%s%s",
-		     tls ? "EHLO after TLS" : "EHLO", nz(ehlo),
-		     hcode ? " and HELO with '" : "", hcode ? nz(helo) : "",
-		     hcode ? "'" : "", why);
+		mx_ep_emit(c, MX_COL_EHLO, id, MX_SEV_OK, fix,
+			   "%s was answered with '%s'%s%s%s%s",
+			   tls ? "EHLO after TLS" : "EHLO", mx_ep_nz(ehlo),
+			   hcode ? " and HELO with '" : "",
+			   hcode ? mx_ep_nz(helo) : "", hcode ? "'" : "", why);
 	else
-		emit(c, MX_COL_EHLO, id, MX_SEV_OK, NULL,
-		     "%s was refused (the reply is not in the transcript)",
-		     tls ? "EHLO after TLS" : "EHLO");
+		mx_ep_emit(
+			c, MX_COL_EHLO, id, MX_SEV_OK, NULL,
+			"%s was refused (the reply is not in the transcript)",
+			tls ? "EHLO after TLS" : "EHLO");
 	free(ehlo);
 	free(helo);
 }
@@ -581,9 +567,9 @@ static void rule_unsolicited(struct ep_ctx *c)
 	if (n == 0)
 		return;
 	text = oneline(first);
-	emit(c, MX_COL_EHLO, "smtp.unsolicited_reply", MX_SEV_OK, NULL,
-	     "the server sent %zu unsolicited %s; the first %s", n,
-	     n == 1 ? "reply" : "replies", text);
+	mx_ep_emit(c, MX_COL_EHLO, "smtp.unsolicited_reply", MX_SEV_OK, NULL,
+		   "the server sent %zu unsolicited %s; the first %s", n,
+		   n == 1 ? "reply" : "replies", text);
 	free(text);
 }
 
@@ -595,18 +581,21 @@ static void rule_starttls_pipelined(struct ep_ctx *c)
 
 	if (n == 0)
 		return;
-	emit(c, NO_COL, "smtp.starttls_pipelined", MX_SEV_OK, NULL,
-	     "%zu byte%s of plaintext followed the server's 220 to STARTTLS "
-	     "before the handshake; mxprobe discarded them, as a client must",
-	     n, n == 1 ? "" : "s");
+	mx_ep_emit(
+		c, NO_COL, "smtp.starttls_pipelined", MX_SEV_OK, NULL,
+		"%zu byte%s of plaintext followed the server's 220 to STARTTLS "
+		"before the handshake; mxprobe discarded them, as a client must",
+		n, n == 1 ? "" : "s");
 }
 
 static void rule_helo_only(struct ep_ctx *c)
 {
 	if (c->ep->smtp.used_helo)
-		emit(c, MX_COL_EHLO, "smtp.ehlo_unsupported", MX_SEV_OK, NULL,
-		     "EHLO was refused and HELO accepted: the server speaks "
-		     "SMTP without extensions");
+		mx_ep_emit(
+			c, MX_COL_EHLO, "smtp.ehlo_unsupported", MX_SEV_OK,
+			NULL,
+			"EHLO was refused and HELO accepted: the server speaks "
+			"SMTP without extensions");
 }
 
 static int caps_have_starttls(const struct mx_caps *k)
@@ -635,11 +624,13 @@ static void rule_starttls_missing(struct ep_ctx *c)
 	    caps_have_starttls(&s->caps))
 		return;
 	if (s->used_helo) {
-		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
-		     "Enable ESMTP (EHLO) and STARTTLS on the server; without "
-		     "EHLO no extension, STARTTLS included, can be offered.",
-		     "the server accepted only HELO, so it cannot advertise "
-		     "STARTTLS");
+		mx_ep_emit(
+			c, MX_COL_TLS_OFFERED, "smtp.starttls_missing",
+			MX_SEV_OK,
+			"Enable ESMTP (EHLO) and STARTTLS on the server; without "
+			"EHLO no extension, STARTTLS included, can be offered.",
+			"the server accepted only HELO, so it cannot advertise "
+			"STARTTLS");
 		return;
 	}
 	mx_buf_init(&b, 0);
@@ -648,16 +639,16 @@ static void rule_starttls_missing(struct ep_ctx *c)
 		mx_buf_printf(&b, "%s%s", i ? ", " : "", s->caps.keywords[i]);
 	kw = (char *)mx_buf_take(&b, NULL);
 	if (kw && kw[0])
-		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
-		     NULL,
-		     "the EHLO reply advertises only: %s, but not "
-		     "STARTTLS",
-		     kw);
+		mx_ep_emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing",
+			   MX_SEV_OK, NULL,
+			   "the EHLO reply advertises only: %s, but not "
+			   "STARTTLS",
+			   kw);
 	else
-		emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing", MX_SEV_OK,
-		     NULL,
-		     "the EHLO reply advertises no extension at all, "
-		     "STARTTLS included");
+		mx_ep_emit(c, MX_COL_TLS_OFFERED, "smtp.starttls_missing",
+			   MX_SEV_OK, NULL,
+			   "the EHLO reply advertises no extension at all, "
+			   "STARTTLS included");
 	free(kw);
 }
 
@@ -670,15 +661,17 @@ static void rule_starttls_rejected(struct ep_ctx *c)
 	    s->starttls_reply.code < 400)
 		return;
 	text = oneline(s->starttls_reply.text);
-	emit(c, MX_COL_TLS_NEGOTIATED, "smtp.starttls_rejected", MX_SEV_OK,
-	     s->starttls_reply.code >= 500
-		     ? "The server refuses TLS permanently for this client: "
-		       "check its TLS configuration (certificate and key "
-		       "loaded, TLS enabled for this listener) and access "
-		       "rules; the MTA log tells why."
-		     : NULL,
-	     "STARTTLS was answered with %d%s%s '%s'", s->starttls_reply.code,
-	     s->starttls_reply.enh[0] ? " " : "", s->starttls_reply.enh, text);
+	mx_ep_emit(
+		c, MX_COL_TLS_NEGOTIATED, "smtp.starttls_rejected", MX_SEV_OK,
+		s->starttls_reply.code >= 500
+			? "The server refuses TLS permanently for this client: "
+			  "check its TLS configuration (certificate and key "
+			  "loaded, TLS enabled for this listener) and access "
+			  "rules; the MTA log tells why."
+			: NULL,
+		"STARTTLS was answered with %d%s%s '%s'",
+		s->starttls_reply.code, s->starttls_reply.enh[0] ? " " : "",
+		s->starttls_reply.enh, text);
 	free(text);
 }
 
@@ -887,11 +880,11 @@ static void rule_tls_failed(struct ep_ctx *c)
 	/* An implicit-TLS port that does not speak TLS does not offer it. */
 	if (c->ep->mode == MX_MODE_IMPLICIT && t->fail == MX_TLS_FAIL_PROTOCOL)
 		mark(c, MX_COL_TLS_OFFERED, MX_V_FAIL);
-	emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK, fix,
-	     "%s%s%s%s (after %lld ms%s%s%s%s)", r->what, alert_txt,
-	     s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
-	     key_txt, t->fail_detail ? ", library: '" : "", nz(t->fail_detail),
-	     t->fail_detail ? "'" : "");
+	mx_ep_emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK,
+		   fix, "%s%s%s%s (after %lld ms%s%s%s%s)", r->what, alert_txt,
+		   s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
+		   key_txt, t->fail_detail ? ", library: '" : "",
+		   mx_ep_nz(t->fail_detail), t->fail_detail ? "'" : "");
 }
 
 /* ---- rules: negotiated parameters ------------------------------------- */
@@ -917,10 +910,11 @@ static void rule_legacy_version(struct ep_ctx *c)
 	for (i = 0; i < sizeof(legacy_versions) / sizeof(legacy_versions[0]);
 	     i++)
 		if (strcasecmp(t->version, legacy_versions[i].name) == 0) {
-			emit(c, MX_COL_TLS_NEGOTIATED, "tls.legacy_version",
-			     legacy_versions[i].sev, NULL,
-			     "the server negotiated %s (suite %s)", t->version,
-			     t->suite_iana ? t->suite_iana : "unknown");
+			mx_ep_emit(c, MX_COL_TLS_NEGOTIATED,
+				   "tls.legacy_version", legacy_versions[i].sev,
+				   NULL, "the server negotiated %s (suite %s)",
+				   t->version,
+				   t->suite_iana ? t->suite_iana : "unknown");
 			return;
 		}
 }
@@ -950,325 +944,33 @@ static void rule_temp_key(struct ep_ctx *c)
 	if (k == NULL)
 		return;
 	if (k->fam == KEY_DH && t->temp_key_bits < c->p->dh_min_bits)
-		emit(c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak",
-		     t->temp_key_bits < c->p->dh_crit_bits ? MX_SEV_CRIT
-							   : MX_SEV_WARN,
-		     "Serve a DH group of at least 2048 bits (Postfix: "
-		     "smtpd_tls_dh1024_param_file with the RFC 7919 "
-		     "ffdhe2048 group) or prefer ECDHE suites. Clients at "
-		     "OpenSSL security level 2 abort with 'dh key too small'; "
-		     "their workaround is a cipher list without DHE "
-		     "('DEFAULT:!kDHE').",
-		     "the server's ephemeral DH key has %d bits%s%s%s "
-		     "(minimum %d) with %s",
-		     t->temp_key_bits, t->temp_key_group ? " (group " : "",
-		     nz(t->temp_key_group), t->temp_key_group ? ")" : "",
-		     c->p->dh_min_bits,
-		     t->suite_iana ? t->suite_iana : "unknown suite");
+		mx_ep_emit(
+			c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak",
+			t->temp_key_bits < c->p->dh_crit_bits ? MX_SEV_CRIT
+							      : MX_SEV_WARN,
+			"Serve a DH group of at least 2048 bits (Postfix: "
+			"smtpd_tls_dh1024_param_file with the RFC 7919 "
+			"ffdhe2048 group) or prefer ECDHE suites. Clients at "
+			"OpenSSL security level 2 abort with 'dh key too small'; "
+			"their workaround is a cipher list without DHE "
+			"('DEFAULT:!kDHE').",
+			"the server's ephemeral DH key has %d bits%s%s%s "
+			"(minimum %d) with %s",
+			t->temp_key_bits, t->temp_key_group ? " (group " : "",
+			mx_ep_nz(t->temp_key_group),
+			t->temp_key_group ? ")" : "", c->p->dh_min_bits,
+			t->suite_iana ? t->suite_iana : "unknown suite");
 	else if (k->fam == KEY_EC && t->temp_key_bits < c->p->ec_min_bits)
-		emit(c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak", MX_SEV_OK,
-		     "Configure the server's ECDHE groups to X25519, P-256 "
-		     "and P-384 (Postfix: tls_eecdh_auto_curves).",
-		     "the server's ephemeral EC key has %d bits%s%s%s "
-		     "(minimum %d)",
-		     t->temp_key_bits, t->temp_key_group ? " (curve " : "",
-		     nz(t->temp_key_group), t->temp_key_group ? ")" : "",
-		     c->p->ec_min_bits);
-}
-
-/* ---- rules: certificates ---------------------------------------------- */
-
-static void cert_label(const struct mx_chain *ch, size_t i, char *out,
-		       size_t len)
-{
-	if (i == 0)
-		snprintf(out, len, "leaf certificate");
-	else if (ch->v[i].self_signed)
-		snprintf(out, len, "root certificate #%zu", i);
-	else
-		snprintf(out, len, "intermediate certificate #%zu", i);
-}
-
-/* RFC 5280 section 4.1.2.5: validity, for every certificate sent. */
-static void rule_validity(struct ep_ctx *c)
-{
-	const struct mx_chain *ch = &c->ep->tls.chain;
-	time_t now = c->p->now;
-	int64_t soon = (int64_t)c->p->expiring_soon_days * 86400;
-	char label[64], date[40];
-	size_t i;
-
-	for (i = 0; i < ch->n; i++) {
-		const struct mx_cert *k = &ch->v[i];
-
-		if (k->not_before == 0 && k->not_after == 0)
-			continue; /* validity unknown */
-		cert_label(ch, i, label, sizeof(label));
-		if (k->not_after < now) {
-			fmt_date(k->not_after, date, sizeof(date));
-			emit(c, MX_COL_CERT, "cert.expired", MX_SEV_OK, NULL,
-			     "the %s '%s' expired on %s (%lld days ago)", label,
-			     nz(k->subject), date,
-			     (long long)(((int64_t)now - k->not_after) /
-					 86400));
-			c->expired_seen = 1;
-		} else if (k->not_before > now) {
-			fmt_date(k->not_before, date, sizeof(date));
-			emit(c, MX_COL_CERT, "cert.expired", MX_SEV_OK,
-			     "The certificate is not valid yet: check the "
-			     "server's clock and the certificate's notBefore; "
-			     "install the certificate that is currently valid.",
-			     "the %s '%s' is not valid before %s (in %lld "
-			     "days)",
-			     label, nz(k->subject), date,
-			     (long long)(((int64_t)k->not_before - now) /
-					 86400));
-			c->expired_seen = 1;
-		} else if ((int64_t)k->not_after - now < soon) {
-			fmt_date(k->not_after, date, sizeof(date));
-			emit(c, MX_COL_CERT, "cert.expiring_soon", MX_SEV_OK,
-			     NULL,
-			     "the %s '%s' expires on %s (in %lld days; "
-			     "threshold %d days)",
-			     label, nz(k->subject), date,
-			     (long long)(((int64_t)k->not_after - now) / 86400),
-			     c->p->expiring_soon_days);
-		}
-	}
-}
-
-static void rule_self_signed(struct ep_ctx *c)
-{
-	const struct mx_chain *ch = &c->ep->tls.chain;
-
-	if (ch->n > 0 && ch->v[0].self_signed)
-		emit(c, MX_COL_CERT, "cert.self_signed", MX_SEV_OK, NULL,
-		     "the leaf certificate '%s' is signed by its own key",
-		     nz(ch->v[0].subject));
-}
-
-/* Verification errors (OpenSSL x509_vfy.h) and what they mean here.
- * Codes explained by another finding are handled in rule_chain. */
-static const struct verify_rule {
-	long code;
-	const char *why;
-	const char *fix; /* NULL: cert.untrusted's */
-} verify_rules[] = {
-	{X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-	 "the chain ends in a self-signed root the trust store does not hold",
-	 NULL},
-	{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
-	 "the certificate is self-signed", NULL},
-	{X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-	 "the issuer of the last certificate sent is not in the trust store",
-	 NULL},
-	{X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
-	 "an issuer certificate could not be found", NULL},
-	{X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
-	 "the leaf's issuer could not be found", NULL},
-	{X509_V_ERR_CERT_SIGNATURE_FAILURE,
-	 "a certificate's signature does not verify with its issuer's key",
-	 "The server sends a wrong or outdated intermediate: install the "
-	 "intermediate that issued the current leaf."},
-	{X509_V_ERR_CERT_NOT_YET_VALID,
-	 "the verifier found a certificate not yet valid", NULL},
-	{X509_V_ERR_CERT_HAS_EXPIRED,
-	 "the verifier found an expired certificate in the path",
-	 "A certificate of the path the verifier built has expired (often "
-	 "an old cross-signed intermediate or root): send the current "
-	 "chain."},
-	{X509_V_ERR_CERT_CHAIN_TOO_LONG, "the chain is too long", NULL},
-	{X509_V_ERR_PATH_LENGTH_EXCEEDED,
-	 "a CA's pathLenConstraint is exceeded", NULL},
-	{X509_V_ERR_CERT_REVOKED, "a certificate is revoked",
-	 "Replace the revoked certificate and reload the MTA."},
-	{X509_V_ERR_INVALID_PURPOSE,
-	 "a certificate is not valid for TLS server authentication "
-	 "(extendedKeyUsage)",
-	 "Reissue the certificate with extendedKeyUsage serverAuth."},
-	{X509_V_ERR_INVALID_CA,
-	 "a certificate used as a CA is not a valid CA (basicConstraints)",
-	 NULL},
-	{X509_V_ERR_KEYUSAGE_NO_CERTSIGN,
-	 "an issuing certificate lacks keyCertSign", NULL},
-	{X509_V_ERR_EE_KEY_TOO_SMALL,
-	 "the leaf key is too small for the verifier's security level",
-	 "Reissue the certificate with an RSA key of at least 2048 bits or "
-	 "an EC P-256 key."},
-	{X509_V_ERR_CA_KEY_TOO_SMALL,
-	 "a CA key is too small for the verifier's security level", NULL},
-	{X509_V_ERR_CA_MD_TOO_WEAK,
-	 "a signature uses a digest too weak for the verifier (MD5/SHA-1)",
-	 "Reissue the chain with SHA-256 signatures."},
-};
-
-static int is_missing_issuer(long code)
-{
-	return code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-	       code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-	       code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
-}
-
-/* RFC 5280 section 6: the path to a trust anchor. */
-static void rule_chain(struct ep_ctx *c)
-{
-	const struct mx_tls *t = &c->ep->tls;
-	const struct mx_chain *ch = &t->chain;
-	const struct mx_cert *top;
-	const struct verify_rule *r = NULL;
-	char *fix = NULL;
-	size_t i;
-
-	if (!t->verify_done || t->verify_code == X509_V_OK || ch->n == 0)
-		return;
-	top = &ch->v[ch->n - 1];
-	/* Explained elsewhere: one root cause, one finding. */
-	if (ch->v[0].self_signed)
-		return; /* cert.self_signed */
-	if ((t->verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
-	     t->verify_code == X509_V_ERR_CERT_NOT_YET_VALID) &&
-	    c->expired_seen)
-		return; /* cert.expired */
-	if (t->verify_code == X509_V_ERR_HOSTNAME_MISMATCH ||
-	    t->verify_code == X509_V_ERR_IP_ADDRESS_MISMATCH)
-		return; /* judged by rule_name from the certificate itself */
-	/* The last certificate sent is a CA certificate whose issuer nobody
-	 * has: servers rarely send roots, so this is an untrusted (private
-	 * or unknown) root, not a missing intermediate.  Only when the leaf
-	 * itself is the end of what was sent is an intermediate missing. */
-	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
-	    !t->top_issuer_in_store && top->is_ca && ch->n > 1) {
-		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
-		     "The chain ends at an intermediate whose root the "
-		     "sender's trust store does not hold. If the root is a "
-		     "private CA, give it to the senders (mxprobe certs HOST "
-		     "--export DIR writes the CA certificates); otherwise use "
-		     "a certificate from a publicly trusted CA.",
-		     "verify error %ld '%s' at depth %d: the chain sent ends "
-		     "with the CA certificate '%s', issued by '%s', which is "
-		     "not in the trust store (an unknown or private root; "
-		     "were it a further intermediate, the server would miss "
-		     "it)",
-		     t->verify_code, nz(t->verify_error), t->verify_depth,
-		     nz(top->subject), nz(top->issuer));
-		return;
-	}
-	if (is_missing_issuer(t->verify_code) && !t->top_is_self_signed &&
-	    !t->top_issuer_in_store) {
-		fix = xasprintf(
-			"Send the missing certificate '%s' after the leaf, "
-			"and any further intermediate below the root "
-			"(Postfix: smtpd_tls_chain_files = key.pem, "
-			"fullchain.pem with the CA's full chain bundle)%s%s. "
-			"If '%s' is the root of a private PKI, the senders "
-			"need it in their trust store instead.",
-			nz(top->issuer),
-			top->aia_ca_issuers ? "; the AIA caIssuers URL of "
-					      "the last certificate sent "
-					      "points to it: "
-					    : "",
-			nz(top->aia_ca_issuers), nz(top->issuer));
-		emit(c, MX_COL_CERT, "cert.chain_incomplete", MX_SEV_OK, fix,
-		     "missing issuer '%s': the last certificate sent ('%s', "
-		     "%zu of %zu) is issued by it, the server did not send it "
-		     "and the trust store does not hold it (verify error %ld "
-		     "'%s' at depth %d)",
-		     nz(top->issuer), nz(top->subject), ch->n, ch->n,
-		     t->verify_code, nz(t->verify_error), t->verify_depth);
-		free(fix);
-		return;
-	}
-	for (i = 0; i < sizeof(verify_rules) / sizeof(verify_rules[0]); i++)
-		if (verify_rules[i].code == t->verify_code)
-			r = &verify_rules[i];
-	if (is_missing_issuer(t->verify_code) && t->top_issuer_in_store)
-		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
-		     "The trust store has a certificate named like the issuer "
-		     "but it does not verify the chain: the server sends an "
-		     "outdated intermediate, or the store holds an old CA "
-		     "certificate. Send the current chain.",
-		     "verify error %ld '%s' at depth %d: an issuer named '%s' "
-		     "is in the trust store but does not verify '%s'",
-		     t->verify_code, nz(t->verify_error), t->verify_depth,
-		     nz(top->issuer), nz(top->subject));
-	else
-		emit(c, MX_COL_CERT, "cert.untrusted", MX_SEV_OK,
-		     r ? r->fix : NULL,
-		     "verify error %ld '%s' at depth %d: %s; the chain sent "
-		     "ends with '%s' issued by '%s'",
-		     t->verify_code, nz(t->verify_error), t->verify_depth,
-		     r ? r->why : "verification failed", nz(top->subject),
-		     nz(top->issuer));
-}
-
-static void rule_chain_order(struct ep_ctx *c)
-{
-	const struct mx_tls *t = &c->ep->tls;
-	struct mx_buf b;
-	char *list;
-	size_t i;
-
-	if (t->chain.n < 2 || t->chain_in_order)
-		return;
-	mx_buf_init(&b, 0);
-	mx_buf_push(&b, "", 0);
-	for (i = 0; i < t->chain.n && b.len < 4 * EV_TEXT_MAX; i++)
-		mx_buf_printf(&b, "%s[%zu] '%s' issued by '%s'", i ? ", " : "",
-			      i, nz(t->chain.v[i].subject),
-			      nz(t->chain.v[i].issuer));
-	list = (char *)mx_buf_take(&b, NULL);
-	emit(c, MX_COL_CERT, "cert.chain_order", MX_SEV_OK, NULL,
-	     "sent order: %s", list ? list : "");
-	free(list);
-}
-
-/* RFC 6125 section 6.4: the reference identity is the MX host name. */
-static void rule_name(struct ep_ctx *c)
-{
-	const struct mx_endpoint *ep = c->ep;
-	const struct mx_cert *leaf;
-	struct mx_buf b;
-	size_t i, shown = 0, total;
-	char *names;
-	int ip;
-
-	if (ep->tls.chain.n == 0 || ep->host == NULL || ep->host[0] == '\0')
-		return;
-	leaf = &ep->tls.chain.v[0];
-	if (mx_cert_matches_name(leaf, ep->host))
-		return;
-	ip = mx_name_is_ip(ep->host);
-	total = leaf->nsan_dns + leaf->nsan_ip;
-	mx_buf_init(&b, 0);
-	mx_buf_push(&b, "", 0);
-	for (i = 0; i < leaf->nsan_dns && shown < EV_NAMES_MAX; i++, shown++)
-		mx_buf_printf(&b, "%sDNS:%s", shown ? ", " : "",
-			      leaf->san_dns[i]);
-	for (i = 0; i < leaf->nsan_ip && shown < EV_NAMES_MAX; i++, shown++)
-		mx_buf_printf(&b, "%sIP:%s", shown ? ", " : "",
-			      leaf->san_ip[i]);
-	if (total > shown)
-		mx_buf_printf(&b, " and %zu more", total - shown);
-	if (total == 0)
-		mx_buf_printf(&b, "no subjectAltName; CN '%s'", nz(leaf->cn));
-	else if (leaf->cn && leaf->cn[0])
-		mx_buf_printf(&b, "; CN '%s'%s", leaf->cn,
-			      leaf->nsan_dns ? " (not used: SANs present)"
-					     : "");
-	names = (char *)mx_buf_take(&b, NULL);
-	if (ip)
-		emit(c, MX_COL_NAME, "cert.hostname_mismatch", MX_SEV_OK,
-		     "The target was an IP address: probe the MX host name "
-		     "instead, or include the address as an iPAddress "
-		     "subjectAltName if senders connect by address.",
-		     "the target was the address %s, which only an iPAddress "
-		     "subjectAltName can match; the certificate carries: %s",
-		     ep->host, names ? names : "");
-	else
-		emit(c, MX_COL_NAME, "cert.hostname_mismatch", MX_SEV_OK, NULL,
-		     "'%s' is not among the names the certificate carries: %s",
-		     ep->host, names ? names : "");
-	free(names);
+		mx_ep_emit(
+			c, MX_COL_TLS_NEGOTIATED, "kex.temp_key_weak",
+			MX_SEV_OK,
+			"Configure the server's ECDHE groups to X25519, P-256 "
+			"and P-384 (Postfix: tls_eecdh_auto_curves).",
+			"the server's ephemeral EC key has %d bits%s%s%s "
+			"(minimum %d)",
+			t->temp_key_bits, t->temp_key_group ? " (curve " : "",
+			mx_ep_nz(t->temp_key_group),
+			t->temp_key_group ? ")" : "", c->p->ec_min_bits);
 }
 
 /* ---- the rule list and the columns ------------------------------------ */
@@ -1288,11 +990,11 @@ static const struct ep_rule {
 	{"tls_failed", rule_tls_failed},
 	{"legacy_version", rule_legacy_version},
 	{"temp_key", rule_temp_key},
-	{"validity", rule_validity},
-	{"self_signed", rule_self_signed},
-	{"chain", rule_chain},
-	{"chain_order", rule_chain_order},
-	{"name", rule_name},
+	{"validity", mx_ep_rule_validity},
+	{"self_signed", mx_ep_rule_self_signed},
+	{"chain", mx_ep_rule_chain},
+	{"chain_order", mx_ep_rule_chain_order},
+	{"name", mx_ep_rule_name},
 };
 
 /* Which columns the probe reached (verdict at least OK). */

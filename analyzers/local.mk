@@ -4,7 +4,8 @@ libanalyzers_a_SOURCES = \
 	%reldir%/analyze.c %reldir%/analyze.h \
 	%reldir%/confidence.c \
 	%reldir%/confirm_judge.c %reldir%/confirm_judge.h \
-	%reldir%/endpoint.c \
+	%reldir%/endpoint.c %reldir%/endpoint_int.h \
+	%reldir%/endpoint_cert.c \
 	%reldir%/hostname.c %reldir%/hostname.h \
 	%reldir%/target.c
 
