@@ -45,8 +45,10 @@ static void describe(const struct mx_client_sim *c, char *buf, size_t len)
 		 c->real_fail_detail ? c->real_fail_detail : "");
 }
 
-int mx_judge_kx_matches(const char *pred, const char *kx_type,
-			const char *kx_group, int kx_bits)
+/* Does the predicted key exchange ("ECDH x25519", "DH 1024 (...)", "DH
+ * ffdhe2048", "RSA") match what the real handshake used? */
+static int kx_matches(const char *pred, const char *kx_type,
+		      const char *kx_group, int kx_bits)
 {
 	const struct mx_group *a, *b;
 
@@ -86,9 +88,8 @@ static void judge(struct mx_client_sim *c)
 			why = "version";
 		else if (c->suite != 0 && c->suite != c->real_suite)
 			why = "suite";
-		else if (!mx_judge_kx_matches(c->kx, c->real_kx_type,
-					      c->real_kx_group,
-					      c->real_kx_bits))
+		else if (!kx_matches(c->kx, c->real_kx_type, c->real_kx_group,
+				     c->real_kx_bits))
 			why = "key exchange";
 		agree = why == NULL;
 		if (agree)

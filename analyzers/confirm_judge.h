@@ -21,9 +21,4 @@
 /* Judge every client of e that a real handshake played. */
 void mx_judge_confirmations(struct mx_enum *e);
 
-/* Does the predicted key exchange ("ECDH x25519", "DH 1024 (...)", "DH
- * ffdhe2048", "RSA") match what the real handshake used? */
-int mx_judge_kx_matches(const char *pred, const char *kx_type,
-			const char *kx_group, int kx_bits);
-
 #endif

@@ -161,14 +161,3 @@ void mx_enum_join(char **dst, const char *text)
 	free(*dst);
 	*dst = n;
 }
-
-const char *mx_intol_kind_name(enum mx_intol_kind k)
-{
-	static const char *const names[] = {
-		"none", "cipher", "tls13", "extension", "size", "combination",
-	};
-
-	if ((unsigned)k < sizeof(names) / sizeof(names[0]))
-		return names[k];
-	return "none";
-}

@@ -109,7 +109,6 @@ struct mx_intol_trigger {
 	uint16_t extension; /* EXTENSION: its code point */
 	unsigned size;	    /* SIZE: bytes */
 };
-const char *mx_intol_kind_name(enum mx_intol_kind k); /* "cipher" ... */
 
 /* One simulated client (profile) against this endpoint. */
 struct mx_client_sim {

@@ -490,14 +490,6 @@ void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)
 		mx_hs_batch_cancel(cs->adb, why);
 }
 
-const char *mx_clients_step_stage(const struct mx_clients_step *cs)
-{
-	static const char *const names[] = {"bisect", "retry", "confirm",
-					    "done"};
-
-	return names[cs->st];
-}
-
 void mx_clients_step_free(struct mx_clients_step *cs)
 {
 	size_t i;

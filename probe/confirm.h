@@ -92,8 +92,6 @@ void mx_clients_step_prestart(struct mx_clients_step *cs);
 /* Stop early; what did not run stays unconfirmed, with `why` in the
  * facts ("the run was cancelled", "the deadline was reached"). */
 void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why);
-/* "bisect", "retry", "confirm", "done": for progress reports. */
-const char *mx_clients_step_stage(const struct mx_clients_step *cs);
 void mx_clients_step_free(struct mx_clients_step *cs);
 
 #endif
