@@ -1,0 +1,1 @@
+# analyzers/capture.mk: see the capture work (issue 9).

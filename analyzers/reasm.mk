@@ -1,0 +1,1 @@
+# analyzers/reasm.mk: see the capture work (issue 9).

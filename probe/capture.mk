@@ -1,0 +1,1 @@
+# probe/capture.mk: see the capture work (issue 9).

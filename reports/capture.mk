@@ -1,0 +1,1 @@
+# reports/capture.mk: see the capture work (issue 9).

@@ -1,0 +1,1 @@
+# src/capture.mk: see the capture work (issue 9).

@@ -1,0 +1,1 @@
+# wire/capture.mk: see the capture work (issue 9).
