@@ -9,6 +9,7 @@ mxprobe_SOURCES = \
 	%reldir%/validate_names.c %reldir%/validate_files.c \
 	%reldir%/validate_int.h \
 	%reldir%/validate_anchor.c %reldir%/validate_anchor.h \
+	%reldir%/validate_capture.c \
 	%reldir%/probe_common.c \
 	%reldir%/cmd_check.c \
 	%reldir%/cmd_certs.c

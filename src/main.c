@@ -19,7 +19,7 @@
 static const struct mx_cmd commands[] = {
 	{"check", cmd_check,
 	 MX_OPT_TRANSCRIPT | MX_OPT_CONNCAP | MX_OPT_SENDTEST | MX_OPT_AUTH |
-		 MX_OPT_TLSPOLICY | MX_OPT_DEEP,
+		 MX_OPT_TLSPOLICY | MX_OPT_DEEP | MX_OPT_CAPTURE,
 	 "TARGET...",
 	 "Check how mail servers can be reached over TLS: every MX of a "
 	 "domain,\nevery address, STARTTLS or implicit TLS; report what is "
@@ -61,7 +61,7 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe check --json -o report.json example.org\n"
 	 "  mxprobe check --ca-file my-ca.pem submission://smtp.example.org",
 	 MX_ARGS_TARGET, 1, -1},
-	{"certs", cmd_certs, MX_OPT_EXPORT, "TARGET",
+	{"certs", cmd_certs, MX_OPT_EXPORT | MX_OPT_CAPTURE, "TARGET",
 	 "Show the certificates a mail server sends, and export them as PEM\n"
 	 "files for a trust store (replaces 'openssl s_client -showcerts | "
 	 "awk').",
@@ -75,7 +75,7 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe certs mx1.example.org\n"
 	 "  mxprobe certs smtps://smtp.example.org --export ./certs",
 	 MX_ARGS_TARGET, 1, 1},
-	{"ciphers", cmd_ciphers, MX_OPT_CONNCAP, "TARGET...",
+	{"ciphers", cmd_ciphers, MX_OPT_CONNCAP | MX_OPT_CAPTURE, "TARGET...",
 	 "Enumerate what a mail server really offers: versions, every cipher "
 	 "suite\nin server order, DH groups and curves, which clients fail, "
 	 "and a\ncipher string that works.",

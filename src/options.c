@@ -30,6 +30,9 @@ enum {
 	O_FORCE,
 	O_CONNCAP,
 	O_DEEP,
+	O_CAPTURE,
+	O_PCAP_OUT,
+	O_USER,
 	/* send (issue #4) */
 	O_TO = 1100,
 	O_FROM,
@@ -333,6 +336,9 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"force", no_argument, NULL, O_FORCE},
 		{"max-conn-per-host", required_argument, NULL, O_CONNCAP},
 		{"deep", no_argument, NULL, O_DEEP},
+		{"capture", optional_argument, NULL, O_CAPTURE},
+		{"pcap-out", required_argument, NULL, O_PCAP_OUT},
+		{"user", required_argument, NULL, O_USER},
 		{"to", required_argument, NULL, O_TO},
 		{"from", required_argument, NULL, O_FROM},
 		{"via", required_argument, NULL, O_VIA},
@@ -453,8 +459,9 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			if ((ch == O_TRANSCRIPT &&
 			     !(cmd->extra &
 			       (MX_OPT_TRANSCRIPT | MX_OPT_SEND))) ||
-			    ((ch == O_EXPORT || ch == O_FORCE) &&
-			     !(cmd->extra & MX_OPT_EXPORT)) ||
+			    (ch == O_EXPORT && !(cmd->extra & MX_OPT_EXPORT)) ||
+			    (ch == O_FORCE &&
+			     !(cmd->extra & (MX_OPT_EXPORT | MX_OPT_CAPTURE))) ||
 			    (ch == O_CONNCAP &&
 			     !(cmd->extra & MX_OPT_CONNCAP))) {
 				return not_for(optname, cmd, err, errlen);
@@ -476,6 +483,21 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 				return not_for(optname, cmd, err, errlen);
 			}
 			o->deep = 1;
+			break;
+		case O_CAPTURE:
+		case O_PCAP_OUT:
+		case O_USER:
+			if (!(cmd->extra & MX_OPT_CAPTURE))
+				return not_for(optname, cmd, err, errlen);
+			if (ch == O_CAPTURE) {
+				o->capture = 1;
+				o->capture_iface = optarg; /* NULL: routed */
+			} else if (ch == O_PCAP_OUT) {
+				o->capture = 1;
+				o->pcap_out = optarg;
+			} else {
+				o->user = optarg;
+			}
 			break;
 		case 'h':
 			o->help = 1;
@@ -543,4 +565,26 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 	      "\nExit status: 0 OK, 1 warning, 2 critical, 3 unknown (could "
 	      "not test,\nor bad input).\n",
 	      fp);
+	if (cmd->extra & MX_OPT_CAPTURE)
+		fputs("\nCapture (needs CAP_NET_RAW, e.g. root):\n"
+		      "  --capture[=IFACE]      capture this run's own packets "
+		      "(default: the\n"
+		      "                         interface that routes to the "
+		      "target, lo for\n"
+		      "                         loopback) and show a wire "
+		      "timeline for every\n"
+		      "                         connection that failed or ended "
+		      "unexpectedly\n"
+		      "  --pcap-out FILE        also write the packets to FILE "
+		      "(pcapng, mode 0600,\n"
+		      "                         never over an existing file "
+		      "without --force), each\n"
+		      "                         with a comment naming its "
+		      "connection and step\n"
+		      "  --user NAME            user to run as once the capture "
+		      "is open (default\n"
+		      "                         nobody when started as root); "
+		      "every capability\n"
+		      "                         is dropped\n",
+		      fp);
 }

@@ -18,6 +18,8 @@ enum mx_opt_extra {
 	MX_OPT_EXPORT = 1u << 1,     /* --export DIR, --force */
 	MX_OPT_CONNCAP = 1u << 2,    /* --max-conn-per-host N */
 	MX_OPT_DEEP = 1u << 3,	     /* check: --deep (enumeration) */
+	/* --capture[=IFACE], --pcap-out FILE, --user NAME, --force */
+	MX_OPT_CAPTURE = 1u << 4,
 	/* send: --to (repeatable), --from, --via, --subject, --body-file,
 	 * --header (repeatable), --size, --maildir DIR, --transcript */
 	MX_OPT_SEND = 1u << 8,
@@ -60,6 +62,12 @@ struct mx_opts {
 	int force;
 	int per_host;
 	int deep; /* check --deep: enumerate every endpoint */
+	/* --capture[=IFACE] (issue 9): capture is on; iface NULL = the
+	 * interface that routes to the first target */
+	int capture;
+	const char *capture_iface;
+	const char *pcap_out; /* --pcap-out FILE (implies --capture) */
+	const char *user;     /* --user NAME: drop to it after opening */
 	int help;
 	/* send (issue #4); lists point into argv */
 	const char *to[MX_OPTS_MAX_REPEAT];

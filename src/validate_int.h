@@ -86,6 +86,11 @@ int mx_vc_dir_read(const struct vctx *c, const char *v, char *why,
 		   size_t whylen);
 int mx_vc_message_arg(const struct vctx *c, const char *v, char *why,
 		      size_t whylen);
+/* src/validate_capture.c: --capture=IFACE, --pcap-out, --user */
+int mx_vc_iface(const struct vctx *c, const char *v, char *why, size_t whylen);
+int mx_vc_pcap_out(const struct vctx *c, const char *v, char *why,
+		   size_t whylen);
+int mx_vc_user(const struct vctx *c, const char *v, char *why, size_t whylen);
 int mx_vc_output(const struct vctx *c, const char *v, char *why, size_t whylen);
 int mx_vc_spool(const struct vctx *c, const char *v, char *why, size_t whylen);
 int mx_vc_tls_cert(const struct vctx *c, const char *v, char *why,
