@@ -1,1 +1,12 @@
-# src/capture.mk: see the capture work (issue 9).
+# src/capture.mk: `mxprobe pcap FILE` (issue 9, point 5) - the command,
+# its renderers and the chain verification of captured sessions.
+# Plain paths: this fragment holds the pcap command's lines of several
+# layers so they land together.
+
+# analyzers: the chain as a capture showed it, against a trust store
+libanalyzers_a_SOURCES += analyzers/capchain.c analyzers/capchain.h
+check_PROGRAMS += tests/unit/test_capchain
+TESTS += tests/unit/test_capchain
+tests_unit_test_capchain_SOURCES = tests/unit/test_capchain.c
+tests_unit_test_capchain_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)
