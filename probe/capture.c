@@ -638,3 +638,39 @@ int mx_drop_privileges(const char *user, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* ---- a new filter on an open handle ------------------------------------- */
+
+int mx_live_capture_retarget(struct mx_live_capture *c,
+			     const struct mx_capture_targets *t, char *err,
+			     size_t errlen)
+{
+	struct bpf_program prog;
+	char *f;
+	int arc;
+
+	if (c == NULL || c->p == NULL)
+		return -1;
+	f = build_filter(t, err, errlen);
+	if (f == NULL)
+		return -1;
+	/* Setting a filter on a socket we already hold needs no
+	 * privilege: this works after mx_drop_privileges(). */
+	if (pcap_compile(c->p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		set_err(err, errlen, "capture filter '%.200s': %s", f,
+			pcap_geterr(c->p));
+		free(f);
+		return -1;
+	}
+	arc = pcap_setfilter(c->p, &prog);
+	pcap_freecode(&prog);
+	if (arc != 0) {
+		set_err(err, errlen, "capture on %s: cannot set the filter: %s",
+			c->iface, pcap_geterr(c->p));
+		free(f);
+		return -1;
+	}
+	free(c->filter);
+	c->filter = f;
+	return 0;
+}

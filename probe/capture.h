@@ -90,7 +90,9 @@ struct mx_live_frame {
 };
 
 struct mx_live_stats {
-	uint64_t received;	/* pcap_stats ps_recv (kernel view) */
+	uint64_t received;	/* pcap_stats ps_recv: the kernel's count, which
+				 * on lo includes the outgoing copies libpcap
+				 * skips; not a frame count */
 	uint64_t kernel_drop;	/* ps_drop: buffer overflow in the kernel */
 	uint64_t if_drop;	/* ps_ifdrop: dropped by the interface */
 	uint64_t store_dropped; /* frames over max_store, not kept */
@@ -132,5 +134,13 @@ int mx_live_capture_poll(struct mx_live_capture *c);
  * user, a set*id call refused, capabilities still held afterwards).
  */
 int mx_drop_privileges(const char *user, char *err, size_t errlen);
+
+/* Replace the filter of an open (maybe started, maybe unprivileged)
+ * capture with one on t's (address, port) pairs: src/ adds each endpoint
+ * as the engine queues it, before its first connection.  0, or -1 with
+ * err set (the old filter stays). */
+int mx_live_capture_retarget(struct mx_live_capture *c,
+			     const struct mx_capture_targets *t, char *err,
+			     size_t errlen);
 
 #endif

@@ -165,7 +165,8 @@ struct mx_pcapng *mx_pcapng_open(const char *path, int force, char *err,
 {
 	struct mx_pcapng *w;
 	struct stat st;
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK; /* a FIFO without reader: ENXIO, no hang */
 	int fd;
 
 	flags |= force ? O_TRUNC : O_EXCL;
@@ -175,6 +176,8 @@ struct mx_pcapng *mx_pcapng_open(const char *path, int force, char *err,
 		if (e == EEXIST)
 			set_err(err, errlen,
 				"%s: exists (use --force to overwrite)", path);
+		else if (e == ENXIO)
+			set_err(err, errlen, "%s: not a regular file", path);
 		else if (e == ELOOP)
 			set_err(err, errlen,
 				"%s: is a symbolic link, refusing to follow "
@@ -189,6 +192,7 @@ struct mx_pcapng *mx_pcapng_open(const char *path, int force, char *err,
 		close(fd);
 		return NULL;
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	/* --force on an existing file keeps its old mode: set ours. */
 	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
 		set_err(err, errlen, "%s: chmod 0600: %s", path,
