@@ -10,3 +10,7 @@ TESTS += tests/unit/test_capchain
 tests_unit_test_capchain_SOURCES = tests/unit/test_capchain.c
 tests_unit_test_capchain_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+
+# reports: the text and JSON of a capture (also the live timeline)
+libreports_a_SOURCES += reports/capture_text.c reports/capture_text.h \
+	reports/capture_json.c reports/capture_json.h
