@@ -20,3 +20,10 @@ check_PROGRAMS += tests/unit/test_ja3
 TESTS += tests/unit/test_ja3
 tests_unit_test_ja3_SOURCES = tests/unit/test_ja3.c
 tests_unit_test_ja3_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
+
+# Fuzz targets (tests/local.mk explains the driver and `make fuzz`).
+FUZZ_TARGETS += tests/fuzz/fuzz_pkt tests/fuzz/fuzz_chello
+tests_fuzz_fuzz_pkt_SOURCES = tests/fuzz/fuzz_pkt.c
+tests_fuzz_fuzz_pkt_LDADD = $(FUZZ_MAIN) $(LIB_WIRE) $(OPENSSL_LIBS)
+tests_fuzz_fuzz_chello_SOURCES = tests/fuzz/fuzz_chello.c
+tests_fuzz_fuzz_chello_LDADD = $(FUZZ_MAIN) $(LIB_WIRE) $(OPENSSL_LIBS)

@@ -311,10 +311,10 @@ enum mx_chello_status mx_chello_parse(const uint8_t *body, size_t len,
 	mx_cur_sub8(&c, &sid); /* legacy_session_id<0..32> */
 	if (!mx_cur_ok(&c))
 		return outer(&x, &c, "session id");
-	out->session_id_len = mx_cur_left(&sid);
-	if (out->session_id_len > 32)
+	if (mx_cur_left(&sid) > 32)
 		return fail(&x, MX_CHELLO_INVALID,
 			    "session id longer than 32 bytes");
+	out->session_id_len = mx_cur_left(&sid);
 
 	mx_cur_sub16(&c, &suites); /* cipher_suites<2..2^16-2> */
 	if (!mx_cur_ok(&c))
