@@ -47,6 +47,7 @@ struct mx_live_capture {
 	struct mx_live_frame *frames;
 	size_t nframes, cap;
 	struct mx_live_stats st;
+	char read_err[PCAP_ERRBUF_SIZE]; /* first read error, "" none */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -281,11 +282,22 @@ int mx_live_capture_poll(struct mx_live_capture *c)
 {
 	int n, total = 0;
 
-	if (c == NULL || c->p == NULL)
+	if (c == NULL || c->p == NULL || c->read_err[0] != '\0')
 		return 0;
 	/* Non-blocking: returns 0 once the kernel holds nothing more. */
 	while ((n = pcap_dispatch(c->p, -1, on_frame, (u_char *)c)) > 0)
 		total += n;
+	if (n == PCAP_ERROR && c->read_err[0] == '\0') {
+		/* The device went away or broke: keep what was read, stop
+		 * watching the fd (it would stay readable), say why. */
+		snprintf(c->read_err, sizeof(c->read_err), "%s",
+			 pcap_geterr(c->p));
+		if (c->read_err[0] == '\0')
+			snprintf(c->read_err, sizeof(c->read_err),
+				 "read error");
+		if (c->ev != NULL)
+			event_del(c->ev);
+	}
 	return total;
 }
 
@@ -491,6 +503,11 @@ size_t mx_live_capture_snaplen(const struct mx_live_capture *c)
 const char *mx_live_capture_iface(const struct mx_live_capture *c)
 {
 	return c->iface;
+}
+
+const char *mx_live_capture_error(const struct mx_live_capture *c)
+{
+	return c->read_err[0] != '\0' ? c->read_err : NULL;
 }
 
 const char *mx_live_capture_filter(const struct mx_live_capture *c)

@@ -114,6 +114,9 @@ size_t mx_live_capture_snaplen(const struct mx_live_capture *c);
 const char *mx_live_capture_iface(const struct mx_live_capture *c);
 /* The BPF filter expression in use (for logs and reports). */
 const char *mx_live_capture_filter(const struct mx_live_capture *c);
+/* NULL, or why reading stopped during the run (the device went down):
+ * the frames before it are kept, the timeline may be incomplete. */
+const char *mx_live_capture_error(const struct mx_live_capture *c);
 size_t mx_live_capture_nframes(const struct mx_live_capture *c);
 /* Frame i (0-based, capture order); NULL past the end. */
 const struct mx_live_frame *
