@@ -134,6 +134,28 @@ struct mx_capsess {
 	struct mx_cap_event ev[MX_CAP_MAX_EVENTS];
 	size_t nev, ev_dropped;
 	char decode_error[MX_CAP_TEXT]; /* first parser complaint, our words */
+	/* Live runs: the connection record (model/conn.h) this session is
+	 * the wire side of; 0 none (set by analyzers/capcorr.c). */
+	unsigned conn_id;
+	/* Live runs: the analyzers ask the reports to draw this session's
+	 * timeline (it failed or ended unexpectedly). */
+	int show_timeline;
+};
+
+/* Live capture of a probe run (--capture): what the run's report says
+ * about the capture itself.  Sessions hang on their endpoints
+ * (struct mx_endpoint caps). */
+struct mx_capture_info {
+	int on;		 /* the run was captured */
+	char iface[32];	 /* interface name */
+	int linktype;
+	uint64_t frames;	 /* frames captured */
+	uint64_t dropped;	 /* the kernel dropped (pcap_stats ps_drop) */
+	uint64_t if_dropped;	 /* the interface dropped (ps_ifdrop) */
+	uint64_t store_dropped;	 /* over mxprobe's in-memory cap */
+	uint64_t sessions;	 /* TCP flows decoded */
+	uint64_t unmatched;	 /* flows not matched to a connection */
+	char pcap_out[256];	 /* the file written, "" none */
 };
 
 struct mx_capture {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "model/capture.h"
 #include "model/conn.h"
 #include "model/enum.h"
 #include "model/finding.h"
@@ -232,6 +233,10 @@ struct mx_endpoint {
 	 * (model/conn.h).  Pointers: a record stays put while this grows. */
 	struct mx_connrec **conns;
 	size_t nconns, capconns;
+	/* --capture (issue 9): the wire side of this endpoint's
+	 * connections, owned; s->conn_id names the record. */
+	struct mx_capsess **caps;
+	size_t ncaps, capcaps;
 	/* judgement */
 	enum mx_verdict col[MX_COL__N];
 	struct mx_findings findings;
@@ -293,6 +298,7 @@ struct mx_run {
 	enum mx_exit exit_status; /* analyzers */
 	int interrupted; /* SIGINT/SIGTERM cancelled the run: what is not
 			  * finished is marked incomplete; exit status 3 */
+	struct mx_capture_info capture; /* --capture; on 0 otherwise */
 };
 
 /* Constructors and destructors. */

@@ -15,6 +15,7 @@
  * Any allocation failure inside jansson makes the whole report fail
  * (-1); nothing partial is written in that case.
  */
+#include "reports/capture_json.h"
 #include "reports/json.h"
 
 #include <jansson.h>
@@ -338,13 +339,42 @@ static json_t *j_connrec(struct mx_jc *c, const struct mx_connrec *r)
 	return o;
 }
 
+static json_t *j_capture_info(struct mx_jc *c, const struct mx_capture_info *ci)
+{
+	json_t *o = mx_j_obj(c);
+
+	mx_j_set(c, o, "interface", mx_j_str(c, ci->iface));
+	mx_j_set(c, o, "frames", mx_j_int(c, (long long)ci->frames));
+	mx_j_set(c, o, "flows", mx_j_int(c, (long long)ci->sessions));
+	mx_j_set(c, o, "flows_not_ours", mx_j_int(c, (long long)ci->unmatched));
+	mx_j_set(c, o, "kernel_dropped", mx_j_int(c, (long long)ci->dropped));
+	mx_j_set(c, o, "interface_dropped",
+		 mx_j_int(c, (long long)ci->if_dropped));
+	mx_j_set(c, o, "store_dropped",
+		 mx_j_int(c, (long long)ci->store_dropped));
+	mx_j_set(c, o, "pcap_out",
+		 ci->pcap_out[0] ? mx_j_str(c, ci->pcap_out) : mx_j_null(c));
+	return o;
+}
+
 static json_t *j_connections(struct mx_jc *c, const struct mx_endpoint *ep)
 {
 	json_t *a = mx_j_arr(c);
 	size_t i;
 
-	for (i = 0; i < ep->nconns; i++)
-		mx_j_push(c, a, j_connrec(c, ep->conns[i]));
+	for (i = 0; i < ep->nconns; i++) {
+		json_t *o = j_connrec(c, ep->conns[i]);
+		size_t k;
+
+		/* --capture: the wire side of this connection */
+		for (k = 0; k < ep->ncaps; k++)
+			if (ep->caps[k]->conn_id == ep->conns[i]->id) {
+				mx_j_set(c, o, "capture",
+					 mx_capsess_json(ep->caps[k]));
+				break;
+			}
+		mx_j_push(c, a, o);
+	}
 	return a;
 }
 
@@ -447,6 +477,9 @@ int mx_report_json(FILE *out, const struct mx_run *run)
 	mx_j_set(&c, root, "timeout_ms", mx_j_int(&c, run->timeout_ms));
 	/* SIGINT/SIGTERM cut the run short (doc/exit-status.md). */
 	mx_j_set(&c, root, "interrupted", mx_j_bool(&c, run->interrupted));
+	if (run->capture.on)
+		mx_j_set(&c, root, "capture",
+			 j_capture_info(&c, &run->capture));
 	for (i = 0; i < run->ntargets; i++)
 		mx_j_push(&c, ts, j_target(&c, &run->targets[i]));
 	mx_j_set(&c, root, "targets", ts);
