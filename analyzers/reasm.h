@@ -41,6 +41,16 @@
  * max_flows evicts the least recently seen flow (closed first) and counts
  * it in stats.evicted.  Idle flows (no packet for idle_us, by capture
  * time) are closed as packets arrive.
+ *
+ * In detail (reasm.c, reasm_flow.c): mx_flow_dir.bytes goes on counting
+ * past the cap (the stream as far as it was seen in order; `data` got at
+ * most max_bytes_per_dir of it).  RETRANS n is the bytes of the segment
+ * that were seen already (all of them for a plain retransmission, the
+ * overlap for a partial one); OOO n the bytes that arrived ahead.  Bytes
+ * the snap length cut (payload_missing) are a GAP where they belong.  A
+ * capture that starts at the SYN-ACK is not midstream (both ISNs known).
+ * A flow closed by FIN or RST leaves a tombstone that swallows late
+ * segments (the last ACK: stats.late) until a new SYN reuses the 4-tuple.
  */
 #ifndef MX_ANALYZERS_REASM_H
 #define MX_ANALYZERS_REASM_H
@@ -68,19 +78,20 @@ enum mx_flow_close {
 	MX_FLOW_CLOSE_IDLE,    /* idle_us passed */
 	MX_FLOW_CLOSE_EVICTED, /* max_flows reached, this was the oldest */
 	MX_FLOW_CLOSE_END,     /* end of capture, still open */
+	MX_FLOW_CLOSE_REUSED,  /* a new SYN on the same 4-tuple (port reuse) */
 };
 
 struct mx_flow_dir {
 	uint64_t bytes;	   /* payload bytes delivered in order */
 	uint64_t segments; /* segments with payload */
 	uint64_t retrans, retrans_bytes;
-	uint64_t ooo;			/* segments that arrived ahead */
-	uint64_t gaps, gap_bytes;	/* holes skipped */
-	uint64_t zero_windows;		/* segments advertising window 0 */
-	int capped;			/* max_bytes_per_dir reached */
-	int fin, rst;			/* sent by this side */
-	int64_t fin_us, rst_us;		/* capture time, us since the epoch */
-	uint64_t fin_frame, rst_frame;	/* 1-based frame numbers */
+	uint64_t ooo;		       /* segments that arrived ahead */
+	uint64_t gaps, gap_bytes;      /* holes skipped */
+	uint64_t zero_windows;	       /* segments advertising window 0 */
+	int capped;		       /* max_bytes_per_dir reached */
+	int fin, rst;		       /* sent by this side */
+	int64_t fin_us, rst_us;	       /* capture time, us since the epoch */
+	uint64_t fin_frame, rst_frame; /* 1-based frame numbers */
 	int64_t first_data_us, last_data_us; /* 0 none */
 };
 
@@ -89,7 +100,7 @@ struct mx_flow {
 	int family;  /* AF_INET / AF_INET6 */
 	uint8_t client[16], server[16];
 	uint16_t cport, sport;
-	int saw_syn;   /* the client's SYN was captured */
+	int saw_syn; /* the client's SYN was captured */
 	int saw_synack;
 	int midstream; /* no SYN: the capture began inside the flow */
 	int guessed;   /* client/server guessed (no SYN) */
@@ -107,6 +118,10 @@ struct mx_reasm_limits {
 	size_t max_ooo_segments;  /* per direction, default 64 */
 	size_t max_ooo_bytes;	  /* per direction, default 256 KiB */
 	int64_t idle_us;	  /* default 600 s */
+	/* Out-of-order bytes held by all flows together, default 16 MiB; 0:
+	 * only the per-direction caps.  Reaching it is a cap like the
+	 * per-direction ones (the hole is given up: GAP). */
+	size_t max_held_bytes;
 };
 
 struct mx_reasm_cb {
@@ -129,6 +144,7 @@ struct mx_reasm_stats {
 	uint64_t idle;	  /* flows closed as idle */
 	size_t flows_now, flows_peak;
 	size_t held_bytes_peak; /* out-of-order bytes held at once */
+	uint64_t late; /* segments for a flow closed by FIN or RST: ignored */
 };
 
 struct mx_reasm;
