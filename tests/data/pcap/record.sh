@@ -123,8 +123,7 @@ stub_start() {
 	python3 "$HERE/authstub.py" "$STUB_ADDR" "$STUB_PORT" --max 4 \
 		--lifetime 60 >"$TMP/stub.out" 2>&1 &
 	STUB_PID=$!
-	local i
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q ready "$TMP/stub.out" && return 0
 		sleep 0.1
 	done
