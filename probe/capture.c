@@ -10,6 +10,7 @@
 #include "probe/capture.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <grp.h>
@@ -580,8 +581,45 @@ static int caps_clear(char *err, size_t errlen)
 	return 0;
 }
 
+/* Capabilities are per thread: a thread started before the drop (the
+ * resolver's) keeps its own unless a uid change from root cleared them
+ * (glibc applies set*id to every thread; the kernel then clears their
+ * capabilities).  Returns the id of a thread that still holds some, 0
+ * when none does. */
+static long thread_with_caps(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	char path[64], line[128];
+	long held = 0;
+
+	if (d == NULL)
+		return 0;
+	while (held == 0 && (e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/status",
+			 e->d_name);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if ((strncmp(line, "CapEff:", 7) == 0 ||
+			     strncmp(line, "CapPrm:", 7) == 0) &&
+			    strtoull(line + 7, NULL, 16) != 0)
+				held = strtol(e->d_name, NULL, 10);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return held;
+}
+
 int mx_drop_privileges(const char *user, char *err, size_t errlen)
 {
+	long tid;
 	struct passwd pw, *res = NULL;
 	char pwbuf[4096];
 	uid_t uid = getuid();
@@ -651,6 +689,13 @@ int mx_drop_privileges(const char *user, char *err, size_t errlen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		set_err(err, errlen, "dropping privileges: no_new_privs: %s",
 			strerror(errno));
+		return -1;
+	}
+	if ((tid = thread_with_caps()) != 0) {
+		set_err(err, errlen,
+			"dropping privileges: thread %ld still holds "
+			"capabilities (drop them before starting threads)",
+			tid);
 		return -1;
 	}
 	return 0;

@@ -134,7 +134,14 @@ int mx_live_capture_poll(struct mx_live_capture *c);
  * keep the uid), every capability (bounding set where CAP_SETPCAP allows,
  * ambient, inheritable, permitted, effective) and set no_new_privs.  The
  * open pcap handle keeps working.  Returns 0, or -1 with err set (unknown
- * user, a set*id call refused, capabilities still held afterwards).
+ * user, a set*id call refused, capabilities still held afterwards - by
+ * this thread or any other).
+ *
+ * Threads: set*id changes are process-wide (glibc), but capabilities, the
+ * bounding set and no_new_privs are per thread.  Switching away from root
+ * clears every thread's capabilities; a non-root process with file
+ * capabilities (setcap) must call this before starting any thread (the
+ * resolver's), else the call fails naming the thread that kept them.
  */
 int mx_drop_privileges(const char *user, char *err, size_t errlen);
 

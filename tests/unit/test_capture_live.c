@@ -18,7 +18,10 @@
  *    /proc/self/status shows CapEff, CapPrm, CapInh, CapAmb and CapBnd 0,
  *    NoNewPrivs 1 and uid/gid nobody - and the open handle still captures,
  *    while a second open fails with the CAP_NET_RAW message;
- *  - an unknown user is refused before anything is dropped.
+ *  - an unknown user is refused before anything is dropped;
+ *  - threads: a uid change from root clears a running thread's
+ *    capabilities; with file capabilities (no uid change) the drop works
+ *    without threads and is refused, naming the thread, with one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,7 +37,9 @@
 #include <event2/event.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -646,6 +651,89 @@ static int keep_uid_child(void)
 	return 0;
 }
 
+/* ---- threads: capabilities are per thread ----------------------------- */
+
+static void *parked(void *arg)
+{
+	char c;
+
+	(void)!read(*(int *)arg, &c, 1); /* until the pipe closes */
+	return NULL;
+}
+
+/* Like a non-root user of a binary with file capabilities: uid nobody,
+ * permitted capabilities kept. */
+static int become_capable_nobody(void)
+{
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
+	    setresgid(65534, 65534, 65534) != 0 ||
+	    setresuid(65534, 65534, 65534) != 0)
+		return -1;
+	return status_hex("CapPrm") > 0 ? 0 : -1;
+}
+
+/* root with a thread already running: the uid change clears the
+ * thread's capabilities too. */
+static int root_thread_child(void)
+{
+	char err[256];
+	pthread_t th;
+	int p[2];
+
+	if (pipe(p) != 0 || pthread_create(&th, NULL, parked, &p[0]) != 0)
+		return 2;
+	if (mx_drop_privileges(NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "drop: %s\n", err);
+		return 3;
+	}
+	close(p[1]);
+	pthread_join(th, NULL);
+	return status_hex("CapEff") == 0 ? 0 : 4;
+}
+
+/* file capabilities, no thread: cleared; with a thread started before:
+ * refused, naming the thread. */
+static int filecaps_child(void)
+{
+	char err[256] = "";
+
+	if (become_capable_nobody() != 0)
+		return 2;
+	if (mx_drop_privileges(NULL, err, sizeof(err)) != 0)
+		return 3;
+	if (status_hex("CapPrm") != 0 || status_hex("CapEff") != 0)
+		return 4;
+	return 0;
+}
+
+static int filecaps_thread_child(void)
+{
+	char err[256] = "";
+	pthread_t th;
+	int p[2], rc = 0;
+
+	if (become_capable_nobody() != 0)
+		return 2;
+	if (pipe(p) != 0 || pthread_create(&th, NULL, parked, &p[0]) != 0)
+		return 3;
+	if (mx_drop_privileges(NULL, err, sizeof(err)) != -1)
+		rc = 4;
+	else if (strstr(err, "still holds capabilities") == NULL)
+		rc = 5;
+	close(p[1]);
+	pthread_join(th, NULL);
+	return rc;
+}
+
+static void test_drop_threads(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	assert_int_equal(run_child(root_thread_child), 0);
+	assert_int_equal(run_child(filecaps_child), 0);
+	assert_int_equal(run_child(filecaps_thread_child), 0);
+}
+
 static void test_drop_errors(void **state)
 {
 	(void)state;
@@ -666,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_store_cap),
 		cmocka_unit_test(test_drop_privileges),
 		cmocka_unit_test(test_drop_errors),
+		cmocka_unit_test(test_drop_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
