@@ -1,6 +1,6 @@
 # probe/capture.mk - live capture with libpcap and the privilege drop
 # (issue 9 point 1).  Included from Makefile.am: plain paths.
-libprobe_a_SOURCES += probe/capture.c probe/capture.h
+libprobe_a_SOURCES += probe/capture.c probe/capture.h probe/privdrop.c
 
 # Needs root (CAP_NET_RAW, setuid): skips without, fails under CI=true.
 check_PROGRAMS += tests/unit/test_capture_live
