@@ -9,6 +9,12 @@
  * does (the snap length cut it), a header that runs off the end is
  * TRUNCATED; where the IP length itself ends inside a header, the length
  * contradicts the header: INVALID.
+ *
+ * Reading of pkt.h's "anything else UNSUPPORTED" for IPv6: an extension
+ * header we do not walk (ESP, AH, mobility, HIP, shim6, experiments) is
+ * UNSUPPORTED; an upper-layer protocol other than TCP (UDP, ICMPv6, no
+ * next header) is NOT_TCP, as it is for IPv4.  IPv4 total length 0 (TSO
+ * on the capturing host) is INVALID; checksums are not checked (offload).
  */
 #include "wire/pkt.h"
 

@@ -7,6 +7,17 @@
  * vector inside it is a sub-cursor: a field that runs past its block, or
  * a block not consumed exactly, is a length that contradicts its block -
  * INVALID.
+ *
+ * Choices the header leaves open: mx_chello_parse_record() ignores bytes
+ * after the record (they are the next record) but calls bytes after the
+ * ClientHello inside its record INVALID, and a hello longer than its
+ * record TRUNCATED (reassemble and call mx_chello_parse()).  Empty
+ * cipher suite or compression lists, an empty server_name list and an
+ * empty ALPN name are INVALID (RFC minimum lengths); other minimums are
+ * not enforced.  session_id_len is set only when it is at most 32.
+ * Extension contents we do not read (session_ticket, EMS, ETM,
+ * status_request, pre_shared_key, early_data, unknown types) only set
+ * flags or are skipped; pre_shared_key is not required to be last.
  */
 #include "wire/tls_chello.h"
 
