@@ -19,7 +19,7 @@ const char *mx_conn_kind_name(enum mx_conn_kind k)
 		[MX_CONN_ORDER] = "order",   [MX_CONN_RANK] = "rank",
 		[MX_CONN_GROUPS] = "groups", [MX_CONN_BISECT] = "bisect",
 		[MX_CONN_RETRY] = "retry",   [MX_CONN_CONFIRM] = "confirm",
-		[MX_CONN_ADVICE] = "advice",
+		[MX_CONN_ADVICE] = "advice", [MX_CONN_SEND] = "send",
 	};
 	return NAME(k, t);
 }
@@ -188,6 +188,7 @@ char *mx_conn_purpose_describe(const struct mx_conn_purpose *p, char *buf,
 		[MX_CONN_RETRY] = "enumeration",
 		[MX_CONN_CONFIRM] = "confirmation",
 		[MX_CONN_ADVICE] = "advice test",
+		[MX_CONN_SEND] = "delivery",
 	};
 	char ver[16] = "";
 	char off[64] = "";

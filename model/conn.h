@@ -51,6 +51,7 @@ enum mx_conn_kind {
 	MX_CONN_RETRY,	   /* enumeration again without a suite class */
 	MX_CONN_CONFIRM,   /* client profile confirmation (real stack) */
 	MX_CONN_ADVICE,	   /* test of a recommended cipher string */
+	MX_CONN_SEND,	   /* a delivery attempt (send, relay) */
 };
 
 /* Why the connection was opened: structured, never prose. */

@@ -46,6 +46,7 @@ struct mx_sender {
 	struct event *ev_done;
 	int64_t t0;
 	size_t next_ep;		     /* next endpoint to try */
+	unsigned nconn;		     /* connection records made */
 	struct mx_send_attempt *cur; /* current attempt (in r->attempts) */
 	size_t cur_idx;
 	struct mx_smtp_client *client;
@@ -964,6 +965,18 @@ static void start_session(struct mx_sender *s)
 	sp.tls_timeout_ms = s->p.step_timeout_ms;
 	sp.deadline_ms = s->p.deadline_ms > 0 ? s->t0 + s->p.deadline_ms : 0;
 	sp.log = s->p.log;
+	/* Evidence: the attempt's connection record lives on its endpoint
+	 * (model/conn.h), which --capture joins packets to. */
+	if (s->next_ep > 0 && s->next_ep <= s->r->target->nendpoints) {
+		struct mx_conn_purpose pu;
+
+		memset(&pu, 0, sizeof(pu));
+		pu.kind = MX_CONN_SEND;
+		pu.step = -1;
+		sp.rec = mx_endpoint_conn_new(
+			&s->r->target->endpoints[s->next_ep - 1], ++s->nconn,
+			&pu);
+	}
 	event_out(s, MX_SEND_EV_CONNECTING);
 	s->client = mx_smtp_client_new(s->base, &sp, &a->smtp, &a->tls,
 				       &client_cbs, s);

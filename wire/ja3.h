@@ -26,8 +26,7 @@
 #define MX_JA3_HEX 33 /* 32 hex digits + NUL */
 
 int mx_ja3_string(const struct mx_chello *ch, char *out, size_t outlen);
-int mx_ja3s_string(const struct mx_server_hello *sh, char *out,
-		   size_t outlen);
+int mx_ja3s_string(const struct mx_server_hello *sh, char *out, size_t outlen);
 /* MD5 of s as 32 lower-case hex digits; returns 0, -1 if libcrypto
  * refused (out is then ""). */
 int mx_ja3_md5(const char *s, char out[MX_JA3_HEX]);

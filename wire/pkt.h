@@ -79,10 +79,10 @@ struct mx_pkt {
 	uint8_t dst[16];
 	uint16_t sport, dport;
 	uint32_t seq, ack;
-	uint8_t flags;	   /* MX_TCP_* */
-	uint16_t window;   /* raw, unscaled */
-	uint8_t wscale;	   /* window scale option on a SYN; 0xff none */
-	uint16_t mss;	   /* MSS option on a SYN; 0 none */
+	uint8_t flags;		/* MX_TCP_* */
+	uint16_t window;	/* raw, unscaled */
+	uint8_t wscale;		/* window scale option on a SYN; 0xff none */
+	uint16_t mss;		/* MSS option on a SYN; 0 none */
 	const uint8_t *payload; /* borrowed from the frame */
 	size_t payload_len;	/* bytes present in the frame */
 	size_t payload_missing; /* bytes the IP length announces but the

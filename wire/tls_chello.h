@@ -74,19 +74,19 @@ struct mx_chello {
 	/* key_share (RFC 8446 §4.2.8): the groups of the shares sent */
 	uint16_t key_shares[MX_CHELLO_MAX_LIST];
 	size_t nkey_shares;
-	int has_reneg_info;	  /* renegotiation_info extension */
-	int has_scsv_reneg;	  /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
-	int has_scsv_fallback;	  /* TLS_FALLBACK_SCSV (RFC 7507) */
-	int has_session_ticket;	  /* RFC 5077 */
-	int has_ems;		  /* RFC 7627 */
-	int has_etm;		  /* RFC 7366 */
-	int has_status_request;	  /* RFC 6066 §8 */
-	int has_psk;		  /* pre_shared_key */
-	int has_early_data;	  /* early_data */
-	size_t padding_len;	  /* padding extension (RFC 7685) */
-	uint16_t max_version;	  /* highest of legacy and supported_versions,
+	int has_reneg_info;	/* renegotiation_info extension */
+	int has_scsv_reneg;	/* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+	int has_scsv_fallback;	/* TLS_FALLBACK_SCSV (RFC 7507) */
+	int has_session_ticket; /* RFC 5077 */
+	int has_ems;		/* RFC 7627 */
+	int has_etm;		/* RFC 7366 */
+	int has_status_request; /* RFC 6066 §8 */
+	int has_psk;		/* pre_shared_key */
+	int has_early_data;	/* early_data */
+	size_t padding_len;	/* padding extension (RFC 7685) */
+	uint16_t max_version;	/* highest of legacy and supported_versions,
 				   * GREASE ignored */
-	size_t msg_len;		  /* the handshake body's length */
+	size_t msg_len;		/* the handshake body's length */
 };
 
 enum mx_chello_status mx_chello_parse(const uint8_t *body, size_t len,

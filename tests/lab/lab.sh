@@ -121,6 +121,7 @@ checks() {
 	echo "postfix:smtp-587=starttls@127.0.0.37:587"
 	echo "postfix:smtp-2465=smtps@127.0.0.37:2465"
 	echo "postfix:smtp-2587=starttls@127.0.0.37:2587"
+	echo "postfix:smtp-2525=notls@127.0.0.37:2525"
 	echo "postfix:legacy=starttls@127.0.0.38:25"
 	echo "postfix:dhe1024=starttls@127.0.0.39:25"
 	echo "postfix:dual=starttls@127.0.0.51:25"
@@ -950,6 +951,14 @@ EOF
 			smtpd_tls_security_level=encrypt $auth
 		svc 127.0.0.37:2587 submission-alt smtp.lab.test smtp \
 			smtpd_tls_security_level=encrypt $auth $ses
+		# A legacy appliance's smarthost: AUTH in clear, no TLS at
+		# all (what --allow-plaintext-auth is for; the capture test
+		# proves the AUTH payload never reaches a pcapng).
+		svc 127.0.0.37:2525 submission-clear smtp.lab.test none \
+			smtpd_tls_security_level=none smtpd_sasl_auth_enable=yes \
+			smtpd_tls_auth_only=no \
+			'smtpd_recipient_restrictions=$lab_auth_restrictions' \
+			'smtpd_relay_restrictions=$lab_auth_restrictions'
 		}
 		# TLS 1.0 and 1.1 only; DHE-RSA-AES128-SHA (RFC 2409 group 2,
 		# 1024 bits) and static-RSA AES128-SHA.
@@ -1200,7 +1209,7 @@ cmd_start() {
 	if [ -n "$busy" ]; then
 		echo "$busy" | sed 's/^/  /' >&2
 		command -v ss >/dev/null && ss -ltnpH 2>/dev/null |
-			grep -E '(127\.0\.0\.(2[01]|3[1-9]|4[0-9]|5[0-5])|\[::1\]):(25|53|465|587|2465|2587|10025|10465) ' |
+			grep -E '(127\.0\.0\.(2[01]|3[1-9]|4[0-9]|5[0-5])|\[::1\]):(25|53|465|587|2465|2525|2587|10025|10465) ' |
 			sed 's/^/  /' >&2
 		die "lab ports are already taken by processes this lab did not start (another MXPROBE_LAB_DIR, or a distribution service)"
 	fi
