@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
-# The malformed-capture sweep (issue 9 point 6): pcap_sweep.py derives at
+# The capture regressions and the malformed-capture sweep (issue 9 point 6).
+#
+# 1. tests/data/pcap/check_expected.py: every regression capture (real
+#    clients against the lab's defects, recorded by record.sh) decoded with
+#    `mxprobe pcap FILE --json --ca-file tests/data/pcap/lab-root.pem` gives
+#    the finding ids EXPECTED says it must, and none it must not.
+# 2. The sweep: pcap_sweep.py derives at
 # least 1,000 broken captures from the regression captures of
 # tests/data/pcap/ (truncations, bit flips, wrong record lengths, huge
 # snaplen, wrong magic/version/link type, reordered, duplicated and split
@@ -25,6 +31,16 @@ need=1000
 set -- --srcdir "$MXPROBE_SRCDIR" --count "$want" \
 	--jobs "${PCAP_SWEEP_JOBS:-2}" --seed "${PCAP_SWEEP_SEED:-9}" --timeout 10
 [ -n "${PCAP_SWEEP_KEEP:-}" ] && set -- "$@" --keep "$PCAP_SWEEP_KEEP"
+
+RC=0
+python3 "$MXPROBE_SRCDIR/tests/data/pcap/check_expected.py" \
+	>"$WORK/out" 2>"$WORK/err" || RC=$?
+cat "$WORK/out"
+if [ "$RC" = 0 ] && grep -q '^# EXPECTED: [0-9]* captures, 0 failed' "$WORK/out"; then
+	ok "regression captures decode to the findings of EXPECTED"
+else
+	not_ok "regression captures (EXPECTED), exit $RC"
+fi
 
 RC=0
 python3 "$MXPROBE_SRCDIR/tests/integration/pcap_sweep.py" "$@" \

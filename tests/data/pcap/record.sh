@@ -67,8 +67,7 @@ rec_begin() {	# FILE FILTER [extra tcpdump options...]
 	rm -f "$OUT/$file"
 	tcpdump -i lo --immediate-mode -U -s 0 "$@" -w "$OUT/$file" "$filter" 2>"$TMP/td.err" &
 	TD_PID=$!
-	local i
-	for i in $(seq 1 100); do	# at most 10 s
+	for _ in $(seq 1 100); do	# at most 10 s
 		grep -q 'listening on' "$TMP/td.err" && return 0
 		kill -0 "$TD_PID" 2>/dev/null || break
 		sleep 0.1
@@ -279,6 +278,10 @@ record_one() {	# NAME ADDR PORT
 
 # ---- derived files (from the captures above, no new traffic) --------------
 derive() {
+	# The lab's CA as it was when these were recorded: check_expected.py
+	# verifies the chains against it, so the captures need no lab.
+	cp "$MXPROBE_LAB_CA" "$OUT/lab-root.pem"
+	cp "$MXPROBE_LAB_ROOT_AND_INT" "$OUT/lab-root-and-int.pem"
 	local s=$OUT/nochain_openssl_tls12.pcap
 	if [ -f "$s" ]; then
 		tshark -r "$s" -F pcapng -w "$OUT/nochain_openssl_tls12.pcapng"
@@ -332,5 +335,5 @@ done <<EOF
 $CAPTURES
 EOF
 derive
-chmod 0644 "$OUT"/*.pcap "$OUT"/*.pcapng 2>/dev/null
+chmod 0644 "$OUT"/*.pcap "$OUT"/*.pcapng "$OUT"/*.pem 2>/dev/null
 [ "$fails" -eq 0 ]
