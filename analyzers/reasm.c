@@ -13,8 +13,9 @@
  * Tombstones: a flow closed by both FINs or a RST stays in the table,
  * without its buffers, so that the last ACK, a retransmitted FIN or the
  * peer's answer to a RST do not open a new midstream flow; they are
- * counted in stats.late and nothing is called.  A SYN without ACK on
- * that 4-tuple replaces it (port reuse).  Tombstones go after idle_us,
+ * counted in stats.late and only the `late` callback sees them.  A SYN
+ * without ACK on that 4-tuple replaces it (port reuse), and so does a
+ * SYN-ACK that acknowledges another ISN than the closed flow's client's.  Tombstones go after idle_us,
  * and the oldest goes when there are max_flows of them.
  *
  * Port reuse on an open flow: a SYN without ACK whose sequence number is
@@ -77,6 +78,9 @@ struct mx_reasm *mx_reasm_new(const struct mx_reasm_limits *l,
 		r->cb = *cb;
 	while (n < (size_t)1 << 20 && n / 2 < r->lim.max_flows)
 		n *= 2;
+	/* Flow keys come from the capture: a seed the file cannot know
+	 * (ASLR) keeps crafted 4-tuples from piling into one chain. */
+	r->seed = (uint32_t)(((uintptr_t)r >> 4) * 2654435761u);
 	r->tab = xcalloc(n, sizeof(*r->tab));
 	r->tabmask = n - 1;
 	return r;
@@ -157,9 +161,9 @@ static void make_key(const struct mx_pkt *p, struct key *k)
 	k->port[!swap] = p->dport;
 }
 
-static unsigned key_hash(const struct key *k)
+static unsigned key_hash(const struct key *k, uint32_t seed)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint32_t h = 2166136261u ^ seed; /* FNV-1a */
 	size_t i, alen = addr_len(k->family);
 
 	for (i = 0; i < alen; i++)
@@ -237,19 +241,30 @@ static void flow_close(struct mx_reasm *r, struct mx_rflow *f,
 		tomb_free(r, r->tombs.head);
 }
 
-/* Close flows and drop tombstones idle for more than idle_us at `now`. */
+/* now - then > idle_us, without overflow (capture times are input). */
+static int idle_at(const struct mx_reasm *r, const struct mx_rflow *f,
+		   int64_t now)
+{
+	int64_t then = f->pub.last_us;
+
+	return now > then &&
+	       (uint64_t)now - (uint64_t)then > (uint64_t)r->lim.idle_us;
+}
+
+/* Close flows and drop tombstones idle for more than idle_us at `now`.
+ * The lists are in arrival order, which is time order unless the
+ * capture's clock went back; then a flow may close a little late. */
 static void expire(struct mx_reasm *r, int64_t now)
 {
-	int64_t idle = r->lim.idle_us;
 	struct mx_rflow *f;
 
-	if (idle <= 0)
+	if (r->lim.idle_us <= 0)
 		return;
-	while ((f = r->lru.head) != NULL && now - f->pub.last_us > idle) {
+	while ((f = r->lru.head) != NULL && idle_at(r, f, now)) {
 		r->st.idle++;
 		flow_close(r, f, MX_FLOW_CLOSE_IDLE);
 	}
-	while ((f = r->tombs.head) != NULL && now - f->pub.last_us > idle)
+	while ((f = r->tombs.head) != NULL && idle_at(r, f, now))
 		tomb_free(r, f);
 }
 
@@ -367,6 +382,27 @@ static uint32_t handshake(struct mx_rflow *f, int dir, const struct mx_pkt *p)
 	return p->seq + 1;
 }
 
+/* A SYN-ACK on a tombstone that answers another SYN than the closed
+ * flow's (its SYN was not captured): a new flow. */
+static int new_synack(const struct mx_rflow *f, const struct mx_pkt *p)
+{
+	if ((p->flags & (MX_TCP_SYN | MX_TCP_ACK | MX_TCP_RST)) !=
+	    (MX_TCP_SYN | MX_TCP_ACK))
+		return 0;
+	return !f->c_isn_known || f->c_isn != p->ack - 1;
+}
+
+static void late(struct mx_reasm *r, struct mx_rflow *f, const struct mx_pkt *p,
+		 int64_t ts_us, uint64_t frame)
+{
+	r->st.late++;
+	f->pub.last_us = ts_us;
+	list_del(&r->tombs, f, LRU);
+	list_push(&r->tombs, f, LRU);
+	if (r->cb.late != NULL)
+		r->cb.late(r->cb.arg, f->pub.id, dir_of(f, p), p, ts_us, frame);
+}
+
 static void zero_window(struct mx_reasm *r, struct mx_rflow *f, int dir,
 			const struct mx_pkt *p, int64_t ts_us, uint64_t frame)
 {
@@ -412,16 +448,13 @@ void mx_reasm_packet(struct mx_reasm *r, const struct mx_pkt *p, int64_t ts_us,
 	r->st.packets++;
 	expire(r, ts_us);
 	make_key(p, &k);
-	h = key_hash(&k);
+	h = key_hash(&k, r->seed);
 	f = lookup(r, &k, h);
 	syn_only = (p->flags & (MX_TCP_SYN | MX_TCP_ACK | MX_TCP_RST)) ==
 		   MX_TCP_SYN;
 	if (f != NULL && f->tomb) {
-		if (!syn_only) {
-			r->st.late++;
-			f->pub.last_us = ts_us;
-			list_del(&r->tombs, f, LRU);
-			list_push(&r->tombs, f, LRU);
+		if (!syn_only && !new_synack(f, p)) {
+			late(r, f, p, ts_us, frame);
 			return;
 		}
 		tomb_free(r, f);

@@ -135,6 +135,12 @@ struct mx_reasm_cb {
 		      enum mx_flow_event ev, uint64_t n, int64_t ts_us,
 		      uint64_t frame);
 	void (*close)(void *arg, struct mx_flow *f);
+	/* A segment for a flow already closed by FIN or RST (the last ACK,
+	 * a retransmitted FIN, the answer to a RST): not reassembled, and
+	 * no other callback sees it; flow_id and dir are the closed flow's.
+	 * Optional, like the others. */
+	void (*late)(void *arg, unsigned flow_id, int dir,
+		     const struct mx_pkt *p, int64_t ts_us, uint64_t frame);
 };
 
 struct mx_reasm_stats {

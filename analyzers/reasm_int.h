@@ -74,6 +74,7 @@ struct mx_reasm {
 	struct mx_rlist lru;   /* open flows, least recently seen first */
 	struct mx_rlist tombs; /* closed by FIN/RST, oldest first */
 	struct mx_rlist all;   /* open flows, oldest id first */
+	uint32_t seed;	       /* of the hash: from the handle's address */
 	unsigned next_id;
 	size_t held_now; /* bytes stored by every flow */
 };

@@ -12,7 +12,8 @@
  *   b2  signed distance from the direction's cursor
  *   b3  payload length (0-63) and truncated bytes (bits 6-7)
  *   b4  ack offset
- *   b5  time step (large steps make flows idle)
+ *   b5  time step (large steps make flows idle; 253 goes back 5 s,
+ *       254 jumps between the ends of int64_t)
  * Every payload byte is the low byte of its own sequence number, so the
  * delivered stream checks itself: within a flow direction, each byte is
  * the one after the previous plus the GAP sizes between them.
@@ -22,7 +23,8 @@
  * direction never exceed max_bytes_per_dir; CAP and FIN at most once per
  * direction, CAP exactly when `capped`; data in sequence as above; the
  * counters agree with what was delivered; held bytes and open flows
- * within their caps; chunks tagged with a frame already fed.
+ * within their caps; chunks tagged with a frame already fed; `late`
+ * only for closed flows.
  * Corpus: tests/fuzz/corpus/reasm/.
  */
 #include <netinet/in.h>
@@ -179,6 +181,19 @@ static void on_close(void *arg, struct mx_flow *f)
 	h->closes++;
 }
 
+static void on_late(void *arg, unsigned id, int dir, const struct mx_pkt *p,
+		    int64_t ts_us, uint64_t frame)
+{
+	struct harness *h = arg;
+
+	(void)ts_us;
+	CHECK(id >= 1 && id < h->nfl && h->fl[id].closed);
+	CHECK(dir == MX_DIR_C2S || dir == MX_DIR_S2C);
+	CHECK(p != NULL && frame == h->frame);
+	CHECK((p->flags & (MX_TCP_SYN | MX_TCP_ACK | MX_TCP_RST)) !=
+	      MX_TCP_SYN);
+}
+
 /* The 4 connections: two to mail ports, two between high ports. */
 static const uint16_t ports[4][2] = {
 	{51234, 25}, {40000, 2587}, {50000, 40000}, {60000, 465}};
@@ -272,13 +287,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cb.data = on_data;
 	cb.event = on_event;
 	cb.close = on_close;
+	cb.late = on_late;
 	r = mx_reasm_new(&h.lim, &cb);
 	CHECK(r != NULL);
 	for (i = 0; i < nrec; i++) {
 		const uint8_t *rec = data + 6 * i;
 
 		build(&h, rec, isn_base, cursor, &p);
-		ts += (int64_t)rec[5] * (rec[5] > 250 ? 1000000 : 10);
+		if (rec[5] == 253)
+			ts -= 5000000; /* the capture's clock goes back */
+		else if (rec[5] == 254)
+			ts = ts < 0 ? INT64_MAX / 2 : INT64_MIN / 2;
+		else
+			ts += (int64_t)rec[5] * (rec[5] > 250 ? 1000000 : 10);
 		h.frame = ++packets;
 		mx_reasm_packet(r, &p, ts, h.frame);
 		check_stats(&h, r, packets);

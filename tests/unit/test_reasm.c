@@ -122,6 +122,18 @@ static void cb_close(void *arg, struct mx_flow *f)
 	r->at_close[f->id] = *f;
 }
 
+static void cb_late(void *arg, unsigned id, int dir, const struct mx_pkt *p,
+		    int64_t ts_us, uint64_t frame)
+{
+	struct rec *r = arg;
+
+	(void)p;
+	(void)ts_us;
+	(void)frame;
+	assert_true(id < MAXF && r->closed[id]);
+	logf_(r, "L%u%c", id, dc(dir));
+}
+
 /* One TCP connection's endpoints, to build segments from. */
 struct conn {
 	int family;
@@ -185,6 +197,7 @@ static void env_init(struct env *e, const struct mx_reasm_limits *l)
 	cb.data = cb_data;
 	cb.event = cb_event;
 	cb.close = cb_close;
+	cb.late = cb_late;
 	e->r = mx_reasm_new(l, &cb);
 	assert_non_null(e->r);
 	e->frame = 0;
@@ -247,7 +260,7 @@ static void test_handshake_both_ways(void **state)
 	feed(&e, seg(&k, 0, A, SI + 18, CI + 16, NULL)); /* the last ACK */
 	assert_string_equal(e.rec->log,
 			    "O1 P1c P1s P1c P1s D1s:8 P1c D1c:8 P1s D1s:8 "
-			    "P1c D1c:6 P1s E1s:fin:0 P1c E1c:fin:0 C1:fin");
+			    "P1c D1c:6 P1s E1s:fin:0 P1c E1c:fin:0 C1:fin L1s");
 	assert_out(&e, 1, MX_DIR_C2S, "EHLO x\r\nQUIT\r\n");
 	assert_out(&e, 1, MX_DIR_S2C, "220 hi\r\n250 ok\r\n");
 	f = &e.rec->at_close[1];
@@ -280,7 +293,7 @@ static void test_handshake_both_ways(void **state)
 	assert_int_equal(st->held_bytes_peak, 0);
 	mx_reasm_finish(e.r);
 	/* nothing more at finish: the flow is gone */
-	assert_true(strstr(e.rec->log, "C1:fin") + 6 ==
+	assert_true(strstr(e.rec->log, "L1s") + 3 ==
 		    e.rec->log + e.rec->loglen);
 	env_free(&e);
 }
@@ -546,18 +559,31 @@ static void test_port_reuse(void **state)
 	/* and again, while it is open, with another ISN */
 	feed(&e, seg(&k, 1, S, 123, 0, NULL));
 	feed(&e, seg(&k, 1, PA, 124, 1, "y"));
+	feed(&e, seg(&k, 1, F | A, 125, 7000, NULL));
+	feed(&e, seg(&k, 0, F | A, 7000, 126, NULL));
+	/* a SYN-ACK of the closed flow: late; of another SYN: a new flow */
+	feed(&e, seg(&k, 0, S | A, 6999, 124, NULL));
+	feed(&e, seg(&k, 0, S | A, 8000, 555, NULL));
+	feed(&e, seg(&k, 1, PA, 555, 8001, "z"));
 	mx_reasm_finish(e.r);
 	assert_string_equal(e.rec->log,
 			    "O1 P1c P1s P1c P1c P1c E1c:fin:0 P1s E1s:fin:0 "
-			    "C1:fin O2 P2c P2s P2c D2c:1 C2:reused O3 P3c P3c "
-			    "D3c:1 C3:end");
+			    "C1:fin L1c O2 P2c P2s P2c D2c:1 C2:reused O3 P3c "
+			    "P3c D3c:1 P3c E3c:fin:0 P3s E3s:fin:0 C3:fin L3s "
+			    "O4 P4s P4c D4c:1 C4:end");
 	st = mx_reasm_stats(e.r);
-	assert_int_equal(st->flows, 3);
-	assert_int_equal(st->late, 1);
+	assert_int_equal(st->flows, 4);
+	assert_int_equal(st->late, 2);
 	assert_int_equal(st->flows_peak, 1);
 	assert_out(&e, 2, 0, "x");
 	assert_out(&e, 3, 0, "y");
+	assert_out(&e, 4, 0, "z");
 	assert_false(e.rec->at_close[2].midstream);
+	assert_true(e.rec->at_close[3].midstream == 0 &&
+		    e.rec->at_close[3].saw_syn);
+	assert_false(e.rec->at_close[4].midstream ||
+		     e.rec->at_close[4].guessed);
+	assert_int_equal(e.rec->at_close[4].cport, 51234);
 	env_free(&e);
 }
 
@@ -578,7 +604,7 @@ static void test_rst_close(void **state)
 	mx_reasm_finish(e.r);
 	assert_string_equal(e.rec->log,
 			    "P1c D1c:2 P1c E1c:ooo:2 P1s E1c:gap:2 D1c:2 "
-			    "E1s:rst:0 C1:rst");
+			    "E1s:rst:0 C1:rst L1c");
 	f = &e.rec->at_close[1];
 	assert_int_equal(f->closed, MX_FLOW_CLOSE_RST);
 	assert_int_equal(f->dir[1].rst, 1);
