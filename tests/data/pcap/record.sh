@@ -23,9 +23,10 @@
 #
 # Secrets: the lab's AUTH password (MXPROBE_LAB_AUTH_PWFILE) is only ever sent
 # inside TLS, so it is not readable in any file here.  The plaintext AUTH
-# captures go to authstub.py (a stand-in server, 127.0.0.61:2525, that
-# answers 535 to everything) with the test canary below: test data, not a
-# secret, there so a test can grep exported files for it.
+# captures (the lab's 127.0.0.37:2525, Postfix with AUTH in clear, and
+# authstub.py, a stand-in server on 127.0.0.61:2525 that answers 535 to
+# everything) use the test canary below, which both refuse: test data, not
+# a secret, there so a test can grep outputs and exported files for it.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$HERE/../../.." && pwd)
@@ -163,6 +164,7 @@ notls_swaks 127.0.0.36 25
 reject554_swaks 127.0.0.46 25
 garbage_swaks 127.0.0.44 25
 authstub_swaks_plaintext 127.0.0.61 2525
+smtp2525_swaks_auth_wrong 127.0.0.37 2525
 mx1_posttls_finger 127.0.0.31 25
 nochain_posttls_finger 127.0.0.33 25
 mx1_openssl_tls12_sll 127.0.0.31 25
@@ -240,6 +242,17 @@ cap_authstub_swaks_plaintext() {
 		--auth LOGIN --auth-user "$CANARY_USER" --auth-password "$CANARY_PW" \
 		--to test@lab.test
 	stub_stop
+}
+# The lab's plaintext smarthost (Postfix, no TLS, AUTH in clear): the
+# canary user and password only - never the lab password in the clear.
+cap_smtp2525_swaks_auth_wrong() {
+	swk --server 127.0.0.37 --port 2525 --ehlo swaks.lab.test \
+		--auth PLAIN --auth-user "$CANARY_USER" --auth-password "$CANARY_PW" \
+		--to test@lab.test
+	sleep 0.2
+	swk --server 127.0.0.37 --port 2525 --ehlo swaks.lab.test \
+		--auth LOGIN --auth-user "$CANARY_USER" --auth-password "$CANARY_PW" \
+		--to test@lab.test
 }
 cap_mx1_posttls_finger() {
 	ptf -c -l secure -s mx1.lab.test -F "$CA" '[127.0.0.31]:25' mx1.lab.test
