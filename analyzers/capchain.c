@@ -263,15 +263,13 @@ void mx_capchain_judge(const struct mx_capchain *c, struct mx_findings *fs,
 		f = mx_findings_add(
 			fs, "cert.chain_incomplete", where,
 			"the server did not send the intermediate '%s' and the "
-			"trust store does not have it%s%s: the last certificate "
-			"sent ('%s', %zu of %zu) is issued by it (verify error "
-			"%ld '%s' at depth %d)",
-			c->missing,
-			c->missing_url[0] ? "; its AIA caIssuers "
-					    "URL: "
-					  : "",
-			c->missing_url, top->subject, c->n, c->n, c->code,
-			c->error, c->depth);
+			"trust store does not have it: the last certificate sent "
+			"('%s', %zu of %zu) is issued by it (verify error %ld "
+			"'%s' at depth %d)%s%s",
+			c->missing, top->subject, c->n, c->n, c->code, c->error,
+			c->depth,
+			c->missing_url[0] ? "; its AIA caIssuers URL: " : "",
+			c->missing_url);
 		mx_finding_set_fix(
 			f,
 			"Send '%s' after the leaf (Postfix: "

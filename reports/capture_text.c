@@ -136,7 +136,7 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 			     s->nhellos > 1 ? "ClientHello*:" : "ClientHello:",
 			     line);
 		if (h->ja3_md5[0])
-			mx_out_fmt(out, "  %-14s %s\n", "", h->ja3_md5);
+			mx_out_fmt(out, "  %-14s JA3 %s\n", "", h->ja3_md5);
 	}
 	if (s->server_hello) {
 		snprintf(line, sizeof(line), "%s %s%s%s%s",
@@ -234,18 +234,19 @@ static void ending(FILE *out, const struct mx_capsess *s)
 			s->alert_desc,
 			s->alert_level == 2 ? "fatal" : "warning");
 	}
-	for (d = 0; d < 2 && n < sizeof(line); d++) {
+	for (d = 0; d < 2; d++) {
 		char off[40];
 
-		if (s->rst_dir[d]) {
-			ms_offset(off, sizeof(off), s->rst_us[d], s->start_us);
-			n += (size_t)snprintf(line + n, sizeof(line) - n,
-					      "%s RST at %s; ", dir_name(d),
-					      off);
-		} else if (s->fin_dir[d] && n < sizeof(line)) {
+		if (s->fin_dir[d] && n < sizeof(line)) {
 			ms_offset(off, sizeof(off), s->fin_us[d], s->start_us);
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
 					      "%s FIN at %s; ", dir_name(d),
+					      off);
+		}
+		if (s->rst_dir[d] && n < sizeof(line)) {
+			ms_offset(off, sizeof(off), s->rst_us[d], s->start_us);
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      "%s RST at %s; ", dir_name(d),
 					      off);
 		}
 	}
