@@ -394,6 +394,62 @@ static const struct mx_finding_def catalogue[] = {
 	 "--max-conn-per-host; what is listed was seen, what is missing "
 	 "is unknown.",
 	 "doc/findings.md"},
+	/* Capture (issue 9, analyzers/capjudge.c): what the wire showed. */
+	{"tcp.fin_after_client_hello", MX_SEV_CRIT,
+	 "The server closed the connection (FIN or RST) right after the "
+	 "ClientHello, without an alert",
+	 "This is handshake intolerance: the server's TLS stack, or a "
+	 "middlebox in front of it, drops hellos it does not like (TLS "
+	 "1.3, many suites, new extensions, a large hello) instead of "
+	 "answering with an alert. Run mxprobe ciphers against the "
+	 "server to find what it refuses and a cipher string that works; "
+	 "update or fix the server (old Exchange and appliance TLS "
+	 "stacks need their TLS updates).",
+	 "RFC 8446 section 4.1.2; RFC 5246 appendix E.1"},
+	{"tcp.reset_by_peer", MX_SEV_WARN,
+	 "The server reset the TCP connection (RST)",
+	 "Check the server's log at the time of the reset and any "
+	 "firewall or IPS in between: a reset during a session means the "
+	 "MTA crashed or refused the client, or a middlebox killed the "
+	 "connection.",
+	 "RFC 9293 section 3.5.2"},
+	{"tcp.retransmissions", MX_SEV_INFO, "TCP segments were retransmitted",
+	 "Packet loss or delay on the path, not a TLS or SMTP fault. If "
+	 "there are many, check the network path and the MTU (a path MTU "
+	 "black hole shows as retransmitted full-size segments) and the "
+	 "capture point.",
+	 "RFC 6298"},
+	{"tcp.zero_window", MX_SEV_WARN,
+	 "A side advertised a zero TCP window: it stopped reading",
+	 "The side that advertised it stopped reading: an overloaded MTA "
+	 "or a stalled process (content filter, full disk). Check the "
+	 "load and the logs of that side.",
+	 "RFC 9293 section 3.8.6"},
+	{"capture.dropped", MX_SEV_WARN,
+	 "The capture missed packets (kernel or interface drops)",
+	 "The timeline may be incomplete. Capture with a larger buffer "
+	 "(tcpdump -B), a tighter filter, or to a faster disk, and "
+	 "repeat.",
+	 "pcap_stats(3PCAP)"},
+	{"capture.truncated", MX_SEV_WARN,
+	 "The capture file ends inside a packet record (truncated or "
+	 "corrupt)",
+	 "What could be read is reported; the rest is missing. Copy the "
+	 "file again completely, or stop tcpdump cleanly (SIGINT) before "
+	 "copying it.",
+	 "pcap-savefile(5)"},
+	{"capture.no_mail", MX_SEV_INFO,
+	 "The capture holds no SMTP or TLS session",
+	 "Check the capture filter and the interface: mail runs on ports "
+	 "25, 465 and 587; capture on the interface that carries it "
+	 "(tcpdump -i any port 25 or port 465 or port 587).",
+	 "doc/findings.md"},
+	{"capture.midstream", MX_SEV_INFO,
+	 "A session began before the capture did",
+	 "The start of such a session (greeting, STARTTLS, the hellos) "
+	 "is missing: start the capture before the connection (before "
+	 "the test action) to see it whole.",
+	 "doc/findings.md"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

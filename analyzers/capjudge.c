@@ -1,0 +1,669 @@
+/*
+ * capjudge.c - findings from what a capture showed; see capjudge.h.
+ *
+ * Each rule reads only the session's facts (model/capture.h); texts
+ * quoted from the session (SMTP lines, SNI, event texts) were escaped by
+ * the decoder.  Thresholds are those of the live analyzers
+ * (mx_analyze_params_init): DH of at most dh_crit_bits is kex.dh_1024
+ * (analyzers/suites.c), below dh_min_bits kex.temp_key_weak, EC below
+ * ec_min_bits kex.temp_key_weak (analyzers/endpoint.c).
+ */
+#include "analyzers/capjudge.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzers/analyze.h"
+#include "analyzers/smtp_failures.h"
+#include "common/xalloc.h"
+#include "wire/smtp.h"
+#include "wire/tls_registry.h"
+
+static void cat(char *b, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cat(char *b, size_t n, const char *fmt, ...)
+{
+	size_t l = strlen(b);
+	va_list ap;
+
+	if (l + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b + l, n - l, fmt, ap);
+	va_end(ap);
+}
+
+static const char *vname(uint16_t v, char *buf, size_t len)
+{
+	const char *n = mx_tls_version_name(v);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "0x%04x", v);
+	return buf;
+}
+
+static const char *sname(uint16_t id, char *buf, size_t len)
+{
+	const struct mx_suite *su = mx_suite_by_id(id);
+
+	if (su)
+		return su->openssl ? su->openssl : su->iana;
+	snprintf(buf, len, "0x%04X", id);
+	return buf;
+}
+
+static void delay_text(int64_t us, char *out, size_t outlen)
+{
+	if (us < 1000)
+		snprintf(out, outlen, "%lld us", (long long)(us < 0 ? 0 : us));
+	else
+		snprintf(out, outlen, "%lld ms", (long long)(us / 1000));
+}
+
+/* What a hello offered, in a few words. */
+static const char *const offers[] = {
+	"AES-GCM", "ChaCha20", "CBC", "3DES",
+	"RC4",	   "ECDHE",    "DHE", "static RSA",
+};
+
+static int offer_has(size_t k, const struct mx_suite *s)
+{
+	switch (k) {
+	case 0:
+		return s->cipher == MX_CIPHER_AES_GCM;
+	case 1:
+		return s->cipher == MX_CIPHER_CHACHA20_POLY1305;
+	case 2:
+		return (s->flags & MX_SUITE_CBC) != 0;
+	case 3:
+		return (s->flags & MX_SUITE_3DES) != 0;
+	case 4:
+		return (s->flags & MX_SUITE_RC4) != 0;
+	case 5:
+		return s->kx == MX_KX_ECDHE;
+	case 6:
+		return s->kx == MX_KX_DHE;
+	default:
+		return s->kx == MX_KX_RSA;
+	}
+}
+
+static void hello_text(const struct mx_cap_hello *h, char *b, size_t n)
+{
+	size_t i, k, first = 1;
+	unsigned seen = 0;
+	char vb[16];
+
+	b[0] = '\0';
+	cat(b, n, "%zu B, %s max, %u suites", h->len,
+	    vname(h->max_version, vb, sizeof(vb)), h->nsuites);
+	for (i = 0; i < h->nsuites && i < 64; i++) {
+		const struct mx_suite *s = mx_suite_by_id(h->suites[i]);
+
+		for (k = 0; s && k < sizeof(offers) / sizeof(offers[0]); k++)
+			if (offer_has(k, s))
+				seen |= 1u << k;
+	}
+	for (k = 0; k < sizeof(offers) / sizeof(offers[0]); k++)
+		if (seen & (1u << k)) {
+			cat(b, n, "%s%s", first ? " (" : ", ", offers[k]);
+			first = 0;
+		}
+	cat(b, n, "%s%s TLS 1.3)", first ? " (" : "; ",
+	    h->max_version >= MX_TLS13 ? "offers" : "no");
+	cat(b, n, ", %u extensions, %u groups", h->next, h->ngroups);
+	if (h->sni[0])
+		cat(b, n, ", SNI %s", h->sni);
+	if (h->ja3_md5[0])
+		cat(b, n, ", JA3 %s", h->ja3_md5);
+}
+
+/* ---- TCP ------------------------------------------------------------------ */
+
+static void rule_close_after_hello(const struct mx_capsess *s,
+				   struct mx_findings *out, const char *where)
+{
+	char h[600], d[32];
+
+	if (s->close_after_hello_us < 0)
+		return;
+	delay_text(s->close_after_hello_us, d, sizeof(d));
+	if (s->nhellos > 0)
+		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
+	else
+		snprintf(h, sizeof(h), "not decoded");
+	mx_findings_add(out, "tcp.fin_after_client_hello", where,
+			"the server sent %s %s after the ClientHello, with no "
+			"alert (the hello: %s)%s",
+			s->close_after_hello_rst ? "RST" : "FIN", d, h,
+			s->nhellos > 1 ? "; it was not the session's first "
+					 "hello"
+				       : "");
+}
+
+static void rule_reset(const struct mx_capsess *s, struct mx_findings *out,
+		       const char *where)
+{
+	const struct mx_cap_event *last = NULL;
+	char d[32];
+	size_t i;
+
+	if (!s->rst_dir[1] ||
+	    (s->close_after_hello_us >= 0 && s->close_after_hello_rst))
+		return;
+	for (i = 0; i < s->nev; i++)
+		if (s->ev[i].t_us <= s->rst_us[1] &&
+		    s->ev[i].kind != MX_CAP_EV_RST)
+			last = &s->ev[i];
+	delay_text(s->rst_us[1] - s->start_us, d, sizeof(d));
+	mx_findings_add(out, "tcp.reset_by_peer", where,
+			"the server reset the connection %s after its first "
+			"packet%s%s",
+			d, last ? "; the last thing before it: " : "",
+			last ? last->text : "");
+}
+
+static void rule_retrans(const struct mx_capsess *s, struct mx_findings *out,
+			 const char *where)
+{
+	uint64_t n = s->retrans[0] + s->retrans[1];
+	uint64_t g = s->gap_bytes[0] + s->gap_bytes[1];
+	char t[128] = "";
+
+	if (n == 0)
+		return;
+	if (g)
+		snprintf(t, sizeof(t), "; %llu bytes were never captured",
+			 (unsigned long long)g);
+	mx_findings_add(out, "tcp.retransmissions", where,
+			"%llu retransmitted segments (client %llu, server "
+			"%llu)%s",
+			(unsigned long long)n,
+			(unsigned long long)s->retrans[0],
+			(unsigned long long)s->retrans[1], t);
+}
+
+static void rule_zero_window(const struct mx_capsess *s,
+			     struct mx_findings *out, const char *where)
+{
+	if (s->zero_windows[0] + s->zero_windows[1] == 0)
+		return;
+	mx_findings_add(out, "tcp.zero_window", where,
+			"zero receive window advertised %llu times by the "
+			"server and %llu times by the client: that side "
+			"stopped reading",
+			(unsigned long long)s->zero_windows[1],
+			(unsigned long long)s->zero_windows[0]);
+}
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+static const struct alert_fix {
+	uint8_t desc;
+	uint8_t dir; /* who sent it */
+	const char *fix;
+} alert_fixes[] = {
+	{40, 1,
+	 "The server found nothing it accepts in the ClientHello: no common "
+	 "protocol version, cipher suite or group. Compare the hello's offer "
+	 "with the server's configuration (mxprobe ciphers lists what it "
+	 "accepts) and offer TLS 1.2 with ECDHE and AES-GCM suites."},
+	{70, 1,
+	 "The server refuses every protocol version the client offered: "
+	 "enable TLS 1.2 (and 1.3) on both sides."},
+	{71, 1,
+	 "The server wants stronger suites than the client offered: offer "
+	 "ECDHE with AES-GCM or ChaCha20."},
+	{112, 1,
+	 "The server has no certificate for the SNI name the client sent: "
+	 "configure one for that name or fix the name the client uses."},
+	{80, 1,
+	 "The server's TLS stack failed: check the MTA's log at that time "
+	 "(certificate and key files, TLS library errors)."},
+	{42, 0, NULL},
+	{43, 0, NULL},
+	{45, 0, NULL},
+	{46, 0, NULL},
+	{48, 0, NULL},
+};
+
+static const char client_refused_fix[] =
+	"The client refused the server's certificate chain (Java: 'unable to "
+	"find valid certification path'; OpenSSL: 'unable to get local "
+	"issuer certificate'): check the chain the server sent (the cert.* "
+	"findings of this session) against the client's trust store, make the "
+	"server send its intermediates, or import the missing CA into the "
+	"client's store (mxprobe pcap FILE --export DIR writes each "
+	"certificate).";
+
+static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
+		       const char *where)
+{
+	const char *name, *fix = NULL;
+	struct mx_finding *f;
+	char h[600] = "";
+	size_t i;
+
+	if (s->alert < 0 || s->alert_level != 2)
+		return;
+	name = mx_tls_alert_name(s->alert_desc);
+	for (i = 0; i < sizeof(alert_fixes) / sizeof(alert_fixes[0]); i++)
+		if (alert_fixes[i].desc == s->alert_desc &&
+		    alert_fixes[i].dir == s->alert_dir)
+			fix = alert_fixes[i].fix ? alert_fixes[i].fix
+						 : client_refused_fix;
+	if (s->alert_dir == 1 && s->nhellos > 0)
+		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
+	f = mx_findings_add(out, "tls.handshake_failed", where,
+			    "the %s sent fatal alert %u (%s)%s%s%s",
+			    s->alert_dir ? "server" : "client", s->alert_desc,
+			    name ? name : "unassigned",
+			    h[0] ? " after the ClientHello (" : "", h,
+			    h[0] ? ")" : "");
+	if (fix)
+		mx_finding_set_fix(f, "%s", fix);
+}
+
+static void rule_not_tls(const struct mx_capsess *s, struct mx_findings *out,
+			 const char *where)
+{
+	struct mx_finding *f;
+	size_t i;
+
+	for (i = 0; i < s->nev; i++)
+		if (s->ev[i].kind == MX_CAP_EV_NOT_TLS && s->ev[i].dir == 1)
+			break;
+	if (i < s->nev) {
+		f = mx_findings_add(out, "tls.handshake_failed", where, "%s%s",
+				    s->ev[i].text,
+				    s->starttls_reply ? " (after STARTTLS)"
+						      : "");
+		mx_finding_set_fix(
+			f, "%s",
+			s->starttls_reply
+				? "After its 220 to STARTTLS the server (or an "
+				  "SMTP-fixup middlebox) did not speak TLS: "
+				  "check the MTA's TLS setup and disable SMTP "
+				  "inspection on firewalls in between."
+				: "The port does not speak TLS at once: it is "
+				  "a plain or STARTTLS port, so use STARTTLS "
+				  "there (or the implicit-TLS port 465).");
+		return;
+	}
+	/* A client that started TLS at once on a port whose server greets
+	 * in plain SMTP. */
+	if (s->implicit_tls && !s->server_hello)
+		for (i = 0; i < s->nsmtp; i++)
+			if (s->smtp_lines[i].dir == 1) {
+				f = mx_findings_add(
+					out, "tls.handshake_failed", where,
+					"the client sent a ClientHello at once "
+					"(implicit TLS) but the server speaks "
+					"plain SMTP: '%.200s'",
+					s->smtp_lines[i].text);
+				mx_finding_set_fix(
+					f, "%s",
+					"This is a STARTTLS port: configure "
+					"the client for STARTTLS here, or use "
+					"the server's implicit-TLS port "
+					"(465).");
+				return;
+			}
+}
+
+static void rule_key_exchange(const struct mx_capsess *s,
+			      struct mx_findings *out, const char *where)
+{
+	struct mx_analyze_params p;
+	char sb[16], prime[128];
+
+	mx_analyze_params_init(&p, 0);
+	if (s->dh_bits > 0) {
+		snprintf(prime, sizeof(prime), "%s%s",
+			 s->dh_prime_name[0] ? s->dh_prime_name
+					     : "a custom prime",
+			 s->dh_prime_known_safe == 1   ? ", a safe prime"
+			 : s->dh_prime_known_safe == 0 ? ", NOT a safe prime"
+						       : "");
+		if ((int)s->dh_bits <= p.dh_crit_bits) {
+			mx_findings_add(
+				out, "kex.dh_1024", where,
+				"the server's ServerKeyExchange has a %u-bit "
+				"DH group (%s) for %s. OpenSSL clients at "
+				"security level 2 abort such a handshake with "
+				"'dh key too small'",
+				s->dh_bits, prime,
+				sname(s->suite, sb, sizeof(sb)));
+			if (s->dh_prime_name[0])
+				mx_findings_add(
+					out, "kex.dh_common_prime", where,
+					"%s is a published prime that many "
+					"servers share: one precomputation "
+					"breaks all their key exchanges "
+					"(Logjam)",
+					s->dh_prime_name);
+		} else if ((int)s->dh_bits < p.dh_min_bits) {
+			mx_findings_add(out, "kex.temp_key_weak", where,
+					"the server's ephemeral DH key has %u "
+					"bits (%s; minimum %d) with %s",
+					s->dh_bits, prime, p.dh_min_bits,
+					sname(s->suite, sb, sizeof(sb)));
+		}
+	}
+	if (s->group) {
+		const struct mx_group *g = mx_group_by_id(s->group);
+
+		if (g && g->kind == MX_GROUP_EC && g->bits > 0 &&
+		    g->bits < p.ec_min_bits)
+			mx_findings_add(out, "kex.temp_key_weak", where,
+					"the server's ephemeral EC key has %u "
+					"bits (curve %s; minimum %d)",
+					(unsigned)g->bits, g->iana,
+					p.ec_min_bits);
+	}
+}
+
+/* ---- SMTP ------------------------------------------------------------------ */
+
+static int phase_of(const char *text)
+{
+	static const struct {
+		const char *verb;
+		int ph;
+	} map[] = {
+		{"EHLO", MX_PH_EHLO}, {"HELO", MX_PH_EHLO},
+		{"LHLO", MX_PH_EHLO}, {"STARTTLS", MX_PH_STARTTLS},
+		{"AUTH", MX_PH_AUTH}, {"MAIL", MX_PH_MAIL},
+		{"RCPT", MX_PH_RCPT}, {"DATA", MX_PH_DATA},
+		{"BDAT", MX_PH_DATA}, {"QUIT", MX_PH_QUIT},
+	};
+	char v[16];
+	size_t i;
+
+	if (strncmp(text, "[message", 8) == 0)
+		return MX_PH_DATA; /* the final dot (capdec_smtp.c) */
+
+	for (i = 0; i + 1 < sizeof(v) && text[i] && text[i] != ' '; i++)
+		v[i] = (char)toupper((unsigned char)text[i]);
+	v[i] = '\0';
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(v, map[i].verb) == 0)
+			return map[i].ph;
+	return -1;
+}
+
+static void explain(struct mx_findings *out, const char *where, int ph,
+		    int code, const char *enh, const char *text)
+{
+	struct mx_reply r;
+	const char *id;
+	size_t i;
+
+	if (ph < 0 || code < 400)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	r.nlines = 1;
+	r.text = (char *)text;
+	snprintf(r.enh, sizeof(r.enh), "%s", enh);
+	id = mx_smtp_failure_id((enum mx_smtp_phase)ph, &r, NULL);
+	if (id == NULL)
+		return;
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->v[i].def->id, id) == 0 &&
+		    strcmp(out->v[i].where, where ? where : "") == 0)
+			return; /* one per id and session */
+	mx_smtp_failure_explain(out, where, (enum mx_smtp_phase)ph, &r);
+}
+
+/* Replies paired with the commands they answer, as the live client
+ * holds them (struct mx_reply: enhanced code apart, lines joined by
+ * newlines without their codes). */
+static void rule_smtp(const struct mx_capsess *s, struct mx_findings *out,
+		      const char *where)
+{
+	int pend[16], greeted = 0;
+	size_t npend = 0, i;
+	char text[1024] = "", enh[16] = "";
+
+	for (i = 0; i < s->nsmtp && i < MX_CAP_MAX_SMTP; i++) {
+		const struct mx_cap_smtp_line *l = &s->smtp_lines[i];
+		const char *t = l->text ? l->text : "", *body;
+		char e[16];
+		size_t el;
+		int ph, final;
+
+		if (l->dir == 0) {
+			if (strncmp(t, "[AUTH data withheld]", 20) == 0)
+				continue;
+			if (npend < sizeof(pend) / sizeof(pend[0]))
+				pend[npend++] = phase_of(t);
+			continue;
+		}
+		if (l->code == 0 || strlen(t) < 3)
+			continue;
+		final = t[3] != '-';
+		body = t[3] ? t + 4 : "";
+		el = mx_smtp_parse_enhanced(body, strlen(body), l->code, e);
+		if (text[0] == '\0' && enh[0] == '\0' && el > 0)
+			memcpy(enh, e, sizeof(enh));
+		if (el > 0 && body[el] == ' ')
+			body += el + 1;
+		else if (el > 0 && body[el] == '\0')
+			body += el;
+		cat(text, sizeof(text), "%s%s", text[0] ? "\n" : "", body);
+		if (!final)
+			continue;
+		if (npend == 0) {
+			ph = greeted ? -1 : MX_PH_GREETING;
+		} else {
+			ph = pend[0];
+			if (!(ph == MX_PH_AUTH && l->code == 334)) {
+				memmove(pend, pend + 1,
+					(npend - 1) * sizeof(pend[0]));
+				npend--;
+			}
+		}
+		greeted = 1;
+		explain(out, where, ph, l->code, enh, text);
+		text[0] = enh[0] = '\0';
+	}
+}
+
+void mx_capjudge_session(const struct mx_capsess *s, struct mx_findings *out,
+			 const char *where)
+{
+	rule_close_after_hello(s, out, where);
+	rule_reset(s, out, where);
+	rule_retrans(s, out, where);
+	rule_zero_window(s, out, where);
+	rule_alert(s, out, where);
+	rule_not_tls(s, out, where);
+	rule_key_exchange(s, out, where);
+	rule_smtp(s, out, where);
+}
+
+/* ---- across sessions ------------------------------------------------------ */
+
+struct failed {
+	char client[64], server[64];
+	uint16_t sport;
+	unsigned id;
+	int64_t delay_us;
+	int rst;
+	struct mx_cap_hello h;
+};
+
+struct mx_capjudge {
+	struct failed f[MX_CAPJUDGE_FAILED];
+	size_t n, next;
+};
+
+struct mx_capjudge *mx_capjudge_new(void)
+{
+	return xcalloc(1, sizeof(struct mx_capjudge));
+}
+
+void mx_capjudge_free(struct mx_capjudge *j)
+{
+	free(j);
+}
+
+static int hello_differs(const struct mx_cap_hello *a,
+			 const struct mx_cap_hello *b)
+{
+	if (a->ja3_md5[0] && b->ja3_md5[0])
+		return strcmp(a->ja3_md5, b->ja3_md5) != 0;
+	return a->len != b->len || a->nsuites != b->nsuites ||
+	       a->max_version != b->max_version || a->next != b->next;
+}
+
+static int has_suite(const struct mx_cap_hello *h, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < h->nsuites && i < 64; i++)
+		if (h->suites[i] == id)
+			return 1;
+	return 0;
+}
+
+/* What only the refused hello had. */
+static void only_in(const struct mx_cap_hello *bad,
+		    const struct mx_cap_hello *good, char *b, size_t n)
+{
+	size_t i, shown = 0, more = 0;
+	char sb[16];
+
+	b[0] = '\0';
+	if (bad->max_version > good->max_version)
+		cat(b, n, "; only the refused hello offered %s",
+		    vname(bad->max_version, sb, sizeof(sb)));
+	for (i = 0; i < bad->nsuites && i < 64; i++) {
+		if (mx_tls_grease(bad->suites[i]) ||
+		    has_suite(good, bad->suites[i]))
+			continue;
+		if (shown < 6)
+			cat(b, n, "%s%s",
+			    shown ? ", " : "; suites only in it: ",
+			    sname(bad->suites[i], sb, sizeof(sb)));
+		else
+			more++;
+		shown++;
+	}
+	if (more)
+		cat(b, n, " (+%zu more)", more);
+	if (bad->next > good->next)
+		cat(b, n, "; %u more extensions", bad->next - good->next);
+	if (bad->len > good->len)
+		cat(b, n, "; %zu bytes larger", bad->len - good->len);
+}
+
+void mx_capjudge_capture(struct mx_capjudge *j, const struct mx_capsess *s,
+			 struct mx_findings *out, const char *where)
+{
+	const struct mx_cap_hello *last;
+	char hb[600], hg[600], diff[600], d[32], sb[16], vb[16];
+	size_t i;
+
+	if (j == NULL || s->nhellos == 0)
+		return;
+	last = &s->hellos[s->nhellos - 1];
+	if (s->close_after_hello_us >= 0) {
+		struct failed *f = &j->f[j->next];
+
+		snprintf(f->client, sizeof(f->client), "%s", s->client);
+		snprintf(f->server, sizeof(f->server), "%s", s->server);
+		f->sport = s->sport;
+		f->id = s->id;
+		f->delay_us = s->close_after_hello_us;
+		f->rst = s->close_after_hello_rst;
+		f->h = *last;
+		j->next = (j->next + 1) % MX_CAPJUDGE_FAILED;
+		if (j->n < MX_CAPJUDGE_FAILED)
+			j->n++;
+		return;
+	}
+	if (!s->server_hello)
+		return;
+	for (i = 0; i < j->n; i++) {
+		struct failed *f = &j->f[i];
+
+		if (f->id == 0 || f->sport != s->sport ||
+		    strcmp(f->server, s->server) != 0 ||
+		    strcmp(f->client, s->client) != 0 ||
+		    !hello_differs(&f->h, last))
+			continue;
+		hello_text(&f->h, hb, sizeof(hb));
+		hello_text(last, hg, sizeof(hg));
+		only_in(&f->h, last, diff, sizeof(diff));
+		delay_text(f->delay_us, d, sizeof(d));
+		mx_findings_add(out, "tls.hello_intolerance", where,
+				"session %u: the ClientHello (%s) got a server "
+				"%s %s later and no alert; session %u: a "
+				"different ClientHello (%s) got ServerHello %s "
+				"%s%s",
+				f->id, hb, f->rst ? "RST" : "FIN", d, s->id, hg,
+				vname(s->version, vb, sizeof(vb)),
+				sname(s->suite, sb, sizeof(sb)), diff);
+		f->id = 0; /* reported */
+	}
+}
+
+/* ---- the capture itself ------------------------------------------------- */
+
+void mx_capjudge_totals(const struct mx_capture *c, struct mx_findings *out)
+{
+	uint64_t mail = c->mail_sessions, mid = c->midstream_sessions;
+	uint64_t ml = 0, mdl = 0;
+	size_t i;
+
+	for (i = 0; i < c->nsess; i++) {
+		const struct mx_capsess *s = c->sess[i];
+
+		if (s->smtp || s->tls || s->encrypted) {
+			ml++;
+			if (s->midstream)
+				mdl++;
+		}
+	}
+	if (ml > mail)
+		mail = ml;
+	if (mdl > mid)
+		mid = mdl;
+	if (c->dropped + c->if_dropped > 0)
+		mx_findings_add(
+			out, "capture.dropped", "capture",
+			"the capture missed %llu packets (kernel %llu, "
+			"interface %llu): the timeline may be "
+			"incomplete",
+			(unsigned long long)(c->dropped + c->if_dropped),
+			(unsigned long long)c->dropped,
+			(unsigned long long)c->if_dropped);
+	if (c->truncated)
+		mx_findings_add(out, "capture.truncated", "capture",
+				"the file ends inside a record after %llu "
+				"frames%s%s",
+				(unsigned long long)c->frames,
+				c->file_error[0] ? ": " : "", c->file_error);
+	if (mail == 0)
+		mx_findings_add(out, "capture.no_mail", "capture",
+				"no SMTP or TLS session in %llu frames (%llu "
+				"TCP flows; %llu frames not TCP)",
+				(unsigned long long)c->frames,
+				(unsigned long long)(c->sessions > c->nsess
+							     ? c->sessions
+							     : c->nsess),
+				(unsigned long long)c->not_tcp);
+	if (mid > 0)
+		mx_findings_add(out, "capture.midstream", "capture",
+				"%llu session%s began before the capture did "
+				"(no SYN): their start (greeting, STARTTLS, "
+				"hellos) may be missing",
+				(unsigned long long)mid, mid == 1 ? "" : "s");
+}
