@@ -51,6 +51,10 @@
 
 static const uint16_t mail_ports[] = {25, 465, 587, 2465, 2587};
 
+/* Payload bytes, and cut bytes, of one segment at most (an IPv6
+ * jumbogram is below 4 GiB; more is a caller's bug and is ignored). */
+#define MAX_SEG ((size_t)1 << 30)
+
 void mx_reasm_limits_default(struct mx_reasm_limits *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -480,8 +484,13 @@ void mx_reasm_packet(struct mx_reasm *r, const struct mx_pkt *p, int64_t ts_us,
 	}
 	s.seq = handshake(f, dir, p);
 	s.p = p->payload;
-	s.len = p->payload != NULL ? p->payload_len : 0;
-	s.miss = p->payload_missing + (p->payload_len - s.len);
+	/* no TCP segment is that long: keep offsets far from overflow */
+	s.len = p->payload_len > MAX_SEG ? MAX_SEG : p->payload_len;
+	s.miss = p->payload_missing > MAX_SEG ? MAX_SEG : p->payload_missing;
+	if (s.p == NULL) { /* bytes announced, none given: cut */
+		s.miss = s.miss + s.len > MAX_SEG ? MAX_SEG : s.miss + s.len;
+		s.len = 0;
+	}
 	s.fin = (p->flags & MX_TCP_FIN) != 0;
 	s.ts_us = ts_us;
 	s.frame = frame;
