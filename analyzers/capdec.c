@@ -64,61 +64,6 @@ void cd_error(struct cd_flow *fl, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- notes and secrets ---------------------------------------------- */
-
-static void emit_note(struct mx_capdec *d, uint64_t frame, unsigned flow,
-		      int dir, const char *text)
-{
-	if (frame == d->cur_frame)
-		d->cur_noted = 1;
-	if (d->cb.note && !d->freeing)
-		d->cb.note(d->cb.arg, frame, flow, dir, text);
-}
-
-void cd_notes_flush(struct cd_flow *fl)
-{
-	char t[48];
-
-	if (fl->note_skipped == 0)
-		return;
-	snprintf(t, sizeof(t), "(+%u more)", fl->note_skipped);
-	emit_note(fl->d, fl->note_frame, fl->s->id, fl->note_dir, t);
-	fl->note_skipped = 0;
-}
-
-void cd_note(struct cd_flow *fl, uint64_t frame, int dir, const char *fmt, ...)
-{
-	char t[MX_CAP_TEXT + 16];
-	va_list ap;
-
-	if (frame != fl->note_frame) {
-		cd_notes_flush(fl);
-		fl->note_frame = frame;
-		fl->note_count = 0;
-	}
-	fl->note_dir = dir;
-	if (fl->note_count >= CD_NOTES_PER_FRAME) {
-		fl->note_skipped++;
-		return;
-	}
-	fl->note_count++;
-	va_start(ap, fmt);
-	vsnprintf(t, sizeof(t), fmt, ap);
-	va_end(ap);
-	emit_note(fl->d, frame, fl->s->id, dir, t);
-}
-
-void cd_secret(struct cd_flow *fl, uint64_t frame)
-{
-	struct mx_capdec *d = fl->d;
-
-	if (frame == 0 || frame == fl->last_secret)
-		return;
-	fl->last_secret = frame;
-	if (d->cb.secret && !d->freeing)
-		d->cb.secret(d->cb.arg, frame);
-}
-
 /* ---- what a direction carries ----------------------------------------- */
 
 static int is_text(const uint8_t *p, size_t n)
@@ -221,79 +166,6 @@ void cd_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 	}
 }
 
-/* ---- session delivery --------------------------------------------------- */
-
-static void give(struct mx_capdec *d, struct mx_capsess *s)
-{
-	d->tot.sessions++;
-	if (s->smtp || s->tls || s->encrypted) {
-		d->tot.mail_sessions++;
-		if (s->midstream)
-			d->tot.midstream_sessions++;
-	}
-	if (d->cb.session) {
-		d->cb.session(d->cb.arg, s);
-	} else {
-		mx_capsess_clear(s);
-		free(s);
-	}
-}
-
-static void deliver(struct mx_capdec *d)
-{
-	size_t i;
-
-	while (d->qlen > 0 && d->q[d->qhead].done) {
-		struct cd_slot *q = &d->q[d->qhead];
-
-		if (q->s) {
-			d->waiting--;
-			give(d, q->s);
-		}
-		d->qhead++;
-		d->qlen--;
-	}
-	/* Too many finished sessions behind an open flow: the oldest go
-	 * ahead of it. */
-	for (i = 0; i < d->qlen && d->waiting > CD_MAX_WAITING; i++) {
-		struct cd_slot *q = &d->q[d->qhead + i];
-
-		if (q->done && q->s) {
-			give(d, q->s);
-			q->s = NULL;
-			d->waiting--;
-		}
-	}
-}
-
-static void queue_push(struct mx_capdec *d, unsigned id, struct mx_capsess *s)
-{
-	if (d->qhead + d->qlen >= d->qcap && d->qhead > 0) {
-		memmove(d->q, d->q + d->qhead, d->qlen * sizeof(*d->q));
-		d->qhead = 0;
-	}
-	MX_GROW(d->q, d->qhead + d->qlen, d->qcap);
-	d->q[d->qhead + d->qlen].id = id;
-	d->q[d->qhead + d->qlen].s = s;
-	d->q[d->qhead + d->qlen].done = 0;
-	d->qlen++;
-}
-
-static struct cd_slot *queue_find(struct mx_capdec *d, struct mx_capsess *s)
-{
-	size_t i;
-
-	if (d->qlen > 0 && s->id >= d->q[d->qhead].id) {
-		i = s->id - d->q[d->qhead].id;
-		if (i < d->qlen && d->q[d->qhead + i].s == s)
-			return &d->q[d->qhead + i];
-	}
-	for (i = 0; i < d->qlen; i++)
-		if (d->q[d->qhead + i].s == s)
-			return &d->q[d->qhead + i];
-	return NULL;
-}
-
 /* ---- reassembly callbacks ----------------------------------------------- */
 
 static void on_open(void *arg, struct mx_flow *f)
@@ -325,7 +197,7 @@ static void on_open(void *arg, struct mx_flow *f)
 	if (d->live)
 		d->live->prev = fl;
 	d->live = fl;
-	queue_push(d, f->id, s);
+	cd_queue_push(d, f->id, s);
 	f->user = fl;
 }
 
@@ -350,18 +222,18 @@ static void on_packet(void *arg, struct mx_flow *f, int dir,
 			snprintf(t, sizeof(t), "SYN");
 		mx_capsess_event(fl->s, ts, frame, dir, MX_CAP_EV_SYN, 0, "%s",
 				 t);
-		emit_note(d, frame, f->id, dir, t);
+		cd_emit_note(d, frame, f->id, dir, t);
 	} else if (syn == (MX_TCP_SYN | MX_TCP_ACK)) {
 		mx_capsess_event(fl->s, ts, frame, dir, MX_CAP_EV_SYNACK, 0,
 				 "SYN-ACK");
-		emit_note(d, frame, f->id, dir, "SYN-ACK");
+		cd_emit_note(d, frame, f->id, dir, "SYN-ACK");
 	}
 	if (p->flags & MX_TCP_RST)
-		emit_note(d, frame, f->id, dir, "RST");
+		cd_emit_note(d, frame, f->id, dir, "RST");
 	else if (p->flags & MX_TCP_FIN)
-		emit_note(d, frame, f->id, dir, "FIN");
+		cd_emit_note(d, frame, f->id, dir, "FIN");
 	else if (p->payload_len == 0 && !(p->flags & MX_TCP_SYN))
-		emit_note(d, frame, f->id, dir, "ACK");
+		cd_emit_note(d, frame, f->id, dir, "ACK");
 }
 
 static void on_data(void *arg, struct mx_flow *f, int dir, const uint8_t *b,
@@ -492,23 +364,13 @@ static void on_close(void *arg, struct mx_flow *f)
 	struct mx_capdec *d = arg;
 	struct cd_flow *fl = f->user;
 	struct mx_capsess *s;
-	struct cd_slot *q;
 	int i;
 
 	if (fl == NULL)
 		return;
 	f->user = NULL;
 	s = fl->s;
-	{
-		struct cd_tomb *t = &d->tombs[d->ntomb++ % CD_TOMBS];
-
-		t->id = f->id;
-		t->family = f->family;
-		memcpy(t->client, f->client, sizeof(t->client));
-		memcpy(t->server, f->server, sizeof(t->server));
-		t->cport = f->cport;
-		t->sport = f->sport;
-	}
+	cd_tomb_add(d, f);
 	if (!d->freeing) {
 		cd_smtp_close(fl);
 		cd_tls_close(fl, f->last_us, f->last_frame);
@@ -538,15 +400,7 @@ static void on_close(void *arg, struct mx_flow *f)
 	flow_free(d, fl);
 	if (d->freeing)
 		return; /* the queue frees the session */
-	q = queue_find(d, s);
-	if (q == NULL) { /* cannot happen: every open queues */
-		mx_capsess_clear(s);
-		free(s);
-		return;
-	}
-	q->done = 1;
-	d->waiting++;
-	deliver(d);
+	cd_queue_done(d, s);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -570,41 +424,6 @@ struct mx_capdec *mx_capdec_new(int linktype, const struct mx_reasm_limits *l,
 	rcb.close = on_close;
 	d->r = mx_reasm_new(l, &rcb);
 	return d;
-}
-
-static void late_note(struct mx_capdec *d, const struct mx_pkt *p)
-{
-	size_t i, n = d->ntomb < CD_TOMBS ? d->ntomb : CD_TOMBS;
-	size_t alen = p->family == AF_INET6 ? 16 : 4;
-	char t[48];
-
-	for (i = 0; i < n; i++) {
-		const struct cd_tomb *k = &d->tombs[i];
-		int dir;
-
-		if (k->family != p->family)
-			continue;
-		if (p->sport == k->cport && p->dport == k->sport &&
-		    memcmp(p->src, k->client, alen) == 0 &&
-		    memcmp(p->dst, k->server, alen) == 0)
-			dir = MX_DIR_C2S;
-		else if (p->sport == k->sport && p->dport == k->cport &&
-			 memcmp(p->src, k->server, alen) == 0 &&
-			 memcmp(p->dst, k->client, alen) == 0)
-			dir = MX_DIR_S2C;
-		else
-			continue;
-		if (p->payload_len)
-			snprintf(t, sizeof(t), "after the close: %zu B",
-				 p->payload_len);
-		else
-			snprintf(t, sizeof(t), "%s after the close",
-				 (p->flags & MX_TCP_RST)   ? "RST"
-				 : (p->flags & MX_TCP_FIN) ? "FIN"
-							   : "ACK");
-		emit_note(d, d->cur_frame, k->id, dir, t);
-		return;
-	}
 }
 
 void mx_capdec_frame(struct mx_capdec *d, const uint8_t *frame, size_t caplen,
@@ -640,13 +459,13 @@ void mx_capdec_frame(struct mx_capdec *d, const uint8_t *frame, size_t caplen,
 	/* A segment of a flow closed lately (the last ACK after both FINs):
 	 * the reassembly ignores it, the note still names the flow. */
 	if (d->cur_flow == 0 && !d->cur_noted)
-		late_note(d, &pkt);
+		cd_late_note(d, &pkt);
 	/* A segment whose payload was neither decoded nor explained (the
 	 * reassembly kept it back). */
 	if (d->cur_flow && !d->cur_noted) {
 		snprintf(t, sizeof(t), "data %zu B", pkt.payload_len);
-		emit_note(d, d->cur_frame, d->cur_flow, d->cur_dir,
-			  pkt.payload_len ? t : "ACK");
+		cd_emit_note(d, d->cur_frame, d->cur_flow, d->cur_dir,
+			     pkt.payload_len ? t : "ACK");
 	}
 	d->cur_frame = 0;
 }
@@ -655,7 +474,7 @@ void mx_capdec_finish(struct mx_capdec *d)
 {
 	mx_reasm_finish(d->r);
 	d->tot.flows_evicted = mx_reasm_stats(d->r)->evicted;
-	deliver(d);
+	cd_deliver(d);
 }
 
 const struct mx_capture *mx_capdec_totals(const struct mx_capdec *d)

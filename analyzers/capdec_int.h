@@ -17,6 +17,10 @@
  * CD_BUF_MAX; at most CD_NOTES_PER_FRAME content notes per frame (then
  * one "+N more"); SMTP line events leave CD_EV_RESERVE timeline slots for
  * TCP and TLS events.
+ *
+ * Files: capdec.c (frames, callbacks, modes), capdec_out.c (notes,
+ * secrets, session delivery), capdec_smtp.c, capdec_tls.c (records,
+ * hellos), capdec_flight.c (the server flight).
  */
 #ifndef MX_ANALYZERS_CAPDEC_INT_H
 #define MX_ANALYZERS_CAPDEC_INT_H
@@ -132,13 +136,24 @@ struct mx_capdec {
 	int freeing;
 };
 
-/* capdec.c */
-void cd_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
-	     int64_t ts, uint64_t frame);
+/* capdec_out.c */
+void cd_emit_note(struct mx_capdec *d, uint64_t frame, unsigned flow, int dir,
+		  const char *text);
 void cd_note(struct cd_flow *fl, uint64_t frame, int dir, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void cd_notes_flush(struct cd_flow *fl);
 void cd_secret(struct cd_flow *fl, uint64_t frame);
+void cd_queue_push(struct mx_capdec *d, unsigned id, struct mx_capsess *s);
+/* The session is finished: deliver what the order allows. */
+void cd_queue_done(struct mx_capdec *d, struct mx_capsess *s);
+void cd_deliver(struct mx_capdec *d);
+void cd_tomb_add(struct mx_capdec *d, const struct mx_flow *f);
+/* A segment the reassembly ignored: note it if its flow closed lately. */
+void cd_late_note(struct mx_capdec *d, const struct mx_pkt *p);
+
+/* capdec.c */
+void cd_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
+	     int64_t ts, uint64_t frame);
 void cd_error(struct cd_flow *fl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *cd_side(int dir); /* "client" / "server" */
@@ -163,7 +178,26 @@ void cd_tls_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 int cd_tls_server_closed(struct cd_flow *fl, int rst, int64_t ts, char *text,
 			 size_t textlen);
 void cd_tls_gap(struct cd_flow *fl, int dir);
+void cd_tls_alert(struct cd_flow *fl, int dir, uint8_t level, uint8_t desc,
+		  int64_t ts, uint64_t frame);
+/* Bytes that are not TLS where TLS was due: an event, the side stops. */
+void cd_tls_not_tls(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
+		    int64_t ts, uint64_t frame);
 void cd_tls_close(struct cd_flow *fl, int64_t ts, uint64_t frame);
 void cd_tls_free(struct cd_flow *fl);
+
+/* capdec_flight.c */
+/* A fresh flight parser for a new round; server bytes not decoded yet
+ * go to it. */
+void cd_new_flight(struct cd_flow *fl);
+/* Feed the flight; returns the bytes it took (the rest follows it). */
+size_t cd_flight_feed(struct cd_flow *fl, const uint8_t *p, size_t n,
+		      int64_t ts, uint64_t frame);
+/* Events for what the flight parser learnt since the last call. */
+void cd_flight_events(struct cd_flow *fl, int64_t ts, uint64_t frame);
+/* Names, or the code point in hex in buf. */
+const char *cd_version_name(uint16_t v, char *buf, size_t len);
+const char *cd_suite_name(uint16_t id, char *buf, size_t len);
+const char *cd_group_name(uint16_t id, char *buf, size_t len);
 
 #endif

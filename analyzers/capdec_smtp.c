@@ -400,6 +400,16 @@ size_t cd_smtp_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 			i += k;
 			continue;
 		}
+		/* A TLS hello where a client line would start (a client that
+		 * starts TLS although STARTTLS was refused or never sent):
+		 * 0x16 never begins an SMTP line. */
+		if (dir == MX_DIR_C2S && dd->buf.len == 0 && !dd->line_cut &&
+		    !dd->resync && !fl->data &&
+		    cd_tls_sniff(p + i, n - i) == 1) {
+			dd->mode = CD_TLS;
+			fl->kind = "TLS";
+			return i;
+		}
 		lf = memchr(p + i, '\n', n - i);
 		end = lf ? (size_t)(lf - p) + 1 : n;
 		k = end - i;

@@ -6,15 +6,10 @@
  * wire/tls_chello.h (an SSLv2-framed one as the first record too), JA3.
  * Each ClientHello starts a round with a fresh server flight parser.
  *
- * Server: the flight parser (wire/tls_flight.h) takes the bytes until it
- * is done (ServerHelloDone, a TLS 1.3 ServerHello or an HRR), an alert
- * ends it, or it complains; its facts become events as they appear
- * (ServerHello with JA3S, Certificate with the DER copied, the key
- * exchange with the DH prime's name, ServerHelloDone).  After it, and for
- * records no flight takes, the records are watched here: ChangeCipherSpec,
- * plaintext alerts (2 bytes), the first encrypted record, handshake
- * messages in the clear (NewSessionTicket).  A resumed TLS 1.2 session
- * (CCS right after the ServerHello) goes on as encrypted.
+ * Server: the flight of each round is capdec_flight.c's.  After it, and
+ * for records no flight takes, the records are watched here:
+ * ChangeCipherSpec, plaintext alerts (2 bytes), the first encrypted
+ * record, handshake messages in the clear (NewSessionTicket).
  *
  * A close right after the hello: the server's FIN or RST after the last
  * ClientHello with no server byte in between (close_after_hello_us).
@@ -51,37 +46,7 @@ int cd_tls_sniff(const uint8_t *p, size_t n)
 	return 0;
 }
 
-static const char *version_name(uint16_t v, char *buf, size_t len)
-{
-	const char *n = mx_tls_version_name(v);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "0x%04x", v);
-	return buf;
-}
-
-static const char *suite_name(uint16_t id, char *buf, size_t len)
-{
-	const struct mx_suite *su = mx_suite_by_id(id);
-
-	if (su)
-		return su->openssl ? su->openssl : su->iana;
-	snprintf(buf, len, "0x%04X", id);
-	return buf;
-}
-
-static const char *group_name(uint16_t id, char *buf, size_t len)
-{
-	const struct mx_group *g = mx_group_by_id(id);
-
-	if (g)
-		return g->iana;
-	snprintf(buf, len, "0x%04x", id);
-	return buf;
-}
-
-static void alert(struct cd_flow *fl, int dir, uint8_t level, uint8_t desc,
+void cd_tls_alert(struct cd_flow *fl, int dir, uint8_t level, uint8_t desc,
 		  int64_t ts, uint64_t frame)
 {
 	struct mx_capsess *s = fl->s;
@@ -101,7 +66,7 @@ static void alert(struct cd_flow *fl, int dir, uint8_t level, uint8_t desc,
 	cd_note(fl, frame, dir, "%s", t);
 }
 
-static void not_tls(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
+void cd_tls_not_tls(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 		    int64_t ts, uint64_t frame)
 {
 	char *esc = mx_escape(p, n < 40 ? n : 40, 80);
@@ -113,219 +78,6 @@ static void not_tls(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 	cd_note(fl, frame, dir, "not TLS: '%s'", esc);
 	free(esc);
 	fl->dir[dir].mode = CD_DEAD;
-}
-
-/* ---- the server flight ------------------------------------------------- */
-
-static void server_hello(struct cd_flow *fl, const struct mx_server_hello *sh,
-			 int64_t ts, uint64_t frame)
-{
-	struct mx_capsess *s = fl->s;
-	char b1[16], b2[16], t[MX_CAP_TEXT], ja3s[MX_JA3_STR_MAX];
-
-	s->tls = 1;
-	if (sh->hrr) {
-		s->hrr = 1;
-		snprintf(t, sizeof(t), "HelloRetryRequest %s, group %s",
-			 version_name(sh->version, b1, sizeof(b1)),
-			 group_name(sh->key_share_group, b2, sizeof(b2)));
-		mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_HRR, 0,
-				 "%s", t);
-		cd_note(fl, frame, MX_DIR_S2C, "%s", t);
-		return;
-	}
-	s->server_hello = 1;
-	s->version = sh->version;
-	s->suite = sh->suite;
-	s->sh_legacy_version = sh->legacy_version;
-	if (sh->version == MX_TLS13)
-		fl->tls13 = 1;
-	if (sh->has_key_share && sh->key_share_group)
-		s->group = sh->key_share_group;
-	if (mx_ja3s_string(sh, ja3s, sizeof(ja3s)) == 0 &&
-	    strlen(ja3s) < sizeof(s->ja3s)) {
-		memcpy(s->ja3s, ja3s, strlen(ja3s) + 1);
-		if (mx_ja3_md5(s->ja3s, s->ja3s_md5) != 0)
-			s->ja3s_md5[0] = '\0';
-	}
-	snprintf(t, sizeof(t), "ServerHello %s %s",
-		 version_name(sh->version, b1, sizeof(b1)),
-		 suite_name(sh->suite, b2, sizeof(b2)));
-	mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_SERVER_HELLO, 0,
-			 "%s", t);
-	cd_note(fl, frame, MX_DIR_S2C, "%s", t);
-}
-
-static void certificates(struct cd_flow *fl, const struct mx_flight_facts *x,
-			 int64_t ts, uint64_t frame)
-{
-	struct mx_capsess *s = fl->s;
-	size_t i, total = 0;
-
-	for (i = 0; i < x->ncerts; i++)
-		total += x->certs[i].len;
-	if (s->ncerts == 0)
-		for (i = 0; i < x->ncerts && s->ncerts < MX_CAP_MAX_CERTS;
-		     i++) {
-			if (x->certs[i].len == 0 || x->certs[i].p == NULL)
-				continue;
-			s->certs[s->ncerts] = xmalloc(x->certs[i].len);
-			memcpy(s->certs[s->ncerts], x->certs[i].p,
-			       x->certs[i].len);
-			s->cert_len[s->ncerts++] = x->certs[i].len;
-		}
-	mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_CERTIFICATE,
-			 (uint32_t)total, "Certificate: %zu cert%s", x->ncerts,
-			 x->ncerts == 1 ? "" : "s");
-	cd_note(fl, frame, MX_DIR_S2C, "Certificate: %zu cert%s, %zu B",
-		x->ncerts, x->ncerts == 1 ? "" : "s", total);
-}
-
-static void key_exchange(struct cd_flow *fl, const struct mx_ske *k, int64_t ts,
-			 uint64_t frame)
-{
-	struct mx_capsess *s = fl->s;
-	const struct mx_dh_prime *e;
-	char t[MX_CAP_TEXT], b[16];
-
-	switch (k->kind) {
-	case MX_SKE_DHE:
-		s->dh_bits = k->dh_bits;
-		e = mx_dh_prime_by_p(k->dh_p.p, k->dh_p.len);
-		if (e) {
-			snprintf(s->dh_prime_name, sizeof(s->dh_prime_name),
-				 "%s (%u bit)", e->name, (unsigned)e->bits);
-			s->dh_prime_known_safe = mx_dh_prime_known_safe(e);
-		} else {
-			s->dh_prime_name[0] = '\0';
-			s->dh_prime_known_safe = -1;
-		}
-		snprintf(t, sizeof(t), "ServerKeyExchange DH %u bits (%s)",
-			 k->dh_bits, e ? e->name : "custom prime");
-		break;
-	case MX_SKE_ECDHE:
-		s->group = k->group;
-		snprintf(t, sizeof(t), "ServerKeyExchange ECDHE %s",
-			 group_name(k->group, b, sizeof(b)));
-		break;
-	case MX_SKE_RSA:
-		snprintf(t, sizeof(t), "ServerKeyExchange RSA %u bits (export)",
-			 k->rsa_bits);
-		break;
-	case MX_SKE_PSK:
-		snprintf(t, sizeof(t), "ServerKeyExchange PSK identity hint");
-		break;
-	default:
-		snprintf(t, sizeof(t), "ServerKeyExchange");
-		break;
-	}
-	mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_SKE, 0, "%s", t);
-	cd_note(fl, frame, MX_DIR_S2C, "%s", t);
-}
-
-/* Turn what the flight parser learnt since last time into events. */
-static void flight_events(struct cd_flow *fl, int64_t ts, uint64_t frame)
-{
-	const struct mx_flight_facts *x = mx_flight_facts(fl->fl);
-
-	if (x->sh.seen && !fl->fl_sh) {
-		fl->fl_sh = 1;
-		server_hello(fl, &x->sh, ts, frame);
-	}
-	if (x->has_certificate && !fl->fl_cert) {
-		fl->fl_cert = 1;
-		certificates(fl, x, ts, frame);
-	}
-	if (x->ske.seen && !fl->fl_ske) {
-		fl->fl_ske = 1;
-		key_exchange(fl, &x->ske, ts, frame);
-	}
-	if (x->has_done && !fl->fl_done) {
-		fl->fl_done = 1;
-		mx_capsess_event(fl->s, ts, frame, MX_DIR_S2C,
-				 MX_CAP_EV_HELLO_DONE, 0, "ServerHelloDone");
-		cd_note(fl, frame, MX_DIR_S2C, "ServerHelloDone");
-	}
-	if (x->warnings > fl->fl_warnings) {
-		fl->fl_warnings = x->warnings;
-		alert(fl, MX_DIR_S2C, 1, x->warning_desc, ts, frame);
-	}
-}
-
-static void flight_end(struct cd_flow *fl, enum mx_flight_status st, int64_t ts,
-		       uint64_t frame)
-{
-	const struct mx_flight_facts *x = mx_flight_facts(fl->fl);
-	struct cd_dir *sd = &fl->dir[MX_DIR_S2C];
-
-	fl->fl_active = 0;
-	switch (st) {
-	case MX_FLIGHT_DONE:
-	case MX_FLIGHT_MORE:
-	case MX_FLIGHT_EMPTY:
-		break;
-	case MX_FLIGHT_ALERT:
-		alert(fl, MX_DIR_S2C, x->alert_level, x->alert_desc, ts, frame);
-		break;
-	case MX_FLIGHT_NOT_TLS:
-		not_tls(fl, MX_DIR_S2C, x->head, x->head_len, ts, frame);
-		break;
-	case MX_FLIGHT_UNSUPPORTED:
-		/* A resumed TLS 1.2 session: CCS right after ServerHello. */
-		if (x->sh.seen && strstr(x->detail, "ChangeCipherSpec")) {
-			sd->ccs = 1;
-			mx_capsess_event(fl->s, ts, frame, MX_DIR_S2C,
-					 MX_CAP_EV_CCS, 0,
-					 "server ChangeCipherSpec (resumed "
-					 "session)");
-			cd_note(fl, frame, MX_DIR_S2C, "ChangeCipherSpec");
-			break;
-		}
-		/* fall through */
-	default:
-		cd_error(fl, "server TLS flight %s: %s",
-			 mx_flight_status_name(st), x->detail);
-		sd->mode = CD_DEAD;
-		break;
-	}
-}
-
-/* Feed the flight; returns the bytes it took. */
-static size_t flight_feed(struct cd_flow *fl, const uint8_t *p, size_t n,
-			  int64_t ts, uint64_t frame)
-{
-	enum mx_flight_status st;
-	size_t used = 0;
-
-	st = mx_flight_feed(fl->fl, p, n, &used);
-	flight_events(fl, ts, frame);
-	if (st == MX_FLIGHT_MORE)
-		return n;
-	fl->dir[MX_DIR_S2C].first_record_done = 1;
-	flight_end(fl, st, ts, frame);
-	return used;
-}
-
-static void new_flight(struct cd_flow *fl)
-{
-	struct cd_dir *sd = &fl->dir[MX_DIR_S2C];
-
-	mx_flight_free(fl->fl);
-	fl->fl = mx_flight_new();
-	fl->fl_active = 1;
-	fl->fl_sh = fl->fl_cert = fl->fl_ske = fl->fl_done = 0;
-	fl->fl_warnings = 0;
-	/* Server bytes not decoded yet belong to the new round. */
-	if (sd->mode == CD_TLS && sd->buf.len > 0) {
-		size_t n = sd->buf.len;
-		uint8_t *tmp = xmalloc(n);
-
-		memcpy(tmp, sd->buf.p, n);
-		mx_buf_reset(&sd->buf);
-		cd_tls_feed(fl, MX_DIR_S2C, tmp, n, sd->last_us,
-			    sd->last_frame);
-		free(tmp);
-	}
 }
 
 /* ---- the client's hellos ---------------------------------------------- */
@@ -368,12 +120,12 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 		}
 		snprintf(t, sizeof(t),
 			 "ClientHello %zu B, %s max, %u suites%s%.80s", len,
-			 version_name(ch->max_version, b, sizeof(b)),
+			 cd_version_name(ch->max_version, b, sizeof(b)),
 			 h->nsuites, sni ? ", SNI " : "", sni ? sni : "");
 	} else if (ch->sslv2) {
 		snprintf(t, sizeof(t),
 			 "ClientHello %zu B (SSLv2 format), %s max", len,
-			 version_name(ch->max_version, b, sizeof(b)));
+			 cd_version_name(ch->max_version, b, sizeof(b)));
 	} else {
 		snprintf(t, sizeof(t), "ClientHello %zu B (%s: %s)", len,
 			 mx_chello_status_name(st), detail);
@@ -384,7 +136,7 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 	mx_capsess_event(s, ts, frame, MX_DIR_C2S, MX_CAP_EV_CLIENT_HELLO,
 			 (uint32_t)len, "%s", t);
 	cd_note(fl, frame, MX_DIR_C2S, "%s", t);
-	new_flight(fl);
+	cd_new_flight(fl);
 }
 
 static void client_handshake(struct cd_flow *fl, const uint8_t *p, size_t n,
@@ -476,7 +228,8 @@ static void record(struct cd_flow *fl, int dir, const struct mx_tls_record *r,
 	case CT_ALERT:
 		/* An encrypted alert is longer than its 2 bytes. */
 		if (r->len == 2) {
-			alert(fl, dir, r->body[0], r->body[1], ts, frame);
+			cd_tls_alert(fl, dir, r->body[0], r->body[1], ts,
+				     frame);
 		} else {
 			mx_capsess_event(fl->s, ts, frame, dir, MX_CAP_EV_ALERT,
 					 (uint32_t)r->len,
@@ -560,7 +313,7 @@ static void records(struct cd_flow *fl, int dir, int64_t ts, uint64_t frame)
 					 "the %s sent bytes that are not a "
 					 "TLS record after TLS records",
 					 cd_side(dir));
-			not_tls(fl, dir, b, left, ts, frame);
+			cd_tls_not_tls(fl, dir, b, left, ts, frame);
 		} else if (rs == MX_REC_SSLV2) {
 			cd_error(fl, "SSLv2 server hello: not decoded");
 			dd->mode = CD_DEAD;
@@ -586,9 +339,9 @@ void cd_tls_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 		 * flight is still worth reading. */
 		if (fl->fl == NULL && fl->rounds == 0 && dd->buf.len == 0 &&
 		    !dd->first_record_done && n > 0 && p[0] == CT_HANDSHAKE)
-			new_flight(fl);
+			cd_new_flight(fl);
 		if (fl->fl_active) {
-			size_t used = flight_feed(fl, p, n, ts, frame);
+			size_t used = cd_flight_feed(fl, p, n, ts, frame);
 
 			p += used;
 			n -= used;
@@ -648,7 +401,7 @@ void cd_tls_close(struct cd_flow *fl, int64_t ts, uint64_t frame)
 	if (fl->fl_active) {
 		enum mx_flight_status st = mx_flight_eof(fl->fl);
 
-		flight_events(fl, ts, frame);
+		cd_flight_events(fl, ts, frame);
 		fl->fl_active = 0;
 		if (st == MX_FLIGHT_TRUNCATED)
 			cd_error(fl,

@@ -146,21 +146,36 @@ static void rule_close_after_hello(const struct mx_capsess *s,
 				       : "");
 }
 
+/* A RST from the server, unless it ends a teardown that had begun: the
+ * server's own FIN first (OpenSSL s_client and Postfix: FIN after 221,
+ * then a RST for the client's close_notify), or the client's FIN or RST
+ * first.  Right after the hello it is named here too (with the hello in
+ * tcp.fin_after_client_hello). */
 static void rule_reset(const struct mx_capsess *s, struct mx_findings *out,
 		       const char *where)
 {
 	const struct mx_cap_event *last = NULL;
+	int64_t t = s->rst_us[1];
 	char d[32];
 	size_t i;
 
-	if (!s->rst_dir[1] ||
-	    (s->close_after_hello_us >= 0 && s->close_after_hello_rst))
+	if (!s->rst_dir[1] || (s->fin_dir[1] && s->fin_us[1] <= t) ||
+	    (s->fin_dir[0] && s->fin_us[0] <= t) ||
+	    (s->rst_dir[0] && s->rst_us[0] <= t))
 		return;
+	if (s->close_after_hello_us >= 0 && s->close_after_hello_rst) {
+		delay_text(s->close_after_hello_us, d, sizeof(d));
+		mx_findings_add(out, "tcp.reset_by_peer", where,
+				"the server reset the connection %s after the "
+				"ClientHello, with no alert: the server or a "
+				"middlebox refuses that hello",
+				d);
+		return;
+	}
 	for (i = 0; i < s->nev; i++)
-		if (s->ev[i].t_us <= s->rst_us[1] &&
-		    s->ev[i].kind != MX_CAP_EV_RST)
+		if (s->ev[i].t_us <= t && s->ev[i].kind != MX_CAP_EV_RST)
 			last = &s->ev[i];
-	delay_text(s->rst_us[1] - s->start_us, d, sizeof(d));
+	delay_text(t - s->start_us, d, sizeof(d));
 	mx_findings_add(out, "tcp.reset_by_peer", where,
 			"the server reset the connection %s after its first "
 			"packet%s%s",
@@ -241,6 +256,13 @@ static const char client_refused_fix[] =
 	"client's store (mxprobe pcap FILE --export DIR writes each "
 	"certificate).";
 
+static const char small_dh_fix[] =
+	"The client refused the server's small DH group (OpenSSL at security "
+	"level 2: 'dh key too small'). Serve a DH group of at least 2048 bits "
+	"(RFC 7919 ffdhe2048; Postfix: smtpd_tls_dh1024_param_file) or remove "
+	"the DHE suites; until then the client's workaround is a cipher list "
+	"without DHE ('DEFAULT:!kDHE').";
+
 static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 		       const char *where)
 {
@@ -251,12 +273,18 @@ static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 
 	if (s->alert < 0 || s->alert_level != 2)
 		return;
+	/* The client's alert after the server closed on its hello (OpenSSL
+	 * writes decode_error then) is not the cause. */
+	if (s->alert_dir == 0 && s->close_after_hello_us >= 0)
+		return;
 	name = mx_tls_alert_name(s->alert_desc);
 	for (i = 0; i < sizeof(alert_fixes) / sizeof(alert_fixes[0]); i++)
 		if (alert_fixes[i].desc == s->alert_desc &&
 		    alert_fixes[i].dir == s->alert_dir)
 			fix = alert_fixes[i].fix ? alert_fixes[i].fix
 						 : client_refused_fix;
+	if (s->alert_dir == 0 && s->dh_bits > 0 && s->dh_bits < 2048)
+		fix = small_dh_fix; /* OpenSSL's 'dh key too small' */
 	if (s->alert_dir == 1 && s->nhellos > 0)
 		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
 	f = mx_findings_add(out, "tls.handshake_failed", where,
@@ -427,7 +455,7 @@ static void explain(struct mx_findings *out, const char *where, int ph,
 static void rule_smtp(const struct mx_capsess *s, struct mx_findings *out,
 		      const char *where)
 {
-	int pend[16], greeted = 0;
+	int pend[16], greeted = 0, ehlo_ok = 0;
 	size_t npend = 0, i;
 	char text[1024] = "", enh[16] = "";
 
@@ -470,9 +498,18 @@ static void rule_smtp(const struct mx_capsess *s, struct mx_findings *out,
 			}
 		}
 		greeted = 1;
+		if (ph == MX_PH_EHLO && l->code == 250)
+			ehlo_ok = 1;
 		explain(out, where, ph, l->code, enh, text);
 		text[0] = enh[0] = '\0';
 	}
+	/* RFC 3207: an EHLO reply in the clear without STARTTLS. */
+	if (ehlo_ok && !s->starttls_offered && !s->starttls_sent &&
+	    !s->implicit_tls)
+		mx_findings_add(out, "smtp.starttls_missing", where,
+				"the EHLO reply does not list STARTTLS: this "
+				"session ran in clear text%s",
+				s->auth_seen ? ", AUTH included" : "");
 }
 
 void mx_capjudge_session(const struct mx_capsess *s, struct mx_findings *out,

@@ -119,14 +119,25 @@ static void test_fin_after_hello(void **state)
 	assert_string_equal(fs.v[0].where, "mx [192.0.2.25]:25");
 	assert_int_equal(fs.v[0].severity, MX_SEV_CRIT);
 	mx_findings_clear(&fs);
-	/* a RST right after the hello: the same finding, no reset_by_peer */
+	/* a RST right after the hello: the same finding, and the RST named */
 	s->close_after_hello_rst = 1;
+	s->fin_dir[1] = 0;
 	s->rst_dir[1] = 1;
 	s->rst_us[1] = 2000000;
 	mx_capjudge_session(s, &fs, "w");
-	assert_int_equal(fs.n, 1);
+	assert_int_equal(fs.n, 2);
 	assert_non_null(strstr(ev(&fs, "tcp.fin_after_client_hello"), "RST"));
+	assert_string_equal(ev(&fs, "tcp.reset_by_peer"),
+			    "the server reset the connection 3 ms after the "
+			    "ClientHello, with no alert: the server or a "
+			    "middlebox refuses that hello");
 	mx_findings_clear(&fs);
+	/* a RST after the server's own FIN is a teardown */
+	s->close_after_hello_us = -1;
+	s->fin_dir[1] = 1;
+	s->fin_us[1] = 1900000;
+	mx_capjudge_session(s, &fs, "w");
+	assert_int_equal(fs.n, 0);
 	sess_free(s);
 }
 
@@ -295,7 +306,10 @@ static void test_smtp(void **state)
 			    "mail: 530 5.7.0 Authentication required\nreally");
 	assert_true(mx_findings_has(&fs, "smtp.recipient_rejected"));
 	assert_true(mx_findings_has(&fs, "smtp.temp_failure"));
-	assert_int_equal(fs.n, 4);
+	assert_string_equal(ev(&fs, "smtp.starttls_missing"),
+			    "the EHLO reply does not list STARTTLS: this "
+			    "session ran in clear text");
+	assert_int_equal(fs.n, 5);
 	mx_findings_clear(&fs);
 	sess_free(s);
 
