@@ -371,16 +371,19 @@ static void add_verify(struct mx_jc *c, json_t *tls,
 	mx_j_set(c, tls, "verification", o);
 }
 
-/* Writes s with every line after the first indented by `indent` spaces. */
+/* Writes s with every line after the first indented by `indent` spaces
+ * (at most 8). */
 static int write_indented(FILE *out, const char *s, int indent)
 {
-	for (; *s; s++) {
-		if (fputc(*s, out) == EOF)
+	static const char pad[] = "        ";
+	const char *nl;
+
+	for (; (nl = strchr(s, '\n')) != NULL; s = nl + 1)
+		if (fwrite(s, 1, (size_t)(nl - s) + 1, out) !=
+			    (size_t)(nl - s) + 1 ||
+		    fwrite(pad, 1, (size_t)indent, out) != (size_t)indent)
 			return -1;
-		if (*s == '\n' && fprintf(out, "%*s", indent, "") < 0)
-			return -1;
-	}
-	return 0;
+	return fputs(s, out) == EOF ? -1 : 0;
 }
 
 struct mx_pcap_json *mx_pcap_json_new(void)

@@ -178,6 +178,40 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe headers message.eml\n"
 	 "  mxprobe headers --json - < message.eml",
 	 MX_ARGS_MESSAGE, 1, 1},
+	{"pcap", cmd_pcap, MX_OPT_EXPORT | MX_OPT_PCAP, "FILE",
+	 "Read a packet capture taken anywhere (pcap or pcapng): every SMTP "
+	 "and TLS\nsession with its verdict, the chain as sent checked "
+	 "against a trust store.",
+	 "FILE is a capture (tcpdump -w, tshark, Wireshark; pcap or pcapng), "
+	 "or - for\nstandard input.  Each session, in time order: client and "
+	 "server, a timeline\nwith ms offsets (SMTP replies, STARTTLS, "
+	 "ClientHello with SNI, versions,\nsuites and JA3, ServerHello with "
+	 "JA3S, DH size and prime, alerts, FIN/RST),\nthe server's chain "
+	 "exactly as sent, verified against the trust store\n(--ca-file, "
+	 "--ca-path, else the system store) for the SNI: which certificate\n"
+	 "the server did not send and the store does not have.  TCP flows "
+	 "with neither\nSMTP nor TLS are counted, not shown.\n"
+	 "\nOptions for pcap:\n"
+	 "  --ca-file FILE, --ca-path DIR  the trust store to verify each "
+	 "chain with\n"
+	 "  --export DIR               write every distinct certificate seen "
+	 "as <CN>.pem,\n"
+	 "                             plus chain.pem, into DIR (as 'mxprobe "
+	 "certs')\n"
+	 "  --force                    overwrite existing files in DIR\n"
+	 "  --max-flows N              TCP flows decoded at once (default "
+	 "4096; the\n"
+	 "                             oldest is given up beyond it)\n"
+	 "  --json, -o FILE            JSON (doc/mxprobe-pcap.schema.json), "
+	 "to FILE\n"
+	 "\nExit status: 0/1/2 from the worst finding, 3 the file is no "
+	 "readable\ncapture or nothing in it could be judged.  A capture cut "
+	 "short is reported\nwith what could be read (capture.truncated).\n"
+	 "\nExamples:\n"
+	 "  mxprobe pcap appliance-test.pcap --ca-file truststore.pem\n"
+	 "  tcpdump -i eth0 -w - 'port 25' | mxprobe pcap - --json\n"
+	 "  mxprobe pcap smarthost.pcapng --export ./certs",
+	 MX_ARGS_MESSAGE, 1, 1},
 	{"relay", cmd_relay, MX_OPT_RELAY | MX_OPT_AUTH | MX_OPT_TLSPOLICY, "",
 	 "Run a small SMTP relay: accept mail on loopback, keep it in a "
 	 "durable\nspool, deliver it to a smarthost or the recipients' MX "

@@ -33,6 +33,7 @@ enum {
 	O_CAPTURE,
 	O_PCAP_OUT,
 	O_USER,
+	O_MAX_FLOWS,
 	/* send (issue #4) */
 	O_TO = 1100,
 	O_FROM,
@@ -339,6 +340,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"capture", optional_argument, NULL, O_CAPTURE},
 		{"pcap-out", required_argument, NULL, O_PCAP_OUT},
 		{"user", required_argument, NULL, O_USER},
+		{"max-flows", required_argument, NULL, O_MAX_FLOWS},
 		{"to", required_argument, NULL, O_TO},
 		{"from", required_argument, NULL, O_FROM},
 		{"via", required_argument, NULL, O_VIA},
@@ -497,6 +499,15 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 				o->pcap_out = optarg;
 			} else {
 				o->user = optarg;
+			}
+			break;
+		case O_MAX_FLOWS:
+			if (!(cmd->extra & MX_OPT_PCAP))
+				return not_for(optname, cmd, err, errlen);
+			if (parse_int(optarg, 1, 1000000, &o->max_flows) < 0) {
+				return bad_value(
+					"--max-flows wants 1 to 1000000",
+					optarg, err, errlen);
 			}
 			break;
 		case 'h':

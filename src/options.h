@@ -20,6 +20,7 @@ enum mx_opt_extra {
 	MX_OPT_DEEP = 1u << 3,	     /* check: --deep (enumeration) */
 	/* --capture[=IFACE], --pcap-out FILE, --user NAME, --force */
 	MX_OPT_CAPTURE = 1u << 4,
+	MX_OPT_PCAP = 1u << 5, /* pcap: --max-flows N */
 	/* send: --to (repeatable), --from, --via, --subject, --body-file,
 	 * --header (repeatable), --size, --maildir DIR, --transcript */
 	MX_OPT_SEND = 1u << 8,
@@ -68,6 +69,7 @@ struct mx_opts {
 	const char *capture_iface;
 	const char *pcap_out; /* --pcap-out FILE (implies --capture) */
 	const char *user;     /* --user NAME: drop to it after opening */
+	int max_flows;	      /* pcap --max-flows N, 0: the decoder's default */
 	int help;
 	/* send (issue #4); lists point into argv */
 	const char *to[MX_OPTS_MAX_REPEAT];

@@ -2,7 +2,7 @@
 # One grammar for every command (issue 13, point 2), on REAL output
 # against the lab:
 #  - the text of check, check --deep, ciphers, certs, send, policy,
-#    headers and queue ends with one closing line, "Status: WORD (exit N)",
+#    headers, pcap and queue ends with one closing line, "Status: WORD (exit N)",
 #    N being the real exit status, and has no other;
 #  - the --json of each is one document with the one envelope (schema,
 #    schema_version, tool, started, status, exit_status), valid against
@@ -69,6 +69,7 @@ send|send|send $L --via mx1.lab.test --to postmaster@lab.test
 send (refused at connect)|send|send $L --via 127.0.0.31:2599 --to postmaster@lab.test
 policy|policy|policy $L lab.test
 headers|headers|headers $WORK/m.eml
+pcap|pcap|pcap --ca-file $MXPROBE_LAB_CA $MXPROBE_SRCDIR/tests/data/pcap/nochain_openssl_tls12.pcap
 queue|queue|queue --spool $WORK/spool
 EOF2
 
