@@ -19,137 +19,345 @@ struct mx_pcap_json {
 	int err;
 };
 
-/* ISO 8601 UTC with microseconds; null for 0. */
-static json_t *jtime_us(struct mx_jc *c, int64_t us)
-{
-	char buf[40], out[48];
-	size_t l;
+/* ---- one description, two outputs -------------------------------------
+ *
+ * The capture object is described once, through a small writer with two
+ * backends: a jansson tree (mx_capsess_json(), for live reports) or JSON
+ * text written straight to a FILE, laid out as jansson's JSON_INDENT(2)
+ * (the pcap stream: a busy capture has hundreds of thousands of sessions
+ * and a tree per session would cost more than decoding them).  In text,
+ * a string is written as jansson writes it, except that a byte outside
+ * printable ASCII becomes '?' (model text is escaped ASCII already; the
+ * same last guard as mx_j_str()). */
 
-	if (us <= 0)
-		return mx_j_null(c);
-	mx_rep_iso8601((time_t)(us / 1000000), buf, sizeof(buf));
-	l = strlen(buf);
-	if (l < 2)
-		return mx_j_null(c);
-	buf[l - 1] = '\0'; /* the 'Z' */
-	snprintf(out, sizeof(out), "%s.%06lldZ", buf,
-		 (long long)(us % 1000000));
-	return mx_j_str(c, out);
+#define JW_DEPTH 8
+
+struct jw {
+	struct mx_jc *c; /* tree backend when out == NULL */
+	json_t *stack[JW_DEPTH];
+	json_t *root;
+	FILE *out; /* text backend */
+	int base;  /* text: indent of the object's own lines */
+	unsigned char empty[JW_DEPTH];
+	int depth, err;
+};
+
+static void jw_indent(struct jw *w)
+{
+	static const char pad[] = "                                        ";
+	int n = w->base + 2 * w->depth;
+
+	if (fputc('\n', w->out) == EOF ||
+	    fwrite(pad, 1, (size_t)n, w->out) != (size_t)n)
+		w->err = 1;
 }
 
-/* A version's name, "0x7f1c" when it has none, null for 0. */
-static json_t *jversion(struct mx_jc *c, uint16_t v)
+static void jw_text_str(struct jw *w, const char *s)
 {
-	char buf[8];
-	const char *n;
+	const char *run;
 
-	if (v == 0)
-		return mx_j_null(c);
-	n = mx_tls_version_name(v);
-	if (n == NULL) {
-		snprintf(buf, sizeof(buf), "0x%04x", v);
-		n = buf;
+	fputc('"', w->out);
+	while (*s) {
+		unsigned char ch;
+
+		for (run = s;
+		     *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'; s++)
+			;
+		if (s > run && fwrite(run, 1, (size_t)(s - run), w->out) !=
+				       (size_t)(s - run))
+			w->err = 1;
+		if (*s == '\0')
+			break;
+		ch = (unsigned char)*s++;
+		if (ch == '"' || ch == '\\')
+			fprintf(w->out, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", w->out);
+		else if (ch == '\t')
+			fputs("\\t", w->out);
+		else if (ch == '\r')
+			fputs("\\r", w->out);
+		else if (ch < 0x20)
+			fprintf(w->out, "\\u%04x", ch);
+		else
+			fputc('?', w->out);
 	}
-	return mx_j_str(c, n);
+	if (fputc('"', w->out) == EOF)
+		w->err = 1;
 }
 
-static json_t *jsuite(struct mx_jc *c, uint16_t id)
+/* Text: the separator and the key of the next member. */
+static void jw_member(struct jw *w, const char *key)
 {
-	const struct mx_suite *s = mx_suite_by_id(id);
-	char buf[8];
-
-	if (s != NULL)
-		return mx_j_str(c, s->iana);
-	snprintf(buf, sizeof(buf), "0x%04x", id);
-	return mx_j_str(c, buf);
+	if (w->depth == 0)
+		return;
+	if (!w->empty[w->depth - 1])
+		fputc(',', w->out);
+	w->empty[w->depth - 1] = 0;
+	jw_indent(w);
+	if (key != NULL) {
+		jw_text_str(w, key);
+		fputs(": ", w->out);
+	}
 }
 
-static json_t *jdirs(struct mx_jc *c, const uint64_t v[2])
+/* Tree: v joins the open container (stolen). */
+static void jw_add(struct jw *w, const char *key, json_t *v)
 {
-	json_t *o = mx_j_obj(c);
+	json_t *top;
 
-	mx_j_set(c, o, "client", mx_j_int(c, (long long)v[0]));
-	mx_j_set(c, o, "server", mx_j_int(c, (long long)v[1]));
-	return o;
+	if (w->depth == 0) {
+		json_decref(w->root);
+		w->root = v;
+		return;
+	}
+	top = w->stack[w->depth - 1];
+	if (json_is_object(top))
+		mx_j_set(w->c, top, key, v);
+	else
+		mx_j_push(w->c, top, v);
 }
 
-/* When each side sent FIN (or RST), as an offset from the start. */
-static json_t *jclose(struct mx_jc *c, const int dir[2], const int64_t us[2],
-		      int64_t start)
+static void jw_begin(struct jw *w, const char *key, int array)
 {
-	json_t *o = mx_j_obj(c);
-
-	mx_j_set(c, o, "client_us",
-		 dir[0] ? mx_j_int(c, us[0] - start) : mx_j_null(c));
-	mx_j_set(c, o, "server_us",
-		 dir[1] ? mx_j_int(c, us[1] - start) : mx_j_null(c));
-	return o;
+	if (w->depth == JW_DEPTH) { /* a programming error */
+		w->err = 1;
+		return;
+	}
+	if (w->out != NULL) {
+		jw_member(w, key);
+		fputc(array ? '[' : '{', w->out);
+		w->empty[w->depth++] = 1;
+		return;
+	}
+	w->stack[w->depth] = array ? mx_j_arr(w->c) : mx_j_obj(w->c);
+	json_incref(w->stack[w->depth]);
+	jw_add(w, key, w->stack[w->depth]);
+	w->depth++;
 }
+
+static void jw_end(struct jw *w, int array)
+{
+	if (w->depth == 0)
+		return;
+	w->depth--;
+	if (w->out == NULL) {
+		json_decref(w->stack[w->depth]);
+		return;
+	}
+	if (!w->empty[w->depth])
+		jw_indent(w);
+	if (fputc(array ? ']' : '}', w->out) == EOF)
+		w->err = 1;
+}
+
+static void jw_str(struct jw *w, const char *key, const char *v)
+{
+	if (w->out == NULL) {
+		jw_add(w, key, mx_j_str(w->c, v));
+		return;
+	}
+	jw_member(w, key);
+	if (v == NULL)
+		fputs("null", w->out);
+	else
+		jw_text_str(w, v);
+}
+
+static void jw_int(struct jw *w, const char *key, long long v)
+{
+	if (w->out == NULL) {
+		jw_add(w, key, mx_j_int(w->c, v));
+		return;
+	}
+	jw_member(w, key);
+	fprintf(w->out, "%lld", v);
+}
+
+static void jw_lit(struct jw *w, const char *key, int v) /* 1, 0, -1 null */
+{
+	if (w->out == NULL) {
+		jw_add(w, key, mx_j_tri(w->c, v));
+		return;
+	}
+	jw_member(w, key);
+	fputs(v > 0 ? "true" : v == 0 ? "false" : "null", w->out);
+}
+
+#define jw_bool(w, k, v) jw_lit((w), (k), (v) ? 1 : 0)
+#define jw_null(w, k) jw_lit((w), (k), -1)
+
+/* A jansson value (stolen) as a member. */
+static void jw_json(struct jw *w, const char *key, json_t *v)
+{
+	char *text;
+	const char *p, *nl;
+
+	if (w->out == NULL) {
+		jw_add(w, key, v);
+		return;
+	}
+	jw_member(w, key);
+	text = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+					 JSON_ENCODE_ANY)
+		 : NULL;
+	json_decref(v);
+	if (text == NULL) {
+		w->err = 1;
+		return;
+	}
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		fwrite(p, 1, (size_t)(nl - p), w->out);
+		jw_indent(w);
+	}
+	fputs(p, w->out);
+	free(text);
+}
+
+/* ---- the capture object ------------------------------------------------ */
 
 static const char *dir_name(int d)
 {
 	return d ? "server" : "client";
 }
 
-static json_t *jpeer(struct mx_jc *c, const char *addr, unsigned port)
+/* ISO 8601 UTC with microseconds; null for 0. */
+static void jw_time_us(struct jw *w, const char *key, int64_t us)
 {
-	json_t *o = mx_j_obj(c);
+	char buf[40], out[48];
+	size_t l;
 
-	mx_j_set(c, o, "address", mx_j_str(c, addr));
-	mx_j_set(c, o, "port", mx_j_int(c, port));
-	return o;
+	if (us <= 0) {
+		jw_null(w, key);
+		return;
+	}
+	mx_rep_iso8601((time_t)(us / 1000000), buf, sizeof(buf));
+	l = strlen(buf);
+	if (l < 2) {
+		jw_null(w, key);
+		return;
+	}
+	buf[l - 1] = '\0'; /* the 'Z' */
+	snprintf(out, sizeof(out), "%s.%06lldZ", buf,
+		 (long long)(us % 1000000));
+	jw_str(w, key, out);
 }
 
-static json_t *jsmtp(struct mx_jc *c, const struct mx_capsess *s)
+/* A version's name, "0x7f1c" when it has none, null for 0. */
+static void jw_version(struct jw *w, const char *key, uint16_t v)
 {
-	json_t *o = mx_j_obj(c), *lines = mx_j_arr(c);
+	char buf[8];
+	const char *n;
+
+	if (v == 0) {
+		jw_null(w, key);
+		return;
+	}
+	n = mx_tls_version_name(v);
+	if (n == NULL) {
+		snprintf(buf, sizeof(buf), "0x%04x", v);
+		n = buf;
+	}
+	jw_str(w, key, n);
+}
+
+static void jw_suite(struct jw *w, const char *key, uint16_t id)
+{
+	const struct mx_suite *s = mx_suite_by_id(id);
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "0x%04x", id);
+	jw_str(w, key, s != NULL ? s->iana : buf);
+}
+
+static void jw_dirs(struct jw *w, const char *key, const uint64_t v[2])
+{
+	jw_begin(w, key, 0);
+	jw_int(w, "client", (long long)v[0]);
+	jw_int(w, "server", (long long)v[1]);
+	jw_end(w, 0);
+}
+
+/* When each side sent FIN (or RST), as an offset from the start. */
+static void jw_close(struct jw *w, const char *key, const int dir[2],
+		     const int64_t us[2], int64_t start)
+{
+	jw_begin(w, key, 0);
+	if (dir[0])
+		jw_int(w, "client_us", us[0] - start);
+	else
+		jw_null(w, "client_us");
+	if (dir[1])
+		jw_int(w, "server_us", us[1] - start);
+	else
+		jw_null(w, "server_us");
+	jw_end(w, 0);
+}
+
+static void jw_peer(struct jw *w, const char *key, const char *addr,
+		    unsigned port)
+{
+	jw_begin(w, key, 0);
+	jw_str(w, "address", addr);
+	jw_int(w, "port", port);
+	jw_end(w, 0);
+}
+
+static void jw_smtp(struct jw *w, const struct mx_capsess *s)
+{
 	size_t i;
 
-	mx_j_set(c, o, "seen", mx_j_bool(c, s->smtp));
-	mx_j_set(c, o, "starttls_offered", mx_j_bool(c, s->starttls_offered));
-	mx_j_set(c, o, "starttls_sent", mx_j_bool(c, s->starttls_sent));
-	mx_j_set(c, o, "starttls_reply",
-		 s->starttls_reply ? mx_j_int(c, s->starttls_reply)
-				   : mx_j_null(c));
-	mx_j_set(c, o, "implicit_tls", mx_j_bool(c, s->implicit_tls));
-	mx_j_set(c, o, "auth_seen", mx_j_bool(c, s->auth_seen));
+	jw_begin(w, "smtp", 0);
+	jw_bool(w, "seen", s->smtp);
+	jw_bool(w, "starttls_offered", s->starttls_offered);
+	jw_bool(w, "starttls_sent", s->starttls_sent);
+	if (s->starttls_reply)
+		jw_int(w, "starttls_reply", s->starttls_reply);
+	else
+		jw_null(w, "starttls_reply");
+	jw_bool(w, "implicit_tls", s->implicit_tls);
+	jw_bool(w, "auth_seen", s->auth_seen);
+	jw_begin(w, "transcript", 1);
 	for (i = 0; i < s->nsmtp && i < MX_CAP_MAX_SMTP; i++) {
 		const struct mx_cap_smtp_line *l = &s->smtp_lines[i];
-		json_t *e = mx_j_obj(c);
 
-		mx_j_set(c, e, "t_us", mx_j_int(c, l->t_us - s->start_us));
-		mx_j_set(c, e, "dir", mx_j_str(c, dir_name(l->dir)));
-		mx_j_set(c, e, "code",
-			 l->code ? mx_j_int(c, l->code) : mx_j_null(c));
-		mx_j_set(c, e, "text", mx_j_str(c, l->text ? l->text : ""));
-		mx_j_push(c, lines, e);
+		jw_begin(w, NULL, 0);
+		jw_int(w, "t_us", l->t_us - s->start_us);
+		jw_str(w, "dir", dir_name(l->dir));
+		if (l->code)
+			jw_int(w, "code", l->code);
+		else
+			jw_null(w, "code");
+		jw_str(w, "text", l->text ? l->text : "");
+		jw_end(w, 0);
 	}
-	mx_j_set(c, o, "transcript", lines);
-	mx_j_set(c, o, "dropped", mx_j_int(c, (long long)s->smtp_dropped));
-	return o;
+	jw_end(w, 1);
+	jw_int(w, "dropped", (long long)s->smtp_dropped);
+	jw_end(w, 0);
 }
 
-static json_t *jhello(struct mx_jc *c, const struct mx_capsess *s,
-		      const struct mx_cap_hello *h)
+static void jw_hello(struct jw *w, const struct mx_capsess *s,
+		     const struct mx_cap_hello *h)
 {
-	json_t *o = mx_j_obj(c), *suites = mx_j_arr(c);
 	unsigned i;
 
-	mx_j_set(c, o, "t_us", mx_j_int(c, h->t_us - s->start_us));
-	mx_j_set(c, o, "frame", mx_j_int(c, (long long)h->frame));
-	mx_j_set(c, o, "bytes", mx_j_int(c, (long long)h->len));
-	mx_j_set(c, o, "legacy_version", jversion(c, h->legacy_version));
-	mx_j_set(c, o, "max_version", jversion(c, h->max_version));
-	mx_j_set(c, o, "sni", h->sni[0] ? mx_j_str(c, h->sni) : mx_j_null(c));
-	mx_j_set(c, o, "suite_count", mx_j_int(c, h->nsuites));
+	jw_begin(w, NULL, 0);
+	jw_int(w, "t_us", h->t_us - s->start_us);
+	jw_int(w, "frame", (long long)h->frame);
+	jw_int(w, "bytes", (long long)h->len);
+	jw_version(w, "legacy_version", h->legacy_version);
+	jw_version(w, "max_version", h->max_version);
+	jw_str(w, "sni", h->sni[0] ? h->sni : NULL);
+	jw_int(w, "suite_count", h->nsuites);
+	jw_begin(w, "suites", 1);
 	for (i = 0; i < h->nsuites && i < 64; i++)
-		mx_j_push(c, suites, jsuite(c, h->suites[i]));
-	mx_j_set(c, o, "suites", suites);
-	mx_j_set(c, o, "group_count", mx_j_int(c, h->ngroups));
-	mx_j_set(c, o, "extension_count", mx_j_int(c, h->next));
-	mx_j_set(c, o, "ja3", mx_j_str(c, h->ja3));
-	mx_j_set(c, o, "ja3_md5", mx_j_str(c, h->ja3_md5));
-	return o;
+		jw_suite(w, NULL, h->suites[i]);
+	jw_end(w, 1);
+	jw_int(w, "group_count", h->ngroups);
+	jw_int(w, "extension_count", h->next);
+	jw_str(w, "ja3", h->ja3);
+	jw_str(w, "ja3_md5", h->ja3_md5);
+	jw_end(w, 0);
 }
 
 static void sha256_hex(const unsigned char *p, size_t n, char out[65])
@@ -164,212 +372,222 @@ static void sha256_hex(const unsigned char *p, size_t n, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static json_t *jtls(struct mx_jc *c, const struct mx_capsess *s)
+/* The chain as sent; with v, what the analyzer read from each. */
+static void jw_chain(struct jw *w, const struct mx_capsess *s,
+		     const struct mx_pcap_verify *v)
 {
-	json_t *o, *hs, *chain, *dh = NULL, *alert = NULL;
-	const struct mx_group *g;
 	char hex[65];
 	size_t i;
 
-	if (!s->tls)
-		return mx_j_null(c);
-	o = mx_j_obj(c);
-	hs = mx_j_arr(c);
-	for (i = 0; i < s->nhellos && i < MX_CAP_MAX_HELLOS; i++)
-		mx_j_push(c, hs, jhello(c, s, &s->hellos[i]));
-	mx_j_set(c, o, "client_hellos", hs);
-	mx_j_set(c, o, "server_hello", mx_j_bool(c, s->server_hello));
-	mx_j_set(c, o, "hello_retry_request", mx_j_bool(c, s->hrr));
-	mx_j_set(c, o, "tls_version",
-		 s->server_hello ? jversion(c, s->version) : mx_j_null(c));
-	mx_j_set(c, o, "cipher",
-		 s->server_hello ? jsuite(c, s->suite) : mx_j_null(c));
-	mx_j_set(c, o, "cipher_id",
-		 s->server_hello ? mx_j_int(c, s->suite) : mx_j_null(c));
-	mx_j_set(c, o, "ja3s",
-		 s->ja3s[0] ? mx_j_str(c, s->ja3s) : mx_j_null(c));
-	mx_j_set(c, o, "ja3s_md5",
-		 s->ja3s_md5[0] ? mx_j_str(c, s->ja3s_md5) : mx_j_null(c));
-	g = s->group ? mx_group_by_id(s->group) : NULL;
-	mx_j_set(c, o, "group",
-		 s->group == 0 ? mx_j_null(c)
-		 : g	       ? mx_j_str(c, g->iana)
-			       : mx_j_int(c, s->group));
-	if (s->dh_bits > 0) {
-		dh = mx_j_obj(c);
-		mx_j_set(c, dh, "bits", mx_j_int(c, s->dh_bits));
-		mx_j_set(c, dh, "prime",
-			 s->dh_prime_name[0] ? mx_j_str(c, s->dh_prime_name)
-					     : mx_j_null(c));
-		mx_j_set(c, dh, "known_safe_prime",
-			 mx_j_bool(c, s->dh_prime_known_safe));
-	}
-	mx_j_set(c, o, "dh", dh ? dh : mx_j_null(c));
-	chain = mx_j_arr(c);
+	jw_begin(w, "chain", 1);
 	for (i = 0; i < s->ncerts && i < MX_CAP_MAX_CERTS; i++) {
-		json_t *e = mx_j_obj(c);
+		const struct mx_pcap_cert *k =
+			v != NULL && i < v->n ? &v->certs[i] : NULL;
 
-		sha256_hex(s->certs[i], s->cert_len[i], hex);
-		mx_j_set(c, e, "bytes", mx_j_int(c, (long long)s->cert_len[i]));
-		mx_j_set(c, e, "sha256", mx_j_str(c, hex));
-		mx_j_set(c, e, "subject", mx_j_null(c));
-		mx_j_set(c, e, "issuer", mx_j_null(c));
-		mx_j_set(c, e, "is_ca", mx_j_null(c));
-		mx_j_set(c, e, "aia_ca_issuers", mx_j_null(c));
-		mx_j_push(c, chain, e);
+		jw_begin(w, NULL, 0);
+		jw_int(w, "bytes", (long long)s->cert_len[i]);
+		if (k != NULL && k->sha256 != NULL)
+			snprintf(hex, sizeof(hex), "%s", k->sha256);
+		else
+			sha256_hex(s->certs[i], s->cert_len[i], hex);
+		jw_str(w, "sha256", hex);
+		jw_str(w, "subject", k ? k->subject : NULL);
+		jw_str(w, "issuer", k ? k->issuer : NULL);
+		jw_lit(w, "is_ca", k && k->subject ? k->is_ca != 0 : -1);
+		jw_str(w, "aia_ca_issuers",
+		       k && k->aia_ca_issuers && k->aia_ca_issuers[0]
+			       ? k->aia_ca_issuers
+			       : NULL);
+		jw_end(w, 0);
 	}
-	mx_j_set(c, o, "chain", chain);
-	mx_j_set(c, o, "verification", mx_j_null(c));
+	jw_end(w, 1);
+}
+
+static void jw_verify(struct jw *w, const struct mx_pcap_verify *v)
+{
+	char at[40];
+
+	if (v == NULL) {
+		jw_null(w, "verification");
+		return;
+	}
+	jw_begin(w, "verification", 0);
+	jw_bool(w, "done", v->done);
+	jw_bool(w, "verified", v->verified);
+	if (v->done)
+		jw_int(w, "code", v->code);
+	else
+		jw_null(w, "code");
+	jw_str(w, "error", v->done ? v->error : NULL);
+	if (v->done && !v->verified)
+		jw_int(w, "depth", v->depth);
+	else
+		jw_null(w, "depth");
+	jw_int(w, "verified_length", v->verified_len);
+	jw_str(w, "name", v->name && v->name[0] ? v->name : NULL);
+	mx_rep_iso8601(v->at, at, sizeof(at));
+	jw_str(w, "at", at[0] ? at : NULL);
+	if (v->missing && v->missing[0]) {
+		jw_begin(w, "missing", 0);
+		jw_str(w, "subject", v->missing);
+		jw_str(w, "url",
+		       v->missing_url && v->missing_url[0] ? v->missing_url
+							   : NULL);
+		jw_bool(w, "intermediate", v->missing_is_intermediate);
+		jw_end(w, 0);
+	} else {
+		jw_null(w, "missing");
+	}
+	jw_end(w, 0);
+}
+
+static void jw_tls(struct jw *w, const struct mx_capsess *s,
+		   const struct mx_pcap_verify *v)
+{
+	const struct mx_group *g;
+	size_t i;
+
+	if (!s->tls) {
+		jw_null(w, "tls");
+		return;
+	}
+	jw_begin(w, "tls", 0);
+	jw_begin(w, "client_hellos", 1);
+	for (i = 0; i < s->nhellos && i < MX_CAP_MAX_HELLOS; i++)
+		jw_hello(w, s, &s->hellos[i]);
+	jw_end(w, 1);
+	jw_bool(w, "server_hello", s->server_hello);
+	jw_bool(w, "hello_retry_request", s->hrr);
+	if (s->server_hello) {
+		jw_version(w, "tls_version", s->version);
+		jw_suite(w, "cipher", s->suite);
+		jw_int(w, "cipher_id", s->suite);
+	} else {
+		jw_null(w, "tls_version");
+		jw_null(w, "cipher");
+		jw_null(w, "cipher_id");
+	}
+	jw_str(w, "ja3s", s->ja3s[0] ? s->ja3s : NULL);
+	jw_str(w, "ja3s_md5", s->ja3s_md5[0] ? s->ja3s_md5 : NULL);
+	g = s->group ? mx_group_by_id(s->group) : NULL;
+	if (s->group == 0)
+		jw_null(w, "group");
+	else if (g != NULL)
+		jw_str(w, "group", g->iana);
+	else
+		jw_int(w, "group", s->group);
+	if (s->dh_bits > 0) {
+		jw_begin(w, "dh", 0);
+		jw_int(w, "bits", s->dh_bits);
+		jw_str(w, "prime",
+		       s->dh_prime_name[0] ? s->dh_prime_name : NULL);
+		jw_bool(w, "known_safe_prime", s->dh_prime_known_safe);
+		jw_end(w, 0);
+	} else {
+		jw_null(w, "dh");
+	}
+	jw_chain(w, s, v);
+	jw_verify(w, v);
 	if (s->alert >= 0) {
 		const char *an = mx_tls_alert_name(s->alert_desc);
 
-		alert = mx_j_obj(c);
-		mx_j_set(c, alert, "from", mx_j_str(c, dir_name(s->alert_dir)));
-		mx_j_set(c, alert, "level",
-			 mx_j_str(c,
-				  s->alert_level == 2 ? "fatal" : "warning"));
-		mx_j_set(c, alert, "description", mx_j_int(c, s->alert_desc));
-		mx_j_set(c, alert, "name", mx_j_str(c, an ? an : "unknown"));
+		jw_begin(w, "alert", 0);
+		jw_str(w, "from", dir_name(s->alert_dir));
+		jw_str(w, "level", s->alert_level == 2 ? "fatal" : "warning");
+		jw_int(w, "description", s->alert_desc);
+		jw_str(w, "name", an ? an : "unknown");
+		jw_end(w, 0);
+	} else {
+		jw_null(w, "alert");
 	}
-	mx_j_set(c, o, "alert", alert ? alert : mx_j_null(c));
-	mx_j_set(c, o, "encrypted", mx_j_bool(c, s->encrypted));
-	return o;
+	jw_bool(w, "encrypted", s->encrypted);
+	jw_end(w, 0);
 }
 
-static json_t *jtcp(struct mx_jc *c, const struct mx_capsess *s)
+static void jw_tcp(struct jw *w, const struct mx_capsess *s)
 {
-	json_t *o = mx_j_obj(c);
-
-	mx_j_set(c, o, "saw_syn", mx_j_bool(c, s->saw_syn));
-	mx_j_set(c, o, "midstream", mx_j_bool(c, s->midstream));
-	mx_j_set(c, o, "fin", jclose(c, s->fin_dir, s->fin_us, s->start_us));
-	mx_j_set(c, o, "rst", jclose(c, s->rst_dir, s->rst_us, s->start_us));
-	mx_j_set(c, o, "retransmissions", jdirs(c, s->retrans));
-	mx_j_set(c, o, "gaps", jdirs(c, s->gaps));
-	mx_j_set(c, o, "gap_bytes", jdirs(c, s->gap_bytes));
-	mx_j_set(c, o, "zero_windows", jdirs(c, s->zero_windows));
-	mx_j_set(c, o, "capped", mx_j_bool(c, s->capped));
-	mx_j_set(c, o, "close_after_hello_us",
-		 s->close_after_hello_us >= 0
-			 ? mx_j_int(c, s->close_after_hello_us)
-			 : mx_j_null(c));
-	mx_j_set(c, o, "close_after_hello",
-		 s->close_after_hello_us < 0
-			 ? mx_j_null(c)
-			 : mx_j_str(c,
-				    s->close_after_hello_rst ? "rst" : "fin"));
-	return o;
+	jw_begin(w, "tcp", 0);
+	jw_bool(w, "saw_syn", s->saw_syn);
+	jw_bool(w, "midstream", s->midstream);
+	jw_close(w, "fin", s->fin_dir, s->fin_us, s->start_us);
+	jw_close(w, "rst", s->rst_dir, s->rst_us, s->start_us);
+	jw_dirs(w, "retransmissions", s->retrans);
+	jw_dirs(w, "gaps", s->gaps);
+	jw_dirs(w, "gap_bytes", s->gap_bytes);
+	jw_dirs(w, "zero_windows", s->zero_windows);
+	jw_bool(w, "capped", s->capped);
+	if (s->close_after_hello_us >= 0) {
+		jw_int(w, "close_after_hello_us", s->close_after_hello_us);
+		jw_str(w, "close_after_hello",
+		       s->close_after_hello_rst ? "rst" : "fin");
+	} else {
+		jw_null(w, "close_after_hello_us");
+		jw_null(w, "close_after_hello");
+	}
+	jw_end(w, 0);
 }
 
-static json_t *jevents(struct mx_jc *c, const struct mx_capsess *s)
+static void jw_events(struct jw *w, const struct mx_capsess *s)
 {
-	json_t *a = mx_j_arr(c);
 	size_t i;
 
+	jw_begin(w, "events", 1);
 	for (i = 0; i < s->nev && i < MX_CAP_MAX_EVENTS; i++) {
 		const struct mx_cap_event *e = &s->ev[i];
-		json_t *o = mx_j_obj(c);
 
-		mx_j_set(c, o, "t_us", mx_j_int(c, e->t_us - s->start_us));
-		mx_j_set(c, o, "frame", mx_j_int(c, (long long)e->frame));
-		mx_j_set(c, o, "dir", mx_j_str(c, dir_name(e->dir)));
-		mx_j_set(c, o, "kind",
-			 mx_j_str(c, mx_cap_ev_name(
-					     (enum mx_cap_ev_kind)e->kind)));
-		mx_j_set(c, o, "bytes", mx_j_int(c, e->bytes));
-		mx_j_set(c, o, "text", mx_j_str(c, e->text));
-		mx_j_push(c, a, o);
+		jw_begin(w, NULL, 0);
+		jw_int(w, "t_us", e->t_us - s->start_us);
+		jw_int(w, "frame", (long long)e->frame);
+		jw_str(w, "dir", dir_name(e->dir));
+		jw_str(w, "kind", mx_cap_ev_name((enum mx_cap_ev_kind)e->kind));
+		jw_int(w, "bytes", e->bytes);
+		jw_str(w, "text", e->text);
+		jw_end(w, 0);
 	}
-	return a;
+	jw_end(w, 1);
 }
 
-static json_t *capsess(struct mx_jc *c, const struct mx_capsess *s)
+/* The capture object; with ps (the pcap stream) its chain as the
+ * analyzer read it, the verification and the session's findings. */
+static void capsess(struct jw *w, const struct mx_capsess *s,
+		    const struct mx_pcap_sess *ps)
 {
-	json_t *o = mx_j_obj(c);
-
-	mx_j_set(c, o, "id", mx_j_int(c, s->id));
-	mx_j_set(c, o, "family",
-		 mx_j_str(c, s->family == AF_INET6 ? "ipv6" : "ipv4"));
-	mx_j_set(c, o, "client", jpeer(c, s->client, s->cport));
-	mx_j_set(c, o, "server", jpeer(c, s->server, s->sport));
-	mx_j_set(c, o, "started", jtime_us(c, s->start_us));
-	mx_j_set(c, o, "duration_us", mx_j_int(c, s->end_us - s->start_us));
-	mx_j_set(c, o, "first_frame", mx_j_int(c, (long long)s->first_frame));
-	mx_j_set(c, o, "last_frame", mx_j_int(c, (long long)s->last_frame));
-	mx_j_set(c, o, "smtp", jsmtp(c, s));
-	mx_j_set(c, o, "tls", jtls(c, s));
-	mx_j_set(c, o, "tcp", jtcp(c, s));
-	mx_j_set(c, o, "events", jevents(c, s));
-	mx_j_set(c, o, "events_dropped", mx_j_int(c, (long long)s->ev_dropped));
-	mx_j_set(c, o, "decode_error",
-		 s->decode_error[0] ? mx_j_str(c, s->decode_error)
-				    : mx_j_null(c));
-	return o;
+	jw_begin(w, NULL, 0);
+	jw_int(w, "id", s->id);
+	jw_str(w, "family", s->family == AF_INET6 ? "ipv6" : "ipv4");
+	jw_peer(w, "client", s->client, s->cport);
+	jw_peer(w, "server", s->server, s->sport);
+	jw_time_us(w, "started", s->start_us);
+	jw_int(w, "duration_us", s->end_us - s->start_us);
+	jw_int(w, "first_frame", (long long)s->first_frame);
+	jw_int(w, "last_frame", (long long)s->last_frame);
+	jw_smtp(w, s);
+	jw_tls(w, s, ps ? ps->verify : NULL);
+	jw_tcp(w, s);
+	jw_events(w, s);
+	jw_int(w, "events_dropped", (long long)s->ev_dropped);
+	jw_str(w, "decode_error", s->decode_error[0] ? s->decode_error : NULL);
+	if (ps != NULL)
+		jw_json(w, "findings", mx_j_findings(w->c, ps->findings));
+	jw_end(w, 0);
 }
 
 json_t *mx_capsess_json(const struct mx_capsess *s)
 {
 	struct mx_jc c = {0};
-	json_t *o = capsess(&c, s);
+	struct jw w;
 
-	if (c.err) {
-		json_decref(o);
+	memset(&w, 0, sizeof(w));
+	w.c = &c;
+	capsess(&w, s, NULL);
+	if (c.err || w.err) {
+		json_decref(w.root);
 		return NULL;
 	}
-	return o;
+	return w.root;
 }
 
 /* ---- the pcap document ------------------------------------------------- */
-
-/* The chain with what the analyzer read from it, and the verification. */
-static void add_verify(struct mx_jc *c, json_t *tls,
-		       const struct mx_pcap_verify *v)
-{
-	json_t *chain = json_object_get(tls, "chain"), *o;
-	size_t i;
-
-	for (i = 0; i < v->n && i < json_array_size(chain); i++) {
-		json_t *e = json_array_get(chain, i);
-		const struct mx_pcap_cert *k = &v->certs[i];
-
-		mx_j_set(c, e, "subject", mx_j_str(c, k->subject));
-		mx_j_set(c, e, "issuer", mx_j_str(c, k->issuer));
-		mx_j_set(c, e, "is_ca",
-			 k->subject ? mx_j_bool(c, k->is_ca) : mx_j_null(c));
-		mx_j_set(c, e, "aia_ca_issuers",
-			 k->aia_ca_issuers && k->aia_ca_issuers[0]
-				 ? mx_j_str(c, k->aia_ca_issuers)
-				 : mx_j_null(c));
-	}
-	o = mx_j_obj(c);
-	mx_j_set(c, o, "done", mx_j_bool(c, v->done));
-	mx_j_set(c, o, "verified", mx_j_bool(c, v->verified));
-	mx_j_set(c, o, "code", v->done ? mx_j_int(c, v->code) : mx_j_null(c));
-	mx_j_set(c, o, "error",
-		 v->done && v->error ? mx_j_str(c, v->error) : mx_j_null(c));
-	mx_j_set(c, o, "depth",
-		 v->done && !v->verified ? mx_j_int(c, v->depth)
-					 : mx_j_null(c));
-	mx_j_set(c, o, "verified_length", mx_j_int(c, v->verified_len));
-	mx_j_set(c, o, "name",
-		 v->name && v->name[0] ? mx_j_str(c, v->name) : mx_j_null(c));
-	mx_j_set(c, o, "at", mx_j_time(c, v->at));
-	if (v->missing && v->missing[0]) {
-		json_t *m = mx_j_obj(c);
-
-		mx_j_set(c, m, "subject", mx_j_str(c, v->missing));
-		mx_j_set(c, m, "url",
-			 v->missing_url && v->missing_url[0]
-				 ? mx_j_str(c, v->missing_url)
-				 : mx_j_null(c));
-		mx_j_set(c, m, "intermediate",
-			 mx_j_bool(c, v->missing_is_intermediate));
-		mx_j_set(c, o, "missing", m);
-	} else {
-		mx_j_set(c, o, "missing", mx_j_null(c));
-	}
-	mx_j_set(c, tls, "verification", o);
-}
 
 /* Writes s with every line after the first indented by `indent` spaces
  * (at most 8). */
@@ -403,22 +621,19 @@ struct mx_pcap_json *mx_pcap_json_new(void)
 int mx_pcap_json_session(struct mx_pcap_json *j, const struct mx_pcap_sess *ps)
 {
 	struct mx_jc c = {0};
-	json_t *o;
-	char *text;
+	struct jw w;
 
 	if (j->err)
 		return -1;
-	o = capsess(&c, ps->s);
-	if (ps->verify != NULL && json_is_object(json_object_get(o, "tls")))
-		add_verify(&c, json_object_get(o, "tls"), ps->verify);
-	mx_j_set(&c, o, "findings", mx_j_findings(&c, ps->findings));
-	text = c.err ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	json_decref(o);
-	if (text == NULL ||
-	    fprintf(j->tmp, "%s    ", j->n > 0 ? ",\n" : "") < 0 ||
-	    write_indented(j->tmp, text, 4) < 0)
+	memset(&w, 0, sizeof(w));
+	w.c = &c;
+	w.out = j->tmp;
+	w.base = 4;
+	if (fputs(j->n > 0 ? ",\n    " : "    ", j->tmp) == EOF)
 		j->err = 1;
-	free(text);
+	capsess(&w, ps->s, ps);
+	if (w.err || c.err || ferror(j->tmp))
+		j->err = 1;
 	j->n++;
 	return j->err ? -1 : 0;
 }
