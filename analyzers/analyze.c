@@ -8,6 +8,7 @@
  * changes an OK run.
  */
 #include "analyzers/analyze.h"
+#include "analyzers/capcorr.h"
 
 #include <string.h>
 
@@ -64,6 +65,10 @@ void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)
 		mx_analyze_target(&run->targets[i], p);
 		worst = mx_severity_worse(worst, run->targets[i].worst);
 	}
+	/* --capture: packets the capture missed (analyzers/capcorr.c) */
+	mx_capcorr_judge_run(run);
+	if (run->ntargets > 0)
+		worst = mx_severity_worse(worst, run->targets[0].worst);
 	/* No target at all: nothing could be tested. */
 	run->exit_status = run->ntargets == 0 ? MX_EXIT_UNKNOWN
 					      : mx_exit_for_severity(worst);

@@ -30,6 +30,7 @@
  */
 #include "analyzers/analyze.h"
 #include "analyzers/clients.h"
+#include "analyzers/capcorr.h"
 #include "analyzers/endpoint_int.h"
 #include "analyzers/suites.h"
 
@@ -1047,6 +1048,9 @@ void mx_analyze_endpoint(struct mx_endpoint *ep,
 	 * column: what the server accepts, not what this session got. */
 	if (ep->enumr != NULL)
 		(void)mx_analyze_enum(ep, p, c.where);
+	/* --capture: what the wire showed (analyzers/capcorr.c). */
+	if (ep->ncaps > 0)
+		mx_capcorr_judge_endpoint(ep, c.where);
 	reached(ep, r);
 	for (i = 0; i < MX_COL__N; i++) {
 		enum mx_verdict v = r[i] ? MX_V_OK : MX_V_NONE;

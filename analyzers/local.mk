@@ -55,3 +55,4 @@ tests_unit_test_suites_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 libanalyzers_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
 # policy_explain: the findings and status of `mxprobe policy` per endpoint
 libanalyzers_a_SOURCES += %reldir%/policy_explain.c %reldir%/policy_explain.h
+libanalyzers_a_SOURCES += %reldir%/capcorr.c %reldir%/capcorr.h

@@ -148,6 +148,11 @@ void mx_endpoint_clear(struct mx_endpoint *ep)
 	for (i = 0; i < ep->nconns; i++)
 		free(ep->conns[i]);
 	free(ep->conns);
+	for (i = 0; i < ep->ncaps; i++) {
+		mx_capsess_clear(ep->caps[i]);
+		free(ep->caps[i]);
+	}
+	free(ep->caps);
 	mx_findings_clear(&ep->findings);
 	memset(ep, 0, sizeof(*ep));
 }

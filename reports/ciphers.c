@@ -7,6 +7,7 @@
  * only with opts.color.
  */
 #include "reports/ciphers.h"
+#include "reports/wire_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,7 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 			if (ep->enumr != NULL) {
 				if (mx_report_ciphers_endpoint(out, ep, o) < 0)
 					return -1;
+				mx_report_wire_endpoint(out, o && o->color, ep);
 			} else {
 				char where[MX_WHERE_MAX];
 
@@ -260,6 +262,7 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 					   ep->smtp.error
 						   ? ep->smtp.error
 						   : "no TLS to enumerate");
+				mx_report_wire_endpoint(out, o && o->color, ep);
 			}
 		}
 		if (t->nendpoints == 0)
@@ -271,6 +274,7 @@ int mx_report_ciphers(FILE *out, const struct mx_run *run,
 		if (i + 1 < run->ntargets)
 			mx_out_fmt(out, "\n");
 	}
+	mx_report_wire_summary(out, run);
 	mx_out_status(out, o ? o->color : 0, (int)run->exit_status);
 	return ferror(out) ? -1 : 0;
 }

@@ -48,3 +48,4 @@ tests_unit_test_enum_report_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 # queue and headers: the renderers of `mxprobe queue` and `mxprobe headers`
 libreports_a_SOURCES += %reldir%/queue.c %reldir%/queue.h \
 	%reldir%/headers.c %reldir%/headers.h
+libreports_a_SOURCES += %reldir%/wire_text.c %reldir%/wire_text.h

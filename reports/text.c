@@ -22,6 +22,7 @@
  * with opts.color.
  */
 #include "reports/text.h"
+#include "reports/wire_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +456,9 @@ static void out_target(struct tw *w, const struct mx_target *t,
 	if (o->details || o->transcript)
 		for (i = 0; i < t->nendpoints; i++)
 			out_endpoint(w, &t->endpoints[i], o);
+	/* --capture: timelines of what failed on the wire */
+	for (i = 0; i < t->nendpoints; i++)
+		mx_report_wire_endpoint(w->out, w->color, &t->endpoints[i]);
 	out_findings(w, t);
 	if (t->confidence >= 0)
 		mx_out_fmt(w->out, "\nConfidence: %d%%\n", t->confidence);
@@ -482,6 +486,7 @@ int mx_report_text_body(FILE *out, const struct mx_run *run,
 		   (long long)run->elapsed_ms);
 	for (i = 0; i < run->ntargets; i++)
 		out_target(&w, &run->targets[i], o);
+	mx_report_wire_summary(out, run);
 	if (fflush(out) != 0 || ferror(out))
 		return -1;
 	return 0;

@@ -6,7 +6,6 @@
 
 #include "model/conn.h"
 #include "model/where.h"
-#include "reports/capture_text.h"
 #include "reports/textutil.h"
 #include "reports/wire_text.h"
 
@@ -19,6 +18,49 @@ static const struct mx_connrec *conn_of(const struct mx_endpoint *ep,
 		if (ep->conns[i]->id == id)
 			return ep->conns[i];
 	return NULL;
+}
+
+/* The live report's timeline is the TLS part of the story: the SMTP
+ * dialogue before STARTTLS is in --transcript and the pcapng, so only
+ * replies that refused something (4xx/5xx) are kept from it. */
+static int brief_event(const struct mx_capsess *s, const struct mx_cap_event *e)
+{
+	size_t i;
+
+	switch ((enum mx_cap_ev_kind)e->kind) {
+	case MX_CAP_EV_SYN:
+	case MX_CAP_EV_SYNACK:
+	case MX_CAP_EV_STARTTLS:
+		return 0;
+	case MX_CAP_EV_SMTP:
+		for (i = 0; i < s->nsmtp; i++)
+			if (s->smtp_lines[i].t_us == e->t_us &&
+			    s->smtp_lines[i].code >= 400)
+				return 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static void brief_timeline(FILE *out, const struct mx_capsess *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nev && i < MX_CAP_MAX_EVENTS; i++) {
+		const struct mx_cap_event *e = &s->ev[i];
+		int64_t d = e->t_us - s->start_us;
+
+		if (!brief_event(s, e))
+			continue;
+		if (d < 0)
+			d = 0;
+		mx_out_fmt(out, "    %+9.3f ms  %-6s  %s\n", (double)d / 1000.0,
+			   e->dir ? "server" : "client",
+			   e->text[0] ? e->text
+				      : mx_cap_ev_name(
+						(enum mx_cap_ev_kind)e->kind));
+	}
 }
 
 void mx_report_wire_endpoint(FILE *out, int color, const struct mx_endpoint *ep)
@@ -46,13 +88,12 @@ void mx_report_wire_endpoint(FILE *out, int color, const struct mx_endpoint *ep)
 		mx_colour_on(out, color, MX_C_BOLD);
 		mx_out_fmt(out, "  %s\n", desc);
 		mx_colour_off(out, color, MX_C_BOLD);
-		mx_capsess_text_timeline(out, s, "    ");
+		brief_timeline(out, s);
 	}
 	if (marked > shown)
 		mx_out_fmt(out,
-			   "  (%zu more connection%s ended the same way or "
-			   "worse: --json has every timeline, --pcap-out "
-			   "every packet)\n",
+			   "  (%zu more such connection%s: every timeline is "
+			   "in --json, every packet in --pcap-out)\n",
 			   marked - shown, marked - shown == 1 ? "" : "s");
 }
 

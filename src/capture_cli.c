@@ -22,12 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzers/analyze.h"
 #include "analyzers/capcorr.h"
 #include "analyzers/capdec.h"
 #include "common/xalloc.h"
 #include "probe/capture.h"
 #include "probe/target.h"
 #include "reports/pcapng.h"
+#include "reports/wire_text.h"
 #include "src/commands.h"
 #include "wire/pkt.h"
 
@@ -73,8 +75,8 @@ static int add_target(struct mx_cli_capture *c, const char *addr, uint16_t port)
 		return 0; /* the filter stays as it is: ports still match */
 	if (c->ntg == c->captg) {
 		c->captg = c->captg ? c->captg * 2 : 8;
-		c->tg = xrealloc(c->tg, c->captg * sizeof(*c->tg));
-		c->addr = xrealloc(c->addr, c->captg * sizeof(*c->addr));
+		c->tg = xreallocarray(c->tg, c->captg, sizeof(*c->tg));
+		c->addr = xreallocarray(c->addr, c->captg, sizeof(*c->addr));
 	}
 	c->addr[c->ntg] = xstrdup(addr);
 	/* the table points into addr[]: refresh every entry after a move */
@@ -151,7 +153,7 @@ int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
 		mx_cli_capture_free(c);
 		return -1;
 	}
-	for (i = 0; i < run->ntargets; i++) {
+	for (i = 0; run != NULL && i < run->ntargets; i++) {
 		const struct mx_target *t = &run->targets[i];
 
 		if (t->name != NULL && mx_is_ip_literal(t->name))
@@ -177,14 +179,14 @@ int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
 	return 0;
 }
 
-int mx_cli_capture_endpoint(struct mx_cli_capture *c,
-			    const struct mx_endpoint *ep)
+int mx_cli_capture_addr(struct mx_cli_capture *c, const char *addr,
+			uint16_t port)
 {
 	struct mx_capture_targets tt;
 	char err[256];
 
-	if (c == NULL || c->failed || ep == NULL || ep->addr == NULL ||
-	    !add_target(c, ep->addr, ep->port))
+	if (c == NULL || c->failed || addr == NULL ||
+	    !add_target(c, addr, port))
 		return 0;
 	if (c->live == NULL) {
 		if (open_device(c) < 0) {
@@ -197,6 +199,12 @@ int mx_cli_capture_endpoint(struct mx_cli_capture *c,
 	if (mx_live_capture_retarget(c->live, &tt, err, sizeof(err)) < 0)
 		fprintf(stderr, "mxprobe: capture filter: %s\n", err);
 	return 0;
+}
+
+int mx_cli_capture_endpoint(struct mx_cli_capture *c,
+			    const struct mx_endpoint *ep)
+{
+	return ep == NULL ? 0 : mx_cli_capture_addr(c, ep->addr, ep->port);
 }
 
 int mx_cli_capture_start(struct mx_cli_capture *c, struct event_base *base)
@@ -235,7 +243,7 @@ static void on_note(void *arg, uint64_t frame, unsigned flow_id, int dir,
 	add = strlen(text);
 	if (have + add + 3 > NOTE_MAX)
 		return;
-	n->text = xrealloc(n->text, have + add + 3);
+	n->text = xreallocarray(n->text, have + add + 3, 1);
 	if (have > 0)
 		memcpy(n->text + have, "; ", 2), have += 2;
 	memcpy(n->text + have, text, add + 1);
@@ -418,4 +426,23 @@ void mx_cli_capture_free(struct mx_cli_capture *c)
 	free(c->notes);
 	free(c->flows);
 	free(c);
+}
+
+void mx_cli_capture_report(FILE *out, int color, struct mx_run *run)
+{
+	size_t i, j;
+
+	for (i = 0; i < run->ntargets; i++)
+		for (j = 0; j < run->targets[i].nendpoints; j++) {
+			struct mx_endpoint *ep = &run->targets[i].endpoints[j];
+			char *where;
+
+			if (ep->ncaps == 0)
+				continue;
+			where = mx_endpoint_where(ep);
+			mx_capcorr_judge_endpoint(ep, where);
+			free(where);
+			mx_report_wire_endpoint(out, color, ep);
+		}
+	mx_report_wire_summary(out, run);
 }

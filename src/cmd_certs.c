@@ -37,7 +37,7 @@ int cmd_certs(struct mx_opts *o)
 	struct mx_export_result res;
 	struct mx_chain_report cr;
 	char err[512];
-	FILE *out;
+	FILE *out, *early = NULL;
 	size_t i, j;
 	int rc;
 
@@ -49,7 +49,14 @@ int cmd_certs(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
+	/* --capture drops privileges once the device is open: the
+	 * report file is opened before that. */
+	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
+		mx_run_free(run);
+		return 3;
+	}
 	if (mx_cli_probe(run, o, 0) < 0) {
+		mx_cli_abort_output(early, o);
 		mx_run_free(run);
 		return 3;
 	}
@@ -69,6 +76,7 @@ int cmd_certs(struct mx_opts *o)
 				"mxprobe certs: %s has no endpoint to ask for "
 				"a certificate ('mxprobe check' says why)\n",
 				o->args[0]);
+			mx_cli_abort_output(early, o);
 			mx_run_free(run);
 			return 3;
 		}
@@ -83,6 +91,7 @@ int cmd_certs(struct mx_opts *o)
 			    sizeof(err)) < 0) {
 		fprintf(stderr, "mxprobe certs: %s\n", err);
 		mx_export_result_free(&res);
+		mx_cli_abort_output(early, o);
 		mx_run_free(run);
 		return 3;
 	}
@@ -113,7 +122,7 @@ int cmd_certs(struct mx_opts *o)
 	cr.meta.tool_version = PACKAGE_VERSION;
 	cr.meta.started = run->started;
 	cr.meta.exit_status = rc;
-	out = mx_cli_open_output(o);
+	out = early ? early : mx_cli_open_output(o);
 	if (out == NULL) {
 		rc = 3;
 	} else {

@@ -13,7 +13,7 @@ int cmd_check(struct mx_opts *o)
 {
 	struct mx_run *run;
 	struct mx_text_opts to = {0};
-	FILE *out;
+	FILE *out, *early = NULL;
 	int status;
 
 	if (o->nargs < 1) {
@@ -33,11 +33,18 @@ int cmd_check(struct mx_opts *o)
 		return 3;
 	/* --deep: enumerate every endpoint whose TLS worked (versions,
 	 * suites, DH groups, clients) in the same run. */
-	if (mx_cli_run(run, o, o->deep ? MX_PROBE_ENUM_COMPLETED : 0) < 0) {
+	/* --capture drops privileges once the device is open: the
+	 * report file is opened before that. */
+	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
 		mx_run_free(run);
 		return 3;
 	}
-	out = mx_cli_open_output(o);
+	if (mx_cli_run(run, o, o->deep ? MX_PROBE_ENUM_COMPLETED : 0) < 0) {
+		mx_cli_abort_output(early, o);
+		mx_run_free(run);
+		return 3;
+	}
+	out = early ? early : mx_cli_open_output(o);
 	if (out == NULL) {
 		mx_run_free(run);
 		return 3;

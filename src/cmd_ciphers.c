@@ -20,7 +20,7 @@ int cmd_ciphers(struct mx_opts *o)
 {
 	struct mx_run *run;
 	struct mx_ciphers_opts co = {0, 1};
-	FILE *out;
+	FILE *out, *early = NULL;
 	int status;
 
 	if (o->nargs < 1) {
@@ -31,11 +31,18 @@ int cmd_ciphers(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
-	if (mx_cli_run(run, o, MX_PROBE_TLS_ONLY | MX_PROBE_ENUM) < 0) {
+	/* --capture drops privileges once the device is open: the
+	 * report file is opened before that. */
+	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
 		mx_run_free(run);
 		return 3;
 	}
-	out = mx_cli_open_output(o);
+	if (mx_cli_run(run, o, MX_PROBE_TLS_ONLY | MX_PROBE_ENUM) < 0) {
+		mx_cli_abort_output(early, o);
+		mx_run_free(run);
+		return 3;
+	}
+	out = early ? early : mx_cli_open_output(o);
 	if (out == NULL) {
 		mx_run_free(run);
 		return 3;

@@ -38,6 +38,7 @@
 #include "relay/message.h"
 #include "relay/sender.h"
 #include "reports/send.h"
+#include "reports/textutil.h"
 #include "src/commands.h"
 
 #define MAX_BODY (16u * 1024 * 1024)
@@ -272,7 +273,22 @@ static int exit_for(const struct mx_send_result *r)
 struct run {
 	struct event_base *base;
 	int done;
+	struct mx_cli_capture *cap; /* --capture, or NULL */
+	int capture_failed;
 };
+
+/* --capture: each attempt's address joins the filter before it
+ * connects (the device opens on the first). */
+static void on_event(void *arg, struct mx_sender *s, enum mx_send_event ev,
+		     const struct mx_send_attempt *a)
+{
+	struct run *run = arg;
+
+	(void)s;
+	if (run->cap != NULL && ev == MX_SEND_EV_CONNECTING && a != NULL &&
+	    mx_cli_capture_addr(run->cap, a->addr, a->port) < 0)
+		run->capture_failed = 1;
+}
 
 static void on_done(void *arg, struct mx_sender *s,
 		    const struct mx_send_result *r)
@@ -327,7 +343,7 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	struct mx_msg *msg = NULL;
 	struct mx_msg_diag md;
 	struct mx_send_params sp;
-	struct mx_sender_cbs cbs = {NULL, on_done};
+	struct mx_sender_cbs cbs = {on_event, on_done};
 	struct mx_sender *snd = NULL;
 	struct mx_send_result *res = NULL;
 	struct mx_send_report rep;
@@ -335,7 +351,7 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	struct mx_dns_params dp;
 	struct mx_dns *dns = NULL;
 	struct mx_log log;
-	struct run run = {NULL, 0};
+	struct run run = {NULL, 0, NULL, 0};
 	enum mx_tls_policy level;
 	char pw[MX_PW_MAX], err[512], hn[256], from_buf[300], found[4096];
 	uint8_t *body = NULL;
@@ -388,6 +404,11 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		fprintf(stderr, "mxprobe: cannot create the event loop\n");
 		goto out;
 	}
+	/* check --send-test: the capture is check's (not this one) */
+	if (o->capture && o->send_test == NULL &&
+	    (mx_cli_capture_open(o, NULL, &run.cap) < 0 ||
+	     mx_cli_capture_start(run.cap, run.base) < 0))
+		goto out;
 	memset(&dp, 0, sizeof(dp));
 	dp.resolver = o->resolver;
 	dp.trust_anchor = o->trust_anchor;
@@ -435,6 +456,9 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	snd = NULL;
 	mx_send_result_explain(res);
 	status = exit_for(res);
+	if (run.cap != NULL && (run.capture_failed ||
+				mx_cli_capture_finish(run.cap, res->run) < 0))
+		status = 3;
 	memset(&rep, 0, sizeof(rep));
 	if (res->delivered && o->maildir) {
 		int wait_ms = o->timeout_s * 1000;
@@ -462,15 +486,22 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		to.color = mx_cli_use_color(out, o);
 		to.transcript = o->transcript;
 		/* check --send-test closes the report with its status */
-		to.no_status = o->send_test != NULL;
+		to.no_status = o->send_test != NULL || run.cap != NULL;
 		if (json)
 			mx_report_send_json(out, &rep);
 		else
 			mx_report_send_text(out, &rep, &to);
+		if (run.cap != NULL && !json) {
+			/* the wire after the delivery, then the status */
+			mx_cli_capture_report(out, to.color, res->run);
+			if (o->send_test == NULL)
+				mx_out_status(out, to.color, status);
+		}
 		free(path);
 	}
 out:
 	explicit_bzero(pw, sizeof(pw));
+	mx_cli_capture_free(run.cap);
 	mx_sender_free(snd);
 	mx_send_result_free(res);
 	mx_dns_free(dns);

@@ -41,13 +41,41 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags);
 /* mx_cli_run, with an interrupted run counted as success (0/-1). */
 int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags);
 /* Open -o FILE (atomically: see mx_cli_close_output) or stdout; NULL
- * after printing why. */
+ * after printing why.  With --capture the file is opened before the run
+ * (privileges are dropped once the capture is open) and written in
+ * place, not renamed. */
 FILE *mx_cli_open_output(const struct mx_opts *o);
 /* Flush and close; -o FILE is renamed into place only now.  0, or -1
  * after printing why. */
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o);
+/* A run that fails before its report: remove a half-made -o FILE. */
+void mx_cli_abort_output(FILE *fp, const struct mx_opts *o);
 /* Colour on a terminal only, never with NO_COLOR or --no-color. */
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o);
+
+/* --capture (src/capture_cli.c).  open: the device, --pcap-out, then
+ * privileges dropped; 0, or -1 after printing why (exit 3).  endpoint:
+ * called as the engine queues an endpoint, before its first connection:
+ * its address joins the filter (the device opens on the first one when
+ * the targets were names); -1 after printing why: cancel the run.
+ * finish: after the loop - decode, correlate into run (run->capture,
+ * ep->caps), write --pcap-out; -1 after printing why. */
+struct mx_cli_capture;
+struct event_base;
+/* run may be NULL (no target known yet: send). */
+int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
+			struct mx_cli_capture **out);
+int mx_cli_capture_endpoint(struct mx_cli_capture *c,
+			    const struct mx_endpoint *ep);
+/* The same for one address and port (send's attempts). */
+int mx_cli_capture_addr(struct mx_cli_capture *c, const char *addr,
+			uint16_t port);
+int mx_cli_capture_start(struct mx_cli_capture *c, struct event_base *base);
+int mx_cli_capture_finish(struct mx_cli_capture *c, struct mx_run *run);
+/* send: judge the attempts' wire (analyzers/capcorr.h) and print their
+ * timelines and the capture line (the check reports do this themselves). */
+void mx_cli_capture_report(FILE *out, int color, struct mx_run *run);
+void mx_cli_capture_free(struct mx_cli_capture *c);
 
 /* Sending (src/cmd_send.c), shared with check --send-test and relay. */
 #define MX_PW_MAX 256

@@ -28,3 +28,4 @@ mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
 # end relaymode
 # enum: the ciphers subcommand (check --deep lives in cmd_check.c).
 mxprobe_SOURCES += %reldir%/cmd_ciphers.c
+mxprobe_SOURCES += %reldir%/capture_cli.c

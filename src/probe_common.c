@@ -59,6 +59,8 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o)
 struct cli_run {
 	struct event_base *base;
 	struct mx_engine *engine;
+	struct mx_cli_capture *cap; /* --capture, or NULL */
+	int capture_failed;	    /* the capture could not open: exit 3 */
 	int show_progress;
 	int64_t last_progress;
 	int progress_shown;
@@ -87,12 +89,32 @@ static void progress_line(struct cli_run *cr, int force)
 	cr->progress_shown = 1;
 }
 
+static void cancel_soon(evutil_socket_t fd, short what, void *arg)
+{
+	struct cli_run *cr = arg;
+
+	(void)fd;
+	(void)what;
+	mx_engine_cancel(cr->engine);
+}
+
 static void on_progress(void *arg, const struct mx_target *t,
 			const struct mx_endpoint *ep, enum mx_stage st)
 {
+	struct cli_run *cr = arg;
+
 	(void)t;
-	(void)ep;
-	(void)st;
+	/* Queued comes before the endpoint's first connection: its
+	 * address joins the capture filter now. */
+	if (cr->cap != NULL && st == MX_STAGE_QUEUED &&
+	    mx_cli_capture_endpoint(cr->cap, ep) < 0 && !cr->capture_failed) {
+		static const struct timeval now = {0, 0};
+
+		/* not from inside the engine's own callback */
+		cr->capture_failed = 1;
+		event_base_once(cr->base, -1, EV_TIMEOUT, cancel_soon, cr,
+				&now);
+	}
 	progress_line(arg, 0);
 }
 
@@ -189,6 +211,11 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 		event_base_free(base);
 		return -1;
 	}
+	if (o->capture && (mx_cli_capture_open(o, run, &cr.cap) < 0 ||
+			   mx_cli_capture_start(cr.cap, base) < 0)) {
+		rc = -1;
+		goto out;
+	}
 	ev_int = evsignal_new(base, SIGINT, on_signal, &cr);
 	ev_term = evsignal_new(base, SIGTERM, on_signal, &cr);
 	if (ev_int == NULL || ev_term == NULL || event_add(ev_int, NULL) < 0 ||
@@ -202,6 +229,10 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 	event_base_dispatch(base);
 	if (cr.progress_shown)
 		fprintf(stderr, "\r\033[K");
+	if (cr.capture_failed) {
+		rc = -1;
+		goto out;
+	}
 	if (cr.interrupted) {
 		fprintf(stderr,
 			"mxprobe: interrupted (%s): reporting what was "
@@ -211,6 +242,8 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 		rc = 1;
 	}
 	run->elapsed_ms = mx_now_ms() - t0;
+	if (cr.cap != NULL && mx_cli_capture_finish(cr.cap, run) < 0)
+		rc = -1;
 	mx_analyze_params_init(&ap, mx_wall_now());
 	mx_analyze_run(run, &ap);
 	if (run->interrupted)
@@ -220,6 +253,7 @@ out:
 		event_free(ev_int);
 	if (ev_term)
 		event_free(ev_term);
+	mx_cli_capture_free(cr.cap);
 	mx_engine_free(cr.engine);
 	free(clients);
 	event_base_free(base);
@@ -253,13 +287,17 @@ FILE *mx_cli_open_output(const struct mx_opts *o)
 	if (to_stdout(o))
 		return stdout;
 	tmp_name(o, tmp, sizeof(tmp));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (o->capture) /* opened as root, written as --user: in place */
+		fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0644);
+	else
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "mxprobe: cannot write %s: %s\n", o->output,
 			strerror(errno));
 		if (fd >= 0) {
 			close(fd);
-			unlink(tmp);
+			unlink(o->capture ? o->output : tmp);
 		}
 		return NULL;
 	}
@@ -278,9 +316,9 @@ int mx_cli_close_output(FILE *fp, const struct mx_opts *o)
 		bad |= fsync(fileno(fp)) != 0;
 		bad |= fclose(fp) != 0;
 		tmp_name(o, tmp, sizeof(tmp));
-		if (!bad && rename(tmp, o->output) != 0)
+		if (!o->capture && !bad && rename(tmp, o->output) != 0)
 			bad = 1;
-		if (bad)
+		if (bad && !o->capture)
 			unlink(tmp);
 	}
 	if (bad) {
@@ -289,6 +327,17 @@ int mx_cli_close_output(FILE *fp, const struct mx_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+void mx_cli_abort_output(FILE *fp, const struct mx_opts *o)
+{
+	char tmp[4200];
+
+	if (fp == NULL || fp == stdout)
+		return;
+	fclose(fp);
+	tmp_name(o, tmp, sizeof(tmp));
+	unlink(o->capture ? o->output : tmp);
 }
 
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o)

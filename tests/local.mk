@@ -325,3 +325,5 @@ INTEGRATION_TESTS += tests/integration/grammar.sh
 TESTS += tests/unit/check_options.sh
 EXTRA_DIST += tests/unit/check_options.sh doc/completions/mxprobe.bash \
 	doc/completions/_mxprobe
+# capture: live --capture of check/ciphers/certs against the lab (issue 9)
+INTEGRATION_TESTS += tests/integration/capture_run.sh

@@ -45,7 +45,7 @@ assert not missing, "connections without a capture: %s" % missing
 f = [x for e in eps for x in e["findings"]
      if x["id"] == "tcp.fin_after_client_hello"]
 ev = f[0]["evidence"]
-assert re.search(r"\d+(\.\d+)? ms", ev), ev
+assert re.search(r"\d+(\.\d+)? (ms|us)", ev), ev
 assert "ClientHello" in ev or "hello" in ev, ev
 print("connections", len(conns), "evidence:", ev)
 EOF
@@ -65,10 +65,10 @@ N_FRAMES=$(wc -l <"$WORK/comments")
 [ "$N_COMMENTED" -gt 0 ] && [ "$N_COMMENTED" = "$N_FRAMES" ] &&
 	ok "every packet names its connection ($N_FRAMES packets)" ||
 	not_ok "commented packets: $N_COMMENTED of $N_FRAMES"
-grep -Eq '^conn [0-9]+, enumeration TLSv1\.[0-3] \([0-9]+ suites? offered\).*ClientHello [0-9]+ B' "$WORK/comments" &&
+grep -Eq '^conn [0-9]+, enumeration TLSv1\.[0-3] \([0-9]+ suites[^)]*offered\).*ClientHello [0-9]+ B' "$WORK/comments" &&
 	ok "a ClientHello packet names its enumeration step" ||
 	{ head -n 20 "$WORK/comments"; not_ok "no enumeration ClientHello comment"; }
-grep -Eq 'FIN [0-9.]+ ms after (the )?ClientHello' "$WORK/comments" &&
+grep -Eq 'FIN [0-9.]+ (ms|us) after (the )?ClientHello' "$WORK/comments" &&
 	ok "the server's FIN is commented with its delay" ||
 	{ grep -i fin "$WORK/comments" | head -n 5; not_ok "no FIN-after-hello comment"; }
 # every connection of the JSON appears in the comments, and no other
