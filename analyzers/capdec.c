@@ -99,7 +99,8 @@ static size_t decide(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 			dd->mode = CD_DEAD;
 		return n;
 	}
-	memcpy(head, dd->buf.p, hl);
+	if (hl)
+		memcpy(head, dd->buf.p, hl);
 	memcpy(head + hl, p, 3 - hl);
 	memcpy(tmp, head, hl);
 	mx_buf_reset(&dd->buf);
@@ -316,6 +317,9 @@ static void on_event(void *arg, struct mx_flow *f, int dir,
 					 cd_side(dir), (unsigned long long)n);
 		cd_note(fl, frame, dir, "retransmission %llu B",
 			(unsigned long long)n);
+		if (n > 0 && (fl->dir[dir].mode == CD_SMTP ||
+			      fl->dir[dir].mode == CD_HOLD))
+			cd_smtp_resent(fl, dir, frame);
 		break;
 	case MX_FLOW_EV_OOO:
 		cd_note(fl, frame, dir, "out of order, %llu B held",
@@ -370,7 +374,7 @@ static void on_close(void *arg, struct mx_flow *f)
 		return;
 	f->user = NULL;
 	s = fl->s;
-	cd_tomb_add(d, f);
+	cd_tomb_add(d, f, s->auth_seen);
 	if (!d->freeing) {
 		cd_smtp_close(fl);
 		cd_tls_close(fl, f->last_us, f->last_frame);

@@ -104,6 +104,7 @@ struct cd_flow {
 /* A flow closed lately: late segments (the last ACK) still get a note. */
 struct cd_tomb {
 	unsigned id;
+	int auth; /* AUTH was used: late payload is secret */
 	int family;
 	uint8_t client[16], server[16];
 	uint16_t cport, sport;
@@ -147,7 +148,7 @@ void cd_queue_push(struct mx_capdec *d, unsigned id, struct mx_capsess *s);
 /* The session is finished: deliver what the order allows. */
 void cd_queue_done(struct mx_capdec *d, struct mx_capsess *s);
 void cd_deliver(struct mx_capdec *d);
-void cd_tomb_add(struct mx_capdec *d, const struct mx_flow *f);
+void cd_tomb_add(struct mx_capdec *d, const struct mx_flow *f, int auth);
 /* A segment the reassembly ignored: note it if its flow closed lately. */
 void cd_late_note(struct mx_capdec *d, const struct mx_pkt *p);
 
@@ -163,6 +164,7 @@ void cd_delay(int64_t us, char *out, size_t outlen);
 /* capdec_smtp.c */
 size_t cd_smtp_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 		    int64_t ts, uint64_t frame);
+void cd_smtp_resent(struct cd_flow *fl, int dir, uint64_t frame);
 void cd_smtp_gap(struct cd_flow *fl, int dir);
 void cd_smtp_close(struct cd_flow *fl);
 void cd_smtp_free(struct cd_flow *fl);

@@ -160,11 +160,12 @@ void cd_queue_done(struct mx_capdec *d, struct mx_capsess *s)
 
 /* ---- flows closed lately ------------------------------------------------ */
 
-void cd_tomb_add(struct mx_capdec *d, const struct mx_flow *f)
+void cd_tomb_add(struct mx_capdec *d, const struct mx_flow *f, int auth)
 {
 	struct cd_tomb *t = &d->tombs[d->ntomb++ % CD_TOMBS];
 
 	t->id = f->id;
+	t->auth = auth;
 	t->family = f->family;
 	memcpy(t->client, f->client, sizeof(t->client));
 	memcpy(t->server, f->server, sizeof(t->server));
@@ -194,6 +195,8 @@ void cd_late_note(struct mx_capdec *d, const struct mx_pkt *p)
 			dir = MX_DIR_S2C;
 		else
 			continue;
+		if (p->payload_len && k->auth && d->cb.secret && !d->freeing)
+			d->cb.secret(d->cb.arg, d->cur_frame);
 		if (p->payload_len)
 			snprintf(t, sizeof(t), "after the close: %zu B",
 				 p->payload_len);

@@ -436,6 +436,20 @@ size_t cd_smtp_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 	return n;
 }
 
+/* A segment the reassembly did not deliver again (a retransmission or a
+ * duplicate) carries bytes that were, or will be, part of a line: once
+ * AUTH was used in the session it is secret, else it joins the current
+ * line's frames (secret if that line turns out to be AUTH). */
+void cd_smtp_resent(struct cd_flow *fl, int dir, uint64_t frame)
+{
+	struct cd_dir *dd = &fl->dir[dir];
+
+	if (fl->s->auth_seen || fl->auth)
+		cd_secret(fl, frame);
+	else if (dd->mode == CD_SMTP && dd->nframes < CD_LINE_FRAMES)
+		line_frame(fl, dir, frame);
+}
+
 void cd_smtp_gap(struct cd_flow *fl, int dir)
 {
 	struct cd_dir *dd = &fl->dir[dir];
