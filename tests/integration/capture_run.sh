@@ -133,6 +133,48 @@ setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 expect_rc 3 "without CAP_NET_RAW"
 expect_err 'CAP_NET_RAW' "the error names the capability"
 
+# ---- send: AUTH in clear never reaches the pcapng -------------------------
+# 127.0.0.37:2525 is a real Postfix that offers AUTH without TLS.  A
+# canary password (wrong: 535) crosses the wire in clear - tcpdump beside
+# mxprobe proves it (the positive control) - and is in no byte of F.
+CANARY="Canary-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')-pw"
+printf '%s' "$CANARY" >"$WORK/pw"
+chmod 600 "$WORK/pw"
+B64_PLAIN=$(printf '\0%s\0%s' "${MXPROBE_LAB_AUTH_USER:-labuser}" "$CANARY" | base64 | tr -d '\n')
+B64_PW=$(printf '%s' "$CANARY" | base64 | tr -d '\n')
+tcpdump -i lo -nn --immediate-mode -U -w "$WORK/control.pcap" \
+	'host 127.0.0.37 and port 2525' 2>"$WORK/tcpdump.err" &
+TD=$!
+for _ in $(seq 1 100); do
+	grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && break
+	sleep 0.05
+done
+S="$WORK/send.pcapng"
+mxp send $L --via smtp://smtp.lab.test:2525 \
+	--auth-user "${MXPROBE_LAB_AUTH_USER:-labuser}" \
+	--auth-password-file "$WORK/pw" --allow-plaintext-auth \
+	--to postmaster@lab.test --capture --pcap-out "$S"
+sleep 0.3
+kill "$TD" 2>/dev/null
+wait "$TD" 2>/dev/null
+expect_rc 17 "send with a wrong password in clear (exit 17: AUTH failed)"
+if grep -qaF -e "$B64_PLAIN" -e "$B64_PW" -e "$CANARY" "$WORK/control.pcap"; then
+	ok "tcpdump saw the canary on the wire (the control)"
+else
+	not_ok "the control capture lacks the canary: the test proves nothing"
+fi
+if grep -qaF -e "$B64_PLAIN" -e "$B64_PW" -e "$CANARY" "$S"; then
+	not_ok "the canary is in mxprobe's pcapng"
+else
+	ok "the canary (and its base64) is in no byte of mxprobe's pcapng"
+fi
+tshark -r "$S" -T fields -e frame.comment >"$WORK/comments" 2>/dev/null
+grep -q '^conn 1, delivery: AUTH exchange: payload cut' "$WORK/comments" &&
+	ok "the AUTH packet says its payload was cut" ||
+	{ cat "$WORK/comments"; not_ok "no cut comment"; }
+grep -qaF -e "$CANARY" -e "$B64_PW" "$WORK/out" "$WORK/err" &&
+	not_ok "the canary is in the report" || ok "and not in the report"
+
 # ---- a domain: addresses known only once resolved ---------------------------
 mxp check $L --capture --json -o "$WORK/out" lab.test
 case "$RC" in 0 | 1 | 2) ok "check lab.test --capture (exit $RC)" ;;
