@@ -84,6 +84,21 @@ EOF
 	ok "the packets' connections are exactly the JSON's" ||
 	{ cat "$WORK/py"; not_ok "connections in packets vs JSON"; }
 
+# mxprobe's own reader: the same connections, the same diagnosis
+"$MXPROBE" pcap "$F" --json --ca-file "$MXPROBE_LAB_CA" >"$WORK/pcap.json" 2>"$WORK/err"
+python3 - "$WORK/out" "$WORK/pcap.json" >"$WORK/py" 2>&1 <<'EOF' &&
+import json, sys
+run = json.load(open(sys.argv[1]))
+cap = json.load(open(sys.argv[2]))
+n = sum(len(e["connections"]) for t in run["targets"] for e in t["endpoints"])
+assert len(cap["sessions"]) == n, (len(cap["sessions"]), n)
+ids = {f["id"] for s in cap["sessions"] for f in s["findings"]}
+assert "tcp.fin_after_client_hello" in ids, ids
+print(n, "sessions")
+EOF
+	ok "mxprobe pcap reads F back: $(cat "$WORK/py"), tcp.fin_after_client_hello" ||
+	{ cat "$WORK/py"; not_ok "mxprobe pcap on F"; }
+
 # ---- the file is never overwritten without --force -------------------------
 mxp ciphers $L --capture --pcap-out "$F" smtp://intolerant.lab.test
 expect_rc 3 "an existing --pcap-out is refused"
