@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/xalloc.h"
 #include "wire/pkt.h"
 
@@ -84,6 +85,31 @@ static void set_kind(struct cd_flow *fl, const char *kind)
 		fl->kind = kind;
 }
 
+static int mail_port(uint16_t port)
+{
+	static const uint16_t ports[] = {25, 465, 587, 2465, 2525, 2587};
+	size_t i;
+
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (port == ports[i])
+			return 1;
+	return 0;
+}
+
+void cd_not_mail(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
+		 uint64_t frame)
+{
+	char *esc = mx_escape(p, n < 40 ? n : 40, 100);
+
+	fl->dir[dir].mode = CD_OTHER;
+	cd_note(fl, frame, dir, "neither SMTP nor TLS: '%s'", esc);
+	if (dir == MX_DIR_S2C && mail_port(fl->s->sport))
+		cd_error(fl,
+			 "the server's bytes are neither SMTP nor TLS: '%s'",
+			 esc);
+	free(esc);
+}
+
 /* Decide the mode of an undecided direction from its first 3 bytes;
  * consumes nothing of p (bytes buffered earlier are replayed). */
 static size_t decide(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
@@ -121,7 +147,10 @@ static size_t decide(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 		    other->buf.len == 0)
 			other->mode = CD_SMTP;
 	} else {
-		dd->mode = CD_OTHER;
+		if (hl)
+			cd_not_mail(fl, dir, tmp, hl, frame);
+		else
+			cd_not_mail(fl, dir, p, n, frame);
 	}
 	if (hl)
 		cd_feed(fl, dir, tmp, hl, ts, frame);
@@ -324,6 +353,9 @@ static void on_event(void *arg, struct mx_flow *f, int dir,
 	case MX_FLOW_EV_OOO:
 		cd_note(fl, frame, dir, "out of order, %llu B held",
 			(unsigned long long)n);
+		if (fl->dir[dir].mode == CD_SMTP ||
+		    fl->dir[dir].mode == CD_HOLD)
+			cd_smtp_resent(fl, dir, frame);
 		break;
 	case MX_FLOW_EV_ZERO_WINDOW:
 		s->zero_windows[dir]++;

@@ -155,6 +155,10 @@ void cd_late_note(struct mx_capdec *d, const struct mx_pkt *p);
 /* capdec.c */
 void cd_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 	     int64_t ts, uint64_t frame);
+/* The side is neither SMTP nor TLS: noted (and a decode_error when the
+ * server of a mail port says so); decoding of that side stops. */
+void cd_not_mail(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
+		 uint64_t frame);
 void cd_error(struct cd_flow *fl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *cd_side(int dir); /* "client" / "server" */

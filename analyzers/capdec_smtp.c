@@ -306,7 +306,7 @@ static void server_line(struct cd_flow *fl, const char *line, size_t len,
 		       (line[2] - '0');
 	if (code == 0 && !s->smtp) {
 		/* Not an SMTP server: stop decoding this side as SMTP. */
-		fl->dir[MX_DIR_S2C].mode = CD_OTHER;
+		cd_not_mail(fl, MX_DIR_S2C, (const uint8_t *)line, len, frame);
 		return;
 	}
 	if (fl->auth && code == 334) {
@@ -385,7 +385,10 @@ size_t cd_smtp_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 
 	if (!fl->s->smtp && !fl->data && binary(p, n)) {
 		/* Not a text protocol: stop decoding this side. */
-		dd->mode = CD_OTHER;
+		if (dd->buf.len > 0)
+			cd_not_mail(fl, dir, dd->buf.p, dd->buf.len, frame);
+		else
+			cd_not_mail(fl, dir, p, n, frame);
 		mx_buf_reset(&dd->buf);
 		return n;
 	}

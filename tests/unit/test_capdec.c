@@ -756,6 +756,34 @@ static void test_auth_withheld(void **state)
 	net_free(&n);
 }
 
+/* The AUTH line's segments out of order: both frames are secret. */
+static void test_auth_reordered(void **state)
+{
+	static const char l[] = "AUTH PLAIN AGFsaWNlAENhbmFyeS1Qdy00NzEx\r\n";
+	struct net n;
+	struct conn c;
+	uint64_t f1, f2;
+
+	(void)state;
+	net_init(&n, MX_LINK_EN10MB);
+	conn_init(&c, &n, 19, 587);
+	open3(&c);
+	say(&c, 1, "220 smtp.lab.test ESMTP\r\n");
+	f2 = seg(&c, 0, 0x18, c.seq[0] + 20, l + 20, sizeof(l) - 1 - 20, 65535);
+	f1 = seg(&c, 0, 0x18, c.seq[0], l, 20, 65535);
+	c.seq[0] += sizeof(l) - 1;
+	say(&c, 1, "535 5.7.8 no\r\n");
+	close4(&c);
+	net_finish(&n);
+	assert_true(n.g.secret[f1]);
+	assert_true(n.g.secret[f2]);
+	assert_false(leaks(&n, "AGFsaWNlAENhbmFyeS1Qdy00NzEx"));
+	assert_string_equal(n.g.s[0]->smtp_lines[1].text,
+			    "AUTH PLAIN [withheld]");
+	all_noted(&n);
+	net_free(&n);
+}
+
 static void test_smtp_failures(void **state)
 {
 	struct net n;
@@ -1119,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_hrr),
 		cmocka_unit_test(test_retransmission),
 		cmocka_unit_test(test_auth_withheld),
+		cmocka_unit_test(test_auth_reordered),
 		cmocka_unit_test(test_smtp_failures),
 		cmocka_unit_test(test_malformed_tls),
 		cmocka_unit_test(test_hello_split),
