@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -278,6 +279,23 @@ static int to_stdout(const struct mx_opts *o)
 	return o->output == NULL || strcmp(o->output, "-") == 0;
 }
 
+static int is_regular_or_new(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 || S_ISREG(st.st_mode);
+}
+
+/* Written in place, not through a temporary file renamed over it: a
+ * device or FIFO (-o /dev/null, -o /dev/stderr, a pipe) - renaming over
+ * one would replace it with a regular file - and --capture runs, which
+ * open the file as root before dropping to --user, who may not write
+ * the directory. */
+static int in_place(const struct mx_opts *o)
+{
+	return o->capture || !is_regular_or_new(o->output);
+}
+
 FILE *mx_cli_open_output(const struct mx_opts *o)
 {
 	char tmp[4200];
@@ -287,7 +305,7 @@ FILE *mx_cli_open_output(const struct mx_opts *o)
 	if (to_stdout(o))
 		return stdout;
 	tmp_name(o, tmp, sizeof(tmp));
-	if (o->capture) /* opened as root, written as --user: in place */
+	if (in_place(o)) /* see in_place() */
 		fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 			  0644);
 	else
@@ -297,7 +315,8 @@ FILE *mx_cli_open_output(const struct mx_opts *o)
 			strerror(errno));
 		if (fd >= 0) {
 			close(fd);
-			unlink(o->capture ? o->output : tmp);
+			if (!in_place(o))
+				unlink(tmp);
 		}
 		return NULL;
 	}
@@ -313,12 +332,13 @@ int mx_cli_close_output(FILE *fp, const struct mx_opts *o)
 		bad |= fflush(fp) != 0;
 	} else {
 		bad |= fflush(fp) != 0;
-		bad |= fsync(fileno(fp)) != 0;
+		/* a device or FIFO cannot be synced (EINVAL): not an error */
+		bad |= fsync(fileno(fp)) != 0 && errno != EINVAL;
 		bad |= fclose(fp) != 0;
 		tmp_name(o, tmp, sizeof(tmp));
-		if (!o->capture && !bad && rename(tmp, o->output) != 0)
+		if (!in_place(o) && !bad && rename(tmp, o->output) != 0)
 			bad = 1;
-		if (bad && !o->capture)
+		if (bad && !in_place(o))
 			unlink(tmp);
 	}
 	if (bad) {
@@ -337,7 +357,10 @@ void mx_cli_abort_output(FILE *fp, const struct mx_opts *o)
 		return;
 	fclose(fp);
 	tmp_name(o, tmp, sizeof(tmp));
-	unlink(o->capture ? o->output : tmp);
+	if (!in_place(o))
+		unlink(tmp);
+	else if (is_regular_or_new(o->output))
+		unlink(o->output);
 }
 
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o)

@@ -327,3 +327,4 @@ EXTRA_DIST += tests/unit/check_options.sh doc/completions/mxprobe.bash \
 	doc/completions/_mxprobe
 # capture: live --capture of check/ciphers/certs against the lab (issue 9)
 INTEGRATION_TESTS += tests/integration/capture_run.sh
+INTEGRATION_TESTS += tests/integration/output_file.sh
