@@ -126,7 +126,7 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 		const struct mx_cap_hello *h = &s->hellos[i];
 
 		snprintf(line, sizeof(line),
-			 "SNI %s, up to %s (record %s), %u suites, %u groups, "
+			 "SNI %s, up to %s (legacy %s), %u suites, %u groups, "
 			 "%u extensions, %zu B",
 			 h->sni[0] ? h->sni : "(none)",
 			 version_text(h->max_version, vb, sizeof(vb)),
@@ -175,8 +175,15 @@ static void chain(FILE *out, const struct mx_pcap_sess *ps)
 	const struct mx_pcap_verify *v = ps->verify;
 	size_t i;
 
-	if (s->ncerts == 0)
+	if (s->ncerts == 0) {
+		if (s->server_hello)
+			mx_out_field(out, "  ", "Chain:",
+				     s->version == 0x0304
+					     ? "not visible: TLS 1.3 encrypts "
+					       "the Certificate message"
+					     : "no Certificate message seen");
 		return;
+	}
 	mx_out_fmt(out, "  Chain as sent (%zu certificate%s):\n", s->ncerts,
 		   s->ncerts == 1 ? "" : "s");
 	for (i = 0; v != NULL && i < v->n; i++) {
@@ -353,7 +360,12 @@ int mx_pcap_text_end(FILE *out, const struct mx_pcap_summary *sum)
 	mx_out_fmt(out, "  %-14s %zu distinct%s\n",
 		   "Certificates:", sum->certs_distinct,
 		   sum->certs_dropped ? " (more than the export keeps)" : "");
-	if (sum->export_dir != NULL && sum->exported != NULL) {
+	if (sum->export_dir != NULL && sum->exported != NULL &&
+	    sum->exported->n == 0)
+		mx_out_fmt(out,
+			   "  %-14s %s: nothing (no certificate was seen)\n",
+			   "Exported to:", sum->export_dir);
+	else if (sum->export_dir != NULL && sum->exported != NULL) {
 		mx_out_fmt(out, "  %-14s %s:", "Exported to:", sum->export_dir);
 		for (i = 0; i < sum->exported->n; i++)
 			mx_out_fmt(out, " %s%s", sum->exported->v[i].name,

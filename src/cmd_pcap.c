@@ -51,7 +51,8 @@
 
 #define PCAP_MAX_SEEN 4096  /* distinct certificate hashes counted */
 #define PCAP_MAX_EXPORT 256 /* distinct certificates kept for --export */
-#define PCAP_VCACHE 16	    /* verifications remembered (same chain) */
+#define PCAP_MAX_SECONDS 253402300799LL /* 9999-12-31T23:59:59Z */
+#define PCAP_VCACHE 16 /* verifications remembered (same chain) */
 
 /* A busy relay's capture repeats the same few chains: one verification
  * per (chain, name, day) instead of one per session. */
@@ -316,6 +317,22 @@ static pcap_t *open_capture(const char *file, char *err)
 		file, PCAP_TSTAMP_PRECISION_MICRO, err);
 }
 
+/* A frame's time in microseconds, clamped to 1970..9999 so that a
+ * hostile header (a pcapng if_tsresol, a negative second) cannot make
+ * the arithmetic of the decoder or the renderers overflow. */
+static int64_t frame_us(const struct timeval *tv)
+{
+	int64_t sec = (int64_t)tv->tv_sec, usec = (int64_t)tv->tv_usec;
+
+	if (sec < 0)
+		sec = 0;
+	if (sec > PCAP_MAX_SECONDS)
+		sec = PCAP_MAX_SECONDS;
+	if (usec < 0 || usec > 999999)
+		usec = 0;
+	return sec * 1000000 + usec;
+}
+
 /* Frames to the decoder; a read error is kept in cap (what was read
  * before it is reported). */
 static void read_frames(pcap_t *p, struct mx_capdec *d, struct mx_capture *cap)
@@ -325,9 +342,7 @@ static void read_frames(pcap_t *p, struct mx_capdec *d, struct mx_capture *cap)
 	int rc;
 
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
-		mx_capdec_frame(d, data, h->caplen, h->len,
-				(int64_t)h->ts.tv_sec * 1000000 +
-					(int64_t)h->ts.tv_usec);
+		mx_capdec_frame(d, data, h->caplen, h->len, frame_us(&h->ts));
 	if (rc == PCAP_ERROR) {
 		char *q = mx_escape_str(pcap_geterr(p),
 					sizeof(cap->file_error) - 4);
@@ -412,7 +427,9 @@ int cmd_pcap(struct mx_opts *o)
 	}
 	mx_capjudge_totals(&cap, &cfs);
 	count_findings(&r, &cfs);
-	if (o->export_dir != NULL && r.export.n > 0) {
+	if (o->export_dir != NULL && r.export.n == 0) {
+		exported = 1; /* nothing to write: an empty list */
+	} else if (o->export_dir != NULL) {
 		char why[512];
 
 		if (mx_export_chain(&r.export, o->export_dir, o->force, &res,

@@ -21,19 +21,18 @@ done
 python3 -c 'import jsonschema' 2>/dev/null ||
 	skip_or_fail "python3-jsonschema is missing"
 PSCHEMA="$MXPROBE_SRCDIR/doc/mxprobe-pcap.schema.json"
-CERTS="$MXPROBE_LAB_CERTS"
 ROOT="$MXPROBE_LAB_CA" # the lab root only
 INT_DN="CN=mxprobe Lab Intermediate CA,O=mxprobe lab"
 
 TD_PID=
 # capture FILE FILTER [tcpdump options...] -- then run the client; stop
 td_start() {
-	local file=$1 filter=$2 i
+	local file=$1 filter=$2 _
 	shift 2
 	tcpdump -i lo --immediate-mode -U -s 0 "$@" -w "$file" "$filter" \
 		2>"$WORK/td.err" &
 	TD_PID=$!
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		grep -q 'listening on' "$WORK/td.err" && return 0
 		kill -0 "$TD_PID" 2>/dev/null || break
 		sleep 0.1
@@ -220,5 +219,9 @@ for n in $(seq 24 97 "$size"); do
 	"$MXPROBE" pcap "$WORK/cut.pcap" --ca-file "$ROOT" --json >/dev/null 2>&1 || RC=$?
 	[ "$RC" -le 3 ] || { bad=$((bad + 1)); echo "cut at $n: exit $RC"; }
 done
-[ "$bad" = 0 ] && ok "every cut of the capture decodes without a crash" || not_ok "$bad cuts crashed"
+if [ "$bad" = 0 ]; then
+	ok "every cut of the capture decodes without a crash"
+else
+	not_ok "$bad cuts crashed"
+fi
 finish
