@@ -168,11 +168,12 @@ static void reply_done(struct cd_flow *fl, int code, int64_t ts, uint64_t frame)
 
 	s->smtp = 1;
 	fl->replies++;
+	if (code == 334)
+		return; /* RFC 4954 section 4: a continuation */
+	fl->auth = 0;	/* a final reply ends an AUTH exchange */
 	if (fl->ncmds == 0)
 		return; /* the greeting, or a reply nobody asked for */
 	snprintf(cmd, sizeof(cmd), "%s", fl->cmds[0]);
-	if (strcmp(cmd, "AUTH") == 0 && code == 334)
-		return; /* RFC 4954 section 4: a continuation */
 	pop_cmd(fl);
 	if ((strcmp(cmd, "EHLO") == 0 || strcmp(cmd, "LHLO") == 0) &&
 	    code / 100 == 2) {
@@ -181,8 +182,6 @@ static void reply_done(struct cd_flow *fl, int code, int64_t ts, uint64_t frame)
 		mx_smtp_parse_ehlo(&fl->reply, &caps);
 		if (caps.flags & MX_SMTP_CAP_STARTTLS)
 			s->starttls_offered = 1;
-	} else if (strcmp(cmd, "AUTH") == 0) {
-		fl->auth = 0;
 	} else if (strcmp(cmd, "DATA") == 0 && code == 354) {
 		fl->data = 1;
 		fl->data_lines = fl->data_bytes = 0;
@@ -308,6 +307,14 @@ static void server_line(struct cd_flow *fl, const char *line, size_t len,
 		/* Not an SMTP server: stop decoding this side as SMTP. */
 		cd_not_mail(fl, MX_DIR_S2C, (const uint8_t *)line, len, frame);
 		return;
+	}
+	/* 334 is only ever an AUTH continuation (RFC 4954 section 4): also
+	 * when the capture began after the AUTH command. */
+	if (code == 334 && !fl->auth) {
+		fl->auth = 1;
+		s->auth_seen = 1;
+		mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_AUTH_CUT,
+				 0, "AUTH exchange withheld");
 	}
 	if (fl->auth && code == 334) {
 		secret_line(fl, MX_DIR_S2C);

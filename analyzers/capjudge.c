@@ -491,7 +491,7 @@ static void rule_smtp(const struct mx_capsess *s, struct mx_findings *out,
 			ph = greeted ? -1 : MX_PH_GREETING;
 		} else {
 			ph = pend[0];
-			if (!(ph == MX_PH_AUTH && l->code == 334)) {
+			if (l->code != 334) { /* 334: AUTH goes on */
 				memmove(pend, pend + 1,
 					(npend - 1) * sizeof(pend[0]));
 				npend--;

@@ -37,7 +37,7 @@
 /* ---- what the decoder reported ----------------------------------------- */
 
 struct got {
-	struct mx_capsess *s[32];
+	struct mx_capsess *s[400];
 	size_t ns;
 	struct mx_buf notes; /* "frame flow dir: text\n" */
 	uint8_t noted[MAXF], secret[MAXF];
@@ -47,7 +47,7 @@ static void on_session(void *arg, struct mx_capsess *s)
 {
 	struct got *g = arg;
 
-	assert_true(g->ns < 32);
+	assert_true(g->ns < 400);
 	g->s[g->ns++] = s;
 }
 
@@ -784,6 +784,32 @@ static void test_auth_reordered(void **state)
 	net_free(&n);
 }
 
+/* A capture that began inside an AUTH LOGIN exchange: the 334 says so. */
+static void test_auth_midstream(void **state)
+{
+	struct net n;
+	struct conn c;
+	uint64_t f;
+
+	(void)state;
+	net_init(&n, MX_LINK_EN10MB);
+	conn_init(&c, &n, 24, 25);
+	say(&c, 1, "334 UGFzc3dvcmQ6\r\n");
+	say(&c, 0, "Q2FuYXJ5LVB3LTQ3MTE=\r\n");
+	f = c.last;
+	say(&c, 1, "235 2.7.0 ok\r\n");
+	say(&c, 0, "MAIL FROM:<a@b.test>\r\n");
+	close4(&c);
+	net_finish(&n);
+	assert_true(n.g.secret[f]);
+	assert_true(n.g.s[0]->auth_seen);
+	assert_false(leaks(&n, "Q2FuYXJ5LVB3LTQ3MTE="));
+	assert_false(leaks(&n, "UGFzc3dvcmQ6"));
+	assert_string_equal(n.g.s[0]->smtp_lines[3].text,
+			    "MAIL FROM:<a@b.test>");
+	net_free(&n);
+}
+
 static void test_smtp_failures(void **state)
 {
 	struct net n;
@@ -937,6 +963,32 @@ static void test_order(void **state)
 	assert_true(n.g.s[0]->id < n.g.s[1]->id);
 	net_finish(&n);
 	assert_int_equal(n.g.ns, 2);
+	net_free(&n);
+}
+
+/* A long-lived flow does not hold more than CD_MAX_WAITING (256)
+ * finished sessions back: the oldest of them go ahead. */
+static void test_order_pressure(void **state)
+{
+	struct net n;
+	struct conn a, b;
+	int k;
+
+	(void)state;
+	net_init(&n, MX_LINK_EN10MB);
+	conn_init(&a, &n, 0, 25);
+	open3(&a);
+	for (k = 1; k <= 300; k++) {
+		conn_init(&b, &n, k, 587);
+		open3(&b);
+		close4(&b);
+	}
+	assert_true(n.g.ns >= 300 - 256);
+	assert_int_equal(n.g.s[0]->cport, 40001); /* the oldest first */
+	close4(&a);
+	net_finish(&n);
+	assert_int_equal(n.g.ns, 301);
+	assert_int_equal(mx_capdec_totals(n.d)->sessions, 301);
 	net_free(&n);
 }
 
@@ -1148,11 +1200,13 @@ int main(void)
 		cmocka_unit_test(test_retransmission),
 		cmocka_unit_test(test_auth_withheld),
 		cmocka_unit_test(test_auth_reordered),
+		cmocka_unit_test(test_auth_midstream),
 		cmocka_unit_test(test_smtp_failures),
 		cmocka_unit_test(test_malformed_tls),
 		cmocka_unit_test(test_hello_split),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_order_pressure),
 		cmocka_unit_test(test_not_mail),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_hostile_sweep),
