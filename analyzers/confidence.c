@@ -7,6 +7,9 @@
  *                             TLS offered 15, TLS negotiated 15,
  *                             Cert 15, Name 15   (sum 100)
  *                    credit   OK 1, WARN 1/2, FAIL 0, not reached 0
+ *                    DANE 15 more when TLSA records are published
+ *                    (ep->dane.nrr > 0); the score is then scaled
+ *                    back to 0..100 (sum / 115 * 100)
  *   host score     = mean of its endpoints' scores (0 without endpoints)
  *   domain         = sum(w_h * host_h) / sum(w_h), w_h = 1 / (rank_h + 1)
  *                    where rank_h counts the distinct MX preferences lower
@@ -22,21 +25,31 @@ static const int col_weight[MX_COL__N] = {
 	[MX_COL_CONNECT] = 20,	      [MX_COL_BANNER] = 10,
 	[MX_COL_EHLO] = 10,	      [MX_COL_TLS_OFFERED] = 15,
 	[MX_COL_TLS_NEGOTIATED] = 15, [MX_COL_CERT] = 15,
-	[MX_COL_NAME] = 15,
+	[MX_COL_NAME] = 15,	      [MX_COL_DANE] = 15,
 };
+
+/* DANE counts only where TLSA records are published: a domain without
+ * DANE is not marked down for it. */
+static int counts(const struct mx_endpoint *ep, int col)
+{
+	return col != MX_COL_DANE || ep->dane.nrr > 0;
+}
 
 double mx_endpoint_score(const struct mx_endpoint *ep)
 {
-	double s = 0;
+	double s = 0, w = 0;
 	int i;
 
 	for (i = 0; i < MX_COL__N; i++) {
+		if (!counts(ep, i))
+			continue;
+		w += col_weight[i];
 		if (ep->col[i] == MX_V_OK)
 			s += col_weight[i];
 		else if (ep->col[i] == MX_V_WARN)
 			s += col_weight[i] / 2.0;
 	}
-	return s;
+	return w > 100 ? s * 100.0 / w : s;
 }
 
 /* Half up; the epsilon keeps 87.5 computed as 87.4999... at 88. */

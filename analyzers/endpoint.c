@@ -31,6 +31,7 @@
 #include "analyzers/analyze.h"
 #include "analyzers/clients.h"
 #include "analyzers/capcorr.h"
+#include "analyzers/dane.h"
 #include "analyzers/endpoint_int.h"
 #include "analyzers/suites.h"
 
@@ -996,6 +997,7 @@ static const struct ep_rule {
 	{"chain", mx_ep_rule_chain},
 	{"chain_order", mx_ep_rule_chain_order},
 	{"name", mx_ep_rule_name},
+	{"dane", mx_ep_rule_dane}, /* analyzers/dane.c */
 };
 
 /* Which columns the probe reached (verdict at least OK). */
@@ -1025,6 +1027,7 @@ static void reached(const struct mx_endpoint *ep, int *r)
 				   s->starttls.state == MX_STEP_FAILED;
 	r[MX_COL_CERT] = t->chain.n > 0;
 	r[MX_COL_NAME] = t->chain.n > 0 && ep->host != NULL && ep->host[0];
+	r[MX_COL_DANE] = 0; /* its findings set it (analyzers/dane.c) */
 }
 
 void mx_analyze_endpoint(struct mx_endpoint *ep,

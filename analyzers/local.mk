@@ -56,3 +56,9 @@ libanalyzers_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
 # policy_explain: the findings and status of `mxprobe policy` per endpoint
 libanalyzers_a_SOURCES += %reldir%/policy_explain.c %reldir%/policy_explain.h
 libanalyzers_a_SOURCES += %reldir%/capcorr.c %reldir%/capcorr.h
+# dane: DANE in check (issue 11 point 1): analyzers/dane.c judges the TLSA
+# records of every endpoint against the chain as sent.  (probe/dns_ad.c is
+# the resolver's AD bit for probe/dns.c; its line belongs in
+# probe/local.mk.)
+libanalyzers_a_SOURCES += %reldir%/dane.c %reldir%/dane.h
+libprobe_a_SOURCES += probe/dns_ad.c probe/dns_ad.h

@@ -450,6 +450,62 @@ static const struct mx_finding_def catalogue[] = {
 	 "is missing: start the capture before the connection (before "
 	 "the test action) to see it whole.",
 	 "doc/findings.md"},
+	/* DANE (RFC 7672) in check: analyzers/dane.c, issue #11 */
+	{"dane.ok", MX_SEV_INFO,
+	 "A DNSSEC-validated TLSA record matches the certificate chain",
+	 "Nothing to do. Before changing the key or the CA, publish a TLSA "
+	 "record for the new one next to the current one and wait two TTLs.",
+	 "RFC 7672 section 3; RFC 7671 section 8.1"},
+	{"dane.mismatch", MX_SEV_CRIT,
+	 "No TLSA record matches the certificate chain: DANE senders defer "
+	 "mail",
+	 "Publish a TLSA record for the key the server uses now (e.g. '3 1 1' "
+	 "of the SHA-256 of its SubjectPublicKeyInfo: openssl x509 -pubkey "
+	 "-noout | openssl pkey -pubin -outform DER | openssl dgst -sha256), "
+	 "or put back the key the records name; keep a record for the next "
+	 "key before every rollover.",
+	 "RFC 7672 section 2.2; RFC 7671 section 8.1"},
+	{"dane.ta_not_sent", MX_SEV_CRIT,
+	 "A DANE-TA record names a CA the server does not send in its chain",
+	 "Send the whole chain up to the CA the DANE-TA(2) record names "
+	 "(Postfix: smtpd_tls_chain_files with the leaf, then each "
+	 "intermediate, then that CA), or publish a DANE-EE(3) record for "
+	 "the server key.",
+	 "RFC 7671 section 5.2.2; RFC 7672 section 3.1.2"},
+	{"dane.no_tls", MX_SEV_CRIT,
+	 "TLSA records are published but no TLS session could be made: DANE "
+	 "senders defer mail",
+	 "Offer STARTTLS with a working certificate (see the TLS findings), "
+	 "or withdraw the TLSA records while TLS is down.",
+	 "RFC 7672 section 2.2"},
+	{"dane.insecure", MX_SEV_WARN,
+	 "TLSA records exist but are not DNSSEC-validated: senders ignore "
+	 "them",
+	 "Sign the zone of the MX host and of the MX records with DNSSEC "
+	 "(with a DS in the parent), or remove the TLSA records; without "
+	 "validation they protect nothing.",
+	 "RFC 7672 sections 2.1 and 2.2.1"},
+	{"dane.single_record", MX_SEV_WARN,
+	 "Only one usable TLSA record: the next key or CA change breaks DANE "
+	 "mail",
+	 "Publish a second record before a rollover: '3 1 1' of the next key "
+	 "(or of a standby key), or '2 1 1' of the issuing CA next to the "
+	 "'3 1 1' of the server key.",
+	 "RFC 7671 section 8.1; RFC 7672 section 2.2"},
+	{"dane.unsupported_params", MX_SEV_WARN,
+	 "A TLSA record uses parameters SMTP senders cannot use",
+	 "Use DANE-EE(3) or DANE-TA(2) with selector 0 or 1 and matching type "
+	 "1 (SHA-256; '3 1 1' is the common choice); PKIX-TA(0) and "
+	 "PKIX-EE(1) are unusable for SMTP, and a digest must have its full "
+	 "length.",
+	 "RFC 7672 section 3.1.3; RFC 7671 section 4"},
+	{"dane.lookup_failed", MX_SEV_CRIT,
+	 "The TLSA lookup failed (SERVFAIL, DNSSEC bogus or timeout): DANE "
+	 "senders defer mail",
+	 "Fix the zone of the MX host: signatures, the DS in the parent, and "
+	 "name servers that answer TLSA queries (some answer SERVFAIL or "
+	 "drop unknown types).",
+	 "RFC 7672 section 2.2"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

@@ -154,6 +154,7 @@ void mx_endpoint_clear(struct mx_endpoint *ep)
 	}
 	free(ep->caps);
 	mx_findings_clear(&ep->findings);
+	mx_dane_clear(&ep->dane);
 	memset(ep, 0, sizeof(*ep));
 }
 
@@ -295,8 +296,46 @@ const char *mx_verdict_name(enum mx_verdict v)
 
 const char *mx_column_name(enum mx_column c)
 {
-	static const char *const t[] = {"connect",     "banner",	 "ehlo",
-					"tls_offered", "tls_negotiated", "cert",
-					"name"};
+	static const char *const t[] = {"connect",	  "banner",
+					"ehlo",		  "tls_offered",
+					"tls_negotiated", "cert",
+					"name",		  "dane"};
 	return NAME(c, t);
+}
+
+const char *mx_dane_state_name(enum mx_dane_state s)
+{
+	static const char *const t[] = {
+		"not_looked_up", "none",	"ok",
+		"mismatch",	 "ta_not_sent", "no_tls",
+		"insecure",	 "unusable",	"failed"};
+	return NAME(s, t);
+}
+
+const char *mx_dane_rr_result_name(enum mx_dane_rr_result r)
+{
+	static const char *const t[] = {"not_judged",  "match",	   "no_match",
+					"ta_not_sent", "unusable", "malformed"};
+	return NAME(r, t);
+}
+
+const char *mx_dane_usage_name(uint8_t usage)
+{
+	static const char *const t[] = {"PKIX-TA", "PKIX-EE", "DANE-TA",
+					"DANE-EE"};
+	return usage < 4 ? t[usage] : "private/unknown";
+}
+
+void mx_dane_clear(struct mx_dane *d)
+{
+	size_t i;
+
+	free(d->qname);
+	free(d->why_bogus);
+	for (i = 0; i < d->nrr; i++) {
+		free(d->rr[i].data);
+		free(d->rr[i].why);
+	}
+	free(d->rr);
+	memset(d, 0, sizeof(*d));
 }

@@ -214,7 +214,60 @@ enum mx_column {
 	MX_COL_TLS_NEGOTIATED,
 	MX_COL_CERT,
 	MX_COL_NAME,
+	MX_COL_DANE, /* RFC 7672: the TLSA records against the chain */
 	MX_COL__N
+};
+
+/* ---- DANE facts (RFC 6698, RFC 7671, RFC 7672) ------------------------ */
+
+/* How one TLSA record fared against the chain as sent (analyzers/dane.c). */
+enum mx_dane_rr_result {
+	MX_DANE_RR_NOT_JUDGED = 0,
+	MX_DANE_RR_MATCH,	/* matches, and (DANE-TA) the chain verifies */
+	MX_DANE_RR_NO_MATCH,	/* matches nothing sent (or does not verify) */
+	MX_DANE_RR_TA_NOT_SENT, /* DANE-TA naming a CA the server omits */
+	MX_DANE_RR_UNUSABLE,	/* PKIX-TA/PKIX-EE or an unknown parameter */
+	MX_DANE_RR_MALFORMED,	/* digest length wrong for its type */
+};
+
+/* One TLSA record (RFC 6698 section 2.1). */
+struct mx_dane_rr {
+	uint8_t usage, selector, mtype;
+	uint8_t *data; /* owned */
+	size_t len;
+	enum mx_dane_rr_result result; /* judgement */
+	char *why;		       /* judgement: one line, or NULL */
+};
+
+/* The endpoint's DANE state as a sender sees it (analyzers/dane.c). */
+enum mx_dane_state {
+	MX_DANE_NOT_LOOKED_UP = 0, /* no host name, or not asked */
+	MX_DANE_NONE,		   /* no TLSA records: DANE not used */
+	MX_DANE_OK,		   /* a usable record matches */
+	MX_DANE_MISMATCH,	   /* usable records, none matches */
+	MX_DANE_TA_NOT_SENT,	   /* only DANE-TA of a CA not sent */
+	MX_DANE_NO_TLS,		   /* usable records but no TLS session */
+	MX_DANE_INSECURE,	   /* records without DNSSEC: ignored */
+	MX_DANE_UNUSABLE,	   /* records, none usable for SMTP */
+	MX_DANE_FAILED,		   /* the lookup failed: senders defer */
+};
+
+/* The TLSA RRset of _PORT._tcp.HOST (facts, probe/tlsa.c), and the
+ * verdict on it (judgement). */
+struct mx_dane {
+	int looked_up; /* a query was answered (or timed out) */
+	char *qname;   /* "_25._tcp.mx.example" */
+	enum mx_dns_status status;
+	int secure;	 /* the TLSA answer was DNSSEC-validated */
+	int via_ad;	 /* secure comes from the resolver's AD bit */
+	int mx_insecure; /* RFC 7672 section 2.2.1: the MX RRset was
+			      * not validated, which voids the records */
+	char *why_bogus; /* escaped */
+	int64_t ms;
+	size_t nmalformed; /* records whose rdata did not decode */
+	struct mx_dane_rr *rr;
+	size_t nrr;
+	enum mx_dane_state state; /* judgement */
 };
 
 struct mx_endpoint {
@@ -237,6 +290,8 @@ struct mx_endpoint {
 	 * connections, owned; s->conn_id names the record. */
 	struct mx_capsess **caps;
 	size_t ncaps, capcaps;
+	/* DANE: TLSA facts (probe/tlsa.c) and their state (analyzers) */
+	struct mx_dane dane;
 	/* judgement */
 	enum mx_verdict col[MX_COL__N];
 	struct mx_findings findings;
@@ -339,5 +394,11 @@ const char *mx_tls_mode_name(enum mx_tls_mode m);
 const char *mx_dns_status_name(enum mx_dns_status s);
 const char *mx_verdict_name(enum mx_verdict v);
 const char *mx_column_name(enum mx_column c);
+const char *mx_dane_state_name(enum mx_dane_state s);
+const char *mx_dane_rr_result_name(enum mx_dane_rr_result r);
+/* TLSA usage 0..3: "PKIX-TA", "PKIX-EE", "DANE-TA", "DANE-EE"; other
+ * values "private/unknown" (static strings). */
+const char *mx_dane_usage_name(uint8_t usage);
+void mx_dane_clear(struct mx_dane *d);
 
 #endif

@@ -38,10 +38,13 @@
  * DNSSEC: with a trust anchor file (ub_ctx_add_ta_file) libunbound
  * validates: `secure` is its verdict and a validation failure is
  * MX_DNS_BOGUS with why_bogus (escaped), even when the forwarder handed
- * over the data.  Without one nothing is secure: libunbound sets the AD
- * bit of the answers it hands back from its own validation only and
- * drops the forwarder's, so "trust the resolver's AD bit" cannot be done
- * through libunbound.
+ * over the data.  Without one, libunbound cannot say: it sets the AD bit
+ * of the answers it hands back from its own validation only and drops
+ * the forwarder's.  So then the resolver's AD bit is trusted, as Postfix
+ * does with smtp_dns_support_level = dnssec: each query is also asked of
+ * the resolver directly (probe/dns_ad.h) and `secure` is that answer's AD
+ * bit; the callback waits for both (within the query's timeout: an AD
+ * answer that does not come in time counts as "not secure").
  *
  * Status mapping (in this order): libunbound error -> MX_DNS_ERROR (error =
  * ub_strerror); bogus -> BOGUS; rcode NOERROR with data -> OK, without ->
@@ -70,6 +73,7 @@
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/xalloc.h"
+#include "probe/dns_ad.h"
 #include "probe/dns_int.h"
 #include "probe/target.h"
 
@@ -202,11 +206,14 @@ static void q_free(struct dnsq *q)
 {
 	if (q->timer)
 		event_free(q->timer);
+	mx_dns_adq_free(q->adq);
+	mx_dns_answer_clear(&q->held);
 	free(q);
 }
 
 static void really_free(struct mx_dns *dns)
 {
+	mx_dns_ad_free(dns->ad);
 	if (dns->ev)
 		event_free(dns->ev);
 	if (dns->ctx)
@@ -307,6 +314,12 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 			goto fail;
 		}
 		dns->validating = 1;
+	} else {
+		/* the resolver's AD bit (see the file comment); none when
+		 * no resolver address is known */
+		dns->ad = mx_dns_ad_new(
+			p->resolver != NULL && p->resolver[0] != 0 ? fwd : NULL,
+			NULL);
 	}
 	fd = ub_fd(dns->ctx);
 	if (fd < 0) {
@@ -398,12 +411,38 @@ static void deliver(struct dnsq *q, struct mx_dns_answer *a)
 	mx_dns_cb cb = q->cb;
 	void *arg = q->arg;
 
-	a->ms = mx_now_ms() - q->started;
+	if (a->ms == 0)
+		a->ms = mx_now_ms() - q->started;
 	q_free(q);
 	/* q is gone and the dns may be freed by the callback: touch
 	 * neither afterwards. */
 	cb(arg, a);
 	mx_dns_answer_clear(a);
+}
+
+/* Both answers are in (or the AD one is given up): deliver the held
+ * one with the resolver's AD bit as `secure`. */
+static void deliver_held(struct dnsq *q)
+{
+	struct mx_dns_answer a = q->held;
+
+	memset(&q->held, 0, sizeof(q->held)); /* a owns it now */
+	q_unlink(q);
+	a.secure = q->ad == 1;
+	mx_log_trace(q->dns->log, MX_TRACE_DNS, "dns: id %d: resolver AD %d",
+		     q->async_id, q->ad);
+	deliver(q, &a);
+}
+
+static void on_ad(void *arg, int ad)
+{
+	struct dnsq *q = arg;
+
+	q->ad = ad;
+	mx_dns_adq_free(q->adq);
+	q->adq = NULL;
+	if (q->main_done)
+		deliver_held(q);
 }
 
 static void on_answer(void *arg, int err, struct ub_result *r)
@@ -412,12 +451,21 @@ static void on_answer(void *arg, int err, struct ub_result *r)
 	struct mx_dns_answer a;
 
 	memset(&a, 0, sizeof(a));
-	q_unlink(q);
 	fill_answer(&a, q->rrtype, err, r);
 	if (r)
 		ub_resolve_free(r);
 	mx_log_trace(q->dns->log, MX_TRACE_DNS, "dns: answer id %d type %d: %s",
 		     q->async_id, q->rrtype, mx_dns_status_name(a.status));
+	if (q->dns->ad != NULL) {
+		/* AD mode: wait for the resolver's own answer */
+		a.ms = mx_now_ms() - q->started;
+		q->held = a;
+		q->main_done = 1;
+		if (q->adq == NULL)
+			deliver_held(q);
+		return;
+	}
+	q_unlink(q);
 	deliver(q, &a);
 }
 
@@ -429,6 +477,12 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	memset(&a, 0, sizeof(a));
+	if (q->main_done) {
+		/* the AD answer did not come: not secure */
+		q->ad = 0;
+		deliver_held(q);
+		return;
+	}
 	/* Its libunbound callback will not run after this. */
 	ub_cancel(q->dns->ctx, q->async_id);
 	q_unlink(q);
@@ -469,6 +523,9 @@ int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 	}
 	mx_log_trace(dns->log, MX_TRACE_DNS, "dns: query id %d %s type %d",
 		     q->async_id, name, rrtype);
+	if (dns->ad != NULL)
+		q->adq = mx_dns_adq_start(dns->ad, dns->base, name, rrtype,
+					  on_ad, q);
 	q->next = dns->queries;
 	if (q->next)
 		q->next->prev = q;
@@ -488,7 +545,8 @@ void mx_dns_free(struct mx_dns *dns)
 	while (dns->queries != NULL) {
 		struct dnsq *q = dns->queries;
 
-		ub_cancel(dns->ctx, q->async_id);
+		if (!q->main_done)
+			ub_cancel(dns->ctx, q->async_id);
 		q_unlink(q);
 		q_free(q);
 	}

@@ -5,10 +5,10 @@
  * watched by the libevent base passed in, so DNS never blocks the probe.
  * With `resolver` set, queries go to that server (ub_ctx_set_fwd); else
  * /etc/resolv.conf.  With `trust_anchor` set, answers are DNSSEC-validated
- * (secure/bogus); else nothing is marked secure: libunbound derives the AD
- * bit from its own validation and does not pass the resolver's AD bit on,
- * so the Postfix-style "trust the resolver's AD bit" mode is not possible
- * through it (see probe/dns.c).
+ * by libunbound (secure/bogus); else `secure` is the resolver's AD bit,
+ * as Postfix trusts it (smtp_dns_support_level = dnssec): libunbound
+ * drops that bit, so the resolver is asked once more directly
+ * (probe/dns_ad.h, see probe/dns.c).
  *
  * mx_resolve_target() turns a parsed target into hosts and endpoints in the
  * model: for a domain, MX (sorted by preference; null MX and implicit MX

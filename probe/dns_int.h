@@ -44,6 +44,11 @@ struct dnsq {
 	int64_t started;
 	mx_dns_cb cb;
 	void *arg;
+	/* no trust anchor: the resolver's AD bit (dns_ad.h) */
+	struct mx_dns_adq *adq; /* NULL: none asked or it answered */
+	int ad;			/* what it answered: 1 AD, 0 not */
+	int main_done;		/* libunbound answered: `held` is it */
+	struct mx_dns_answer held;
 };
 
 struct rjob;
@@ -55,6 +60,7 @@ struct mx_dns {
 	int ev_added;
 	int timeout_ms;
 	int validating;
+	struct mx_dns_ad *ad; /* no trust anchor: trust the AD bit */
 	const struct mx_log *log;
 	struct dnsq *queries; /* outstanding */
 	size_t nqueries;

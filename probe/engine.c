@@ -20,6 +20,7 @@
 #include "probe/enum.h"
 #include "probe/smtp_client.h"
 #include "probe/target.h"
+#include "probe/tlsa.h"
 
 struct job {
 	struct mx_engine *e;
@@ -57,6 +58,10 @@ struct mx_engine {
 	size_t done_jobs;
 	struct event *ev_done;
 	int started, cancelled, finished;
+	/* DANE: one TLSA lookup per resolved target (index as run->targets),
+	 * beside its probes; done waits for them */
+	struct mx_tlsa_lookup **tlsa;
+	size_t tlsa_pending;
 };
 
 static struct mx_endpoint *ep_of(const struct job *j)
@@ -113,7 +118,7 @@ static void check_done(struct mx_engine *e)
 	struct timeval zero = {0, 0};
 
 	if (e->finished || !e->started || e->resolving > 0 ||
-	    e->done_jobs < e->njobs)
+	    e->tlsa_pending > 0 || e->done_jobs < e->njobs)
 		return;
 	e->finished = 1;
 	event_add(e->ev_done, &zero);
@@ -402,6 +407,34 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- resolve ------------------------------------------------------------- */
 
+/* DANE (RFC 7672 section 2.2): the TLSA records of every endpoint's
+ * _PORT._tcp.HOST, looked up beside the probes; facts into ep->dane. */
+static void tlsa_done(void *arg, struct mx_tlsa_lookup *l)
+{
+	struct mx_engine *e = arg;
+	size_t i;
+
+	for (i = 0; i < e->run->ntargets; i++)
+		if (e->tlsa[i] == l) {
+			mx_tlsa_lookup_store(l, &e->run->targets[i]);
+			mx_tlsa_lookup_free(l);
+			e->tlsa[i] = NULL;
+			e->tlsa_pending--;
+		}
+	check_done(e);
+}
+
+static void start_tlsa(struct mx_engine *e, struct mx_target *t)
+{
+	size_t i = (size_t)(t - e->run->targets);
+
+	if (t->nendpoints == 0 || i >= e->run->ntargets || e->cancelled)
+		return;
+	e->tlsa[i] = mx_tlsa_lookup_new(e->base, e->dns, t, tlsa_done, e);
+	if (e->tlsa[i] != NULL)
+		e->tlsa_pending++;
+}
+
 static void resolved(void *arg, struct mx_target *t)
 {
 	struct mx_engine *e = arg;
@@ -434,6 +467,7 @@ static void resolved(void *arg, struct mx_target *t)
 		j->waiting = 1;
 		mx_pool_acquire(e->pool, &j->w);
 	}
+	start_tlsa(e, t);
 	e->resolving--;
 	check_done(e);
 }
@@ -482,6 +516,7 @@ void mx_engine_start(struct mx_engine *e)
 
 	e->started = 1;
 	e->resolving = e->run->ntargets;
+	e->tlsa = xcalloc(e->run->ntargets + 1, sizeof(*e->tlsa));
 	for (i = 0; i < e->run->ntargets; i++) {
 		struct mx_target *t = &e->run->targets[i];
 
@@ -514,9 +549,16 @@ void mx_engine_cancel(struct mx_engine *e)
 				t->dns_error = xstrdup(
 					"cancelled before DNS finished");
 		}
-		mx_dns_free(e->dns);
+	}
+	if (e->dns != NULL && (e->resolving > 0 || e->tlsa_pending > 0)) {
+		mx_dns_free(e->dns); /* no DNS callback after this */
 		e->dns = NULL;
 		e->resolving = 0;
+		for (i = 0; i < e->run->ntargets && e->tlsa; i++) {
+			mx_tlsa_lookup_free(e->tlsa[i]); /* DANE not known */
+			e->tlsa[i] = NULL;
+		}
+		e->tlsa_pending = 0;
 	}
 	for (i = 0; i < e->njobs; i++) {
 		struct job *j = e->jobs[i];
@@ -609,6 +651,9 @@ void mx_engine_free(struct mx_engine *e)
 	}
 	free(e->jobs);
 	mx_dns_free(e->dns);
+	for (i = 0; e->tlsa != NULL && i < e->run->ntargets; i++)
+		mx_tlsa_lookup_free(e->tlsa[i]);
+	free(e->tlsa);
 	mx_enum_dhcache_free(e->dh);
 	if (e->own_pool)
 		mx_pool_free(e->pool);

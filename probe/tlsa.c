@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/event.h>
 
 #include "common/xalloc.h"
 #include "probe/dns.h"
 #include "probe/dns_int.h"
+#include "probe/target.h"
 
 struct tq {
 	struct mx_tlsa_lookup *l;
@@ -27,6 +29,8 @@ struct tq {
 
 struct mx_tlsa_lookup {
 	const struct mx_target *t;
+	int via_ad;   /* secure means the resolver's AD bit */
+	size_t *same; /* endpoint whose query this one shares, or itself */
 	mx_tlsa_done_cb done;
 	void *arg;
 	struct event *fire;
@@ -91,14 +95,18 @@ static void on_fire(evutil_socket_t fd, short what, void *arg)
 	l->done(l->arg, l);
 }
 
-static void on_answer(void *arg, const struct mx_dns_answer *ans)
+static void fill(struct mx_tlsa_result *r, const struct mx_dns_answer *ans)
 {
-	struct tq *q = arg;
-	struct mx_tlsa_lookup *l = q->l;
-	struct mx_tlsa_result *r = &l->res[q->i];
 	size_t i, n;
 
 	r->state = state_of(ans);
+	r->answered = 1;
+	r->status = ans->status;
+	r->secure = ans->secure;
+	r->ms = ans->ms;
+	r->nmalformed = ans->nmalformed;
+	if (ans->why_bogus != NULL)
+		r->why_bogus = xstrdup(ans->why_bogus);
 	n = ans->ntlsa > MX_TLSA_MAX_RR ? MX_TLSA_MAX_RR : ans->ntlsa;
 	if (n > 0) {
 		r->rr = xcalloc(n, sizeof(*r->rr));
@@ -114,8 +122,36 @@ static void on_answer(void *arg, const struct mx_dns_answer *ans)
 		}
 		r->nrr = n;
 	}
+}
+
+static void on_answer(void *arg, const struct mx_dns_answer *ans)
+{
+	struct tq *q = arg;
+	struct mx_tlsa_lookup *l = q->l;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->same[i] == q->i)
+			fill(&l->res[i], ans);
 	if (--l->pending == 0)
 		finish(l);
+}
+
+/* The first endpoint before i with the same host (case ignored) and
+ * port, or i itself. */
+static size_t first_same(const struct mx_target *t, size_t i)
+{
+	const struct mx_endpoint *a = &t->endpoints[i];
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct mx_endpoint *b = &t->endpoints[j];
+
+		if (a->host != NULL && b->host != NULL && a->port == b->port &&
+		    strcasecmp(a->host, b->host) == 0)
+			return j;
+	}
+	return i;
 }
 
 struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
@@ -136,6 +172,8 @@ struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
 	l->n = t->nendpoints;
 	l->res = xcalloc(l->n + 1, sizeof(*l->res));
 	l->q = xcalloc(l->n + 1, sizeof(*l->q));
+	l->same = xcalloc(l->n + 1, sizeof(*l->same));
+	l->via_ad = dns != NULL && !dns->validating && dns->ad != NULL;
 	l->fire = evtimer_new(base, on_fire, l);
 	if (l->fire == NULL) {
 		mx_tlsa_lookup_free(l);
@@ -146,6 +184,9 @@ struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
 
 		l->q[i].l = l;
 		l->q[i].i = i;
+		l->same[i] = first_same(t, i);
+		if (l->same[i] != i)
+			continue; /* answered by that endpoint's query */
 		/* not looked up when the name does not fit or the query
 		 * cannot start */
 		if (mx_tlsa_qname(qname, sizeof(qname), ep->host,
@@ -176,8 +217,54 @@ void mx_tlsa_lookup_free(struct mx_tlsa_lookup *l)
 		for (j = 0; j < l->res[i].nrr; j++)
 			free((void *)l->res[i].rr[j].data);
 		free(l->res[i].rr);
+		free(l->res[i].why_bogus);
 	}
 	free(l->res);
 	free(l->q);
+	free(l->same);
 	free(l);
+}
+
+void mx_tlsa_lookup_store(const struct mx_tlsa_lookup *l, struct mx_target *t)
+{
+	char qname[300];
+	size_t i, j;
+
+	if (l == NULL || t == NULL)
+		return;
+	for (i = 0; i < t->nendpoints && i < l->n; i++) {
+		struct mx_endpoint *ep = &t->endpoints[i];
+		const struct mx_tlsa_result *r = &l->res[i];
+		struct mx_dane *d = &ep->dane;
+
+		mx_dane_clear(d);
+		if (!r->answered || ep->host == NULL ||
+		    mx_is_ip_literal(ep->host) ||
+		    mx_tlsa_qname(qname, sizeof(qname), ep->host,
+				  (unsigned)ep->port) < 0)
+			continue;
+		d->looked_up = 1;
+		d->qname = xstrdup(qname);
+		d->status = r->status;
+		d->secure = r->secure;
+		d->via_ad = l->via_ad;
+		/* RFC 7672 section 2.2.1 (finish() applied it to state) */
+		d->mx_insecure = t->kind == MX_TARGET_DOMAIN &&
+				 !t->mx_dnssec_secure;
+		d->why_bogus = r->why_bogus ? xstrdup(r->why_bogus) : NULL;
+		d->ms = r->ms;
+		d->nmalformed = r->nmalformed;
+		if (r->nrr == 0)
+			continue;
+		d->rr = xcalloc(r->nrr, sizeof(*d->rr));
+		for (j = 0; j < r->nrr; j++) {
+			d->rr[j].usage = r->rr[j].usage;
+			d->rr[j].selector = r->rr[j].selector;
+			d->rr[j].mtype = r->rr[j].mtype;
+			d->rr[j].data = xmalloc(r->rr[j].len + 1);
+			memcpy(d->rr[j].data, r->rr[j].data, r->rr[j].len);
+			d->rr[j].len = r->rr[j].len;
+		}
+		d->nrr = r->nrr;
+	}
 }

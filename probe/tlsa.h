@@ -17,6 +17,10 @@
  * endpoints stay NOT_LOOKED_UP, before the §2.2.1 rule).  Callbacks never
  * run inside mx_tlsa_lookup_new().
  * mx_tlsa_lookup_result() reads endpoint i's state and records.
+ * mx_tlsa_lookup_store() copies every endpoint's facts into the model
+ * (ep->dane, model/result.h) for `check` (analyzers/dane.c judges them).
+ * Endpoints that share host and port share one query (RFC 7672 §2.2:
+ * the TLSA RRset belongs to the name and port, not the address).
  *
  * Ownership: the lookup owns the records (mx_tlsa_lookup_free() releases
  * them); results are borrowed until then.  The target is borrowed and
@@ -31,6 +35,7 @@
 #define MX_PROBE_TLSA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/policy.h"
 #include "model/result.h"
@@ -45,6 +50,13 @@ struct mx_tlsa_result {
 	enum mx_tlsa_state state;
 	struct mx_tlsa_rr *rr; /* owned by the lookup */
 	size_t nrr;
+	/* the answer itself (additive, for ep->dane) */
+	int answered;		   /* a query was made and answered */
+	enum mx_dns_status status; /* MX_DNS_NOT_ASKED when not */
+	int secure;		   /* validated (or AD, see dns.h) */
+	char *why_bogus;	   /* owned by the lookup, escaped */
+	int64_t ms;
+	size_t nmalformed;
 };
 
 typedef void (*mx_tlsa_done_cb)(void *arg, struct mx_tlsa_lookup *l);
@@ -63,5 +75,9 @@ struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
 const struct mx_tlsa_result *
 mx_tlsa_lookup_result(const struct mx_tlsa_lookup *l, size_t i);
 void mx_tlsa_lookup_free(struct mx_tlsa_lookup *l);
+/* Copy the facts of every endpoint of t (the target the lookup was made
+ * for) into t->endpoints[i].dane, replacing what was there; address
+ * literals and endpoints without a host are left not looked up. */
+void mx_tlsa_lookup_store(const struct mx_tlsa_lookup *l, struct mx_target *t);
 
 #endif

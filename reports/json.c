@@ -378,6 +378,54 @@ static json_t *j_connections(struct mx_jc *c, const struct mx_endpoint *ep)
 	return a;
 }
 
+/* DANE: the TLSA facts of the endpoint and the verdict on each record
+ * (doc/json.md "dane"). */
+static json_t *j_dane(struct mx_jc *c, const struct mx_dane *d)
+{
+	static const char hex[] = "0123456789abcdef";
+	json_t *o = mx_j_obj(c), *rs = mx_j_arr(c);
+	size_t i, k;
+
+	mx_j_set(c, o, "looked_up", mx_j_bool(c, d->looked_up));
+	mx_j_set(c, o, "qname", mx_j_str(c, d->qname));
+	mx_j_set(c, o, "dns_status",
+		 mx_j_str(c, mx_dns_status_name(d->status)));
+	mx_j_set(c, o, "secure", mx_j_bool(c, d->secure));
+	mx_j_set(c, o, "validation",
+		 !d->looked_up ? mx_j_null(c)
+		 : d->via_ad   ? mx_j_str(c, "resolver_ad")
+			       : mx_j_str(c, "trust_anchor"));
+	mx_j_set(c, o, "mx_secure", mx_j_bool(c, !d->mx_insecure));
+	mx_j_set(c, o, "why_bogus", mx_j_str(c, d->why_bogus));
+	mx_j_set(c, o, "ms", mx_j_int(c, d->ms));
+	mx_j_set(c, o, "malformed", mx_j_int(c, (long long)d->nmalformed));
+	mx_j_set(c, o, "state", mx_j_str(c, mx_dane_state_name(d->state)));
+	for (i = 0; i < d->nrr; i++) {
+		const struct mx_dane_rr *rr = &d->rr[i];
+		json_t *r = mx_j_obj(c);
+		char *h = xmalloc(2 * rr->len + 1);
+
+		for (k = 0; k < rr->len; k++) {
+			h[2 * k] = hex[rr->data[k] >> 4];
+			h[2 * k + 1] = hex[rr->data[k] & 15];
+		}
+		h[2 * rr->len] = '\0';
+		mx_j_set(c, r, "usage", mx_j_int(c, rr->usage));
+		mx_j_set(c, r, "usage_name",
+			 mx_j_str(c, mx_dane_usage_name(rr->usage)));
+		mx_j_set(c, r, "selector", mx_j_int(c, rr->selector));
+		mx_j_set(c, r, "matching_type", mx_j_int(c, rr->mtype));
+		mx_j_set(c, r, "data", mx_j_str(c, h));
+		mx_j_set(c, r, "result",
+			 mx_j_str(c, mx_dane_rr_result_name(rr->result)));
+		mx_j_set(c, r, "why", mx_j_str(c, rr->why));
+		mx_j_push(c, rs, r);
+		free(h);
+	}
+	mx_j_set(c, o, "records", rs);
+	return o;
+}
+
 static const char *family_name(int family)
 {
 	return family == AF_INET    ? "ipv4"
@@ -404,6 +452,7 @@ static json_t *j_endpoint(struct mx_jc *c, const struct mx_endpoint *ep)
 	mx_j_set(c, o, "columns", cols);
 	mx_j_set(c, o, "smtp", j_smtp(c, &ep->smtp));
 	mx_j_set(c, o, "tls", j_tls(c, &ep->tls));
+	mx_j_set(c, o, "dane", j_dane(c, &ep->dane));
 	/* Only when enumerated (`ciphers`, `check --deep`). */
 	if (ep->enumr != NULL)
 		mx_j_set(c, o, "enumeration", mx_json_enumeration(ep->enumr));

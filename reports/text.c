@@ -6,7 +6,7 @@
  *                              "null MX", DNS time
  *   summary table              Pref | Host [IP]:port | Connect | Banner |
  *                              EHLO | TLS offered | TLS negotiated |
- *                              Cert | Name; cells "OK 12ms", "WARN",
+ *                              Cert | Name | DANE; cells "OK 12ms", "WARN",
  *                              "FAIL", "-" (not reached); MX order
  *   details (opts.details)     greeting, EHLO before/after TLS, TLS
  *                              parameters, chain as sent, verification
@@ -41,10 +41,10 @@ struct tw {
 
 /* ---- summary table ---------------------------------------------------- */
 
-#define NCOLS 9
+#define NCOLS (2 + MX_COL__N)
 static const char *const col_head[NCOLS] = {
 	"Pref",	       "Host [IP]:port", "Connect", "Banner", "EHLO",
-	"TLS offered", "TLS negotiated", "Cert",    "Name",
+	"TLS offered", "TLS negotiated", "Cert",    "Name",   "DANE",
 };
 
 static enum mx_colour verdict_colour(enum mx_verdict v)
@@ -343,6 +343,46 @@ static void out_tls(struct tw *w, const struct mx_endpoint *ep)
 	}
 }
 
+/* DANE: the TLSA records of the endpoint and what each did (the
+ * verdict is analyzers/dane.c's; the findings say it again with fixes). */
+static void out_dane(struct tw *w, const struct mx_endpoint *ep)
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct mx_dane *d = &ep->dane;
+	size_t i, k;
+
+	if (!d->looked_up)
+		return;
+	mx_out_fmt(w->out, "  %-14s %s: %s, %s%s%s%s (%lld ms)\n",
+		   "DANE:", mx_nz(d->qname, "?"),
+		   d->nrr ? "TLSA records" : mx_dns_status_name(d->status),
+		   d->secure ? (d->via_ad ? "secure (resolver AD bit)"
+					  : "secure (validated)")
+			     : "not validated",
+		   d->mx_insecure ? ", MX lookup not validated" : "",
+		   d->why_bogus ? ": " : "", mx_nz(d->why_bogus, ""),
+		   (long long)d->ms);
+	for (i = 0; i < d->nrr; i++) {
+		const struct mx_dane_rr *rr = &d->rr[i];
+		char h[2 * 32 + 4];
+
+		for (k = 0; k < rr->len && k < 32; k++) {
+			h[2 * k] = hex[rr->data[k] >> 4];
+			h[2 * k + 1] = hex[rr->data[k] & 15];
+		}
+		h[2 * k] = '\0';
+		mx_out_fmt(w->out, "    TLSA %u %u %u %s%s  %s(%u): %s%s%s\n",
+			   rr->usage, rr->selector, rr->mtype, h,
+			   rr->len > 32 ? "..." : "",
+			   mx_dane_usage_name(rr->usage), rr->usage,
+			   mx_dane_rr_result_name(rr->result),
+			   rr->why && rr->why[0] ? ": " : "",
+			   mx_nz(rr->why, ""));
+	}
+	mx_out_fmt(w->out, "  %-14s %s\n",
+		   "DANE verdict:", mx_dane_state_name(d->state));
+}
+
 static void out_transcript(struct tw *w, const struct mx_transcript *tx)
 {
 	static const char *const arrow[] = {
@@ -381,6 +421,7 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 		out_caps(w, "EHLO:", &s->caps);
 		out_reply(w, "STARTTLS:", &s->starttls_reply);
 		out_tls(w, ep);
+		out_dane(w, ep);
 		out_caps(w, "EHLO (TLS):", &s->caps_tls);
 		if (s->stop != MX_STOP_NONE)
 			mx_out_fmt(w->out, "  %-14s %s%s%s\n",

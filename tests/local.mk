@@ -328,3 +328,19 @@ EXTRA_DIST += tests/unit/check_options.sh doc/completions/mxprobe.bash \
 # capture: live --capture of check/ciphers/certs against the lab (issue 9)
 INTEGRATION_TESTS += tests/integration/capture_run.sh
 INTEGRATION_TESTS += tests/integration/output_file.sh
+# dane: DANE in check (issue 11 points 1 and 6): analyzers/dane.c, the
+# resolver's AD bit (probe/dns_ad.c), and check against the lab's TLSA
+# records.
+check_PROGRAMS += tests/unit/test_dane
+TESTS += tests/unit/test_dane
+tests_unit_test_dane_SOURCES = tests/unit/test_dane.c
+tests_unit_test_dane_LDADD = $(LIB_ANALYZERS) $(LIB_PROBE) $(LIBS_PROBE) \
+	$(OPENSSL_LIBS) $(CMOCKA_TEST_LDADD)
+FUZZ_TARGETS += tests/fuzz/fuzz_dns_ad tests/fuzz/fuzz_dane_check
+tests_fuzz_fuzz_dns_ad_SOURCES = tests/fuzz/fuzz_dns_ad.c
+tests_fuzz_fuzz_dns_ad_LDADD = $(FUZZ_MAIN) $(LIB_PROBE) $(LIBS_PROBE)
+tests_fuzz_fuzz_dane_check_SOURCES = tests/fuzz/fuzz_dane_check.c
+tests_fuzz_fuzz_dane_check_LDADD = $(FUZZ_MAIN) $(LIB_ANALYZERS) \
+	$(LIB_PROBE) $(LIBS_PROBE)
+INTEGRATION_TESTS += tests/integration/check_dane.sh
+# end dane

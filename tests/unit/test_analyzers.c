@@ -43,14 +43,16 @@ static void ids_of(const struct mx_findings *fs, char *out, size_t len)
 }
 
 /* Columns as 7 characters: O ok, W warn, F fail, - not reached. */
+/* The session's columns (the DANE column, judged from TLSA facts these
+ * fixtures do not have, is tests/unit/test_dane.c's). */
 static void cols_of(const struct mx_endpoint *ep, char *out)
 {
 	static const char ch[] = {'-', 'O', 'W', 'F'};
 	int i;
 
-	for (i = 0; i < MX_COL__N; i++)
+	for (i = 0; i < MX_COL_DANE; i++)
 		out[i] = ch[ep->col[i]];
-	out[MX_COL__N] = '\0';
+	out[MX_COL_DANE] = '\0';
 }
 
 static const struct mx_finding *find(const struct mx_findings *fs,
