@@ -15,9 +15,11 @@
  * released early; counts within the model's bounds; every text the
  * session or a note carries is printable ASCII (peer bytes escaped);
  * totals add up (frames fed, sessions delivered).
- * Corpus: tests/fuzz/corpus/capdec/ (a STARTTLS session with AUTH, TLS
- * 1.3 with an HRR, implicit TLS with DHE, written by test_capdec with
- * MX_CAPDEC_CORPUS_WRITE, and small crafted captures).
+ * Corpus: tests/fuzz/corpus/capdec/: sessions.bin (a STARTTLS session,
+ * AUTH LOGIN, TLS 1.3 with an HRR, implicit TLS with DHE; written by
+ * test_capdec with MX_CAPDEC_CORPUS_WRITE=FILE), eth-* and raw-* (its
+ * flows one by one, on EN10MB and RAW), lab-* (regression captures of
+ * tests/data/pcap in this format, on EN10MB, SLL2, NULL, IPv6).
  */
 #include <stdint.h>
 #include <stdio.h>
