@@ -52,6 +52,7 @@
 #define PCAP_MAX_SEEN 4096  /* distinct certificate hashes counted */
 #define PCAP_MAX_EXPORT 256 /* distinct certificates kept for --export */
 #define PCAP_MAX_SECONDS 253402300799LL /* 9999-12-31T23:59:59Z */
+#define PCAP_DEFAULT_FLOWS 512
 #define PCAP_VCACHE 16 /* verifications remembered (same chain) */
 
 /* A busy relay's capture repeats the same few chains: one verification
@@ -402,8 +403,11 @@ int cmd_pcap(struct mx_opts *o)
 		goto close;
 	}
 	mx_reasm_limits_default(&lim);
-	if (o->max_flows > 0)
-		lim.max_flows = (size_t)o->max_flows;
+	/* A flow costs its session (model/capture.h, about 40 KB) plus its
+	 * reassembly buffers; flows a capture never sees close stay until
+	 * evicted, so the cap is what bounds memory (issue 9: <= 64 MiB). */
+	lim.max_flows = o->max_flows > 0 ? (size_t)o->max_flows
+					 : PCAP_DEFAULT_FLOWS;
 	cb.arg = &r;
 	cb.session = on_session;
 	d = mx_capdec_new(pcap_datalink(p), &lim, &cb);

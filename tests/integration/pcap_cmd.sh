@@ -61,6 +61,22 @@ pcap_schema() {	# DESCRIPTION
 	fi
 }
 get() { $AJ get "$WORK/out" "$1" 2>/dev/null; }
+# The lab is shared: other tests may talk to the same server while
+# tcpdump runs, so pick our session by the SNI our client sent (the
+# last one with a ServerHello); prints its index, or 0.
+S=0
+pick() {	# SNI
+	S=$(python3 - "$WORK/out" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+idx = [i for i, s in enumerate(d["sessions"])
+       if s["tls"] and s["tls"]["client_hellos"]
+       and s["tls"]["client_hellos"][0]["sni"] == sys.argv[2]
+       and s["tls"]["server_hello"]]
+print(idx[-1] if idx else 0)
+PY
+) || S=0
+}
 expect_get() {	# PATH WANT DESCRIPTION
 	local v
 	v=$(get "$1")
@@ -94,14 +110,15 @@ mxp pcap "$NOCHAIN" --ca-file "$ROOT" --json
 expect_rc 2 "nochain, root only: critical"
 pcap_schema "nochain"
 expect_finding cert.chain_incomplete critical "127.0.0.33"
-expect_get sessions.0.tls.verification.missing.subject "$INT_DN" \
+pick mx3.lab.test
+expect_get "sessions.$S.tls.verification.missing.subject" "$INT_DN" \
 	"JSON names the missing intermediate"
-expect_get sessions.0.tls.verification.verified False "not verified"
-expect_get sessions.0.tls.verification.name mx3.lab.test "checked for the SNI"
-expect_get sessions.0.tls.client_hellos.0.sni mx3.lab.test "SNI in the hello"
-expect_get sessions.0.smtp.starttls_sent True "STARTTLS seen"
-expect_get sessions.0.server.port 25 "server port"
-expect_get sessions.0.tls.chain.0.issuer "$INT_DN" "the leaf's issuer"
+expect_get "sessions.$S.tls.verification.verified" False "not verified"
+expect_get "sessions.$S.tls.verification.name" mx3.lab.test "checked for the SNI"
+expect_get "sessions.$S.tls.client_hellos.0.sni" mx3.lab.test "SNI in the hello"
+expect_get "sessions.$S.smtp.starttls_sent" True "STARTTLS seen"
+expect_get "sessions.$S.server.port" 25 "server port"
+expect_get "sessions.$S.tls.chain.0.issuer" "$INT_DN" "the leaf's issuer"
 expect_get format pcap "classic pcap"
 if grep -q "did not send the intermediate '$INT_DN' and the trust store does not have it" "$WORK/out"; then
 	ok "the finding's evidence names the certificate"
@@ -112,16 +129,17 @@ fi
 mxp pcap "$NOCHAIN" --ca-file "$ROOT"
 expect_rc 2 "nochain text: critical"
 status_last "nochain text"
-expect_out '^session 1  127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.33:25  STARTTLS  TLSv1\.2 ' \
+expect_out '^session [0-9]+  127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.33:25  STARTTLS  TLSv1\.2 ' \
 	"session header with peers, STARTTLS, version and suite"
 expect_out '^CRITICAL cert\.chain_incomplete ' "the finding in the one layout"
 expect_out "Missing: +$INT_DN" "text names the missing certificate"
 expect_out '^ +\+[0-9]+\.[0-9]{3} ms  server  .*220' "timeline with ms offsets and SMTP codes"
 
 mxp pcap "$NOCHAIN" --ca-file "$MXPROBE_LAB_ROOT_AND_INT" --json
+pick mx3.lab.test
 expect_no_finding cert.chain_incomplete
 expect_no_finding cert.untrusted
-expect_get sessions.0.tls.verification.verified True "root + intermediate: verified"
+expect_get "sessions.$S.tls.verification.verified" True "root + intermediate: verified"
 
 mkdir -p "$WORK/exp"
 mxp pcap "$NOCHAIN" --ca-file "$ROOT" --export "$WORK/exp"
@@ -142,7 +160,8 @@ if tshark -r "$NOCHAIN" -F pcapng -w "$WORK/nochain.pcapng" >/dev/null 2>&1; the
 	expect_rc 2 "pcapng: critical"
 	pcap_schema "pcapng"
 	expect_get format pcapng "pcapng recognised"
-	expect_get sessions.0.tls.verification.missing.subject "$INT_DN" \
+	pick mx3.lab.test
+	expect_get "sessions.$S.tls.verification.missing.subject" "$INT_DN" \
 		"pcapng: the missing intermediate"
 else
 	not_ok "tshark could not convert to pcapng"
@@ -154,7 +173,8 @@ td_stop
 mxp pcap "$NANO" --ca-file "$ROOT" --json
 expect_rc 2 "nanosecond pcap: critical"
 expect_finding cert.chain_incomplete critical
-d=$(get sessions.0.duration_us)
+pick mx3.lab.test
+d=$(get "sessions.$S.duration_us")
 if [ -n "$d" ] && [ "$d" -gt 0 ] && [ "$d" -lt 30000000 ]; then
 	ok "nanosecond timestamps read as microseconds ($d us)"
 else
@@ -168,25 +188,27 @@ expect_get file - "file is -"
 # ---- DHE 1024: dhe1024 (Postfix's old built-in group), legacy (RFC 2409)
 DHE="$WORK/dhe1024.pcap"
 td_start "$DHE" 'host 127.0.0.39 and port 25'
-ossl 127.0.0.39 -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -servername dhe1024.lab.test
+ossl 127.0.0.39 -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -servername pcapcmd-dhe.lab.test
 td_stop
 mxp pcap "$DHE" --ca-file "$ROOT" --json
+pick pcapcmd-dhe.lab.test
 pcap_schema "dhe1024"
 expect_finding kex.dh_1024 critical
-expect_get sessions.0.tls.dh.bits 1024 "DH 1024 bits"
-expect_get_prefix sessions.0.tls.dh.prime "Postfix built-in 1024-bit" "Postfix's group named"
-expect_get sessions.0.tls.cipher TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 "the DHE suite chosen"
+expect_get "sessions.$S.tls.dh.bits" 1024 "DH 1024 bits"
+expect_get_prefix "sessions.$S.tls.dh.prime" "Postfix built-in 1024-bit" "Postfix's group named"
+expect_get "sessions.$S.tls.cipher" TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 "the DHE suite chosen"
 mxp pcap "$DHE" --ca-file "$ROOT"
 expect_out 'DH 1024 bits, Postfix built-in 1024-bit' "text: DH size and prime"
 
 LEG="$WORK/legacy.pcap"
 td_start "$LEG" 'host 127.0.0.38 and port 25'
-ossl 127.0.0.38 -tls1 -cipher 'DHE-RSA-AES128-SHA:@SECLEVEL=0'
+ossl 127.0.0.38 -tls1 -cipher 'DHE-RSA-AES128-SHA:@SECLEVEL=0' -servername pcapcmd-legacy.lab.test
 td_stop
 mxp pcap "$LEG" --ca-file "$ROOT" --json
+pick pcapcmd-legacy.lab.test
 pcap_schema "legacy"
 expect_finding kex.dh_1024 critical
-expect_get_prefix sessions.0.tls.dh.prime "RFC 2409 group 2" "RFC 2409 group 2 named"
+expect_get_prefix "sessions.$S.tls.dh.prime" "RFC 2409 group 2" "RFC 2409 group 2 named"
 
 # ---- bad input ------------------------------------------------------------
 mxp pcap "$WORK/does-not-exist.pcap"
