@@ -76,9 +76,10 @@ struct cd_flow {
 	/* SMTP */
 	char cmds[CD_CMDS][12]; /* verbs waiting for replies, oldest first */
 	size_t ncmds;
-	unsigned replies; /* server replies completed */
-	int auth;	  /* inside an AUTH exchange */
-	int data;	  /* the client sends message content (after 354) */
+	unsigned replies;      /* server replies completed */
+	unsigned client_lines; /* client lines seen */
+	int auth;	       /* inside an AUTH exchange */
+	int data; /* the client sends message content (after 354) */
 	uint64_t data_lines, data_bytes;
 	struct mx_smtp_reply reply;
 	uint64_t last_secret; /* the last frame reported as secret */

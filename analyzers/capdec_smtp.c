@@ -209,6 +209,7 @@ static void client_line(struct cd_flow *fl, const char *line, size_t len,
 	struct cd_dir *dd = &fl->dir[MX_DIR_C2S];
 	char v[16], t[96], *esc;
 
+	fl->client_lines++;
 	if (fl->data) {
 		if (len == 1 && line[0] == '.') {
 			fl->data = 0;
@@ -418,6 +419,9 @@ size_t cd_smtp_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 		    cd_tls_sniff(p + i, n - i) == 1) {
 			dd->mode = CD_TLS;
 			fl->kind = "TLS";
+			/* before any command: TLS from the first byte */
+			if (fl->client_lines == 0)
+				fl->s->implicit_tls = 1;
 			return i;
 		}
 		lf = memchr(p + i, '\n', n - i);

@@ -139,11 +139,15 @@ static void rule_close_after_hello(const struct mx_capsess *s,
 		snprintf(h, sizeof(h), "not decoded");
 	mx_findings_add(out, "tcp.fin_after_client_hello", where,
 			"the server sent %s %s after the ClientHello, with no "
-			"alert (the hello: %s)%s",
+			"alert (the hello: %s)%s%s",
 			s->close_after_hello_rst ? "RST" : "FIN", d, h,
 			s->nhellos > 1 ? "; it was not the session's first "
 					 "hello"
-				       : "");
+				       : "",
+			s->implicit_tls && s->smtp
+				? "; the server had greeted in plain SMTP, so "
+				  "this port wants STARTTLS, not TLS at once"
+				: "");
 }
 
 /* A RST from the server, unless it ends a teardown that had begun: the

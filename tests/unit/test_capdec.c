@@ -584,6 +584,32 @@ static void test_alert(void **state)
 	net_free(&n);
 }
 
+/* An implicit-TLS client on a port whose server greets in plain SMTP. */
+static void test_implicit_on_smtp_port(void **state)
+{
+	struct net n;
+	struct conn c;
+	struct mx_findings fs = {0};
+
+	(void)state;
+	net_init(&n, MX_LINK_EN10MB);
+	conn_init(&c, &n, 25, 25);
+	open3(&c);
+	say(&c, 1, "220 mx1.lab.test ESMTP\r\n");
+	send_file(&c, 0, "hello_tls12.bin", 1400);
+	say(&c, 1, "500 5.5.2 Error: bad syntax\r\n");
+	close4(&c);
+	net_finish(&n);
+	assert_true(n.g.s[0]->implicit_tls);
+	assert_int_equal(n.g.s[0]->nhellos, 1);
+	assert_int_equal(n.g.s[0]->close_after_hello_us, -1);
+	mx_capjudge_session(n.g.s[0], &fs, "w");
+	assert_non_null(
+		strstr(evidence(&fs, "tls.handshake_failed"), "plain SMTP"));
+	mx_findings_clear(&fs);
+	net_free(&n);
+}
+
 static void test_hrr(void **state)
 {
 	struct net n;
@@ -1196,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_rst_after_hello),
 		cmocka_unit_test(test_reset_in_smtp),
 		cmocka_unit_test(test_alert),
+		cmocka_unit_test(test_implicit_on_smtp_port),
 		cmocka_unit_test(test_hrr),
 		cmocka_unit_test(test_retransmission),
 		cmocka_unit_test(test_auth_withheld),
