@@ -160,8 +160,13 @@ static size_t decide(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 void cd_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
 	     int64_t ts, uint64_t frame)
 {
-	if (dir == MX_DIR_S2C && n > 0)
+	if (dir == MX_DIR_S2C && n > 0) {
+		if (!fl->server_since_hello && fl->rounds > 0)
+			fl->s->hello_answer_us =
+				ts > fl->last_hello_us ? ts - fl->last_hello_us
+						       : 0;
 		fl->server_since_hello = 1;
+	}
 	while (n > 0) {
 		struct cd_dir *dd = &fl->dir[dir];
 		size_t used = n;

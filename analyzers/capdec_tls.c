@@ -95,6 +95,7 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 	fl->rounds++;
 	fl->server_since_hello = 0;
 	fl->last_hello_us = ts;
+	s->hello_answer_us = -1;
 	h = s->nhellos < MX_CAP_MAX_HELLOS ? &s->hellos[s->nhellos++] : &tmp;
 	memset(h, 0, sizeof(*h));
 	h->t_us = ts;

@@ -275,7 +275,12 @@ static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 	char h[600] = "";
 	size_t i;
 
-	if (s->alert < 0 || s->alert_level != 2)
+	/* A close_notify instead of a ServerHello refuses as a fatal alert
+	 * would. */
+	int refused = s->alert_dir == 1 && s->alert_desc == 0 &&
+		      !s->server_hello && !s->encrypted;
+
+	if (s->alert < 0 || (s->alert_level != 2 && !refused))
 		return;
 	/* The client's alert after the server closed on its hello (OpenSSL
 	 * writes decode_error then) is not the cause. */
@@ -292,9 +297,10 @@ static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 	if (s->alert_dir == 1 && s->nhellos > 0)
 		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
 	f = mx_findings_add(out, "tls.handshake_failed", where,
-			    "the %s sent fatal alert %u (%s)%s%s%s",
-			    s->alert_dir ? "server" : "client", s->alert_desc,
-			    name ? name : "unassigned",
+			    "the %s sent %s alert %u (%s)%s%s%s",
+			    s->alert_dir ? "server" : "client",
+			    s->alert_level == 2 ? "fatal" : "warning",
+			    s->alert_desc, name ? name : "unassigned",
 			    h[0] ? " after the ClientHello (" : "", h,
 			    h[0] ? ")" : "");
 	if (fix)
@@ -346,6 +352,39 @@ static void rule_not_tls(const struct mx_capsess *s, struct mx_findings *out,
 					"(465).");
 				return;
 			}
+}
+
+/* The server never answered the hello and the client gave up. */
+static void rule_silence(const struct mx_capsess *s, struct mx_findings *out,
+			 const char *where)
+{
+	const struct mx_cap_hello *h;
+	struct mx_finding *f;
+	int64_t t = -1;
+	char hb[600], d[32];
+
+	if (s->nhellos == 0 || s->hello_answer_us >= 0 ||
+	    s->close_after_hello_us >= 0 || s->server_hello || s->hrr)
+		return;
+	h = &s->hellos[s->nhellos - 1];
+	if (s->fin_dir[0] && s->fin_us[0] >= h->t_us)
+		t = s->fin_us[0];
+	if (s->rst_dir[0] && s->rst_us[0] >= h->t_us &&
+	    (t < 0 || s->rst_us[0] < t))
+		t = s->rst_us[0];
+	if (t < 0)
+		return;
+	hello_text(h, hb, sizeof(hb));
+	delay_text(t - h->t_us, d, sizeof(d));
+	f = mx_findings_add(out, "tls.handshake_failed", where,
+			    "the server sent nothing after the ClientHello "
+			    "(%s); the client gave up and closed %s later",
+			    hb, d);
+	mx_finding_set_fix(f, "%s",
+			   "Something drops the hello silently: a firewall or "
+			   "IPS that filters TLS, or a server stuck before "
+			   "its ServerHello. Capture on the server side too "
+			   "to see whether the hello arrives there.");
 }
 
 static void rule_key_exchange(const struct mx_capsess *s,
@@ -525,6 +564,7 @@ void mx_capjudge_session(const struct mx_capsess *s, struct mx_findings *out,
 	rule_zero_window(s, out, where);
 	rule_alert(s, out, where);
 	rule_not_tls(s, out, where);
+	rule_silence(s, out, where);
 	rule_key_exchange(s, out, where);
 	rule_smtp(s, out, where);
 }

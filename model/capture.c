@@ -3,7 +3,7 @@
  * capture.h.
  *
  * Sessions are plain data: init sets the "none" values (alert -1,
- * close_after_hello_us -1), clear frees what a session owns (certificate
+ * close_after_hello_us -1, hello_answer_us -1), clear frees what a session owns (certificate
  * DER copies, transcript texts) and leaves it initialised.  Events are
  * bounded (MX_CAP_MAX_EVENTS; more are counted in ev_dropped) and their
  * text is cut at MX_CAP_TEXT - 1 bytes.
@@ -22,6 +22,7 @@ void mx_capsess_init(struct mx_capsess *s)
 	memset(s, 0, sizeof(*s));
 	s->alert = -1;
 	s->close_after_hello_us = -1;
+	s->hello_answer_us = -1;
 }
 
 void mx_capsess_clear(struct mx_capsess *s)

@@ -140,6 +140,9 @@ struct mx_capsess {
 	/* Live runs: the analyzers ask the reports to draw this session's
 	 * timeline (it failed or ended unexpectedly). */
 	int show_timeline;
+	/* How long after the last ClientHello the server's first byte came,
+	 * in us; -1 none (silence, or a close: close_after_hello_us). */
+	int64_t hello_answer_us;
 };
 
 /* Live capture of a probe run (--capture): what the run's report says

@@ -384,6 +384,7 @@ static void test_starttls_session(void **state)
 	assert_true(s->encrypted);
 	assert_int_equal(s->alert, -1);
 	assert_int_equal(s->close_after_hello_us, -1);
+	assert_int_equal(s->hello_answer_us, 100); /* the next frame */
 	assert_true(s->fin_dir[0] && s->fin_dir[1]);
 	/* transcript: 220, EHLO, 4 lines, STARTTLS, 220 */
 	assert_int_equal(s->nsmtp, 8);

@@ -201,6 +201,38 @@ static void test_alerts(void **state)
 	s->alert_level = 1;
 	mx_capjudge_session(s, &fs, "w");
 	assert_int_equal(fs.n, 0);
+	/* but a close_notify from the server instead of a ServerHello is */
+	s->alert = 0;
+	s->alert_desc = 0;
+	s->alert_dir = 1;
+	mx_capjudge_session(s, &fs, "w");
+	assert_non_null(strstr(ev(&fs, "tls.handshake_failed"),
+			       "the server sent warning alert 0 "
+			       "(close_notify) after the ClientHello"));
+	mx_findings_clear(&fs);
+	sess_free(s);
+}
+
+static void test_silence(void **state)
+{
+	struct mx_capsess *s = sess();
+	struct mx_findings fs = {0};
+
+	(void)state;
+	hello(s, 300, MX_TLS12, small, 3, "bbbb")->t_us = 1100000;
+	s->fin_dir[0] = 1;
+	s->fin_us[0] = 31100000;
+	mx_capjudge_session(s, &fs, "w");
+	assert_non_null(strstr(ev(&fs, "tls.handshake_failed"),
+			       "the server sent nothing after the "
+			       "ClientHello (300 B"));
+	assert_non_null(strstr(ev(&fs, "tls.handshake_failed"),
+			       "closed 30000 ms later"));
+	mx_findings_clear(&fs);
+	/* an answer came: not silence */
+	s->hello_answer_us = 2000;
+	mx_capjudge_session(s, &fs, "w");
+	assert_int_equal(fs.n, 0);
 	sess_free(s);
 }
 
@@ -427,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_alerts),
 		cmocka_unit_test(test_not_tls),
+		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_key_exchange),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_intolerance),
