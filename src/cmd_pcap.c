@@ -400,7 +400,7 @@ int cmd_pcap(struct mx_opts *o)
 			"mxprobe pcap: no temporary file for the JSON "
 			"sessions: %s\n",
 			strerror(errno));
-		goto close;
+		goto abort;
 	}
 	mx_reasm_limits_default(&lim);
 	/* A flow costs its session (model/capture.h, about 40 KB) plus its
@@ -411,8 +411,12 @@ int cmd_pcap(struct mx_opts *o)
 	cb.arg = &r;
 	cb.session = on_session;
 	d = mx_capdec_new(pcap_datalink(p), &lim, &cb);
-	if (d == NULL)
-		goto close;
+	if (d == NULL) {
+		fprintf(stderr,
+			"mxprobe pcap: the decoder did not start (link type %d)\n",
+			pcap_datalink(p));
+		goto abort;
+	}
 	memset(&cap, 0, sizeof(cap));
 	read_frames(p, d, &cap);
 	mx_capdec_finish(d);
@@ -469,9 +473,11 @@ int cmd_pcap(struct mx_opts *o)
 	if ((r.json ? mx_pcap_json_end(r.json, r.out, &sum)
 		    : mx_pcap_text_end(r.out, &sum)) < 0)
 		rc = 3;
-close:
 	if (mx_cli_close_output(r.out, o) < 0)
 		rc = 3;
+	goto out;
+abort: /* no report: no half-made -o FILE either */
+	mx_cli_abort_output(r.out, o);
 out:
 	mx_capdec_free(d);
 	mx_pcap_json_free(r.json);
