@@ -611,6 +611,38 @@ static void test_implicit_on_smtp_port(void **state)
 	net_free(&n);
 }
 
+/* An SSLv2-framed ClientHello (RFC 6101 appendix E.2) as the first
+ * bytes: implicit TLS, the hello recorded with its version. */
+static void test_sslv2_hello(void **state)
+{
+	static const uint8_t v2[] = {0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15,
+				     0x00, 0x00, 0x00, 0x10, 0x07, 0x00, 0xc0,
+				     0x05, 0x00, 0x80, 0x03, 0x00, 0x80, 0x01,
+				     0x00, 0x80, 0x06, 0x00, 0x40, 0x04, 0x00,
+				     0x80, 0x02, 0x00, 0x80, 0x00, 0x01, 0x02,
+				     0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+				     0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+	struct net n;
+	struct conn c;
+	const struct mx_capsess *s;
+
+	(void)state;
+	net_init(&n, MX_LINK_EN10MB);
+	conn_init(&c, &n, 26, 465);
+	open3(&c);
+	data(&c, 0, v2, sizeof(v2), 1400);
+	close4(&c);
+	net_finish(&n);
+	s = n.g.s[0];
+	assert_true(s->implicit_tls);
+	assert_int_equal(s->nhellos, 1);
+	assert_int_equal(s->hellos[0].max_version, MX_TLS10);
+	assert_string_equal(find_ev(s, MX_CAP_EV_CLIENT_HELLO)->text,
+			    "ClientHello 48 B (SSLv2 format), TLSv1 max");
+	assert_string_equal(s->decode_error, "");
+	net_free(&n);
+}
+
 static void test_hrr(void **state)
 {
 	struct net n;
@@ -1224,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_reset_in_smtp),
 		cmocka_unit_test(test_alert),
 		cmocka_unit_test(test_implicit_on_smtp_port),
+		cmocka_unit_test(test_sslv2_hello),
 		cmocka_unit_test(test_hrr),
 		cmocka_unit_test(test_retransmission),
 		cmocka_unit_test(test_auth_withheld),
