@@ -364,7 +364,8 @@ static void rule_silence(const struct mx_capsess *s, struct mx_findings *out,
 	char hb[600], d[32];
 
 	if (s->nhellos == 0 || s->hello_answer_us >= 0 ||
-	    s->close_after_hello_us >= 0 || s->server_hello || s->hrr)
+	    s->close_after_hello_us >= 0 || s->server_hello || s->hrr ||
+	    s->alert >= 0)
 		return;
 	h = &s->hellos[s->nhellos - 1];
 	if (s->fin_dir[0] && s->fin_us[0] >= h->t_us)
