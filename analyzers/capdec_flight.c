@@ -239,6 +239,9 @@ size_t cd_flight_feed(struct cd_flow *fl, const uint8_t *p, size_t n,
 		return n;
 	fl->dir[MX_DIR_S2C].first_record_done = 1;
 	flight_end(fl, st, ts, frame);
+	/* Its facts are in the session now (certificates copied). */
+	mx_flight_free(fl->fl);
+	fl->fl = NULL;
 	return used;
 }
 

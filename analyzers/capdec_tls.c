@@ -328,6 +328,15 @@ static void records(struct cd_flow *fl, int dir, int64_t ts, uint64_t frame)
 		mx_buf_consume(&dd->buf, off);
 	else
 		mx_buf_reset(&dd->buf);
+	/* Many flows stay open with nothing pending: give the room back. */
+	if (dd->buf.len == 0 && dd->buf.cap > 4096) {
+		mx_buf_free(&dd->buf);
+		mx_buf_init(&dd->buf, CD_BUF_MAX);
+	}
+	if (dir == MX_DIR_C2S && fl->hs.len == 0 && fl->hs.cap > 4096) {
+		mx_buf_free(&fl->hs);
+		mx_buf_init(&fl->hs, CD_HELLO_MAX);
+	}
 }
 
 void cd_tls_feed(struct cd_flow *fl, int dir, const uint8_t *p, size_t n,
