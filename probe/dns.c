@@ -43,8 +43,9 @@
  * the forwarder's.  So then the resolver's AD bit is trusted, as Postfix
  * does with smtp_dns_support_level = dnssec: each query is also asked of
  * the resolver directly (probe/dns_ad.h) and `secure` is that answer's AD
- * bit; the callback waits for both (within the query's timeout: an AD
- * answer that does not come in time counts as "not secure").
+ * bit; the callback waits for both (within the query's timeout, and at
+ * most a second after libunbound's answer: an AD answer that does not
+ * come in time counts as "not secure").
  *
  * Status mapping (in this order): libunbound error -> MX_DNS_ERROR (error =
  * ub_strerror); bogus -> BOGUS; rcode NOERROR with data -> OK, without ->
@@ -420,6 +421,9 @@ static void deliver(struct dnsq *q, struct mx_dns_answer *a)
 	mx_dns_answer_clear(a);
 }
 
+/* How long an AD answer may lag behind libunbound's. */
+#define AD_GRACE_MS 1000
+
 /* Both answers are in (or the AD one is given up): deliver the held
  * one with the resolver's AD bit as `secure`. */
 static void deliver_held(struct dnsq *q)
@@ -457,12 +461,22 @@ static void on_answer(void *arg, int err, struct ub_result *r)
 	mx_log_trace(q->dns->log, MX_TRACE_DNS, "dns: answer id %d type %d: %s",
 		     q->async_id, q->rrtype, mx_dns_status_name(a.status));
 	if (q->dns->ad != NULL) {
-		/* AD mode: wait for the resolver's own answer */
+		/* AD mode: wait for the resolver's own answer, at most
+		 * AD_GRACE_MS more (libunbound may have answered from
+		 * /etc/hosts or its cache, and a resolver that does not
+		 * answer must not cost a whole timeout per query) */
 		a.ms = mx_now_ms() - q->started;
 		q->held = a;
 		q->main_done = 1;
-		if (q->adq == NULL)
+		if (q->adq == NULL) {
 			deliver_held(q);
+		} else if (q->dns->timeout_ms - a.ms > AD_GRACE_MS) {
+			struct timeval tv = {AD_GRACE_MS / 1000,
+					     (AD_GRACE_MS % 1000) * 1000};
+
+			evtimer_del(q->timer);
+			evtimer_add(q->timer, &tv);
+		}
 		return;
 	}
 	q_unlink(q);
