@@ -25,7 +25,7 @@ time; the output is written as it goes.  Bounded: stops at --size bytes,
 at --max-seconds of generation, or after --max-waves waves.
 
 Usage: pcap_gen.py OUT.pcap [--size 1G] [--srcdir DIR] [--concurrency 200]
-       [--seed 1] [--max-seconds 3600] [--max-waves N]
+       [--seed 1] [--max-seconds 3600] [--max-waves N] [--seeds A,B]
 Prints one line: bytes, packets, sessions, waves, seconds.
 """
 import argparse
@@ -224,6 +224,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-seconds", type=float, default=3600)
     ap.add_argument("--max-waves", type=int, default=10 ** 7)
+    ap.add_argument("--seeds", default="",
+                    help="only captures whose name contains one of these "
+                         "comma-separated strings")
     a = ap.parse_args()
     size = parse_size(a.size)
     pdir = os.path.join(a.srcdir, "tests", "data", "pcap")
@@ -231,6 +234,8 @@ def main():
     for name in sorted(os.listdir(pdir)):
         # whole classic captures only (not the truncated one)
         if not name.endswith(".pcap") or "truncated" in name:
+            continue
+        if a.seeds and not any(x in name for x in a.seeds.split(",")):
             continue
         r = read_classic(os.path.join(pdir, name))
         if r:
