@@ -102,7 +102,8 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe check --deep example.org",
 	 MX_ARGS_TARGET, 1, -1},
 	{"send", cmd_send,
-	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT,
+	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT |
+		 MX_OPT_CAPTURE,
 	 "--to RCPT [options]",
 	 "Send a test message with a delivery TLS policy (and AUTH), report "
 	 "each\nstage like swaks, explain failures, confirm arrival.",

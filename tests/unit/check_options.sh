@@ -36,7 +36,7 @@ def fail(msg):
 
 # ---- the table ----------------------------------------------------------
 src = open(os.path.join(srcdir, "src/options.c"), encoding="utf-8").read()
-table = re.findall(r'\{"([a-z][a-z0-9-]*)", (required|no)_argument, NULL, ', src)
+table = re.findall(r'\{"([a-z][a-z0-9-]*)", (required|no|optional)_argument, NULL, ', src)
 if len(table) < 40:
     fail("only %d options in the table of src/options.c" % len(table))
 takes_arg = {n: k == "required" for n, k in table}
