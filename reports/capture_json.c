@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "reports/capture_jw.h"
 #include "reports/jsonutil.h"
 #include "wire/tls_registry.h"
 
@@ -18,201 +19,6 @@ struct mx_pcap_json {
 	size_t n;
 	int err;
 };
-
-/* ---- one description, two outputs -------------------------------------
- *
- * The capture object is described once, through a small writer with two
- * backends: a jansson tree (mx_capsess_json(), for live reports) or JSON
- * text written straight to a FILE, laid out as jansson's JSON_INDENT(2)
- * (the pcap stream: a busy capture has hundreds of thousands of sessions
- * and a tree per session would cost more than decoding them).  In text,
- * a string is written as jansson writes it, except that a byte outside
- * printable ASCII becomes '?' (model text is escaped ASCII already; the
- * same last guard as mx_j_str()). */
-
-#define JW_DEPTH 8
-
-struct jw {
-	struct mx_jc *c; /* tree backend when out == NULL */
-	json_t *stack[JW_DEPTH];
-	json_t *root;
-	FILE *out; /* text backend */
-	int base;  /* text: indent of the object's own lines */
-	unsigned char empty[JW_DEPTH];
-	int depth, err;
-};
-
-static void jw_indent(struct jw *w)
-{
-	static const char pad[] = "                                        ";
-	int n = w->base + 2 * w->depth;
-
-	if (fputc('\n', w->out) == EOF ||
-	    fwrite(pad, 1, (size_t)n, w->out) != (size_t)n)
-		w->err = 1;
-}
-
-static void jw_text_str(struct jw *w, const char *s)
-{
-	const char *run;
-
-	fputc('"', w->out);
-	while (*s) {
-		unsigned char ch;
-
-		for (run = s;
-		     *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'; s++)
-			;
-		if (s > run && fwrite(run, 1, (size_t)(s - run), w->out) !=
-				       (size_t)(s - run))
-			w->err = 1;
-		if (*s == '\0')
-			break;
-		ch = (unsigned char)*s++;
-		if (ch == '"' || ch == '\\')
-			fprintf(w->out, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", w->out);
-		else if (ch == '\t')
-			fputs("\\t", w->out);
-		else if (ch == '\r')
-			fputs("\\r", w->out);
-		else if (ch < 0x20)
-			fprintf(w->out, "\\u%04x", ch);
-		else
-			fputc('?', w->out);
-	}
-	if (fputc('"', w->out) == EOF)
-		w->err = 1;
-}
-
-/* Text: the separator and the key of the next member. */
-static void jw_member(struct jw *w, const char *key)
-{
-	if (w->depth == 0)
-		return;
-	if (!w->empty[w->depth - 1])
-		fputc(',', w->out);
-	w->empty[w->depth - 1] = 0;
-	jw_indent(w);
-	if (key != NULL) {
-		jw_text_str(w, key);
-		fputs(": ", w->out);
-	}
-}
-
-/* Tree: v joins the open container (stolen). */
-static void jw_add(struct jw *w, const char *key, json_t *v)
-{
-	json_t *top;
-
-	if (w->depth == 0) {
-		json_decref(w->root);
-		w->root = v;
-		return;
-	}
-	top = w->stack[w->depth - 1];
-	if (json_is_object(top))
-		mx_j_set(w->c, top, key, v);
-	else
-		mx_j_push(w->c, top, v);
-}
-
-static void jw_begin(struct jw *w, const char *key, int array)
-{
-	if (w->depth == JW_DEPTH) { /* a programming error */
-		w->err = 1;
-		return;
-	}
-	if (w->out != NULL) {
-		jw_member(w, key);
-		fputc(array ? '[' : '{', w->out);
-		w->empty[w->depth++] = 1;
-		return;
-	}
-	w->stack[w->depth] = array ? mx_j_arr(w->c) : mx_j_obj(w->c);
-	json_incref(w->stack[w->depth]);
-	jw_add(w, key, w->stack[w->depth]);
-	w->depth++;
-}
-
-static void jw_end(struct jw *w, int array)
-{
-	if (w->depth == 0)
-		return;
-	w->depth--;
-	if (w->out == NULL) {
-		json_decref(w->stack[w->depth]);
-		return;
-	}
-	if (!w->empty[w->depth])
-		jw_indent(w);
-	if (fputc(array ? ']' : '}', w->out) == EOF)
-		w->err = 1;
-}
-
-static void jw_str(struct jw *w, const char *key, const char *v)
-{
-	if (w->out == NULL) {
-		jw_add(w, key, mx_j_str(w->c, v));
-		return;
-	}
-	jw_member(w, key);
-	if (v == NULL)
-		fputs("null", w->out);
-	else
-		jw_text_str(w, v);
-}
-
-static void jw_int(struct jw *w, const char *key, long long v)
-{
-	if (w->out == NULL) {
-		jw_add(w, key, mx_j_int(w->c, v));
-		return;
-	}
-	jw_member(w, key);
-	fprintf(w->out, "%lld", v);
-}
-
-static void jw_lit(struct jw *w, const char *key, int v) /* 1, 0, -1 null */
-{
-	if (w->out == NULL) {
-		jw_add(w, key, mx_j_tri(w->c, v));
-		return;
-	}
-	jw_member(w, key);
-	fputs(v > 0 ? "true" : v == 0 ? "false" : "null", w->out);
-}
-
-#define jw_bool(w, k, v) jw_lit((w), (k), (v) ? 1 : 0)
-#define jw_null(w, k) jw_lit((w), (k), -1)
-
-/* A jansson value (stolen) as a member. */
-static void jw_json(struct jw *w, const char *key, json_t *v)
-{
-	char *text;
-	const char *p, *nl;
-
-	if (w->out == NULL) {
-		jw_add(w, key, v);
-		return;
-	}
-	jw_member(w, key);
-	text = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
-					 JSON_ENCODE_ANY)
-		 : NULL;
-	json_decref(v);
-	if (text == NULL) {
-		w->err = 1;
-		return;
-	}
-	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		fwrite(p, 1, (size_t)(nl - p), w->out);
-		jw_indent(w);
-	}
-	fputs(p, w->out);
-	free(text);
-}
 
 /* ---- the capture object ------------------------------------------------ */
 
@@ -240,7 +46,7 @@ static void jw_time_us(struct jw *w, const char *key, int64_t us)
 	buf[l - 1] = '\0'; /* the 'Z' */
 	snprintf(out, sizeof(out), "%s.%06lldZ", buf,
 		 (long long)(us % 1000000));
-	jw_str(w, key, out);
+	mx_jw_str(w, key, out);
 }
 
 /* A version's name, "0x7f1c" when it has none, null for 0. */
@@ -258,7 +64,7 @@ static void jw_version(struct jw *w, const char *key, uint16_t v)
 		snprintf(buf, sizeof(buf), "0x%04x", v);
 		n = buf;
 	}
-	jw_str(w, key, n);
+	mx_jw_str(w, key, n);
 }
 
 static void jw_suite(struct jw *w, const char *key, uint16_t id)
@@ -267,73 +73,73 @@ static void jw_suite(struct jw *w, const char *key, uint16_t id)
 	char buf[8];
 
 	snprintf(buf, sizeof(buf), "0x%04x", id);
-	jw_str(w, key, s != NULL ? s->iana : buf);
+	mx_jw_str(w, key, s != NULL ? s->iana : buf);
 }
 
 static void jw_dirs(struct jw *w, const char *key, const uint64_t v[2])
 {
-	jw_begin(w, key, 0);
-	jw_int(w, "client", (long long)v[0]);
-	jw_int(w, "server", (long long)v[1]);
-	jw_end(w, 0);
+	mx_jw_begin(w, key, 0);
+	mx_jw_int(w, "client", (long long)v[0]);
+	mx_jw_int(w, "server", (long long)v[1]);
+	mx_jw_end(w, 0);
 }
 
 /* When each side sent FIN (or RST), as an offset from the start. */
 static void jw_close(struct jw *w, const char *key, const int dir[2],
 		     const int64_t us[2], int64_t start)
 {
-	jw_begin(w, key, 0);
+	mx_jw_begin(w, key, 0);
 	if (dir[0])
-		jw_int(w, "client_us", us[0] - start);
+		mx_jw_int(w, "client_us", us[0] - start);
 	else
 		jw_null(w, "client_us");
 	if (dir[1])
-		jw_int(w, "server_us", us[1] - start);
+		mx_jw_int(w, "server_us", us[1] - start);
 	else
 		jw_null(w, "server_us");
-	jw_end(w, 0);
+	mx_jw_end(w, 0);
 }
 
 static void jw_peer(struct jw *w, const char *key, const char *addr,
 		    unsigned port)
 {
-	jw_begin(w, key, 0);
-	jw_str(w, "address", addr);
-	jw_int(w, "port", port);
-	jw_end(w, 0);
+	mx_jw_begin(w, key, 0);
+	mx_jw_str(w, "address", addr);
+	mx_jw_int(w, "port", port);
+	mx_jw_end(w, 0);
 }
 
 static void jw_smtp(struct jw *w, const struct mx_capsess *s)
 {
 	size_t i;
 
-	jw_begin(w, "smtp", 0);
+	mx_jw_begin(w, "smtp", 0);
 	jw_bool(w, "seen", s->smtp);
 	jw_bool(w, "starttls_offered", s->starttls_offered);
 	jw_bool(w, "starttls_sent", s->starttls_sent);
 	if (s->starttls_reply)
-		jw_int(w, "starttls_reply", s->starttls_reply);
+		mx_jw_int(w, "starttls_reply", s->starttls_reply);
 	else
 		jw_null(w, "starttls_reply");
 	jw_bool(w, "implicit_tls", s->implicit_tls);
 	jw_bool(w, "auth_seen", s->auth_seen);
-	jw_begin(w, "transcript", 1);
+	mx_jw_begin(w, "transcript", 1);
 	for (i = 0; i < s->nsmtp && i < MX_CAP_MAX_SMTP; i++) {
 		const struct mx_cap_smtp_line *l = &s->smtp_lines[i];
 
-		jw_begin(w, NULL, 0);
-		jw_int(w, "t_us", l->t_us - s->start_us);
-		jw_str(w, "dir", dir_name(l->dir));
+		mx_jw_begin(w, NULL, 0);
+		mx_jw_int(w, "t_us", l->t_us - s->start_us);
+		mx_jw_str(w, "dir", dir_name(l->dir));
 		if (l->code)
-			jw_int(w, "code", l->code);
+			mx_jw_int(w, "code", l->code);
 		else
 			jw_null(w, "code");
-		jw_str(w, "text", l->text ? l->text : "");
-		jw_end(w, 0);
+		mx_jw_str(w, "text", l->text ? l->text : "");
+		mx_jw_end(w, 0);
 	}
-	jw_end(w, 1);
-	jw_int(w, "dropped", (long long)s->smtp_dropped);
-	jw_end(w, 0);
+	mx_jw_end(w, 1);
+	mx_jw_int(w, "dropped", (long long)s->smtp_dropped);
+	mx_jw_end(w, 0);
 }
 
 static void jw_hello(struct jw *w, const struct mx_capsess *s,
@@ -341,23 +147,23 @@ static void jw_hello(struct jw *w, const struct mx_capsess *s,
 {
 	unsigned i;
 
-	jw_begin(w, NULL, 0);
-	jw_int(w, "t_us", h->t_us - s->start_us);
-	jw_int(w, "frame", (long long)h->frame);
-	jw_int(w, "bytes", (long long)h->len);
+	mx_jw_begin(w, NULL, 0);
+	mx_jw_int(w, "t_us", h->t_us - s->start_us);
+	mx_jw_int(w, "frame", (long long)h->frame);
+	mx_jw_int(w, "bytes", (long long)h->len);
 	jw_version(w, "legacy_version", h->legacy_version);
 	jw_version(w, "max_version", h->max_version);
-	jw_str(w, "sni", h->sni[0] ? h->sni : NULL);
-	jw_int(w, "suite_count", h->nsuites);
-	jw_begin(w, "suites", 1);
+	mx_jw_str(w, "sni", h->sni[0] ? h->sni : NULL);
+	mx_jw_int(w, "suite_count", h->nsuites);
+	mx_jw_begin(w, "suites", 1);
 	for (i = 0; i < h->nsuites && i < 64; i++)
 		jw_suite(w, NULL, h->suites[i]);
-	jw_end(w, 1);
-	jw_int(w, "group_count", h->ngroups);
-	jw_int(w, "extension_count", h->next);
-	jw_str(w, "ja3", h->ja3);
-	jw_str(w, "ja3_md5", h->ja3_md5);
-	jw_end(w, 0);
+	mx_jw_end(w, 1);
+	mx_jw_int(w, "group_count", h->ngroups);
+	mx_jw_int(w, "extension_count", h->next);
+	mx_jw_str(w, "ja3", h->ja3);
+	mx_jw_str(w, "ja3_md5", h->ja3_md5);
+	mx_jw_end(w, 0);
 }
 
 static void sha256_hex(const unsigned char *p, size_t n, char out[65])
@@ -379,28 +185,28 @@ static void jw_chain(struct jw *w, const struct mx_capsess *s,
 	char hex[65];
 	size_t i;
 
-	jw_begin(w, "chain", 1);
+	mx_jw_begin(w, "chain", 1);
 	for (i = 0; i < s->ncerts && i < MX_CAP_MAX_CERTS; i++) {
 		const struct mx_pcap_cert *k =
 			v != NULL && i < v->n ? &v->certs[i] : NULL;
 
-		jw_begin(w, NULL, 0);
-		jw_int(w, "bytes", (long long)s->cert_len[i]);
+		mx_jw_begin(w, NULL, 0);
+		mx_jw_int(w, "bytes", (long long)s->cert_len[i]);
 		if (k != NULL && k->sha256 != NULL)
 			snprintf(hex, sizeof(hex), "%s", k->sha256);
 		else
 			sha256_hex(s->certs[i], s->cert_len[i], hex);
-		jw_str(w, "sha256", hex);
-		jw_str(w, "subject", k ? k->subject : NULL);
-		jw_str(w, "issuer", k ? k->issuer : NULL);
-		jw_lit(w, "is_ca", k && k->subject ? k->is_ca != 0 : -1);
-		jw_str(w, "aia_ca_issuers",
-		       k && k->aia_ca_issuers && k->aia_ca_issuers[0]
-			       ? k->aia_ca_issuers
-			       : NULL);
-		jw_end(w, 0);
+		mx_jw_str(w, "sha256", hex);
+		mx_jw_str(w, "subject", k ? k->subject : NULL);
+		mx_jw_str(w, "issuer", k ? k->issuer : NULL);
+		mx_jw_lit(w, "is_ca", k && k->subject ? k->is_ca != 0 : -1);
+		mx_jw_str(w, "aia_ca_issuers",
+			  k && k->aia_ca_issuers && k->aia_ca_issuers[0]
+				  ? k->aia_ca_issuers
+				  : NULL);
+		mx_jw_end(w, 0);
 	}
-	jw_end(w, 1);
+	mx_jw_end(w, 1);
 }
 
 static void jw_verify(struct jw *w, const struct mx_pcap_verify *v)
@@ -411,34 +217,34 @@ static void jw_verify(struct jw *w, const struct mx_pcap_verify *v)
 		jw_null(w, "verification");
 		return;
 	}
-	jw_begin(w, "verification", 0);
+	mx_jw_begin(w, "verification", 0);
 	jw_bool(w, "done", v->done);
 	jw_bool(w, "verified", v->verified);
 	if (v->done)
-		jw_int(w, "code", v->code);
+		mx_jw_int(w, "code", v->code);
 	else
 		jw_null(w, "code");
-	jw_str(w, "error", v->done ? v->error : NULL);
+	mx_jw_str(w, "error", v->done ? v->error : NULL);
 	if (v->done && !v->verified)
-		jw_int(w, "depth", v->depth);
+		mx_jw_int(w, "depth", v->depth);
 	else
 		jw_null(w, "depth");
-	jw_int(w, "verified_length", v->verified_len);
-	jw_str(w, "name", v->name && v->name[0] ? v->name : NULL);
+	mx_jw_int(w, "verified_length", v->verified_len);
+	mx_jw_str(w, "name", v->name && v->name[0] ? v->name : NULL);
 	mx_rep_iso8601(v->at, at, sizeof(at));
-	jw_str(w, "at", at[0] ? at : NULL);
+	mx_jw_str(w, "at", at[0] ? at : NULL);
 	if (v->missing && v->missing[0]) {
-		jw_begin(w, "missing", 0);
-		jw_str(w, "subject", v->missing);
-		jw_str(w, "url",
-		       v->missing_url && v->missing_url[0] ? v->missing_url
-							   : NULL);
+		mx_jw_begin(w, "missing", 0);
+		mx_jw_str(w, "subject", v->missing);
+		mx_jw_str(w, "url",
+			  v->missing_url && v->missing_url[0] ? v->missing_url
+							      : NULL);
 		jw_bool(w, "intermediate", v->missing_is_intermediate);
-		jw_end(w, 0);
+		mx_jw_end(w, 0);
 	} else {
 		jw_null(w, "missing");
 	}
-	jw_end(w, 0);
+	mx_jw_end(w, 0);
 }
 
 static void jw_tls(struct jw *w, const struct mx_capsess *s,
@@ -451,38 +257,38 @@ static void jw_tls(struct jw *w, const struct mx_capsess *s,
 		jw_null(w, "tls");
 		return;
 	}
-	jw_begin(w, "tls", 0);
-	jw_begin(w, "client_hellos", 1);
+	mx_jw_begin(w, "tls", 0);
+	mx_jw_begin(w, "client_hellos", 1);
 	for (i = 0; i < s->nhellos && i < MX_CAP_MAX_HELLOS; i++)
 		jw_hello(w, s, &s->hellos[i]);
-	jw_end(w, 1);
+	mx_jw_end(w, 1);
 	jw_bool(w, "server_hello", s->server_hello);
 	jw_bool(w, "hello_retry_request", s->hrr);
 	if (s->server_hello) {
 		jw_version(w, "tls_version", s->version);
 		jw_suite(w, "cipher", s->suite);
-		jw_int(w, "cipher_id", s->suite);
+		mx_jw_int(w, "cipher_id", s->suite);
 	} else {
 		jw_null(w, "tls_version");
 		jw_null(w, "cipher");
 		jw_null(w, "cipher_id");
 	}
-	jw_str(w, "ja3s", s->ja3s[0] ? s->ja3s : NULL);
-	jw_str(w, "ja3s_md5", s->ja3s_md5[0] ? s->ja3s_md5 : NULL);
+	mx_jw_str(w, "ja3s", s->ja3s[0] ? s->ja3s : NULL);
+	mx_jw_str(w, "ja3s_md5", s->ja3s_md5[0] ? s->ja3s_md5 : NULL);
 	g = s->group ? mx_group_by_id(s->group) : NULL;
 	if (s->group == 0)
 		jw_null(w, "group");
 	else if (g != NULL)
-		jw_str(w, "group", g->iana);
+		mx_jw_str(w, "group", g->iana);
 	else
-		jw_int(w, "group", s->group);
+		mx_jw_int(w, "group", s->group);
 	if (s->dh_bits > 0) {
-		jw_begin(w, "dh", 0);
-		jw_int(w, "bits", s->dh_bits);
-		jw_str(w, "prime",
-		       s->dh_prime_name[0] ? s->dh_prime_name : NULL);
+		mx_jw_begin(w, "dh", 0);
+		mx_jw_int(w, "bits", s->dh_bits);
+		mx_jw_str(w, "prime",
+			  s->dh_prime_name[0] ? s->dh_prime_name : NULL);
 		jw_bool(w, "known_safe_prime", s->dh_prime_known_safe);
-		jw_end(w, 0);
+		mx_jw_end(w, 0);
 	} else {
 		jw_null(w, "dh");
 	}
@@ -491,22 +297,23 @@ static void jw_tls(struct jw *w, const struct mx_capsess *s,
 	if (s->alert >= 0) {
 		const char *an = mx_tls_alert_name(s->alert_desc);
 
-		jw_begin(w, "alert", 0);
-		jw_str(w, "from", dir_name(s->alert_dir));
-		jw_str(w, "level", s->alert_level == 2 ? "fatal" : "warning");
-		jw_int(w, "description", s->alert_desc);
-		jw_str(w, "name", an ? an : "unknown");
-		jw_end(w, 0);
+		mx_jw_begin(w, "alert", 0);
+		mx_jw_str(w, "from", dir_name(s->alert_dir));
+		mx_jw_str(w, "level",
+			  s->alert_level == 2 ? "fatal" : "warning");
+		mx_jw_int(w, "description", s->alert_desc);
+		mx_jw_str(w, "name", an ? an : "unknown");
+		mx_jw_end(w, 0);
 	} else {
 		jw_null(w, "alert");
 	}
 	jw_bool(w, "encrypted", s->encrypted);
-	jw_end(w, 0);
+	mx_jw_end(w, 0);
 }
 
 static void jw_tcp(struct jw *w, const struct mx_capsess *s)
 {
-	jw_begin(w, "tcp", 0);
+	mx_jw_begin(w, "tcp", 0);
 	jw_bool(w, "saw_syn", s->saw_syn);
 	jw_bool(w, "midstream", s->midstream);
 	jw_close(w, "fin", s->fin_dir, s->fin_us, s->start_us);
@@ -517,34 +324,35 @@ static void jw_tcp(struct jw *w, const struct mx_capsess *s)
 	jw_dirs(w, "zero_windows", s->zero_windows);
 	jw_bool(w, "capped", s->capped);
 	if (s->close_after_hello_us >= 0) {
-		jw_int(w, "close_after_hello_us", s->close_after_hello_us);
-		jw_str(w, "close_after_hello",
-		       s->close_after_hello_rst ? "rst" : "fin");
+		mx_jw_int(w, "close_after_hello_us", s->close_after_hello_us);
+		mx_jw_str(w, "close_after_hello",
+			  s->close_after_hello_rst ? "rst" : "fin");
 	} else {
 		jw_null(w, "close_after_hello_us");
 		jw_null(w, "close_after_hello");
 	}
-	jw_end(w, 0);
+	mx_jw_end(w, 0);
 }
 
 static void jw_events(struct jw *w, const struct mx_capsess *s)
 {
 	size_t i;
 
-	jw_begin(w, "events", 1);
+	mx_jw_begin(w, "events", 1);
 	for (i = 0; i < s->nev && i < MX_CAP_MAX_EVENTS; i++) {
 		const struct mx_cap_event *e = &s->ev[i];
 
-		jw_begin(w, NULL, 0);
-		jw_int(w, "t_us", e->t_us - s->start_us);
-		jw_int(w, "frame", (long long)e->frame);
-		jw_str(w, "dir", dir_name(e->dir));
-		jw_str(w, "kind", mx_cap_ev_name((enum mx_cap_ev_kind)e->kind));
-		jw_int(w, "bytes", e->bytes);
-		jw_str(w, "text", e->text);
-		jw_end(w, 0);
+		mx_jw_begin(w, NULL, 0);
+		mx_jw_int(w, "t_us", e->t_us - s->start_us);
+		mx_jw_int(w, "frame", (long long)e->frame);
+		mx_jw_str(w, "dir", dir_name(e->dir));
+		mx_jw_str(w, "kind",
+			  mx_cap_ev_name((enum mx_cap_ev_kind)e->kind));
+		mx_jw_int(w, "bytes", e->bytes);
+		mx_jw_str(w, "text", e->text);
+		mx_jw_end(w, 0);
 	}
-	jw_end(w, 1);
+	mx_jw_end(w, 1);
 }
 
 /* The capture object; with ps (the pcap stream) its chain as the
@@ -552,24 +360,25 @@ static void jw_events(struct jw *w, const struct mx_capsess *s)
 static void capsess(struct jw *w, const struct mx_capsess *s,
 		    const struct mx_pcap_sess *ps)
 {
-	jw_begin(w, NULL, 0);
-	jw_int(w, "id", s->id);
-	jw_str(w, "family", s->family == AF_INET6 ? "ipv6" : "ipv4");
+	mx_jw_begin(w, NULL, 0);
+	mx_jw_int(w, "id", s->id);
+	mx_jw_str(w, "family", s->family == AF_INET6 ? "ipv6" : "ipv4");
 	jw_peer(w, "client", s->client, s->cport);
 	jw_peer(w, "server", s->server, s->sport);
 	jw_time_us(w, "started", s->start_us);
-	jw_int(w, "duration_us", s->end_us - s->start_us);
-	jw_int(w, "first_frame", (long long)s->first_frame);
-	jw_int(w, "last_frame", (long long)s->last_frame);
+	mx_jw_int(w, "duration_us", s->end_us - s->start_us);
+	mx_jw_int(w, "first_frame", (long long)s->first_frame);
+	mx_jw_int(w, "last_frame", (long long)s->last_frame);
 	jw_smtp(w, s);
 	jw_tls(w, s, ps ? ps->verify : NULL);
 	jw_tcp(w, s);
 	jw_events(w, s);
-	jw_int(w, "events_dropped", (long long)s->ev_dropped);
-	jw_str(w, "decode_error", s->decode_error[0] ? s->decode_error : NULL);
+	mx_jw_int(w, "events_dropped", (long long)s->ev_dropped);
+	mx_jw_str(w, "decode_error",
+		  s->decode_error[0] ? s->decode_error : NULL);
 	if (ps != NULL)
-		jw_json(w, "findings", mx_j_findings(w->c, ps->findings));
-	jw_end(w, 0);
+		mx_jw_json(w, "findings", mx_j_findings(w->c, ps->findings));
+	mx_jw_end(w, 0);
 }
 
 json_t *mx_capsess_json(const struct mx_capsess *s)

@@ -13,6 +13,7 @@ tests_unit_test_capchain_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 
 # reports: the text and JSON of a capture (also the live timeline)
 libreports_a_SOURCES += reports/capture_text.c reports/capture_text.h \
+	reports/capture_jw.c reports/capture_jw.h \
 	reports/capture_json.c reports/capture_json.h
 
 # src: the pcap command (wiring only; the trust store is loaded here)
