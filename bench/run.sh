@@ -381,10 +381,16 @@ run_one() {
 	wait "$CAP_PID" 2>/dev/null || true
 	CAP_PID=""
 	syns=$(tcpdump -nn -r "$pcap" 2>/dev/null | wc -l)
-	conns=$(tcpdump -nn -r "$pcap" 2>/dev/null | awk '{print $3}' | sort -u | wc -l)
+	# A connection is a distinct (source, initial sequence number): the
+	# kernel may reuse a local port after TIME_WAIT within one run, so
+	# distinct source ports alone undercount (bigclient, 2026-12-07: 82
+	# ports for 86 connections).  A retransmitted SYN repeats its ISN.
+	tcpdump -nn -S -r "$pcap" 2>/dev/null |
+		awk '{ s = ""; for (i = 1; i < NF; i++) if ($i == "seq") s = $(i + 1); sub(/,$/, "", s); print $3, s }' |
+		sort -u >"$dir/$tool.syns"
+	conns=$(wc -l <"$dir/$tool.syns")
 	# the source ports, so score.py can match them to mxprobe's records
-	tcpdump -nn -r "$pcap" 2>/dev/null | awk '{print $3}' | sed 's/.*\.//' |
-		sort -un >"$dir/$tool.ports"
+	sed 's/ .*//; s/.*\.//' "$dir/$tool.syns" | sort -un >"$dir/$tool.ports"
 	{
 		echo "tool=$tool"
 		echo "cmd=${cmd[*]}"

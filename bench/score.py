@@ -909,6 +909,16 @@ def efficiency(epdir, meta):
         if mine:
             e["foreign"] = len(ports - mine)
             conns = len(ports & mine)
+            # one per distinct (port, ISN): a port the kernel reused
+            # within the run is a second connection (run.sh's .syns)
+            try:
+                with open(os.path.join(epdir, "mxprobe.syns")) as f:
+                    pairs = set(tuple(ln.split()) for ln in f
+                                if ln.strip())
+                conns = sum(1 for src, _ in pairs
+                            if int(src.rsplit(".", 1)[1]) in mine)
+            except (OSError, ValueError, IndexError):
+                pass
     except (OSError, ValueError):
         pass
     e["conns"], e["wall"] = conns, wall

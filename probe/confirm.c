@@ -51,12 +51,20 @@ struct mx_clients_step {
 	struct mx_hs_batch *cfb;
 	int cf_state; /* 0 not started, 1 running, 2 done */
 	int want_cf;  /* the simulation is done: go on once cf is */
-	/* the advice tests, after the simulation */
+	/* the advice tests, after the simulation, beside the confirmations
+	 * still running (not after them: the last of them would run alone
+	 * while the other slot idles) */
 	struct mx_hs *ad;
 	int *ad_kind;
 	size_t *ad_idx;
 	size_t nad;
 	struct mx_hs_batch *adb;
+	int ad_state; /* 0 not started, 1 running, 2 done */
+	/* advice strings whose settings a confirmation has: its handshake
+	 * answers them once it is over */
+	int *lk_kind;
+	size_t *lk_idx, *lk_cf;
+	size_t nlk;
 	struct event *ev_done;
 };
 
@@ -167,73 +175,23 @@ static void purpose(struct mx_hs *s, int kind, const char *profile)
 		 s->be == &mx_tls_gnutls ? "gnutls" : "openssl");
 }
 
-static void on_advised(void *arg)
+static void set_advice_ok(struct mx_client_sim *c, int kind, int ok)
 {
-	struct mx_clients_step *cs = arg;
-	struct mx_enum *e = cs->ep->enumr;
-	size_t i;
-
-	for (i = 0; i < cs->nad; i++) {
-		struct mx_client_sim *c = &e->clients[cs->ad_idx[i]];
-		const struct mx_hs *r = &cs->ad[i];
-
-		if (r->skipped)
-			continue; /* not tried: left untested */
-		if (cs->ad_kind[i] == K_ADVICE_OPENSSL)
-			c->advice_openssl_ok = r->ok;
-		else
-			c->advice_gnutls_ok = r->ok;
-	}
-	finish(cs);
+	if (kind == K_ADVICE_OPENSSL)
+		c->advice_openssl_ok = ok;
+	else
+		c->advice_gnutls_ok = ok;
 }
 
-/* The confirmation session that already answers s, if any. */
-static const struct mx_hs *confirmed_as(const struct mx_clients_step *cs,
-					const struct mx_hs *s)
-{
-	size_t i;
-
-	for (i = 0; i < cs->ncf; i++)
-		if (!cs->cf[i].skipped && mx_hs_same(&cs->cf[i], s))
-			return cs->cf[i].dup ? &cs->cf[cs->cf[i].dup_of]
-					     : &cs->cf[i];
-	return NULL;
-}
-
-static void add_advice(struct mx_clients_step *cs, size_t client,
-		       const struct mx_confirm_client *cc,
-		       const struct mx_tls_backend *be, const char *advice,
-		       int kind, const char *profile)
-{
-	struct mx_hs *s = &cs->ad[cs->nad];
-	const struct mx_hs *r;
-
-	advice_session(s, cc, be, advice);
-	s->tls.sni = cs->ep->host;
-	purpose(s, kind, profile);
-	/* The same settings as a confirmation: its handshake answers. */
-	r = confirmed_as(cs, s);
-	if (r != NULL) {
-		struct mx_client_sim *c = &cs->ep->enumr->clients[client];
-
-		if (kind == K_ADVICE_OPENSSL)
-			c->advice_openssl_ok = r->ok;
-		else
-			c->advice_gnutls_ok = r->ok;
-		return;
-	}
-	cs->ad_kind[cs->nad] = kind;
-	cs->ad_idx[cs->nad++] = client;
-}
-
-/* The simulation and the confirmations are done: keep what each real
- * session got, then test the advice strings. */
-static void run_advice(struct mx_clients_step *cs)
+/* The confirmations and the advice tests are both over: keep what each
+ * real session got. */
+static void advice_over(struct mx_clients_step *cs)
 {
 	struct mx_enum *e = cs->ep->enumr;
-	struct mx_hs_params hp;
 	size_t i, j;
 
+	if (cs->cf_state != 2 || cs->ad_state != 2 || cs->st == ST_DONE)
+		return;
 	for (i = 0; i < e->nclients; i++) {
 		struct mx_client_sim *c = &e->clients[i];
 
@@ -249,13 +207,89 @@ static void run_advice(struct mx_clients_step *cs)
 			break;
 		}
 	}
+	for (i = 0; i < cs->nad; i++) {
+		const struct mx_hs *r = &cs->ad[i];
+
+		if (!r->skipped) /* not tried: left untested */
+			set_advice_ok(&e->clients[cs->ad_idx[i]],
+				      cs->ad_kind[i], r->ok);
+	}
+	for (i = 0; i < cs->nlk; i++) {
+		const struct mx_hs *r = &cs->cf[cs->lk_cf[i]];
+
+		if (r->dup)
+			r = &cs->cf[r->dup_of];
+		if (!r->skipped)
+			set_advice_ok(&e->clients[cs->lk_idx[i]],
+				      cs->lk_kind[i], r->ok);
+	}
+	finish(cs);
+}
+
+static void on_advised(void *arg)
+{
+	struct mx_clients_step *cs = arg;
+
+	cs->ad_state = 2;
+	advice_over(cs);
+}
+
+/* The confirmation session with the settings of s, if any. */
+static long confirmed_as(const struct mx_clients_step *cs,
+			 const struct mx_hs *s)
+{
+	size_t i;
+
+	for (i = 0; i < cs->ncf; i++)
+		if (mx_hs_same(&cs->cf[i], s))
+			return (long)i;
+	return -1;
+}
+
+static void add_advice(struct mx_clients_step *cs, size_t client,
+		       const struct mx_confirm_client *cc,
+		       const struct mx_tls_backend *be, const char *advice,
+		       int kind, const char *profile)
+{
+	struct mx_hs *s = &cs->ad[cs->nad];
+	long r;
+
+	advice_session(s, cc, be, advice);
+	s->tls.sni = cs->ep->host;
+	purpose(s, kind, profile);
+	/* The same settings as a confirmation: its handshake answers. */
+	r = confirmed_as(cs, s);
+	if (r >= 0) {
+		memset(s, 0, sizeof(*s));
+		cs->lk_kind[cs->nlk] = kind;
+		cs->lk_idx[cs->nlk] = client;
+		cs->lk_cf[cs->nlk++] = (size_t)r;
+		return;
+	}
+	cs->ad_kind[cs->nad] = kind;
+	cs->ad_idx[cs->nad++] = client;
+}
+
+/* The simulation is done: test the advice strings (the confirmations
+ * may still run; advice_over waits for both). */
+static void run_advice(struct mx_clients_step *cs)
+{
+	struct mx_enum *e = cs->ep->enumr;
+	struct mx_hs_params hp;
+	size_t i;
+
+	cs->ad_state = 1;
 	if (cs->cancelled || e->nclients == 0) {
-		finish(cs);
+		cs->ad_state = 2;
+		advice_over(cs);
 		return;
 	}
 	cs->ad = xcalloc(2 * e->nclients, sizeof(*cs->ad));
 	cs->ad_kind = xcalloc(2 * e->nclients, sizeof(*cs->ad_kind));
 	cs->ad_idx = xcalloc(2 * e->nclients, sizeof(*cs->ad_idx));
+	cs->lk_kind = xcalloc(2 * e->nclients, sizeof(*cs->lk_kind));
+	cs->lk_idx = xcalloc(2 * e->nclients, sizeof(*cs->lk_idx));
+	cs->lk_cf = xcalloc(2 * e->nclients, sizeof(*cs->lk_cf));
 	for (i = 0; i < e->nclients; i++) {
 		struct mx_client_sim *c = &e->clients[i];
 		const struct mx_confirm_client *cc =
@@ -270,7 +304,8 @@ static void run_advice(struct mx_clients_step *cs)
 				   K_ADVICE_GNUTLS, c->profile);
 	}
 	if (cs->nad == 0) {
-		finish(cs);
+		cs->ad_state = 2;
+		advice_over(cs);
 		return;
 	}
 	memset(&hp, 0, sizeof(hp));
@@ -289,7 +324,7 @@ static void on_confirmed(void *arg)
 
 	cs->cf_state = 2;
 	if (cs->want_cf)
-		run_advice(cs);
+		advice_over(cs);
 }
 
 /* Start the confirmations: one session per profile a local stack can
@@ -357,9 +392,7 @@ static void start_confirm(struct mx_clients_step *cs)
 	cs->want_cf = 1;
 	if (cs->cf_state == 0)
 		start_cf(cs, 0);
-	else if (cs->cf_state == 2)
-		run_advice(cs);
-	/* else on_confirmed goes on */
+	run_advice(cs); /* advice_over follows both */
 }
 
 static void on_retried(void *arg, int rc)
@@ -486,7 +519,7 @@ void mx_clients_step_cancel(struct mx_clients_step *cs, const char *why)
 		mx_bisect_cancel(cs->bs, why);
 	else if (cs->rt != NULL)
 		mx_enum_retry_cancel(cs->rt, why);
-	else if (cs->adb != NULL)
+	else if (cs->adb != NULL && cs->ad_state == 1)
 		mx_hs_batch_cancel(cs->adb, why);
 }
 
@@ -508,6 +541,9 @@ void mx_clients_step_free(struct mx_clients_step *cs)
 	free(cs->ad);
 	free(cs->ad_kind);
 	free(cs->ad_idx);
+	free(cs->lk_kind);
+	free(cs->lk_idx);
+	free(cs->lk_cf);
 	event_free(cs->ev_done);
 	free(cs);
 }

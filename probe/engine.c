@@ -35,9 +35,9 @@ struct job {
 	struct mx_enumerator *en;
 	struct mx_clients_step *cs;
 	int64_t deadline; /* absolute monotonic for every stage; 0 none */
-	/* `ciphers`: the enumeration starts beside the probe (early); it
-	 * goes on once both are over, or is dropped when the probe found
-	 * no TLS to enumerate. */
+	/* `ciphers`, `check --deep`: the enumeration starts beside the
+	 * probe (early); it goes on once both are over, or is dropped when
+	 * the probe found no TLS to enumerate. */
 	int early, probe_over, enum_over, drop_enum;
 	struct event *ev_deadline;
 };
@@ -378,9 +378,12 @@ static void probe_grant(void *arg)
 	j->client =
 		mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls, &cbs, j);
 	mx_smtp_client_start(j->client);
-	/* `ciphers`: the enumeration need not wait for the probe - its
-	 * hellos take the slots the probe leaves (the per-host cap holds). */
-	if (e->p.enumerate == MX_ENGINE_ENUM_ATTEMPTED &&
+	/* `ciphers` and `check --deep`: the enumeration need not wait for
+	 * the probe - its hellos take the slots the probe leaves (the
+	 * per-host cap holds).  When the probe then finds no TLS (`ciphers`)
+	 * or no completed handshake (`--deep`), it is dropped: the hellos
+	 * made by then (one, usually) stay recorded. */
+	if (e->p.enumerate != MX_ENGINE_ENUM_NONE &&
 	    ep->mode != MX_MODE_PLAIN && !e->cancelled) {
 		j->early = 1;
 		launch_enum(j, e->p.hello_timeout_ms);

@@ -182,16 +182,18 @@ struct mx_enum_chain {
 	char reason[160];
 	/* Lane 1: a second connection at once for this version's suite
 	 * loop (mx_enum_chain_next_lane1). */
-	int lane1;	/* LANE1_* in enum_plan.c */
-	int lane1_out;	/* a lane-1 offer awaits its answer */
-	int lane0_out;	/* a suite-loop offer of lane 0 awaits its answer */
-	int split_wait; /* lane 1 waits for lane 0's pre-split offer */
+	int lane1;     /* LANE1_* in enum_plan.c */
+	int lane1_out; /* a lane-1 offer awaits its answer */
+	int lane0_out; /* a suite-loop offer of lane 0 awaits its answer */
 	int lane0_done;
+	/* Both lanes named the same suite: it was the last acceptable one
+	 * in both offers (client order), so none is left but that is not
+	 * taken on trust - one offer of the rest confirms it, the other
+	 * lane waits (a budget of accepted + 2 holds). */
+	int ends_one;
 	int nosplit;
-	uint16_t probe_first, probe_last;  /* the order probe's two picks */
-	uint16_t cand1[MX_ENUM_MAX_OFFER]; /* lane 1's share of cand */
-	size_t ncand1;
-	uint16_t offer1[MX_ENUM_MAX_OFFER];
+	uint16_t probe_first, probe_last;   /* the order probe's two picks */
+	uint16_t offer1[MX_ENUM_MAX_OFFER]; /* lane 1's offer out */
 	size_t noffer1;
 	size_t conns;	    /* answers in the suite loop + rank + order */
 	size_t order_conns; /* of conns: the order check */
@@ -233,13 +235,16 @@ void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why);
 
 /* Lane 1 - a second connection for one version when a slot would idle.
  * A client-order server takes the first acceptable suite of each offer,
- * so disjoint halves of the candidates can be asked at the same time
- * (each half costs its accepted suites + 1).  The lane first finds the
- * order early: our last find offered before our first - the server
- * taking the one offered first uses the client's order.  Only then, and
- * only in the plain suite loop (no split hellos), it takes half of the
- * candidates.  A server-order server keeps one lane (its order is the
- * order of the picks).  Returns MX_CHAIN_OFFER with *o filled, or
+ * so the two ends of the candidates can be asked at the same time: lane
+ * 0 offers them in our order (the server names the first acceptable
+ * one), lane 1 in reverse (the last one); either's find leaves both
+ * lists, and both lanes stay busy until the list is exhausted (accepted
+ * suites + 2: a refusal per lane, or one suite named by both lanes at
+ * the end and one refusal).  The lane first finds the order early: our last find offered
+ * before our first - the server taking the one offered first uses the
+ * client's order.  Only then, and only in the plain suite loop (no split
+ * hellos), it takes the other end.  A server-order server keeps one lane
+ * (its order is the order of the picks).  Returns MX_CHAIN_OFFER with *o filled, or
  * MX_CHAIN_WAIT when lane 1 has nothing to ask now.  `start` 0: only go
  * on with a lane already split (never begin one). */
 enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,

@@ -9,7 +9,7 @@
  * (GROUPS_WAIT) -> GROUPS -> DONE.  The chains of one endpoint share
  * what they learn about large hellos and TLS 1.3 through struct
  * mx_enum_shared.  Lane 1 (mx_enum_chain_next_lane1/_answer_lane1) asks
- * a second share of the same version's candidates at once.
+ * the other end of the same version's candidates at once.
  *
  * Why one file of ~700 lines and not two: lane 1 is not a layer on top
  * of the chain but half of its suite loop.  It reads and writes lane 0's
@@ -46,9 +46,9 @@ enum {
 /* The group lane (see enum.h): not begun, running, over. */
 enum { GLANE_NONE = 0, GLANE_RUN, GLANE_DONE };
 
-/* Lane 1 (see enum.h): none yet, the order probe is out, the candidates
- * are split, over. */
-enum { LANE1_NONE = 0, LANE1_PROBE, LANE1_SPLIT, LANE1_OVER };
+/* Lane 1 (see enum.h): none yet, the order probe is out, asking from
+ * the other end, over. */
+enum { LANE1_NONE = 0, LANE1_PROBE, LANE1_ENDS, LANE1_OVER };
 #define LANE1_MIN_CAND 8 /* fewer candidates left: not worth a lane */
 /* Picks before the order probe.  The probe replaces the order check at
  * the end of the loop on a client-order server; on a server-order server
@@ -93,7 +93,7 @@ static int me_of(const struct mx_enum_chain *c)
 
 static int lane1_busy(const struct mx_enum_chain *c)
 {
-	return c->lane1_out || (c->lane1 == LANE1_SPLIT && c->ncand1 > 0);
+	return c->lane1_out;
 }
 
 struct pos_id {
@@ -320,6 +320,13 @@ enum mx_chain_step mx_enum_chain_next(struct mx_enum_chain *c,
 				end_suites(c);
 				continue;
 			}
+			/* Both ends: lane 1's offer out holds every candidate
+			 * left; with one left (or none acceptable, by
+			 * ends_one) its answer settles it, a second hello
+			 * would only repeat it. */
+			if (c->lane1 == LANE1_ENDS && c->lane1_out &&
+			    (c->ncand < 2 || c->ends_one))
+				return MX_CHAIN_WAIT;
 			if (c->chunk == 0 && c->sh->big_state == 2 &&
 			    c->ncand > c->sh->split_at)
 				c->chunk = c->sh->split_at;
@@ -399,7 +406,6 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 
 	c->conns++;
 	c->lane0_out = 0;
-	c->split_wait = 0; /* lane 0's pre-split offer is answered */
 	if (a->kind != MX_ANS_ODD)
 		c->clean++;
 	if (a->kind == MX_ANS_PICK) {
@@ -424,8 +430,13 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 				sh->prober = 0;
 		}
 		list_remove(c->cand, &c->ncand, a->suite);
-		list_remove(c->cand1, &c->ncand1, a->suite);
-		c->picks[c->npicks++] = a->suite;
+		/* Lane 1 may have found it first (both ends). */
+		if (!in_list(c->picks, c->npicks, a->suite)) {
+			c->picks[c->npicks++] = a->suite;
+			c->ends_one = 0;
+		} else if (c->lane1 == LANE1_ENDS) {
+			c->ends_one = 1;
+		}
 		c->state = 1;
 		if (c->chunk) {
 			size_t ci = c->chunks_done + 1;
@@ -485,15 +496,13 @@ static void answer_suites(struct mx_enum_chain *c, const struct mx_answer *a)
 	/* The whole remaining offer refused: the loop is over. */
 	if (c->npicks == 0)
 		snprintf(c->refusal, sizeof(c->refusal), "%s", a->what);
-	if (c->lane1 == LANE1_PROBE || c->lane1 == LANE1_SPLIT) {
+	if (c->lane1 == LANE1_PROBE || c->lane1 == LANE1_ENDS) {
 		/* Lane 1 still asks: nothing this offer held is accepted
-		 * (it may hold lane 1's share, offered before the split). */
+		 * (it held every candidate left). */
 		size_t i;
 
-		for (i = 0; i < c->noffer; i++) {
+		for (i = 0; i < c->noffer; i++)
 			list_remove(c->cand, &c->ncand, c->offer[i]);
-			list_remove(c->cand1, &c->ncand1, c->offer[i]);
-		}
 		c->lane0_done = 1;
 		return;
 	}
@@ -606,18 +615,19 @@ enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
 
 	if (c->lane1_out || c->phase != PH_SUITES || c->incomplete)
 		return MX_CHAIN_WAIT;
-	if (c->lane1 == LANE1_SPLIT) {
-		if (c->ncand1 == 0) {
-			c->lane1 = LANE1_OVER;
+	if (c->lane1 == LANE1_ENDS) {
+		/* Both ends of one list: lane 1 offers every candidate left
+		 * in reverse, so a client-order server names the last
+		 * acceptable one in our order while lane 0's offer names the
+		 * first.  With one candidate left and lane 0's offer out
+		 * (it holds it), a second hello would only repeat it; so
+		 * after both lanes named the same suite (ends_one). */
+		if (c->ncand == 0 || c->lane0_done ||
+		    (c->lane0_out && (c->ncand < 2 || c->ends_one)))
 			return MX_CHAIN_WAIT;
-		}
-		/* Lane 0's offer from before the split holds lane 1's share
-		 * too: its pick may be lane 1's first find.  Wait for it
-		 * rather than pay a connection for the same suite twice. */
-		if (c->split_wait)
-			return MX_CHAIN_WAIT;
-		memcpy(c->offer1, c->cand1, c->ncand1 * sizeof(*c->cand1));
-		c->noffer1 = c->ncand1;
+		for (i = 0; i < c->ncand; i++)
+			c->offer1[i] = c->cand[c->ncand - 1 - i];
+		c->noffer1 = c->ncand;
 		fill(c, o, MX_OFFER_SUITES, c->gall, c->ngall);
 		o->suites = c->offer1;
 		o->nsuites = c->noffer1;
@@ -651,8 +661,6 @@ enum mx_chain_step mx_enum_chain_next_lane1(struct mx_enum_chain *c,
 static void lane1_probe_answer(struct mx_enum_chain *c,
 			       const struct mx_answer *a)
 {
-	size_t n;
-
 	c->order_conns++;
 	c->lane1 = LANE1_OVER;
 	c->nosplit = 1;
@@ -664,28 +672,15 @@ static void lane1_probe_answer(struct mx_enum_chain *c,
 			 "client order: our last find offered before our "
 			 "first, the server took the one offered first (1 "
 			 "extra connection)");
-		/* Lane 1 takes every second candidate (in our order, as
-		 * lane 0 keeps the others).  Not the second half: the
-		 * suites a server accepts cluster near the front of our
-		 * order (strong, common ones first), so a back half often
-		 * holds none of them and its lane ends at once while lane
-		 * 0 finds them all alone (measured: bigclient, 44 suites).
-		 * Interleaved, each lane finds about half. */
-		n = c->lane0_done ? 0 : c->ncand / 2;
-		if (n > 0) {
-			size_t i, k0 = 0, k1 = 0;
-
-			for (i = 0; i < c->ncand; i++) {
-				if (i % 2 == 1 && k1 < n)
-					c->cand1[k1++] = c->cand[i];
-				else
-					c->cand[k0++] = c->cand[i];
-			}
-			c->ncand1 = k1;
-			c->ncand = k0;
-			c->lane1 = LANE1_SPLIT;
-			c->split_wait = c->lane0_out;
-		}
+		/* Lane 1 works the other end of the same candidates (not a
+		 * share of them): whatever shares the two lanes were
+		 * given, the suites a server accepts are not spread evenly
+		 * over our order, so one share ran dry while the other
+		 * lane found the rest alone (measured: bigclient, 44
+		 * suites).  From both ends, both lanes find suites until
+		 * the list is exhausted. */
+		if (!c->lane0_done && c->ncand >= 2)
+			c->lane1 = LANE1_ENDS;
 	} else if (a->suite == c->probe_first) {
 		c->server_order = 1;
 		snprintf(c->order_method, sizeof(c->order_method),
@@ -714,37 +709,32 @@ void mx_enum_chain_answer_lane1(struct mx_enum_chain *c,
 		lane1_probe_answer(c, a);
 		return;
 	}
-	if (c->lane1 != LANE1_SPLIT)
+	if (c->lane1 != LANE1_ENDS)
 		return;
 	if (a->kind != MX_ANS_ODD)
 		c->clean++;
 	if (a->kind == MX_ANS_PICK &&
 	    in_list(c->offer1, c->noffer1, a->suite)) {
-		list_remove(c->cand1, &c->ncand1, a->suite);
 		list_remove(c->cand, &c->ncand, a->suite);
-		if (!in_list(c->picks, c->npicks, a->suite))
+		if (!in_list(c->picks, c->npicks, a->suite)) {
 			c->picks[c->npicks++] = a->suite;
+			c->ends_one = 0;
+		} else {
+			c->ends_one = 1;
+		}
 		c->state = 1;
 		return;
 	}
 	if (a->kind == MX_ANS_REFUSED) {
-		for (i = 0; i < c->noffer1; i++) {
-			list_remove(c->cand1, &c->ncand1, c->offer1[i]);
+		/* It held every candidate left then: none is accepted. */
+		for (i = 0; i < c->noffer1; i++)
 			list_remove(c->cand, &c->ncand, c->offer1[i]);
-		}
-		if (c->ncand1 == 0)
-			c->lane1 = LANE1_OVER;
+		c->lane1 = LANE1_OVER;
 		return;
 	}
-	/* Odd (or a suite not offered): lane 0 takes the share back and
-	 * goes on alone, with its own handling of odd answers. */
-	for (i = 0; i < c->ncand1; i++)
-		if (!in_list(c->cand, c->ncand, c->cand1[i]))
-			c->cand[c->ncand++] = c->cand1[i];
-	sort_ours(c, c->cand, c->ncand);
-	c->ncand1 = 0;
+	/* Odd (or a suite not offered): lane 0 goes on alone, with its
+	 * own handling of odd answers. */
 	c->lane1 = LANE1_OVER;
-	c->lane0_done = 0;
 }
 
 void mx_enum_chain_abort(struct mx_enum_chain *c, const char *why)

@@ -1,6 +1,6 @@
 /*
- * pool.c - connection slots per address and in all, FIFO, backoff, and
- * the run's connection ids; see pool.h.
+ * pool.c - connection slots per address and in all, FIFO (by priority),
+ * backoff, and the run's connection ids; see pool.h.
  */
 #include "probe/pool.h"
 
@@ -150,15 +150,30 @@ void mx_pool_free(struct mx_pool *p)
 
 void mx_pool_acquire(struct mx_pool *p, struct mx_pool_wait *w)
 {
+	struct mx_pool_wait *x = NULL, *prev = NULL;
+
 	if (w->queued)
 		return;
 	w->next = NULL;
 	w->queued = 1;
-	if (p->tail)
+	/* After every request of its priority or higher (FIFO among
+	 * equals); usually the end of the queue. */
+	if (w->prio > 0)
+		for (x = p->head; x != NULL; prev = x, x = x->next)
+			if (x->prio < w->prio)
+				break;
+	if (w->prio > 0 && x != NULL) {
+		w->next = x;
+		if (prev)
+			prev->next = w;
+		else
+			p->head = w;
+	} else if (p->tail) {
 		p->tail->next = w;
-	else
-		p->head = w;
-	p->tail = w;
+		p->tail = w;
+	} else {
+		p->head = p->tail = w;
+	}
 	pool_schedule(p, 0);
 }
 

@@ -8,7 +8,7 @@
  * that pushes back (421 greeting, refused connection) gets no new
  * connection for a while and at most one at a time from then on.
  * Requests are granted in FIFO order per address, foreground before
- * background, from the loop (never from inside mx_pool_acquire), so a
+ * background, a higher priority (mx_pool_wait.prio) first, from the loop (never from inside mx_pool_acquire), so a
  * grant callback may start I/O at once.
  *
  * The pool also numbers the run's connections (mx_pool_conn_id): every
@@ -40,6 +40,12 @@ struct mx_pool_wait {
 	 * (client confirmations) fills slots that would otherwise idle
 	 * without delaying a chain of dependent connections. */
 	int background;
+	/* Among the requests waiting for a slot, higher first (FIFO among
+	 * equals): a long chain of dependent connections (an enumeration's
+	 * suite loop that keeps finding suites) says how far it got, so it
+	 * does not wait behind short independent work and end alone at
+	 * the tail.  0 for everything else. */
+	int prio;
 	struct mx_pool_wait *next; /* internal */
 	int queued;		   /* internal */
 };

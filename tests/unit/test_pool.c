@@ -1,6 +1,7 @@
 /*
  * test_pool.c - probe/pool.c: background requests yield to foreground
- * ones of the same address (not of others), connection ids, peaks.
+ * ones of the same address (not of others), priorities, connection ids,
+ * peaks.
  * (Caps, FIFO and backoff are tested in test_enum.c.)
  */
 #include <setjmp.h>
@@ -115,11 +116,68 @@ static void test_ids(void **state)
 	event_base_free(base);
 }
 
+/* A higher priority goes first, FIFO among equals; background requests
+ * still yield to every foreground one. */
+static void test_priority(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct mx_pool *p = mx_pool_new(base, 1, 16);
+	struct grantee hold, a0, b0, c2, d1, e2, bg;
+
+	(void)state;
+	seq = 0;
+	req(p, &hold, "127.0.0.1", 0);
+	loop_once(base);
+	assert_int_equal(hold.granted, 1);
+	req(p, &a0, "127.0.0.1", 0);
+	memset(&bg, 0, sizeof(bg));
+	bg.w.addr = "127.0.0.1";
+	bg.w.grant = on_grant;
+	bg.w.arg = &bg;
+	bg.w.background = 1;
+	bg.w.prio = 5;
+	mx_pool_acquire(p, &bg.w);
+	req(p, &b0, "127.0.0.1", 0);
+	memset(&c2, 0, sizeof(c2));
+	c2.w.addr = "127.0.0.1";
+	c2.w.grant = on_grant;
+	c2.w.arg = &c2;
+	c2.w.prio = 2;
+	mx_pool_acquire(p, &c2.w);
+	d1 = c2;
+	d1.w.arg = &d1;
+	d1.w.prio = 1;
+	d1.w.queued = 0;
+	mx_pool_acquire(p, &d1.w);
+	e2 = c2;
+	e2.w.arg = &e2;
+	e2.w.queued = 0;
+	mx_pool_acquire(p, &e2.w);
+	/* one slot: release it five times, one grant each */
+	for (seq = 1; seq < 7;) {
+		int before = seq;
+
+		mx_pool_release(p, "127.0.0.1");
+		loop_once(base);
+		assert_int_equal(seq, before + 1);
+	}
+	assert_int_equal(c2.order, 2);
+	assert_int_equal(e2.order, 3);
+	assert_int_equal(d1.order, 4);
+	assert_int_equal(a0.order, 5);
+	assert_int_equal(b0.order, 6);
+	assert_int_equal(bg.order, 7); /* background last despite prio */
+	mx_pool_release(p, "127.0.0.1");
+	mx_pool_free(p);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_background_yields),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
