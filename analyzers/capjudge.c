@@ -65,32 +65,29 @@ static void delay_text(int64_t us, char *out, size_t outlen)
 		snprintf(out, outlen, "%lld ms", (long long)(us / 1000));
 }
 
-/* What a hello offered, in a few words. */
-static const char *const offers[] = {
-	"AES-GCM", "ChaCha20", "CBC", "3DES",
-	"RC4",	   "ECDHE",    "DHE", "static RSA",
+/* What a hello offered, in a few words: a suite counts when its cipher,
+ * one of its flags or its key exchange is the row's (-1 / 0: unused). */
+static const struct offer {
+	const char *name;
+	int cipher;
+	uint32_t flag;
+	int kx;
+} offers[] = {
+	{"AES-GCM", MX_CIPHER_AES_GCM, 0, -1},
+	{"ChaCha20", MX_CIPHER_CHACHA20_POLY1305, 0, -1},
+	{"CBC", -1, MX_SUITE_CBC, -1},
+	{"3DES", -1, MX_SUITE_3DES, -1},
+	{"RC4", -1, MX_SUITE_RC4, -1},
+	{"ECDHE", -1, 0, MX_KX_ECDHE},
+	{"DHE", -1, 0, MX_KX_DHE},
+	{"static RSA", -1, 0, MX_KX_RSA},
 };
 
-static int offer_has(size_t k, const struct mx_suite *s)
+static int offer_has(const struct offer *o, const struct mx_suite *s)
 {
-	switch (k) {
-	case 0:
-		return s->cipher == MX_CIPHER_AES_GCM;
-	case 1:
-		return s->cipher == MX_CIPHER_CHACHA20_POLY1305;
-	case 2:
-		return (s->flags & MX_SUITE_CBC) != 0;
-	case 3:
-		return (s->flags & MX_SUITE_3DES) != 0;
-	case 4:
-		return (s->flags & MX_SUITE_RC4) != 0;
-	case 5:
-		return s->kx == MX_KX_ECDHE;
-	case 6:
-		return s->kx == MX_KX_DHE;
-	default:
-		return s->kx == MX_KX_RSA;
-	}
+	return (o->cipher >= 0 && s->cipher == o->cipher) ||
+	       (o->flag && (s->flags & o->flag)) ||
+	       (o->kx >= 0 && s->kx == o->kx);
 }
 
 static void hello_text(const struct mx_cap_hello *h, char *b, size_t n)
@@ -106,12 +103,12 @@ static void hello_text(const struct mx_cap_hello *h, char *b, size_t n)
 		const struct mx_suite *s = mx_suite_by_id(h->suites[i]);
 
 		for (k = 0; s && k < sizeof(offers) / sizeof(offers[0]); k++)
-			if (offer_has(k, s))
+			if (offer_has(&offers[k], s))
 				seen |= 1u << k;
 	}
 	for (k = 0; k < sizeof(offers) / sizeof(offers[0]); k++)
 		if (seen & (1u << k)) {
-			cat(b, n, "%s%s", first ? " (" : ", ", offers[k]);
+			cat(b, n, "%s%s", first ? " (" : ", ", offers[k].name);
 			first = 0;
 		}
 	cat(b, n, "%s%s TLS 1.3)", first ? " (" : "; ",
