@@ -25,7 +25,10 @@
  *                    (free with mx_capsess_clear() + free()).  Sessions
  *                    are delivered in order of their first packet: a
  *                    finished session waits for every earlier-started
- *                    one, so memory stays bounded by concurrent flows.
+ *                    one, so memory stays bounded by concurrent flows -
+ *                    except that when more than 256 finished sessions
+ *                    wait behind one long-open connection, the oldest
+ *                    of them go out ahead of it (memory first).
  *                    Flows that carried neither SMTP nor TLS are still
  *                    delivered (smtp == 0 && tls == 0) so callers can
  *                    count them; renderers may skip them.

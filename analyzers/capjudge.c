@@ -9,6 +9,7 @@
  * ec_min_bits kex.temp_key_weak (analyzers/endpoint.c).
  */
 #include "analyzers/capjudge.h"
+#include "analyzers/capjudge_int.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -22,10 +23,7 @@
 #include "wire/smtp.h"
 #include "wire/tls_registry.h"
 
-static void cat(char *b, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cat(char *b, size_t n, const char *fmt, ...)
+void cj_cat(char *b, size_t n, const char *fmt, ...)
 {
 	size_t l = strlen(b);
 	va_list ap;
@@ -37,7 +35,7 @@ static void cat(char *b, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *vname(uint16_t v, char *buf, size_t len)
+const char *cj_vname(uint16_t v, char *buf, size_t len)
 {
 	const char *n = mx_tls_version_name(v);
 
@@ -47,7 +45,7 @@ static const char *vname(uint16_t v, char *buf, size_t len)
 	return buf;
 }
 
-static const char *sname(uint16_t id, char *buf, size_t len)
+const char *cj_sname(uint16_t id, char *buf, size_t len)
 {
 	const struct mx_suite *su = mx_suite_by_id(id);
 
@@ -57,7 +55,7 @@ static const char *sname(uint16_t id, char *buf, size_t len)
 	return buf;
 }
 
-static void delay_text(int64_t us, char *out, size_t outlen)
+void cj_delay_text(int64_t us, char *out, size_t outlen)
 {
 	if (us < 1000)
 		snprintf(out, outlen, "%lld us", (long long)(us < 0 ? 0 : us));
@@ -90,15 +88,15 @@ static int offer_has(const struct offer *o, const struct mx_suite *s)
 	       (o->kx >= 0 && s->kx == o->kx);
 }
 
-static void hello_text(const struct mx_cap_hello *h, char *b, size_t n)
+void cj_hello_text(const struct mx_cap_hello *h, char *b, size_t n)
 {
 	size_t i, k, first = 1;
 	unsigned seen = 0;
 	char vb[16];
 
 	b[0] = '\0';
-	cat(b, n, "%zu B, %s max, %u suites", h->len,
-	    vname(h->max_version, vb, sizeof(vb)), h->nsuites);
+	cj_cat(b, n, "%zu B, %s max, %u suites", h->len,
+	       cj_vname(h->max_version, vb, sizeof(vb)), h->nsuites);
 	for (i = 0; i < h->nsuites && i < 64; i++) {
 		const struct mx_suite *s = mx_suite_by_id(h->suites[i]);
 
@@ -108,16 +106,17 @@ static void hello_text(const struct mx_cap_hello *h, char *b, size_t n)
 	}
 	for (k = 0; k < sizeof(offers) / sizeof(offers[0]); k++)
 		if (seen & (1u << k)) {
-			cat(b, n, "%s%s", first ? " (" : ", ", offers[k].name);
+			cj_cat(b, n, "%s%s", first ? " (" : ", ",
+			       offers[k].name);
 			first = 0;
 		}
-	cat(b, n, "%s%s TLS 1.3)", first ? " (" : "; ",
-	    h->max_version >= MX_TLS13 ? "offers" : "no");
-	cat(b, n, ", %u extensions, %u groups", h->next, h->ngroups);
+	cj_cat(b, n, "%s%s TLS 1.3)", first ? " (" : "; ",
+	       h->max_version >= MX_TLS13 ? "offers" : "no");
+	cj_cat(b, n, ", %u extensions, %u groups", h->next, h->ngroups);
 	if (h->sni[0])
-		cat(b, n, ", SNI %s", h->sni);
+		cj_cat(b, n, ", SNI %s", h->sni);
 	if (h->ja3_md5[0])
-		cat(b, n, ", JA3 %s", h->ja3_md5);
+		cj_cat(b, n, ", JA3 %s", h->ja3_md5);
 }
 
 /* ---- TCP ------------------------------------------------------------------ */
@@ -129,9 +128,9 @@ static void rule_close_after_hello(const struct mx_capsess *s,
 
 	if (s->close_after_hello_us < 0)
 		return;
-	delay_text(s->close_after_hello_us, d, sizeof(d));
+	cj_delay_text(s->close_after_hello_us, d, sizeof(d));
 	if (s->nhellos > 0)
-		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
+		cj_hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
 	else
 		snprintf(h, sizeof(h), "not decoded");
 	mx_findings_add(out, "tcp.fin_after_client_hello", where,
@@ -165,7 +164,7 @@ static void rule_reset(const struct mx_capsess *s, struct mx_findings *out,
 	    (s->rst_dir[0] && s->rst_us[0] <= t))
 		return;
 	if (s->close_after_hello_us >= 0 && s->close_after_hello_rst) {
-		delay_text(s->close_after_hello_us, d, sizeof(d));
+		cj_delay_text(s->close_after_hello_us, d, sizeof(d));
 		mx_findings_add(out, "tcp.reset_by_peer", where,
 				"the server reset the connection %s after the "
 				"ClientHello, with no alert: the server or a "
@@ -176,7 +175,7 @@ static void rule_reset(const struct mx_capsess *s, struct mx_findings *out,
 	for (i = 0; i < s->nev; i++)
 		if (s->ev[i].t_us <= t && s->ev[i].kind != MX_CAP_EV_RST)
 			last = &s->ev[i];
-	delay_text(t - s->start_us, d, sizeof(d));
+	cj_delay_text(t - s->start_us, d, sizeof(d));
 	mx_findings_add(out, "tcp.reset_by_peer", where,
 			"the server reset the connection %s after its first "
 			"packet%s%s",
@@ -292,7 +291,7 @@ static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 	if (s->alert_dir == 0 && s->dh_bits > 0 && s->dh_bits < 2048)
 		fix = small_dh_fix; /* OpenSSL's 'dh key too small' */
 	if (s->alert_dir == 1 && s->nhellos > 0)
-		hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
+		cj_hello_text(&s->hellos[s->nhellos - 1], h, sizeof(h));
 	f = mx_findings_add(out, "tls.handshake_failed", where,
 			    "the %s sent %s alert %u (%s)%s%s%s",
 			    s->alert_dir ? "server" : "client",
@@ -372,8 +371,8 @@ static void rule_silence(const struct mx_capsess *s, struct mx_findings *out,
 		t = s->rst_us[0];
 	if (t < 0)
 		return;
-	hello_text(h, hb, sizeof(hb));
-	delay_text(t - h->t_us, d, sizeof(d));
+	cj_hello_text(h, hb, sizeof(hb));
+	cj_delay_text(t - h->t_us, d, sizeof(d));
 	f = mx_findings_add(out, "tls.handshake_failed", where,
 			    "the server sent nothing after the ClientHello "
 			    "(%s); the client gave up and closed %s later",
@@ -407,7 +406,7 @@ static void rule_key_exchange(const struct mx_capsess *s,
 				"security level 2 abort such a handshake with "
 				"'dh key too small'",
 				s->dh_bits, prime,
-				sname(s->suite, sb, sizeof(sb)));
+				cj_sname(s->suite, sb, sizeof(sb)));
 			if (s->dh_prime_name[0])
 				mx_findings_add(
 					out, "kex.dh_common_prime", where,
@@ -421,7 +420,7 @@ static void rule_key_exchange(const struct mx_capsess *s,
 					"the server's ephemeral DH key has %u "
 					"bits (%s; minimum %d) with %s",
 					s->dh_bits, prime, p.dh_min_bits,
-					sname(s->suite, sb, sizeof(sb)));
+					cj_sname(s->suite, sb, sizeof(sb)));
 		}
 	}
 	if (s->group) {
@@ -437,122 +436,6 @@ static void rule_key_exchange(const struct mx_capsess *s,
 	}
 }
 
-/* ---- SMTP ------------------------------------------------------------------ */
-
-static int phase_of(const char *text)
-{
-	static const struct {
-		const char *verb;
-		int ph;
-	} map[] = {
-		{"EHLO", MX_PH_EHLO}, {"HELO", MX_PH_EHLO},
-		{"LHLO", MX_PH_EHLO}, {"STARTTLS", MX_PH_STARTTLS},
-		{"AUTH", MX_PH_AUTH}, {"MAIL", MX_PH_MAIL},
-		{"RCPT", MX_PH_RCPT}, {"DATA", MX_PH_DATA},
-		{"BDAT", MX_PH_DATA}, {"QUIT", MX_PH_QUIT},
-	};
-	char v[16];
-	size_t i;
-
-	if (strncmp(text, "[message", 8) == 0)
-		return MX_PH_DATA; /* the final dot (capdec_smtp.c) */
-
-	for (i = 0; i + 1 < sizeof(v) && text[i] && text[i] != ' '; i++)
-		v[i] = (char)toupper((unsigned char)text[i]);
-	v[i] = '\0';
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(v, map[i].verb) == 0)
-			return map[i].ph;
-	return -1;
-}
-
-static void explain(struct mx_findings *out, const char *where, int ph,
-		    int code, const char *enh, const char *text)
-{
-	struct mx_reply r;
-	const char *id;
-	size_t i;
-
-	if (ph < 0 || code < 400)
-		return;
-	memset(&r, 0, sizeof(r));
-	r.code = code;
-	r.nlines = 1;
-	r.text = (char *)text;
-	snprintf(r.enh, sizeof(r.enh), "%s", enh);
-	id = mx_smtp_failure_id((enum mx_smtp_phase)ph, &r, NULL);
-	if (id == NULL)
-		return;
-	for (i = 0; i < out->n; i++)
-		if (strcmp(out->v[i].def->id, id) == 0 &&
-		    strcmp(out->v[i].where, where ? where : "") == 0)
-			return; /* one per id and session */
-	mx_smtp_failure_explain(out, where, (enum mx_smtp_phase)ph, &r);
-}
-
-/* Replies paired with the commands they answer, as the live client
- * holds them (struct mx_reply: enhanced code apart, lines joined by
- * newlines without their codes). */
-static void rule_smtp(const struct mx_capsess *s, struct mx_findings *out,
-		      const char *where)
-{
-	int pend[16], greeted = 0, ehlo_ok = 0;
-	size_t npend = 0, i;
-	char text[1024] = "", enh[16] = "";
-
-	for (i = 0; i < s->nsmtp && i < MX_CAP_MAX_SMTP; i++) {
-		const struct mx_cap_smtp_line *l = &s->smtp_lines[i];
-		const char *t = l->text ? l->text : "", *body;
-		char e[16];
-		size_t el;
-		int ph, final;
-
-		if (l->dir == 0) {
-			if (strncmp(t, "[AUTH data withheld]", 20) == 0)
-				continue;
-			if (npend < sizeof(pend) / sizeof(pend[0]))
-				pend[npend++] = phase_of(t);
-			continue;
-		}
-		if (l->code == 0 || strlen(t) < 3)
-			continue;
-		final = t[3] != '-';
-		body = t[3] ? t + 4 : "";
-		el = mx_smtp_parse_enhanced(body, strlen(body), l->code, e);
-		if (text[0] == '\0' && enh[0] == '\0' && el > 0)
-			memcpy(enh, e, sizeof(enh));
-		if (el > 0 && body[el] == ' ')
-			body += el + 1;
-		else if (el > 0 && body[el] == '\0')
-			body += el;
-		cat(text, sizeof(text), "%s%s", text[0] ? "\n" : "", body);
-		if (!final)
-			continue;
-		if (npend == 0) {
-			ph = greeted ? -1 : MX_PH_GREETING;
-		} else {
-			ph = pend[0];
-			if (l->code != 334) { /* 334: AUTH goes on */
-				memmove(pend, pend + 1,
-					(npend - 1) * sizeof(pend[0]));
-				npend--;
-			}
-		}
-		greeted = 1;
-		if (ph == MX_PH_EHLO && l->code == 250)
-			ehlo_ok = 1;
-		explain(out, where, ph, l->code, enh, text);
-		text[0] = enh[0] = '\0';
-	}
-	/* RFC 3207: an EHLO reply in the clear without STARTTLS. */
-	if (ehlo_ok && !s->starttls_offered && !s->starttls_sent &&
-	    !s->implicit_tls)
-		mx_findings_add(out, "smtp.starttls_missing", where,
-				"the EHLO reply does not list STARTTLS: this "
-				"session ran in clear text%s",
-				s->auth_seen ? ", AUTH included" : "");
-}
-
 void mx_capjudge_session(const struct mx_capsess *s, struct mx_findings *out,
 			 const char *where)
 {
@@ -564,185 +447,5 @@ void mx_capjudge_session(const struct mx_capsess *s, struct mx_findings *out,
 	rule_not_tls(s, out, where);
 	rule_silence(s, out, where);
 	rule_key_exchange(s, out, where);
-	rule_smtp(s, out, where);
-}
-
-/* ---- across sessions ------------------------------------------------------ */
-
-struct failed {
-	char client[64], server[64];
-	uint16_t sport;
-	unsigned id;
-	int64_t delay_us;
-	int rst;
-	struct mx_cap_hello h;
-};
-
-struct mx_capjudge {
-	struct failed f[MX_CAPJUDGE_FAILED];
-	size_t n, next;
-};
-
-struct mx_capjudge *mx_capjudge_new(void)
-{
-	return xcalloc(1, sizeof(struct mx_capjudge));
-}
-
-void mx_capjudge_free(struct mx_capjudge *j)
-{
-	free(j);
-}
-
-static int hello_differs(const struct mx_cap_hello *a,
-			 const struct mx_cap_hello *b)
-{
-	if (a->ja3_md5[0] && b->ja3_md5[0])
-		return strcmp(a->ja3_md5, b->ja3_md5) != 0;
-	return a->len != b->len || a->nsuites != b->nsuites ||
-	       a->max_version != b->max_version || a->next != b->next;
-}
-
-static int has_suite(const struct mx_cap_hello *h, uint16_t id)
-{
-	size_t i;
-
-	for (i = 0; i < h->nsuites && i < 64; i++)
-		if (h->suites[i] == id)
-			return 1;
-	return 0;
-}
-
-/* What only the refused hello had. */
-static void only_in(const struct mx_cap_hello *bad,
-		    const struct mx_cap_hello *good, char *b, size_t n)
-{
-	size_t i, shown = 0, more = 0;
-	char sb[16];
-
-	b[0] = '\0';
-	if (bad->max_version > good->max_version)
-		cat(b, n, "; only the refused hello offered %s",
-		    vname(bad->max_version, sb, sizeof(sb)));
-	for (i = 0; i < bad->nsuites && i < 64; i++) {
-		if (mx_tls_grease(bad->suites[i]) ||
-		    has_suite(good, bad->suites[i]))
-			continue;
-		if (shown < 6)
-			cat(b, n, "%s%s",
-			    shown ? ", " : "; suites only in it: ",
-			    sname(bad->suites[i], sb, sizeof(sb)));
-		else
-			more++;
-		shown++;
-	}
-	if (more)
-		cat(b, n, " (+%zu more)", more);
-	if (bad->next > good->next)
-		cat(b, n, "; %u more extensions", bad->next - good->next);
-	if (bad->len > good->len)
-		cat(b, n, "; %zu bytes larger", bad->len - good->len);
-}
-
-void mx_capjudge_capture(struct mx_capjudge *j, const struct mx_capsess *s,
-			 struct mx_findings *out, const char *where)
-{
-	const struct mx_cap_hello *last;
-	char hb[600], hg[600], diff[600], d[32], sb[16], vb[16];
-	size_t i;
-
-	if (j == NULL || s->nhellos == 0)
-		return;
-	last = &s->hellos[s->nhellos - 1];
-	if (s->close_after_hello_us >= 0) {
-		struct failed *f = &j->f[j->next];
-
-		snprintf(f->client, sizeof(f->client), "%s", s->client);
-		snprintf(f->server, sizeof(f->server), "%s", s->server);
-		f->sport = s->sport;
-		f->id = s->id;
-		f->delay_us = s->close_after_hello_us;
-		f->rst = s->close_after_hello_rst;
-		f->h = *last;
-		j->next = (j->next + 1) % MX_CAPJUDGE_FAILED;
-		if (j->n < MX_CAPJUDGE_FAILED)
-			j->n++;
-		return;
-	}
-	if (!s->server_hello)
-		return;
-	for (i = 0; i < j->n; i++) {
-		struct failed *f = &j->f[i];
-
-		if (f->id == 0 || f->sport != s->sport ||
-		    strcmp(f->server, s->server) != 0 ||
-		    strcmp(f->client, s->client) != 0 ||
-		    !hello_differs(&f->h, last))
-			continue;
-		hello_text(&f->h, hb, sizeof(hb));
-		hello_text(last, hg, sizeof(hg));
-		only_in(&f->h, last, diff, sizeof(diff));
-		delay_text(f->delay_us, d, sizeof(d));
-		mx_findings_add(out, "tls.hello_intolerance", where,
-				"session %u: the ClientHello (%s) got a server "
-				"%s %s later and no alert; session %u: a "
-				"different ClientHello (%s) got ServerHello %s "
-				"%s%s",
-				f->id, hb, f->rst ? "RST" : "FIN", d, s->id, hg,
-				vname(s->version, vb, sizeof(vb)),
-				sname(s->suite, sb, sizeof(sb)), diff);
-		f->id = 0; /* reported */
-	}
-}
-
-/* ---- the capture itself ------------------------------------------------- */
-
-void mx_capjudge_totals(const struct mx_capture *c, struct mx_findings *out)
-{
-	uint64_t mail = c->mail_sessions, mid = c->midstream_sessions;
-	uint64_t ml = 0, mdl = 0;
-	size_t i;
-
-	for (i = 0; i < c->nsess; i++) {
-		const struct mx_capsess *s = c->sess[i];
-
-		if (s->smtp || s->tls || s->encrypted) {
-			ml++;
-			if (s->midstream)
-				mdl++;
-		}
-	}
-	if (ml > mail)
-		mail = ml;
-	if (mdl > mid)
-		mid = mdl;
-	if (c->dropped + c->if_dropped > 0)
-		mx_findings_add(
-			out, "capture.dropped", "capture",
-			"the capture missed %llu packets (kernel %llu, "
-			"interface %llu): the timeline may be "
-			"incomplete",
-			(unsigned long long)(c->dropped + c->if_dropped),
-			(unsigned long long)c->dropped,
-			(unsigned long long)c->if_dropped);
-	if (c->truncated)
-		mx_findings_add(out, "capture.truncated", "capture",
-				"the file ends inside a record after %llu "
-				"frames%s%s",
-				(unsigned long long)c->frames,
-				c->file_error[0] ? ": " : "", c->file_error);
-	if (mail == 0)
-		mx_findings_add(out, "capture.no_mail", "capture",
-				"no SMTP or TLS session in %llu frames (%llu "
-				"TCP flows; %llu frames not TCP)",
-				(unsigned long long)c->frames,
-				(unsigned long long)(c->sessions > c->nsess
-							     ? c->sessions
-							     : c->nsess),
-				(unsigned long long)c->not_tcp);
-	if (mid > 0)
-		mx_findings_add(out, "capture.midstream", "capture",
-				"%llu session%s began before the capture did "
-				"(no SYN): their start (greeting, STARTTLS, "
-				"hellos) may be missing",
-				(unsigned long long)mid, mid == 1 ? "" : "s");
+	cj_rule_smtp(s, out, where);
 }

@@ -5,7 +5,8 @@ libmodel_a_SOURCES += model/capture.c model/capture.h
 libanalyzers_a_SOURCES += analyzers/capdec.c analyzers/capdec.h \
 	analyzers/capdec_int.h analyzers/capdec_out.c analyzers/capdec_smtp.c \
 	analyzers/capdec_tls.c analyzers/capdec_flight.c analyzers/capjudge.c \
-	analyzers/capjudge.h
+	analyzers/capjudge.h analyzers/capjudge_int.h \
+	analyzers/capjudge_smtp.c analyzers/capjudge_cross.c
 
 check_PROGRAMS += tests/unit/test_capdec tests/unit/test_capjudge
 TESTS += tests/unit/test_capdec tests/unit/test_capjudge

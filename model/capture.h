@@ -2,7 +2,7 @@
  * capture.h - what a packet capture showed about one TCP connection: the
  * model shared by `mxprobe pcap FILE` and live `--capture` correlation.
  *
- * Purpose: facts only.  analyzers/capsession.c fills a struct mx_capsess
+ * Purpose: facts only.  analyzers/capdec.c fills a struct mx_capsess
  * from the reassembled streams of one flow (analyzers/reasm.h) with the
  * same wire/ parsers the live probe uses; analyzers/capjudge.c turns
  * sessions into findings; reports/ render them (text timeline, JSON
@@ -12,7 +12,8 @@
  * shown to users are relative to the session's first packet.
  *
  * Ownership: a struct mx_capsess owns its certificate DER copies and the
- * strings in its transcript; mx_capsess_free() releases them.  A struct
+ * strings in its transcript; mx_capsess_clear() releases them (then
+ * free() the struct if it was allocated).  A struct
  * mx_capture owns its sessions.  Bounded: MX_CAP_MAX_EVENTS timeline
  * events and MX_CAP_MAX_SMTP transcript lines per session (more are
  * counted in *_dropped), MX_CAP_MAX_CERTS certificates per chain.
