@@ -57,8 +57,5 @@ libanalyzers_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
 libanalyzers_a_SOURCES += %reldir%/policy_explain.c %reldir%/policy_explain.h
 libanalyzers_a_SOURCES += %reldir%/capcorr.c %reldir%/capcorr.h
 # dane: DANE in check (issue 11 point 1): analyzers/dane.c judges the TLSA
-# records of every endpoint against the chain as sent.  (probe/dns_ad.c is
-# the resolver's AD bit for probe/dns.c; its line belongs in
-# probe/local.mk.)
+# records of every endpoint against the chain as sent.
 libanalyzers_a_SOURCES += %reldir%/dane.c %reldir%/dane.h
-libprobe_a_SOURCES += probe/dns_ad.c probe/dns_ad.h
