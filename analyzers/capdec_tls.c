@@ -115,8 +115,15 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 			sni = mx_escape_str(ch->sni, sizeof(h->sni) - 1);
 			snprintf(h->sni, sizeof(h->sni), "%s", sni);
 		}
-		if (mx_ja3_string(ch, h->ja3, sizeof(h->ja3)) == 0) {
-			if (mx_ja3_md5(h->ja3, h->ja3_md5) != 0)
+		{
+			/* on the heap: a few hundred bytes as a rule, up to
+			 * MX_JA3_STR_MAX for a hello with hundreds of suites */
+			char ja3[MX_JA3_STR_MAX];
+			int cut = mx_ja3_string(ch, ja3, sizeof(ja3)) != 0;
+
+			free(h->ja3);
+			h->ja3 = xstrdup(ja3);
+			if (cut || mx_ja3_md5(ja3, h->ja3_md5) != 0)
 				h->ja3_md5[0] = '\0';
 		}
 		snprintf(t, sizeof(t),
@@ -134,6 +141,8 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 			 detail);
 	}
 	free(sni);
+	if (h == &tmp) /* over MX_CAP_MAX_HELLOS: noted, not kept */
+		free(tmp.ja3);
 	mx_capsess_event(s, ts, frame, MX_DIR_C2S, MX_CAP_EV_CLIENT_HELLO,
 			 (uint32_t)len, "%s", t);
 	cd_note(fl, frame, MX_DIR_C2S, "%s", t);

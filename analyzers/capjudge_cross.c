@@ -115,6 +115,7 @@ void mx_capjudge_capture(struct mx_capjudge *j, const struct mx_capsess *s,
 		f->delay_us = s->close_after_hello_us;
 		f->rst = s->close_after_hello_rst;
 		f->h = *last;
+		f->h.ja3 = NULL; /* owned by the session, which goes */
 		j->next = (j->next + 1) % MX_CAPJUDGE_FAILED;
 		if (j->n < MX_CAPJUDGE_FAILED)
 			j->n++;

@@ -33,6 +33,8 @@ void mx_capsess_clear(struct mx_capsess *s)
 		free(s->certs[i]);
 	for (i = 0; i < s->nsmtp && i < MX_CAP_MAX_SMTP; i++)
 		free(s->smtp_lines[i].text);
+	for (i = 0; i < s->nhellos && i < MX_CAP_MAX_HELLOS; i++)
+		free(s->hellos[i].ja3);
 	mx_capsess_init(s);
 }
 

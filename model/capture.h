@@ -80,7 +80,7 @@ struct mx_cap_hello {
 	unsigned nsuites, ngroups, next;
 	uint16_t suites[64]; /* the first 64 suites offered */
 	char sni[256];	     /* escaped */
-	char ja3[4096];
+	char *ja3;	     /* the JA3 string, owned (NULL: none) */
 	char ja3_md5[33];
 };
 

@@ -28,6 +28,7 @@
 
 #include "analyzers/capdec.h"
 #include "analyzers/capjudge.h"
+#include "wire/ja3.h"
 #include "wire/pkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,7 +80,8 @@ static void on_session(void *arg, struct mx_capsess *s)
 	}
 	for (i = 0; i < s->nhellos; i++) {
 		printable(s->hellos[i].sni, sizeof(s->hellos[i].sni));
-		printable(s->hellos[i].ja3, sizeof(s->hellos[i].ja3));
+		if (s->hellos[i].ja3 != NULL)
+			printable(s->hellos[i].ja3, MX_JA3_STR_MAX);
 	}
 	for (i = 0; i < s->ncerts; i++)
 		CHECK(s->certs[i] != NULL && s->cert_len[i] > 0);
