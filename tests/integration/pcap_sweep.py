@@ -15,6 +15,9 @@ on each with a per-file timeout.  A run FAILS when it
   - exits 0-2 with stdout that is not one JSON document, or
   - (unmutated seeds only) shows the AUTH canary password of
     authstub_swaks_plaintext.pcap or its base64 on stdout or stderr.
+Every --text-every'th capture (default 4th) is also read without --json:
+the same checks but JSON, and no raw control byte (C0 but TAB/LF/CR,
+DEL, C1) on stdout or stderr - peer text must be escaped.
 It prints one line per failure, then "N captures, N crashes" (crashes =
 every failure above; hangs and bad JSON are also counted apart) and exits 1
 if there was any failure, 0 otherwise.
@@ -50,6 +53,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -1015,16 +1019,22 @@ CANARIES = ("mxprobe-canary-pw-7Qz",
             "bXhwcm9iZS1jYW5hcnktcHctN1F6")
 CANARIES = tuple(c.encode() for c in CANARIES)
 
+# Bytes no report may print raw (escapes must escape them): C0 but TAB,
+# LF, CR; DEL; C1 as UTF-8.
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+
 SAN_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
              "MemorySanitizer", "ThreadSanitizer", "runtime error:",
              "SUMMARY: ", "==ERROR")
 
 
-def run_one(mxprobe, path, timeout, extra):
-    """(verdict, detail, maxrss_kib). verdict: ok, crash, hang, json."""
+def run_one(mxprobe, path, timeout, extra, text=False):
+    """(verdict, detail, maxrss_kib). verdict: ok, crash, hang, json,
+    secret, control.  text: the text report instead of --json."""
     out_p, err_p = path + ".out", path + ".err"
     with open(out_p, "wb") as o, open(err_p, "wb") as e:
-        p = subprocess.Popen([mxprobe, "pcap", path, "--json"] + extra,
+        p = subprocess.Popen([mxprobe, "pcap", path] +
+                             ([] if text else ["--json"]) + extra,
                              stdin=subprocess.DEVNULL, stdout=o, stderr=e,
                              start_new_session=True)
     deadline = time.monotonic() + timeout
@@ -1061,7 +1071,12 @@ def run_one(mxprobe, path, timeout, extra):
         return "crash", "exit %d; stderr: %s" % (rc, err.strip()[:200]), rss
     with open(out_p, "rb") as f:
         data = f.read()
-    if rc in (0, 1, 2):
+    if text:
+        m = CONTROL.search(data) or CONTROL.search(err.encode())
+        if m:
+            return "control", "text report: raw control byte %r" % \
+                m.group(0), rss
+    elif rc in (0, 1, 2):
         try:
             json.loads(data.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as ex:
@@ -1098,6 +1113,9 @@ def main():
     ap.add_argument("--list-kinds", action="store_true")
     ap.add_argument("--max-rss-mib", type=float, default=0,
                     help="fail a run whose max RSS exceeds this (0: report)")
+    ap.add_argument("--text-every", type=int, default=4,
+                    help="also run the text report on every Nth capture "
+                         "(0: never)")
     ap.add_argument("--arg", action="append", default=[],
                     help="extra mxprobe argument (repeatable)")
     args = ap.parse_args()
@@ -1134,7 +1152,14 @@ def main():
                     nxt[0] += 1
                 if i >= len(paths):
                     return
-                results[i] = run_one(mxprobe, paths[i], args.timeout, args.arg)
+                res = run_one(mxprobe, paths[i], args.timeout, args.arg)
+                if res[0] == "ok" and args.text_every and \
+                        i % args.text_every == 0:
+                    t = run_one(mxprobe, paths[i], args.timeout, args.arg,
+                                text=True)
+                    if t[0] != "ok":
+                        res = (t[0], "(text) " + t[1], max(res[2], t[2]))
+                results[i] = res
 
         ths = [threading.Thread(target=worker) for _ in range(max(1, args.jobs))]
         for t in ths:
@@ -1143,7 +1168,7 @@ def main():
             t.join()
         run_s = time.monotonic() - t0 - gen_s
         counts = {"ok": 0, "crash": 0, "hang": 0, "json": 0, "rss": 0,
-                  "secret": 0}
+                  "secret": 0, "control": 0}
         rcs = {}
         big = (0, "")
         for p, (v, detail, rss) in zip(paths, results):
@@ -1171,8 +1196,10 @@ def main():
                                            sorted(rcs.items())),
                                  gen_s, run_s, args.jobs, big[0] / 1024,
                                  big[1]))
-        print("# hangs %d, invalid JSON %d, over RSS %d, canary shown %d" % (
-            counts["hang"], counts["json"], counts["rss"], counts["secret"]))
+        print("# hangs %d, invalid JSON %d, over RSS %d, canary shown %d, "
+              "raw control bytes (text) %d" % (
+                  counts["hang"], counts["json"], counts["rss"],
+                  counts["secret"], counts["control"]))
         print("%d captures, %d crashes" % (len(paths), bad))
         return 1 if bad else 0
     finally:

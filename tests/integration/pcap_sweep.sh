@@ -11,9 +11,10 @@
 # snaplen, wrong magic/version/link type, reordered, duplicated and split
 # TCP segments, broken TLS lengths, broken pcapng blocks; seed 9, so every
 # run reads the same files) and runs `mxprobe pcap FILE --json` on each
-# with a 10 s timeout.  Any signal, sanitizer report, exit status other
-# than 0-3, hang, or invalid JSON on exit 0-2 fails the test.  CI runs it
-# in the ASan+UBSan build.
+# with a 10 s timeout (every 4th also as text).  Any signal, sanitizer
+# report, exit status other than 0-3, hang, invalid JSON on exit 0-2, or
+# a raw control byte in the text report fails the test.  CI runs it in
+# the ASan+UBSan build.
 #
 # No lab and no root: files only.  Needs python3; skips (77) without it or
 # without the pcap command, and under CI=true a skip is a failure.
