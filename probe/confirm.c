@@ -25,6 +25,7 @@
 #include "probe/bisect.h"
 #include "probe/enum_retry.h"
 #include "probe/handshakes.h"
+#include "wire/tls_registry.h"
 
 enum { K_CONFIRM = 1, K_ADVICE_OPENSSL, K_ADVICE_GNUTLS };
 
@@ -330,26 +331,59 @@ static void on_confirmed(void *arg)
 /* Start the confirmations: one session per profile a local stack can
  * play.  They need no enumeration (only the comparison with the
  * prediction does, later), so they may run beside it. */
+/* How long a confirmation of cc is likely to take, from the version the
+ * probe's own handshake got: 2 when it should complete a TLS <= 1.2
+ * handshake (one more round trip for the server's Finished), 0 when it
+ * should stop at the server's first flight (no common version) or
+ * complete TLS 1.3 (the client is done when it sends its Finished); +1
+ * for GnuTLS (measured a little slower).  A guess, only for the order. */
+static int cf_cost(const struct mx_clients_step *cs,
+		   const struct mx_confirm_client *cc)
+{
+	int v = 0, nv, lo = cc->tls.min_version, hi = cc->tls.max_version;
+	int cost = cc->be == &mx_tls_gnutls;
+	uint16_t w;
+
+	for (w = 0x0300; w <= 0x0304 && cs->ep->tls.version != NULL; w++) {
+		const char *n = mx_tls_version_name(w);
+
+		if (n != NULL && strcmp(n, cs->ep->tls.version) == 0)
+			v = w;
+	}
+	if (v == 0)
+		return cost;
+	nv = hi != 0 && hi < v ? hi : v;
+	if (nv <= 0x0303 && (lo == 0 || lo <= nv))
+		cost += 2;
+	return cost;
+}
+
 static void start_cf(struct mx_clients_step *cs, int background)
 {
 	struct mx_hs_params hp;
 	size_t i;
+	int c;
 
 	cs->cf_state = 1;
 	cs->cf = xcalloc(cs->p.nclients > 0 ? cs->p.nclients : 1,
 			 sizeof(*cs->cf));
-	for (i = 0; i < cs->p.nclients; i++) {
-		const struct mx_confirm_client *cc = &cs->p.clients[i];
-		struct mx_hs *s;
+	/* Longest first: the confirmations fill the slots to the end of
+	 * the run, and what runs last runs alone when the connections do
+	 * not pair up; better a short one there. */
+	for (c = 3; c >= 0; c--)
+		for (i = 0; i < cs->p.nclients; i++) {
+			const struct mx_confirm_client *cc = &cs->p.clients[i];
+			struct mx_hs *s;
 
-		if (cc->be == NULL || cc->id == NULL)
-			continue;
-		s = &cs->cf[cs->ncf++];
-		s->be = cc->be;
-		s->tls = cc->tls;
-		s->tls.sni = cs->ep->host;
-		purpose(s, K_CONFIRM, cc->id);
-	}
+			if (cc->be == NULL || cc->id == NULL ||
+			    cf_cost(cs, cc) != c)
+				continue;
+			s = &cs->cf[cs->ncf++];
+			s->be = cc->be;
+			s->tls = cc->tls;
+			s->tls.sni = cs->ep->host;
+			purpose(s, K_CONFIRM, cc->id);
+		}
 	memset(&hp, 0, sizeof(hp));
 	hp.helo = cs->p.helo;
 	hp.timeout_ms = cs->p.timeout_ms;
