@@ -14,7 +14,9 @@ For each line `FILE | MUST | MUST-NOT | WHAT` of EXPECTED it runs
   - where MUST names cert.chain_incomplete, the JSON names the missing
     certificate ("mxprobe Lab Intermediate CA");
   - the AUTH canary of authstub_swaks_plaintext.pcap (password and base64)
-    appears neither on stdout nor on stderr.
+    appears neither on stdout nor on stderr;
+  - the JSON is valid against doc/mxprobe-pcap.schema.json (when
+    python3-jsonschema is installed; else that check is skipped, said once).
 Finding ids are read without assuming the schema: every string value of a
 key "id" anywhere in the document that looks like `word.word`.
 
@@ -70,7 +72,24 @@ def finding_ids(doc):
     return found
 
 
-def check(mxprobe, name, must, must_not, ca, verbose):
+def load_validator():
+    """A validator for doc/mxprobe-pcap.schema.json, or None."""
+    sp = os.path.join(HERE, "..", "..", "..", "doc", "mxprobe-pcap.schema.json")
+    try:
+        import jsonschema
+    except ImportError:
+        print("# python3-jsonschema missing: the schema is not checked")
+        return None
+    if not os.path.exists(sp):
+        print("# no doc/mxprobe-pcap.schema.json: the schema is not checked")
+        return None
+    with open(sp, encoding="utf-8") as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def check(mxprobe, name, must, must_not, ca, verbose, validator=None):
     path = os.path.join(HERE, name)
     if not os.path.exists(path):
         return "the file is missing"
@@ -95,6 +114,12 @@ def check(mxprobe, name, must, must_not, ca, verbose):
         doc = json.loads(p.stdout.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as ex:
         return "invalid JSON: %s" % ex
+    if validator is not None:
+        errs = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        if errs:
+            e = errs[0]
+            return "JSON not valid against the schema at /%s: %s" % (
+                "/".join(str(x) for x in e.path), e.message[:200])
     ids = finding_ids(doc)
     if verbose:
         print("# %s: exit %d, ids %s" % (name, p.returncode,
@@ -120,6 +145,7 @@ def main():
     if not mxprobe:
         sys.exit("check_expected: set MXPROBE to the mxprobe binary")
     ca = os.path.join(HERE, "lab-root.pem")
+    validator = load_validator()
     rows = parse_expected(os.path.join(HERE, "EXPECTED"))
     listed = {r[0] for r in rows}
     bad = 0
@@ -132,7 +158,7 @@ def main():
         if a.only and a.only not in name:
             continue
         n += 1
-        why = check(mxprobe, name, must, must_not, ca, a.verbose)
+        why = check(mxprobe, name, must, must_not, ca, a.verbose, validator)
         if why:
             bad += 1
             print("not ok - %s: %s" % (name, why))
