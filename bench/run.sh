@@ -107,9 +107,15 @@ done
 
 # --- tools ------------------------------------------------------------------
 # command -> Debian package
+# (the peer tools only when --tools names them)
 missing=""
 for pair in sslscan:sslscan testssl:testssl.sh nmap:nmap tcpdump:tcpdump \
 	openssl:openssl gnutls-cli:gnutls-bin timeout:coreutils; do
+	case "${pair%%:*}" in
+	sslscan | testssl | nmap)
+		[[ ",$TOOLS," == *",${pair%%:*},"* ]] || continue
+		;;
+	esac
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
 [ -x "$PY" ] || missing="$missing python3"
