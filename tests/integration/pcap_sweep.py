@@ -12,7 +12,9 @@ on each with a per-file timeout.  A run FAILS when it
     error:", "LeakSanitizer", ...),
   - exits with a status other than 0, 1, 2 or 3,
   - does not finish within --timeout seconds (a hang), or
-  - exits 0-2 with stdout that is not one JSON document, or
+  - exits 0-2 with stdout that is not one JSON document valid against
+    doc/mxprobe-pcap.schema.json (the schema part needs python3-jsonschema;
+    without it, or with --no-schema, JSON syntax only), or
   - (unmutated seeds only) shows the AUTH canary password of
     authstub_swaks_plaintext.pcap or its base64 on stdout or stderr.
 Every --text-every'th capture (default 4th) is also read without --json:
@@ -1028,6 +1030,24 @@ SAN_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
              "SUMMARY: ", "==ERROR")
 
 
+def load_validator(srcdir):
+    """A validator for doc/mxprobe-pcap.schema.json, or None (no
+    python3-jsonschema, or no schema)."""
+    sp = os.path.join(srcdir, "doc", "mxprobe-pcap.schema.json")
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    if not os.path.exists(sp):
+        return None
+    with open(sp, encoding="utf-8") as f:
+        schema = json.load(f)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+VALIDATOR = [None]  # set once in main(); validators are thread-safe
+
+
 def run_one(mxprobe, path, timeout, extra, text=False):
     """(verdict, detail, maxrss_kib). verdict: ok, crash, hang, json,
     secret, control.  text: the text report instead of --json."""
@@ -1078,9 +1098,15 @@ def run_one(mxprobe, path, timeout, extra, text=False):
                 m.group(0), rss
     elif rc in (0, 1, 2):
         try:
-            json.loads(data.decode("utf-8"))
+            doc = json.loads(data.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as ex:
             return "json", "exit %d, invalid JSON: %s" % (rc, ex), rss
+        if VALIDATOR[0] is not None:
+            e = next(iter(VALIDATOR[0].iter_errors(doc)), None)
+            if e is not None:
+                return "json", "exit %d, not valid against the schema at " \
+                    "/%s: %s" % (rc, "/".join(str(x) for x in e.path),
+                                 e.message[:200]), rss
     # The unmutated seeds: the AUTH canary of authstub_swaks_plaintext
     # (tests/data/pcap/EXPECTED) never reaches the output.
     if ".seed." in os.path.basename(path):
@@ -1113,6 +1139,8 @@ def main():
     ap.add_argument("--list-kinds", action="store_true")
     ap.add_argument("--max-rss-mib", type=float, default=0,
                     help="fail a run whose max RSS exceeds this (0: report)")
+    ap.add_argument("--no-schema", action="store_true",
+                    help="JSON syntax only, not the schema")
     ap.add_argument("--text-every", type=int, default=4,
                     help="also run the text report on every Nth capture "
                          "(0: never)")
@@ -1136,6 +1164,11 @@ def main():
                                         "print_stacktrace=1")):
         have = os.environ.get(var, "")
         os.environ[var] = (have + ":" if have else "") + want
+    if not args.no_schema:
+        VALIDATOR[0] = load_validator(args.srcdir)
+    print("# JSON checked against doc/mxprobe-pcap.schema.json: %s" %
+          ("yes" if VALIDATOR[0] else "no (python3-jsonschema or the "
+           "schema missing, or --no-schema)"))
     tmp = tempfile.mkdtemp(prefix="mxprobe-pcap-sweep.")
     try:
         t0 = time.monotonic()

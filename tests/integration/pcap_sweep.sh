@@ -12,14 +12,17 @@
 # TCP segments, broken TLS lengths, broken pcapng blocks; seed 9, so every
 # run reads the same files) and runs `mxprobe pcap FILE --json` on each
 # with a 10 s timeout (every 4th also as text).  Any signal, sanitizer
-# report, exit status other than 0-3, hang, invalid JSON on exit 0-2, or
-# a raw control byte in the text report fails the test.  CI runs it in
+# report, exit status other than 0-3, hang, JSON on exit 0-2 that is
+# invalid or not valid against doc/mxprobe-pcap.schema.json (with
+# python3-jsonschema), or a raw control byte in the text report fails
+# the test.  CI runs it in
 # the ASan+UBSan build.
 #
 # No lab and no root: files only.  Needs python3; skips (77) without it or
 # without the pcap command, and under CI=true a skip is a failure.
 # PCAP_SWEEP_COUNT (default 1200), PCAP_SWEEP_JOBS (default 2),
-# PCAP_SWEEP_SEED (default 9), PCAP_SWEEP_KEEP=DIR (copy failing inputs).
+# PCAP_SWEEP_SEED (default 9), PCAP_SWEEP_KEEP=DIR (copy failing inputs),
+# PCAP_SWEEP_NO_SCHEMA=1 (JSON syntax only, not doc/mxprobe-pcap.schema.json).
 . "$MXPROBE_SRCDIR/tests/integration/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_or_fail "python3 is missing"
@@ -32,6 +35,7 @@ need=1000
 set -- --srcdir "$MXPROBE_SRCDIR" --count "$want" \
 	--jobs "${PCAP_SWEEP_JOBS:-2}" --seed "${PCAP_SWEEP_SEED:-9}" --timeout 10
 [ -n "${PCAP_SWEEP_KEEP:-}" ] && set -- "$@" --keep "$PCAP_SWEEP_KEEP"
+[ -n "${PCAP_SWEEP_NO_SCHEMA:-}" ] && set -- "$@" --no-schema
 
 RC=0
 python3 "$MXPROBE_SRCDIR/tests/data/pcap/check_expected.py" \
