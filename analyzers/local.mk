@@ -59,3 +59,5 @@ libanalyzers_a_SOURCES += %reldir%/capcorr.c %reldir%/capcorr.h
 # dane: DANE in check (issue 11 point 1): analyzers/dane.c judges the TLSA
 # records of every endpoint against the chain as sent.
 libanalyzers_a_SOURCES += %reldir%/dane.c %reldir%/dane.h
+# mtasts: MTA-STS and TLS-RPT judgement in check (issue 11)
+libanalyzers_a_SOURCES += %reldir%/mtasts.c %reldir%/mtasts.h

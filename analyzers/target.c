@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzers/mtasts.h"
 #include "common/xalloc.h"
 
 static const struct dns_fail_rule {
@@ -170,6 +171,7 @@ void mx_analyze_target(struct mx_target *t, const struct mx_analyze_params *p)
 	}
 	rule_mx(t, tested);
 	rule_hosts(t, tested);
+	mx_sts_judge(t); /* MTA-STS, TLS-RPT: analyzers/mtasts.c */
 	if (!tested && !t->null_mx &&
 	    mx_findings_worst(&t->findings) != MX_SEV_UNKNOWN)
 		mx_findings_add(&t->findings, "probe.nothing_tested", t->name,

@@ -506,6 +506,100 @@ static const struct mx_finding_def catalogue[] = {
 	 "name servers that answer TLSA queries (some answer SERVFAIL or "
 	 "drop unknown types).",
 	 "RFC 7672 section 2.2"},
+	/* MTA-STS (RFC 8461) and TLS-RPT (RFC 8460): analyzers/mtasts.c, issue #11 */
+	{"mtasts.ok", MX_SEV_INFO,
+	 "MTA-STS is in force: every MX is covered by the policy and has "
+	 "a valid certificate",
+	 "Nothing to do. When an MX or its certificate changes, update "
+	 "the policy first (new mx line, new id in the TXT record) and "
+	 "keep the old MX covered for max_age.",
+	 "RFC 8461 sections 3 and 4"},
+	{"mtasts.txt_invalid", MX_SEV_WARN,
+	 "The _mta-sts TXT record is malformed or there is more than "
+	 "one: senders assume there is no policy",
+	 "Publish exactly one TXT record at _mta-sts.DOMAIN of the form "
+	 "'v=STSv1; id=20240101T000000;' (id: 1 to 32 letters or digits, "
+	 "changed whenever the policy changes).",
+	 "RFC 8461 section 3.1"},
+	{"mtasts.policy_unavailable", MX_SEV_WARN,
+	 "The _mta-sts TXT record is published but the policy cannot be "
+	 "fetched",
+	 "Serve the policy at "
+	 "https://mta-sts.DOMAIN/.well-known/mta-sts.txt with status "
+	 "200, a certificate for mta-sts.DOMAIN valid in the WebPKI, and "
+	 "at most 64 KiB; or remove the TXT record.",
+	 "RFC 8461 section 3.3"},
+	{"mtasts.policy_redirect", MX_SEV_WARN,
+	 "The policy URL answers with a redirect, which senders do not "
+	 "follow",
+	 "Serve the policy file itself at "
+	 "https://mta-sts.DOMAIN/.well-known/mta-sts.txt (status 200), "
+	 "not a 3xx to another URL.",
+	 "RFC 8461 section 3.3"},
+	{"mtasts.policy_without_txt", MX_SEV_WARN,
+	 "A policy is served but no _mta-sts TXT record announces it: "
+	 "senders never fetch it",
+	 "Publish 'v=STSv1; id=...;' at _mta-sts.DOMAIN (TXT), or remove "
+	 "the policy if MTA-STS is not wanted.",
+	 "RFC 8461 section 3.1"},
+	{"mtasts.policy_content_type", MX_SEV_WARN,
+	 "The policy is not served as text/plain",
+	 "Serve mta-sts.txt with 'Content-Type: text/plain' (nginx: "
+	 "default_type text/plain in its location; Apache: AddType "
+	 "text/plain .txt).",
+	 "RFC 8461 section 3.2"},
+	{"mtasts.policy_syntax", MX_SEV_WARN,
+	 "The MTA-STS policy has syntax errors",
+	 "Write the policy as lines 'key: value' ended by CRLF: "
+	 "'version: STSv1', 'mode: enforce' (or testing, none), one "
+	 "'mx:' line per MX host or '*.domain' pattern, and 'max_age:' "
+	 "in seconds (up to 31557600).",
+	 "RFC 8461 section 3.2"},
+	{"mtasts.mode_none", MX_SEV_INFO,
+	 "The MTA-STS policy is in mode none: senders apply no policy",
+	 "Nothing to do if MTA-STS is being withdrawn; otherwise set "
+	 "'mode: testing' (then enforce) and change the id in the TXT "
+	 "record.",
+	 "RFC 8461 section 5"},
+	{"mtasts.max_age_short", MX_SEV_WARN,
+	 "The MTA-STS max_age is under a day: the policy gives little "
+	 "protection against downgrades",
+	 "Set max_age to at least a week (604800) and, once the policy "
+	 "is stable, to weeks or months (at most 31557600).",
+	 "RFC 8461 sections 3.2 and 10"},
+	{"mtasts.mx_not_covered", MX_SEV_CRIT,
+	 "An MX host matches no mx pattern of the MTA-STS policy",
+	 "Add an 'mx:' line for the host (or a '*.domain' pattern "
+	 "covering it) to the policy and change the id in the TXT "
+	 "record; under enforce, senders refuse to deliver to an MX the "
+	 "policy does not name.",
+	 "RFC 8461 section 4.1"},
+	{"mtasts.cert_invalid", MX_SEV_CRIT,
+	 "An MX covered by the MTA-STS policy has no valid TLS: its "
+	 "chain does not verify or does not name the MX host",
+	 "Serve a certificate for the MX host name from a CA in the "
+	 "public WebPKI, with its intermediates, and keep STARTTLS "
+	 "working; under enforce, senders refuse to deliver until it "
+	 "validates.",
+	 "RFC 8461 section 4.2"},
+	{"tlsrpt.ok", MX_SEV_INFO,
+	 "TLS-RPT is published: senders report TLS failures",
+	 "Nothing to do. Read the reports: they show senders that fail "
+	 "to reach the MX with TLS.",
+	 "RFC 8460 section 3"},
+	{"tlsrpt.invalid", MX_SEV_WARN,
+	 "The TLS-RPT record at _smtp._tls is malformed: no reports are "
+	 "sent",
+	 "Publish exactly one TXT record at _smtp._tls.DOMAIN of the "
+	 "form 'v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN' (rua: a comma list "
+	 "of mailto: and https: URIs).",
+	 "RFC 8460 section 3"},
+	{"tlsrpt.missing", MX_SEV_INFO,
+	 "No TLS-RPT record: nobody is told when senders fail to use TLS",
+	 "Publish 'v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN' at "
+	 "_smtp._tls.DOMAIN (TXT) to receive daily reports of TLS "
+	 "failures.",
+	 "RFC 8460 section 3"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

@@ -216,6 +216,7 @@ static void target_clear(struct mx_target *t)
 		mx_endpoint_clear(&t->endpoints[i]);
 	free(t->endpoints);
 	mx_findings_clear(&t->findings);
+	mx_sts_clear(&t->sts);
 }
 
 void mx_run_free(struct mx_run *run)
@@ -338,4 +339,78 @@ void mx_dane_clear(struct mx_dane *d)
 	}
 	free(d->rr);
 	memset(d, 0, sizeof(*d));
+}
+
+/* ---- MTA-STS and TLS-RPT ------------------------------------------------ */
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void mx_txt_lookup_clear(struct mx_txt_lookup *l)
+{
+	size_t i;
+
+	free(l->qname);
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].raw);
+		free(l->v[i].text);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void mx_sts_judgement_clear(struct mx_sts *s)
+{
+	free(s->txt_id);
+	free(s->mode);
+	strv_free(s->mx, s->nmx);
+	strv_free(s->errors, s->nerrors);
+	strv_free(s->rpt_uris, s->nrpt_uris);
+	s->txt_id = s->mode = NULL;
+	s->mx = s->errors = s->rpt_uris = NULL;
+	s->nmx = s->nerrors = s->nrpt_uris = 0;
+	s->state = MX_STS_NOT_LOOKED_UP;
+	s->rpt_state = MX_RPT_NOT_LOOKED_UP;
+	s->txt_valid = s->policy_valid = 0;
+	s->max_age = -1;
+}
+
+void mx_sts_clear(struct mx_sts *s)
+{
+	mx_sts_judgement_clear(s);
+	mx_txt_lookup_clear(&s->txt);
+	mx_txt_lookup_clear(&s->rpt);
+	free(s->policy_host);
+	free(s->policy_url);
+	free(s->policy_addr);
+	free(s->content_type);
+	free(s->location);
+	free(s->curl_error);
+	free(s->body);
+	free(s->policy_text);
+	memset(s, 0, sizeof(*s));
+	s->max_age = -1;
+}
+
+const char *mx_sts_state_name(enum mx_sts_state s)
+{
+	static const char *const n[] = {
+		"not_looked_up", "not_published", "unusable", "mode_none", "ok",
+		"failing"};
+
+	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+const char *mx_rpt_state_name(enum mx_rpt_state s)
+{
+	static const char *const n[] = {"not_looked_up", "none", "invalid",
+					"ok"};
+
+	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }

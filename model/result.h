@@ -270,6 +270,81 @@ struct mx_dane {
 	enum mx_dane_state state; /* judgement */
 };
 
+/* ---- MTA-STS and TLS-RPT facts (RFC 8461, RFC 8460) ------------------ */
+
+/* One TXT record: its bytes as received (strings joined; what the
+ * analyzers parse) and their escaped form (what renderers show). */
+struct mx_txt_rec {
+	uint8_t *raw; /* owned, raw[len] == 0 */
+	size_t len;
+	char *text; /* escaped */
+};
+
+/* A TXT lookup made for MTA-STS or TLS-RPT. */
+struct mx_txt_lookup {
+	char *qname; /* "_mta-sts.example.com" */
+	enum mx_dns_status status;
+	int secure;
+	int64_t ms;
+	struct mx_txt_rec *v;
+	size_t n;
+};
+
+/* MTA-STS as a sending MTA sees it (analyzers/mtasts.c). */
+enum mx_sts_state {
+	MX_STS_NOT_LOOKED_UP = 0,
+	MX_STS_NOT_PUBLISHED, /* no TXT, no policy */
+	MX_STS_UNUSABLE,      /* published, but senders apply no policy */
+	MX_STS_MODE_NONE,     /* a valid policy in mode none */
+	MX_STS_OK,	      /* every MX covered, every certificate valid */
+	MX_STS_FAILING,	      /* an MX not covered or its TLS fails */
+};
+
+/* TLS-RPT (RFC 8460) as judged. */
+enum mx_rpt_state {
+	MX_RPT_NOT_LOOKED_UP = 0,
+	MX_RPT_NONE,
+	MX_RPT_INVALID,
+	MX_RPT_OK,
+};
+
+/* MTA-STS and TLS-RPT of a domain target: facts (probe/mtasts.c) and
+ * judgement (analyzers/mtasts.c). */
+struct mx_sts {
+	int looked_up;
+	struct mx_txt_lookup txt; /* _mta-sts.DOMAIN */
+	struct mx_txt_lookup rpt; /* _smtp._tls.DOMAIN */
+	/* the policy, https://mta-sts.DOMAIN/.well-known/mta-sts.txt */
+	char *policy_host; /* mta-sts.DOMAIN */
+	char *policy_url;
+	enum mx_dns_status host_status; /* its A/AAAA via the run's DNS */
+	char *policy_addr;		/* the address curl was given */
+	int fetched;			/* an HTTPS request was made */
+	long http_status;		/* 0: no HTTP response */
+	char *content_type;		/* escaped, NULL when none */
+	char *location;			/* escaped Location of a 3xx */
+	char *curl_error;		/* escaped, NULL when none */
+	int too_large;			/* body over the limit: aborted */
+	uint8_t *body;			/* raw, owned, body[body_len] == 0 */
+	size_t body_len;
+	char *policy_text; /* escaped, capped */
+	int64_t connect_ms, tls_ms, total_ms;
+	/* judgement */
+	enum mx_sts_state state;
+	int txt_valid;	  /* exactly one valid v=STSv1 record */
+	char *txt_id;	  /* its id */
+	int policy_valid; /* fetched with 200 and parsed valid */
+	char *mode;	  /* "enforce", "testing", "none", NULL */
+	long max_age;	  /* -1: none */
+	char **mx;	  /* patterns */
+	size_t nmx;
+	char **errors; /* what the parsers and fetch rules found */
+	size_t nerrors;
+	enum mx_rpt_state rpt_state;
+	char **rpt_uris;
+	size_t nrpt_uris;
+};
+
 struct mx_endpoint {
 	char *host; /* MX host name (SNI, name check); may be an IP */
 	char *addr; /* numeric address */
@@ -329,6 +404,8 @@ struct mx_target {
 	size_t nhosts, caphosts;
 	struct mx_endpoint *endpoints;
 	size_t nendpoints, capendpoints;
+	/* MTA-STS and TLS-RPT of a domain (probe/mtasts.c, analyzers) */
+	struct mx_sts sts;
 	/* judgement */
 	struct mx_findings findings;
 	int confidence; /* 0..100, -1 when nothing could be tested */
@@ -400,5 +477,12 @@ const char *mx_dane_rr_result_name(enum mx_dane_rr_result r);
  * values "private/unknown" (static strings). */
 const char *mx_dane_usage_name(uint8_t usage);
 void mx_dane_clear(struct mx_dane *d);
+void mx_txt_lookup_clear(struct mx_txt_lookup *l);
+/* Frees everything (facts and judgement) and zeroes s. */
+void mx_sts_clear(struct mx_sts *s);
+/* Frees only the judgement fields (and resets them). */
+void mx_sts_judgement_clear(struct mx_sts *s);
+const char *mx_sts_state_name(enum mx_sts_state s);
+const char *mx_rpt_state_name(enum mx_rpt_state s);
 
 #endif

@@ -20,6 +20,7 @@
 #include "probe/enum.h"
 #include "probe/smtp_client.h"
 #include "probe/target.h"
+#include "probe/mtasts.h"
 #include "probe/tlsa.h"
 
 struct job {
@@ -62,6 +63,9 @@ struct mx_engine {
 	 * beside its probes; done waits for them */
 	struct mx_tlsa_lookup **tlsa;
 	size_t tlsa_pending;
+	/* MTA-STS and TLS-RPT: one lookup per domain target, from the start */
+	struct mx_sts_lookup **sts;
+	size_t sts_pending;
 };
 
 static struct mx_endpoint *ep_of(const struct job *j)
@@ -118,7 +122,8 @@ static void check_done(struct mx_engine *e)
 	struct timeval zero = {0, 0};
 
 	if (e->finished || !e->started || e->resolving > 0 ||
-	    e->tlsa_pending > 0 || e->done_jobs < e->njobs)
+	    e->tlsa_pending > 0 || e->sts_pending > 0 ||
+	    e->done_jobs < e->njobs)
 		return;
 	e->finished = 1;
 	event_add(e->ev_done, &zero);
@@ -438,6 +443,42 @@ static void start_tlsa(struct mx_engine *e, struct mx_target *t)
 		e->tlsa_pending++;
 }
 
+/* MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) of a domain target: its
+ * TXT records and policy (probe/mtasts.c), beside its probes. */
+static void sts_done(void *arg, struct mx_sts_lookup *l)
+{
+	struct mx_engine *e = arg;
+	size_t i;
+
+	for (i = 0; i < e->run->ntargets; i++)
+		if (e->sts[i] == l) {
+			mx_sts_lookup_store(l, &e->run->targets[i].sts);
+			mx_sts_lookup_free(l);
+			e->sts[i] = NULL;
+			e->sts_pending--;
+		}
+	check_done(e);
+}
+
+static void start_sts(struct mx_engine *e, size_t i)
+{
+	const struct mx_target *t = &e->run->targets[i];
+	struct mx_sts_params sp = {
+		.ca_file = e->p.tls_params.ca_file,
+		.ca_path = e->p.tls_params.ca_path,
+		.connect_timeout_ms = e->p.step_timeout_ms,
+		.total_timeout_ms = 2 * e->p.step_timeout_ms,
+		.log = e->p.log,
+	};
+
+	if (t->kind != MX_TARGET_DOMAIN || e->p.handshake_only)
+		return;
+	e->sts[i] =
+		mx_sts_lookup_new(e->base, e->dns, t->name, &sp, sts_done, e);
+	if (e->sts[i] != NULL)
+		e->sts_pending++;
+}
+
 static void resolved(void *arg, struct mx_target *t)
 {
 	struct mx_engine *e = arg;
@@ -520,8 +561,11 @@ void mx_engine_start(struct mx_engine *e)
 	e->started = 1;
 	e->resolving = e->run->ntargets;
 	e->tlsa = xcalloc(e->run->ntargets + 1, sizeof(*e->tlsa));
+	e->sts = xcalloc(e->run->ntargets + 1, sizeof(*e->sts));
 	for (i = 0; i < e->run->ntargets; i++) {
 		struct mx_target *t = &e->run->targets[i];
+
+		start_sts(e, i);
 
 		if (e->cbs.progress)
 			e->cbs.progress(e->arg, t, NULL, MX_STAGE_RESOLVE);
@@ -553,7 +597,8 @@ void mx_engine_cancel(struct mx_engine *e)
 					"cancelled before DNS finished");
 		}
 	}
-	if (e->dns != NULL && (e->resolving > 0 || e->tlsa_pending > 0)) {
+	if (e->dns != NULL &&
+	    (e->resolving > 0 || e->tlsa_pending > 0 || e->sts_pending > 0)) {
 		mx_dns_free(e->dns); /* no DNS callback after this */
 		e->dns = NULL;
 		e->resolving = 0;
@@ -562,6 +607,11 @@ void mx_engine_cancel(struct mx_engine *e)
 			e->tlsa[i] = NULL;
 		}
 		e->tlsa_pending = 0;
+		for (i = 0; i < e->run->ntargets && e->sts; i++) {
+			mx_sts_lookup_free(e->sts[i]); /* MTA-STS not known */
+			e->sts[i] = NULL;
+		}
+		e->sts_pending = 0;
 	}
 	for (i = 0; i < e->njobs; i++) {
 		struct job *j = e->jobs[i];
@@ -657,6 +707,9 @@ void mx_engine_free(struct mx_engine *e)
 	for (i = 0; e->tlsa != NULL && i < e->run->ntargets; i++)
 		mx_tlsa_lookup_free(e->tlsa[i]);
 	free(e->tlsa);
+	for (i = 0; e->sts != NULL && i < e->run->ntargets; i++)
+		mx_sts_lookup_free(e->sts[i]);
+	free(e->sts);
 	mx_enum_dhcache_free(e->dh);
 	if (e->own_pool)
 		mx_pool_free(e->pool);

@@ -95,3 +95,8 @@ tests_unit_test_confirm_SOURCES = tests/unit/test_confirm.c $(TLS_FIXTURE)
 tests_unit_test_confirm_LDADD = $(LIB_ANALYZERS) $(LIB_PROBE) $(LIBS_PROBE) \
 	$(CMOCKA_TEST_LDADD) \
 	-lpthread
+# mtasts: the MTA-STS/TLS-RPT TXT records and the policy fetched with
+# libcurl on the run's loop (issue 11); every program linking the probe
+# layer needs libcurl now.
+libprobe_a_SOURCES += %reldir%/mtasts.c %reldir%/mtasts.h
+LIBS_PROBE += $(CURL_LIBS)

@@ -48,3 +48,5 @@ TESTS += tests/unit/test_tls_flight
 tests_unit_test_tls_flight_SOURCES = tests/unit/test_tls_flight.c
 tests_unit_test_tls_flight_LDADD = $(LIB_WIRE) $(OPENSSL_LIBS) \
 	$(CMOCKA_TEST_LDADD)
+# mtasts: MTA-STS TXT and policy, TLS-RPT TXT (RFC 8461, RFC 8460; issue 11)
+libwire_a_SOURCES += %reldir%/mtasts.c %reldir%/mtasts.h
