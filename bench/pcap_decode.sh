@@ -10,7 +10,8 @@
 #    (streaming: it never holds the file in memory).
 # 2. Each tool reads it under /usr/bin/time -v, --repeat times, one after
 #    the other, with the page cache warmed by a first read of the file:
-#      mxprobe pcap BIG --json -o /dev/null
+#      mxprobe pcap BIG --json -o /dev/null  (stdout to /dev/null if
+#                                             this mxprobe refuses -o there)
 #      tshark -r BIG -Y tls.handshake          (stdout to /dev/null)
 # 3. A table: wall time (median of the repeats) and max RSS (largest),
 #    exit status, and the two goals.
@@ -72,6 +73,17 @@ if case ",$TOOLS," in *,mxprobe,*) true ;; *) false ;; esac; then
 	"$MXP" pcap --help >/dev/null 2>&1 || { echo "pcap_decode.sh: $MXP has no pcap command" >&2; exit 2; }
 fi
 
+# The report goes to /dev/null: with -o where this mxprobe writes to a
+# device (else its stdout is sent there), so the JSON (about 2.7 x the
+# capture) is rendered but never stored.
+MXP_OUT=()
+if [ -n "$MXP" ]; then
+	MXP_OUT=(-o /dev/null)
+	"$MXP" pcap "$SRCDIR/tests/data/pcap/dns_only.pcap" --json "${MXP_OUT[@]}" \
+		>/dev/null 2>&1
+	[ $? -le 2 ] || MXP_OUT=()
+fi
+
 WORK=$(mktemp -d "$DIR/mxprobe-pcap-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -96,8 +108,8 @@ run() {
 	case $tool in
 	mxprobe)
 		timeout "$TOOL_TIMEOUT" /usr/bin/time -v -o "$tv" \
-			"$MXP" pcap "$BIG" --json -o /dev/null \
-			>"$WORK/$tool.$i.out" 2>"$WORK/$tool.$i.err"
+			"$MXP" pcap "$BIG" --json "${MXP_OUT[@]}" \
+			>/dev/null 2>"$WORK/$tool.$i.err"
 		;;
 	tshark)
 		timeout "$TOOL_TIMEOUT" /usr/bin/time -v -o "$tv" \
