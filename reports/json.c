@@ -478,6 +478,61 @@ static json_t *j_host(struct mx_jc *c, const struct mx_host *h)
 	return o;
 }
 
+/* MTA-STS and TLS-RPT of a domain (doc/json.md "mta_sts", "tls_rpt"). */
+static json_t *j_txt(struct mx_jc *c, const struct mx_txt_lookup *l)
+{
+	json_t *o = mx_j_obj(c), *a = mx_j_arr(c);
+	size_t i;
+
+	mx_j_set(c, o, "qname", mx_j_str(c, l->qname));
+	mx_j_set(c, o, "dns_status",
+		 mx_j_str(c, mx_dns_status_name(l->status)));
+	mx_j_set(c, o, "secure", mx_j_bool(c, l->secure));
+	mx_j_set(c, o, "ms", mx_j_int(c, l->ms));
+	for (i = 0; i < l->n; i++)
+		mx_j_push(c, a, mx_j_str(c, l->v[i].text));
+	mx_j_set(c, o, "records", a);
+	return o;
+}
+
+static void j_sts(struct mx_jc *c, json_t *o, const struct mx_sts *s)
+{
+	json_t *m = mx_j_obj(c), *p = mx_j_obj(c), *r = mx_j_obj(c);
+
+	mx_j_set(c, m, "txt", j_txt(c, &s->txt));
+	mx_j_set(c, m, "txt_valid", mx_j_bool(c, s->txt_valid));
+	mx_j_set(c, m, "id", mx_j_str(c, s->txt_id));
+	mx_j_set(c, p, "url", mx_j_str(c, s->policy_url));
+	mx_j_set(c, p, "host_dns_status",
+		 mx_j_str(c, mx_dns_status_name(s->host_status)));
+	mx_j_set(c, p, "address", mx_j_str(c, s->policy_addr));
+	mx_j_set(c, p, "fetched", mx_j_bool(c, s->fetched));
+	mx_j_set(c, p, "http_status",
+		 s->http_status ? mx_j_int(c, s->http_status) : mx_j_null(c));
+	mx_j_set(c, p, "content_type", mx_j_str(c, s->content_type));
+	mx_j_set(c, p, "location", mx_j_str(c, s->location));
+	mx_j_set(c, p, "error", mx_j_str(c, s->curl_error));
+	mx_j_set(c, p, "too_large", mx_j_bool(c, s->too_large));
+	mx_j_set(c, p, "bytes", mx_j_int(c, (long long)s->body_len));
+	mx_j_set(c, p, "text", mx_j_str(c, s->policy_text));
+	mx_j_set(c, p, "connect_ms", mx_j_int(c, s->connect_ms));
+	mx_j_set(c, p, "tls_ms", mx_j_int(c, s->tls_ms));
+	mx_j_set(c, p, "total_ms", mx_j_int(c, s->total_ms));
+	mx_j_set(c, p, "valid", mx_j_bool(c, s->policy_valid));
+	mx_j_set(c, p, "mode", mx_j_str(c, s->mode));
+	mx_j_set(c, p, "max_age",
+		 s->max_age >= 0 ? mx_j_int(c, s->max_age) : mx_j_null(c));
+	mx_j_set(c, p, "mx", mx_j_strv(c, s->mx, s->nmx));
+	mx_j_set(c, m, "policy", p);
+	mx_j_set(c, m, "errors", mx_j_strv(c, s->errors, s->nerrors));
+	mx_j_set(c, m, "state", mx_j_str(c, mx_sts_state_name(s->state)));
+	mx_j_set(c, o, "mta_sts", m);
+	mx_j_set(c, r, "txt", j_txt(c, &s->rpt));
+	mx_j_set(c, r, "rua", mx_j_strv(c, s->rpt_uris, s->nrpt_uris));
+	mx_j_set(c, r, "state", mx_j_str(c, mx_rpt_state_name(s->rpt_state)));
+	mx_j_set(c, o, "tls_rpt", r);
+}
+
 static json_t *j_target(struct mx_jc *c, const struct mx_target *t)
 {
 	json_t *o = mx_j_obj(c), *dns = mx_j_obj(c), *hs = mx_j_arr(c),
@@ -504,6 +559,8 @@ static json_t *j_target(struct mx_jc *c, const struct mx_target *t)
 	for (i = 0; i < t->nendpoints; i++)
 		mx_j_push(c, eps, j_endpoint(c, &t->endpoints[i]));
 	mx_j_set(c, o, "endpoints", eps);
+	if (t->sts.looked_up) /* check on a domain */
+		j_sts(c, o, &t->sts);
 	mx_j_set(c, o, "findings", mx_j_findings(c, &t->findings));
 	mx_j_set(c, o, "worst", mx_j_str(c, mx_severity_name(t->worst)));
 	mx_j_set(c, o, "confidence",
