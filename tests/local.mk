@@ -344,3 +344,16 @@ tests_fuzz_fuzz_dane_check_LDADD = $(FUZZ_MAIN) $(LIB_ANALYZERS) \
 	$(LIB_PROBE) $(LIBS_PROBE)
 INTEGRATION_TESTS += tests/integration/check_dane.sh
 # end dane
+# mtasts: MTA-STS and TLS-RPT in check (issue 11 points 2 and 6): the
+# parsers (wire/mtasts.c) and the judgement (analyzers/mtasts.c), their
+# fuzz target, and check against the lab's MTA-STS domains.
+check_PROGRAMS += tests/unit/test_mtasts
+TESTS += tests/unit/test_mtasts
+tests_unit_test_mtasts_SOURCES = tests/unit/test_mtasts.c
+tests_unit_test_mtasts_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)
+FUZZ_TARGETS += tests/fuzz/fuzz_mtasts
+tests_fuzz_fuzz_mtasts_SOURCES = tests/fuzz/fuzz_mtasts.c
+tests_fuzz_fuzz_mtasts_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
+INTEGRATION_TESTS += tests/integration/check_mtasts.sh
+# end mtasts
