@@ -278,6 +278,8 @@ static void finish_fetch(struct mx_sts_lookup *l)
 	while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE || m->easy_handle != l->easy)
 			continue;
+		if (m->data.result == CURLE_FILESIZE_EXCEEDED)
+			l->f.too_large = 1; /* Content-Length over the limit */
 		if (m->data.result != CURLE_OK)
 			l->f.curl_error = mx_escape_str(
 				l->errbuf[0]
