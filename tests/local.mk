@@ -352,6 +352,11 @@ TESTS += tests/unit/test_mtasts
 tests_unit_test_mtasts_SOURCES = tests/unit/test_mtasts.c
 tests_unit_test_mtasts_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_mtasts_probe
+TESTS += tests/unit/test_mtasts_probe
+tests_unit_test_mtasts_probe_SOURCES = tests/unit/test_mtasts_probe.c
+tests_unit_test_mtasts_probe_LDADD = $(LIB_PROBE) $(LIBS_PROBE) \
+	$(CMOCKA_TEST_LDADD)
 FUZZ_TARGETS += tests/fuzz/fuzz_mtasts
 tests_fuzz_fuzz_mtasts_SOURCES = tests/fuzz/fuzz_mtasts.c
 tests_fuzz_fuzz_mtasts_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
