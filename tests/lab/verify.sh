@@ -81,6 +81,38 @@ done
 out=$(dig +time=2 +tries=1 @"$R" example.com A 2>&1)
 if echo "$out" | grep -qE 'status: (SERVFAIL|REFUSED)'; then ok "example.com is not resolved"; else bad "example.com: $(echo "$out" | grep status)"; fi
 
+echo "# MTA-STS (nginx on 127.0.0.56:443, issue 11)"
+dig_expect _mta-sts.stsok.lab.test TXT NOERROR "v=STSv1; id=20261207T000000;"
+dig_expect _smtp._tls.stsok.lab.test TXT NOERROR "v=TLSRPTv1; rua=mailto:tlsrpt@lab.test"
+dig_expect _mta-sts.stsnotxt.lab.test TXT NXDOMAIN
+for n in stsok stsnocover ststesting ststxtonly stsnotxt; do
+	dig_expect "mta-sts.$n.lab.test" A NOERROR 127.0.0.56
+done
+# sts_expect NAME HTTP-STATUS [BODY-SUBSTRING]: the policy over HTTPS,
+# verified with the lab CA, the address handed to curl.
+sts_expect() {
+	local out code
+	out=$(curl -sS --max-time 5 --cacert "$CA" --noproxy '*' \
+		--resolve "mta-sts.$1.lab.test:443:127.0.0.56" \
+		-w '\n%{http_code} %{content_type}' \
+		"https://mta-sts.$1.lab.test/.well-known/mta-sts.txt" 2>&1)
+	code=$(echo "$out" | tail -n1)
+	case "$code" in
+	"$2"*) ;;
+	*) bad "policy of $1: got '$code', want $2"; return ;;
+	esac
+	if [ -n "${3:-}" ] && ! echo "$out" | grep -qF -- "$3"; then
+		bad "policy of $1: body lacks '$3'"
+		return
+	fi
+	ok "policy of $1 -> $code${3:+ ($3)}"
+}
+sts_expect stsok "200 text/plain" "mx: mx1.lab.test"
+sts_expect stsnocover "200 text/plain" "mx: *.other.lab.test"
+sts_expect ststesting "200 text/plain" "mode: testing"
+sts_expect ststxtonly 404
+sts_expect stsnotxt "200 text/plain" "mode: enforce"
+
 echo "# TLS listeners (openssl s_client, CAfile $CA)"
 # tls_expect LABEL WANT-VERIFY-CODE s_client-args...
 tls_expect() {
