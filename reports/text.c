@@ -496,6 +496,17 @@ static void out_sts(struct tw *w, const struct mx_target *t)
 	if (!s->looked_up)
 		return;
 	mx_out_text(w->out, "\n");
+	if (s->state == MX_STS_NOT_PUBLISHED && s->rpt_state == MX_RPT_NONE) {
+		mx_out_fmt(w->out,
+			   "%-16s not published (%s TXT: %s; %s: %s); TLS-RPT: "
+			   "none (%s)\n",
+			   "MTA-STS:", mx_nz(s->txt.qname, "?"),
+			   mx_dns_status_name(s->txt.status),
+			   mx_nz(s->policy_host, "?"),
+			   mx_dns_status_name(s->host_status),
+			   mx_dns_status_name(s->rpt.status));
+		return;
+	}
 	mx_out_fmt(w->out, "%-16s %s: ", "MTA-STS:", mx_nz(s->txt.qname, "?"));
 	if (s->txt.n == 0)
 		mx_out_fmt(w->out, "no TXT record (%s)",
