@@ -371,6 +371,8 @@ int mx_sts_txt_parse(const uint8_t *b, size_t len, struct mx_sts_txt *t)
 
 	memset(t, 0, sizeof(*t));
 	mx_cur_init(&c, b, b ? len : 0);
+	if (b != NULL && memchr(b, 0, len) != NULL)
+		err_add(&t->err, "NUL byte in the record");
 	while ((n = next_field(&c, f, sizeof(f), &toolong)) >= 0) {
 		nf++;
 		if (toolong) {
@@ -378,7 +380,8 @@ int mx_sts_txt_parse(const uint8_t *b, size_t len, struct mx_sts_txt *t)
 			continue;
 		}
 		if (nf == 1) {
-			if (strcmp(f, "v=STSv1") != 0)
+			if (strcmp(f, "v=STSv1") != 0 ||
+			    !mx_sts_txt_is_sts(b, len))
 				err_add(&t->err, "does not start with v=STSv1");
 			continue;
 		}
@@ -480,6 +483,8 @@ int mx_tlsrpt_parse(const uint8_t *b, size_t len, struct mx_tlsrpt_rec *r)
 
 	memset(r, 0, sizeof(*r));
 	mx_cur_init(&c, b, b ? len : 0);
+	if (b != NULL && memchr(b, 0, len) != NULL)
+		err_add(&r->err, "NUL byte in the record");
 	while ((n = next_field(&c, f, sizeof(f), &toolong)) >= 0) {
 		nf++;
 		if (toolong) {
@@ -487,7 +492,8 @@ int mx_tlsrpt_parse(const uint8_t *b, size_t len, struct mx_tlsrpt_rec *r)
 			continue;
 		}
 		if (nf == 1) {
-			if (strcmp(f, "v=TLSRPTv1") != 0)
+			if (strcmp(f, "v=TLSRPTv1") != 0 ||
+			    !mx_tlsrpt_is_rpt(b, len))
 				err_add(&r->err,
 					"does not start with v=TLSRPTv1");
 			continue;

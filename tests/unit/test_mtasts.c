@@ -182,10 +182,16 @@ static void test_txt(void **state)
 		-1);
 	assert_int_equal(mx_sts_txt_parse(U("v=STSv1; id=a-b"), &t), -1);
 	assert_int_equal(mx_sts_txt_parse(U("id=1; v=STSv1"), &t), -1);
+	assert_int_equal(mx_sts_txt_parse(U(" v=STSv1; id=1"), &t), -1);
 	assert_int_equal(mx_sts_txt_parse(U("v=STSv1; id=1; id=2"), &t), -1);
 	assert_int_equal(mx_sts_txt_parse(U("v=STSv1; id=1;; x=1"), &t), -1);
 	assert_int_equal(mx_sts_txt_parse(U("v=STSv1; id=1; =x"), &t), -1);
 	assert_int_equal(mx_sts_txt_parse(U(""), &t), -1);
+	/* an embedded NUL (DNS would not deliver it; the parser still
+	 * refuses it) */
+	assert_int_equal(mx_sts_txt_parse((const uint8_t *)"v=STSv1\0; id=1",
+					  15, &t),
+			 -1);
 }
 
 static void test_tlsrpt(void **state)
@@ -213,6 +219,14 @@ static void test_tlsrpt(void **state)
 	assert_int_equal(mx_tlsrpt_parse(U("v=TLSRPTv1; rua=,"), &r), -1);
 	mx_tlsrpt_free(&r);
 	assert_int_equal(mx_tlsrpt_parse(U("rua=mailto:a@b"), &r), -1);
+	mx_tlsrpt_free(&r);
+	assert_int_equal(mx_tlsrpt_parse(U(" v=TLSRPTv1; rua=mailto:a@b"), &r),
+			 -1);
+	mx_tlsrpt_free(&r);
+	assert_int_equal(mx_tlsrpt_parse((const uint8_t *)"v=TLSRPTv1\0; "
+							  "rua=mailto:a@b",
+					 26, &r),
+			 -1);
 	mx_tlsrpt_free(&r);
 }
 
