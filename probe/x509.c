@@ -80,9 +80,21 @@ static char *sha256_hex(const uint8_t *p, size_t n)
 	return hex_of(md, mdlen);
 }
 
-/* One line RFC 2253 form of a name (XN_FLAG_RFC2253 already escapes
- * control and high bytes as RFC 2253 §2.4 says; we escape again for the
- * model's rule), capped. */
+/* One line RFC 2253 form of a name, capped.  XN_FLAG_RFC2253 already
+ * escapes control and high bytes (RFC 2253 section 2.4: "\1B"), so its
+ * output is printable ASCII and is kept as it is; escaping it again
+ * doubled every backslash ("CN=\\1B[2J").  Anything else still goes
+ * through mx_escape (the model's rule). */
+static int printable(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static char *name_text(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -96,7 +108,21 @@ static char *name_text(const X509_NAME *name)
 		return xstrdup("");
 	}
 	n = BIO_get_mem_data(b, &data);
-	r = mx_escape(data, n > 0 ? (size_t)n : 0, MX_X509_MAX_TEXT);
+	if (n < 0)
+		n = 0;
+	if (printable((const unsigned char *)data, (size_t)n)) {
+		size_t keep = (size_t)n;
+
+		if (keep > MX_X509_MAX_TEXT) /* as mx_escape caps: "..." */
+			keep = MX_X509_MAX_TEXT - 3;
+		r = xmalloc(keep + 4);
+		memcpy(r, data, keep);
+		if (keep < (size_t)n)
+			memcpy(r + keep, "...", 3), keep += 3;
+		r[keep] = '\0';
+	} else {
+		r = mx_escape(data, (size_t)n, MX_X509_MAX_TEXT);
+	}
 	BIO_free(b);
 	return r;
 }
