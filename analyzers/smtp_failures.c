@@ -271,6 +271,16 @@ void mx_send_result_explain(struct mx_send_result *r)
 	if (a == NULL)
 		return;
 	mx_where(where, sizeof(where), a->host, a->addr, (unsigned)a->port);
+	/* Stopped by us (SIGINT/SIGTERM): not the server's failure. */
+	if (r->cancelled && a->failed != MX_SEND_STAGE_NONE &&
+	    a->stage[a->failed].reply.code == 0) {
+		mx_findings_add(&r->findings, "probe.cancelled", where,
+				"the delivery was stopped (interrupted) during "
+				"%s, after %lld ms",
+				mx_send_stage_name(a->failed),
+				(long long)r->total_ms);
+		return;
+	}
 	if (a->refusal != MX_REFUSE_NONE)
 		mx_send_refusal_explain(&r->findings, where, a->refusal,
 					r->error);

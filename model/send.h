@@ -93,6 +93,7 @@ struct mx_send_result {
 	int delivered;			 /* DATA got 250 */
 	int encrypted;			 /* ... over TLS */
 	int permanent;			 /* failure is permanent (5xx) */
+	int cancelled;			 /* stopped by mx_sender_cancel */
 	enum mx_tls_policy policy;	 /* as asked */
 	enum mx_tls_policy effective;	 /* after dane fallback */
 	char *policy_why;		 /* why the policy deferred, or NULL */

@@ -300,8 +300,10 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
 void mx_sender_cancel(struct mx_sender *s)
 {
 	s->canceled = 1;
-	if (s->r)
+	if (s->r) {
+		s->r->cancelled = 1;
 		set_error(s->r, "canceled");
+	}
 	if (s->client) {
 		mx_smtp_client_abort(s->client, "canceled");
 		return;
@@ -461,6 +463,9 @@ static void fill_facts(struct mx_sender *s, struct mx_policy_facts *f)
 	f->tlsa_rr = a->tlsa_rr;
 	f->ntlsa_rr = a->ntlsa;
 	f->now = mx_wall_now();
+	f->sts_mode = s->p.sts_mode;
+	f->sts_mx = s->p.sts_mx;
+	f->nsts_mx = s->p.nsts_mx;
 }
 
 static void judge(struct mx_sender *s)

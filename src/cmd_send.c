@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +276,25 @@ struct run {
 	int done;
 	struct mx_cli_capture *cap; /* --capture, or NULL */
 	int capture_failed;
+	struct mx_sender *snd;
+	int interrupted; /* the signal, 0 none */
 };
+
+/* SIGINT/SIGTERM: the delivery stops at once (the open session is
+ * closed, it ends as a temporary failure) and the report says what
+ * happened; a second signal stops without a report.  Exit 3, as for the
+ * probing commands (doc/exit-status.md). */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct run *run = arg;
+
+	(void)what;
+	if (run->interrupted)
+		event_base_loopbreak(run->base);
+	run->interrupted = (int)sig;
+	if (run->snd != NULL)
+		mx_sender_cancel(run->snd);
+}
 
 /* --capture: each attempt's address joins the filter before it
  * connects (the device opens on the first). */
@@ -351,7 +370,8 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	struct mx_dns_params dp;
 	struct mx_dns *dns = NULL;
 	struct mx_log log;
-	struct run run = {NULL, 0, NULL, 0};
+	struct run run = {NULL, 0, NULL, 0, NULL, 0};
+	struct event *ev_int = NULL, *ev_term = NULL;
 	enum mx_tls_policy level;
 	char pw[MX_PW_MAX], err[512], hn[256], from_buf[300], found[4096];
 	uint8_t *body = NULL;
@@ -445,17 +465,34 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	sp.dns = dns;
 	sp.log = &log;
 	snd = mx_sender_new(run.base, &sp, &cbs, &run, err, sizeof(err));
+	run.snd = snd;
+	ev_int = evsignal_new(run.base, SIGINT, on_signal, &run);
+	ev_term = evsignal_new(run.base, SIGTERM, on_signal, &run);
+	if (ev_int == NULL || ev_term == NULL || event_add(ev_int, NULL) < 0 ||
+	    event_add(ev_term, NULL) < 0) {
+		fprintf(stderr, "mxprobe: cannot watch for signals\n");
+		goto out;
+	}
 	if (snd == NULL || mx_sender_start(snd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mxprobe send: %s\n", err);
 		goto out;
 	}
 	event_base_dispatch(run.base);
 	explicit_bzero(pw, sizeof(pw));
+	if (run.interrupted && !run.done) /* second signal: no report */
+		goto out;
 	res = mx_sender_take_result(snd);
 	mx_sender_free(snd);
 	snd = NULL;
 	mx_send_result_explain(res);
 	status = exit_for(res);
+	if (run.interrupted) {
+		fprintf(stderr,
+			"mxprobe: interrupted (%s): the delivery was stopped; "
+			"the report says how far it got\n",
+			run.interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
+		status = 3;
+	}
 	if (run.cap != NULL && (run.capture_failed ||
 				mx_cli_capture_finish(run.cap, res->run) < 0))
 		status = 3;
@@ -501,6 +538,10 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	}
 out:
 	explicit_bzero(pw, sizeof(pw));
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_term)
+		event_free(ev_term);
 	mx_cli_capture_free(run.cap);
 	mx_sender_free(snd);
 	mx_send_result_free(res);

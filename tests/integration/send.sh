@@ -99,6 +99,24 @@ mxp check $(LABOPTS) --json --send-test postmaster@lab.test smtp://mx1.lab.test
 expect_rc 3 "check --send-test --json without -o is refused"
 
 # AUTH through the submission server (lab: sasldb user)
+# SIGINT during a delivery (silent server: no banner): the session is
+# closed at once, the report says it was interrupted, exit 3
+RC=0
+"$MXPROBE" send $(LABOPTS) --timeout 20 --via smtp://silent.lab.test \
+	--to postmaster@lab.test --json >"$WORK/out" 2>"$WORK/err" &
+SP=$!
+sleep 1
+T0=$(date +%s%N)
+kill -INT "$SP"
+wait "$SP" || RC=$?
+T1=$(date +%s%N)
+expect_rc 3 "SIGINT during a delivery"
+[ $(((T1 - T0) / 1000000)) -lt 1000 ] && ok "it stopped within a second" ||
+	not_ok "it took $(((T1 - T0) / 1000000)) ms to stop"
+expect_finding probe.cancelled
+expect_no_finding smtp.connect_failed
+expect_err 'interrupted \(SIGINT\)' "stderr says it was interrupted"
+
 if [ -z "${MXPROBE_LAB_AUTH_USER:-}" ] || [ -z "${MXPROBE_LAB_AUTH_PWFILE:-}" ]; then
 	finish_then_skip=1
 else
