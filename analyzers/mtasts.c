@@ -389,3 +389,10 @@ void mx_sts_judge(struct mx_target *t)
 				mx_dns_status_name(s->txt.status));
 	judge_policy(t, s->txt_valid);
 }
+
+int mx_sts_sender_mode(const struct mx_sts *s)
+{
+	if (s->state != MX_STS_OK && s->state != MX_STS_FAILING)
+		return 0;
+	return s->mode != NULL && strcmp(s->mode, "enforce") == 0 ? 2 : 1;
+}

@@ -41,4 +41,9 @@ void mx_sts_judge(struct mx_target *t);
  * chain verified, name matches)?  Returns 1, or 0 with a reason in why. */
 int mx_sts_endpoint_ok(const struct mx_endpoint *ep, char *why, size_t len);
 
+/* After mx_sts_judge(): the policy a sending MTA applies, for the
+ * mta-sts delivery level (model/policy.h): 2 enforce, 1 testing, 0 none
+ * (not published, unusable, mode none). */
+int mx_sts_sender_mode(const struct mx_sts *s);
+
 #endif

@@ -21,6 +21,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "analyzers/hostname.h"
+#include "wire/mtasts.h"
 #include "model/finding.h"
 
 #define ID_DEFER "policy.would_defer"
@@ -558,6 +559,47 @@ static void judge_dane(enum mx_tls_policy level,
 		set(v, MX_POLICY_DEFER, ID_DEFER, "%s: %s", name, why);
 }
 
+/* RFC 8461 section 4: enforce wants the MX among the patterns and TLS
+ * that validates for the MX host; otherwise the sender acts as may. */
+static void judge_mta_sts(const struct mx_policy_facts *f,
+			  struct mx_policy_verdict *v)
+{
+	size_t i;
+
+	if (f->sts_mode != 2) {
+		v->effective = MX_POLICY_MAY;
+		judge_may(f, v,
+			  f->sts_mode == 1
+				  ? "mta-sts in mode testing (reports only), "
+				    "as may: "
+				  : "mta-sts: no policy in force, as may: ");
+		return;
+	}
+	for (i = 0; i < f->nsts_mx; i++)
+		if (mx_sts_mx_match(f->sts_mx[i], f->mx_host))
+			break;
+	if (i == f->nsts_mx) {
+		set(v, MX_POLICY_DEFER, ID_DEFER,
+		    "mta-sts: the MX host %s matches no mx pattern of the "
+		    "enforce policy (RFC 8461 section 4.1)",
+		    f->mx_host ? f->mx_host : "(unknown)");
+		return;
+	}
+	if (require_tls(f, MX_POLICY_MTA_STS, v) ||
+	    !chain_verified(f, MX_POLICY_MTA_STS, v))
+		return;
+	if (!mx_cert_matches_name(&f->tls->chain.v[0], f->mx_host)) {
+		set(v, MX_POLICY_DEFER, ID_DEFER,
+		    "mta-sts: the certificate does not name the MX host %s",
+		    f->mx_host);
+		return;
+	}
+	set(v, MX_POLICY_DELIVER_TLS, NULL,
+	    "mta-sts: %s is covered by the enforce policy, chain verified, "
+	    "the certificate names it",
+	    f->mx_host);
+}
+
 void mx_policy_judge(enum mx_tls_policy level, const struct mx_policy_facts *f,
 		     struct mx_policy_verdict *v)
 {
@@ -586,6 +628,10 @@ void mx_policy_judge(enum mx_tls_policy level, const struct mx_policy_facts *f,
 	}
 	if (level == MX_POLICY_DANE || level == MX_POLICY_DANE_ONLY) {
 		judge_dane(level, f, v);
+		return;
+	}
+	if (level == MX_POLICY_MTA_STS) {
+		judge_mta_sts(f, v);
 		return;
 	}
 	if (require_tls(f, level, v))

@@ -15,6 +15,7 @@ static const char *const policy_names[MX_POLICY__N] = {
 	[MX_POLICY_DANE] = "dane",
 	[MX_POLICY_DANE_ONLY] = "dane-only",
 	[MX_POLICY_FINGERPRINT] = "fingerprint",
+	[MX_POLICY_MTA_STS] = "mta-sts",
 };
 
 const char *mx_tls_policy_name(enum mx_tls_policy p)

@@ -19,6 +19,11 @@
  *   dane-only   as dane, but no usable TLSA -> defer
  *   fingerprint TLS required, the leaf certificate's SHA-256 or its public
  *               key's SHA-256 must equal one of the given fingerprints
+ *   mta-sts     RFC 8461 (not a Postfix level): the domain's MTA-STS
+ *               policy in mode enforce -> the MX host must match one of
+ *               its mx patterns, TLS required, chain verified, name = the
+ *               MX host (section 4); testing, none or no usable policy
+ *               -> as "may" (testing only reports)
  *
  * DANE matching (RFC 7671, RFC 7672 section 3) is part of the judgement:
  * analyzers/policy.c matches the TLSA RRset against the chain exactly as
@@ -56,6 +61,7 @@ enum mx_tls_policy {
 	MX_POLICY_DANE,
 	MX_POLICY_DANE_ONLY,
 	MX_POLICY_FINGERPRINT,
+	MX_POLICY_MTA_STS, /* RFC 8461 (appended: values above are stable) */
 	MX_POLICY__N
 };
 
@@ -109,6 +115,12 @@ struct mx_policy_facts {
 	size_t ntlsa_rr;
 	time_t now; /* for DANE-TA chain validity; 0: do
 					 * not check times */
+	/* mta-sts: the policy a sender applies (analyzers/mtasts.h
+	 * mx_sts_sender_mode): 0 none (no usable policy, mode none), 1
+	 * testing, 2 enforce; its mx patterns */
+	int sts_mode;
+	const char *const *sts_mx;
+	size_t nsts_mx;
 };
 
 struct mx_policy_verdict {

@@ -100,6 +100,11 @@ struct mx_send_params {
 	size_t nfingerprints;
 	const char *const *secure_match; /* NULL: nexthop, .nexthop */
 	size_t nsecure_match;
+	/* mta-sts: the next hop's MTA-STS policy as a sender applies it
+	 * (model/policy.h mx_policy_facts.sts_*); src/ fetches it */
+	int sts_mode;
+	const char *const *sts_mx;
+	size_t nsts_mx;
 	const char *ca_file; /* NULL: system store */
 	const char *ca_path;
 	const struct mx_tls_backend *tls; /* NULL: mx_tls_openssl */

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "analyzers/mtasts.h"
 #include "analyzers/policy.h"
 #include "analyzers/policy_explain.h"
 #include "common/clock.h"
@@ -87,6 +88,9 @@ int cmd_policy(struct mx_opts *o)
 		return 3;
 	}
 	t = &run->targets[0];
+	/* mta-sts: the domain's policy (fetched beside the probe) read as
+	 * a sender applies it (its mode and mx patterns) */
+	mx_sts_judge(t);
 	rows = xcalloc(t->nendpoints + 1, sizeof(*rows));
 	tl = lookup_tlsa(o, t);
 	for (i = 0; i < t->nendpoints; i++) {
@@ -114,6 +118,9 @@ int cmd_policy(struct mx_opts *o)
 		f.tlsa_rr = tr ? tr->rr : NULL;
 		f.ntlsa_rr = tr ? tr->nrr : 0;
 		f.now = mx_wall_now();
+		f.sts_mode = mx_sts_sender_mode(&t->sts);
+		f.sts_mx = (const char *const *)t->sts.mx;
+		f.nsts_mx = t->sts.nmx;
 		rows[i].host = ep->host;
 		rows[i].addr = ep->addr;
 		rows[i].port = ep->port;

@@ -230,6 +230,12 @@ int cmd_relay(struct mx_opts *o)
 		return 3;
 	if (mx_cli_policy(o, &level) < 0)
 		return 3;
+	if (level == MX_POLICY_MTA_STS) {
+		/* the relay's workers do not fetch MTA-STS policies (yet) */
+		fprintf(stderr, "mxprobe relay: --tls-policy mta-sts is for "
+				"send and policy only\n");
+		return 3;
+	}
 	if (o->max_message_size &&
 	    parse_size("--max-message-size", o->max_message_size, 1024,
 		       MX_SPOOL_MAX_MESSAGE, &size) < 0)

@@ -28,6 +28,7 @@
 
 #include <event2/event.h>
 
+#include "analyzers/mtasts.h"
 #include "analyzers/policy.h"
 #include "analyzers/smtp_failures.h"
 #include "common/clock.h"
@@ -35,6 +36,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "probe/dns.h"
+#include "probe/mtasts.h"
 #include "probe/target.h"
 #include "relay/message.h"
 #include "relay/sender.h"
@@ -173,8 +175,8 @@ int mx_cli_policy(const struct mx_opts *o, enum mx_tls_policy *out)
 	}
 	if (o->tls_policy && mx_tls_policy_parse(o->tls_policy, out) < 0) {
 		fprintf(stderr, "mxprobe: --tls-policy takes none, may, "
-				"encrypt, verify, secure, dane, dane-only or "
-				"fingerprint\n");
+				"encrypt, verify, secure, dane, dane-only, "
+				"fingerprint or mta-sts\n");
 		return -1;
 	}
 	if (*out == MX_POLICY_FINGERPRINT && o->nfingerprint == 0) {
@@ -355,6 +357,52 @@ static uint8_t *slurp_file(const char *path, size_t *len)
 	return buf;
 }
 
+static void sts_fetched(void *arg, struct mx_sts_lookup *l)
+{
+	(void)l;
+	event_base_loopbreak(arg);
+}
+
+/* --tls-policy mta-sts: the next hop's MTA-STS policy (RFC 8461), fetched
+ * on the run's loop before the delivery and read as a sender applies it
+ * into t (t->name borrows domain).  -1 when the next hop is not a
+ * domain or nothing could be started. */
+static int sts_fetch(const struct mx_opts *o, struct event_base *base,
+		     struct mx_dns *dns, const char *domain,
+		     struct mx_target *t)
+{
+	struct mx_sts_params p;
+	struct mx_sts_lookup *l;
+
+	if (o->via != NULL || domain == NULL ||
+	    strpbrk(domain, ":/[]@") != NULL || mx_is_ip_literal(domain)) {
+		fprintf(stderr, "mxprobe: --tls-policy mta-sts needs the "
+				"recipient's domain as the next hop (not --via "
+				"HOST)\n");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	p.ca_file = o->ca_file;
+	p.ca_path = o->ca_path;
+	p.connect_timeout_ms = o->timeout_s * 1000;
+	p.total_timeout_ms = 2 * o->timeout_s * 1000;
+	l = mx_sts_lookup_new(base, dns, domain, &p, sts_fetched, base);
+	if (l == NULL) {
+		fprintf(stderr,
+			"mxprobe: cannot look up the MTA-STS policy of "
+			"%s\n",
+			domain);
+		return -1;
+	}
+	event_base_dispatch(base);
+	t->kind = MX_TARGET_DOMAIN;
+	t->name = (char *)domain;
+	mx_sts_lookup_store(l, &t->sts);
+	mx_sts_lookup_free(l);
+	mx_sts_judge(t);
+	return 0;
+}
+
 int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		const char *const *rcpts, size_t nrcpts, FILE *out, int json)
 {
@@ -380,8 +428,10 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	time_t started = mx_wall_now();
 	int64_t t0 = mx_now_ms();
 	int status = 3;
+	struct mx_target sts_t; /* mta-sts: the next hop's policy */
 
 	memset(pw, 0, sizeof(pw));
+	memset(&sts_t, 0, sizeof(sts_t));
 	if (mx_cli_policy(o, &level) < 0)
 		return 3;
 	if (o->auth_user && mx_cli_read_password(o, pw, sizeof(pw)) < 0)
@@ -440,7 +490,13 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 		fprintf(stderr, "mxprobe: DNS: %s\n", err);
 		goto out;
 	}
+	if (level == MX_POLICY_MTA_STS &&
+	    sts_fetch(o, run.base, dns, nexthop, &sts_t) < 0)
+		goto out;
 	memset(&sp, 0, sizeof(sp));
+	sp.sts_mode = mx_sts_sender_mode(&sts_t.sts);
+	sp.sts_mx = (const char *const *)sts_t.sts.mx;
+	sp.nsts_mx = sts_t.sts.nmx;
 	sp.nexthop = nexthop;
 	sp.from = from;
 	sp.rcpts = rcpts;
@@ -538,6 +594,8 @@ int mx_cli_send(const struct mx_opts *o, const char *nexthop,
 	}
 out:
 	explicit_bzero(pw, sizeof(pw));
+	mx_sts_clear(&sts_t.sts);
+	mx_findings_clear(&sts_t.findings);
 	if (ev_int)
 		event_free(ev_int);
 	if (ev_term)

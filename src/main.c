@@ -121,7 +121,9 @@ static const struct mx_cmd commands[] = {
 	 "  --tls-policy LEVEL         none, may (default), encrypt, verify, "
 	 "secure,\n"
 	 "                             dane, dane-only, fingerprint (Postfix "
-	 "meaning)\n"
+	 "meaning),\n"
+	 "                             mta-sts (the domain's RFC 8461 "
+	 "policy)\n"
 	 "  --esa-policy NAME          off, preferred, required, "
 	 "preferred-verify,\n"
 	 "                             required-verify (doc/policies.md)\n"
@@ -153,7 +155,7 @@ static const struct mx_cmd commands[] = {
 	 "you@example.net",
 	 MX_ARGS_NONE, 0, 0},
 	{"policy", cmd_policy, MX_OPT_TLSMATCH, "TARGET",
-	 "Judge every delivery TLS policy level (none..dane-only) against a "
+	 "Judge every delivery TLS policy level (none..mta-sts) against a "
 	 "server\nfrom one probe: deliver encrypted, in clear, or defer, and "
 	 "why.",
 	 "Options for policy:\n"

@@ -460,8 +460,8 @@ int mx_vc_tls_policy(const struct vctx *c, const char *v, char *why,
 	if (mx_tls_policy_parse(v, &p) == 0)
 		return 0;
 	mx_v_why(why, whylen,
-		 "takes none, may, encrypt, verify, secure, dane, dane-only or "
-		 "fingerprint");
+		 "takes none, may, encrypt, verify, secure, dane, dane-only, "
+		 "fingerprint or mta-sts");
 	return -1;
 }
 

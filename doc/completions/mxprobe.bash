@@ -20,7 +20,7 @@ _mxprobe()
 		mapfile -t COMPREPLY < <(compgen -W "off preferred required preferred-verify required-verify" -- "$cur")
 		return ;;
 	--tls-policy)
-		mapfile -t COMPREPLY < <(compgen -W "none may encrypt verify secure dane dane-only fingerprint" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "none may encrypt verify secure dane dane-only fingerprint mta-sts" -- "$cur")
 		return ;;
 	--trace)
 		mapfile -t COMPREPLY < <(compgen -W "smtp tls dns pcap sched relay all" -- "$cur")

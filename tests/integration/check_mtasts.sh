@@ -89,4 +89,37 @@ expect_out '^ +mode enforce, max_age 604800, mx: mx1\.lab\.test$' "text: the pol
 expect_out '^  Verdict: +failing$' "text: the verdict"
 expect_out '^TLS-RPT: +_smtp\._tls\.stsok\.lab\.test: .*: ok$' "text: TLS-RPT"
 expect_out 'mtasts\.mx_not_covered' "text: the finding"
+# point 3: the mta-sts level of `policy` and `send --tls-policy mta-sts`
+pj() {	# DESCRIPTION PYTHON-EXPRESSION over d (the policy JSON), lv (levels of row 0)
+	if python3 - "$WORK/out" "$2" <<'PY2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d.get("endpoints") or d.get("rows") or []
+lv = rows[0]["levels"] if rows else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY2
+	then ok "$1"; else not_ok "$1"; fi
+}
+mxp policy $(LABOPTS) --timeout 5 --json stsnocover.lab.test
+expect_schema_of() { if $AJ validate "$WORK/out" "$MXPROBE_SRCDIR/doc/mxprobe-$1.schema.json" >"$WORK/aj" 2>&1; then ok "$1 JSON valid"; else cat "$WORK/aj"; not_ok "$1 JSON valid"; fi; }
+expect_schema_of policy
+pj "policy stsnocover: mta-sts defers (MX not covered), verify delivers" \
+	'lv["mta-sts"]["decision"] == "defer" and "no mx pattern" in lv["mta-sts"]["why"] and lv["verify"]["decision"] == "deliver_tls"'
+mxp policy $(LABOPTS) --timeout 5 --json stsok.lab.test
+pj "policy stsok: mta-sts delivers encrypted (enforce, covered, verified)" \
+	'lv["mta-sts"]["decision"] == "deliver_tls" and lv["mta-sts"]["effective"] == "mta-sts"'
+mxp policy $(LABOPTS) --timeout 5 --json ststesting.lab.test
+pj "policy ststesting: testing acts as may" \
+	'lv["mta-sts"]["decision"] == "deliver_tls" and lv["mta-sts"]["effective"] == "may" and lv["verify"]["decision"] == "defer"'
+mxp send $(LABOPTS) --timeout 5 --json --to test@stsnocover.lab.test --tls-policy mta-sts
+expect_rc 16 "send --tls-policy mta-sts to stsnocover: deferred by the policy"
+expect_schema_of send
+ej2() { if python3 -c "import json,sys; d=json.load(open('$WORK/out')); sys.exit(0 if $2 else 1)"; then ok "$1"; else not_ok "$1"; fi; }
+ej2 "send stsnocover: policy defer, MX not covered" \
+	'd["policy"]["decision"] == "defer" and "no mx pattern" in d["policy"]["why"]'
+mxp send $(LABOPTS) --timeout 5 --json --to test@stsok.lab.test --tls-policy mta-sts
+ej2 "send stsok: the policy lets it through encrypted (mx1 then refuses the relay)" \
+	'd["policy"]["decision"] == "deliver_tls" and d["policy"]["level"] == "mta-sts"'
+mxp send $(LABOPTS) --timeout 5 --to test@lab.test --via mx1.lab.test --tls-policy mta-sts
+expect_rc 3 "send --via with mta-sts: refused (the policy is the recipient domain's)"
 finish

@@ -168,7 +168,8 @@ static void test_no_starttls(void **state)
 	f.starttls_offered = 0;
 	expect(MX_POLICY_MAY, &f, DCLR, "policy.cleartext", "not offered");
 	for (l = MX_POLICY_ENCRYPT; l < MX_POLICY__N; l++) {
-		if (l == MX_POLICY_DANE)
+		/* dane and mta-sts without a policy in force act as may */
+		if (l == MX_POLICY_DANE || l == MX_POLICY_MTA_STS)
 			continue;
 		expect((enum mx_tls_policy)l, &f, DEF, "policy.would_defer",
 		       NULL);
@@ -203,6 +204,48 @@ static void test_failed_handshake(void **state)
 		expect((enum mx_tls_policy)l, &f, DEF, "policy.would_defer",
 		       l == MX_POLICY_DANE_ONLY ? NULL : "handshake failure");
 	expect(MX_POLICY_NONE, &f, DCLR, "policy.cleartext", NULL);
+	mx_tls_clear(&t);
+}
+
+/* mta-sts (RFC 8461 section 4): enforce wants the MX among the patterns
+ * and TLS that validates for it; testing and no policy act as may. */
+static void test_mta_sts(void **state)
+{
+	static const char *const pats[] = {"mail.lab.test", "*.lab.test"};
+	static const char *const other[] = {"mx.example.net"};
+	struct mx_tls t;
+	struct mx_policy_facts f;
+
+	(void)state;
+	tls_ok(&t, 1);
+	facts_base(&f, &t);
+	f.mx_host = "mx1.lab.test";
+	f.sts_mode = 2;
+	f.sts_mx = pats;
+	f.nsts_mx = 2;
+	expect(MX_POLICY_MTA_STS, &f, DTLS, NULL, "covered");
+	f.sts_mx = other;
+	f.nsts_mx = 1;
+	expect(MX_POLICY_MTA_STS, &f, DEF, "policy.would_defer", "mx pattern");
+	f.sts_mode = 1; /* testing: reports only */
+	expect(MX_POLICY_MTA_STS, &f, DTLS, NULL, "testing");
+	f.sts_mode = 2;
+	f.sts_mx = pats;
+	f.nsts_mx = 2;
+	f.mx_host = "mx9.lab.test"; /* covered by *.lab.test, not named */
+	expect(MX_POLICY_MTA_STS, &f, DEF, "policy.would_defer",
+	       "does not name");
+	f.mx_host = "mx1.lab.test";
+	t.verify_code = 20;
+	t.verify_error = xstrdup("unable to get local issuer certificate");
+	expect(MX_POLICY_MTA_STS, &f, DEF, "policy.would_defer", "verify");
+	f.sts_mode = 0; /* no policy: may, the chain not checked */
+	expect(MX_POLICY_MTA_STS, &f, DTLS, NULL, "no policy");
+	f.starttls_offered = 0;
+	f.tls = NULL;
+	expect(MX_POLICY_MTA_STS, &f, DCLR, "policy.cleartext", NULL);
+	f.sts_mode = 2;
+	expect(MX_POLICY_MTA_STS, &f, DEF, "policy.would_defer", "STARTTLS");
 	mx_tls_clear(&t);
 }
 
@@ -463,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_no_starttls),
 		cmocka_unit_test(test_failed_handshake),
 		cmocka_unit_test(test_verify_and_secure),
+		cmocka_unit_test(test_mta_sts),
 		cmocka_unit_test(test_secure_match),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_dane),
