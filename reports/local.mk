@@ -49,3 +49,4 @@ tests_unit_test_enum_report_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 libreports_a_SOURCES += %reldir%/queue.c %reldir%/queue.h \
 	%reldir%/headers.c %reldir%/headers.h
 libreports_a_SOURCES += %reldir%/wire_text.c %reldir%/wire_text.h
+libreports_a_SOURCES += %reldir%/sts_text.c %reldir%/sts_text.h
