@@ -59,11 +59,31 @@ enum mx_exit mx_analyze_chain_verdict(const struct mx_endpoint *ep,
 void mx_analyze_run(struct mx_run *run, const struct mx_analyze_params *p)
 {
 	enum mx_severity worst = MX_SEV_OK;
-	size_t i;
+	size_t i, k;
 
+	run->cert_days_known = 0;
+	run->cert_days_left = 0;
+	run->cert_warn_days = p->expiring_soon_days;
+	run->cert_crit_days = p->expiring_crit_days;
 	for (i = 0; i < run->ntargets; i++) {
 		mx_analyze_target(&run->targets[i], p);
 		worst = mx_severity_worse(worst, run->targets[i].worst);
+		for (k = 0; k < run->targets[i].nendpoints; k++) {
+			const struct mx_chain *ch =
+				&run->targets[i].endpoints[k].tls.chain;
+			int64_t left;
+			long days;
+
+			if (ch->n == 0 || ch->v[0].not_after == 0)
+				continue;
+			left = (int64_t)ch->v[0].not_after - (int64_t)p->now;
+			/* whole days, rounded down (also below zero) */
+			days = (long)(left >= 0 ? left / 86400
+						: -((-left + 86399) / 86400));
+			if (!run->cert_days_known || days < run->cert_days_left)
+				run->cert_days_left = days;
+			run->cert_days_known = 1;
+		}
 	}
 	/* --capture: packets the capture missed (analyzers/capcorr.c) */
 	mx_capcorr_judge_run(run);

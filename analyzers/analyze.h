@@ -31,8 +31,10 @@
 #include "model/severity.h"
 
 struct mx_analyze_params {
-	time_t now;		  /* wall clock for certificate validity */
-	int expiring_soon_days;	  /* cert.expiring_soon below this (14) */
+	time_t now;		/* wall clock for certificate validity */
+	int expiring_soon_days; /* cert.expiring_soon below this (14) */
+	/* cert.expiring_soon is critical below this; 0: never (check -c) */
+	int expiring_crit_days;
 	int64_t greeting_slow_ms; /* smtp.greeting_slow above this (5000) */
 	int dh_crit_bits;	  /* DH below this: critical (1024) */
 	int dh_min_bits;	  /* DH below this: warning (2048) */

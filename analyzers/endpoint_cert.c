@@ -68,15 +68,23 @@ void mx_ep_rule_validity(struct ep_ctx *c)
 					    86400));
 			c->expired_seen = 1;
 		} else if ((int64_t)k->not_after - now < soon) {
+			/* check -c DAYS: below it the same finding is
+			 * critical (issue 12) */
+			int crit = c->p->expiring_crit_days > 0 &&
+				   (int64_t)k->not_after - now <
+					   (int64_t)c->p->expiring_crit_days *
+						   86400;
+
 			mx_ep_fmt_date(k->not_after, date, sizeof(date));
 			mx_ep_emit(c, MX_COL_CERT, "cert.expiring_soon",
-				   MX_SEV_OK, NULL,
+				   crit ? MX_SEV_CRIT : MX_SEV_OK, NULL,
 				   "the %s '%s' expires on %s (in %lld days; "
 				   "threshold %d days)",
 				   label, mx_ep_nz(k->subject), date,
 				   (long long)(((int64_t)k->not_after - now) /
 					       86400),
-				   c->p->expiring_soon_days);
+				   crit ? c->p->expiring_crit_days
+					: c->p->expiring_soon_days);
 		}
 	}
 }

@@ -431,6 +431,13 @@ struct mx_run {
 	int interrupted; /* SIGINT/SIGTERM cancelled the run: what is not
 			  * finished is marked incomplete; exit status 3 */
 	struct mx_capture_info capture; /* --capture; on 0 otherwise */
+	/* judgement (issue 12, --nagios/--junit): the fewest whole days
+	 * left of any leaf certificate sent (negative once expired;
+	 * cert_days_known 0: no leaf seen), and the day thresholds the
+	 * analyzers used (crit 0: only expired certificates) */
+	int cert_days_known;
+	long cert_days_left;
+	int cert_warn_days, cert_crit_days;
 };
 
 /* Constructors and destructors. */

@@ -50,3 +50,7 @@ libreports_a_SOURCES += %reldir%/queue.c %reldir%/queue.h \
 	%reldir%/headers.c %reldir%/headers.h
 libreports_a_SOURCES += %reldir%/wire_text.c %reldir%/wire_text.h
 libreports_a_SOURCES += %reldir%/sts_text.c %reldir%/sts_text.h
+
+# monitor (issue 12 point 4): --nagios and --junit renderers
+libreports_a_SOURCES += %reldir%/nagios.c %reldir%/nagios.h \
+	%reldir%/junit.c %reldir%/junit.h

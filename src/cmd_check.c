@@ -6,14 +6,40 @@
 
 #include "reports/ciphers.h"
 #include "reports/json.h"
+#include "reports/junit.h"
+#include "reports/nagios.h"
 #include "reports/text.h"
 #include "src/commands.h"
+
+/* --junit FILE (issue 12): a second output, written atomically like -o
+ * (FILE.tmp.PID renamed, or in place for a device or FIFO).  Opened
+ * before the run: --capture may drop privileges. */
+static FILE *junit_open(const struct mx_opts *o, struct mx_opts *jo)
+{
+	if (o->junit == NULL)
+		return NULL;
+	*jo = *o;
+	jo->output = o->junit;
+	return mx_cli_open_output(jo);
+}
+
+static int junit_close(FILE *jf, const struct mx_opts *jo,
+		       const struct mx_run *run)
+{
+	if (mx_report_junit(jf, run) < 0) {
+		mx_cli_abort_output(jf, jo);
+		fprintf(stderr, "mxprobe: error writing %s\n", jo->output);
+		return -1;
+	}
+	return mx_cli_close_output(jf, jo);
+}
 
 int cmd_check(struct mx_opts *o)
 {
 	struct mx_run *run;
 	struct mx_text_opts to = {0};
-	FILE *out, *early = NULL;
+	FILE *out, *early = NULL, *jf = NULL;
+	struct mx_opts jo;
 	int status;
 
 	if (o->nargs < 1) {
@@ -31,25 +57,35 @@ int cmd_check(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
+	if (o->junit && (jf = junit_open(o, &jo)) == NULL) {
+		mx_run_free(run);
+		return 3;
+	}
 	/* --deep: enumerate every endpoint whose TLS worked (versions,
 	 * suites, DH groups, clients) in the same run. */
 	/* --capture drops privileges once the device is open: the
 	 * report file is opened before that. */
 	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
 	if (mx_cli_run(run, o, o->deep ? MX_PROBE_ENUM_COMPLETED : 0) < 0) {
 		mx_cli_abort_output(early, o);
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
 	out = early ? early : mx_cli_open_output(o);
 	if (out == NULL) {
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
-	if (o->json) {
+	if (o->nagios) {
+		/* --nagios (issue 12): the status line replaces the report */
+		mx_report_nagios(out, run);
+	} else if (o->json) {
 		mx_report_json(out, run);
 	} else {
 		to.color = mx_cli_use_color(out, o);
@@ -93,9 +129,11 @@ int cmd_check(struct mx_opts *o)
 				status = 3;
 		}
 	}
-	if (!o->json)
+	if (!o->json && !o->nagios)
 		mx_report_status(out, to.color, status);
 	if (mx_cli_close_output(out, o) < 0)
+		status = 3;
+	if (jf && junit_close(jf, &jo, run) < 0)
 		status = 3;
 	mx_run_free(run);
 	return status;

@@ -19,7 +19,8 @@
 static const struct mx_cmd commands[] = {
 	{"check", cmd_check,
 	 MX_OPT_TRANSCRIPT | MX_OPT_CONNCAP | MX_OPT_SENDTEST | MX_OPT_AUTH |
-		 MX_OPT_TLSPOLICY | MX_OPT_DEEP | MX_OPT_CAPTURE,
+		 MX_OPT_TLSPOLICY | MX_OPT_DEEP | MX_OPT_CAPTURE |
+		 MX_OPT_MONITOR,
 	 "TARGET...",
 	 "Check how mail servers can be reached over TLS: every MX of a "
 	 "domain,\nevery address, STARTTLS or implicit TLS; report what is "
@@ -59,7 +60,9 @@ static const struct mx_cmd commands[] = {
 	 "\nExamples:\n"
 	 "  mxprobe check example.org\n"
 	 "  mxprobe check --json -o report.json example.org\n"
-	 "  mxprobe check --ca-file my-ca.pem submission://smtp.example.org",
+	 "  mxprobe check --ca-file my-ca.pem submission://smtp.example.org\n"
+	 "  mxprobe check --nagios -w 30 -c 14 example.org\n"
+	 "  mxprobe check --junit report.xml example.org",
 	 MX_ARGS_TARGET, 1, -1},
 	{"certs", cmd_certs, MX_OPT_EXPORT | MX_OPT_CAPTURE, "TARGET",
 	 "Show the certificates a mail server sends, and export them as PEM\n"

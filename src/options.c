@@ -34,6 +34,8 @@ enum {
 	O_PCAP_OUT,
 	O_USER,
 	O_MAX_FLOWS,
+	O_NAGIOS,
+	O_JUNIT,
 	/* send (issue #4) */
 	O_TO = 1100,
 	O_FROM,
@@ -371,6 +373,10 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"max-queue-lifetime", required_argument, NULL, O_MAX_LIFETIME},
 		{"retry-schedule", required_argument, NULL, O_RETRY},
 		{"max-deliveries", required_argument, NULL, O_MAX_DELIVERIES},
+		{"nagios", no_argument, NULL, O_NAGIOS},
+		{"warning", required_argument, NULL, 'w'},
+		{"critical", required_argument, NULL, 'c'},
+		{"junit", required_argument, NULL, O_JUNIT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -385,7 +391,8 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	opterr = 0;
 	/* A leading ':' in the short options: a missing argument is ':',
 	 * an unknown option '?'. */
-	while ((ch = getopt_long(argc, argv, ":o:vh", longopts, &li)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":o:vhw:c:", longopts, &li)) !=
+	       -1) {
 		int sr;
 
 		/* the option's name, for "not for" (argv may hold its
@@ -510,6 +517,28 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 					optarg, err, errlen);
 			}
 			break;
+		case O_NAGIOS:
+		case O_JUNIT:
+		case 'w':
+		case 'c':
+			if (!(cmd->extra & MX_OPT_MONITOR))
+				return not_for(optname, cmd, err, errlen);
+			if (ch == O_NAGIOS)
+				o->nagios = 1;
+			else if (ch == O_JUNIT)
+				o->junit = optarg;
+			else if (parse_int(optarg, 1, 100000,
+					   ch == 'w' ? &o->warn_days
+						     : &o->crit_days) < 0)
+				return bad_value(
+					ch == 'w' ? "-w/--warning wants "
+						    "days from 1 to "
+						    "100000"
+						  : "-c/--critical wants "
+						    "days from 1 to "
+						    "100000",
+					optarg, err, errlen);
+			break;
 		case 'h':
 			o->help = 1;
 			return 0;
@@ -576,6 +605,21 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 	      "\nExit status: 0 OK, 1 warning, 2 critical, 3 unknown (could "
 	      "not test,\nor bad input).\n",
 	      fp);
+	if (cmd->extra & MX_OPT_MONITOR)
+		fputs("\nMonitoring and CI (doc/monitoring.md):\n"
+		      "  --nagios               one monitoring-plugin status "
+		      "line with perfdata\n"
+		      "                         (MXPROBE OK|WARNING|CRITICAL|"
+		      "UNKNOWN - ...|time=...)\n"
+		      "  -w, --warning DAYS     a certificate with fewer days "
+		      "left is a warning\n"
+		      "                         (default 14)\n"
+		      "  -c, --critical DAYS    a certificate with fewer days "
+		      "left is critical\n"
+		      "                         (default: only expired ones)\n"
+		      "  --junit FILE           also write a JUnit XML report "
+		      "to FILE\n",
+		      fp);
 	if (cmd->extra & MX_OPT_CAPTURE)
 		fputs("\nCapture (needs CAP_NET_RAW, e.g. root):\n"
 		      "  --capture[=IFACE]      capture this run's own packets "

@@ -34,6 +34,9 @@ enum mx_opt_extra {
 	MX_OPT_TLSPOLICY = MX_OPT_TLSLEVEL | MX_OPT_TLSMATCH,
 	/* check: --send-test RCPT (with the send, auth and policy options) */
 	MX_OPT_SENDTEST = 1u << 11,
+	/* check, ciphers: --nagios, -w/--warning DAYS, -c/--critical DAYS,
+	 * --junit FILE (issue 12: monitoring plugins and CI) */
+	MX_OPT_MONITOR = 1u << 13,
 	/* relay: --listen, --spool, --smarthost, --tls-cert, --tls-key,
 	 * --destinations, --log (twice at most), --max-message-size,
 	 * --max-recipients, --allow (repeatable), --max-queue-lifetime,
@@ -70,6 +73,11 @@ struct mx_opts {
 	const char *pcap_out; /* --pcap-out FILE (implies --capture) */
 	const char *user;     /* --user NAME: drop to it after opening */
 	int max_flows;	      /* pcap --max-flows N, 0: the decoder's default */
+	/* --nagios, -w/-c certificate days (0: not given), --junit FILE */
+	int nagios;
+	int warn_days;
+	int crit_days;
+	const char *junit;
 	int help;
 	/* send (issue #4); lists point into argv */
 	const char *to[MX_OPTS_MAX_REPEAT];

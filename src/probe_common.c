@@ -246,6 +246,13 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 	if (cr.cap != NULL && mx_cli_capture_finish(cr.cap, run) < 0)
 		rc = -1;
 	mx_analyze_params_init(&ap, mx_wall_now());
+	/* check -w/-c DAYS (issue 12): -c alone keeps the warning at
+	 * least as far out as the critical threshold */
+	if (o->warn_days > 0)
+		ap.expiring_soon_days = o->warn_days;
+	else if (o->crit_days > ap.expiring_soon_days)
+		ap.expiring_soon_days = o->crit_days;
+	ap.expiring_crit_days = o->crit_days;
 	mx_analyze_run(run, &ap);
 	if (run->interrupted)
 		run->exit_status = MX_EXIT_UNKNOWN;

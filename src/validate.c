@@ -88,6 +88,7 @@ enum vid {
 	V_LIFETIME,
 	V_RETRY,
 	V_MAX_DELIV,
+	V_JUNIT,
 	V__N,
 	V_NONE = V__N,
 };
@@ -168,6 +169,7 @@ static const struct vopt vopts[V__N] = {
 	[V_RETRY] = {"--retry-schedule", STR(retry_schedule), mx_vc_retry},
 	[V_MAX_DELIV] = {"--max-deliveries", STR(max_deliveries),
 			 mx_vc_max_deliv},
+	[V_JUNIT] = {"--junit", STR(junit), mx_vc_output},
 };
 
 /* The n-th value of option id, or NULL past the last. */
@@ -302,6 +304,8 @@ static int rule_broken(const struct vrule *r, const struct vctx *c, char *err,
 	return 0;
 }
 
+static int same_file(const char *a, const char *b);
+
 /* Rules that look at values, not only at presence. */
 static int special_rules(const struct vctx *c, char *err, size_t errlen)
 {
@@ -329,6 +333,33 @@ static int special_rules(const struct vctx *c, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "--send-test with --json needs -o FILE (the send "
 			 "test goes to FILE.send-test.json)");
+		return 1;
+	}
+	/* issue 12: the monitoring thresholds */
+	if (o->warn_days > 0 && o->crit_days > 0 &&
+	    o->warn_days < o->crit_days) {
+		snprintf(err, errlen,
+			 "-w %d is below -c %d: the warning threshold "
+			 "must be at least the critical one",
+			 o->warn_days, o->crit_days);
+		return 1;
+	}
+	if (o->nagios && o->json) {
+		snprintf(err, errlen,
+			 "--nagios and --json both choose the report: "
+			 "give one");
+		return 1;
+	}
+	if (o->junit && strcmp(o->junit, "-") == 0) {
+		snprintf(err, errlen,
+			 "--junit wants a FILE, not '-' (the report goes "
+			 "to standard output)");
+		return 1;
+	}
+	if (o->junit && o->output && strcmp(o->output, "-") != 0 &&
+	    (strcmp(o->junit, o->output) == 0 ||
+	     same_file(o->junit, o->output))) {
+		snprintf(err, errlen, "--junit and -o name the same file");
 		return 1;
 	}
 	return 0;
@@ -443,7 +474,7 @@ static int same_file(const char *a, const char *b)
 
 static int output_is_input(const struct vctx *c, char *err, size_t errlen)
 {
-	static const enum vid outs[] = {V_OUTPUT, V_LOG};
+	static const enum vid outs[] = {V_OUTPUT, V_LOG, V_JUNIT};
 	static const enum vid ins[] = {V_BODY_FILE,    V_CA_FILE,
 				       V_TRUST_ANCHOR, V_DESTINATIONS,
 				       V_AUTH_PWFILE,  V_TLS_CERT,

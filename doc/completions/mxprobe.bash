@@ -27,7 +27,7 @@ _mxprobe()
 		return ;;
 	esac
 	case ${COMP_WORDS[1]} in
-	check) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --transcript --force --max-conn-per-host --deep --capture --pcap-out --user --from --subject --body-file --header --size --maildir --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --send-test --help -o -v -h" ;;
+	check) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --transcript --force --max-conn-per-host --deep --capture --pcap-out --user --from --subject --body-file --header --size --maildir --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --send-test --nagios --warning --critical --junit --help -o -v -h" ;;
 	certs) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --export --force --capture --pcap-out --user --help -o -v -h" ;;
 	ciphers) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --force --max-conn-per-host --capture --pcap-out --user --help -o -v -h" ;;
 	send) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --transcript --force --capture --pcap-out --user --to --from --via --subject --body-file --header --size --maildir --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --help -o -v -h" ;;
