@@ -362,3 +362,17 @@ tests_fuzz_fuzz_mtasts_SOURCES = tests/fuzz/fuzz_mtasts.c
 tests_fuzz_fuzz_mtasts_LDADD = $(FUZZ_MAIN) $(LIB_WIRE)
 INTEGRATION_TESTS += tests/integration/check_mtasts.sh
 # end mtasts
+
+# monitor (issue 12 point 4): the --nagios and --junit renderers, and
+# check --nagios/--junit against the lab (JUnit against
+# tests/data/junit/junit.xsd).
+check_PROGRAMS += tests/unit/test_monitor
+TESTS += tests/unit/test_monitor
+INTEGRATION_TESTS += tests/integration/monitor.sh
+tests_unit_test_monitor_SOURCES = tests/unit/test_monitor.c \
+	tests/unit/test_analyzers_fixtures.c \
+	tests/unit/test_analyzers_fixtures.h
+tests_unit_test_monitor_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
+EXTRA_DIST += tests/data/junit/junit.xsd
+# end monitor
