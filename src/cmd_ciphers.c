@@ -14,13 +14,37 @@
 
 #include "reports/ciphers.h"
 #include "reports/json.h"
+#include "reports/junit.h"
+#include "reports/nagios.h"
 #include "src/commands.h"
+
+/* --junit FILE (issue 12), as in cmd_check.c: a second output written
+ * atomically like -o, opened before the run (--capture may drop
+ * privileges). */
+static FILE *junit_open(const struct mx_opts *o, struct mx_opts *jo)
+{
+	*jo = *o;
+	jo->output = o->junit;
+	return mx_cli_open_output(jo);
+}
+
+static int junit_close(FILE *jf, const struct mx_opts *jo,
+		       const struct mx_run *run)
+{
+	if (mx_report_junit(jf, run) < 0) {
+		mx_cli_abort_output(jf, jo);
+		fprintf(stderr, "mxprobe: error writing %s\n", jo->output);
+		return -1;
+	}
+	return mx_cli_close_output(jf, jo);
+}
 
 int cmd_ciphers(struct mx_opts *o)
 {
 	struct mx_run *run;
 	struct mx_ciphers_opts co = {0, 1};
-	FILE *out, *early = NULL;
+	FILE *out, *early = NULL, *jf = NULL;
+	struct mx_opts jo;
 	int status;
 
 	if (o->nargs < 1) {
@@ -31,23 +55,32 @@ int cmd_ciphers(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
+	if (o->junit && (jf = junit_open(o, &jo)) == NULL) {
+		mx_run_free(run);
+		return 3;
+	}
 	/* --capture drops privileges once the device is open: the
 	 * report file is opened before that. */
 	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
 	if (mx_cli_run(run, o, MX_PROBE_TLS_ONLY | MX_PROBE_ENUM) < 0) {
 		mx_cli_abort_output(early, o);
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
 	out = early ? early : mx_cli_open_output(o);
 	if (out == NULL) {
+		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);
 		return 3;
 	}
-	if (o->json) {
+	if (o->nagios) {
+		mx_report_nagios(out, run);
+	} else if (o->json) {
 		mx_report_json(out, run);
 	} else {
 		co.color = mx_cli_use_color(out, o);
@@ -55,6 +88,8 @@ int cmd_ciphers(struct mx_opts *o)
 	}
 	status = (int)run->exit_status;
 	if (mx_cli_close_output(out, o) < 0)
+		status = 3;
+	if (jf && junit_close(jf, &jo, run) < 0)
 		status = 3;
 	mx_run_free(run);
 	return status;

@@ -78,7 +78,8 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe certs mx1.example.org\n"
 	 "  mxprobe certs smtps://smtp.example.org --export ./certs",
 	 MX_ARGS_TARGET, 1, 1},
-	{"ciphers", cmd_ciphers, MX_OPT_CONNCAP | MX_OPT_CAPTURE, "TARGET...",
+	{"ciphers", cmd_ciphers,
+	 MX_OPT_CONNCAP | MX_OPT_CAPTURE | MX_OPT_MONITOR, "TARGET...",
 	 "Enumerate what a mail server really offers: versions, every cipher "
 	 "suite\nin server order, DH groups and curves, which clients fail, "
 	 "and a\ncipher string that works.",

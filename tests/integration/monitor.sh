@@ -158,6 +158,12 @@ if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/r.json" &&
 else
 	not_ok "--json -o and --junit"
 fi
+# ciphers takes the same options (its findings too)
+mxp ciphers $(LABOPTS) --timeout 5 --nagios -w 30 -c 10 --junit "$WORK/c.xml" smtp://expiring.lab.test
+expect_rc 2 "ciphers --nagios -c 10 on expiring"
+nagios_line CRITICAL "ciphers --nagios"
+if xmllint --noout --schema "$XSD" "$WORK/c.xml" 2>/dev/null; then ok "ciphers --junit: valid JUnit"; else not_ok "ciphers --junit"; fi
+
 # a FIFO gets the report in place
 mkfifo "$WORK/fifo"
 cat "$WORK/fifo" > "$WORK/fifo.out" &
