@@ -6,33 +6,9 @@
 
 #include "reports/ciphers.h"
 #include "reports/json.h"
-#include "reports/junit.h"
 #include "reports/nagios.h"
 #include "reports/text.h"
 #include "src/commands.h"
-
-/* --junit FILE (issue 12): a second output, written atomically like -o
- * (FILE.tmp.PID renamed, or in place for a device or FIFO).  Opened
- * before the run: --capture may drop privileges. */
-static FILE *junit_open(const struct mx_opts *o, struct mx_opts *jo)
-{
-	if (o->junit == NULL)
-		return NULL;
-	*jo = *o;
-	jo->output = o->junit;
-	return mx_cli_open_output(jo);
-}
-
-static int junit_close(FILE *jf, const struct mx_opts *jo,
-		       const struct mx_run *run)
-{
-	if (mx_report_junit(jf, run) < 0) {
-		mx_cli_abort_output(jf, jo);
-		fprintf(stderr, "mxprobe: error writing %s\n", jo->output);
-		return -1;
-	}
-	return mx_cli_close_output(jf, jo);
-}
 
 int cmd_check(struct mx_opts *o)
 {
@@ -57,7 +33,7 @@ int cmd_check(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
-	if (o->junit && (jf = junit_open(o, &jo)) == NULL) {
+	if (o->junit && (jf = mx_cli_open_junit(o, &jo)) == NULL) {
 		mx_run_free(run);
 		return 3;
 	}
@@ -133,7 +109,7 @@ int cmd_check(struct mx_opts *o)
 		mx_report_status(out, to.color, status);
 	if (mx_cli_close_output(out, o) < 0)
 		status = 3;
-	if (jf && junit_close(jf, &jo, run) < 0)
+	if (jf && mx_cli_close_junit(jf, &jo, run) < 0)
 		status = 3;
 	mx_run_free(run);
 	return status;

@@ -50,6 +50,13 @@ FILE *mx_cli_open_output(const struct mx_opts *o);
 int mx_cli_close_output(FILE *fp, const struct mx_opts *o);
 /* A run that fails before its report: remove a half-made -o FILE. */
 void mx_cli_abort_output(FILE *fp, const struct mx_opts *o);
+/* --junit FILE: a second output opened before the run (like -o, and
+ * before --capture drops privileges) into jo (a copy of o naming the
+ * JUnit file); NULL without --junit or after printing why.  close writes
+ * the JUnit report of run and closes (atomically, as -o); 0 or -1. */
+FILE *mx_cli_open_junit(const struct mx_opts *o, struct mx_opts *jo);
+int mx_cli_close_junit(FILE *jf, const struct mx_opts *jo,
+		       const struct mx_run *run);
 /* Colour on a terminal only, never with NO_COLOR or --no-color. */
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o);
 

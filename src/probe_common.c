@@ -23,6 +23,7 @@
 #include "probe/engine.h"
 #include "probe/target.h"
 #include "analyzers/clients.h"
+#include "reports/junit.h"
 #include "src/commands.h"
 
 struct mx_run *mx_cli_build_run(const struct mx_opts *o)
@@ -368,6 +369,29 @@ void mx_cli_abort_output(FILE *fp, const struct mx_opts *o)
 		unlink(tmp);
 	else if (is_regular_or_new(o->output))
 		unlink(o->output);
+}
+
+/* --junit FILE (issue 12): a second output, written atomically like -o
+ * (FILE.tmp.PID renamed, or in place for a device or FIFO).  Opened
+ * before the run: --capture may drop privileges. */
+FILE *mx_cli_open_junit(const struct mx_opts *o, struct mx_opts *jo)
+{
+	if (o->junit == NULL)
+		return NULL;
+	*jo = *o;
+	jo->output = o->junit;
+	return mx_cli_open_output(jo);
+}
+
+int mx_cli_close_junit(FILE *jf, const struct mx_opts *jo,
+		       const struct mx_run *run)
+{
+	if (mx_report_junit(jf, run) < 0) {
+		mx_cli_abort_output(jf, jo);
+		fprintf(stderr, "mxprobe: error writing %s\n", jo->output);
+		return -1;
+	}
+	return mx_cli_close_output(jf, jo);
 }
 
 int mx_cli_use_color(FILE *fp, const struct mx_opts *o)
