@@ -4,7 +4,7 @@ bin_PROGRAMS += mxprobe
 mxprobe_SOURCES = \
 	%reldir%/main.c \
 	%reldir%/commands.h \
-	%reldir%/options.c %reldir%/options.h \
+	%reldir%/options.c %reldir%/options.h %reldir%/options_usage.c \
 	%reldir%/validate.c %reldir%/validate.h \
 	%reldir%/validate_names.c %reldir%/validate_files.c \
 	%reldir%/validate_int.h \
