@@ -793,10 +793,10 @@ static const struct tls_fail_rule {
 	 "intolerance: an old server TLS stack (e.g. Exchange 2013 on an "
 	 "unpatched Windows) drops a ClientHello it cannot parse - too many "
 	 "cipher suites, TLS 1.3 or unknown extensions, a large hello. "
-	 "Update or patch the server; as a client workaround use a short "
-	 "cipher list with TLS 1.2 at most, e.g. "
-	 "'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"
-	 "AES256-SHA'."},
+	 "Update or patch the server.  For a client setting that works, "
+	 "run 'mxprobe ciphers' against the server: it "
+	 "finds what the server drops and tests a cipher string and a "
+	 "priority string against it (an untested string is a guess)."},
 	{MX_TLS_FAIL_RESET,
 	 "the connection was reset (TCP RST) during the handshake",
 	 "A reset during the handshake comes from the server's TLS stack "
