@@ -19,6 +19,7 @@ struct pool_host {
 	int peak; /* most at once */
 	int cap;
 	int64_t not_before;
+	int64_t next_start; /* mx_pool_set_rate: no new connection before */
 };
 
 struct mx_pool {
@@ -30,6 +31,7 @@ struct mx_pool {
 	struct event *ev_pump;
 	unsigned next_id; /* last connection id handed out */
 	unsigned granted;
+	int rate_ms; /* mx_pool_set_rate: ms between starts per host, 0 off */
 };
 
 static struct pool_host *pool_host(struct mx_pool *p, const char *addr)
@@ -99,6 +101,13 @@ static void pool_pump(evutil_socket_t fd, short what, void *arg)
 					wake = h->not_before - now;
 				continue;
 			}
+			if (p->rate_ms > 0 && h->next_start > now) {
+				if (wake < 0 || h->next_start - now < wake)
+					wake = h->next_start - now;
+				continue;
+			}
+			if (p->rate_ms > 0)
+				h->next_start = now + p->rate_ms;
 			/* grant: unlink, count, call (may re-enter) */
 			if (prev)
 				prev->next = w->next;
@@ -133,6 +142,11 @@ struct mx_pool *mx_pool_new(struct event_base *base, int per_host, int global)
 	if (p->ev_pump == NULL)
 		mx_fatal(__func__, "evtimer_new");
 	return p;
+}
+
+void mx_pool_set_rate(struct mx_pool *p, int per_second)
+{
+	p->rate_ms = per_second > 0 ? (1000 + per_second - 1) / per_second : 0;
 }
 
 void mx_pool_free(struct mx_pool *p)

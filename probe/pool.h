@@ -53,6 +53,9 @@ struct mx_pool_wait {
 /* per_host: connections at once to one address (0: 2); global (0: 16). */
 struct mx_pool *mx_pool_new(struct event_base *base, int per_host, int global);
 void mx_pool_free(struct mx_pool *p);
+/* At most per_second new connections a second to one address (`scan
+ * --rate-per-host`); 0 (the default of a new pool): no such limit. */
+void mx_pool_set_rate(struct mx_pool *p, int per_second);
 /* Queue w; w->grant is called from the loop once a slot is free. */
 void mx_pool_acquire(struct mx_pool *p, struct mx_pool_wait *w);
 /* Withdraw a queued request (no grant follows). */

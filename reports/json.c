@@ -569,25 +569,42 @@ static json_t *j_target(struct mx_jc *c, const struct mx_target *t)
 	return o;
 }
 
+static json_t *check_root(struct mx_jc *c, const struct mx_run *run)
+{
+	json_t *root, *ts = mx_j_arr(c);
+	size_t i;
+
+	root = mx_j_envelope(c, "check", MX_JSON_SCHEMA_VERSION,
+			     run->tool_version, run->started,
+			     (int)run->exit_status);
+	mx_j_set(c, root, "elapsed_ms", mx_j_int(c, run->elapsed_ms));
+	mx_j_set(c, root, "helo", mx_j_str(c, run->helo));
+	mx_j_set(c, root, "timeout_ms", mx_j_int(c, run->timeout_ms));
+	/* SIGINT/SIGTERM cut the run short (doc/exit-status.md). */
+	mx_j_set(c, root, "interrupted", mx_j_bool(c, run->interrupted));
+	if (run->capture.on)
+		mx_j_set(c, root, "capture", j_capture_info(c, &run->capture));
+	for (i = 0; i < run->ntargets; i++)
+		mx_j_push(c, ts, j_target(c, &run->targets[i]));
+	mx_j_set(c, root, "targets", ts);
+	return root;
+}
+
 int mx_report_json(FILE *out, const struct mx_run *run)
 {
 	struct mx_jc c = {0};
-	json_t *root, *ts = mx_j_arr(&c);
-	size_t i;
 
-	root = mx_j_envelope(&c, "check", MX_JSON_SCHEMA_VERSION,
-			     run->tool_version, run->started,
-			     (int)run->exit_status);
-	mx_j_set(&c, root, "elapsed_ms", mx_j_int(&c, run->elapsed_ms));
-	mx_j_set(&c, root, "helo", mx_j_str(&c, run->helo));
-	mx_j_set(&c, root, "timeout_ms", mx_j_int(&c, run->timeout_ms));
-	/* SIGINT/SIGTERM cut the run short (doc/exit-status.md). */
-	mx_j_set(&c, root, "interrupted", mx_j_bool(&c, run->interrupted));
-	if (run->capture.on)
-		mx_j_set(&c, root, "capture",
-			 j_capture_info(&c, &run->capture));
-	for (i = 0; i < run->ntargets; i++)
-		mx_j_push(&c, ts, j_target(&c, &run->targets[i]));
-	mx_j_set(&c, root, "targets", ts);
-	return mx_j_dump(&c, out, root);
+	return mx_j_dump(&c, out, check_root(&c, run));
+}
+
+char *mx_report_json_line(const struct mx_run *run)
+{
+	struct mx_jc c = {0};
+	json_t *root = check_root(&c, run);
+	char *s = NULL;
+
+	if (!c.err && root != NULL)
+		s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(root);
+	return s;
 }

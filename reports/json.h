@@ -17,5 +17,9 @@
 #define MX_JSON_SCHEMA_VERSION 2
 
 int mx_report_json(FILE *out, const struct mx_run *run);
+/* The same document on one line (JSON Lines: `scan`), without the
+ * newline, ASCII only so it holds no raw newline; malloc'd (free()), or
+ * NULL when building it failed. */
+char *mx_report_json_line(const struct mx_run *run);
 
 #endif

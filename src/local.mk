@@ -29,3 +29,8 @@ mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
 # enum: the ciphers subcommand (check --deep lives in cmd_check.c).
 mxprobe_SOURCES += %reldir%/cmd_ciphers.c
 mxprobe_SOURCES += %reldir%/capture_cli.c
+# scan: mxprobe scan (issue 12 points 1 and 2)
+mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
+	%reldir%/scan_shard.c %reldir%/scan_int.h \
+	%reldir%/scanlist.c %reldir%/scanlist.h
+# end scan

@@ -105,6 +105,35 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe ciphers --json submission://smtp.example.org:587\n"
 	 "  mxprobe check --deep example.org",
 	 MX_ARGS_TARGET, 1, -1},
+	{"scan", cmd_scan, MX_OPT_CONNCAP | MX_OPT_DEEP | MX_OPT_SCAN, "",
+	 "Check many targets from a file: one JSON line per target as soon "
+	 "as it is\ndone, polite per address, resumable, shardable.",
+	 "Targets: the forms of 'mxprobe check', one a line in -f FILE (- for "
+	 "standard\ninput); blank lines and '#' comments ignored, bad lines "
+	 "reported with their\nnumber and skipped.  Every target is one "
+	 "'check' document on one line\n(JSON Lines, doc/scan.md).\n"
+	 "\nOptions for scan:\n"
+	 "  -f, --file FILE            the targets, one a line (- for "
+	 "standard input)\n"
+	 "  --jsonl FILE               append the JSON lines to FILE "
+	 "(default: stdout)\n"
+	 "  --state FILE               record finished targets; skip those "
+	 "already there\n"
+	 "  --shard I/N                only the targets whose MX addresses "
+	 "hash to shard I\n"
+	 "  --concurrency N            targets and connections at once "
+	 "(default 16)\n"
+	 "  --rate-per-host N          new connections a second to one "
+	 "address (default 1)\n"
+	 "  --max-conn-per-host N      connections at once to one address "
+	 "(default 2)\n"
+	 "  --deep                     enumerate every endpoint too (as "
+	 "check --deep)\n"
+	 "\nExamples:\n"
+	 "  mxprobe scan -f domains.txt --jsonl results.jsonl\n"
+	 "  mxprobe scan -f domains.txt --state scan.state\n"
+	 "  mxprobe scan -f domains.txt --shard 3/16",
+	 MX_ARGS_NONE, 0, 0},
 	{"send", cmd_send,
 	 MX_OPT_SEND | MX_OPT_AUTH | MX_OPT_TLSPOLICY | MX_OPT_TRANSCRIPT |
 		 MX_OPT_CAPTURE,

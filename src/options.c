@@ -54,6 +54,12 @@ enum {
 	O_FINGERPRINT,
 	O_SECURE_MATCH,
 	O_SEND_TEST,
+	/* scan (issue 12) */
+	O_JSONL = 1400,
+	O_STATE,
+	O_SHARD,
+	O_CONCURRENCY,
+	O_RATE_PER_HOST,
 	/* relay and queue (issue #4) */
 	O_LISTEN = 1200,
 	O_SPOOL,
@@ -377,6 +383,12 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"warning", required_argument, NULL, 'w'},
 		{"critical", required_argument, NULL, 'c'},
 		{"junit", required_argument, NULL, O_JUNIT},
+		{"file", required_argument, NULL, 'f'},
+		{"jsonl", required_argument, NULL, O_JSONL},
+		{"state", required_argument, NULL, O_STATE},
+		{"shard", required_argument, NULL, O_SHARD},
+		{"concurrency", required_argument, NULL, O_CONCURRENCY},
+		{"rate-per-host", required_argument, NULL, O_RATE_PER_HOST},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -391,7 +403,7 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 	opterr = 0;
 	/* A leading ':' in the short options: a missing argument is ':',
 	 * an unknown option '?'. */
-	while ((ch = getopt_long(argc, argv, ":o:vhw:c:", longopts, &li)) !=
+	while ((ch = getopt_long(argc, argv, ":o:vhw:c:f:", longopts, &li)) !=
 	       -1) {
 		int sr;
 
@@ -538,6 +550,23 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 						    "days from 1 to "
 						    "100000",
 					optarg, err, errlen);
+			break;
+		case 'f':
+		case O_JSONL:
+		case O_STATE:
+		case O_SHARD:
+		case O_CONCURRENCY:
+		case O_RATE_PER_HOST:
+			if (!(cmd->extra & MX_OPT_SCAN))
+				return not_for(optname, cmd, err, errlen);
+			if (mx_opts_scan(ch == 'f'	       ? 0
+					 : ch == O_JSONL       ? 1
+					 : ch == O_STATE       ? 2
+					 : ch == O_SHARD       ? 3
+					 : ch == O_CONCURRENCY ? 4
+							       : 5,
+					 optarg, o, err, errlen) < 0)
+				return -1;
 			break;
 		case 'h':
 			o->help = 1;

@@ -44,6 +44,9 @@ enum mx_opt_extra {
 	MX_OPT_RELAY = 1u << 16,
 	/* queue: --spool */
 	MX_OPT_QUEUE = 1u << 17,
+	/* scan (issue 12): -f/--file FILE, --jsonl FILE, --state FILE,
+	 * --shard I/N, --concurrency N, --rate-per-host N */
+	MX_OPT_SCAN = 1u << 24,
 };
 
 #define MX_OPTS_MAX_REPEAT 64
@@ -117,6 +120,13 @@ struct mx_opts {
 	const char *max_queue_lifetime;
 	const char *retry_schedule;
 	const char *max_deliveries;
+	/* scan (issue 12); 0 / NULL: not given */
+	const char *scan_file;
+	const char *jsonl;
+	const char *state;
+	int shard_i, shard_n;
+	int concurrency;
+	int rate_per_host;
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -145,5 +155,9 @@ struct mx_cmd {
 int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		  struct mx_opts *o, char *err, size_t errlen);
 void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd);
+/* scan's options (src/scanlist.c): which 0 -f, 1 --jsonl, 2 --state,
+ * 3 --shard I/N, 4 --concurrency, 5 --rate-per-host; 0 or -1 with err. */
+int mx_opts_scan(int which, const char *v, struct mx_opts *o, char *err,
+		 size_t errlen);
 
 #endif
