@@ -54,3 +54,7 @@ libreports_a_SOURCES += %reldir%/sts_text.c %reldir%/sts_text.h
 # monitor (issue 12 point 4): --nagios and --junit renderers
 libreports_a_SOURCES += %reldir%/nagios.c %reldir%/nagios.h \
 	%reldir%/junit.c %reldir%/junit.h
+
+# exporter (issue 12 point 3): the Prometheus text format renderer.
+libreports_a_SOURCES += %reldir%/metrics.c %reldir%/metrics.h
+# end exporter

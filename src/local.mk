@@ -34,3 +34,8 @@ mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
 	%reldir%/scan_shard.c %reldir%/scan_int.h \
 	%reldir%/scanlist.c %reldir%/scanlist.h
 # end scan
+
+# exporter (issue 12 point 3): evhttp is in libevent_extra.
+mxprobe_SOURCES += %reldir%/cmd_exporter.c
+mxprobe_LDADD += $(LIBEVENT_EXTRA_LIBS)
+# end exporter

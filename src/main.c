@@ -329,6 +329,37 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe queue --spool /var/spool/mxprobe\n"
 	 "  mxprobe queue --spool /var/spool/mxprobe --json",
 	 MX_ARGS_NONE, 0, 0},
+	/* exporter (issue 12 point 3) */
+	{"exporter", cmd_exporter, MX_OPT_CONNCAP | MX_OPT_EXPORTER, "",
+	 "Serve Prometheus metrics: GET /probe?target=TARGET&module=check "
+	 "probes\na target on request (blackbox_exporter's multi-target "
+	 "pattern).",
+	 "Endpoints: /probe?target=TARGET&module=check|deep (the metrics of "
+	 "one\nprobe run), /metrics (the exporter's own), / (links).  The "
+	 "common options\n(--resolver, --ca-file, --trust-anchor, --timeout, "
+	 "...) apply to every probe.\nA probe ends within the scrape's "
+	 "X-Prometheus-Scrape-Timeout-Seconds less\nhalf a second (else "
+	 "--deadline, else 10 s).  Metric names: doc/exporter.md.\n"
+	 "\nOptions for exporter:\n"
+	 "  --listen ADDR:PORT         where to serve HTTP (default "
+	 "127.0.0.1:9425)\n"
+	 "  --listen-any               allow a non-loopback --listen: "
+	 "whoever reaches\n"
+	 "                             it can make this host probe any "
+	 "server\n"
+	 "  --max-probes N             probes at once (default 8; 503 "
+	 "beyond)\n"
+	 "  --allow FILE               target patterns, one per line (shell "
+	 "wildcards);\n"
+	 "                             any other target is refused (403)\n"
+	 "  --max-conn-per-host N      connections at once to one address, "
+	 "over all\n"
+	 "                             probes (default 2)\n"
+	 "\nExit status: 0 stopped by a signal, 3 could not start.\n"
+	 "\nExamples:\n"
+	 "  mxprobe exporter --listen 127.0.0.1:9425\n"
+	 "  curl 'http://127.0.0.1:9425/probe?target=example.org&module=check'",
+	 MX_ARGS_NONE, 0, 0},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

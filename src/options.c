@@ -60,6 +60,9 @@ enum {
 	O_SHARD,
 	O_CONCURRENCY,
 	O_RATE_PER_HOST,
+	/* exporter (issue 12) */
+	O_LISTEN_ANY = 1500,
+	O_MAX_PROBES,
 	/* relay and queue (issue #4) */
 	O_LISTEN = 1200,
 	O_SPOOL,
@@ -389,6 +392,8 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"shard", required_argument, NULL, O_SHARD},
 		{"concurrency", required_argument, NULL, O_CONCURRENCY},
 		{"rate-per-host", required_argument, NULL, O_RATE_PER_HOST},
+		{"listen-any", no_argument, NULL, O_LISTEN_ANY},
+		{"max-probes", required_argument, NULL, O_MAX_PROBES},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -416,6 +421,16 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			snprintf(optname, sizeof(optname), "-%c",
 				 ch > 0 && ch < 128 ? ch : '?');
 		li = -1;
+		/* exporter (issue 12): --listen, and --allow names a file
+		 * of target patterns there */
+		if ((cmd->extra & MX_OPT_EXPORTER) &&
+		    (ch == O_LISTEN || ch == O_ALLOW)) {
+			if (ch == O_LISTEN)
+				o->listen = optarg;
+			else
+				o->allow_file = optarg;
+			continue;
+		}
 		sr = send_opt(ch, cmd, optname, o, err, errlen);
 		if (sr == 0)
 			sr = relay_opt(ch, cmd, optname, o, err, errlen);
@@ -567,6 +582,16 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 							       : 5,
 					 optarg, o, err, errlen) < 0)
 				return -1;
+			break;
+		case O_LISTEN_ANY:
+		case O_MAX_PROBES:
+			if (!(cmd->extra & MX_OPT_EXPORTER))
+				return not_for(optname, cmd, err, errlen);
+			if (ch == O_LISTEN_ANY)
+				o->listen_any = 1;
+			else if (parse_int(optarg, 1, 1024, &o->max_probes) < 0)
+				return bad_value("--max-probes wants 1 to 1024",
+						 optarg, err, errlen);
 			break;
 		case 'h':
 			o->help = 1;

@@ -47,6 +47,9 @@ enum mx_opt_extra {
 	/* scan (issue 12): -f/--file FILE, --jsonl FILE, --state FILE,
 	 * --shard I/N, --concurrency N, --rate-per-host N */
 	MX_OPT_SCAN = 1u << 24,
+	/* exporter (issue 12): --listen ADDR:PORT, --listen-any,
+	 * --max-probes N, --allow FILE (target patterns) */
+	MX_OPT_EXPORTER = 1u << 25,
 };
 
 #define MX_OPTS_MAX_REPEAT 64
@@ -127,6 +130,10 @@ struct mx_opts {
 	int shard_i, shard_n;
 	int concurrency;
 	int rate_per_host;
+	/* exporter (issue 12); 0 / NULL: not given */
+	int listen_any;
+	int max_probes;
+	const char *allow_file;
 	char **args; /* positional arguments */
 	int nargs;
 };

@@ -376,3 +376,16 @@ tests_unit_test_monitor_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
 EXTRA_DIST += tests/data/junit/junit.xsd
 # end monitor
+
+# exporter (issue 12 point 3): the metrics renderer (escaping, families,
+# a model fixture), and the exporter against the lab with promtool and a
+# real Prometheus.
+check_PROGRAMS += tests/unit/test_metrics
+TESTS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c \
+	tests/unit/test_analyzers_fixtures.c \
+	tests/unit/test_analyzers_fixtures.h
+tests_unit_test_metrics_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
+	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
+INTEGRATION_TESTS += tests/integration/exporter.sh
+# end exporter

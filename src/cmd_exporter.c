@@ -1,0 +1,553 @@
+/*
+ * cmd_exporter.c - `mxprobe exporter`: a Prometheus exporter in the
+ * multi-target pattern of blackbox_exporter (issue 12 point 3).
+ *
+ *   GET /probe?target=T&module=check|deep   one probe run of T on the
+ *       program's one event loop (several at once share one pool), the
+ *       metrics of reports/metrics.h
+ *   GET /metrics                            the exporter's own metrics
+ *   GET /                                   a page with links
+ *
+ * Wiring only: evhttp (libevent_extra) on the loop, the engine
+ * (probe/engine.h), the analyzers, the renderer.  Bound to loopback
+ * unless --listen-any; --max-probes N at once (503 beyond); --allow FILE
+ * of target patterns (403 outside); a bad or missing target is 400.
+ * The deadline of a probe is the scrape's
+ * X-Prometheus-Scrape-Timeout-Seconds minus half a second (else
+ * --deadline, else 10 s).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+
+#include "analyzers/analyze.h"
+#include "analyzers/clients.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "probe/client_play.h"
+#include "probe/engine.h"
+#include "probe/target.h"
+#include "relay/netaddr.h"
+#include "reports/metrics.h"
+#include "src/commands.h"
+
+#define X_NBUCKETS 9
+static const double x_buckets[X_NBUCKETS] = {0.1, 0.25, 0.5, 1, 2.5,
+					     5,	  10,	30,  60};
+
+struct exporter {
+	struct event_base *base;
+	struct evhttp *http;
+	const struct mx_opts *o;
+	struct mx_pool *pool;
+	struct mx_log log;
+	struct mx_confirm_client *clients;
+	size_t nclients;
+	char **allow;
+	size_t nallow;
+	int max_probes, inflight;
+	time_t started;
+	/* counters for /metrics */
+	unsigned long req_probe, req_metrics, req_other;
+	unsigned long resp[6]; /* 200 400 403 404 503 other */
+	unsigned long hist[X_NBUCKETS];
+	unsigned long hcount;
+	double hsum;
+};
+
+struct probe_req {
+	struct exporter *x;
+	struct evhttp_request *req;
+	struct mx_run *run;
+	struct mx_engine *engine;
+	struct event *timer;
+	int64_t t0;
+};
+
+static void count_code(struct exporter *x, int code)
+{
+	static const int codes[5] = {200, 400, 403, 404, 503};
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (codes[i] == code)
+			break;
+	x->resp[i]++;
+}
+
+static void reply(struct exporter *x, struct evhttp_request *req, int code,
+		  const char *reason, const char *ctype, const char *body,
+		  size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	count_code(x, code);
+	if (b == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(b, body, len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+			  "Content-Type", ctype);
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+static void reply_line(struct exporter *x, struct evhttp_request *req, int code,
+		       const char *reason, const char *line)
+{
+	char body[512];
+	int n = snprintf(body, sizeof(body), "%s\n", line);
+
+	reply(x, req, code, reason, "text/plain; charset=utf-8", body,
+	      n < 0			  ? 0
+	      : (size_t)n >= sizeof(body) ? sizeof(body) - 1
+					  : (size_t)n);
+}
+
+static int allowed(const struct exporter *x, const char *target)
+{
+	size_t i;
+
+	if (x->allow == NULL)
+		return 1;
+	for (i = 0; i < x->nallow; i++)
+		if (fnmatch(x->allow[i], target, FNM_CASEFOLD) == 0)
+			return 1;
+	return 0;
+}
+
+/* The probe's budget in ms: the scrape timeout minus a margin. */
+static int budget_ms(const struct exporter *x, struct evhttp_request *req)
+{
+	const char *h =
+		evhttp_find_header(evhttp_request_get_input_headers(req),
+				   "X-Prometheus-Scrape-Timeout-Seconds");
+	double s;
+	char *end;
+
+	if (h != NULL) {
+		s = strtod(h, &end);
+		if (end != h && s > 0 && s < 86400) {
+			s -= 0.5;
+			return s < 1 ? 1000 : (int)(s * 1000);
+		}
+	}
+	return x->o->deadline_s > 0 ? x->o->deadline_s * 1000 : 10000;
+}
+
+static void probe_finish(struct probe_req *pr)
+{
+	struct exporter *x = pr->x;
+	struct mx_analyze_params ap;
+	double dur = (double)(mx_now_ms() - pr->t0) / 1000.0;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *mf;
+
+	pr->run->elapsed_ms = mx_now_ms() - pr->t0;
+	mx_analyze_params_init(&ap, mx_wall_now());
+	mx_analyze_run(pr->run, &ap);
+	mf = open_memstream(&buf, &len);
+	if (mf == NULL || mx_report_metrics(mf, pr->run, dur) < 0) {
+		if (mf)
+			fclose(mf);
+		free(buf);
+		reply_line(x, pr->req, 500, "Internal Server Error",
+			   "cannot render the metrics");
+	} else {
+		fclose(mf);
+		reply(x, pr->req, 200, "OK", "text/plain; version=0.0.4", buf,
+		      len);
+		free(buf);
+	}
+	for (i = 0; i < X_NBUCKETS; i++)
+		if (dur <= x_buckets[i])
+			x->hist[i]++;
+	x->hcount++;
+	x->hsum += dur;
+	x->inflight--;
+}
+
+static void probe_free(struct probe_req *pr)
+{
+	if (pr->timer)
+		event_free(pr->timer);
+	mx_engine_free(pr->engine);
+	mx_run_free(pr->run);
+	free(pr);
+}
+
+static void after_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	probe_free(arg);
+}
+
+static void on_done(void *arg)
+{
+	struct probe_req *pr = arg;
+	static const struct timeval now = {0, 0};
+
+	probe_finish(pr);
+	/* freed from the loop, not inside the engine's own callback */
+	if (pr->timer)
+		event_del(pr->timer);
+	event_base_once(pr->x->base, -1, EV_TIMEOUT, after_done, pr, &now);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_req *pr = arg;
+
+	(void)fd;
+	(void)what;
+	mx_engine_cancel(pr->engine); /* done follows */
+}
+
+static void start_probe(struct exporter *x, struct evhttp_request *req,
+			const char *target, int deep)
+{
+	const struct mx_opts *o = x->o;
+	struct mx_engine_params ep;
+	struct mx_engine_cbs cbs = {NULL, on_done};
+	struct probe_req *pr = xcalloc(1, sizeof(*pr));
+	struct mx_target *t;
+	char err[256];
+	int budget = budget_ms(x, req);
+	struct timeval tv = {budget / 1000, (budget % 1000) * 1000};
+
+	pr->x = x;
+	pr->req = req;
+	pr->run = mx_run_new();
+	pr->run->tool_version = xstrdup(PACKAGE_VERSION);
+	pr->run->helo = xstrdup(o->helo ? o->helo : "mxprobe.invalid");
+	pr->run->timeout_ms = o->timeout_s * 1000;
+	t = mx_run_add_target(pr->run);
+	if (mx_target_parse(target, t, err, sizeof(err)) < 0) {
+		char line[400];
+
+		snprintf(line, sizeof(line), "bad target: %s", err);
+		reply_line(x, req, 400, "Bad Request", line);
+		probe_free(pr);
+		return;
+	}
+	memset(&ep, 0, sizeof(ep));
+	ep.resolver = o->resolver;
+	ep.trust_anchor = o->trust_anchor;
+	ep.helo = pr->run->helo;
+	ep.step_timeout_ms = o->timeout_s * 1000 < budget ? o->timeout_s * 1000
+							  : budget;
+	ep.endpoint_deadline_ms = budget;
+	ep.dns_timeout_ms = ep.step_timeout_ms < 10000 ? ep.step_timeout_ms
+						       : 10000;
+	ep.pool = x->pool;
+	ep.tls = &mx_tls_openssl;
+	ep.tls_params.ca_file = o->ca_file;
+	ep.tls_params.ca_path = o->ca_path;
+	ep.tls_params.security_level = 0;
+	ep.tls_params.cipher_list = "ALL:@SECLEVEL=0";
+	ep.tls_params.min_version = 0x0301;
+	ep.log = &x->log;
+	if (deep) {
+		ep.enumerate = MX_ENGINE_ENUM_COMPLETED;
+		ep.hello_timeout_ms = ep.step_timeout_ms;
+		ep.job_deadline_ms = budget;
+		ep.clients = x->clients;
+		ep.nclients = x->nclients;
+		ep.simulate = mx_clients_simulate;
+	}
+	pr->engine = mx_engine_new(x->base, pr->run, &ep, &cbs, pr, err,
+				   sizeof(err));
+	pr->timer = evtimer_new(x->base, on_timeout, pr);
+	if (pr->engine == NULL || pr->timer == NULL) {
+		reply_line(x, req, 500, "Internal Server Error",
+			   pr->engine ? "cannot start a timer" : err);
+		probe_free(pr);
+		return;
+	}
+	x->inflight++;
+	pr->t0 = mx_now_ms();
+	pr->run->started = mx_wall_now();
+	evtimer_add(pr->timer, &tv);
+	mx_engine_start(pr->engine);
+}
+
+static void handle_probe(struct exporter *x, struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq params;
+	const char *target, *module;
+	int deep = 0;
+
+	x->req_probe++;
+	TAILQ_INIT(&params);
+	if (q == NULL || evhttp_parse_query_str(q, &params) < 0 ||
+	    (target = evhttp_find_header(&params, "target")) == NULL ||
+	    target[0] == '\0') {
+		reply_line(x, req, 400, "Bad Request",
+			   "missing target (GET /probe?target=...)");
+		evhttp_clear_headers(&params);
+		return;
+	}
+	module = evhttp_find_header(&params, "module");
+	if (module == NULL || strcmp(module, "check") == 0) {
+		deep = 0;
+	} else if (strcmp(module, "deep") == 0) {
+		deep = 1;
+	} else {
+		reply_line(x, req, 400, "Bad Request",
+			   "unknown module (check or deep)");
+		evhttp_clear_headers(&params);
+		return;
+	}
+	if (!allowed(x, target)) {
+		reply_line(x, req, 403, "Forbidden",
+			   "target not in the --allow list");
+	} else if (x->inflight >= x->max_probes) {
+		reply_line(x, req, 503, "Service Unavailable",
+			   "too many probes at once (--max-probes)");
+	} else {
+		start_probe(x, req, target, deep);
+	}
+	evhttp_clear_headers(&params);
+}
+
+static void self_metrics(struct exporter *x, struct evhttp_request *req)
+{
+	static const char *const codes[6] = {"200", "400", "403",
+					     "404", "503", "other"};
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	x->req_metrics++;
+	if (f == NULL) {
+		reply_line(x, req, 500, "Internal Server Error", "no memory");
+		return;
+	}
+	fprintf(f,
+		"# HELP mxprobe_exporter_requests_total HTTP requests by "
+		"path.\n# TYPE mxprobe_exporter_requests_total counter\n"
+		"mxprobe_exporter_requests_total{path=\"/probe\"} %lu\n"
+		"mxprobe_exporter_requests_total{path=\"/metrics\"} %lu\n"
+		"mxprobe_exporter_requests_total{path=\"other\"} %lu\n",
+		x->req_probe, x->req_metrics, x->req_other);
+	fputs("# HELP mxprobe_exporter_responses_total HTTP responses by "
+	      "status code.\n# TYPE mxprobe_exporter_responses_total "
+	      "counter\n",
+	      f);
+	for (i = 0; i < 6; i++)
+		fprintf(f,
+			"mxprobe_exporter_responses_total{code=\"%s\"} %lu\n",
+			codes[i], x->resp[i]);
+	fprintf(f,
+		"# HELP mxprobe_exporter_probes_in_flight Probes running now.\n"
+		"# TYPE mxprobe_exporter_probes_in_flight gauge\n"
+		"mxprobe_exporter_probes_in_flight %d\n",
+		x->inflight);
+	fputs("# HELP mxprobe_exporter_probe_duration_seconds How long "
+	      "probes took.\n# TYPE mxprobe_exporter_probe_duration_seconds "
+	      "histogram\n",
+	      f);
+	for (i = 0; i < X_NBUCKETS; i++)
+		fprintf(f,
+			"mxprobe_exporter_probe_duration_seconds_bucket{le=\"%g\"}"
+			" %lu\n",
+			x_buckets[i], x->hist[i]);
+	fprintf(f,
+		"mxprobe_exporter_probe_duration_seconds_bucket{le=\"+Inf\"} "
+		"%lu\nmxprobe_exporter_probe_duration_seconds_sum %.6f\n"
+		"mxprobe_exporter_probe_duration_seconds_count %lu\n",
+		x->hcount, x->hsum, x->hcount);
+	fprintf(f,
+		"# HELP process_start_time_seconds Start time of the process "
+		"since the Unix epoch in seconds.\n"
+		"# TYPE process_start_time_seconds gauge\n"
+		"process_start_time_seconds %lld\n",
+		(long long)x->started);
+	fclose(f);
+	reply(x, req, 200, "OK", "text/plain; version=0.0.4", buf, len);
+	free(buf);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct exporter *x = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	static const char page[] =
+		"<html><head><title>mxprobe exporter</title></head><body>\n"
+		"<h1>mxprobe exporter</h1>\n"
+		"<p><a href=\"/probe?target=example.org&amp;module=check\">"
+		"/probe?target=example.org&amp;module=check</a> (module check "
+		"or deep)</p>\n"
+		"<p><a href=\"/metrics\">/metrics</a></p>\n</body></html>\n";
+
+	if (path == NULL || path[0] == '\0')
+		path = "/";
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		x->req_other++;
+		reply_line(x, req, 405, "Method Not Allowed", "GET only");
+	} else if (strcmp(path, "/probe") == 0) {
+		handle_probe(x, req);
+	} else if (strcmp(path, "/metrics") == 0) {
+		self_metrics(x, req);
+	} else if (strcmp(path, "/") == 0) {
+		x->req_other++;
+		reply(x, req, 200, "OK", "text/html; charset=utf-8", page,
+		      sizeof(page) - 1);
+	} else {
+		x->req_other++;
+		reply_line(x, req, 404, "Not Found",
+			   "not found (try /probe?target=... or /metrics)");
+	}
+}
+
+/* --allow FILE: one pattern (fnmatch, case-insensitive) per line. */
+static int load_allow(struct exporter *x, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t cap = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "mxprobe exporter: cannot read %s\n", path);
+		return -1;
+	}
+	x->allow = xcalloc(1, sizeof(char *));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = line, *e;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (x->nallow + 1 >= cap) {
+			cap = cap ? cap * 2 : 16;
+			x->allow = xreallocarray(x->allow, cap, sizeof(char *));
+		}
+		x->allow[x->nallow++] = xstrdup(s);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct exporter *x = arg;
+
+	(void)sig;
+	(void)what;
+	event_base_loopbreak(x->base);
+}
+
+static void exporter_free(struct exporter *x)
+{
+	size_t i;
+
+	if (x->http)
+		evhttp_free(x->http);
+	if (x->pool)
+		mx_pool_free(x->pool);
+	for (i = 0; i < x->nallow; i++)
+		free(x->allow[i]);
+	free(x->allow);
+	free(x->clients);
+	if (x->base)
+		event_base_free(x->base);
+}
+
+int cmd_exporter(struct mx_opts *o)
+{
+	struct exporter x;
+	struct event *ev_int = NULL, *ev_term = NULL;
+	const char *listen = o->listen ? o->listen : "127.0.0.1:9425";
+	char addr[64];
+	uint16_t port;
+	int rc = 3;
+
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.max_probes = o->max_probes > 0 ? o->max_probes : 8;
+	x.started = time(NULL);
+	mx_log_init(&x.log, stderr,
+		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
+		    o->trace);
+	if (mx_listen_parse(listen, addr, sizeof(addr), &port) < 0) {
+		fprintf(stderr, "mxprobe exporter: bad --listen\n");
+		return 3;
+	}
+	if (!is_loopback(addr) && !o->listen_any) {
+		fprintf(stderr,
+			"mxprobe exporter: %s is not a loopback address: "
+			"anyone who reaches it could make this host probe "
+			"any server; add --listen-any to mean it\n",
+			addr);
+		return 3;
+	}
+	if (o->allow_file && load_allow(&x, o->allow_file) < 0)
+		goto out;
+	x.base = event_base_new();
+	if (x.base == NULL)
+		goto out;
+	x.pool = mx_pool_new(x.base, o->per_host, 16);
+	x.clients = mx_confirm_client_table(&x.nclients);
+	x.http = evhttp_new(x.base);
+	if (x.pool == NULL || x.http == NULL)
+		goto out;
+	evhttp_set_allowed_methods(x.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(x.http, on_request, &x);
+	if (evhttp_bind_socket(x.http, addr, port) < 0) {
+		fprintf(stderr, "mxprobe exporter: cannot listen on %s\n",
+			listen);
+		goto out;
+	}
+	ev_int = evsignal_new(x.base, SIGINT, on_signal, &x);
+	ev_term = evsignal_new(x.base, SIGTERM, on_signal, &x);
+	if (ev_int == NULL || ev_term == NULL || event_add(ev_int, NULL) < 0 ||
+	    event_add(ev_term, NULL) < 0)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "mxprobe exporter: listening on http://%s/\n", listen);
+	event_base_dispatch(x.base);
+	rc = 0;
+out:
+	if (ev_int)
+		event_free(ev_int);
+	if (ev_term)
+		event_free(ev_term);
+	exporter_free(&x);
+	return rc;
+}
