@@ -190,6 +190,14 @@ static struct mx_tls_session *ossl_new(const struct mx_tls_params *p, char *err,
 	}
 	if (p->no_trust_store) {
 		/* negotiation only: no store (see tls.h) */
+	} else if (p->x509_store != NULL) {
+		/* the run's store: one reference per context */
+		if (!X509_STORE_up_ref(p->x509_store)) {
+			mx_ossl_errf(err, errlen,
+				     "cannot share the trust store", NULL);
+			goto fail;
+		}
+		SSL_CTX_set_cert_store(s->ctx, p->x509_store);
 	} else if (p->ca_file != NULL || p->ca_path != NULL) {
 		if (!SSL_CTX_load_verify_locations(s->ctx, p->ca_file,
 						   p->ca_path)) {
@@ -508,6 +516,37 @@ static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 	verify_facts(s, out);
 	fail_facts(s, out);
 	ERR_clear_error();
+}
+
+void *mx_tls_openssl_store_new(const char *ca_file, const char *ca_path,
+			       char *err, size_t errlen)
+{
+	X509_STORE *st = X509_STORE_new();
+
+	if (st == NULL) {
+		mx_ossl_errf(err, errlen, "X509_STORE_new failed", NULL);
+		return NULL;
+	}
+	if (ca_file != NULL || ca_path != NULL) {
+		if ((ca_file != NULL && !X509_STORE_load_file(st, ca_file)) ||
+		    (ca_path != NULL && !X509_STORE_load_path(st, ca_path))) {
+			mx_ossl_errf(err, errlen, "cannot load trust store",
+				     ca_file ? ca_file : ca_path);
+			X509_STORE_free(st);
+			return NULL;
+		}
+	} else if (!X509_STORE_set_default_paths(st)) {
+		mx_ossl_errf(err, errlen, "cannot load the default trust store",
+			     NULL);
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void mx_tls_openssl_store_free(void *store)
+{
+	X509_STORE_free(store);
 }
 
 const struct mx_tls_backend mx_tls_openssl = {

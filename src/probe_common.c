@@ -22,6 +22,7 @@
 #include "probe/enum.h"
 #include "probe/engine.h"
 #include "probe/target.h"
+#include "probe/tls.h"
 #include "analyzers/clients.h"
 #include "reports/junit.h"
 #include "src/commands.h"
@@ -175,6 +176,10 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 	ep.tls = &mx_tls_openssl;
 	ep.tls_params.ca_file = o->ca_file;
 	ep.tls_params.ca_path = o->ca_path;
+	/* one trust store for every session of the run (probe/tls.h); on
+	 * failure each session loads and reports it as before */
+	ep.tls_params.x509_store = mx_tls_openssl_store_new(
+		o->ca_file, o->ca_path, err, sizeof(err));
 	/* Gather facts: complete the handshake with whatever the server
 	 * offers (legacy versions, small DH groups), then judge it.  What
 	 * a strict client would do is the client simulation's business. */
@@ -264,6 +269,7 @@ out:
 		event_free(ev_term);
 	mx_cli_capture_free(cr.cap);
 	mx_engine_free(cr.engine);
+	mx_tls_openssl_store_free(ep.tls_params.x509_store);
 	free(clients);
 	event_base_free(base);
 	return rc;
