@@ -1,7 +1,10 @@
 /*
- * scan_shard.c - `scan --shard I/N`: every target resolved first, kept
- * when its smallest MX address hashes to shard I, so no address is
- * probed by two shards.  The cost: every shard resolves every target.
+ * scan_shard.c - `scan --shard I/N`: every target resolved first; the
+ * targets that share an address (directly or through others) form one
+ * group, and a group is kept when its smallest address hashes to shard
+ * I - so no address is probed by two shards, whichever targets name it.
+ * Every shard computes the same groups from the same answers.  The
+ * cost: every shard resolves every target.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +23,16 @@ struct shard_job {
 	size_t idx;
 };
 
+struct addr_ref {
+	const char *addr;
+	size_t idx;
+};
+
 struct shard {
 	struct scan *s;
 	struct mx_dns *dns;
 	unsigned char *keep;
+	char ***addrs; /* per target, NULL-terminated */
 	size_t next, inflight;
 	int failed;
 };
@@ -34,18 +43,13 @@ static void on_resolved(void *arg, struct mx_target *t)
 {
 	struct shard_job *j = arg;
 	struct shard *sh = j->sh;
-	const char **addrs = xcalloc(t->nendpoints + 1, sizeof(*addrs));
-	const char *spec = sh->s->todo[j->idx];
+	char **addrs = xcalloc(t->nendpoints + 1, sizeof(*addrs));
 	size_t i, n = 0;
 
 	for (i = 0; i < t->nendpoints; i++)
 		if (t->endpoints[i].addr)
-			addrs[n++] = t->endpoints[i].addr;
-	if (n == 0) /* nothing to probe twice: spread by the spec */
-		addrs[n++] = spec;
-	sh->keep[j->idx] = mx_scanlist_shard_of(addrs, n, sh->s->o->shard_n) ==
-			   sh->s->o->shard_i;
-	free(addrs);
+			addrs[n++] = xstrdup(t->endpoints[i].addr);
+	sh->addrs[j->idx] = addrs;
 	mx_run_free(j->run);
 	free(j);
 	sh->inflight--;
@@ -81,6 +85,65 @@ static void shard_fill(struct shard *sh)
 		event_base_loopexit(s->base, NULL);
 }
 
+static size_t uf_find(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct addr_ref *x = a, *y = b;
+
+	return strcmp(x->addr, y->addr);
+}
+
+/* Group the targets sharing an address; keep a group when its smallest
+ * address (a target without one: its spec) hashes to shard I. */
+static void shard_decide(struct shard *sh)
+{
+	struct scan *s = sh->s;
+	struct addr_ref *refs = NULL;
+	size_t *up = xcalloc(s->ntodo, sizeof(*up));
+	const char **min = xcalloc(s->ntodo, sizeof(*min));
+	size_t nrefs = 0, cap = 0, i, k;
+
+	for (i = 0; i < s->ntodo; i++) {
+		up[i] = i;
+		for (k = 0; sh->addrs[i] && sh->addrs[i][k]; k++) {
+			MX_GROW(refs, nrefs, cap);
+			refs[nrefs].addr = sh->addrs[i][k];
+			refs[nrefs++].idx = i;
+		}
+	}
+	if (nrefs > 1)
+		qsort(refs, nrefs, sizeof(*refs), cmp_ref);
+	for (i = 1; i < nrefs; i++)
+		if (strcmp(refs[i].addr, refs[i - 1].addr) == 0)
+			up[uf_find(up, refs[i].idx)] =
+				uf_find(up, refs[i - 1].idx);
+	for (i = 0; i < nrefs; i++) {
+		size_t r = uf_find(up, refs[i].idx);
+
+		if (min[r] == NULL || strcmp(refs[i].addr, min[r]) < 0)
+			min[r] = refs[i].addr;
+	}
+	for (i = 0; i < s->ntodo; i++) {
+		const char *key = min[uf_find(up, i)];
+
+		if (key == NULL) /* nothing to probe twice: by the spec */
+			key = s->todo[i];
+		sh->keep[i] = mx_scanlist_shard_of(&key, 1, s->o->shard_n) ==
+			      s->o->shard_i;
+	}
+	free(refs);
+	free(up);
+	free(min);
+}
+
 int mx_scan_shard(struct scan *s)
 {
 	struct mx_dns_params dp;
@@ -105,10 +168,21 @@ int mx_scan_shard(struct scan *s)
 		return 0;
 	}
 	sh.keep = xcalloc(s->ntodo, 1);
+	sh.addrs = xcalloc(s->ntodo, sizeof(*sh.addrs));
 	shard_fill(&sh);
 	if (sh.inflight > 0)
 		event_base_dispatch(s->base);
 	mx_dns_free(sh.dns);
+	if (!sh.failed)
+		shard_decide(&sh);
+	for (i = 0; i < s->ntodo; i++) {
+		size_t k;
+
+		for (k = 0; sh.addrs[i] && sh.addrs[i][k]; k++)
+			free(sh.addrs[i][k]);
+		free(sh.addrs[i]);
+	}
+	free(sh.addrs);
 	for (i = 0; i < s->ntodo; i++) {
 		if (sh.keep[i])
 			s->todo[n++] = s->todo[i];

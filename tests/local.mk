@@ -389,3 +389,15 @@ tests_unit_test_metrics_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
 INTEGRATION_TESTS += tests/integration/exporter.sh
 # end exporter
+# scan: mxprobe scan (issue 12 points 1 and 2): the targets-file reader
+# (unit test and fuzz target) and the lab test (JSON lines, bad lines,
+# SIGKILL and resume, three shards).
+check_PROGRAMS += tests/unit/test_scanlist
+TESTS += tests/unit/test_scanlist
+tests_unit_test_scanlist_SOURCES = tests/unit/test_scanlist.c src/scanlist.c
+tests_unit_test_scanlist_LDADD = $(CMOCKA_TEST_LDADD)
+FUZZ_TARGETS += tests/fuzz/fuzz_scanlist
+tests_fuzz_fuzz_scanlist_SOURCES = tests/fuzz/fuzz_scanlist.c src/scanlist.c
+tests_fuzz_fuzz_scanlist_LDADD = $(FUZZ_MAIN)
+INTEGRATION_TESTS += tests/integration/scan.sh
+# end scan
