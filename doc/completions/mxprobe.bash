@@ -6,7 +6,7 @@ _mxprobe()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "check certs ciphers send policy headers pcap relay queue help version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "check certs ciphers scan send policy headers pcap relay queue exporter help version" -- "$cur")
 		return
 	fi
 	case $prev in
@@ -30,12 +30,14 @@ _mxprobe()
 	check) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --transcript --force --max-conn-per-host --deep --capture --pcap-out --user --from --subject --body-file --header --size --maildir --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --send-test --nagios --warning --critical --junit --help -o -v -h" ;;
 	certs) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --export --force --capture --pcap-out --user --help -o -v -h" ;;
 	ciphers) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --force --max-conn-per-host --capture --pcap-out --user --nagios --warning --critical --junit --help -o -v -h" ;;
+	scan) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --deep --file --jsonl --state --shard --concurrency --rate-per-host --help -o -v -h" ;;
 	send) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --transcript --force --capture --pcap-out --user --to --from --via --subject --body-file --header --size --maildir --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --help -o -v -h" ;;
 	policy) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --fingerprint --secure-match --help -o -v -h" ;;
 	headers) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --help -o -v -h" ;;
 	pcap) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --export --force --max-flows --help -o -v -h" ;;
 	relay) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --listen --spool --smarthost --tls-cert --tls-key --destinations --log --max-message-size --max-recipients --allow --max-queue-lifetime --retry-schedule --max-deliveries --help -o -v -h" ;;
 	queue) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --spool --help -o -v -h" ;;
+	exporter) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --listen --allow --listen-any --max-probes --help -o -v -h" ;;
 	*) opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then
