@@ -20,26 +20,6 @@
 #include "wire/ja3.h"
 #include "wire/tls_registry.h"
 
-const char *cd_version_name(uint16_t v, char *buf, size_t len)
-{
-	const char *n = mx_tls_version_name(v);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "0x%04x", v);
-	return buf;
-}
-
-const char *cd_suite_name(uint16_t id, char *buf, size_t len)
-{
-	const struct mx_suite *su = mx_suite_by_id(id);
-
-	if (su)
-		return su->openssl ? su->openssl : su->iana;
-	snprintf(buf, len, "0x%04X", id);
-	return buf;
-}
-
 const char *cd_group_name(uint16_t id, char *buf, size_t len)
 {
 	const struct mx_group *g = mx_group_by_id(id);
@@ -62,7 +42,7 @@ static void server_hello(struct cd_flow *fl, const struct mx_server_hello *sh,
 	if (sh->hrr) {
 		s->hrr = 1;
 		snprintf(t, sizeof(t), "HelloRetryRequest %s, group %s",
-			 cd_version_name(sh->version, b1, sizeof(b1)),
+			 mx_tls_version_label(sh->version, b1, sizeof(b1)),
 			 cd_group_name(sh->key_share_group, b2, sizeof(b2)));
 		mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_HRR, 0,
 				 "%s", t);
@@ -84,8 +64,8 @@ static void server_hello(struct cd_flow *fl, const struct mx_server_hello *sh,
 			s->ja3s_md5[0] = '\0';
 	}
 	snprintf(t, sizeof(t), "ServerHello %s %s",
-		 cd_version_name(sh->version, b1, sizeof(b1)),
-		 cd_suite_name(sh->suite, b2, sizeof(b2)));
+		 mx_tls_version_label(sh->version, b1, sizeof(b1)),
+		 mx_suite_label(sh->suite, b2, sizeof(b2)));
 	mx_capsess_event(s, ts, frame, MX_DIR_S2C, MX_CAP_EV_SERVER_HELLO, 0,
 			 "%s", t);
 	cd_note(fl, frame, MX_DIR_S2C, "%s", t);

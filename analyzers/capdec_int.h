@@ -203,8 +203,6 @@ size_t cd_flight_feed(struct cd_flow *fl, const uint8_t *p, size_t n,
 /* Events for what the flight parser learnt since the last call. */
 void cd_flight_events(struct cd_flow *fl, int64_t ts, uint64_t frame);
 /* Names, or the code point in hex in buf. */
-const char *cd_version_name(uint16_t v, char *buf, size_t len);
-const char *cd_suite_name(uint16_t id, char *buf, size_t len);
 const char *cd_group_name(uint16_t id, char *buf, size_t len);
 
 #endif

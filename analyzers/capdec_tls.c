@@ -128,12 +128,12 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 		}
 		snprintf(t, sizeof(t),
 			 "ClientHello %zu B, %s max, %u suites%s%.80s", len,
-			 cd_version_name(ch->max_version, b, sizeof(b)),
+			 mx_tls_version_label(ch->max_version, b, sizeof(b)),
 			 h->nsuites, sni ? ", SNI " : "", sni ? sni : "");
 	} else if (ch->sslv2) {
 		snprintf(t, sizeof(t),
 			 "ClientHello %zu B (SSLv2 format), %s max", len,
-			 cd_version_name(ch->max_version, b, sizeof(b)));
+			 mx_tls_version_label(ch->max_version, b, sizeof(b)));
 	} else {
 		snprintf(t, sizeof(t), "ClientHello %zu B (%s: %s)", len,
 			 mx_chello_status_name(st), detail);

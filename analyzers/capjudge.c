@@ -35,26 +35,6 @@ void cj_cat(char *b, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *cj_vname(uint16_t v, char *buf, size_t len)
-{
-	const char *n = mx_tls_version_name(v);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "0x%04x", v);
-	return buf;
-}
-
-const char *cj_sname(uint16_t id, char *buf, size_t len)
-{
-	const struct mx_suite *su = mx_suite_by_id(id);
-
-	if (su)
-		return su->openssl ? su->openssl : su->iana;
-	snprintf(buf, len, "0x%04X", id);
-	return buf;
-}
-
 void cj_delay_text(int64_t us, char *out, size_t outlen)
 {
 	if (us < 1000)
@@ -96,7 +76,8 @@ void cj_hello_text(const struct mx_cap_hello *h, char *b, size_t n)
 
 	b[0] = '\0';
 	cj_cat(b, n, "%zu B, %s max, %u suites", h->len,
-	       cj_vname(h->max_version, vb, sizeof(vb)), h->nsuites);
+	       mx_tls_version_label(h->max_version, vb, sizeof(vb)),
+	       h->nsuites);
 	for (i = 0; i < h->nsuites && i < 64; i++) {
 		const struct mx_suite *s = mx_suite_by_id(h->suites[i]);
 
@@ -406,7 +387,7 @@ static void rule_key_exchange(const struct mx_capsess *s,
 				"security level 2 abort such a handshake with "
 				"'dh key too small'",
 				s->dh_bits, prime,
-				cj_sname(s->suite, sb, sizeof(sb)));
+				mx_suite_label(s->suite, sb, sizeof(sb)));
 			if (s->dh_prime_name[0])
 				mx_findings_add(
 					out, "kex.dh_common_prime", where,
@@ -420,7 +401,8 @@ static void rule_key_exchange(const struct mx_capsess *s,
 					"the server's ephemeral DH key has %u "
 					"bits (%s; minimum %d) with %s",
 					s->dh_bits, prime, p.dh_min_bits,
-					cj_sname(s->suite, sb, sizeof(sb)));
+					mx_suite_label(s->suite, sb,
+						       sizeof(sb)));
 		}
 	}
 	if (s->group) {

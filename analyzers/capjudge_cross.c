@@ -74,7 +74,7 @@ static void only_in(const struct mx_cap_hello *bad,
 	b[0] = '\0';
 	if (bad->max_version > good->max_version)
 		cj_cat(b, n, "; only the refused hello offered %s",
-		       cj_vname(bad->max_version, sb, sizeof(sb)));
+		       mx_tls_version_label(bad->max_version, sb, sizeof(sb)));
 	for (i = 0; i < bad->nsuites && i < 64; i++) {
 		if (mx_tls_grease(bad->suites[i]) ||
 		    has_suite(good, bad->suites[i]))
@@ -82,7 +82,7 @@ static void only_in(const struct mx_cap_hello *bad,
 		if (shown < 6)
 			cj_cat(b, n, "%s%s",
 			       shown ? ", " : "; suites only in it: ",
-			       cj_sname(bad->suites[i], sb, sizeof(sb)));
+			       mx_suite_label(bad->suites[i], sb, sizeof(sb)));
 		else
 			more++;
 		shown++;
@@ -141,8 +141,9 @@ void mx_capjudge_capture(struct mx_capjudge *j, const struct mx_capsess *s,
 				"different ClientHello (%s) got ServerHello %s "
 				"%s%s",
 				f->id, hb, f->rst ? "RST" : "FIN", d, s->id, hg,
-				cj_vname(s->version, vb, sizeof(vb)),
-				cj_sname(s->suite, sb, sizeof(sb)), diff);
+				mx_tls_version_label(s->version, vb,
+						     sizeof(vb)),
+				mx_suite_label(s->suite, sb, sizeof(sb)), diff);
 		f->id = 0; /* reported */
 	}
 }

@@ -19,10 +19,6 @@
 /* Append printf text to b (size n), never past its end. */
 void cj_cat(char *b, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* "TLSv1.2", or "0x0304"-style hex into buf. */
-const char *cj_vname(uint16_t v, char *buf, size_t len);
-/* The OpenSSL (else IANA) name of a suite, or hex into buf. */
-const char *cj_sname(uint16_t id, char *buf, size_t len);
 /* "137 us" / "3 ms". */
 void cj_delay_text(int64_t us, char *out, size_t outlen);
 /* What a hello offered, in a few words. */

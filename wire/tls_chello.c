@@ -20,6 +20,7 @@
  * flags or are skipped; pre_shared_key is not required to be last.
  */
 #include "wire/tls_chello.h"
+#include "wire/tls_registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,23 +33,6 @@
 
 #define SCSV_RENEG 0x00ff    /* RFC 5746 §3.3 */
 #define SCSV_FALLBACK 0x5600 /* RFC 7507 §2 */
-
-/* Extension code points (IANA TLS ExtensionType Values). */
-#define EXT_SERVER_NAME 0
-#define EXT_STATUS_REQUEST 5
-#define EXT_SUPPORTED_GROUPS 10
-#define EXT_EC_POINT_FORMATS 11
-#define EXT_SIGNATURE_ALGORITHMS 13
-#define EXT_ALPN 16
-#define EXT_PADDING 21
-#define EXT_ETM 22
-#define EXT_EMS 23
-#define EXT_SESSION_TICKET 35
-#define EXT_PRE_SHARED_KEY 41
-#define EXT_EARLY_DATA 42
-#define EXT_SUPPORTED_VERSIONS 43
-#define EXT_KEY_SHARE 51
-#define EXT_RENEGOTIATION_INFO 0xff01
 
 struct ctx {
 	struct mx_chello *out;
@@ -200,53 +184,53 @@ static void ext_body(uint16_t type, struct mx_cur *d, struct mx_chello *o)
 	struct mx_cur list;
 
 	switch (type) {
-	case EXT_SERVER_NAME:
+	case MX_EXT_SERVER_NAME:
 		ext_sni(d, o);
 		break;
-	case EXT_SUPPORTED_VERSIONS: /* RFC 8446 §4.2.1 */
+	case MX_EXT_SUPPORTED_VERSIONS: /* RFC 8446 §4.2.1 */
 		mx_cur_sub8(d, &list);
 		u16_list(&list, o->versions, MX_CHELLO_MAX_LIST, &o->nversions,
 			 NULL);
 		mx_cur_join(d, &list);
 		break;
-	case EXT_SUPPORTED_GROUPS: /* RFC 8446 §4.2.7 */
+	case MX_EXT_SUPPORTED_GROUPS: /* RFC 8446 §4.2.7 */
 		mx_cur_sub16(d, &list);
 		u16_list(&list, o->groups, MX_CHELLO_MAX_LIST, &o->ngroups,
 			 &o->ngroups_total);
 		mx_cur_join(d, &list);
 		break;
-	case EXT_EC_POINT_FORMATS: /* RFC 8422 §5.1.2 */
+	case MX_EXT_EC_POINT_FORMATS: /* RFC 8422 §5.1.2 */
 		ext_u8_list(d, o->point_formats, sizeof(o->point_formats),
 			    &o->npoint_formats);
 		break;
-	case EXT_SIGNATURE_ALGORITHMS: /* RFC 8446 §4.2.3 */
+	case MX_EXT_SIGNATURE_ALGORITHMS: /* RFC 8446 §4.2.3 */
 		mx_cur_sub16(d, &list);
 		u16_list(&list, o->sigalgs, MX_CHELLO_MAX_LIST, &o->nsigalgs,
 			 &o->nsigalgs_total);
 		mx_cur_join(d, &list);
 		break;
-	case EXT_ALPN:
+	case MX_EXT_ALPN:
 		ext_alpn(d, o);
 		break;
-	case EXT_KEY_SHARE:
+	case MX_EXT_KEY_SHARE:
 		ext_key_share(d, o);
 		break;
-	case EXT_RENEGOTIATION_INFO: /* RFC 5746 §3.2 */
+	case MX_EXT_RENEGOTIATION_INFO: /* RFC 5746 §3.2 */
 		mx_cur_sub8(d, &list);
 		o->has_reneg_info = 1;
 		break;
-	case EXT_PADDING:
+	case MX_EXT_PADDING:
 		o->padding_len = mx_cur_left(d);
 		mx_cur_skip(d, o->padding_len);
 		break;
 	default:
 		/* flags only; their contents are not needed */
-		o->has_session_ticket |= type == EXT_SESSION_TICKET;
-		o->has_ems |= type == EXT_EMS;
-		o->has_etm |= type == EXT_ETM;
-		o->has_status_request |= type == EXT_STATUS_REQUEST;
-		o->has_psk |= type == EXT_PRE_SHARED_KEY;
-		o->has_early_data |= type == EXT_EARLY_DATA;
+		o->has_session_ticket |= type == MX_EXT_SESSION_TICKET;
+		o->has_ems |= type == MX_EXT_EMS;
+		o->has_etm |= type == MX_EXT_ETM;
+		o->has_status_request |= type == MX_EXT_STATUS_REQUEST;
+		o->has_psk |= type == MX_EXT_PRE_SHARED_KEY;
+		o->has_early_data |= type == MX_EXT_EARLY_DATA;
 		mx_cur_skip(d, mx_cur_left(d));
 		break;
 	}

@@ -18,22 +18,6 @@
 #define CT_HANDSHAKE 22
 #define MAX_FRAGMENT 16384 /* 2^14, RFC 8446 §5.1 */
 
-/* Extension code points (IANA TLS ExtensionType Values). */
-#define EXT_SERVER_NAME 0
-#define EXT_STATUS_REQUEST 5
-#define EXT_SUPPORTED_GROUPS 10
-#define EXT_EC_POINT_FORMATS 11
-#define EXT_SIGNATURE_ALGORITHMS 13
-#define EXT_ALPN 16
-#define EXT_PADDING 21
-#define EXT_ETM 22
-#define EXT_EMS 23
-#define EXT_SESSION_TICKET 35
-#define EXT_SUPPORTED_VERSIONS 43
-#define EXT_PSK_MODES 45
-#define EXT_KEY_SHARE 51
-#define EXT_RENEGOTIATION_INFO 0xff01
-
 static enum mx_hello_status bad(struct mx_hello_diag *d, const char *what)
 {
 	if (d)
@@ -114,7 +98,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	if (p->sni) {
 		/* RFC 6066 §3: ServerNameList { NameType host_name(0);
 		 * HostName opaque<1..2^16-1> } */
-		e = ext_open(b, EXT_SERVER_NAME);
+		e = ext_open(b, MX_EXT_SERVER_NAME);
 		l = mx_buf_block_open(b, 2);
 		mx_buf_push_u8(b, 0);
 		i = mx_buf_block_open(b, 2);
@@ -125,7 +109,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->npoint_formats) {
 		/* RFC 8422 §5.1.2: ECPointFormat list<1..2^8-1> */
-		e = ext_open(b, EXT_EC_POINT_FORMATS);
+		e = ext_open(b, MX_EXT_EC_POINT_FORMATS);
 		l = mx_buf_block_open(b, 1);
 		mx_buf_push(b, p->point_formats, p->npoint_formats);
 		mx_buf_block_close(b, l, 1);
@@ -133,7 +117,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->ngroups) {
 		/* RFC 8446 §4.2.7: NamedGroup named_group_list<2..2^16-1> */
-		e = ext_open(b, EXT_SUPPORTED_GROUPS);
+		e = ext_open(b, MX_EXT_SUPPORTED_GROUPS);
 		l = mx_buf_block_open(b, 2);
 		push_u16_list(b, p->groups, p->ngroups);
 		mx_buf_block_close(b, l, 2);
@@ -141,12 +125,12 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->ext & MX_HELLO_SESSION_TICKET) {
 		/* RFC 5077 §3.2: empty ticket asks for a new one */
-		e = ext_open(b, EXT_SESSION_TICKET);
+		e = ext_open(b, MX_EXT_SESSION_TICKET);
 		ext_close(b, e);
 	}
 	if (p->nalpn) {
 		/* RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1> */
-		e = ext_open(b, EXT_ALPN);
+		e = ext_open(b, MX_EXT_ALPN);
 		l = mx_buf_block_open(b, 2);
 		for (i = 0; i < p->nalpn; i++) {
 			size_t n = mx_buf_block_open(b, 1);
@@ -158,16 +142,16 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 		ext_close(b, e);
 	}
 	if (p->ext & MX_HELLO_ETM) {
-		e = ext_open(b, EXT_ETM); /* RFC 7366 §2: empty */
+		e = ext_open(b, MX_EXT_ETM); /* RFC 7366 §2: empty */
 		ext_close(b, e);
 	}
 	if (p->ext & MX_HELLO_EMS) {
-		e = ext_open(b, EXT_EMS); /* RFC 7627 §5.1: empty */
+		e = ext_open(b, MX_EXT_EMS); /* RFC 7627 §5.1: empty */
 		ext_close(b, e);
 	}
 	if (p->nsigschemes) {
 		/* RFC 8446 §4.2.3: supported_signature_algorithms<2..2^16-2> */
-		e = ext_open(b, EXT_SIGNATURE_ALGORITHMS);
+		e = ext_open(b, MX_EXT_SIGNATURE_ALGORITHMS);
 		l = mx_buf_block_open(b, 2);
 		push_u16_list(b, p->sigschemes, p->nsigschemes);
 		mx_buf_block_close(b, l, 2);
@@ -176,7 +160,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	if (p->ext & MX_HELLO_STATUS_REQUEST) {
 		/* RFC 6066 §8: status_type ocsp(1), empty responder_id_list,
 		 * empty request_extensions */
-		e = ext_open(b, EXT_STATUS_REQUEST);
+		e = ext_open(b, MX_EXT_STATUS_REQUEST);
 		mx_buf_push_u8(b, 1);
 		mx_buf_push_u16(b, 0);
 		mx_buf_push_u16(b, 0);
@@ -184,7 +168,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->nversions) {
 		/* RFC 8446 §4.2.1: ProtocolVersion versions<2..254> */
-		e = ext_open(b, EXT_SUPPORTED_VERSIONS);
+		e = ext_open(b, MX_EXT_SUPPORTED_VERSIONS);
 		l = mx_buf_block_open(b, 1);
 		push_u16_list(b, p->versions, p->nversions);
 		mx_buf_block_close(b, l, 1);
@@ -192,7 +176,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->ext & MX_HELLO_PSK_MODES) {
 		/* RFC 8446 §4.2.9: ke_modes<1..255> = { psk_dhe_ke(1) } */
-		e = ext_open(b, EXT_PSK_MODES);
+		e = ext_open(b, MX_EXT_PSK_MODES);
 		l = mx_buf_block_open(b, 1);
 		mx_buf_push_u8(b, 1);
 		mx_buf_block_close(b, l, 1);
@@ -201,7 +185,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	if (p->nkey_shares) {
 		/* RFC 8446 §4.2.8: KeyShareEntry client_shares<0..2^16-1>,
 		 * KeyShareEntry { NamedGroup group; opaque key_exchange<1..2^16-1> } */
-		e = ext_open(b, EXT_KEY_SHARE);
+		e = ext_open(b, MX_EXT_KEY_SHARE);
 		l = mx_buf_block_open(b, 2);
 		for (i = 0; i < p->nkey_shares; i++) {
 			size_t k;
@@ -217,7 +201,7 @@ static void put_extensions(const struct mx_hello_params *p, struct mx_buf *b)
 	}
 	if (p->ext & MX_HELLO_RENEG_INFO) {
 		/* RFC 5746 §3.4: renegotiated_connection<0..255>, empty */
-		e = ext_open(b, EXT_RENEGOTIATION_INFO);
+		e = ext_open(b, MX_EXT_RENEGOTIATION_INFO);
 		mx_buf_push_u8(b, 0);
 		ext_close(b, e);
 	}
@@ -274,7 +258,7 @@ static void put_client_hello(const struct mx_hello_params *p, struct mx_buf *hs)
 					     ? p->pad_to - with_block - 4
 					     : 0;
 
-			exts = ext_open(&ext, EXT_PADDING);
+			exts = ext_open(&ext, MX_EXT_PADDING);
 			while (pad-- > 0)
 				mx_buf_push_u8(&ext, 0);
 			ext_close(&ext, exts);

@@ -15,6 +15,8 @@
  */
 #include "wire/tls_registry.h"
 
+#include <stdio.h>
+
 #include <stddef.h>
 #include <strings.h>
 
@@ -238,6 +240,26 @@ const char *mx_tls_version_name(uint16_t v)
 	if ((v & 0xff00) == 0x7f00)
 		return "TLSv1.3-draft";
 	return tok_name(versions, N_ELEM(versions), v);
+}
+
+const char *mx_tls_version_label(uint16_t v, char *buf, size_t len)
+{
+	const char *n = mx_tls_version_name(v);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "0x%04x", v);
+	return buf;
+}
+
+const char *mx_suite_label(uint16_t id, char *buf, size_t len)
+{
+	const struct mx_suite *su = mx_suite_by_id(id);
+
+	if (su)
+		return su->openssl ? su->openssl : su->iana;
+	snprintf(buf, len, "0x%04X", id);
+	return buf;
 }
 
 static const struct tok alerts[] = {

@@ -217,6 +217,10 @@ const struct mx_sigscheme *mx_sigscheme_at(size_t i);
 /* ---- versions, alerts, handshake types, extensions ------------------- */
 
 const char *mx_tls_version_name(uint16_t v);
+/* For showing a code point whatever it is: the version's name, else
+ * "0x0305" in buf; the suite's OpenSSL (else IANA) name, else "0x00FF". */
+const char *mx_tls_version_label(uint16_t v, char *buf, size_t len);
+const char *mx_suite_label(uint16_t id, char *buf, size_t len);
 const char *mx_tls_alert_name(uint8_t desc); /* RFC 8446 §6 + older */
 const char *mx_tls_handshake_name(uint8_t type);
 const char *mx_tls_ext_name(uint16_t type);
@@ -255,5 +259,26 @@ enum mx_dh_check {
  * takes seconds. */
 enum mx_dh_check mx_dh_is_safe_prime(const uint8_t *p, size_t len);
 const char *mx_dh_check_name(enum mx_dh_check c);
+
+/* TLS extension code points (IANA TLS ExtensionType Values), shared by
+ * the ClientHello builder and parser. */
+enum {
+	MX_EXT_SERVER_NAME = 0,
+	MX_EXT_STATUS_REQUEST = 5,
+	MX_EXT_SUPPORTED_GROUPS = 10,
+	MX_EXT_EC_POINT_FORMATS = 11,
+	MX_EXT_SIGNATURE_ALGORITHMS = 13,
+	MX_EXT_ALPN = 16,
+	MX_EXT_PADDING = 21,
+	MX_EXT_ETM = 22,
+	MX_EXT_EMS = 23,
+	MX_EXT_SESSION_TICKET = 35,
+	MX_EXT_PRE_SHARED_KEY = 41,
+	MX_EXT_EARLY_DATA = 42,
+	MX_EXT_SUPPORTED_VERSIONS = 43,
+	MX_EXT_PSK_MODES = 45,
+	MX_EXT_KEY_SHARE = 51,
+	MX_EXT_RENEGOTIATION_INFO = 0xff01,
+};
 
 #endif
