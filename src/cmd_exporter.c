@@ -59,6 +59,8 @@ struct exporter {
 	char **allow;
 	size_t nallow;
 	int max_probes, inflight;
+	int stopping; /* SIGINT/SIGTERM: cancel what runs, then end */
+	struct probe_req *running; /* the probes in flight */
 	time_t started;
 	/* counters for /metrics */
 	unsigned long req_probe, req_metrics, req_other;
@@ -75,6 +77,7 @@ struct probe_req {
 	struct mx_engine *engine;
 	struct event *timer;
 	int64_t t0;
+	struct probe_req *next;
 };
 
 static void count_code(struct exporter *x, int code)
@@ -180,6 +183,11 @@ static void probe_finish(struct probe_req *pr)
 	x->hcount++;
 	x->hsum += dur;
 	x->inflight--;
+	for (struct probe_req **pp = &x->running; *pp; pp = &(*pp)->next)
+		if (*pp == pr) {
+			*pp = pr->next;
+			break;
+		}
 }
 
 static void probe_free(struct probe_req *pr)
@@ -193,9 +201,14 @@ static void probe_free(struct probe_req *pr)
 
 static void after_done(evutil_socket_t fd, short what, void *arg)
 {
+	struct probe_req *pr = arg;
+	struct exporter *x = pr->x;
+
 	(void)fd;
 	(void)what;
-	probe_free(arg);
+	probe_free(pr);
+	if (x->stopping && x->inflight == 0)
+		event_base_loopexit(x->base, NULL);
 }
 
 static void on_done(void *arg)
@@ -281,6 +294,8 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 		return;
 	}
 	x->inflight++;
+	pr->next = x->running;
+	x->running = pr;
 	pr->t0 = mx_now_ms();
 	pr->run->started = mx_wall_now();
 	evtimer_add(pr->timer, &tv);
@@ -319,7 +334,7 @@ static void handle_probe(struct exporter *x, struct evhttp_request *req)
 	if (!allowed(x, target)) {
 		reply_line(x, req, 403, "Forbidden",
 			   "target not in the --allow list");
-	} else if (x->inflight >= x->max_probes) {
+	} else if (x->inflight >= x->max_probes || x->stopping) {
 		reply_line(x, req, 503, "Service Unavailable",
 			   "too many probes at once (--max-probes)");
 	} else {
@@ -468,9 +483,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct exporter *x = arg;
 
+	struct probe_req *pr;
+
 	(void)sig;
 	(void)what;
-	event_base_loopbreak(x->base);
+	if (x->stopping) { /* a second one: at once */
+		event_base_loopbreak(x->base);
+		return;
+	}
+	/* no new probe; those running are cancelled (done follows from
+	 * the loop) and answered with what they found */
+	x->stopping = 1;
+	for (pr = x->running; pr; pr = pr->next)
+		mx_engine_cancel(pr->engine);
+	if (x->inflight == 0)
+		event_base_loopexit(x->base, NULL);
 }
 
 static void exporter_free(struct exporter *x)

@@ -101,6 +101,34 @@ if [ "$c" = 403 ]; then ok "--allow: other target 403"; else not_ok "--allow: ot
 c=$(code "http://127.0.0.1:$APORT/probe?target=smtp://mx1.lab.test")
 if [ "$c" = 200 ]; then ok "--allow: listed target 200"; else not_ok "--allow: listed target $c"; fi
 
+# --max-probes 1: a second probe while one waits on a silent server is
+# 503; the first ends within the scrape timeout less the margin.
+MPORT=$(free_port)
+"$MXPROBE" exporter --listen "127.0.0.1:$MPORT" --max-probes 1 $(LABOPTS) \
+	--timeout 20 >/dev/null 2>"$WORK/max.err" &
+MPID=$!
+PIDS="$PIDS $MPID"
+wait_http "http://127.0.0.1:$MPORT/" || not_ok "max-probes exporter did not start"
+t0=$(date +%s)
+curl -s -o "$WORK/slow" -H 'X-Prometheus-Scrape-Timeout-Seconds: 3' \
+	"http://127.0.0.1:$MPORT/probe?target=smtp://silent.lab.test" &
+SLOW=$!
+sleep 0.5
+c=$(code "http://127.0.0.1:$MPORT/probe?target=smtp://mx1.lab.test")
+if [ "$c" = 503 ]; then ok "--max-probes 1: the second probe 503"; else not_ok "--max-probes 1: second probe $c"; fi
+wait "$SLOW"
+t1=$(date +%s)
+if grep -qx 'probe_success 0' "$WORK/slow" && [ $((t1 - t0)) -le 5 ]; then
+	ok "silent server: probe_success 0 within the scrape timeout ($((t1 - t0)) s)"
+else
+	not_ok "silent server: $((t1 - t0)) s, $(grep '^probe_success' "$WORK/slow")"
+fi
+# SIGTERM: the exporter ends at once, exit 0
+kill "$MPID"
+RC=0
+wait "$MPID" || RC=$?
+expect_rc 0 "SIGTERM ends the exporter"
+
 # A real Prometheus, blackbox_exporter's relabelling.
 PPORT=$(free_port)
 TARGETS="smtp://mx1.lab.test lab.test expiring.lab.test"
@@ -156,5 +184,15 @@ case " $got " in
 *" smtp://mx1.lab.test=1 "*) ok "prometheus: mx1 probe_success 1" ;;
 *) not_ok "prometheus: mx1 probe_success not 1 ($got)" ;;
 esac
+
+# Stop everything now; no sanitizer report in any exporter's stderr.
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+for p in $PIDS; do wait "$p" 2>/dev/null; done
+PIDS=""
+if grep -l 'Sanitizer' "$WORK"/*.err >/dev/null 2>&1; then
+	cat "$WORK"/*.err; not_ok "a sanitizer report"
+else
+	ok "no sanitizer report from the exporters"
+fi
 
 finish
