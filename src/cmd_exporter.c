@@ -532,6 +532,11 @@ int cmd_exporter(struct mx_opts *o)
 	mx_log_init(&x.log, stderr,
 		    o->verbose ? MX_LOG_INFO + o->verbose - 1 : MX_LOG_WARN,
 		    o->trace);
+	if (o->json || o->output) {
+		fprintf(stderr, "mxprobe exporter: --json and -o are not for "
+				"the exporter (it answers over HTTP)\n");
+		return 3;
+	}
 	if (mx_listen_parse(listen, addr, sizeof(addr), &port) < 0) {
 		fprintf(stderr, "mxprobe exporter: bad --listen\n");
 		return 3;

@@ -88,6 +88,8 @@ fi
 # loopback only unless --listen-any
 mxp exporter --listen "0.0.0.0:$(free_port)"
 expect_rc 3 "a non-loopback --listen is refused"
+mxp exporter --listen "127.0.0.1:$(free_port)" --json
+expect_rc 3 "--json is refused"
 
 # --allow FILE: another target is 403
 printf '# lab\nsmtp://mx1.lab.test\n' >"$WORK/allow"
