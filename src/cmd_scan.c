@@ -73,18 +73,21 @@ static long read_targets(struct scan *s, size_t *skipped)
 	const struct mx_opts *o = s->o;
 	FILE *fp = strcmp(o->scan_file, "-") == 0 ? stdin
 						  : fopen(o->scan_file, "r");
+	int ferr = errno; /* before anything else may change it */
 	struct mx_scanlist l;
 	char **done = NULL, **seen;
 	size_t ndone = 0, cap = 0, i, k;
 	const char *line;
 	char why[256];
 	long bad = 0;
+	char *fname = mx_escape_str(o->scan_file, 256);
 	int r;
 
 	*skipped = 0;
 	if (fp == NULL) {
-		fprintf(stderr, "mxprobe scan: cannot read %s: %s\n",
-			o->scan_file, strerror(errno));
+		fprintf(stderr, "mxprobe scan: cannot read %s: %s\n", fname,
+			strerror(ferr));
+		free(fname);
 		return -1;
 	}
 	if (o->state)
@@ -96,7 +99,7 @@ static long read_targets(struct scan *s, size_t *skipped)
 
 		if (r < 0) {
 			fprintf(stderr, "mxprobe scan: %s:%lu: %s (skipped)\n",
-				o->scan_file, l.lineno, why);
+				fname, l.lineno, why);
 			bad++;
 			continue;
 		}
@@ -108,7 +111,7 @@ static long read_targets(struct scan *s, size_t *skipped)
 			fprintf(stderr,
 				"mxprobe scan: %s:%lu: bad target '%s': %s "
 				"(skipped)\n",
-				o->scan_file, l.lineno, q, err);
+				fname, l.lineno, q, err);
 			free(q);
 			bad++;
 			mx_run_free(tmp);
@@ -124,6 +127,7 @@ static long read_targets(struct scan *s, size_t *skipped)
 		s->todo[s->ntodo++] = xstrdup(line);
 	}
 	mx_scanlist_clear(&l);
+	free(fname);
 	if (fp != stdin)
 		fclose(fp);
 	free_strv(done, ndone);

@@ -400,4 +400,10 @@ FUZZ_TARGETS += tests/fuzz/fuzz_scanlist
 tests_fuzz_fuzz_scanlist_SOURCES = tests/fuzz/fuzz_scanlist.c src/scanlist.c
 tests_fuzz_fuzz_scanlist_LDADD = $(FUZZ_MAIN)
 INTEGRATION_TESTS += tests/integration/scan.sh
+# mx_pool_set_rate (scan --rate-per-host)
+check_PROGRAMS += tests/unit/test_pool_rate
+TESTS += tests/unit/test_pool_rate
+tests_unit_test_pool_rate_SOURCES = tests/unit/test_pool_rate.c
+tests_unit_test_pool_rate_LDADD = $(LIB_PROBE) $(LIBS_PROBE) \
+	$(CMOCKA_TEST_LDADD)
 # end scan
