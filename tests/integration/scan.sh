@@ -61,6 +61,38 @@ expect_err "^mxprobe scan: 5 targets done .* 2 bad lines" "summary line"
 worst=$(python3 -c 'import json,sys; print(max(json.loads(l)["exit_status"] for l in open(sys.argv[1])))' "$WORK/out")
 expect_rc "$worst" "exit status is the worst target's"
 
+# politeness across targets: lab.test, good.lab.test, nomx.lab.test and
+# smtp://mx1.lab.test all reach 127.0.0.31; with the default
+# --rate-per-host 1 its connections start at least a second apart and at
+# most --max-conn-per-host (2) are open at once, whichever target opened them
+if python3 - "$WORK/out" <<'P'
+import json, sys
+from datetime import datetime
+conns = {}
+for line in open(sys.argv[1]):
+    for ep in json.loads(line)["targets"][0].get("endpoints", []):
+        for c in ep.get("connections", []):
+            r = c.get("remote") or {}
+            t = datetime.strptime(c["started"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+            end = t + (c["steps"].get("end_us") or 0) / 1e6
+            conns.setdefault((r.get("address"), r.get("port")), []).append((t, end))
+mx1 = sorted(conns.get(("127.0.0.31", 25), []))
+if len(mx1) < 4:
+    sys.exit("only %d connections to 127.0.0.31:25" % len(mx1))
+gaps = [b[0] - a[0] for a, b in zip(mx1, mx1[1:])]
+if min(gaps) < 0.95:
+    sys.exit("starts %.3f s apart" % min(gaps))
+for t, _ in mx1:
+    if sum(1 for s, e in mx1 if s <= t < e) > 2:
+        sys.exit("more than 2 at once")
+print("%d connections to 127.0.0.31:25, starts >= %.2f s apart" % (len(mx1), min(gaps)))
+P
+then
+	ok "127.0.0.31 shared by four targets: one start a second, at most 2 at once"
+else
+	not_ok "politeness across targets"
+fi
+
 # standard input and --jsonl FILE
 RC=0
 grep -v '^#' "$WORK/targets" | "$MXPROBE" scan $(LABOPTS) --timeout 5 -f - \
@@ -135,6 +167,9 @@ if [ -s "$WORK/all.specs" ] && cmp -s "$WORK/all.specs" "$WORK/shard.specs"; the
 else
 	not_ok "shards: $(tr '\n' ' ' <"$WORK/shard.specs") vs $(tr '\n' ' ' <"$WORK/all.specs")"
 fi
+nonempty=0
+for i in 0 1 2; do [ -s "$WORK/shard$i.jsonl" ] && nonempty=$((nonempty + 1)); done
+if [ "$nonempty" -ge 2 ]; then ok "the targets split over $nonempty shards"; else not_ok "$nonempty shards got targets"; fi
 if python3 - "$WORK"/shard0.jsonl "$WORK"/shard1.jsonl "$WORK"/shard2.jsonl <<'P'
 import json, sys
 owner = {}
@@ -142,15 +177,17 @@ for i, path in enumerate(sys.argv[1:]):
     for line in open(path):
         doc = json.loads(line)
         for ep in doc["targets"][0].get("endpoints", []):
-            for c in ep.get("connections", []):
-                a = c.get("remote_addr") or ep.get("address")
+            addrs = [ep.get("addr")]
+            addrs += [(c.get("remote") or {}).get("address")
+                      for c in ep.get("connections", [])]
+            for a in addrs:
                 if a is None:
                     continue
                 if owner.setdefault(a, i) != i:
                     sys.exit("address %s contacted by shards %d and %d" % (a, owner[a], i))
-            a = ep.get("address")
-            if a and owner.setdefault(a, i) != i:
-                sys.exit("address %s in shards %d and %d" % (a, owner[a], i))
+if len(owner) < 5:
+    sys.exit("only %d addresses seen: %s" % (len(owner), sorted(owner)))
+print("%d addresses, each in one shard" % len(owner))
 P
 then
 	ok "no address in two shards' outputs"
