@@ -262,7 +262,7 @@ int cmd_scan(struct mx_opts *o)
 {
 	struct scan s;
 	struct mx_confirm_client *clients = NULL;
-	size_t nclients = 0, skipped = 0;
+	size_t nclients = 0, skipped = 0, listed;
 	char hn[256];
 	long bad;
 	int rc = 0;
@@ -298,6 +298,7 @@ int cmd_scan(struct mx_opts *o)
 		s.ep.nclients = nclients;
 	}
 	s.t0 = mx_now_ms();
+	listed = s.ntodo;
 	if (o->shard_n > 0 && mx_scan_shard(&s) < 0)
 		rc = -1;
 	s.total = s.ntodo;
@@ -311,11 +312,11 @@ int cmd_scan(struct mx_opts *o)
 	fprintf(stderr,
 		"mxprobe scan: %zu target%s done in %.1fs: %zu ok, %zu "
 		"warning, %zu critical, %zu unknown; %ld bad line%s, %zu "
-		"already in the state file%s%s\n",
+		"already in the state file, %zu in other shards%s%s\n",
 		s.done, s.done == 1 ? "" : "s",
 		(double)(mx_now_ms() - s.t0) / 1000.0, s.nstatus[0],
 		s.nstatus[1], s.nstatus[2], s.nstatus[3], bad,
-		bad == 1 ? "" : "s", skipped,
+		bad == 1 ? "" : "s", skipped, listed - s.ntodo,
 		s.interrupted ? "; interrupted, " : "",
 		s.interrupted ? "the rest is not recorded" : "");
 	if (s.out && s.out != stdout && fclose(s.out) != 0)
