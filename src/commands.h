@@ -18,8 +18,8 @@ int cmd_headers(struct mx_opts *o);
 int cmd_relay(struct mx_opts *o);
 int cmd_queue(struct mx_opts *o);
 int cmd_pcap(struct mx_opts *o);
-int cmd_exporter(struct mx_opts *o); /* issue 12 */
 int cmd_scan(struct mx_opts *o);
+int cmd_exporter(struct mx_opts *o); /* issue 12 */
 
 /* Shared by the probing subcommands (src/probe_common.c). */
 

@@ -29,13 +29,13 @@ mxprobe_SOURCES += %reldir%/cmd_relay.c %reldir%/cmd_queue.c
 # enum: the ciphers subcommand (check --deep lives in cmd_check.c).
 mxprobe_SOURCES += %reldir%/cmd_ciphers.c
 mxprobe_SOURCES += %reldir%/capture_cli.c
-# scan: mxprobe scan (issue 12 points 1 and 2)
-mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
-	%reldir%/scan_shard.c %reldir%/scan_int.h \
-	%reldir%/scanlist.c %reldir%/scanlist.h
-# end scan
 
 # exporter (issue 12 point 3): evhttp is in libevent_extra.
 mxprobe_SOURCES += %reldir%/cmd_exporter.c
 mxprobe_LDADD += $(LIBEVENT_EXTRA_LIBS)
 # end exporter
+# scan: mxprobe scan (issue 12 points 1 and 2)
+mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
+	%reldir%/scan_shard.c %reldir%/scan_int.h \
+	%reldir%/scanlist.c %reldir%/scanlist.h
+# end scan
