@@ -42,6 +42,7 @@
 #include "probe/target.h"
 #include "relay/netaddr.h"
 #include "reports/metrics.h"
+#include "probe/tls.h"
 #include "src/commands.h"
 
 #define X_NBUCKETS 9
@@ -53,6 +54,7 @@ struct exporter {
 	struct evhttp *http;
 	const struct mx_opts *o;
 	struct mx_pool *pool;
+	void *x509_store; /* the trust store every probe shares */
 	struct mx_log log;
 	struct mx_confirm_client *clients;
 	size_t nclients;
@@ -272,6 +274,7 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 	ep.tls = &mx_tls_openssl;
 	ep.tls_params.ca_file = o->ca_file;
 	ep.tls_params.ca_path = o->ca_path;
+	ep.tls_params.x509_store = x->x509_store;
 	ep.tls_params.security_level = 0;
 	ep.tls_params.cipher_list = "ALL:@SECLEVEL=0";
 	ep.tls_params.min_version = 0x0301;
@@ -508,6 +511,7 @@ static void exporter_free(struct exporter *x)
 		evhttp_free(x->http);
 	if (x->pool)
 		mx_pool_free(x->pool);
+	mx_tls_openssl_store_free(x->x509_store);
 	for (i = 0; i < x->nallow; i++)
 		free(x->allow[i]);
 	free(x->allow);
@@ -555,6 +559,10 @@ int cmd_exporter(struct mx_opts *o)
 	if (x.base == NULL)
 		goto out;
 	x.pool = mx_pool_new(x.base, o->per_host, 16);
+	/* loaded once at start (probe/tls.h); restart the exporter after
+	 * changing --ca-file or the system store */
+	x.x509_store =
+		mx_tls_openssl_store_new(o->ca_file, o->ca_path, NULL, 0);
 	x.clients = mx_confirm_client_table(&x.nclients);
 	x.http = evhttp_new(x.base);
 	if (x.pool == NULL || x.http == NULL)
