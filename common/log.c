@@ -97,3 +97,14 @@ void mx_log_trace(const struct mx_log *log, unsigned facility, const char *fmt,
 	vlog(log, tag, fmt, ap);
 	va_end(ap);
 }
+
+void mx_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -33,6 +33,11 @@ struct mx_log {
 };
 
 void mx_log_init(struct mx_log *log, FILE *fp, int level, unsigned trace);
+/* printf into a caller's error buffer (err may be NULL with errlen 0):
+ * the "char *err, size_t errlen" convention of every *_new that can
+ * fail. */
+void mx_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Parse "smtp,tls,..." or "all" into bits; returns -1 on an unknown name. */
 int mx_log_parse_trace(const char *spec, unsigned *bits);
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
 
@@ -44,20 +45,6 @@ struct mx_live_capture {
 	struct mx_live_stats st;
 	char read_err[PCAP_ERRBUF_SIZE]; /* first read error, "" none */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- the filter --------------------------------------------------------- */
 
@@ -104,18 +91,18 @@ static char *build_filter(const struct mx_capture_targets *t, char *err,
 		return take_str(&b);
 	}
 	if (t->n > MX_CAPTURE_MAX_TARGETS) {
-		set_err(err, errlen, "capture: %zu targets, at most %d", t->n,
-			MX_CAPTURE_MAX_TARGETS);
+		mx_set_err(err, errlen, "capture: %zu targets, at most %d",
+			   t->n, MX_CAPTURE_MAX_TARGETS);
 		mx_buf_free(&b);
 		return NULL;
 	}
 	mx_buf_printf(&b, "tcp and (");
 	for (i = 0; i < t->n; i++) {
 		if (canon_addr(t->v[i].addr, a, sizeof(a)) == 0) {
-			set_err(err, errlen,
-				"capture: target address '%.64s' is not a "
-				"numeric IPv4 or IPv6 address",
-				t->v[i].addr ? t->v[i].addr : "(null)");
+			mx_set_err(err, errlen,
+				   "capture: target address '%.64s' is not a "
+				   "numeric IPv4 or IPv6 address",
+				   t->v[i].addr ? t->v[i].addr : "(null)");
 			mx_buf_free(&b);
 			return NULL;
 		}
@@ -129,7 +116,7 @@ static char *build_filter(const struct mx_capture_targets *t, char *err,
 	}
 	mx_buf_printf(&b, ")");
 	if (b.err)
-		set_err(err, errlen, "capture: filter too long");
+		mx_set_err(err, errlen, "capture: filter too long");
 	return take_str(&b);
 }
 
@@ -200,8 +187,9 @@ static int route_iface(const struct mx_capture_target *t, char *name,
 		s->sin6_port = htons(t->port ? t->port : 9);
 		dlen = sizeof(*s);
 	} else {
-		set_err(err, errlen,
-			"capture: '%.64s' is not a numeric address", t->addr);
+		mx_set_err(err, errlen,
+			   "capture: '%.64s' is not a numeric address",
+			   t->addr);
 		return -1;
 	}
 	if (is_loopback((struct sockaddr *)&dst)) {
@@ -209,8 +197,8 @@ static int route_iface(const struct mx_capture_target *t, char *name,
 		return 0;
 	}
 	if (getifaddrs(&ifs) != 0) {
-		set_err(err, errlen, "capture: getifaddrs: %s",
-			strerror(errno));
+		mx_set_err(err, errlen, "capture: getifaddrs: %s",
+			   strerror(errno));
 		return -1;
 	}
 	/* Linux routes traffic to the host's own addresses over lo. */
@@ -224,8 +212,8 @@ static int route_iface(const struct mx_capture_target *t, char *name,
 	fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, dlen) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&src, &slen) != 0) {
-		set_err(err, errlen, "capture: no route to %.64s: %s", t->addr,
-			strerror(errno));
+		mx_set_err(err, errlen, "capture: no route to %.64s: %s",
+			   t->addr, strerror(errno));
 		goto out;
 	}
 	if (is_loopback((struct sockaddr *)&src)) {
@@ -234,7 +222,8 @@ static int route_iface(const struct mx_capture_target *t, char *name,
 		goto out;
 	}
 	if (iface_of(ifs, (struct sockaddr *)&src, name, namelen) != 0) {
-		set_err(err, errlen,
+		mx_set_err(
+			err, errlen,
 			"capture: no interface holds the source address used "
 			"towards %.64s; name one with --capture=IFACE",
 			t->addr);
@@ -309,19 +298,20 @@ static int activate_error(pcap_t *p, int rc, const char *iface, char *err,
 			  size_t errlen)
 {
 	if (rc == PCAP_ERROR_PERM_DENIED) {
-		set_err(err, errlen, "%s", MX_CAPTURE_PERM_MSG);
+		mx_set_err(err, errlen, "%s", MX_CAPTURE_PERM_MSG);
 		return MX_CAPTURE_PERM;
 	}
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-		set_err(err, errlen, "capture: no interface named '%.64s'",
-			iface);
+		mx_set_err(err, errlen, "capture: no interface named '%.64s'",
+			   iface);
 		return MX_CAPTURE_ERROR;
 	}
 	if (rc == PCAP_ERROR_IFACE_NOT_UP) {
-		set_err(err, errlen, "capture: interface %.64s is down", iface);
+		mx_set_err(err, errlen, "capture: interface %.64s is down",
+			   iface);
 		return MX_CAPTURE_ERROR;
 	}
-	set_err(err, errlen, "capture on %.64s: %s", iface, pcap_geterr(p));
+	mx_set_err(err, errlen, "capture on %.64s: %s", iface, pcap_geterr(p));
 	return MX_CAPTURE_ERROR;
 }
 
@@ -338,10 +328,10 @@ int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
 	if (snaplen == 0)
 		snaplen = MX_CAPTURE_DEFAULT_SNAPLEN;
 	if (snaplen > MX_CAPTURE_DEFAULT_SNAPLEN || snaplen < 64) {
-		set_err(err, errlen,
-			"capture: snap length %zu out of range "
-			"(64..262144)",
-			snaplen);
+		mx_set_err(err, errlen,
+			   "capture: snap length %zu out of range "
+			   "(64..262144)",
+			   snaplen);
 		return MX_CAPTURE_ERROR;
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -353,15 +343,15 @@ int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
 		goto out;
 	if (iface != NULL && iface[0] != '\0') {
 		if (strlen(iface) >= IF_NAMESIZE) {
-			set_err(err, errlen,
-				"capture: interface name too long");
+			mx_set_err(err, errlen,
+				   "capture: interface name too long");
 			goto out;
 		}
 		snprintf(c->iface, sizeof(c->iface), "%s", iface);
 	} else if (t == NULL || t->n == 0) {
-		set_err(err, errlen,
-			"capture: no target to route to; name an "
-			"interface");
+		mx_set_err(err, errlen,
+			   "capture: no target to route to; name an "
+			   "interface");
 		goto out;
 	} else if (route_iface(&t->v[0], c->iface, sizeof(c->iface), err,
 			       errlen) != 0) {
@@ -371,7 +361,7 @@ int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
 	ebuf[0] = '\0';
 	c->p = pcap_create(c->iface, ebuf);
 	if (c->p == NULL) {
-		set_err(err, errlen, "capture on %s: %s", c->iface, ebuf);
+		mx_set_err(err, errlen, "capture on %s: %s", c->iface, ebuf);
 		goto out;
 	}
 	if (pcap_set_snaplen(c->p, (int)snaplen) != 0 ||
@@ -379,8 +369,8 @@ int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
 	    pcap_set_immediate_mode(c->p, 1) != 0 ||
 	    pcap_set_buffer_size(c->p, KERNEL_BUFFER) != 0 ||
 	    pcap_set_timeout(c->p, 100) != 0) {
-		set_err(err, errlen, "capture on %s: cannot set options",
-			c->iface);
+		mx_set_err(err, errlen, "capture on %s: cannot set options",
+			   c->iface);
 		goto out;
 	}
 	arc = pcap_activate(c->p);
@@ -393,24 +383,25 @@ int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
 		c->linktype = LINKTYPE_RAW;
 	if (pcap_compile(c->p, &prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) !=
 	    0) {
-		set_err(err, errlen, "capture filter '%.200s': %s", c->filter,
-			pcap_geterr(c->p));
+		mx_set_err(err, errlen, "capture filter '%.200s': %s",
+			   c->filter, pcap_geterr(c->p));
 		goto out;
 	}
 	arc = pcap_setfilter(c->p, &prog);
 	pcap_freecode(&prog);
 	if (arc != 0) {
-		set_err(err, errlen, "capture on %s: cannot set the filter: %s",
-			c->iface, pcap_geterr(c->p));
+		mx_set_err(err, errlen,
+			   "capture on %s: cannot set the filter: %s", c->iface,
+			   pcap_geterr(c->p));
 		goto out;
 	}
 	if (pcap_setnonblock(c->p, 1, ebuf) != 0) {
-		set_err(err, errlen, "capture on %s: %s", c->iface, ebuf);
+		mx_set_err(err, errlen, "capture on %s: %s", c->iface, ebuf);
 		goto out;
 	}
 	if (pcap_get_selectable_fd(c->p) < 0) {
-		set_err(err, errlen, "capture on %s: no selectable descriptor",
-			c->iface);
+		mx_set_err(err, errlen,
+			   "capture on %s: no selectable descriptor", c->iface);
 		goto out;
 	}
 	*out = c;
@@ -545,16 +536,17 @@ int mx_live_capture_retarget(struct mx_live_capture *c,
 	/* Setting a filter on a socket we already hold needs no
 	 * privilege: this works after mx_drop_privileges(). */
 	if (pcap_compile(c->p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-		set_err(err, errlen, "capture filter '%.200s': %s", f,
-			pcap_geterr(c->p));
+		mx_set_err(err, errlen, "capture filter '%.200s': %s", f,
+			   pcap_geterr(c->p));
 		free(f);
 		return -1;
 	}
 	arc = pcap_setfilter(c->p, &prog);
 	pcap_freecode(&prog);
 	if (arc != 0) {
-		set_err(err, errlen, "capture on %s: cannot set the filter: %s",
-			c->iface, pcap_geterr(c->p));
+		mx_set_err(err, errlen,
+			   "capture on %s: cannot set the filter: %s", c->iface,
+			   pcap_geterr(c->p));
 		free(f);
 		return -1;
 	}

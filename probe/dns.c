@@ -71,6 +71,7 @@
 #include <event2/event.h>
 #include <unbound.h>
 
+#include "common/log.h"
 #include "common/clock.h"
 #include "common/escape.h"
 #include "common/xalloc.h"
@@ -79,20 +80,6 @@
 #include "probe/target.h"
 
 /* ---- the context -------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int parse_port(const char *s, unsigned *port)
 {
@@ -171,8 +158,8 @@ static int fwd_spec(const char *res, char *out, size_t outlen, char *err,
 	return 0;
 bad:
 	q = mx_escape_str(res, 80);
-	set_err(err, errlen,
-		"bad resolver '%s' (want IP, IP:PORT or [IPv6]:PORT)", q);
+	mx_set_err(err, errlen,
+		   "bad resolver '%s' (want IP, IP:PORT or [IPv6]:PORT)", q);
 	free(q);
 	return -1;
 }
@@ -253,7 +240,7 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 	if (err && errlen)
 		err[0] = 0;
 	if (base == NULL || p == NULL) {
-		set_err(err, errlen, "dns: no event base or parameters");
+		mx_set_err(err, errlen, "dns: no event base or parameters");
 		return NULL;
 	}
 	dns = xcalloc(1, sizeof(*dns));
@@ -263,32 +250,33 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 					    : MX_DNS_DEFAULT_TIMEOUT_MS;
 	dns->ctx = ub_ctx_create();
 	if (dns->ctx == NULL) {
-		set_err(err, errlen, "dns: cannot create a libunbound context");
+		mx_set_err(err, errlen,
+			   "dns: cannot create a libunbound context");
 		goto fail;
 	}
 	/* A worker thread, not a forked process: see the file comment. */
 	if ((rc = ub_ctx_async(dns->ctx, 1)) != 0) {
-		set_err(err, errlen, "dns: async mode: %s", ub_strerror(rc));
+		mx_set_err(err, errlen, "dns: async mode: %s", ub_strerror(rc));
 		goto fail;
 	}
 	/* Let the resolver answer for test. (RFC 6761 §6.2). */
 	if ((rc = ub_ctx_set_option(dns->ctx,
 				    "local-zone:", "test. transparent")) != 0) {
-		set_err(err, errlen, "dns: local-zone: %s", ub_strerror(rc));
+		mx_set_err(err, errlen, "dns: local-zone: %s", ub_strerror(rc));
 		goto fail;
 	}
 	if (p->resolver != NULL && p->resolver[0] != 0) {
 		if (fwd_spec(p->resolver, fwd, sizeof(fwd), err, errlen) < 0)
 			goto fail;
 		if ((rc = ub_ctx_set_fwd(dns->ctx, fwd)) != 0) {
-			set_err(err, errlen, "dns: resolver %s: %s", fwd,
-				ub_strerror(rc));
+			mx_set_err(err, errlen, "dns: resolver %s: %s", fwd,
+				   ub_strerror(rc));
 			goto fail;
 		}
 	} else {
 		if ((rc = ub_ctx_resolvconf(dns->ctx, NULL)) != 0) {
-			set_err(err, errlen, "dns: /etc/resolv.conf: %s",
-				ub_strerror(rc));
+			mx_set_err(err, errlen, "dns: /etc/resolv.conf: %s",
+				   ub_strerror(rc));
 			goto fail;
 		}
 		if ((rc = ub_ctx_hosts(dns->ctx, NULL)) != 0)
@@ -303,15 +291,15 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 		if (f == NULL) {
 			char *q = mx_escape_str(p->trust_anchor, 200);
 
-			set_err(err, errlen, "dns: trust anchor %s: %s", q,
-				strerror(errno));
+			mx_set_err(err, errlen, "dns: trust anchor %s: %s", q,
+				   strerror(errno));
 			free(q);
 			goto fail;
 		}
 		fclose(f);
 		if ((rc = ub_ctx_add_ta_file(dns->ctx, p->trust_anchor)) != 0) {
-			set_err(err, errlen, "dns: trust anchor: %s",
-				ub_strerror(rc));
+			mx_set_err(err, errlen, "dns: trust anchor: %s",
+				   ub_strerror(rc));
 			goto fail;
 		}
 		dns->validating = 1;
@@ -324,12 +312,12 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 	}
 	fd = ub_fd(dns->ctx);
 	if (fd < 0) {
-		set_err(err, errlen, "dns: libunbound gave no descriptor");
+		mx_set_err(err, errlen, "dns: libunbound gave no descriptor");
 		goto fail;
 	}
 	dns->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, dns);
 	if (dns->ev == NULL) {
-		set_err(err, errlen, "dns: cannot create the fd event");
+		mx_set_err(err, errlen, "dns: cannot create the fd event");
 		goto fail;
 	}
 	return dns;

@@ -2,6 +2,7 @@
  * privdrop.c - mx_drop_privileges() (declared in capture.h): give up the
  * uid, the groups and every capability once the capture device is open.
  */
+#include "common/log.h"
 #include "probe/capture.h"
 
 #include <dirent.h>
@@ -16,20 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- privileges --------------------------------------------------------- */
 
@@ -58,21 +45,21 @@ static int caps_clear(char *err, size_t errlen)
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	hdr.pid = 0;
 	if (syscall(SYS_capset, &hdr, data) != 0) {
-		set_err(err, errlen, "dropping privileges: capset: %s",
-			strerror(errno));
+		mx_set_err(err, errlen, "dropping privileges: capset: %s",
+			   strerror(errno));
 		return -1;
 	}
 	memset(data, 0xff, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data) != 0) {
-		set_err(err, errlen, "dropping privileges: capget: %s",
-			strerror(errno));
+		mx_set_err(err, errlen, "dropping privileges: capget: %s",
+			   strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
 		if (data[i].effective || data[i].permitted ||
 		    data[i].inheritable) {
-			set_err(err, errlen,
-				"dropping privileges: capabilities remain");
+			mx_set_err(err, errlen,
+				   "dropping privileges: capabilities remain");
 			return -1;
 		}
 	}
@@ -129,7 +116,8 @@ int mx_drop_privileges(const char *user, char *err, size_t errlen)
 	if (user != NULL) {
 		e = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &res);
 		if (res == NULL) {
-			set_err(err, errlen,
+			mx_set_err(
+				err, errlen,
 				"dropping privileges: unknown user '%.64s'%s%s",
 				user, e ? ": " : "", e ? strerror(e) : "");
 			return -1;
@@ -150,34 +138,37 @@ int mx_drop_privileges(const char *user, char *err, size_t errlen)
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (switch_user) {
 		if (setgroups(0, NULL) != 0 && geteuid() == 0) {
-			set_err(err, errlen,
-				"dropping privileges: setgroups: %s",
-				strerror(errno));
+			mx_set_err(err, errlen,
+				   "dropping privileges: setgroups: %s",
+				   strerror(errno));
 			return -1;
 		}
 		if (setresgid(gid, gid, gid) != 0) {
-			set_err(err, errlen,
+			mx_set_err(
+				err, errlen,
 				"dropping privileges: cannot change group to "
 				"%lu: %s",
 				(unsigned long)gid, strerror(errno));
 			return -1;
 		}
 		if (setresuid(uid, uid, uid) != 0) {
-			set_err(err, errlen,
-				"dropping privileges: cannot become user "
-				"'%.64s': %s",
-				user, strerror(errno));
+			mx_set_err(err, errlen,
+				   "dropping privileges: cannot become user "
+				   "'%.64s': %s",
+				   user, strerror(errno));
 			return -1;
 		}
 		if (getuid() != uid || geteuid() != uid || getgid() != gid ||
 		    getegid() != gid) {
-			set_err(err, errlen,
+			mx_set_err(
+				err, errlen,
 				"dropping privileges: the ids did not change");
 			return -1;
 		}
 		/* Getting root back must fail. */
 		if (uid != 0 && setresuid(0, 0, 0) == 0) {
-			set_err(err, errlen,
+			mx_set_err(
+				err, errlen,
 				"dropping privileges: uid 0 could be regained");
 			return -1;
 		}
@@ -185,15 +176,15 @@ int mx_drop_privileges(const char *user, char *err, size_t errlen)
 	if (caps_clear(err, errlen) != 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		set_err(err, errlen, "dropping privileges: no_new_privs: %s",
-			strerror(errno));
+		mx_set_err(err, errlen, "dropping privileges: no_new_privs: %s",
+			   strerror(errno));
 		return -1;
 	}
 	if ((tid = thread_with_caps()) != 0) {
-		set_err(err, errlen,
-			"dropping privileges: thread %ld still holds "
-			"capabilities (drop them before starting threads)",
-			tid);
+		mx_set_err(err, errlen,
+			   "dropping privileges: thread %ld still holds "
+			   "capabilities (drop them before starting threads)",
+			   tid);
 		return -1;
 	}
 	return 0;

@@ -57,6 +57,7 @@
 
 #include <idn2.h>
 
+#include "common/log.h"
 #include "common/escape.h"
 #include "common/xalloc.h"
 
@@ -79,27 +80,13 @@ static const struct scheme schemes[] = {
 /* Ports on which a scheme-less host:port means implicit TLS. */
 static const uint16_t implicit_ports[] = {465, 2465};
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Same, with the user's text escaped and capped into the message. */
 static void set_err_q(char *err, size_t errlen, const char *what, const char *p,
 		      size_t len)
 {
 	char *q = mx_escape(p, len, 64);
 
-	set_err(err, errlen, "%s '%s'", what, q);
+	mx_set_err(err, errlen, "%s '%s'", what, q);
 	free(q);
 }
 
@@ -152,13 +139,13 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 	if (len > 0 && p[len - 1] == '.')
 		len--; /* one trailing dot: the root */
 	if (len == 0) {
-		set_err(err, errlen, "empty host name");
+		mx_set_err(err, errlen, "empty host name");
 		return NULL;
 	}
 	if (len > NAME_MAX_LEN) {
-		set_err(err, errlen,
-			"host name longer than %d bytes (RFC 1035 2.3.4)",
-			NAME_MAX_LEN);
+		mx_set_err(err, errlen,
+			   "host name longer than %d bytes (RFC 1035 2.3.4)",
+			   NAME_MAX_LEN);
 		return NULL;
 	}
 	for (i = 0; i <= len; i++) {
@@ -177,19 +164,20 @@ static char *check_name(const char *p, size_t len, char *err, size_t errlen)
 		}
 		lab_len = i - lab_start;
 		if (lab_len == 0) {
-			set_err(err, errlen, "empty label in host name");
+			mx_set_err(err, errlen, "empty label in host name");
 			return NULL;
 		}
 		if (lab_len > LABEL_MAX_LEN) {
-			set_err(err, errlen,
-				"label longer than %d bytes in host name "
-				"(RFC 1035 2.3.4)",
-				LABEL_MAX_LEN);
+			mx_set_err(err, errlen,
+				   "label longer than %d bytes in host name "
+				   "(RFC 1035 2.3.4)",
+				   LABEL_MAX_LEN);
 			return NULL;
 		}
 		/* RFC 1123 §2.1 / RFC 952: no hyphen at either end. */
 		if (p[lab_start] == '-' || p[i - 1] == '-') {
-			set_err(err, errlen,
+			mx_set_err(
+				err, errlen,
 				"label starts or ends with '-' in host name");
 			return NULL;
 		}
@@ -270,24 +258,24 @@ static int parse_authority(const char *p, size_t len, int url, char **name,
 	*have_port = 0;
 	*literal = 0;
 	if (len == 0) {
-		set_err(err, errlen, "empty host");
+		mx_set_err(err, errlen, "empty host");
 		return -1;
 	}
 	if (p[0] == '[') {
 		const char *close = memchr(p, ']', len);
 
 		if (close == NULL) {
-			set_err(err, errlen, "unbalanced '[' in target");
+			mx_set_err(err, errlen, "unbalanced '[' in target");
 			return -1;
 		}
 		host = p + 1;
 		hlen = (size_t)(close - host);
 		if (memchr(host, '[', hlen) != NULL) {
-			set_err(err, errlen, "unbalanced '[' in target");
+			mx_set_err(err, errlen, "unbalanced '[' in target");
 			return -1;
 		}
 		if (hlen == 0) {
-			set_err(err, errlen, "empty host");
+			mx_set_err(err, errlen, "empty host");
 			return -1;
 		}
 		if (!is_ipv6(host, hlen)) {
@@ -302,9 +290,9 @@ static int parse_authority(const char *p, size_t len, int url, char **name,
 			size_t rlen = len - (size_t)(rest - p);
 
 			if (rest[0] != ':') {
-				set_err(err, errlen,
-					"unexpected text after ']' "
-					"(want ]:port)");
+				mx_set_err(err, errlen,
+					   "unexpected text after ']' "
+					   "(want ]:port)");
 				return -1;
 			}
 			if (parse_port(rest + 1, rlen - 1, port) < 0) {
@@ -319,7 +307,7 @@ static int parse_authority(const char *p, size_t len, int url, char **name,
 		return 0;
 	}
 	if (memchr(p, ']', len) != NULL) {
-		set_err(err, errlen, "unbalanced ']' in target");
+		mx_set_err(err, errlen, "unbalanced ']' in target");
 		return -1;
 	}
 	if (count_char(p, len, ':') >= 2) {
@@ -338,7 +326,7 @@ static int parse_authority(const char *p, size_t len, int url, char **name,
 
 		hlen = (size_t)(colon - p);
 		if (hlen == 0) {
-			set_err(err, errlen, "empty host");
+			mx_set_err(err, errlen, "empty host");
 			return -1;
 		}
 		if (parse_port(colon + 1, plen, port) < 0) {
@@ -384,7 +372,8 @@ static char *idn_to_ascii(const char *spec, size_t len, char *err,
 	if (rc != IDN2_OK) {
 		char *q = mx_escape(host, hlen, 64);
 
-		set_err(err, errlen,
+		mx_set_err(
+			err, errlen,
 			"not a valid internationalized domain name '%s' (%s)",
 			q, idn2_strerror(rc));
 		free(q);
@@ -416,13 +405,13 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 	if (err && errlen)
 		err[0] = 0;
 	if (spec == NULL || spec[0] == 0) {
-		set_err(err, errlen, "empty target");
+		mx_set_err(err, errlen, "empty target");
 		return -1;
 	}
 	len = strnlen(spec, MX_TARGET_SPEC_MAX + 1);
 	if (len > MX_TARGET_SPEC_MAX) {
-		set_err(err, errlen, "target longer than %d bytes",
-			MX_TARGET_SPEC_MAX);
+		mx_set_err(err, errlen, "target longer than %d bytes",
+			   MX_TARGET_SPEC_MAX);
 		return -1;
 	}
 	/* Control bytes and blanks are never part of a target; non-ASCII
@@ -476,31 +465,31 @@ int mx_target_parse(const char *spec, struct mx_target *out, char *err,
 	alen = len - (size_t)(auth - spec);
 	if (sch != NULL) {
 		if (memchr(auth, '@', alen) != NULL) {
-			set_err(err, errlen,
-				"user-info ('user@') in a target "
-				"URL is not supported");
+			mx_set_err(err, errlen,
+				   "user-info ('user@') in a target "
+				   "URL is not supported");
 			return -1;
 		}
 		if (strpbrk(auth, "/?#") != NULL) {
-			set_err(err, errlen,
-				"path, query or fragment in a "
-				"target URL is not supported");
+			mx_set_err(err, errlen,
+				   "path, query or fragment in a "
+				   "target URL is not supported");
 			return -1;
 		}
 	} else {
 		/* Without a scheme these only show a mistyped URL or mail
 		 * address; say so instead of "bad character". */
 		if (memchr(auth, '@', alen) != NULL) {
-			set_err(err, errlen,
-				"'@' in target: give a domain or "
-				"host, not a mail address");
+			mx_set_err(err, errlen,
+				   "'@' in target: give a domain or "
+				   "host, not a mail address");
 			return -1;
 		}
 		if (strpbrk(auth, "/?#") != NULL) {
-			set_err(err, errlen,
-				"'/' '?' or '#' in target "
-				"(a URL needs smtp://, submission:// or "
-				"smtps://)");
+			mx_set_err(err, errlen,
+				   "'/' '?' or '#' in target "
+				   "(a URL needs smtp://, submission:// or "
+				   "smtps://)");
 			return -1;
 		}
 	}

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/buf.h"
 #include "common/xalloc.h"
 
@@ -55,20 +56,6 @@ static void fail(struct mx_pcapng *w, const char *fmt, ...)
 	w->failed = 1;
 	va_start(ap, fmt);
 	vsnprintf(w->err, sizeof(w->err), fmt, ap);
-	va_end(ap);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
 
@@ -174,42 +161,43 @@ struct mx_pcapng *mx_pcapng_open(const char *path, int force, char *err,
 	if (fd < 0) {
 		int e = errno;
 		if (e == EEXIST)
-			set_err(err, errlen,
-				"%s: exists (use --force to overwrite)", path);
+			mx_set_err(err, errlen,
+				   "%s: exists (use --force to overwrite)",
+				   path);
 		else if (e == ENXIO)
-			set_err(err, errlen, "%s: not a regular file", path);
+			mx_set_err(err, errlen, "%s: not a regular file", path);
 		else if (e == ELOOP)
-			set_err(err, errlen,
-				"%s: is a symbolic link, refusing to follow "
-				"it",
-				path);
+			mx_set_err(err, errlen,
+				   "%s: is a symbolic link, refusing to follow "
+				   "it",
+				   path);
 		else
-			set_err(err, errlen, "%s: %s", path, strerror(e));
+			mx_set_err(err, errlen, "%s: %s", path, strerror(e));
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
+		mx_set_err(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return NULL;
 	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	/* --force on an existing file keeps its old mode: set ours. */
 	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
-		set_err(err, errlen, "%s: chmod 0600: %s", path,
-			strerror(errno));
+		mx_set_err(err, errlen, "%s: chmod 0600: %s", path,
+			   strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->f = fdopen(fd, "wb");
 	if (w->f == NULL) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		mx_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		free(w);
 		return NULL;
 	}
 	if (write_shb(w) != 0) {
-		set_err(err, errlen, "%s: %s", path, w->err);
+		mx_set_err(err, errlen, "%s: %s", path, w->err);
 		mx_pcapng_free(w);
 		return NULL;
 	}
