@@ -9,8 +9,8 @@
  * and answer_packet has AD clear).  So beside each libunbound query,
  * dns.c asks the resolver itself the same question once more, over UDP
  * with the AD bit set (RFC 6840 section 5.7) and EDNS DO (RFC 3225), and
- * takes the AD bit of that answer's header as `secure` - what a stub
- * resolver with glibc's "trust-ad" or Postfix does.
+ * takes the AD bit of that answer's header as `secure` - what a
+ * non-validating resolver client with glibc's "trust-ad" or Postfix does.
  *
  * API: mx_dns_ad_new() picks the resolver (the --resolver address in
  * ub_ctx_set_fwd form "IP" / "IP@PORT", or else the first "nameserver"

@@ -66,7 +66,7 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-/* Read -f into s->todo: bad lines reported, duplicates and targets the
+/* Read -f into s->targets: bad lines reported, duplicates and targets the
  * state holds skipped.  Returns the number of bad lines, -1 if the file
  * cannot be read. */
 static long read_targets(struct scan *s, size_t *skipped)
@@ -124,8 +124,8 @@ static long read_targets(struct scan *s, size_t *skipped)
 			(*skipped)++;
 			continue;
 		}
-		MX_GROW(s->todo, s->ntodo, cap);
-		s->todo[s->ntodo++] = xstrdup(line);
+		MX_GROW(s->targets, s->ntargets, cap);
+		s->targets[s->ntargets++] = xstrdup(line);
 	}
 	mx_scanlist_clear(&l);
 	free(fname);
@@ -133,20 +133,21 @@ static long read_targets(struct scan *s, size_t *skipped)
 		fclose(fp);
 	free_strv(done, ndone);
 	/* the same target twice: probed once (the first line) */
-	if (s->ntodo > 1) {
-		seen = xcalloc(s->ntodo, sizeof(*seen));
-		memcpy(seen, s->todo, s->ntodo * sizeof(*seen));
-		qsort(seen, s->ntodo, sizeof(*seen), cmp_str);
-		for (i = 1; i < s->ntodo; i++) {
+	if (s->ntargets > 1) {
+		seen = xcalloc(s->ntargets, sizeof(*seen));
+		memcpy(seen, s->targets, s->ntargets * sizeof(*seen));
+		qsort(seen, s->ntargets, sizeof(*seen), cmp_str);
+		for (i = 1; i < s->ntargets; i++) {
 			if (strcmp(seen[i], seen[i - 1]) != 0)
 				continue;
-			for (k = s->ntodo; k-- > 0;) /* drop the last copy */
-				if (s->todo[k] == seen[i]) {
-					free(s->todo[k]);
-					memmove(&s->todo[k], &s->todo[k + 1],
-						(s->ntodo - k - 1) *
-							sizeof(*s->todo));
-					s->ntodo--;
+			for (k = s->ntargets; k-- > 0;) /* drop the last copy */
+				if (s->targets[k] == seen[i]) {
+					free(s->targets[k]);
+					memmove(&s->targets[k],
+						&s->targets[k + 1],
+						(s->ntargets - k - 1) *
+							sizeof(*s->targets));
+					s->ntargets--;
 					break;
 				}
 			seen[i] = seen[i - 1];
@@ -292,7 +293,7 @@ int cmd_scan(struct mx_opts *o)
 	s.base = event_base_new();
 	if (s.base == NULL) {
 		fprintf(stderr, "mxprobe: cannot create the event loop\n");
-		free_strv(s.todo, s.ntodo);
+		free_strv(s.targets, s.ntargets);
 		return 3;
 	}
 	s.pool = mx_pool_new(s.base, o->per_host, s.window);
@@ -304,10 +305,10 @@ int cmd_scan(struct mx_opts *o)
 		s.ep.nclients = nclients;
 	}
 	s.t0 = mx_now_ms();
-	listed = s.ntodo;
+	listed = s.ntargets;
 	if (o->shard_n > 0 && mx_scan_shard(&s) < 0)
 		rc = -1;
-	s.total = s.ntodo;
+	s.total = s.ntargets;
 	s.show_progress = isatty(STDERR_FILENO) && !o->verbose && !o->trace &&
 			  getenv("TERM") != NULL &&
 			  strcmp(getenv("TERM"), "dumb") != 0;
@@ -322,7 +323,7 @@ int cmd_scan(struct mx_opts *o)
 		s.done, s.done == 1 ? "" : "s",
 		(double)(mx_now_ms() - s.t0) / 1000.0, s.nstatus[0],
 		s.nstatus[1], s.nstatus[2], s.nstatus[3], bad,
-		bad == 1 ? "" : "s", skipped, listed - s.ntodo,
+		bad == 1 ? "" : "s", skipped, listed - s.ntargets,
 		s.interrupted ? "; interrupted, " : "",
 		s.interrupted ? "the rest is not recorded" : "");
 	if (s.out && s.out != stdout && fclose(s.out) != 0)
@@ -335,7 +336,7 @@ int cmd_scan(struct mx_opts *o)
 	mx_tls_openssl_store_free(s.ep.tls_params.x509_store);
 	free(clients);
 	event_base_free(s.base);
-	free_strv(s.todo, s.ntodo);
+	free_strv(s.targets, s.ntargets);
 	if (rc < 0 || s.write_failed || s.interrupted)
 		return 3;
 	return s.worst;

@@ -24,8 +24,8 @@ struct scan {
 	const char *helo;
 	int window; /* targets in flight at most (--concurrency) */
 	/* the targets to probe, in file order (strings owned) */
-	char **todo;
-	size_t ntodo, next;
+	char **targets;
+	size_t ntargets, next;
 	struct job *jobs;
 	size_t inflight;
 	/* output */
@@ -40,10 +40,10 @@ struct scan {
 	int interrupted, failed_start, write_failed;
 };
 
-/* Run every target of s->todo on s->base (src/scan_run.c): 0, or -1
+/* Run every target of s->targets on s->base (src/scan_run.c): 0, or -1
  * when an engine could not start. */
 int mx_scan_probe(struct scan *s);
-/* --shard I/N (src/scan_shard.c): resolve every target of s->todo
+/* --shard I/N (src/scan_shard.c): resolve every target of s->targets
  * (MX, A/AAAA, the engine's DNS layer) and keep those whose smallest
  * address hashes to I (a target without an address: its spec).  0 or
  * -1 after printing why. */

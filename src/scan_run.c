@@ -171,12 +171,12 @@ static void refill_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	while (!s->interrupted && !s->failed_start &&
-	       s->inflight < (size_t)s->window && s->next < s->ntodo) {
-		if (start_one(s, s->todo[s->next++]) < 0)
+	       s->inflight < (size_t)s->window && s->next < s->ntargets) {
+		if (start_one(s, s->targets[s->next++]) < 0)
 			s->failed_start = 1;
 	}
 	if (s->inflight == 0 &&
-	    (s->next >= s->ntodo || s->interrupted || s->failed_start))
+	    (s->next >= s->ntargets || s->interrupted || s->failed_start))
 		event_base_loopexit(s->base, NULL);
 }
 

@@ -61,19 +61,20 @@ static void shard_fill(struct shard *sh)
 	struct scan *s = sh->s;
 
 	while (!sh->failed && sh->inflight < (size_t)s->window &&
-	       sh->next < s->ntodo) {
+	       sh->next < s->ntargets) {
 		struct shard_job *j = xcalloc(1, sizeof(*j));
 		char err[256];
 
 		j->sh = sh;
 		j->idx = sh->next++;
 		j->run = mx_run_new();
-		if (mx_target_parse(s->todo[j->idx], mx_run_add_target(j->run),
-				    err, sizeof(err)) < 0 ||
+		if (mx_target_parse(s->targets[j->idx],
+				    mx_run_add_target(j->run), err,
+				    sizeof(err)) < 0 ||
 		    mx_resolve_target(sh->dns, &j->run->targets[0], on_resolved,
 				      j) < 0) {
 			fprintf(stderr, "mxprobe scan: cannot resolve %s\n",
-				s->todo[j->idx]);
+				s->targets[j->idx]);
 			mx_run_free(j->run);
 			free(j);
 			sh->failed = 1;
@@ -107,11 +108,11 @@ static void shard_decide(struct shard *sh)
 {
 	struct scan *s = sh->s;
 	struct addr_ref *refs = NULL;
-	size_t *up = xcalloc(s->ntodo, sizeof(*up));
-	const char **min = xcalloc(s->ntodo, sizeof(*min));
+	size_t *up = xcalloc(s->ntargets, sizeof(*up));
+	const char **min = xcalloc(s->ntargets, sizeof(*min));
 	size_t nrefs = 0, cap = 0, i, k;
 
-	for (i = 0; i < s->ntodo; i++) {
+	for (i = 0; i < s->ntargets; i++) {
 		up[i] = i;
 		for (k = 0; sh->addrs[i] && sh->addrs[i][k]; k++) {
 			MX_GROW(refs, nrefs, cap);
@@ -131,11 +132,11 @@ static void shard_decide(struct shard *sh)
 		if (min[r] == NULL || strcmp(refs[i].addr, min[r]) < 0)
 			min[r] = refs[i].addr;
 	}
-	for (i = 0; i < s->ntodo; i++) {
+	for (i = 0; i < s->ntargets; i++) {
 		const char *key = min[uf_find(up, i)];
 
 		if (key == NULL) /* nothing to probe twice: by the spec */
-			key = s->todo[i];
+			key = s->targets[i];
 		sh->keep[i] = mx_scanlist_shard_of(&key, 1, s->o->shard_n) ==
 			      s->o->shard_i;
 	}
@@ -163,19 +164,19 @@ int mx_scan_shard(struct scan *s)
 		fprintf(stderr, "mxprobe scan: %s\n", err);
 		return -1;
 	}
-	if (s->ntodo == 0) {
+	if (s->ntargets == 0) {
 		mx_dns_free(sh.dns);
 		return 0;
 	}
-	sh.keep = xcalloc(s->ntodo, 1);
-	sh.addrs = xcalloc(s->ntodo, sizeof(*sh.addrs));
+	sh.keep = xcalloc(s->ntargets, 1);
+	sh.addrs = xcalloc(s->ntargets, sizeof(*sh.addrs));
 	shard_fill(&sh);
 	if (sh.inflight > 0)
 		event_base_dispatch(s->base);
 	mx_dns_free(sh.dns);
 	if (!sh.failed)
 		shard_decide(&sh);
-	for (i = 0; i < s->ntodo; i++) {
+	for (i = 0; i < s->ntargets; i++) {
 		size_t k;
 
 		for (k = 0; sh.addrs[i] && sh.addrs[i][k]; k++)
@@ -183,13 +184,13 @@ int mx_scan_shard(struct scan *s)
 		free(sh.addrs[i]);
 	}
 	free(sh.addrs);
-	for (i = 0; i < s->ntodo; i++) {
+	for (i = 0; i < s->ntargets; i++) {
 		if (sh.keep[i])
-			s->todo[n++] = s->todo[i];
+			s->targets[n++] = s->targets[i];
 		else
-			free(s->todo[i]);
+			free(s->targets[i]);
 	}
-	s->ntodo = n;
+	s->ntargets = n;
 	free(sh.keep);
 	return sh.failed ? -1 : 0;
 }
