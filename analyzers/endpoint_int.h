@@ -2,8 +2,9 @@
  * endpoint_int.h - inside the endpoint analyzer: the context every rule
  * gets, the helpers that emit findings and format evidence, and the rules
  * that live in their own files (endpoint_cert.c: validity, self-signed,
- * chain, chain order, host name).  endpoint.c has the SMTP, TLS and key
- * exchange rules, the rule list and the columns.
+ * chain, chain order, host name; endpoint_tls.c: a failed handshake).
+ * endpoint.c has the SMTP, negotiated-TLS and key exchange rules, the
+ * rule list and the columns.
  */
 #ifndef MX_ANALYZERS_ENDPOINT_INT_H
 #define MX_ANALYZERS_ENDPOINT_INT_H
@@ -38,6 +39,10 @@ const char *mx_ep_nz(const char *s);
 void mx_ep_fmt_date(time_t t, char *out, size_t len);
 
 /* endpoint_cert.c */
+/* Raise column col's verdict to at least v. */
+void mx_ep_mark(struct ep_ctx *c, int col, enum mx_verdict v);
+/* analyzers/endpoint_tls.c */
+void mx_ep_rule_tls_failed(struct ep_ctx *c);
 void mx_ep_rule_validity(struct ep_ctx *c);
 void mx_ep_rule_self_signed(struct ep_ctx *c);
 void mx_ep_rule_chain(struct ep_ctx *c);

@@ -5,7 +5,7 @@ libanalyzers_a_SOURCES = \
 	%reldir%/confidence.c \
 	%reldir%/confirm_judge.c %reldir%/confirm_judge.h \
 	%reldir%/endpoint.c %reldir%/endpoint_int.h \
-	%reldir%/endpoint_cert.c \
+	%reldir%/endpoint_cert.c %reldir%/endpoint_tls.c \
 	%reldir%/hostname.c %reldir%/hostname.h \
 	%reldir%/target.c
 
