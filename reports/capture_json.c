@@ -53,18 +53,12 @@ static void jw_time_us(struct jw *w, const char *key, int64_t us)
 static void jw_version(struct jw *w, const char *key, uint16_t v)
 {
 	char buf[8];
-	const char *n;
 
 	if (v == 0) {
 		jw_null(w, key);
 		return;
 	}
-	n = mx_tls_version_name(v);
-	if (n == NULL) {
-		snprintf(buf, sizeof(buf), "0x%04x", v);
-		n = buf;
-	}
-	mx_jw_str(w, key, n);
+	mx_jw_str(w, key, mx_tls_version_label(v, buf, sizeof(buf)));
 }
 
 static void jw_suite(struct jw *w, const char *key, uint16_t id)

@@ -34,26 +34,6 @@ static void ms_offset(char *buf, size_t len, int64_t t_us, int64_t start_us)
 		 d % 1000);
 }
 
-static const char *version_text(uint16_t v, char *buf, size_t len)
-{
-	const char *n = mx_tls_version_name(v);
-
-	if (n != NULL)
-		return n;
-	snprintf(buf, len, "0x%04x", v);
-	return buf;
-}
-
-static const char *suite_text(uint16_t id, char *buf, size_t len)
-{
-	const struct mx_suite *s = mx_suite_by_id(id);
-
-	if (s != NULL)
-		return s->openssl ? s->openssl : s->iana;
-	snprintf(buf, len, "0x%04x", id);
-	return buf;
-}
-
 void mx_capsess_text_peers(const struct mx_capsess *s, char *buf, size_t len)
 {
 	int v6 = s->family == AF_INET6;
@@ -111,8 +91,8 @@ static void header(FILE *out, int color, const struct mx_capsess *s)
 	mx_out_fmt(out, "session %u  %s  %s", s->id, peers, mode_text(s));
 	if (s->server_hello)
 		mx_out_fmt(out, "  %s %s",
-			   version_text(s->version, vb, sizeof(vb)),
-			   suite_text(s->suite, sb, sizeof(sb)));
+			   mx_tls_version_label(s->version, vb, sizeof(vb)),
+			   mx_suite_label(s->suite, sb, sizeof(sb)));
 	mx_colour_off(out, color, MX_C_BOLD);
 	mx_out_text(out, "\n");
 }
@@ -129,8 +109,9 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 			 "SNI %s, up to %s (legacy %s), %u suites, %u groups, "
 			 "%u extensions, %zu B",
 			 h->sni[0] ? h->sni : "(none)",
-			 version_text(h->max_version, vb, sizeof(vb)),
-			 version_text(h->legacy_version, vb2, sizeof(vb2)),
+			 mx_tls_version_label(h->max_version, vb, sizeof(vb)),
+			 mx_tls_version_label(h->legacy_version, vb2,
+					      sizeof(vb2)),
 			 h->nsuites, h->ngroups, h->next, h->len);
 		mx_out_field(out, "  ",
 			     s->nhellos > 1 ? "ClientHello*:" : "ClientHello:",
@@ -140,8 +121,8 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 	}
 	if (s->server_hello) {
 		snprintf(line, sizeof(line), "%s %s%s%s%s",
-			 version_text(s->version, vb, sizeof(vb)),
-			 suite_text(s->suite, sb, sizeof(sb)),
+			 mx_tls_version_label(s->version, vb, sizeof(vb)),
+			 mx_suite_label(s->suite, sb, sizeof(sb)),
 			 s->hrr ? " (after HelloRetryRequest)" : "",
 			 s->ja3s_md5[0] ? ", JA3S " : "", s->ja3s_md5);
 		mx_out_field(out, "  ", "ServerHello:", line);
