@@ -78,17 +78,6 @@ int mx_capcorr_attach(struct mx_run *run, struct mx_capsess *s)
 	return 0;
 }
 
-const struct mx_capsess *mx_capcorr_session(const struct mx_endpoint *ep,
-					    unsigned conn_id)
-{
-	size_t i;
-
-	for (i = 0; i < ep->ncaps; i++)
-		if (ep->caps[i]->conn_id == conn_id)
-			return ep->caps[i];
-	return NULL;
-}
-
 int mx_capcorr_unexpected(const struct mx_connrec *r,
 			  const struct mx_capsess *s)
 {

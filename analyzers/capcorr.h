@@ -32,9 +32,6 @@ struct mx_connrec *mx_capcorr_find(struct mx_run *run,
 				   const struct mx_capsess *s,
 				   struct mx_endpoint **ep_out);
 int mx_capcorr_attach(struct mx_run *run, struct mx_capsess *s);
-/* The session of connection id on ep, or NULL. */
-const struct mx_capsess *mx_capcorr_session(const struct mx_endpoint *ep,
-					    unsigned conn_id);
 /* Did this connection fail or end in a way a user should see on the
  * wire?  (Peer FIN/RST, timeouts, errors, alerts on the probe's own
  * connection; FIN/RST right after a hello on any connection.) */

@@ -374,6 +374,11 @@ int mx_cli_capture_finish(struct mx_cli_capture *c, struct mx_run *run)
 		return rc;
 	}
 	mx_live_capture_stop(c->live);
+	if (mx_live_capture_error(c->live) != NULL)
+		fprintf(stderr,
+			"mxprobe: the capture stopped early (%s): wire "
+			"timelines after that are missing\n",
+			mx_live_capture_error(c->live));
 	mx_live_capture_stats(c->live, &st);
 	linktype = mx_live_capture_linktype(c->live);
 	n = mx_live_capture_nframes(c->live);
