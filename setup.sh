@@ -19,8 +19,8 @@ cd "$top"
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
  libssl-dev libgnutls28-dev libpcap-dev libncurses-dev libcmocka-dev
  libevent-dev libunbound-dev libjansson-dev libcurl4-openssl-dev
- libidn2-dev"
-TEST_PKGS="python3 python3-jsonschema openssl ca-certificates iproute2 clang-format"
+ libidn2-dev libsqlite3-dev"
+TEST_PKGS="python3 python3-jsonschema openssl ca-certificates iproute2 clang-format sqlite3 tmux"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
