@@ -50,6 +50,11 @@ enum mx_opt_extra {
 	/* exporter (issue 12): --listen ADDR:PORT, --listen-any,
 	 * --max-probes N, --allow FILE (target patterns) */
 	MX_OPT_EXPORTER = 1u << 25,
+	/* watch (issue 10): -f/--file FILE, --interval DURATION, --ascii,
+	 * --deep, --history FILE, --no-history */
+	MX_OPT_WATCH = 1u << 26,
+	/* history (issue 10): --since DURATION, --history FILE */
+	MX_OPT_HISTORY = 1u << 27,
 };
 
 #define MX_OPTS_MAX_REPEAT 64
@@ -134,6 +139,12 @@ struct mx_opts {
 	int listen_any;
 	int max_probes;
 	const char *allow_file;
+	/* watch and history (issue 10); 0 / NULL: not given */
+	int interval_s;		  /* --interval 10m */
+	int ascii;		  /* --ascii: no line drawing */
+	const char *history_path; /* --history FILE */
+	int no_history;		  /* --no-history: keep nothing on disk */
+	long since_s;		  /* history --since 7d, in seconds */
 	char **args; /* positional arguments */
 	int nargs;
 };
