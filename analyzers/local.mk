@@ -61,3 +61,10 @@ libanalyzers_a_SOURCES += %reldir%/capcorr.c %reldir%/capcorr.h
 libanalyzers_a_SOURCES += %reldir%/dane.c %reldir%/dane.h
 # mtasts: MTA-STS and TLS-RPT judgement in check (issue 11)
 libanalyzers_a_SOURCES += %reldir%/mtasts.c %reldir%/mtasts.h
+# drift: what changed between two snapshots of one endpoint (issue 10)
+libanalyzers_a_SOURCES += %reldir%/drift.c %reldir%/drift.h
+check_PROGRAMS += tests/unit/test_drift
+TESTS += tests/unit/test_drift
+tests_unit_test_drift_SOURCES = tests/unit/test_drift.c
+tests_unit_test_drift_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
+	$(CMOCKA_TEST_LDADD)

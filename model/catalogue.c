@@ -600,6 +600,87 @@ static const struct mx_finding_def catalogue[] = {
 	 "_smtp._tls.DOMAIN (TXT) to receive daily reports of TLS "
 	 "failures.",
 	 "RFC 8460 section 3"},
+	/* Drift (issue 10): what changed between two results of one
+	 * endpoint (analyzers/drift.c); `watch` and `history` report them
+	 * with the value before and after. */
+	{"drift.cert_replaced", MX_SEV_INFO,
+	 "The leaf certificate changed since the previous probe",
+	 "Nothing to do after a planned renewal. Otherwise compare the "
+	 "serial, issuer and fingerprint with what you deployed: an "
+	 "unplanned change can be a wrong certificate on one server of a "
+	 "pool, or an interception device. Update DANE (TLSA) records "
+	 "before the key changes.",
+	 "RFC 7671 section 8.1"},
+	{"drift.chain_changed", MX_SEV_WARN,
+	 "The chain as sent changed (not the leaf): an intermediate "
+	 "appeared, changed or went missing",
+	 "Serve the full chain (leaf, then its intermediates in order) "
+	 "again: after a renewal the intermediate is easily left out of "
+	 "the MTA's certificate file (Postfix: smtpd_tls_chain_files or "
+	 "the fullchain file).",
+	 "RFC 8446 section 4.4.2"},
+	{"drift.cert_expiry", MX_SEV_WARN,
+	 "The leaf certificate's days left crossed 30, 14 or 7",
+	 "Renew the certificate and reload the MTA before it expires; "
+	 "check that the renewal job (ACME client, cron) ran and that the "
+	 "MTA was reloaded to pick up the new file.",
+	 "RFC 5280 section 4.1.2.5"},
+	{"drift.tls_version", MX_SEV_WARN,
+	 "The negotiated TLS version changed since the previous probe",
+	 "If the version went down, check the MTA's TLS settings and "
+	 "library after the last update or failover (Postfix: "
+	 "smtpd_tls_protocols); a load-balanced pool may have one server "
+	 "with an older configuration.",
+	 "RFC 8996"},
+	{"drift.suite", MX_SEV_INFO,
+	 "The negotiated cipher suite changed since the previous probe",
+	 "Nothing to do when the change was planned; if the new suite is "
+	 "weaker (no forward secrecy, CBC, RC4, 3DES), restore the "
+	 "server's cipher list and preference order.",
+	 "RFC 9325 section 4.2"},
+	{"drift.temp_key_weakened", MX_SEV_WARN,
+	 "The server's temporary key exchange got weaker (smaller group, "
+	 "finite-field DH instead of a curve, or none)",
+	 "Restore ECDHE (X25519, P-256) first in the server's group list "
+	 "and a DH group of at least 2048 bits (Postfix: "
+	 "smtpd_tls_dh1024_param_file with a 2048-bit ffdhe group); senders "
+	 "abort with 'dh key too small' on 1024-bit groups.",
+	 "RFC 7919; RFC 9325 section 4.1"},
+	{"drift.starttls_gone", MX_SEV_CRIT,
+	 "STARTTLS was offered before and is not offered now",
+	 "Restore STARTTLS on the server (a certificate or key that fails "
+	 "to load, or a configuration reload that lost the TLS settings, "
+	 "makes Postfix stop advertising it); also look for a middlebox "
+	 "that strips STARTTLS from the EHLO reply.",
+	 "RFC 3207 section 4"},
+	{"drift.tls_gone", MX_SEV_CRIT,
+	 "A TLS session completed before and does not now",
+	 "Read the endpoint's current findings for the cause (connection "
+	 "refused, handshake failure, alert) and the MTA's log at the "
+	 "time of the probe.",
+	 "RFC 3207; RFC 8314"},
+	{"drift.dane_match_lost", MX_SEV_CRIT,
+	 "The DANE TLSA records matched the server's chain before and do "
+	 "not now",
+	 "Publish TLSA records for the new key or certificate (keep the "
+	 "old and new records side by side during a rollover, RFC 7671 "
+	 "section 8.1), or restore the certificate the records match: "
+	 "DANE senders defer mail until they match.",
+	 "RFC 7672 section 3.1"},
+	{"drift.mtasts_changed", MX_SEV_INFO,
+	 "The domain's MTA-STS policy changed (mode, policy id, or whether "
+	 "a policy applies)",
+	 "Nothing to do when the change was planned; otherwise check the "
+	 "_mta-sts TXT record and the policy file: a policy that goes from "
+	 "enforce to testing or none, or stops applying, removes the "
+	 "downgrade protection.",
+	 "RFC 8461 section 3"},
+	{"drift.new_critical", MX_SEV_CRIT,
+	 "A critical finding appeared that the previous probe did not "
+	 "report",
+	 "Follow the fix of the new finding (its id is in the evidence); "
+	 "the previous probe shows the state before the change.",
+	 "doc/findings.md"},
 };
 
 const struct mx_finding_def *mx_finding_def(const char *id)

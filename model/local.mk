@@ -22,3 +22,5 @@ libmodel_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
 # client profiles: data both probe/ (to play them) and analyzers/ (to
 # simulate them) read (issue 8)
 libmodel_a_SOURCES += %reldir%/client_profiles.c %reldir%/client_profiles.h
+# snapshot: one endpoint's result flattened for history and drift (issue 10)
+libmodel_a_SOURCES += %reldir%/snapshot.c %reldir%/snapshot.h
