@@ -328,7 +328,11 @@ static const struct mx_finding_def catalogue[] = {
 	 "suites. OpenSSL clients at security level 2, the default of "
 	 "current distributions, abort with 'dh key too small' whenever "
 	 "they negotiate such a suite; until the server is fixed their "
-	 "workaround is a cipher list without DHE ('DEFAULT:!kDHE').",
+	 "workaround is a cipher list without DHE suites: kDHE excluded "
+	 "(OpenSSL -cipher and Exim tls_require_ciphers with OpenSSL: "
+	 "!kDHE; Postfix: smtp_tls_exclude_ciphers = kDHE; GnuTLS and Exim "
+	 "with GnuTLS: -DHE-RSA in the priority). 'mxprobe ciphers' tests "
+	 "one against the server.",
 	 "RFC 7919 section 3; Logjam (weakdh.org)"},
 	{"kex.dh_weak_group", MX_SEV_WARN,
 	 "DHE suites use a Diffie-Hellman group smaller than 2048 bits",
@@ -356,7 +360,8 @@ static const struct mx_finding_def catalogue[] = {
 	 "or static DH key exchange)",
 	 "Prefer ECDHE and DHE suites and, once no sender needs them, "
 	 "remove the static RSA suites (OpenSSL: '!kRSA'; Postfix: "
-	 "smtpd_tls_exclude_ciphers = kRSA).",
+	 "smtpd_tls_exclude_ciphers = kRSA; Exim: tls_require_ciphers "
+	 "with !kRSA (OpenSSL) or -RSA (GnuTLS)).",
 	 "RFC 7525 section 4.2"},
 	{"suite.cbc_legacy", MX_SEV_INFO,
 	 "The server accepts CBC-mode suites in TLS 1.2 or earlier",
@@ -365,15 +370,22 @@ static const struct mx_finding_def catalogue[] = {
 	 "RFC 7525 section 4.2; RFC 7366"},
 	{"version.sslv3", MX_SEV_CRIT, "The server accepts SSLv3",
 	 "Disable SSLv3 (Postfix: smtpd_tls_protocols = !SSLv2, !SSLv3, "
-	 "or >=TLSv1.2).",
+	 "or >=TLSv1.2; Exim: openssl_options = +no_sslv3 with OpenSSL, "
+	 "-VERS-SSL3.0 in tls_require_ciphers with GnuTLS; OpenSSL: "
+	 "MinProtocol = TLSv1.2).",
 	 "RFC 7568"},
 	{"version.tls10", MX_SEV_WARN, "The server accepts TLS 1.0",
 	 "Disable TLS 1.0 once no sender needs it (Postfix: "
-	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.0 is deprecated.",
+	 "smtpd_tls_protocols = >=TLSv1.2; Exim: openssl_options = "
+	 "+no_tlsv1 with OpenSSL, -VERS-TLS1.0 in tls_require_ciphers with "
+	 "GnuTLS; OpenSSL: MinProtocol = TLSv1.2); TLS 1.0 is deprecated.",
 	 "RFC 8996"},
 	{"version.tls11", MX_SEV_WARN, "The server accepts TLS 1.1",
 	 "Disable TLS 1.1 once no sender needs it (Postfix: "
-	 "smtpd_tls_protocols = >=TLSv1.2); TLS 1.1 is deprecated.",
+	 "smtpd_tls_protocols = >=TLSv1.2; Exim: openssl_options = "
+	 "+no_tlsv1_1 with OpenSSL, -VERS-TLS1.1 in tls_require_ciphers "
+	 "with GnuTLS; OpenSSL: MinProtocol = TLSv1.2); TLS 1.1 is "
+	 "deprecated.",
 	 "RFC 8996"},
 	{"version.no_tls13", MX_SEV_INFO, "The server does not offer TLS 1.3",
 	 "Enable TLS 1.3: it needs OpenSSL 1.1.1 or later (Postfix 3.4 "
@@ -383,8 +395,10 @@ static const struct mx_finding_def catalogue[] = {
 	{"order.client_preference", MX_SEV_INFO,
 	 "The server follows the client's cipher suite order",
 	 "Let the server choose (Postfix: tls_preempt_cipherlist = yes; "
-	 "OpenSSL: SSL_OP_CIPHER_SERVER_PREFERENCE) so that a client "
-	 "listing weak suites first still gets a strong one.",
+	 "Exim: openssl_options = +cipher_server_preference with OpenSSL, "
+	 "%SERVER_PRECEDENCE in tls_require_ciphers with GnuTLS; OpenSSL: "
+	 "SSL_OP_CIPHER_SERVER_PREFERENCE) so that a client listing weak "
+	 "suites first still gets a strong one.",
 	 "RFC 7525 section 4.2"},
 	{"enum.incomplete", MX_SEV_UNKNOWN,
 	 "The cipher enumeration could not be completed",
