@@ -55,10 +55,10 @@ struct mx_tui_row {
 	/* the latest judged result; NULL before the first probe ended */
 	const struct mx_target *t;
 	const struct mx_endpoint *ep; /* NULL for a target-only row */
-	const char *busy;   /* NULL idle, else the stage shown while
-			     * probing: "queued", "resolve", "probe",
-			     * "enum", "clients" */
-	time_t last;	    /* wall clock of the last probe end; 0 never */
+	/* NULL idle, else the stage shown while probing: "queued",
+	 * "resolve", "probe", "enum", "clients" */
+	const char *busy;
+	time_t last; /* wall clock of the last probe end; 0 never */
 	/* the latest snapshot (with its drift) and that endpoint's history,
 	 * newest first; NULL/0 when not known */
 	const struct mx_snapshot *snap;
@@ -68,9 +68,9 @@ struct mx_tui_row {
 };
 
 struct mx_tui_params {
-	int color;	  /* 0: monochrome (NO_COLOR, --no-color) */
-	int ascii;	  /* 1: no line-drawing characters */
-	int interval_s;	  /* shown in the header and the help */
+	int color;		  /* 0: monochrome (NO_COLOR, --no-color) */
+	int ascii;		  /* 1: no line-drawing characters */
+	int interval_s;		  /* shown in the header and the help */
 	const char *history_path; /* shown in the help; may be NULL */
 	/* where the dashboard draws and reads keys: NULL for the process's
 	 * terminal (stdout/stdin); a test or bench may pass its own */
@@ -113,5 +113,30 @@ void mx_tui_draw(struct mx_tui *tui, time_t now, int force);
 /* Leave curses and give the terminal back as it was; idempotent. */
 void mx_tui_restore(struct mx_tui *tui);
 void mx_tui_free(struct mx_tui *tui);
+
+/* Act on one key as if it had been typed (curses key codes: KEY_DOWN,
+ * KEY_F(1), '/', ...): for tests and for wiring that reads keys itself. */
+void mx_tui_key(struct mx_tui *tui, int ch);
+
+/* Read-only queries, for tests and the wiring.  Strings are borrowed
+ * (valid until the next call into the dashboard). */
+/* The key of the selected overview row, NULL when the list is empty. */
+const char *mx_tui_selected_key(const struct mx_tui *tui);
+/* Rows shown after the filter, and the key of the i-th in sort order. */
+size_t mx_tui_visible_rows(const struct mx_tui *tui);
+const char *mx_tui_visible_key(const struct mx_tui *tui, size_t i);
+/* "overview", "drill" or "help". */
+const char *mx_tui_view_name(const struct mx_tui *tui);
+/* The drill-down's pane ("Summary", "Chain", "Suites", "Clients",
+ * "Findings", "SMTP", "Wire", "History") and endpoint key; NULL when no
+ * drill-down is shown. */
+const char *mx_tui_pane_name(const struct mx_tui *tui);
+const char *mx_tui_drill_key(const struct mx_tui *tui);
+/* The applied filter ("" none) and the sort key ("state", "domain",
+ * "host", "days left", "last probe"). */
+const char *mx_tui_filter(const struct mx_tui *tui);
+const char *mx_tui_sort_name(const struct mx_tui *tui);
+/* Frames drawn so far (a draw with nothing dirty does not count). */
+unsigned long mx_tui_draw_count(const struct mx_tui *tui);
 
 #endif
