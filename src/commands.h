@@ -20,6 +20,8 @@ int cmd_queue(struct mx_opts *o);
 int cmd_pcap(struct mx_opts *o);
 int cmd_scan(struct mx_opts *o);
 int cmd_exporter(struct mx_opts *o); /* issue 12 */
+int cmd_watch(struct mx_opts *o);    /* issue 10 */
+int cmd_history(struct mx_opts *o);  /* issue 10 */
 
 /* Shared by the probing subcommands (src/probe_common.c). */
 

@@ -63,6 +63,13 @@ enum {
 	/* exporter (issue 12) */
 	O_LISTEN_ANY = 1500,
 	O_MAX_PROBES,
+	/* watch and history (issue 10) */
+	O_INTERVAL = 1600,
+	O_ASCII,
+	O_HISTORY,
+	O_NO_HISTORY,
+	O_SINCE,
+	O_ROUNDS,
 	/* relay and queue (issue #4) */
 	O_LISTEN = 1200,
 	O_SPOOL,
@@ -327,6 +334,85 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/*
+ * A duration: a whole number with a unit s, m, h or d (a bare number is
+ * seconds): "30s", "10m", "1h", "7d".  0 with *out in seconds, or -1.
+ */
+static int parse_duration(const char *s, long lo, long hi, long *out)
+{
+	static const struct {
+		char unit;
+		long mult;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char *end;
+	long v, mult = 1;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end != '\0') {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (units[i].unit == *end)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]) || end[1] != '\0')
+			return -1;
+		mult = units[i].mult;
+	}
+	if (v > hi / mult || v * mult < lo || v * mult > hi)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* watch and history (issue 10): --interval, --ascii, --history,
+ * --no-history, --since, --rounds.  0 or -1 with err. */
+static int watch_opt(int ch, const struct mx_cmd *cmd, const char *optname,
+		     struct mx_opts *o, char *err, size_t errlen)
+{
+	unsigned need = ch == O_HISTORY ? MX_OPT_WATCH | MX_OPT_HISTORY
+			: ch == O_SINCE ? MX_OPT_HISTORY
+					: MX_OPT_WATCH;
+	long v;
+
+	if (!(cmd->extra & need))
+		return not_for(optname, cmd, err, errlen);
+	switch (ch) {
+	case O_INTERVAL:
+		if (parse_duration(optarg, 5, 7 * 86400L, &v) < 0)
+			return bad_value("--interval wants a duration from 5s "
+					 "to 7d, such as 30s, 10m, 1h",
+					 optarg, err, errlen);
+		o->interval_s = (int)v;
+		return 0;
+	case O_SINCE:
+		if (parse_duration(optarg, 1, 3650 * 86400L, &v) < 0)
+			return bad_value("--since wants a duration from 1s to "
+					 "3650d, such as 90m, 12h, 7d",
+					 optarg, err, errlen);
+		o->since_s = v;
+		return 0;
+	case O_ROUNDS:
+		if (parse_int(optarg, 0, 1000000, &o->rounds) < 0)
+			return bad_value("--rounds wants 0 (forever) to "
+					 "1000000",
+					 optarg, err, errlen);
+		return 0;
+	case O_ASCII:
+		o->ascii = 1;
+		return 0;
+	case O_HISTORY:
+		o->history_path = optarg;
+		return 0;
+	default:
+		o->no_history = 1;
+		return 0;
+	}
+}
+
 int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		  struct mx_opts *o, char *err, size_t errlen)
 {
@@ -394,6 +480,12 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		{"rate-per-host", required_argument, NULL, O_RATE_PER_HOST},
 		{"listen-any", no_argument, NULL, O_LISTEN_ANY},
 		{"max-probes", required_argument, NULL, O_MAX_PROBES},
+		{"interval", required_argument, NULL, O_INTERVAL},
+		{"ascii", no_argument, NULL, O_ASCII},
+		{"history", required_argument, NULL, O_HISTORY},
+		{"no-history", no_argument, NULL, O_NO_HISTORY},
+		{"since", required_argument, NULL, O_SINCE},
+		{"rounds", required_argument, NULL, O_ROUNDS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -429,6 +521,11 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 				o->listen = optarg;
 			else
 				o->allow_file = optarg;
+			continue;
+		}
+		/* watch -f FILE: the targets file, read as scan's */
+		if (ch == 'f' && (cmd->extra & MX_OPT_WATCH)) {
+			o->scan_file = optarg;
 			continue;
 		}
 		sr = send_opt(ch, cmd, optname, o, err, errlen);
@@ -592,6 +689,15 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 			else if (parse_int(optarg, 1, 1024, &o->max_probes) < 0)
 				return bad_value("--max-probes wants 1 to 1024",
 						 optarg, err, errlen);
+			break;
+		case O_INTERVAL:
+		case O_ASCII:
+		case O_HISTORY:
+		case O_NO_HISTORY:
+		case O_SINCE:
+		case O_ROUNDS:
+			if (watch_opt(ch, cmd, optname, o, err, errlen) < 0)
+				return -1;
 			break;
 		case 'h':
 			o->help = 1;

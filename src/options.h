@@ -145,7 +145,8 @@ struct mx_opts {
 	const char *history_path; /* --history FILE */
 	int no_history;		  /* --no-history: keep nothing on disk */
 	long since_s;		  /* history --since 7d, in seconds */
-	char **args; /* positional arguments */
+	int rounds;		  /* watch --rounds N: stop after N; 0 never */
+	char **args;		  /* positional arguments */
 	int nargs;
 };
 
@@ -155,6 +156,7 @@ enum mx_arg_kind {
 	MX_ARGS_NONE = 0, /* only options */
 	MX_ARGS_TARGET,	  /* probe targets (probe/target.h) */
 	MX_ARGS_MESSAGE,  /* a message file, or - for standard input */
+	MX_ARGS_WORD,	  /* words the command checks itself (history) */
 };
 
 struct mx_cmd {

@@ -40,6 +40,14 @@ void mx_opts_usage(FILE *fp, const struct mx_cmd *cmd)
 		fputs("  --json                 refused: the relay writes a log "
 		      "(see 'mxprobe queue')\n",
 		      fp);
+	else if (strcmp(cmd->name, "watch") == 0)
+		fputs("  --json                 no dashboard: one JSON object "
+		      "per round, one a line\n"
+		      "                         (JSON Lines, doc/watch.md)\n",
+		      fp);
+	else if (strcmp(cmd->name, "history") == 0)
+		fputs("  --json                 write JSON (doc/history.md)\n",
+		      fp);
 	else
 		fprintf(fp,
 			"  --json                 write JSON (schema: "
