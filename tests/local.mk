@@ -407,3 +407,8 @@ tests_unit_test_pool_rate_SOURCES = tests/unit/test_pool_rate.c
 tests_unit_test_pool_rate_LDADD = $(LIB_PROBE) $(LIBS_PROBE) \
 	$(CMOCKA_TEST_LDADD)
 # end scan
+# history (issue 10): the history file read back from hostile bytes
+FUZZ_TARGETS += tests/fuzz/fuzz_history
+tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz_history.c
+tests_fuzz_fuzz_history_LDADD = $(FUZZ_MAIN) $(LIB_STORE) $(LIBS_STORE)
+# end history
