@@ -295,8 +295,9 @@ void mx_send_result_explain(struct mx_send_result *r)
 		mx_findings_add(&r->findings, "smtp.connect_failed", where,
 				"%s", r->error ? r->error : "connect failed");
 	else if (a->failed != MX_SEND_STAGE_NONE &&
-		 a->stage[a->failed].reply.code == 0)
-		no_reply_explain(r, a, where);
+		 (a->stage[a->failed].reply.code == 0 ||
+		  a->stage[a->failed].cut))
+		no_reply_explain(r, a, where); /* a cut reply: both */
 	if (a->failed == MX_SEND_STAGE_TLS)
 		mx_findings_add(&r->findings, "tls.handshake_failed", where,
 				"%s%s%s", mx_tls_fail_name(a->tls.fail),

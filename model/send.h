@@ -49,10 +49,13 @@ enum mx_send_status {
 };
 const char *mx_send_status_name(enum mx_send_status s);
 
-/* One stage: its step and the reply that ended it (code 0 if none). */
+/* One stage: its step and the reply that ended it (code 0 if none).
+ * `cut`: the reply went over a limit (lines, line length, bytes) and the
+ * session stopped there; `reply` holds the code and the lines read. */
 struct mx_send_step {
 	struct mx_step step;
 	struct mx_reply reply;
+	int cut;
 };
 
 struct mx_send_rcpt {

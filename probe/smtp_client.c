@@ -91,6 +91,19 @@ int64_t mx_smtp_client_elapsed(const struct mx_smtp_client *c)
 	return now_rel(c);
 }
 
+const struct mx_smtp_reply *
+mx_smtp_client_cut_reply(const struct mx_smtp_client *c)
+{
+	const struct mx_smtp_reply *r = &c->reply;
+
+	if (c->smtp->stop != MX_STOP_REPLY_LIMIT || r->nlines == 0)
+		return NULL;
+	if (r->status != MX_SMTP_LINE_TOO_LONG &&
+	    r->status != MX_SMTP_TOO_MANY_LINES && r->status != MX_SMTP_TOO_BIG)
+		return NULL;
+	return r;
+}
+
 int mx_smtp_client_tls_active(const struct mx_smtp_client *c)
 {
 	return c->tls_up;
@@ -794,9 +807,19 @@ static void reply_error(struct mx_smtp_client *c, enum mx_smtp_status s,
 			       bad, blen, in->p, in->len);
 		return;
 	}
-	snprintf(what, sizeof(what),
-		 "reply limit exceeded (%s) after %zu lines, %zu bytes",
-		 mx_smtp_status_name(s), c->reply.nlines, c->reply.bytes);
+	/* The code of the lines read so far is what the server said (a
+	 * 550 cut at the line limit is still a 550): name it. */
+	if (c->reply.nlines > 0)
+		snprintf(what, sizeof(what),
+			 "reply limit exceeded (%s) after %zu lines, %zu "
+			 "bytes of a %03d reply",
+			 mx_smtp_status_name(s), c->reply.nlines,
+			 c->reply.bytes, c->reply.code);
+	else
+		snprintf(what, sizeof(what),
+			 "reply limit exceeded (%s) after %zu lines, %zu bytes",
+			 mx_smtp_status_name(s), c->reply.nlines,
+			 c->reply.bytes);
 	finish_quoting(c, MX_STOP_REPLY_LIMIT, what, bad, blen, NULL, 0);
 }
 

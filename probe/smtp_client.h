@@ -137,6 +137,15 @@ void mx_smtp_client_quit(struct mx_smtp_client *c);
 /* Close at once (no QUIT); then done. */
 void mx_smtp_client_abort(struct mx_smtp_client *c, const char *why);
 
+/* In a reply callback called with NULL (the session stopped): when it
+ * stopped because the reply being read went over a limit of wire/smtp.h
+ * (line length, lines, bytes: MX_STOP_REPLY_LIMIT), the part read so far
+ * -- its code and complete lines -- else NULL (no line was complete, or
+ * the stop was something else).  A 550 cut at the line limit is still a
+ * 550.  Borrowed until the callback returns. */
+const struct mx_smtp_reply *
+mx_smtp_client_cut_reply(const struct mx_smtp_client *c);
+
 /* Milliseconds since the client started (transcript clock). */
 int64_t mx_smtp_client_elapsed(const struct mx_smtp_client *c);
 /* Whether the session is under TLS now. */

@@ -429,6 +429,23 @@ static void stage_reply(struct mx_sender *s, enum mx_send_stage st,
 	fail_stage(s, st, rep == NULL || rep->code < 500);
 }
 
+/* A command got no reply: the session stopped (silence, FIN, RST, a
+ * reply over a limit; the engine's stop and error say which).  A reply
+ * cut at a limit still said its code: keep it, so a 550 stays a
+ * permanent 550 (the engine's error names the limit). */
+static void no_reply(struct mx_sender *s, struct mx_smtp_client *c,
+		     enum mx_send_stage st)
+{
+	const struct mx_smtp_reply *cut = mx_smtp_client_cut_reply(c);
+
+	if (cut == NULL) {
+		fail_stage(s, st, 1);
+		return;
+	}
+	stage_reply(s, st, cut);
+	s->cur->stage[st].cut = 1;
+}
+
 static void refuse(struct mx_sender *s, enum mx_send_stage st,
 		   enum mx_send_refusal why, int temporary, const char *what)
 {
@@ -518,9 +535,8 @@ static void data_done_cb(void *arg, struct mx_smtp_client *c,
 {
 	struct mx_sender *s = arg;
 
-	(void)c;
 	if (rep == NULL) {
-		fail_stage(s, MX_SEND_STAGE_DATA, 1);
+		no_reply(s, c, MX_SEND_STAGE_DATA);
 		return;
 	}
 	if (rep->code == 250) {
@@ -540,7 +556,7 @@ static void data_cb(void *arg, struct mx_smtp_client *c,
 	struct mx_sender *s = arg;
 
 	if (rep == NULL) {
-		fail_stage(s, MX_SEND_STAGE_DATA, 1);
+		no_reply(s, c, MX_SEND_STAGE_DATA);
 		return;
 	}
 	if (rep->code != 354) {
@@ -562,9 +578,16 @@ static void rcpt_cb(void *arg, struct mx_smtp_client *c,
 	struct mx_sender *s = arg;
 	struct mx_send_rcpt *rc = &s->cur->rcpts[s->rcpt_i];
 
-	(void)c;
 	if (rep == NULL) {
-		fail_stage(s, MX_SEND_STAGE_RCPT, 1);
+		const struct mx_smtp_reply *cut = mx_smtp_client_cut_reply(c);
+
+		if (cut) {
+			rc->st.step.ms = mx_now_ms() - s->stage_t0;
+			rc->st.step.state = MX_STEP_FAILED;
+			rc->st.cut = 1;
+			mx_reply_from_wire(&rc->st.reply, cut);
+		}
+		no_reply(s, c, MX_SEND_STAGE_RCPT);
 		return;
 	}
 	rc->st.step.ms = mx_now_ms() - s->stage_t0;
@@ -635,9 +658,8 @@ static void mail_cb(void *arg, struct mx_smtp_client *c,
 	struct mx_send_attempt *a = s->cur;
 	size_t i;
 
-	(void)c;
 	if (rep == NULL) {
-		fail_stage(s, MX_SEND_STAGE_MAIL, 1);
+		no_reply(s, c, MX_SEND_STAGE_MAIL);
 		return;
 	}
 	if (rep->code != 250) {
@@ -707,7 +729,7 @@ static void auth_cb(void *arg, struct mx_smtp_client *c,
 	enum mx_auth_status st;
 
 	if (rep == NULL) {
-		fail_stage(s, MX_SEND_STAGE_AUTH, 1);
+		no_reply(s, c, MX_SEND_STAGE_AUTH);
 		return;
 	}
 	if (rep->code == 334) {
@@ -877,6 +899,16 @@ static void copy_engine_steps(struct mx_send_attempt *a)
 	a->stage[MX_SEND_STAGE_QUIT].step = m->quit;
 }
 
+/* Length of the first line of an escaped reply text, at most 300. */
+static int first_line_len(const char *t)
+{
+	size_t n = 0;
+
+	while (t && t[n] && t[n] != '\n' && n < 300)
+		n++;
+	return (int)n;
+}
+
 static void client_done(void *arg, struct mx_smtp_client *c)
 {
 	struct mx_sender *s = arg;
@@ -922,12 +954,22 @@ static void client_done(void *arg, struct mx_smtp_client *c)
 		else if (a->smtp.error)
 			set_error(s->r, "%s", a->smtp.error);
 	} else if (a->failed != MX_SEND_STAGE_NONE && !s->r->delivered &&
-		   a->refusal == MX_REFUSE_NONE &&
-		   a->stage[a->failed].reply.code == 0 && a->smtp.error) {
-		/* A command callback saw the step fail without a reply (a
-		 * timeout, the connection lost, a reply over a limit): the
-		 * engine's error says which, else "error" stayed null. */
-		set_error(s->r, "%s", a->smtp.error);
+		   a->refusal == MX_REFUSE_NONE) {
+		const struct mx_send_step *x = &a->stage[a->failed];
+
+		if ((x->reply.code == 0 || x->cut) && a->smtp.error)
+			/* A command callback saw the step fail without a
+			 * whole reply (a timeout, the connection lost, a
+			 * reply over a limit): the engine's error says
+			 * which. */
+			set_error(s->r, "%s", a->smtp.error);
+		else if (x->reply.code != 0 && s->r->error == NULL)
+			/* A refusal: its first line is the error. */
+			set_error(s->r, "%s refused: %03d%s%s %.*s",
+				  mx_send_stage_name(a->failed), x->reply.code,
+				  x->reply.enh[0] ? " " : "", x->reply.enh,
+				  first_line_len(x->reply.text),
+				  x->reply.text ? x->reply.text : "");
 	}
 	mx_smtp_client_free(s->client);
 	s->client = NULL;

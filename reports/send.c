@@ -77,6 +77,8 @@ static void stage_row(FILE *out, const struct mx_send_attempt *a,
 		fprintf(out, "%s ", a->auth_mech);
 	if (st != MX_SEND_STAGE_TLS && st != MX_SEND_STAGE_POLICY)
 		reply_line(out, &x->reply);
+	if (x->cut)
+		fprintf(out, " (cut: over the reply limit)");
 	fputc('\n', out);
 	if (st == MX_SEND_STAGE_RCPT) {
 		size_t i;

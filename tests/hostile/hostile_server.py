@@ -217,6 +217,15 @@ def endless(first, unit, limit=16 * 1024 * 1024):
     return act
 
 
+def late(data, secs):
+    """data after secs seconds (each step just inside the client's step
+    timeout: only the whole-delivery deadline can stop the client)."""
+    def act(s):
+        time.sleep(min(secs, max(0.0, s.left())))
+        s.send(data)
+    return act
+
+
 def big_line(prefix, size, fill=b"A"):
     return prefix + fill * size + b"\r\n"
 
@@ -773,6 +782,12 @@ SCRIPTS = {
         b"250-Ok\r\n", b"250-" + b"Z" * 72 + b"\r\n")),
     "send-starttls-220-then-plaintext": dict(tls=plain_after_220(
         b"250 plaintext\r\n", FIN)),
+    # every reply 2.2 s late: no step times out (3 s), the deadline (8 s)
+    # ends the delivery during RCPT
+    "send-slow-steps-deadline": dict(
+        greet=late(GREET, 2.2), ehlo=late(EHLO_PLAIN, 2.2),
+        mail=late(b"250 2.1.0 Ok\r\n", 2.2),
+        rcpt=late(b"250 2.1.5 Ok\r\n", 2.2)),
 }
 
 

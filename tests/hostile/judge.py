@@ -22,11 +22,17 @@ lines (one Python start for the whole suite).  Checks:
            finding with that id must be present (anywhere in the
            document), !ID that none may be, ID~TEXT that the evidence of
            such a finding holds TEXT (byte for byte, as decoded from
-           JSON), ID!~TEXT that none does, - nothing.
+           JSON; %XX in TEXT is the byte XX, so %20 is a space),
+           ID!~TEXT that none does, $PATH=VALUE that the document's
+           value at PATH (keys and list indexes joined by ".", a
+           negative index counts from the end) is VALUE (JSON: null,
+           true, 550; else a string), $PATH!=VALUE that it is not, -
+           nothing.
 """
 import argparse
 import json
 import sys
+import urllib.parse
 
 ALLOWED_C0 = {0x09, 0x0A, 0x0D}
 
@@ -74,6 +80,45 @@ def findings(doc):
     return out
 
 
+MISSING = object()
+
+
+def at_path(doc, path):
+    """The value at a dotted path (dict keys, list indexes), or MISSING."""
+    cur = doc
+    for part in path.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list):
+            try:
+                cur = cur[int(part)]
+            except (ValueError, IndexError):
+                return MISSING
+        else:
+            return MISSING
+    return cur
+
+
+def value_check(doc, want):
+    """A "$PATH=VALUE" or "$PATH!=VALUE" expectation: a problem or None."""
+    neg = "!=" in want
+    path, raw = want[1:].split("!=" if neg else "=", 1)
+    raw = urllib.parse.unquote(raw)
+    try:
+        val = json.loads(raw)
+    except ValueError:
+        val = raw
+    got = at_path(doc, path)
+    if got is MISSING:
+        return "no value at %s" % path
+    if neg and got == val:
+        return "%s is %s" % (path, json.dumps(got)[:200])
+    if not neg and got != val:
+        return "%s is %s, want %s" % (path, json.dumps(got)[:200],
+                                      json.dumps(val))
+    return None
+
+
 def judge(out_path, err_path, is_json, schema_path, expect, schemas):
     probs = []
     with open(out_path, "rb") as f:
@@ -109,9 +154,15 @@ def judge(out_path, err_path, is_json, schema_path, expect, schemas):
         want = want.strip()
         if not want or want == "-":
             continue
+        if want.startswith("$"):
+            p = value_check(doc, want)
+            if p:
+                probs.append(p)
+            continue
         if "~" in want:
             neg = "!~" in want
             fid, text = want.split("!~" if neg else "~", 1)
+            text = urllib.parse.unquote(text)
             evs = [f.get("evidence") or "" for f in fs if f.get("id") == fid]
             hit = any(text in e for e in evs)
             if neg and hit:

@@ -60,7 +60,9 @@ struct outcome {
 	struct mx_tls tls;
 	int ready, done;
 	int cmd_code;
-	const char *cmd; /* command to send when ready, then QUIT */
+	int cut_code;	  /* mx_smtp_client_cut_reply() when no reply */
+	size_t cut_lines; /* ... and its lines */
+	const char *cmd;  /* command to send when ready, then QUIT */
 	int cmd_flags;
 	/* peer behaviour beyond the script */
 	const void *greet; /* bytes sent at connect, NULs allowed */
@@ -194,8 +196,14 @@ static void on_cmd_reply(void *arg, struct mx_smtp_client *c,
 	struct outcome *o = arg;
 
 	o->cmd_code = r ? r->code : -1;
-	if (r)
+	if (r) {
 		mx_smtp_client_quit(c);
+	} else {
+		const struct mx_smtp_reply *cut = mx_smtp_client_cut_reply(c);
+
+		o->cut_code = cut ? cut->code : -1;
+		o->cut_lines = cut ? cut->nlines : 0;
+	}
 }
 
 static void on_ready(void *arg, struct mx_smtp_client *c)
@@ -755,6 +763,48 @@ static void test_unsolicited_limit(void **state)
 	clear(&o);
 }
 
+/* A reply over the line limit ends the session, but its code was said:
+ * the caller can still read it (a 550 cut at the limit is a 550), and
+ * the error names the limit and the code.  A session that stops another
+ * way has no cut reply. */
+static void test_cut_reply(void **state)
+{
+	static char big[200 * 16];
+	static struct step s[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250 mx.test\r\n"},
+		{"MAIL", big},
+	};
+	static const struct step closed[] = {
+		{NULL, "220 mx.test ESMTP\r\n"},
+		{"EHLO", "250 mx.test\r\n"},
+		{"MAIL", NULL},
+	};
+	struct outcome o = {0};
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 150; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+				      "550-5.7.1 no %zu\r\n", i);
+	o.cmd = "MAIL FROM:<a@b.test>";
+	run(&o, s, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.cmd_code, -1);
+	assert_int_equal(o.smtp.stop, MX_STOP_REPLY_LIMIT);
+	assert_int_equal(o.cut_code, 550);
+	assert_int_equal(o.cut_lines, 100);
+	assert_non_null(strstr(o.smtp.error, "of a 550 reply"));
+	clear(&o);
+
+	memset(&o, 0, sizeof(o));
+	o.cmd = "MAIL FROM:<a@b.test>";
+	run(&o, closed, 3, MX_MODE_STARTTLS, 0, 2000, 0, 0, 0);
+	assert_int_equal(o.cmd_code, -1);
+	assert_int_equal(o.smtp.stop, MX_STOP_PEER_CLOSED);
+	assert_int_equal(o.cut_code, -1);
+	clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_accept_then_reset),
 		cmocka_unit_test(test_unsolicited_replies),
 		cmocka_unit_test(test_unsolicited_limit),
+		cmocka_unit_test(test_cut_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

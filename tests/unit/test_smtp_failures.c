@@ -303,6 +303,33 @@ static void test_send_result(void **state)
 		mx_findings_clear(&r.findings);
 	}
 	{
+		/* A 550 cut at the reply limit (5,000 lines): the code is
+		 * kept (the message was refused) and the limit is named. */
+		struct mx_send_result r;
+		struct mx_send_attempt a;
+
+		memset(&r, 0, sizeof(r));
+		memset(&a, 0, sizeof(a));
+		a.host = "mx1.lab.test";
+		a.addr = "127.0.0.31";
+		a.port = 25;
+		a.failed = MX_SEND_STAGE_DATA;
+		a.smtp.stop = MX_STOP_REPLY_LIMIT;
+		a.smtp.error = "reply limit exceeded (too_many_lines) after "
+			       "100 lines, 10190 bytes of a 550 reply";
+		a.stage[MX_SEND_STAGE_DATA].reply.code = 550;
+		a.stage[MX_SEND_STAGE_DATA].reply.text = "rejected";
+		a.stage[MX_SEND_STAGE_DATA].cut = 1;
+		r.attempts = &a;
+		r.nattempts = 1;
+		mx_send_result_explain(&r);
+		assert_true(
+			mx_findings_has(&r.findings, "smtp.message_rejected"));
+		assert_true(mx_findings_has(&r.findings,
+					    "smtp.reply_limit_exceeded"));
+		mx_findings_clear(&r.findings);
+	}
+	{
 		struct mx_send_result r;
 
 		memset(&r, 0, sizeof(r)); /* no attempt at all */
