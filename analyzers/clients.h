@@ -79,14 +79,27 @@ void mx_client_advise(const struct mx_client_profile *p,
 		      const struct mx_client_prediction *pred,
 		      char **advice_openssl, char **advice_gnutls);
 
+/* The TLS 1.3 suites (an OpenSSL ciphersuites setting) that go with the
+ * OpenSSL advice of a TLS 1.3 client the server's intolerance fails:
+ * the cipher list does not reach TLS 1.3.  NULL when not needed. */
+char *mx_client_advise_tls13(const struct mx_client_profile *p,
+			     const struct mx_enum *e,
+			     const struct mx_client_prediction *pred);
+
 /* Replace e->clients with one simulated client per profile (predictions
  * and advice; confirmed = -1, advice_*_ok = -1 until probe/confirm.c). */
 void mx_clients_simulate(struct mx_enum *e);
 
-/* Findings of ep->enumr (nothing when it is NULL): client.fails per
- * failing profile, client.prediction_mismatch, tls.hello_intolerance. */
+/* Findings of ep->enumr (nothing when it is NULL): one client.fails per
+ * cause (the failing profiles with the same why), client.prediction_mismatch, tls.hello_intolerance. */
 void mx_analyze_clients(struct mx_endpoint *ep);
 
 const char *mx_client_fail_name(enum mx_client_fail f);
+
+/* The client settings a real handshake of this run negotiated with (the
+ * intolerance advice or a client's, OpenSSL and GnuTLS, PASS only), each
+ * quoted alone, and where each goes (OpenSSL, Postfix, Exim, GnuTLS);
+ * NULL when none.  Malloc'ed. */
+char *mx_clients_tested_settings(const struct mx_enum *e);
 
 #endif

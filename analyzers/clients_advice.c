@@ -18,6 +18,7 @@
 #include "analyzers/clients_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
@@ -115,27 +116,6 @@ static const struct {
 	{MX_CIPHER_3DES, "!3DES", "-3DES-CBC", 0},
 };
 
-static void intolerance_advice(const struct mx_client_profile *p,
-			       const struct mx_enum *e, const char *obase,
-			       const char *gbase, char **advice_openssl,
-			       char **advice_gnutls)
-{
-	size_t i;
-
-	for (i = 0; i < N(intol_map); i++) {
-		if (e->trigger.kind != MX_INTOL_CIPHER ||
-		    e->trigger.cipher != intol_map[i].cipher)
-			continue;
-		if (!intol_map[i].tls13 || p->max_version <= MX_TLS12)
-			*advice_openssl =
-				xasprintf("%s:%s", obase, intol_map[i].ossl);
-		if (intol_map[i].gnutls != NULL)
-			*advice_gnutls =
-				xasprintf("%s:%s", gbase, intol_map[i].gnutls);
-		return;
-	}
-}
-
 /* Whose settings the advice starts from: the profile's own, or those of
  * `advice_from` when its own list leaves nothing once the culprit goes
  * (a DHE-only list without DHE is empty). */
@@ -146,6 +126,106 @@ advice_base(const struct mx_client_profile *p)
 		mx_client_profile_by_id(p->advice_from);
 
 	return b != NULL ? b : p;
+}
+
+/* OpenSSL's default TLS 1.3 suites (SSL_CTX_set_ciphersuites), for a
+ * profile that keeps the library's. */
+#define OSSL_TLS13_DEFAULT                                                     \
+	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"                 \
+	"TLS_AES_128_GCM_SHA256"
+
+/* The profile's TLS 1.3 suites without those of the class `cipher`, as
+ * an OpenSSL ciphersuites setting; NULL when none is left (or the list
+ * is too long).  An OpenSSL cipher list never reaches TLS 1.3 suites:
+ * this is the second, separate setting of the same advice. */
+static char *tls13_without(const struct mx_client_profile *p, int cipher)
+{
+	const char *in = p->ossl_ciphersuites ? p->ossl_ciphersuites
+					      : OSSL_TLS13_DEFAULT;
+	char buf[512], name[96];
+	size_t len = 0;
+	const char *q = in;
+
+	buf[0] = '\0';
+	while (*q != '\0') {
+		size_t n = strcspn(q, ":");
+		const struct mx_suite *s;
+
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, q, n);
+			name[n] = '\0';
+			s = mx_suite_by_name(name);
+			if (s != NULL && s->cipher != cipher &&
+			    !(cipher == MX_CIPHER_AES_CCM &&
+			      s->cipher == MX_CIPHER_AES_CCM8) &&
+			    len + n + 2 < sizeof(buf))
+				len += (size_t)snprintf(buf + len,
+							sizeof(buf) - len,
+							"%s%s", len ? ":" : "",
+							name);
+		}
+		q += n;
+		if (*q == ':')
+			q++;
+	}
+	return len > 0 ? xstrdup(buf) : NULL;
+}
+
+/* The intol_map row of the trigger, or NULL. */
+static int intol_row(const struct mx_enum *e)
+{
+	size_t i;
+
+	for (i = 0; i < N(intol_map); i++)
+		if (e->trigger.kind == MX_INTOL_CIPHER &&
+		    e->trigger.cipher == intol_map[i].cipher)
+			return (int)i;
+	return -1;
+}
+
+char *mx_client_advise_tls13(const struct mx_client_profile *p,
+			     const struct mx_enum *e,
+			     const struct mx_client_prediction *pred)
+{
+	int r;
+
+	if (pred->ok || pred->fail != MX_CF_INTOLERANCE ||
+	    p->max_version <= MX_TLS12 || (r = intol_row(e)) < 0 ||
+	    !intol_map[r].tls13)
+		return NULL;
+	return tls13_without(advice_base(p), intol_map[r].cipher);
+}
+
+static void intolerance_advice(const struct mx_client_profile *p,
+			       const struct mx_enum *e, const char *obase,
+			       const char *gbase, char **advice_openssl,
+			       char **advice_gnutls)
+{
+	size_t i;
+
+	for (i = 0; i < N(intol_map); i++) {
+		char *t13;
+
+		if (e->trigger.kind != MX_INTOL_CIPHER ||
+		    e->trigger.cipher != intol_map[i].cipher)
+			continue;
+		/* A TLS 1.3 client needs its TLS 1.3 suites set apart
+		 * (mx_client_advise_tls13); none left: no OpenSSL
+		 * advice. */
+		t13 = intol_map[i].tls13 && p->max_version > MX_TLS12
+			      ? tls13_without(advice_base(p),
+					      intol_map[i].cipher)
+			      : NULL;
+		if (!intol_map[i].tls13 || p->max_version <= MX_TLS12 ||
+		    t13 != NULL)
+			*advice_openssl =
+				xasprintf("%s:%s", obase, intol_map[i].ossl);
+		free(t13);
+		if (intol_map[i].gnutls != NULL)
+			*advice_gnutls =
+				xasprintf("%s:%s", gbase, intol_map[i].gnutls);
+		return;
+	}
 }
 
 void mx_client_advise(const struct mx_client_profile *p,

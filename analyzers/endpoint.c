@@ -742,8 +742,11 @@ static void rule_temp_key(struct ep_ctx *c)
 			"smtpd_tls_dh1024_param_file with the RFC 7919 "
 			"ffdhe2048 group) or prefer ECDHE suites. Clients at "
 			"OpenSSL security level 2 abort with 'dh key too small'; "
-			"their workaround is a cipher list without DHE "
-			"('DEFAULT:!kDHE').",
+			"their workaround is a cipher list without DHE suites "
+			"(!kDHE appended for OpenSSL, Exim with OpenSSL "
+			"tls_require_ciphers; Postfix smtp_tls_exclude_ciphers "
+			"= kDHE; -DHE-RSA in a GnuTLS priority); 'mxprobe "
+			"check --deep' tests one against the server.",
 			"the server's ephemeral DH key has %d bits%s%s%s "
 			"(minimum %d) with %s",
 			t->temp_key_bits, t->temp_key_group ? " (group " : "",

@@ -6,7 +6,10 @@
  */
 #include "analyzers/endpoint_int.h"
 
+#include "analyzers/clients.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -90,8 +93,11 @@ static const struct sent_rule {
 	 "level",
 	 "Server: serve a DH group of at least 2048 bits (Postfix: "
 	 "smtpd_tls_dh1024_param_file with ffdhe2048) or prefer ECDHE. "
-	 "Client workaround: a cipher list without DHE, e.g. "
-	 "'DEFAULT:!kDHE' (Postfix smtp_tls_exclude_ciphers = kDHE)."},
+	 "Client workaround: a cipher list without DHE suites (OpenSSL "
+	 "-cipher and Exim tls_require_ciphers with OpenSSL: !kDHE "
+	 "appended; Postfix: smtp_tls_exclude_ciphers = kDHE; GnuTLS and "
+	 "Exim with GnuTLS: -DHE-RSA in the priority); 'mxprobe check "
+	 "--deep' tests one against the server."},
 	{"ee key too small",
 	 "the server certificate's key is too small for the client's "
 	 "security level",
@@ -126,10 +132,9 @@ static const struct tls_fail_rule {
 	 "intolerance: an old server TLS stack (e.g. Exchange 2013 on an "
 	 "unpatched Windows) drops a ClientHello it cannot parse - too many "
 	 "cipher suites, TLS 1.3 or unknown extensions, a large hello. "
-	 "Update or patch the server.  For a client setting that works, "
-	 "run 'mxprobe ciphers' against the server: it "
-	 "finds what the server drops and tests a cipher string and a "
-	 "priority string against it (an untested string is a guess)."},
+	 "Update or patch the server.  'mxprobe check' bisects the hello "
+	 "and tests client settings against the server when its handshake "
+	 "ends like this; this run did not (see the evidence)."},
 	{MX_TLS_FAIL_RESET,
 	 "the connection was reset (TCP RST) during the handshake",
 	 "A reset during the handshake comes from the server's TLS stack "
@@ -155,6 +160,45 @@ static const char fix_not_tls_starttls[] =
 	"broken MTA TLS setup or a middlebox that strips STARTTLS; check "
 	"the MTA log and any SMTP proxy or firewall 'SMTP fixup' feature.";
 
+/* A failure without an alert (FIN, RST; silence with --deep): the run
+ * bisected and tested client settings for this endpoint; the fix
+ * names what a real handshake negotiated with (never an untested
+ * string), or says that nothing tried did. */
+static void silent_fix(struct ep_ctx *c, struct mx_finding *f)
+{
+	const struct mx_enum *e = c->ep->enumr;
+	const struct mx_tls *t = &c->ep->tls;
+	const char *cause;
+	char *ts;
+
+	if (f == NULL || e == NULL ||
+	    (t->fail != MX_TLS_FAIL_EOF && t->fail != MX_TLS_FAIL_RESET &&
+	     t->fail != MX_TLS_FAIL_TIMEOUT))
+		return; /* a timeout: with --deep or from `ciphers` */
+	cause = e->intolerant && e->intolerance_trigger ? e->intolerance_trigger
+							: NULL;
+	ts = mx_clients_tested_settings(e);
+	if (ts != NULL)
+		mx_finding_set_fix(
+			f,
+			"%s%s%sUpdate or patch the server. Until then, client "
+			"settings a real handshake negotiated with in this "
+			"run: %s",
+			cause ? "The server drops ClientHellos offering " : "",
+			cause ? cause : "",
+			cause ? " (bisected in this run). " : "", ts);
+	else
+		mx_finding_set_fix(
+			f,
+			"%s%s%sUpdate or patch the server, or check the device "
+			"in front of it. No client setting tried in this run "
+			"negotiated.",
+			cause ? "The server drops ClientHellos offering " : "",
+			cause ? cause : "",
+			cause ? " (bisected in this run). " : "");
+	free(ts);
+}
+
 void mx_ep_rule_tls_failed(struct ep_ctx *c)
 {
 	const struct mx_tls *t = &c->ep->tls;
@@ -162,6 +206,7 @@ void mx_ep_rule_tls_failed(struct ep_ctx *c)
 	const struct alert_rule *a = NULL;
 	const struct sent_rule *s = NULL;
 	char alert_txt[64] = "", key_txt[96] = "";
+	struct mx_finding *f;
 	const char *fix;
 	size_t i;
 
@@ -215,9 +260,11 @@ void mx_ep_rule_tls_failed(struct ep_ctx *c)
 	/* An implicit-TLS port that does not speak TLS does not offer it. */
 	if (c->ep->mode == MX_MODE_IMPLICIT && t->fail == MX_TLS_FAIL_PROTOCOL)
 		mx_ep_mark(c, MX_COL_TLS_OFFERED, MX_V_FAIL);
-	mx_ep_emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed", MX_SEV_OK,
-		   fix, "%s%s%s%s (after %lld ms%s%s%s%s)", r->what, alert_txt,
-		   s ? ": " : "", s ? s->what : "", (long long)t->handshake_ms,
-		   key_txt, t->fail_detail ? ", library: '" : "",
-		   mx_ep_nz(t->fail_detail), t->fail_detail ? "'" : "");
+	f = mx_ep_emit(c, MX_COL_TLS_NEGOTIATED, "tls.handshake_failed",
+		       MX_SEV_OK, fix, "%s%s%s%s (after %lld ms%s%s%s%s)",
+		       r->what, alert_txt, s ? ": " : "", s ? s->what : "",
+		       (long long)t->handshake_ms, key_txt,
+		       t->fail_detail ? ", library: '" : "",
+		       mx_ep_nz(t->fail_detail), t->fail_detail ? "'" : "");
+	silent_fix(c, f);
 }

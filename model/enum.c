@@ -46,6 +46,7 @@ static void client_clear(struct mx_client_sim *c)
 	free(c->real_kx_group);
 	free(c->real_fail_detail);
 	free(c->advice_openssl);
+	free(c->advice_openssl_tls13);
 	free(c->advice_gnutls);
 }
 
@@ -83,6 +84,7 @@ void mx_enum_free(struct mx_enum *e)
 	free(e->intolerance_trigger);
 	free(e->intolerance_reaction);
 	free(e->intolerance_advice_openssl);
+	free(e->intolerance_advice_tls13);
 	free(e->untested_class);
 	free(e->untested);
 	for (i = 0; i < e->nclients; i++)

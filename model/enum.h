@@ -137,7 +137,10 @@ struct mx_client_sim {
 	int real_alert; /* alert number, 0 none */
 	char *real_fail_detail;
 	/* tested advice for a failing profile */
-	char *advice_openssl;  /* cipher string */
+	char *advice_openssl; /* cipher string */
+	/* with it, the TLS 1.3 suites (SSL_CTX_set_ciphersuites, openssl
+	 * -ciphersuites); NULL: the library's own */
+	char *advice_openssl_tls13;
 	int advice_openssl_ok; /* 1 a real handshake negotiated with it */
 	char *advice_gnutls;   /* priority string */
 	int advice_gnutls_ok;
@@ -159,10 +162,14 @@ struct mx_enum {
 	int per_host_cap; /* connections at once to this address */
 	/* handshake intolerance, bisected */
 	int intolerant;
-	struct mx_intol_trigger trigger; /* what the server drops */
-	char *intolerance_trigger;	 /* the trigger in words (display) */
-	char *intolerance_reaction;	 /* "FIN after ClientHello" */
-	char *intolerance_advice_openssl;
+	struct mx_intol_trigger trigger;  /* what the server drops */
+	char *intolerance_trigger;	  /* the trigger in words (display) */
+	char *intolerance_reaction;	  /* "FIN after ClientHello" */
+	char *intolerance_advice_openssl; /* the cipher list alone */
+	/* the TLS 1.3 suites tested with it (NULL: the library's own) and
+	 * whether it was tested with TLS 1.2 at most */
+	char *intolerance_advice_tls13;
+	int intolerance_advice_max_tls12;
 	int intolerance_advice_ok;
 	/* Versions the intolerance blocked, enumerated again without the
 	 * dropped suite class (probe/enum_retry.c): that class is untested

@@ -266,15 +266,14 @@ static void advise(struct mx_bisect *bs, const struct mx_bisect_part *pt)
 	}
 	if (tls12_only)
 		tp->max_version = MX_TLS12;
+	/* Each setting apart, as a client is configured (pasteable): the
+	 * cipher list, the TLS 1.3 suites, the version cap. */
 	free(e->intolerance_advice_openssl);
-	if (tls12_only)
-		e->intolerance_advice_openssl =
-			xasprintf("%s (TLS 1.2 at most)", pt->advice);
-	else if (tp->ciphersuites != NULL)
-		e->intolerance_advice_openssl = xasprintf(
-			"%s (TLS 1.3 suites: %s)", pt->advice, bs->suites13);
-	else
-		e->intolerance_advice_openssl = xstrdup(pt->advice);
+	free(e->intolerance_advice_tls13);
+	e->intolerance_advice_openssl = xstrdup(pt->advice);
+	e->intolerance_advice_tls13 =
+		tp->ciphersuites != NULL ? xstrdup(bs->suites13) : NULL;
+	e->intolerance_advice_max_tls12 = tls12_only;
 	bs->hs.be = &mx_tls_openssl;
 	bs->hs.purpose.kind = MX_CONN_ADVICE;
 	bs->hs.purpose.step = -1;

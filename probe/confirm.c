@@ -84,7 +84,8 @@ entry_for(const struct mx_clients_params *p, const char *id)
 /* An advice string tried with the profile's stack settings when the
  * stack is that library, else with the library's defaults. */
 static void advice_session(struct mx_hs *s, const struct mx_confirm_client *cc,
-			   const struct mx_tls_backend *be, const char *advice)
+			   const struct mx_tls_backend *be, const char *advice,
+			   const char *tls13)
 {
 	memset(&s->tls, 0, sizeof(s->tls));
 	s->tls.security_level = -1;
@@ -95,9 +96,12 @@ static void advice_session(struct mx_hs *s, const struct mx_confirm_client *cc,
 		s->tls.min_version = cc->tls.min_version;
 		s->tls.max_version = cc->tls.max_version;
 	}
-	if (be == &mx_tls_openssl)
+	if (be == &mx_tls_openssl) {
 		s->tls.cipher_list = advice;
-	else
+		/* the advice's TLS 1.3 suites: a setting of their own */
+		if (tls13 != NULL)
+			s->tls.ciphersuites = tls13;
+	} else
 		s->tls.priority = advice;
 	s->be = be;
 }
@@ -250,12 +254,12 @@ static long confirmed_as(const struct mx_clients_step *cs,
 static void add_advice(struct mx_clients_step *cs, size_t client,
 		       const struct mx_confirm_client *cc,
 		       const struct mx_tls_backend *be, const char *advice,
-		       int kind, const char *profile)
+		       const char *tls13, int kind, const char *profile)
 {
 	struct mx_hs *s = &cs->ad[cs->nad];
 	long r;
 
-	advice_session(s, cc, be, advice);
+	advice_session(s, cc, be, advice, tls13);
 	s->tls.sni = cs->ep->host;
 	purpose(s, kind, profile);
 	/* The same settings as a confirmation: its handshake answers. */
@@ -298,11 +302,11 @@ static void run_advice(struct mx_clients_step *cs)
 
 		if (c->advice_openssl != NULL)
 			add_advice(cs, i, cc, &mx_tls_openssl,
-				   c->advice_openssl, K_ADVICE_OPENSSL,
-				   c->profile);
+				   c->advice_openssl, c->advice_openssl_tls13,
+				   K_ADVICE_OPENSSL, c->profile);
 		if (c->advice_gnutls != NULL)
 			add_advice(cs, i, cc, &mx_tls_gnutls, c->advice_gnutls,
-				   K_ADVICE_GNUTLS, c->profile);
+				   NULL, K_ADVICE_GNUTLS, c->profile);
 	}
 	if (cs->nad == 0) {
 		cs->ad_state = 2;

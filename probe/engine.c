@@ -208,13 +208,30 @@ static void enum_done(void *arg, struct mx_enumerator *en)
 	start_clients(j);
 }
 
+/* The probe's handshake ended without an alert, at once: FIN or RST.
+ * Silence is left to `check --deep` and `ciphers`: against a server
+ * that never answers, every hello of the bisection and the enumeration
+ * waits the whole hello timeout, and `check` promises a silent
+ * handshake costs about one timeout. */
+static int failed_silently(const struct mx_endpoint *ep)
+{
+	return ep->tls.attempted && !ep->tls.completed &&
+	       (ep->tls.fail == MX_TLS_FAIL_EOF ||
+		ep->tls.fail == MX_TLS_FAIL_RESET);
+}
+
 /* Which endpoints the enumeration takes: those where the probe got a TLS
  * handshake going (a failed handshake is what the raw hellos explain
- * best), or only those where it completed. */
+ * best), or only those where it completed; and with `intolerance` those
+ * whose handshake failed without an alert. */
 static int wants_enum(const struct mx_engine *e, const struct mx_endpoint *ep)
 {
-	if (e->p.enumerate == MX_ENGINE_ENUM_NONE || e->cancelled ||
-	    ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
+	if (e->cancelled || ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
+		return 0;
+	/* `check`: what only the bisection can explain */
+	if (e->p.intolerance && e->p.clients != NULL && failed_silently(ep))
+		return 1;
+	if (e->p.enumerate == MX_ENGINE_ENUM_NONE)
 		return 0;
 	return e->p.enumerate == MX_ENGINE_ENUM_COMPLETED ? ep->tls.completed
 							  : ep->tls.attempted;

@@ -15,7 +15,8 @@
  *   probe    one SMTP client session (probe/smtp_client.h): connect,
  *            greeting, EHLO, STARTTLS or implicit TLS, EHLO, QUIT
  *   enum     suite enumeration (probe/enum.h), when asked: every
- *            endpoint whose handshake was attempted, or completed
+ *            endpoint whose handshake was attempted, or completed, or
+ *            (params.intolerance) failed with FIN or RST
  *   clients  the clients step (probe/confirm.h): bisection, the
  *            re-enumeration without a dropped class, the simulation,
  *            confirmations and advice tests
@@ -91,6 +92,14 @@ struct mx_engine_params {
 	int global;   /* 0: 16 */
 	/* enumerate and clients */
 	enum mx_engine_enum enumerate;
+	/* `check`: an endpoint whose handshake failed without an alert
+	 * at once (FIN or RST after the ClientHello: the signature of
+	 * intolerance) is enumerated after its probe and gets the clients
+	 * step (bisection, confirmations, advice tests) whatever
+	 * `enumerate` says, so its fix names strings a real handshake
+	 * confirmed.  Silence is not: each hello would wait the whole
+	 * timeout.  Needs `clients`. */
+	int intolerance;
 	int hello_timeout_ms; /* cap of a hello's answer; 0: 10000 */
 	/* Every stage of an endpoint ends within this many ms of its probe's
 	 * start (0: no limit beyond each stage's own): a timer stops what

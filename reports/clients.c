@@ -80,7 +80,16 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 				   confirm_text(c->confirmed),
 				   c->confirm_detail ? ": " : "",
 				   c->confirm_detail ? c->confirm_detail : "");
-			if (c->advice_openssl)
+			if (c->advice_openssl && c->advice_openssl_tls13)
+				mx_out_fmt(out,
+					   "      advice: OpenSSL cipher list "
+					   "\"%s\" with TLS 1.3 ciphersuites "
+					   "\"%s\" %s\n",
+					   c->advice_openssl,
+					   c->advice_openssl_tls13,
+					   mx_report_pass_name(
+						   c->advice_openssl_ok));
+			else if (c->advice_openssl)
 				mx_out_fmt(out,
 					   "      advice: OpenSSL cipher list "
 					   "\"%s\" %s\n",
@@ -113,8 +122,19 @@ int mx_report_clients(FILE *out, const struct mx_enum *e)
 		if (e->intolerance_advice_openssl)
 			mx_out_fmt(
 				out,
-				"  avoid with: OpenSSL cipher list \"%s\" %s\n",
+				"  avoid with: OpenSSL cipher list \"%s\"%s%s%s%s "
+				"%s\n",
 				e->intolerance_advice_openssl,
+				e->intolerance_advice_tls13
+					? " with TLS 1.3 ciphersuites \""
+					: "",
+				e->intolerance_advice_tls13
+					? e->intolerance_advice_tls13
+					: "",
+				e->intolerance_advice_tls13 ? "\"" : "",
+				e->intolerance_advice_max_tls12
+					? " with TLS 1.2 as the highest version"
+					: "",
 				mx_report_pass_name(e->intolerance_advice_ok));
 	}
 	return ferror(out) ? -1 : 0;
@@ -147,6 +167,8 @@ json_t *mx_json_clients(const struct mx_enum *e)
 			 mx_j_str(&c, cl->confirm_detail));
 		mx_j_set(&c, o, "advice_openssl",
 			 mx_j_str(&c, cl->advice_openssl));
+		mx_j_set(&c, o, "advice_openssl_ciphersuites",
+			 mx_j_str(&c, cl->advice_openssl_tls13));
 		mx_j_set(&c, o, "advice_openssl_ok",
 			 mx_j_tri(&c, cl->advice_openssl ? cl->advice_openssl_ok
 							 : -1));
@@ -176,6 +198,10 @@ json_t *mx_json_intolerance(const struct mx_enum *e)
 		 mx_j_str(&c, e ? e->intolerance_reaction : NULL));
 	mx_j_set(&c, o, "advice_openssl",
 		 mx_j_str(&c, e ? e->intolerance_advice_openssl : NULL));
+	mx_j_set(&c, o, "advice_openssl_ciphersuites",
+		 mx_j_str(&c, e ? e->intolerance_advice_tls13 : NULL));
+	mx_j_set(&c, o, "advice_max_tls12",
+		 mx_j_bool(&c, e && e->intolerance_advice_max_tls12));
 	mx_j_set(&c, o, "advice_ok",
 		 mx_j_tri(&c, e && e->intolerance_advice_openssl
 				      ? e->intolerance_advice_ok

@@ -37,8 +37,11 @@ int cmd_check(struct mx_opts *o)
 		mx_run_free(run);
 		return 3;
 	}
-	/* --deep: enumerate every endpoint whose TLS worked (versions,
-	 * suites, DH groups, clients) in the same run. */
+	/* --deep: enumerate every endpoint whose TLS handshake was tried,
+	 * failed ones included (versions, suites, DH groups, clients) in
+	 * the same run.  Without it, an endpoint whose handshake failed
+	 * without an alert (FIN, RST, silence) still gets the bisection
+	 * and the tested client settings its fix names. */
 	/* --capture drops privileges once the device is open: the
 	 * report file is opened before that. */
 	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {
@@ -46,7 +49,9 @@ int cmd_check(struct mx_opts *o)
 		mx_run_free(run);
 		return 3;
 	}
-	if (mx_cli_run(run, o, o->deep ? MX_PROBE_ENUM_COMPLETED : 0) < 0) {
+	if (mx_cli_run(run, o,
+		       MX_PROBE_INTOLERANCE | (o->deep ? MX_PROBE_ENUM : 0)) <
+	    0) {
 		mx_cli_abort_output(early, o);
 		mx_cli_abort_output(jf, &jo);
 		mx_run_free(run);

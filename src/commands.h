@@ -36,11 +36,14 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o);
  * interrupted, or -1 after printing why the run could not start.
  * flags: MX_PROBE_TLS_ONLY ends each session once TLS is up;
  * MX_PROBE_ENUM enumerates every endpoint whose handshake was attempted
- * (`ciphers`), MX_PROBE_ENUM_COMPLETED those where it completed
- * (`check --deep`). */
+ * (`ciphers`, `check --deep`), MX_PROBE_ENUM_COMPLETED those where it
+ * completed. */
 #define MX_PROBE_TLS_ONLY 1u
 #define MX_PROBE_ENUM 2u
 #define MX_PROBE_ENUM_COMPLETED 4u
+/* `check`: an endpoint whose handshake failed without an alert gets the
+ * enumeration and clients step (bisection, tested advice) */
+#define MX_PROBE_INTOLERANCE 8u
 int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags);
 /* mx_cli_run, with an interrupted run counted as success (0/-1). */
 int mx_cli_probe(struct mx_run *run, const struct mx_opts *o, unsigned flags);

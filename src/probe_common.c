@@ -188,10 +188,14 @@ int mx_cli_run(struct mx_run *run, const struct mx_opts *o, unsigned flags)
 	ep.tls_params.min_version = 0x0301; /* TLS 1.0 */
 	ep.handshake_only = (flags & MX_PROBE_TLS_ONLY) != 0;
 	ep.log = &log;
-	if (flags & (MX_PROBE_ENUM | MX_PROBE_ENUM_COMPLETED)) {
+	if (flags &
+	    (MX_PROBE_ENUM | MX_PROBE_ENUM_COMPLETED | MX_PROBE_INTOLERANCE)) {
 		ep.enumerate = (flags & MX_PROBE_ENUM_COMPLETED)
 				       ? MX_ENGINE_ENUM_COMPLETED
-				       : MX_ENGINE_ENUM_ATTEMPTED;
+			       : (flags & MX_PROBE_ENUM)
+				       ? MX_ENGINE_ENUM_ATTEMPTED
+				       : MX_ENGINE_ENUM_NONE;
+		ep.intolerance = (flags & MX_PROBE_INTOLERANCE) != 0;
 		ep.hello_timeout_ms = o->timeout_s < 10 ? o->timeout_s * 1000
 							: 10000;
 		/* The enumeration of one endpoint costs dozens of

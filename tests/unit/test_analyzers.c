@@ -853,7 +853,7 @@ static const struct ep_case {
 	{"DH 1023", m_dh1023, "kex.temp_key_weak", "critical", "OOOOFOO",
 	 "1023 bits", NULL},
 	{"DH 1024", m_dh1024, "kex.temp_key_weak", "warning", "OOOOWOO",
-	 "1024 bits", "DEFAULT:!kDHE"},
+	 "1024 bits", "!kDHE appended"},
 	{"DH 2047", m_dh2047, "kex.temp_key_weak", "warning", "OOOOWOO",
 	 "2047 bits", NULL},
 	{"DH 2048", m_dh2048, "", NULL, "OOOOOOO", NULL, NULL},

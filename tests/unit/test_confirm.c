@@ -384,9 +384,12 @@ static void test_bisect_gcm_intolerant(void **state)
 	assert_int_equal(ep.enumr->trigger.cipher, MX_CIPHER_AES_GCM);
 	assert_string_equal(ep.enumr->intolerance_reaction,
 			    "FIN after ClientHello");
+	/* each setting apart, pasteable: the list, the TLS 1.3 suites */
 	assert_string_equal(ep.enumr->intolerance_advice_openssl,
-			    "DEFAULT:!AESGCM (TLS 1.3 suites: "
-			    "TLS_CHACHA20_POLY1305_SHA256)");
+			    "DEFAULT:!AESGCM");
+	assert_string_equal(ep.enumr->intolerance_advice_tls13,
+			    "TLS_CHACHA20_POLY1305_SHA256");
+	assert_int_equal(ep.enumr->intolerance_advice_max_tls12, 0);
 	/* confirmed by a real OpenSSL handshake */
 	assert_int_equal(ep.enumr->intolerance_advice_ok, 1);
 	srv_stop(&sv);
