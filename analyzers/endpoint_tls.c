@@ -192,10 +192,15 @@ static void silent_fix(struct ep_ctx *c, struct mx_finding *f)
 			f,
 			"%s%s%sUpdate or patch the server, or check the device "
 			"in front of it. No client setting tried in this run "
-			"negotiated.",
+			"negotiated%s.",
 			cause ? "The server drops ClientHellos offering " : "",
 			cause ? cause : "",
-			cause ? " (bisected in this run). " : "");
+			cause ? " (bisected in this run). " : "",
+			cause ? ""
+			      : ", and the bisection found no one part of "
+				"the hello to blame (a server or device that "
+				"drops every ClientHello; see the connection "
+				"records)");
 	free(ts);
 }
 
