@@ -20,11 +20,13 @@
 #include <string.h>
 
 #include "model/finding.h"
+#include "model/where.h"
 #include "tui/tui_int.h"
 
 struct cell {
 	char s[160];
 	int attr;
+	int w; /* the column's width (a cell may shorten itself) */
 };
 
 typedef void (*cell_fn)(const struct mx_tui *tui, const struct mx_tui_row *r,
@@ -71,14 +73,23 @@ static void c_host(const struct mx_tui *tui, const struct mx_tui_row *r,
 {
 	const struct mx_endpoint *ep = r->ep;
 
+	char where[MX_WHERE_MAX], tail[96];
+	size_t tl;
+
 	(void)tui;
-	if (ep != NULL && ep->host && ep->addr && strcmp(ep->host, ep->addr))
-		snprintf(c->s, sizeof(c->s), "%s [%s]:%u", ep->host, ep->addr,
-			 ep->port);
-	else if (ep != NULL)
-		snprintf(c->s, sizeof(c->s), "[%s]:%u",
+	if (ep != NULL) {
+		/* too long: shorten the host name, keep [addr]:port whole */
+		mx_endpoint_where_buf(where, sizeof(where), ep);
+		snprintf(tail, sizeof(tail), " [%s]:%u",
 			 ep->addr ? ep->addr : "?", ep->port);
-	else if (r->t != NULL && r->t->mx_status != MX_DNS_OK)
+		tl = strlen(tail);
+		if (strlen(where) > (size_t)c->w && ep->host && ep->addr &&
+		    strcmp(ep->host, ep->addr) != 0 && (size_t)c->w > tl + 4)
+			snprintf(c->s, sizeof(c->s), "%.*s~%s",
+				 (int)((size_t)c->w - tl - 1), ep->host, tail);
+		else
+			snprintf(c->s, sizeof(c->s), "%.159s", where);
+	} else if (r->t != NULL && r->t->mx_status != MX_DNS_OK)
 		snprintf(c->s, sizeof(c->s), "DNS %s",
 			 mx_dns_status_name(r->t->mx_status));
 	else
@@ -410,11 +421,15 @@ void tui_draw_overview(struct mx_tui *tui)
 		if (sel)
 			tui_put(tui, 3 + y, 0, w, "", TA_SEL, 1);
 		for (x = 0, k = 0; k < NCOLS; k++) {
-			struct cell c = {"", TA_NORMAL};
+			struct cell c = {"", TA_NORMAL, width[k]};
 
 			if (width[k] == 0)
 				continue;
 			cols[k].fn(tui, &tui->rows[ri], &c);
+			if (strlen(c.s) > (size_t)width[k] && width[k] > 1) {
+				c.s[width[k] - 1] = '~'; /* cut: say so */
+				c.s[width[k]] = 0;
+			}
 			tui_put(tui, 3 + y, x, width[k], c.s,
 				sel ? (c.attr == TA_NORMAL ? TA_SEL
 							   : c.attr | TA_F_REV)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/where.h"
 #include "tui/tui_int.h"
 
 void tui_fmt_time(time_t t, char *buf, size_t len)
@@ -107,7 +108,8 @@ static void tls_summary(const struct mx_tls *t, struct tui_lines *out)
 					      t->temp_key_bits < 2048
 				      ? TA_CRIT
 				      : TA_NORMAL,
-			      "  temp key: %s %s %d bits", t->temp_key_type,
+			      "  temp key: %s%s%s, %d bits", t->temp_key_type,
+			      t->temp_key_group ? " " : "",
 			      t->temp_key_group ? t->temp_key_group : "",
 			      t->temp_key_bits);
 	tui_lines_add(out, TA_NORMAL, "  backend %s, SNI %s, handshake %lld ms",
@@ -124,7 +126,7 @@ void tui_pane_summary(const struct mx_tui_row *r, time_t now,
 		      struct tui_lines *out)
 {
 	const struct mx_endpoint *ep = r->ep;
-	char when[64], age[16];
+	char when[64], age[16], where[MX_WHERE_MAX];
 	int known;
 	long days = tui_row_days(r, now, &known);
 
@@ -145,8 +147,8 @@ void tui_pane_summary(const struct mx_tui_row *r, time_t now,
 			tui_lines_add(out, TA_DIM, "no result yet");
 		return;
 	}
-	tui_lines_add(out, TA_NORMAL, "host     %s [%s]:%u  %s  pref %d",
-		      tui_s(ep->host), tui_s(ep->addr), ep->port,
+	tui_lines_add(out, TA_NORMAL, "host     %s  %s  pref %d",
+		      mx_endpoint_where_buf(where, sizeof(where), ep),
 		      mx_tls_mode_name(ep->mode), ep->pref);
 	if (known)
 		tui_lines_add(out,
@@ -254,7 +256,7 @@ static void version_lines(const struct mx_enum_version *v, enum mx_enum_ver ev,
 			: s->grade == MX_GRADE_WEAK   ? TA_WARN
 						      : TA_NORMAL;
 
-		tui_lines_add(out, a, "  %3d %-42s %-6s %-10s %5d  %s%s%s",
+		tui_lines_add(out, a, "  %3d %-40s %-6s %-9s %5d %s%s%s",
 			      s->rank, s->iana ? s->iana : tui_s(s->openssl),
 			      tui_s(s->kx), tui_s(s->group), s->kx_bits,
 			      mx_suite_grade_name(s->grade),
