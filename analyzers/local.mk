@@ -68,3 +68,10 @@ TESTS += tests/unit/test_drift
 tests_unit_test_drift_SOURCES = tests/unit/test_drift.c
 tests_unit_test_drift_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 	$(CMOCKA_TEST_LDADD)
+# Every client setting a fix names was tested in that run: the JSON of
+# real lab runs (tests/data/labruns, recorded by its record.sh) walked
+# (issue 11 point 4).
+check_PROGRAMS += tests/unit/test_fix_strings
+TESTS += tests/unit/test_fix_strings
+tests_unit_test_fix_strings_SOURCES = tests/unit/test_fix_strings.c
+tests_unit_test_fix_strings_LDADD = $(JANSSON_LIBS) $(CMOCKA_TEST_LDADD)
