@@ -180,6 +180,8 @@ tests_fuzz_fuzz_clients_LDADD = $(FUZZ_MAIN) $(LIB_REPORTS) $(LIB_ANALYZERS) \
 # clients: client simulation, confirmations, advice and intolerance
 # against the lab's dhe1024 and intolerant servers.
 INTEGRATION_TESTS += tests/integration/clients.sh
+# check bisects a FIN/RST endpoint; fixes name only tested settings (issue 11)
+INTEGRATION_TESTS += tests/integration/check_intolerant.sh
 # enum: fuzz target of the enumeration plan fed by server flights, and
 # the enumeration integration test (ciphers, check --deep).
 FUZZ_TARGETS += tests/fuzz/fuzz_enum
