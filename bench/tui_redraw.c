@@ -10,6 +10,7 @@
  * holds), runs the real dashboard (tui/) on a pseudo-terminal whose
  * output a thread drains, and times mx_tui_draw() from the call to the
  * return (curses writes to the pty inside it), per size:
+ *   idle     mx_tui_draw() with nothing changed (draws nothing)
  *   force    a forced redraw of an unchanged screen (erase, rebuild the
  *            frame, diff: what every draw costs at least)
  *   move     the selection moves one row per frame (a small diff)
@@ -45,8 +46,9 @@ static int dcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum mode { M_FORCE, M_MOVE, M_ROWS, M_REPAINT, M__N };
-static const char *const mode_name[M__N] = {"force", "move", "rows", "repaint"};
+enum mode { M_IDLE, M_FORCE, M_MOVE, M_ROWS, M_REPAINT, M__N };
+static const char *const mode_name[M__N] = {"idle", "force", "move", "rows",
+					    "repaint"};
 
 static void run(const char *size, struct mx_tui *tui, struct tui_model *m,
 		int frames, time_t now)
@@ -110,8 +112,10 @@ int main(int argc, char **argv)
 		return 2;
 	t0 = now_ms();
 	tui_model_build(&m, (size_t)n, 1, now);
-	printf("model: %zu endpoints built in %.1f ms\n", m.nrows,
-	       now_ms() - t0);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("model: %zu endpoints built in %.1f ms; max RSS so far %.1f "
+	       "MiB\n",
+	       m.nrows, now_ms() - t0, (double)ru.ru_maxrss / 1024.0);
 	for (i = 0; i < 2; i++) {
 		if (tui_term_open(&term, "xterm-256color", sizes[i].rows,
 				  sizes[i].cols) != 0) {

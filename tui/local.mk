@@ -12,6 +12,7 @@ libtui_a_SOURCES = %reldir%/tui.h \
 	%reldir%/panes.c \
 	%reldir%/panes2.c \
 	%reldir%/help.c \
+	%reldir%/term.c \
 	%reldir%/sanitize.c %reldir%/sanitize.h
 
 # The dashboard driven for real on a pseudo-terminal (cmocka).

@@ -346,6 +346,12 @@ static void header(struct mx_tui *tui, int w)
 		 "UNKNOWN %zu  probing %zu",
 		 tui->nrows, tui->tot[TS_OK], tui->tot[TS_WARN],
 		 tui->tot[TS_CRIT], tui->tot[TS_UNKNOWN], tui->tot[TS_PROBING]);
+	if ((int)strlen(buf) > w) /* narrow: the totals still fit */
+		snprintf(buf, sizeof(buf),
+			 " mxprobe watch %zu OK %zu W %zu C %zu U %zu P %zu",
+			 tui->nrows, tui->tot[TS_OK], tui->tot[TS_WARN],
+			 tui->tot[TS_CRIT], tui->tot[TS_UNKNOWN],
+			 tui->tot[TS_PROBING]);
 	tui_put(tui, 0, 0, w, buf, TA_HEAD, 1);
 
 	if (tui->next_round != 0 && localtime_r(&tui->next_round, &tm))

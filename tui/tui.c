@@ -167,7 +167,10 @@ struct mx_tui *mx_tui_new(const struct mx_tui_params *p,
 	tui->utf8 = cs != NULL &&
 		    (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 	fflush(tui->out);
-	tui->scr = newterm(NULL, tui->out, tui->in);
+	/* ask terminfo first: a newterm() that fails leaks its screen
+	 * (ncurses 6.4) */
+	tui->scr = tui_term_known(tui->out) ? newterm(NULL, tui->out, tui->in)
+					    : NULL;
 	if (tui->scr == NULL) {
 		set_err(err, errlen,
 			"cannot start the dashboard on this terminal "

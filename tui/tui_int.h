@@ -117,6 +117,9 @@ struct mx_tui {
 	unsigned long draws;
 };
 
+/* ---- term.c: nonzero if terminfo knows $TERM (prints nothing) ---- */
+int tui_term_known(FILE *out);
+
 /* ---- tui.c -------------------------------------------------------- */
 attr_t tui_attr(const struct mx_tui *tui, int a);
 /* Draw s at (y, x), at most w columns, sanitised; returns columns used.

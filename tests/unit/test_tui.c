@@ -559,13 +559,15 @@ static void test_escape_injection(void **state)
 	struct fx *f = fx_open("xterm-256color", 24, 80, 4, 0, 1);
 	struct mx_endpoint *ep = &f->model.run->targets[0].endpoints[0];
 	char buf[256];
+	size_t i;
 
 	(void)state;
 	free(ep->smtp.greeting.text);
 	ep->smtp.greeting.text = xstrdup(evil);
 	free(f->model.run->targets[0].spec);
 	f->model.run->targets[0].spec = xstrdup("d0.\x1b[2J.test");
-	f->model.rows[0].target = f->model.run->targets[0].spec;
+	for (i = 0; i < 4; i++) /* the target's four endpoints */
+		f->model.rows[i].target = f->model.run->targets[0].spec;
 	mx_tui_set_rows(f->tui, f->model.rows, f->model.nrows);
 	type(f, "sg"); /* domain order: row 0 first */
 	tui_term_forget(&f->term);
