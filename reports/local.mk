@@ -58,3 +58,11 @@ libreports_a_SOURCES += %reldir%/nagios.c %reldir%/nagios.h \
 # exporter (issue 12 point 3): the Prometheus text format renderer.
 libreports_a_SOURCES += %reldir%/metrics.c %reldir%/metrics.h
 # end exporter
+# history (issue 10): `mxprobe history` as text and JSON
+libreports_a_SOURCES += %reldir%/history.h %reldir%/history_text.c \
+	%reldir%/history_json.c
+check_PROGRAMS += tests/unit/test_reports_history
+TESTS += tests/unit/test_reports_history
+tests_unit_test_reports_history_SOURCES = tests/unit/test_reports_history.c
+tests_unit_test_reports_history_LDADD = $(LIB_REPORTS) $(LIBS_REPORTS) \
+	$(CMOCKA_TEST_LDADD)

@@ -39,3 +39,9 @@ mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
 	%reldir%/scan_shard.c %reldir%/scan_int.h \
 	%reldir%/scanlist.c %reldir%/scanlist.h
 # end scan
+# history (issue 10): mxprobe history, and the history file's path
+# (shared with watch); the store archive sits above libmodel.a
+mxprobe_SOURCES += %reldir%/cmd_history.c \
+	%reldir%/history_path.c %reldir%/history_path.h
+mxprobe_LDADD += libstore.a libmodel.a libcommon.a $(SQLITE_LIBS)
+# end history
