@@ -1,0 +1,249 @@
+#!/bin/bash
+# watch.sh - `mxprobe watch` in a real terminal (tmux) against the lab
+# (issue 10): the rows appear with the states `check --json` gives for the
+# same endpoints (no state is written down here), Enter drills down and
+# the chain pane shows the leaf's subject, `/` narrows the rows, a resize
+# to 80x24 redraws with the header, a banner carrying ESC[2J (a scripted
+# server of this test's own, 127.0.0.62) leaves the screen intact, `q`
+# and SIGTERM exit 0 with the terminal restored (alternate screen left,
+# canonical mode and echo back); then without a terminal: --rounds 2
+# --json (two JSON lines, each target a check document), the text
+# report, and SIGINT before the last round (exit 3).
+. "$(dirname "$0")/lib.sh"
+lab_up
+command -v tmux >/dev/null 2>&1 || skip_or_fail "tmux is missing (Debian: tmux)"
+
+L=$(LABOPTS)
+EVIL=127.0.0.62
+EPORT=2526
+TARGETS="lab.test smtps://smtp.lab.test:2465 smtp://expired.lab.test smtp://$EVIL:$EPORT"
+SOCK="mxw$$"
+S=watch
+HIST="$WORK/history.sqlite"
+
+EVILPID=
+cleanup() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	[ -n "$EVILPID" ] && kill "$EVILPID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# the escape-injecting banner: ESC[2J (clear screen), ESC[31m (red), BEL
+python3 "$MXPROBE_SRCDIR/tests/integration/watch_smtpd.py" $EVIL $EPORT \
+	--banner '\x1b[2J\x1b[31mEVIL\x07 banner ESMTP' --pidfile "$WORK/evil.pid" \
+	>"$WORK/evil.log" 2>&1 &
+EVILPID=$!
+for _ in $(seq 50); do [ -s "$WORK/evil.pid" ] && break; sleep 0.1; done
+
+# ---- what check says about the same endpoints -----------------------------
+mxp check $L --json $TARGETS
+cp "$WORK/out" "$WORK/check.json"
+python3 - "$WORK/check.json" >"$WORK/expect" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+label = {"ok": "OK", "info": "OK", "warning": "WARN", "critical": "CRIT", "unknown": "UNKNOWN"}
+rank = ["ok", "info", "warning", "critical", "unknown"]
+for t in d["targets"]:
+    for e in t["endpoints"]:
+        w = "ok"
+        for f in e["findings"]:
+            if rank.index(f["severity"]) > rank.index(w):
+                w = f["severity"]
+        addr = "[%s]:%d" % (e["addr"], e["port"])
+        subj = (e["tls"].get("chain") or [{}])[0].get("subject") or ""
+        print("%s %s %s %s" % (e["host"], addr, label[w], subj.replace(" ", "_") or "-"))
+PY
+NEP=$(wc -l <"$WORK/expect")
+if [ "$NEP" -ge 6 ]; then ok "check --json names $NEP endpoints"; else not_ok "check --json: $NEP endpoints"; fi
+
+# ---- the dashboard ---------------------------------------------------------
+t() { tmux -L "$SOCK" "$@"; }
+cap() { t capture-pane -p -t "$S" >"$WORK/out"; }
+keys() { t send-keys -t "$S" "$@"; sleep 0.4; }
+# rows: the lines of the overview that begin with a state
+rows() { grep -E '^[ *]{1,4}(OK|WARN|CRIT|UNKNOWN|probing|queued|resolve|probe|enum|clients) ' "$WORK/out"; }
+settled() { # every endpoint probed, nothing in flight
+	for _ in $(seq 150); do
+		cap
+		if grep -q "probing 0" "$WORK/out" && [ "$(rows | grep -cE '^[ *]{1,4}(OK|WARN|CRIT|UNKNOWN) ')" -ge "$1" ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+cat >"$WORK/run.sh" <<EOF
+#!/bin/bash
+"$MXPROBE" watch $L --history "$HIST" --interval 1h $TARGETS 2>"$WORK/watch.err"
+echo "EXIT=\$?"
+stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo
+echo "ALT=\$(tmux -L $SOCK display -p '#{alternate_on}')"
+sleep 600
+EOF
+chmod +x "$WORK/run.sh"
+t new-session -d -s "$S" -x 120 -y 40 "$WORK/run.sh"
+sleep 0.5
+if [ "$(t display -p -t "$S" '#{alternate_on}')" = 1 ]; then ok "the dashboard is on the alternate screen"; else not_ok "alternate screen not entered"; fi
+
+if settled "$NEP"; then ok "every endpoint probed"; else not_ok "rows did not settle in 30 s"; fi
+expect_out '^ *mxprobe watch' "header shown"
+N=$(rows | wc -l)
+if [ "$N" -eq "$NEP" ]; then ok "$N rows, one per endpoint check found"; else not_ok "$N rows, want $NEP"; fi
+expect_out "$NEP endpoints" "header counts $NEP endpoints"
+expect_out "$EVIL" "the escape-injecting server's row is there after its probe"
+if grep -q "$(printf '\033')" "$WORK/out"; then not_ok "raw ESC on screen"; else ok "no raw escape on screen"; fi
+
+# every endpoint's state as check judged it, one at a time through `/`
+while read -r host addr state subj; do
+	keys /
+	keys -l "$addr"
+	keys Enter
+	cap
+	got=$(rows)
+	n=$(printf '%s\n' "$got" | grep -c .)
+	if [ "$n" -eq 1 ] && printf '%s\n' "$got" | grep -qE "^[ *]{1,4}$state "; then
+		ok "$host $addr: one row after '/ $addr', state $state as check says"
+	else
+		not_ok "$host $addr: want one row in state $state; got: $got"
+	fi
+	keys Escape # clear the filter
+done <"$WORK/expect"
+cap
+N=$(rows | wc -l)
+if [ "$N" -eq "$NEP" ]; then ok "Esc clears the filter ($N rows)"; else not_ok "after Esc: $N rows"; fi
+
+# the filter narrows: a host name matching some endpoints
+keys /
+keys -l mx1.lab.test
+keys Enter
+cap
+WANT=$(grep -c '^mx1\.lab\.test ' "$WORK/expect")
+N=$(rows | wc -l)
+if [ "$N" -eq "$WANT" ] && [ "$N" -lt "$NEP" ]; then ok "'/ mx1.lab.test' narrows to $N rows"; else not_ok "filter mx1.lab.test: $N rows, want $WANT"; fi
+
+# drill-down on mx1 [127.0.0.31]: the chain pane shows the leaf's subject
+SUBJ=$(awk '$2 == "[127.0.0.31]:25" { print $4 }' "$WORK/expect" | tr '_' ' ')
+CN=$(printf '%s' "$SUBJ" | grep -o 'CN=[^,]*' | head -1)
+keys Escape
+keys /
+keys -l 127.0.0.31
+keys Enter
+keys Enter
+cap
+if grep -q 'Chain' "$WORK/out" && grep -q 'mx1.lab.test\[127.0.0.31\]:25' "$WORK/out"; then ok "Enter opens the drill-down of mx1 [127.0.0.31]"; else not_ok "drill-down not shown"; fi
+keys Tab
+cap
+if [ -n "$CN" ] && grep -qF "$CN" "$WORK/out"; then ok "Tab: the chain pane shows the subject $CN (check's chain[0])"; else not_ok "chain pane without '$CN'"; fi
+keys Escape
+keys Escape
+
+# the escape-injecting banner: its drill-down shows the bytes escaped
+keys /
+keys -l "$EVIL"
+keys Enter
+keys Enter
+for _ in 1 2 3 4 5 6; do cap; grep -qF '\x1b[2J' "$WORK/out" && break; keys Tab; done
+if grep -qF '\x1b[2J' "$WORK/out"; then ok "the banner's ESC[2J is shown escaped (\\x1b[2J)"; else not_ok "escaped banner not found in the panes"; fi
+if head -1 "$WORK/out" | grep -qF "$EVIL"; then ok "screen intact after the escape-injecting banner"; else not_ok "screen torn"; fi
+keys Escape
+keys Escape
+keys Escape
+
+# `r` re-probes the selected row's target: its stage shows, then it ends
+keys r
+cap
+if grep -qE 're-probing|probing [1-9]' "$WORK/out" || rows | grep -qE '^[ *]{1,4}(queued|resolve|probe|enum|clients) '; then ok "r starts a probe of the selected target"; else not_ok "r: no probe seen"; fi
+settled "$NEP" || true
+
+# resize to 80x24: the header is redrawn, rows still there
+t resize-window -t "$S" -x 80 -y 24
+sleep 0.8
+cap
+if head -1 "$WORK/out" | grep -q 'mxprobe watch' && [ "$(awk '{ if (length($0) > 80) n++ } END { print n + 0 }' "$WORK/out")" -eq 0 ]; then
+	ok "80x24: header redrawn, nothing wider than 80 columns"
+else
+	not_ok "80x24 redraw"
+fi
+N=$(rows | wc -l)
+if [ "$N" -ge 1 ]; then ok "80x24: $N rows shown"; else not_ok "80x24: no rows"; fi
+if [ "$(wc -l <"$WORK/out")" -le 24 ]; then ok "80x24: 24 lines"; else not_ok "80x24: more than 24 lines"; fi
+
+# q: exit 0, the terminal restored
+keys q
+sleep 1
+cap
+if grep -q '^EXIT=0' "$WORK/out"; then ok "q exits 0"; else not_ok "q: no EXIT=0"; fi
+if grep -qE '^icanon echo' "$WORK/out"; then ok "canonical mode and echo restored"; else not_ok "terminal modes not restored"; fi
+if grep -q '^ALT=0' "$WORK/out"; then ok "alternate screen left"; else not_ok "still on the alternate screen"; fi
+if grep -q 'mxprobe watch  ' "$WORK/out"; then not_ok "the dashboard is still on screen"; else ok "no dashboard left on screen"; fi
+if [ -s "$WORK/watch.err" ]; then cat "$WORK/watch.err"; not_ok "stderr not empty"; else ok "nothing on stderr"; fi
+t kill-session -t "$S"
+
+# SIGTERM: the same way out
+t new-session -d -s "$S" -x 100 -y 30 "$WORK/run.sh"
+sleep 0.5
+settled 1 || true
+PID=$(pgrep -f -n "^$MXPROBE watch .*--history $HIST" || true)
+if [ -n "$PID" ]; then kill -TERM "$PID"; fi
+sleep 1
+cap
+if grep -q '^EXIT=0' "$WORK/out" && grep -qE '^icanon echo' "$WORK/out" && grep -q '^ALT=0' "$WORK/out"; then
+	ok "SIGTERM: exit 0, terminal restored"
+else
+	not_ok "SIGTERM"
+fi
+t kill-session -t "$S"
+
+# ---- without a terminal ------------------------------------------------------
+RC=0
+"$MXPROBE" watch $L --history "$HIST" --rounds 2 --interval 5s --json $TARGETS \
+	</dev/null >"$WORK/out" 2>"$WORK/err" || RC=$?
+WANTRC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["exit_status"])' "$WORK/check.json")
+python3 - "$WORK/out" "$NEP" "$WORK" <<'PY' >"$WORK/aj" 2>&1
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, "%d lines" % len(lines)
+for k, l in enumerate(lines, 1):
+    d = json.loads(l)
+    assert d["round"] == k, d["round"]
+    assert len(d["targets"]) == 4, len(d["targets"])
+    n = sum(len(t["targets"][0]["endpoints"]) for t in d["targets"])
+    assert n == int(sys.argv[2]), n
+    assert isinstance(d["drift"], list)
+    # each target is a check document
+    with open("%s/doc%d.json" % (sys.argv[3], k), "w") as f:
+        json.dump(d["targets"][0], f)
+print("ok")
+PY
+if grep -qx ok "$WORK/aj"; then ok "--rounds 2 --json: two JSON lines, 4 targets, $NEP endpoints each"; else cat "$WORK/aj"; not_ok "--json rounds"; fi
+if $AJ validate "$WORK/doc2.json" "$SCHEMA" >"$WORK/aj" 2>&1; then ok "a round's target is a valid check document"; else cat "$WORK/aj"; not_ok "schema"; fi
+if [ "$RC" -ge "$WANTRC" ]; then ok "--rounds: exit $RC (check says $WANTRC; drift can only add)"; else not_ok "exit $RC < $WANTRC"; fi
+
+mxp watch $L --history "$HIST" --rounds 1 $TARGETS </dev/null
+expect_out '^=== mxprobe watch: round 1 at [0-9TZ:-]+, 4 targets ===$' "text: the round header"
+expect_out '^Drift since the previous probe:' "text: the drift section"
+expect_out '^Status: ' "text: the status line"
+if grep -q "$(printf '\033')" "$WORK/out"; then not_ok "raw ESC in the text report"; else ok "no raw escape in the text report"; fi
+
+# SIGINT before the last round: exit 3
+RC=0
+"$MXPROBE" watch $L --no-history --rounds 3 --interval 1h smtps://smtp.lab.test:2465 \
+	</dev/null >"$WORK/out" 2>"$WORK/err" &
+P=$!
+for _ in $(seq 100); do grep -q '^Status:' "$WORK/out" && break; sleep 0.1; done
+kill -INT $P
+wait $P || RC=$?
+expect_rc 3 "SIGINT after round 1 of 3"
+expect_err 'interrupted \(SIGINT\) after 1 of 3 rounds' "says how many rounds were done"
+
+# bad durations: one line, exit 3, nothing probed
+mxp watch --interval 10x lab.test
+expect_rc 3 "--interval 10x refused"
+expect_err "--interval wants a duration" "--interval error names the option"
+mxp watch --interval 2s lab.test
+expect_rc 3 "--interval 2s (below 5s) refused"
+mxp watch -o "$WORK/x" lab.test </dev/null
+expect_rc 3 "-o refused for watch"
+finish
