@@ -30,3 +30,7 @@ bench_tui_redraw_SOURCES = bench/tui_redraw.c \
 	tests/unit/test_tui_fixture.c tests/unit/test_tui_fixture.h
 bench_tui_redraw_LDADD = $(LIB_TUI) $(NCURSES_LIBS)
 bench_tui_redraw_LDFLAGS = $(AM_LDFLAGS) -pthread
+check_PROGRAMS += tests/unit/test_tui_sanitize
+TESTS += tests/unit/test_tui_sanitize
+tests_unit_test_tui_sanitize_SOURCES = tests/unit/test_tui_sanitize.c
+tests_unit_test_tui_sanitize_LDADD = $(LIB_TUI) $(CMOCKA_TEST_LDADD)
