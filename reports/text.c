@@ -405,14 +405,23 @@ static void out_transcript(struct tw *w, const struct mx_transcript *tx)
 			   tx->dropped);
 }
 
+/* twin: the other address of the same MX that said the same, or NULL */
 static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
+			 const struct mx_endpoint *twin,
 			 const struct mx_text_opts *o)
 {
 	const struct mx_smtp *s = &ep->smtp;
 	char *label = ep_label(ep);
 
-	mx_out_fmt(w->out, "\n--- %s (%s) ---\n", label,
-		   mx_tls_mode_name(ep->mode));
+	if (twin != NULL)
+		mx_out_fmt(w->out,
+			   "\n--- %s and [%s]:%u (%s; the same answers on "
+			   "both addresses) ---\n",
+			   label, mx_nz(twin->addr, "?"), twin->port,
+			   mx_tls_mode_name(ep->mode));
+	else
+		mx_out_fmt(w->out, "\n--- %s (%s) ---\n", label,
+			   mx_tls_mode_name(ep->mode));
 	free(label);
 	if (o->details) {
 		out_reply(w, "Greeting:", &s->greeting);
@@ -437,12 +446,13 @@ static void out_endpoint(struct tw *w, const struct mx_endpoint *ep,
 
 /* ---- findings, target, run -------------------------------------------- */
 
-static void out_findings(struct tw *w, const struct mx_target *t)
+static void out_findings(struct tw *w, const struct mx_target *t,
+			 const size_t *twins)
 {
 	size_t n;
 	const struct mx_finding **v = mx_rep_sorted_findings(t, &n);
 
-	mx_out_findings(w->out, w->color, v, n);
+	mx_out_findings_grouped(w->out, w->color, t, twins, v, n);
 	free(v);
 }
 
@@ -490,19 +500,30 @@ static void out_target_header(struct tw *w, const struct mx_target *t)
 static void out_target(struct tw *w, const struct mx_target *t,
 		       const struct mx_text_opts *o)
 {
-	size_t i;
+	size_t i, *twins = mx_out_twins(t);
 
 	out_target_header(w, t);
 	mx_out_text(w->out, "\n");
 	summary_table(w, t);
+	/* An MX's IPv4 and IPv6 endpoints that say the same: once (the
+	 * transcripts, when asked, are each their own). */
 	if (o->details || o->transcript)
-		for (i = 0; i < t->nendpoints; i++)
-			out_endpoint(w, &t->endpoints[i], o);
+		for (i = 0; i < t->nendpoints; i++) {
+			if (twins[i] != (size_t)-1 && twins[i] < i &&
+			    !o->transcript)
+				continue;
+			out_endpoint(w, &t->endpoints[i],
+				     twins[i] != (size_t)-1 && !o->transcript
+					     ? &t->endpoints[twins[i]]
+					     : NULL,
+				     o);
+		}
 	/* --capture: timelines of what failed on the wire */
 	for (i = 0; i < t->nendpoints; i++)
 		mx_report_wire_endpoint(w->out, w->color, &t->endpoints[i]);
 	mx_report_sts_text(w->out, t);
-	out_findings(w, t);
+	out_findings(w, t, twins);
+	free(twins);
 	if (t->confidence >= 0)
 		mx_out_fmt(w->out, "\nConfidence: %d%%\n", t->confidence);
 	else

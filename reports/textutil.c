@@ -159,3 +159,118 @@ void mx_out_status(FILE *out, int color, int exit_status)
 	mx_colour_off(out, color, c);
 	mx_out_fmt(out, " (exit %d)\n", exit_status);
 }
+
+/* ---- an MX's IPv4 and IPv6 endpoints that say the same ------------------ */
+
+static int same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int same_finding(const struct mx_finding *a, const struct mx_finding *b)
+{
+	return a->def == b->def && a->severity == b->severity &&
+	       same_str(a->evidence, b->evidence) && same_str(a->fix, b->fix);
+}
+
+int mx_out_same_answers(const struct mx_endpoint *a,
+			const struct mx_endpoint *b)
+{
+	const struct mx_tls *x = &a->tls, *y = &b->tls;
+	size_t i;
+	int c;
+
+	if (a->family == b->family || a->port != b->port ||
+	    a->mode != b->mode || a->host == NULL ||
+	    !same_str(a->host, b->host) || a->enumr != NULL || b->enumr != NULL)
+		return 0;
+	for (c = 0; c < MX_COL__N; c++)
+		if (a->col[c] != b->col[c])
+			return 0;
+	if (a->smtp.greeting.code != b->smtp.greeting.code ||
+	    !same_str(a->smtp.greeting.text, b->smtp.greeting.text) ||
+	    a->smtp.stop != b->smtp.stop ||
+	    a->smtp.caps.nkeywords != b->smtp.caps.nkeywords ||
+	    a->smtp.caps_tls.nkeywords != b->smtp.caps_tls.nkeywords ||
+	    x->attempted != y->attempted || x->completed != y->completed ||
+	    x->fail != y->fail || x->alert != y->alert ||
+	    x->suite_id != y->suite_id || !same_str(x->version, y->version) ||
+	    !same_str(x->temp_key_group, y->temp_key_group) ||
+	    x->verify_code != y->verify_code || x->chain.n != y->chain.n ||
+	    a->dane.nrr != b->dane.nrr || a->findings.n != b->findings.n)
+		return 0;
+	for (i = 0; i < a->smtp.caps.nkeywords; i++)
+		if (!same_str(a->smtp.caps.keywords[i],
+			      b->smtp.caps.keywords[i]))
+			return 0;
+	for (i = 0; i < x->chain.n; i++)
+		if (!same_str(x->chain.v[i].sha256, y->chain.v[i].sha256))
+			return 0;
+	for (i = 0; i < a->findings.n; i++)
+		if (!same_finding(&a->findings.v[i], &b->findings.v[i]))
+			return 0;
+	return 1;
+}
+
+size_t *mx_out_twins(const struct mx_target *t)
+{
+	size_t *tw = xcalloc(t->nendpoints + 1, sizeof(*tw));
+	size_t i, j;
+
+	for (i = 0; i < t->nendpoints; i++)
+		tw[i] = (size_t)-1;
+	for (i = 0; i < t->nendpoints; i++)
+		for (j = i + 1; j < t->nendpoints && tw[i] == (size_t)-1; j++)
+			if (tw[j] == (size_t)-1 &&
+			    mx_out_same_answers(&t->endpoints[i],
+						&t->endpoints[j])) {
+				tw[i] = j;
+				tw[j] = i;
+			}
+	return tw;
+}
+
+/* Which endpoint of t owns finding f (its index), or -1: the target's. */
+static long owner(const struct mx_target *t, const struct mx_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < t->nendpoints; i++) {
+		const struct mx_findings *fs = &t->endpoints[i].findings;
+
+		if (fs->n > 0 && f >= fs->v && f < fs->v + fs->n)
+			return (long)i;
+	}
+	return -1;
+}
+
+void mx_out_findings_grouped(FILE *out, int color, const struct mx_target *t,
+			     const size_t *twins,
+			     const struct mx_finding *const *v, size_t n)
+{
+	size_t i;
+
+	mx_out_text(out, n == 0 ? "\nFindings: none\n" : "\nFindings:\n");
+	for (i = 0; i < n; i++) {
+		long o = owner(t, v[i]);
+		const struct mx_endpoint *a, *b;
+		struct mx_finding f;
+		char *where;
+
+		if (o < 0 || twins[o] == (size_t)-1) {
+			mx_out_finding(out, color, v[i]);
+			continue;
+		}
+		if (twins[o] < (size_t)o) /* the twin's copy says it */
+			continue;
+		a = &t->endpoints[o];
+		b = &t->endpoints[twins[o]];
+		where = xasprintf("%s [%s]:%u and [%s]:%u", a->host, a->addr,
+				  a->port, b->addr, b->port);
+		f = *v[i];
+		f.where = where;
+		mx_out_finding(out, color, &f);
+		free(where);
+	}
+}

@@ -9,6 +9,8 @@
  * colour work the same in every command's text.
  * API: mx_out_text(), mx_out_fmt(), mx_out_field(), mx_nz(), mx_upper();
  * mx_out_finding() / mx_out_findings(): the one finding layout;
+ * mx_out_twins() / mx_out_findings_grouped(): an MX's IPv4 and IPv6
+ * endpoints that say the same, shown once;
  * mx_colour_on() / mx_colour_off() write a colour only when `color` is
  * set; mx_colour_code() / mx_colour_reset() give the sequence (or "")
  * for use inside one fprintf; mx_severity_colour() is the one colour of
@@ -26,6 +28,7 @@
 #include <stdio.h>
 
 #include "model/finding.h"
+#include "model/result.h"
 
 enum mx_colour {
 	MX_C_NONE = 0,
@@ -76,5 +79,20 @@ void mx_out_findings(FILE *out, int color, const struct mx_finding *const *v,
 /* The one closing line of every command's text, always last:
  * "\nStatus: CRITICAL (exit 2)\n", the word in its colour. */
 void mx_out_status(FILE *out, int color, int exit_status);
+
+/* An MX's IPv4 and IPv6 endpoints that say the same (issue 11 point 5):
+ * the same host, port and mode, verdicts, replies, TLS result, chain as
+ * sent, DANE records and findings; timings aside.  Not enumerated ones
+ * (their tables are shown apart). */
+int mx_out_same_answers(const struct mx_endpoint *a,
+			const struct mx_endpoint *b);
+/* For each endpoint of t the index of its twin (mx_out_same_answers),
+ * or (size_t)-1; malloc'ed. */
+size_t *mx_out_twins(const struct mx_target *t);
+/* mx_out_findings, with a finding of twin endpoints shown once, where
+ * naming both addresses (the JSON keeps both). */
+void mx_out_findings_grouped(FILE *out, int color, const struct mx_target *t,
+			     const size_t *twins,
+			     const struct mx_finding *const *v, size_t n);
 
 #endif

@@ -49,6 +49,9 @@ int cmd_certs(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
+	/* A bare name is the server to look at: no MX lookup, no
+	 * dns.no_mx (issue 11 point 5). */
+	mx_cli_names_are_hosts(run);
 	/* --capture drops privileges once the device is open: the
 	 * report file is opened before that. */
 	if (o->capture && (early = mx_cli_open_output(o)) == NULL) {

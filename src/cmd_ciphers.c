@@ -33,6 +33,9 @@ int cmd_ciphers(struct mx_opts *o)
 	run = mx_cli_build_run(o);
 	if (run == NULL)
 		return 3;
+	/* A bare name is the server to look at: no MX lookup, no
+	 * dns.no_mx (issue 11 point 5). */
+	mx_cli_names_are_hosts(run);
 	if (o->junit && (jf = mx_cli_open_junit(o, &jo)) == NULL) {
 		mx_run_free(run);
 		return 3;

@@ -28,6 +28,9 @@ int cmd_history(struct mx_opts *o);  /* issue 10 */
 /* Parse every positional argument into a target of a new run.  On a bad
  * target prints one line to stderr and returns NULL. */
 struct mx_run *mx_cli_build_run(const struct mx_opts *o);
+/* `ciphers`, `certs`: a bare name is the host to probe (port 25,
+ * STARTTLS), not a domain whose MX records are looked up. */
+void mx_cli_names_are_hosts(struct mx_run *run);
 /* Resolve and probe every target (and, with the MX_PROBE_ENUM flags,
  * enumerate and run the clients step), all on one event loop made here,
  * with a progress line on a terminal; analyze.  SIGINT or SIGTERM cancel

@@ -57,6 +57,15 @@ struct mx_run *mx_cli_build_run(const struct mx_opts *o)
 	return run;
 }
 
+void mx_cli_names_are_hosts(struct mx_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->ntargets; i++)
+		if (run->targets[i].kind == MX_TARGET_DOMAIN)
+			run->targets[i].kind = MX_TARGET_HOST;
+}
+
 /* ---- one run on the program's loop ---------------------------------- */
 
 struct cli_run {

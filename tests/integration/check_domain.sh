@@ -29,6 +29,13 @@ expect_out '30 +mx3\.lab\.test' "mx3 row"
 expect_out 'cert\.chain_incomplete' "finding id in the text"
 expect_out 'Confidence' "confidence line"
 if grep -q $'\x1b\[' "$WORK/out"; then not_ok "no colour when not a terminal"; else ok "no colour when not a terminal"; fi
+# mx1's IPv4 and IPv6 endpoints say the same: one details block and
+# each finding once, naming both addresses; both rows in the table
+# (the JSON above keeps both endpoints).
+expect_out '^--- mx1\.lab\.test \[127\.0\.0\.31\]:25 and \[::1\]:25 \(starttls; the same answers on both addresses\) ---' "mx1 on IPv4 and IPv6: one details block"
+if grep -q '^--- mx1\.lab\.test \[::1\]' "$WORK/out"; then not_ok "mx1 [::1] details repeated"; else ok "mx1 [::1] details not repeated"; fi
+expect_out 'dane\.ok  mx1\.lab\.test \[127\.0\.0\.31\]:25 and \[::1\]:25' "one dane.ok for both addresses"
+expect_out '10 +mx1\.lab\.test \[::1\]:25' "the [::1] row stays in the table"
 
 mxp check $(LABOPTS) --timeout 5 --transcript good.lab.test
 expect_rc 0 "good.lab.test is clean"

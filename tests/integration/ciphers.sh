@@ -145,4 +145,16 @@ expect_out 'Cipher enumeration \(--deep\)' "check --deep text: the enumeration f
 mxp certs $LAB4 --deep smtp://dhe1024.lab.test
 expect_rc 3 "--deep is for check only"
 
+# A bare name given to ciphers or certs is the host to look at: no MX
+# lookup, no dns.no_mx (issue 11 point 5).
+mxp ciphers $LAB4 --json dhe1024.lab.test
+[ "$($AJ get "$WORK/out" targets.0.kind)" = host ] && ok "ciphers: a bare name is a host target" || not_ok "ciphers bare name kind"
+expect_no_finding dns.no_mx
+[ -n "$($AJ get "$WORK/out" targets.0.endpoints.0.enumeration.versions)" ] && ok "ciphers enumerated the bare-named host" || not_ok "no enumeration"
+mxp certs $LAB4 --json mx1.lab.test
+expect_rc 0 "certs on a bare host name"
+[ "$($AJ get "$WORK/out" endpoint.host)" = mx1.lab.test ] && [ "$($AJ get "$WORK/out" endpoint.preference)" = None ] &&
+	ok "certs: a bare name is the host itself (no MX preference)" || not_ok "certs bare name: $($AJ get "$WORK/out" endpoint)"
+expect_no_finding dns.no_mx
+
 finish

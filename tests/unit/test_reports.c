@@ -372,6 +372,76 @@ static void test_text_findings_sorted(void **state)
 	mx_run_free(run);
 }
 
+/* An MX's IPv4 and IPv6 endpoints that say the same are one in the text
+ * (details once, each finding once naming both addresses); the JSON
+ * keeps both; endpoints that differ stay apart (issue 11 point 5). */
+static struct mx_run *twin_run(int differ)
+{
+	struct mx_run *run = mx_run_new();
+	struct mx_analyze_params p;
+	struct mx_target *t;
+	struct mx_endpoint *ep;
+
+	run->tool_version = xstrdup("0.1.0-test");
+	run->started = FIX_NOW;
+	t = fix_domain(run, "lab.test");
+	ep = fix_good_endpoint(t, "mx1.lab.test", "127.0.0.31", 10);
+	ep->tls.chain.v[0].not_after = FIX_NOW + 10 * FIX_DAY;
+	ep = fix_good_endpoint(t, "mx1.lab.test", "::1", 10);
+	ep->tls.chain.v[0].not_after = FIX_NOW + 10 * FIX_DAY;
+	ep->total_ms += 7; /* timings aside */
+	if (differ)
+		fix_set(&ep->smtp.greeting.text, "mx1.lab.test ESMTP other");
+	fix_host(t, "mx1.lab.test", 10, 0, 2);
+	mx_analyze_params_init(&p, FIX_NOW);
+	mx_analyze_run(run, &p);
+	return run;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void test_text_twins(void **state)
+{
+	struct mx_text_opts o = {0, 0, 1};
+	struct mx_run *run = twin_run(0);
+	char *out = render(render_text, run, &o, NULL);
+	char *js = render(render_json, run, NULL, NULL);
+
+	(void)state;
+	assert_non_null(strstr(out, "--- mx1.lab.test [127.0.0.31]:25 and "
+				    "[::1]:25 (starttls; the same answers on "
+				    "both addresses) ---"));
+	assert_null(strstr(out, "--- mx1.lab.test [::1]:25"));
+	assert_int_equal(count(out, "Greeting:"), 1);
+	/* the expiry finding once, naming both */
+	assert_int_equal(count(out, "cert.expiring_soon"), 1);
+	assert_non_null(strstr(out, "cert.expiring_soon  mx1.lab.test "
+				    "[127.0.0.31]:25 and [::1]:25"));
+	/* both rows of the table stay; JSON keeps both endpoints */
+	assert_non_null(strstr(out, "mx1.lab.test [::1]:25  "));
+	assert_int_equal(count(js, "\"id\": \"cert.expiring_soon\""), 2);
+	free(out);
+	free(js);
+	mx_run_free(run);
+
+	run = twin_run(1);
+	out = render(render_text, run, &o, NULL);
+	assert_non_null(
+		strstr(out, "--- mx1.lab.test [::1]:25 (starttls) ---"));
+	assert_int_equal(count(out, "cert.expiring_soon"), 2);
+	free(out);
+	mx_run_free(run);
+}
+
 static void test_text_colour(void **state)
 {
 	struct mx_text_opts o = {.color = 1, .transcript = 0, .details = 0};
@@ -657,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_golden_json),
 		cmocka_unit_test(test_text_summary),
 		cmocka_unit_test(test_text_findings_sorted),
+		cmocka_unit_test(test_text_twins),
 		cmocka_unit_test(test_text_colour),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_json_values),
