@@ -77,6 +77,7 @@ void tui_draw_drill(struct mx_tui *tui)
 	page = h - 4;
 	tui->page = page;
 	tui_lines_reset(&tui->lines);
+	tui->lines.wrap = w;
 	panes[tui->pane].fill(r, tui->now, &tui->lines);
 	tui_lines_draw(tui, &tui->lines, 3, page, w, &tui->scroll[tui->pane]);
 	snprintf(buf, sizeof(buf),

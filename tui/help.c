@@ -52,6 +52,7 @@ void tui_draw_help(struct mx_tui *tui)
 
 	tui_put(tui, 0, 0, w, " mxprobe watch - help (Esc: back)", TA_HEAD, 1);
 	tui_lines_reset(&tui->lines);
+	tui->lines.wrap = w;
 	for (i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
 		tui_lines_add(&tui->lines,
 			      help_text[i][0] != ' ' && help_text[i][0] != 0

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/xalloc.h"
 #include "tui/tui_int.h"
@@ -33,20 +34,76 @@ void tui_lines_free(struct tui_lines *l)
 	l->cap = 0;
 }
 
-void tui_lines_add(struct tui_lines *l, int attr, const char *fmt, ...)
+static void push(struct tui_lines *l, int attr, const char *s, size_t n)
 {
-	char buf[1024];
-	va_list ap;
-
 	if (l->n >= TUI_LINES_MAX)
 		return;
+	MX_GROW(l->v, l->n, l->cap);
+	l->v[l->n].s = l->n + 1 == TUI_LINES_MAX ? xstrdup("(cut)")
+						 : xstrndup(s, n);
+	l->v[l->n].attr = attr;
+	l->n++;
+}
+
+/* Where continuation lines start: under the text after a "label: " in
+ * the first half of the line, else two past the leading spaces. */
+static size_t hang(const char *s, size_t wrap)
+{
+	size_t lead = strspn(s, " "), i;
+	const char *c = strstr(s, ": ");
+
+	if (c != NULL && (size_t)(c - s) < wrap / 2) {
+		i = (size_t)(c - s) + 1;
+		i += strspn(s + i, " ");
+		if (i < wrap / 2)
+			return i;
+	}
+	return lead + 2 < wrap / 2 ? lead + 2 : 0;
+}
+
+void tui_lines_add(struct tui_lines *l, int attr, const char *fmt, ...)
+{
+	char buf[1024], line[1024];
+	size_t len, w, ind, cut, room;
+	const char *p;
+	va_list ap;
+
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	MX_GROW(l->v, l->n, l->cap);
-	l->v[l->n].s = xstrdup(l->n + 1 == TUI_LINES_MAX ? "(cut)" : buf);
-	l->v[l->n].attr = attr;
-	l->n++;
+	len = strlen(buf);
+	w = l->wrap > 0 ? (size_t)l->wrap : 0;
+	if (w < 16 || len <= w) {
+		push(l, attr, buf, len);
+		return;
+	}
+	ind = hang(buf, w);
+	p = buf;
+	room = w;
+	for (;;) {
+		size_t n = strlen(p);
+
+		if (n <= room) {
+			cut = n;
+		} else {
+			for (cut = room; cut > room / 2 && p[cut] != ' '; cut--)
+				;
+			if (p[cut] != ' ')
+				cut = room; /* no space: a hard cut */
+		}
+		if (p == buf) {
+			push(l, attr, p, cut);
+		} else {
+			memset(line, ' ', ind);
+			memcpy(line + ind, p, cut);
+			push(l, attr, line, ind + cut);
+		}
+		p += cut;
+		p += strspn(p, " ");
+		if (*p == 0)
+			break;
+		room = w - ind;
+	}
 }
 
 void tui_lines_draw(struct mx_tui *tui, const struct tui_lines *l, int y, int h,

@@ -255,9 +255,12 @@ static void version_lines(const struct mx_enum_version *v, enum mx_enum_ver ev,
 		int a = s->grade == MX_GRADE_INSECURE ? TA_CRIT
 			: s->grade == MX_GRADE_WEAK   ? TA_WARN
 						      : TA_NORMAL;
+		char rank[16] = "-";
 
-		tui_lines_add(out, a, "  %3d %-40s %-6s %-9s %5d %s%s%s",
-			      s->rank, s->iana ? s->iana : tui_s(s->openssl),
+		if (s->rank >= 0)
+			snprintf(rank, sizeof(rank), "%d", s->rank + 1);
+		tui_lines_add(out, a, "  %3s %-40s %-6s %-9s %5d %s%s%s", rank,
+			      s->iana ? s->iana : tui_s(s->openssl),
 			      tui_s(s->kx), tui_s(s->group), s->kx_bits,
 			      mx_suite_grade_name(s->grade),
 			      s->grade_why ? ": " : "",

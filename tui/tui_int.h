@@ -70,6 +70,9 @@ struct tui_line {
 struct tui_lines {
 	struct tui_line *v;
 	size_t n, cap;
+	/* wrap lines longer than this many columns (0: never); continuation
+	 * lines are indented under the text after the line's "label: " */
+	int wrap;
 };
 
 #define TUI_FILTER_MAX 128
