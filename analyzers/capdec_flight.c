@@ -20,6 +20,15 @@
 #include "wire/ja3.h"
 #include "wire/tls_registry.h"
 
+/* The session's group and its name for the renderers (model/capture.h). */
+static void set_group(struct mx_capsess *s, uint16_t id)
+{
+	const struct mx_group *g = mx_group_by_id(id);
+
+	s->group = id;
+	s->group_iana = g ? g->iana : NULL;
+}
+
 const char *cd_group_name(uint16_t id, char *buf, size_t len)
 {
 	const struct mx_group *g = mx_group_by_id(id);
@@ -53,10 +62,17 @@ static void server_hello(struct cd_flow *fl, const struct mx_server_hello *sh,
 	s->version = sh->version;
 	s->suite = sh->suite;
 	s->sh_legacy_version = sh->legacy_version;
+	s->version_name = mx_tls_version_name(sh->version);
+	{
+		const struct mx_suite *su = mx_suite_by_id(sh->suite);
+
+		s->suite_iana = su ? su->iana : NULL;
+		s->suite_openssl = su ? su->openssl : NULL;
+	}
 	if (sh->version == MX_TLS13)
 		fl->tls13 = 1;
 	if (sh->has_key_share && sh->key_share_group)
-		s->group = sh->key_share_group;
+		set_group(s, sh->key_share_group);
 	if (mx_ja3s_string(sh, ja3s, sizeof(ja3s)) == 0 &&
 	    strlen(ja3s) < sizeof(s->ja3s)) {
 		memcpy(s->ja3s, ja3s, strlen(ja3s) + 1);
@@ -119,7 +135,7 @@ static void key_exchange(struct cd_flow *fl, const struct mx_ske *k, int64_t ts,
 			 k->dh_bits, e ? e->name : "custom prime");
 		break;
 	case MX_SKE_ECDHE:
-		s->group = k->group;
+		set_group(s, k->group);
 		snprintf(t, sizeof(t), "ServerKeyExchange ECDHE %s",
 			 cd_group_name(k->group, b, sizeof(b)));
 		break;

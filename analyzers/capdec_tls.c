@@ -58,6 +58,7 @@ void cd_tls_alert(struct cd_flow *fl, int dir, uint8_t level, uint8_t desc,
 		s->alert = desc;
 		s->alert_level = level;
 		s->alert_desc = desc;
+		s->alert_name = name;
 		s->alert_dir = (uint8_t)dir;
 	}
 	snprintf(t, sizeof(t), "alert %s %s (%s)", lvl ? lvl : "level?",
@@ -104,6 +105,8 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 	if (st == MX_CHELLO_OK || ch->sslv2) {
 		h->legacy_version = ch->legacy_version;
 		h->max_version = ch->max_version;
+		h->legacy_version_name = mx_tls_version_name(h->legacy_version);
+		h->max_version_name = mx_tls_version_name(h->max_version);
 	}
 	if (st == MX_CHELLO_OK) {
 		h->nsuites = (unsigned)ch->nsuites_total;
@@ -111,6 +114,12 @@ static void hello(struct cd_flow *fl, const struct mx_chello *ch,
 		h->next = (unsigned)ch->next_total;
 		for (i = 0; i < ch->nsuites && i < 64; i++)
 			h->suites[i] = ch->suites[i];
+		for (i = 0; i < 64; i++) {
+			const struct mx_suite *su =
+				mx_suite_by_id(h->suites[i]);
+
+			h->suite_iana[i] = su ? su->iana : NULL;
+		}
 		if (ch->has_sni) {
 			sni = mx_escape_str(ch->sni, sizeof(h->sni) - 1);
 			snprintf(h->sni, sizeof(h->sni), "%s", sni);

@@ -26,6 +26,8 @@ tests_unit_test_analyzers_LDADD = $(LIB_ANALYZERS) $(LIBS_ANALYZERS) \
 # send: delivery TLS policy judgement, SMTP failure explanations.
 libanalyzers_a_SOURCES += %reldir%/policy.c %reldir%/policy.h \
 	%reldir%/smtp_failures.c %reldir%/smtp_failures.h
+# headers: the model of `mxprobe headers` from the parsed header section
+libanalyzers_a_SOURCES += %reldir%/headers.c %reldir%/headers.h
 
 # clients: client simulation, cipher-string advice, client findings.
 libanalyzers_a_SOURCES += %reldir%/clients.c %reldir%/clients.h \

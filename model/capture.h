@@ -79,8 +79,12 @@ struct mx_cap_hello {
 	uint16_t legacy_version, max_version;
 	unsigned nsuites, ngroups, next;
 	uint16_t suites[64]; /* the first 64 suites offered */
-	char sni[256];	     /* escaped */
-	char *ja3;	     /* the JA3 string, owned (NULL: none) */
+	/* Names of the numbers above from wire/'s registries, set by the
+	 * decoder for the renderers (static strings; NULL: not known). */
+	const char *legacy_version_name, *max_version_name;
+	const char *suite_iana[64];
+	char sni[256]; /* escaped */
+	char *ja3;     /* the JA3 string, owned (NULL: none) */
 	char ja3_md5[33];
 };
 
@@ -110,6 +114,11 @@ struct mx_capsess {
 	uint16_t version; /* negotiated */
 	uint16_t suite;
 	uint16_t sh_legacy_version;
+	/* Names of version, suite, group and alert_desc from wire/'s
+	 * registries, set by the decoder for the renderers (static
+	 * strings; NULL: not in the registry). */
+	const char *version_name, *suite_iana, *suite_openssl;
+	const char *group_iana, *alert_name;
 	char ja3s[1024];
 	char ja3s_md5[33];
 	uint16_t group;		/* ECDHE curve from SKE or key_share */

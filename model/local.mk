@@ -24,3 +24,5 @@ libmodel_a_SOURCES += %reldir%/queue.c %reldir%/queue.h
 libmodel_a_SOURCES += %reldir%/client_profiles.c %reldir%/client_profiles.h
 # snapshot: one endpoint's result flattened for history and drift (issue 10)
 libmodel_a_SOURCES += %reldir%/snapshot.c %reldir%/snapshot.h
+# headers: what `mxprobe headers` shows of a header section
+libmodel_a_SOURCES += %reldir%/headers.c %reldir%/headers.h

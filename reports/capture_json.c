@@ -12,7 +12,6 @@
 
 #include "reports/capture_jw.h"
 #include "reports/jsonutil.h"
-#include "wire/tls_registry.h"
 
 struct mx_pcap_json {
 	FILE *tmp; /* the sessions, each indented for the array */
@@ -50,7 +49,8 @@ static void jw_time_us(struct jw *w, const char *key, int64_t us)
 }
 
 /* A version's name, "0x7f1c" when it has none, null for 0. */
-static void jw_version(struct jw *w, const char *key, uint16_t v)
+static void jw_version(struct jw *w, const char *key, uint16_t v,
+		       const char *name)
 {
 	char buf[8];
 
@@ -58,16 +58,17 @@ static void jw_version(struct jw *w, const char *key, uint16_t v)
 		jw_null(w, key);
 		return;
 	}
-	mx_jw_str(w, key, mx_tls_version_label(v, buf, sizeof(buf)));
+	mx_jw_str(w, key, mx_cap_version_label(name, v, buf, sizeof(buf)));
 }
 
-static void jw_suite(struct jw *w, const char *key, uint16_t id)
+/* A suite's IANA name (model/capture.h), else "0x00ff". */
+static void jw_suite(struct jw *w, const char *key, uint16_t id,
+		     const char *iana)
 {
-	const struct mx_suite *s = mx_suite_by_id(id);
 	char buf[8];
 
 	snprintf(buf, sizeof(buf), "0x%04x", id);
-	mx_jw_str(w, key, s != NULL ? s->iana : buf);
+	mx_jw_str(w, key, iana != NULL ? iana : buf);
 }
 
 static void jw_dirs(struct jw *w, const char *key, const uint64_t v[2])
@@ -145,13 +146,14 @@ static void jw_hello(struct jw *w, const struct mx_capsess *s,
 	mx_jw_int(w, "t_us", h->t_us - s->start_us);
 	mx_jw_int(w, "frame", (long long)h->frame);
 	mx_jw_int(w, "bytes", (long long)h->len);
-	jw_version(w, "legacy_version", h->legacy_version);
-	jw_version(w, "max_version", h->max_version);
+	jw_version(w, "legacy_version", h->legacy_version,
+		   h->legacy_version_name);
+	jw_version(w, "max_version", h->max_version, h->max_version_name);
 	mx_jw_str(w, "sni", h->sni[0] ? h->sni : NULL);
 	mx_jw_int(w, "suite_count", h->nsuites);
 	mx_jw_begin(w, "suites", 1);
 	for (i = 0; i < h->nsuites && i < 64; i++)
-		jw_suite(w, NULL, h->suites[i]);
+		jw_suite(w, NULL, h->suites[i], h->suite_iana[i]);
 	mx_jw_end(w, 1);
 	mx_jw_int(w, "group_count", h->ngroups);
 	mx_jw_int(w, "extension_count", h->next);
@@ -244,7 +246,6 @@ static void jw_verify(struct jw *w, const struct mx_pcap_verify *v)
 static void jw_tls(struct jw *w, const struct mx_capsess *s,
 		   const struct mx_pcap_verify *v)
 {
-	const struct mx_group *g;
 	size_t i;
 
 	if (!s->tls) {
@@ -259,8 +260,8 @@ static void jw_tls(struct jw *w, const struct mx_capsess *s,
 	jw_bool(w, "server_hello", s->server_hello);
 	jw_bool(w, "hello_retry_request", s->hrr);
 	if (s->server_hello) {
-		jw_version(w, "tls_version", s->version);
-		jw_suite(w, "cipher", s->suite);
+		jw_version(w, "tls_version", s->version, s->version_name);
+		jw_suite(w, "cipher", s->suite, s->suite_iana);
 		mx_jw_int(w, "cipher_id", s->suite);
 	} else {
 		jw_null(w, "tls_version");
@@ -269,11 +270,10 @@ static void jw_tls(struct jw *w, const struct mx_capsess *s,
 	}
 	mx_jw_str(w, "ja3s", s->ja3s[0] ? s->ja3s : NULL);
 	mx_jw_str(w, "ja3s_md5", s->ja3s_md5[0] ? s->ja3s_md5 : NULL);
-	g = s->group ? mx_group_by_id(s->group) : NULL;
 	if (s->group == 0)
 		jw_null(w, "group");
-	else if (g != NULL)
-		mx_jw_str(w, "group", g->iana);
+	else if (s->group_iana != NULL)
+		mx_jw_str(w, "group", s->group_iana);
 	else
 		mx_jw_int(w, "group", s->group);
 	if (s->dh_bits > 0) {
@@ -289,7 +289,7 @@ static void jw_tls(struct jw *w, const struct mx_capsess *s,
 	jw_chain(w, s, v);
 	jw_verify(w, v);
 	if (s->alert >= 0) {
-		const char *an = mx_tls_alert_name(s->alert_desc);
+		const char *an = s->alert_name;
 
 		mx_jw_begin(w, "alert", 0);
 		mx_jw_str(w, "from", dir_name(s->alert_dir));

@@ -3,8 +3,9 @@
  * timeline, and the streamed report of `mxprobe pcap FILE`; see
  * capture_text.h.
  *
- * Names of versions, suites, groups and alerts come from the registry
- * tables of wire/tls_registry.h (data only, no parsing).
+ * Names of versions, suites, groups and alerts are the model's (the
+ * decoder looked them up in wire/'s registries); a number without a name
+ * is shown in hex.
  */
 #include "reports/capture_text.h"
 
@@ -16,11 +17,32 @@
 
 #include "model/severity.h"
 #include "reports/textutil.h"
-#include "wire/tls_registry.h"
 
 static const char *dir_name(int dir)
 {
 	return dir ? "server" : "client";
+}
+
+const char *mx_cap_version_label(const char *name, uint16_t v, char *buf,
+				 size_t len)
+{
+	if (name)
+		return name;
+	snprintf(buf, len, "0x%04x", v);
+	return buf;
+}
+
+/* The negotiated suite: its OpenSSL name, else its IANA name, else its
+ * number ("0x00FF"). */
+static const char *suite_label(const struct mx_capsess *s, char *buf,
+			       size_t len)
+{
+	if (s->suite_openssl)
+		return s->suite_openssl;
+	if (s->suite_iana)
+		return s->suite_iana;
+	snprintf(buf, len, "0x%04X", s->suite);
+	return buf;
 }
 
 static void ms_offset(char *buf, size_t len, int64_t t_us, int64_t start_us)
@@ -91,8 +113,9 @@ static void header(FILE *out, int color, const struct mx_capsess *s)
 	mx_out_fmt(out, "session %u  %s  %s", s->id, peers, mode_text(s));
 	if (s->server_hello)
 		mx_out_fmt(out, "  %s %s",
-			   mx_tls_version_label(s->version, vb, sizeof(vb)),
-			   mx_suite_label(s->suite, sb, sizeof(sb)));
+			   mx_cap_version_label(s->version_name, s->version, vb,
+						sizeof(vb)),
+			   suite_label(s, sb, sizeof(sb)));
 	mx_colour_off(out, color, MX_C_BOLD);
 	mx_out_text(out, "\n");
 }
@@ -109,8 +132,10 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 			 "SNI %s, up to %s (legacy %s), %u suites, %u groups, "
 			 "%u extensions, %zu B",
 			 h->sni[0] ? h->sni : "(none)",
-			 mx_tls_version_label(h->max_version, vb, sizeof(vb)),
-			 mx_tls_version_label(h->legacy_version, vb2,
+			 mx_cap_version_label(h->max_version_name,
+					      h->max_version, vb, sizeof(vb)),
+			 mx_cap_version_label(h->legacy_version_name,
+					      h->legacy_version, vb2,
 					      sizeof(vb2)),
 			 h->nsuites, h->ngroups, h->next, h->len);
 		mx_out_field(out, "  ",
@@ -121,8 +146,9 @@ static void hellos(FILE *out, const struct mx_capsess *s)
 	}
 	if (s->server_hello) {
 		snprintf(line, sizeof(line), "%s %s%s%s%s",
-			 mx_tls_version_label(s->version, vb, sizeof(vb)),
-			 mx_suite_label(s->suite, sb, sizeof(sb)),
+			 mx_cap_version_label(s->version_name, s->version, vb,
+					      sizeof(vb)),
+			 suite_label(s, sb, sizeof(sb)),
 			 s->hrr ? " (after HelloRetryRequest)" : "",
 			 s->ja3s_md5[0] ? ", JA3S " : "", s->ja3s_md5);
 		mx_out_field(out, "  ", "ServerHello:", line);
@@ -142,10 +168,8 @@ static void key_exchange(FILE *out, const struct mx_capsess *s)
 				 : "");
 		mx_out_field(out, "  ", "Key exchange:", line);
 	} else if (s->group != 0) {
-		const struct mx_group *g = mx_group_by_id(s->group);
-
 		snprintf(line, sizeof(line), "ECDHE %s",
-			 g ? g->iana : "(unknown group)");
+			 s->group_iana ? s->group_iana : "(unknown group)");
 		mx_out_field(out, "  ", "Key exchange:", line);
 	}
 }
@@ -214,11 +238,10 @@ static void ending(FILE *out, const struct mx_capsess *s)
 
 	line[0] = '\0';
 	if (s->alert >= 0) {
-		const char *an = mx_tls_alert_name(s->alert_desc);
-
 		n += (size_t)snprintf(
 			line + n, sizeof(line) - n, "%s alert %s (%u, %s); ",
-			dir_name(s->alert_dir), an ? an : "unknown",
+			dir_name(s->alert_dir),
+			s->alert_name ? s->alert_name : "unknown",
 			s->alert_desc,
 			s->alert_level == 2 ? "fatal" : "warning");
 	}

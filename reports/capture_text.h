@@ -83,6 +83,10 @@ struct mx_pcap_summary {
  * and a last line when events were dropped. */
 void mx_capsess_text_timeline(FILE *out, const struct mx_capsess *s,
 			      const char *indent);
+/* A TLS version's name (model/capture.h), else its number in hex
+ * ("0x7f1c", written into buf). */
+const char *mx_cap_version_label(const char *name, uint16_t v, char *buf,
+				 size_t len);
 /* "192.0.2.10:51234 -> 192.0.2.25:25" ([v6]:port for IPv6). */
 void mx_capsess_text_peers(const struct mx_capsess *s, char *buf, size_t len);
 

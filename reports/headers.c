@@ -15,7 +15,7 @@ static const char *s_or(const char *s, const char *dflt)
 	return s ? s : dflt;
 }
 
-int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
+int mx_report_headers_json(FILE *out, const struct mx_headers *h,
 			   const char *file, const struct mx_rep_meta *meta)
 {
 	struct mx_jc c = {0};
@@ -27,21 +27,21 @@ int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
 			     meta->exit_status);
 	mx_j_set(&c, root, "file", mx_j_str(&c, file));
 	/* how far the header section could be read (ok, unterminated, ...) */
-	mx_j_set(&c, root, "header_status",
-		 mx_j_str(&c, mx_hdr_status_name(h->status)));
-	for (i = 0; i < h->nrcvd; i++) {
-		const struct mx_received *r = &h->rcvd[i];
+	mx_j_set(&c, root, "header_status", mx_j_str(&c, h->status));
+	for (i = 0; i < h->nhops; i++) {
+		const struct mx_hop *r = &h->hops[i];
 		json_t *o = mx_j_obj(&c);
 
 		mx_j_set(&c, o, "from", mx_j_str(&c, r->from));
-		mx_j_set(&c, o, "from_address", mx_j_str(&c, r->from_ip));
+		mx_j_set(&c, o, "from_address", mx_j_str(&c, r->from_address));
 		mx_j_set(&c, o, "by", mx_j_str(&c, r->by));
 		mx_j_set(&c, o, "with", mx_j_str(&c, r->with));
-		mx_j_set(&c, o, "tls", mx_j_str(&c, mx_rcvd_tls_name(r->tls)));
+		mx_j_set(&c, o, "tls", mx_j_str(&c, r->tls_name));
 		mx_j_set(&c, o, "tls_version", mx_j_str(&c, r->tls_version));
 		mx_j_set(&c, o, "cipher", mx_j_str(&c, r->tls_cipher));
-		mx_j_set(&c, o, "authenticated", mx_j_bool(&c, r->auth));
-		mx_j_set(&c, o, "date", mx_j_str(&c, r->date_text));
+		mx_j_set(&c, o, "authenticated",
+			 mx_j_bool(&c, r->authenticated));
+		mx_j_set(&c, o, "date", mx_j_str(&c, r->date));
 		mx_j_set(&c, o, "delay_s",
 			 r->has_delay ? mx_j_int(&c, r->delay_s)
 				      : mx_j_null(&c));
@@ -52,7 +52,7 @@ int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
 		 h->has_total_delay ? mx_j_int(&c, h->total_delay_s)
 				    : mx_j_null(&c));
 	for (i = 0; i < h->nar; i++) {
-		const struct mx_authres *a = &h->ar[i];
+		const struct mx_ar *a = &h->ar[i];
 		json_t *o = mx_j_obj(&c), *ms = mx_j_arr(&c);
 
 		mx_j_set(&c, o, "arc", mx_j_bool(&c, a->arc));
@@ -77,43 +77,44 @@ int mx_report_headers_json(FILE *out, const struct mx_mailhdr *h,
 	return mx_j_dump(&c, out, root);
 }
 
-int mx_report_headers_text(FILE *out, const struct mx_mailhdr *h,
+int mx_report_headers_text(FILE *out, const struct mx_headers *h,
 			   const char *file, const struct mx_rep_meta *meta)
 {
 	size_t i, j;
 
-	mx_out_fmt(out, "%s: %zu hop(s), header %s\n", file, h->nrcvd,
-		   mx_hdr_status_name(h->status));
-	for (i = 0; i < h->nrcvd; i++) {
-		const struct mx_received *r = &h->rcvd[i];
+	mx_out_fmt(out, "%s: %zu hop(s), header %s\n", file, h->nhops,
+		   h->status);
+	for (i = 0; i < h->nhops; i++) {
+		const struct mx_hop *r = &h->hops[i];
 
 		mx_out_fmt(out, "\n  %zu. %s -> %s  with %s%s\n", i + 1,
 			   s_or(r->from, "?"), s_or(r->by, "?"),
 			   s_or(r->with, "?"),
-			   r->auth ? " (authenticated)" : "");
-		if (r->from_ip)
-			mx_out_fmt(out, "     from address %s\n", r->from_ip);
+			   r->authenticated ? " (authenticated)" : "");
+		if (r->from_address)
+			mx_out_fmt(out, "     from address %s\n",
+				   r->from_address);
 		mx_out_fmt(out, "     TLS: %s",
-			   r->tls == MX_RCVD_TLS_YES  ? "yes"
-			   : r->tls == MX_RCVD_TLS_NO ? "NO (clear text)"
-						      : "not stated");
+			   r->tls == MX_HOP_TLS_YES  ? "yes"
+			   : r->tls == MX_HOP_TLS_NO ? "NO (clear text)"
+						     : "not stated");
 		if (r->tls_version || r->tls_cipher)
 			mx_out_fmt(out, " %s %s", s_or(r->tls_version, ""),
 				   s_or(r->tls_cipher, ""));
 		mx_out_text(out, "\n");
-		if (r->date_text)
-			mx_out_fmt(out, "     date %s", r->date_text);
+		if (r->date)
+			mx_out_fmt(out, "     date %s", r->date);
 		if (r->has_delay)
 			mx_out_fmt(out, "  (%+lld s after the previous hop)",
 				   (long long)r->delay_s);
-		if (r->date_text)
+		if (r->date)
 			mx_out_text(out, "\n");
 	}
 	if (h->has_total_delay)
 		mx_out_fmt(out, "\nTotal delay: %lld s\n",
 			   (long long)h->total_delay_s);
 	for (i = 0; i < h->nar; i++) {
-		const struct mx_authres *a = &h->ar[i];
+		const struct mx_ar *a = &h->ar[i];
 
 		mx_out_fmt(out, "\n%sAuthentication-Results",
 			   a->arc ? "ARC-" : "");

@@ -2,9 +2,9 @@
  * cmd_headers.c - `mxprobe headers FILE`: the Received chain of a
  * message (oldest hop first) with TLS per hop and the delay between hops,
  * and its Authentication-Results / ARC-Authentication-Results.  Wiring
- * only: parsing is wire/mailhdr.c's (escaped text out), rendering
- * reports/headers.c's (text, or JSON with --json).  FILE "-" reads
- * standard input.
+ * only: parsing is wire/mailhdr.c's (escaped text out), the model
+ * analyzers/headers.c's, rendering reports/headers.c's (text, or JSON
+ * with --json).  FILE "-" reads standard input.
  *
  * Exit status: 0 parsed, 1 parsed but some hop went in clear text or the
  * header section is damaged, 3 the file cannot be read or has no header.
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "analyzers/headers.h"
 #include "common/xalloc.h"
 #include "reports/headers.h"
 #include "src/commands.h"
@@ -43,8 +44,9 @@ static uint8_t *read_all(FILE *fp, size_t *len)
 int cmd_headers(struct mx_opts *o)
 {
 	struct mx_mailhdr *h;
+	struct mx_headers *hv;
 	uint8_t *data;
-	size_t len, i;
+	size_t len;
 	FILE *fp, *out;
 	struct mx_rep_meta meta;
 	time_t started = mx_wall_now();
@@ -72,25 +74,24 @@ int cmd_headers(struct mx_opts *o)
 		mx_mailhdr_free(h);
 		return 3;
 	}
-	if (h->status != MX_HDR_OK)
+	hv = mx_headers_from_parse(h);
+	mx_mailhdr_free(h);
+	if (!hv->complete || hv->clear_hops > 0)
 		status = 1;
-	for (i = 0; i < h->nrcvd; i++)
-		if (h->rcvd[i].tls == MX_RCVD_TLS_NO)
-			status = 1;
 	out = mx_cli_open_output(o);
 	if (out == NULL) {
-		mx_mailhdr_free(h);
+		mx_headers_free(hv);
 		return 3;
 	}
 	meta.tool_version = PACKAGE_VERSION;
 	meta.started = started;
 	meta.exit_status = status;
 	meta.color = mx_cli_use_color(out, o);
-	if ((o->json ? mx_report_headers_json(out, h, o->args[0], &meta)
-		     : mx_report_headers_text(out, h, o->args[0], &meta)) < 0)
+	if ((o->json ? mx_report_headers_json(out, hv, o->args[0], &meta)
+		     : mx_report_headers_text(out, hv, o->args[0], &meta)) < 0)
 		status = 3;
 	if (mx_cli_close_output(out, o) < 0)
 		status = 3;
-	mx_mailhdr_free(h);
+	mx_headers_free(hv);
 	return status;
 }

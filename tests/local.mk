@@ -275,7 +275,7 @@ tests_unit_test_reports_queue_SOURCES = tests/unit/test_reports_queue.c
 tests_unit_test_reports_queue_LDADD = $(LIB_REPORTS) libanalyzers.a \
 	$(LIB_MODEL) $(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
 tests_unit_test_reports_headers_SOURCES = tests/unit/test_reports_headers.c
-tests_unit_test_reports_headers_LDADD = $(LIB_REPORTS) $(LIB_WIRE) \
+tests_unit_test_reports_headers_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
 tests_unit_test_tlsa_SOURCES = tests/unit/test_tlsa.c
 tests_unit_test_tlsa_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)

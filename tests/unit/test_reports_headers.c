@@ -1,6 +1,7 @@
 /*
  * test_reports_headers.c - the renderers of `mxprobe headers`
- * (reports/headers.h) over what wire/mailhdr.c parsed: a two-hop chain
+ * (reports/headers.h) over the model analyzers/headers.c makes of what
+ * wire/mailhdr.c parsed: a two-hop chain
  * with TLS, delays and Authentication-Results, hostile text, and a
  * header section with nothing in it.
  */
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "analyzers/headers.h"
 #include "reports/headers.h"
 #include "wire/mailhdr.h"
 
@@ -29,7 +31,7 @@ static const char msg[] =
 	"ARC-Authentication-Results: i=1; mx.c.test; dmarc=pass\r\n"
 	"Subject: x\r\n\r\nbody\r\n";
 
-static char *render(int json, const struct mx_mailhdr *h, const char *file)
+static char *render(int json, const struct mx_headers *h, const char *file)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -44,17 +46,20 @@ static char *render(int json, const struct mx_mailhdr *h, const char *file)
 	return buf;
 }
 
-static struct mx_mailhdr *parse(const char *s)
+static struct mx_headers *parse(const char *s)
 {
 	struct mx_mailhdr *h = mx_mailhdr_parse((const uint8_t *)s, strlen(s));
+	struct mx_headers *hv;
 
 	assert_non_null(h);
-	return h;
+	hv = mx_headers_from_parse(h);
+	mx_mailhdr_free(h);
+	return hv;
 }
 
 static void test_text(void **state)
 {
-	struct mx_mailhdr *h = parse(msg);
+	struct mx_headers *h = parse(msg);
 	char *out = render(0, h, "m.eml");
 
 	(void)state;
@@ -76,12 +81,12 @@ static void test_text(void **state)
 	assert_non_null(strstr(out, "\nARC-Authentication-Results i=1 by "
 				    "mx.c.test:\n  dmarc    pass\n"));
 	free(out);
-	mx_mailhdr_free(h);
+	mx_headers_free(h);
 }
 
 static void test_json(void **state)
 {
-	struct mx_mailhdr *h = parse(msg);
+	struct mx_headers *h = parse(msg);
 	char *out = render(1, h, "m.eml");
 	json_error_t err;
 	json_t *root = json_loads(out, 0, &err), *hop, *ar, *m;
@@ -117,7 +122,7 @@ static void test_json(void **state)
 			 1);
 	json_decref(root);
 	free(out);
-	mx_mailhdr_free(h);
+	mx_headers_free(h);
 }
 
 /* Control bytes in a header and in the file name reach neither output
@@ -127,7 +132,7 @@ static void test_hostile(void **state)
 	static const char bad[] =
 		"Received: from \033[2Jevil by mx \001; Tue, 19 Nov 2024 "
 		"10:00:00 +0000\r\n\r\n";
-	struct mx_mailhdr *h = parse(bad);
+	struct mx_headers *h = parse(bad);
 	char *out;
 
 	(void)state;
@@ -138,12 +143,12 @@ static void test_hostile(void **state)
 	out = render(1, h, "f\033ile");
 	assert_null(strchr(out, '\033'));
 	free(out);
-	mx_mailhdr_free(h);
+	mx_headers_free(h);
 }
 
 static void test_empty_and_damaged(void **state)
 {
-	struct mx_mailhdr *h = parse("Subject: only\r\n");
+	struct mx_headers *h = parse("Subject: only\r\n");
 	char *out;
 
 	(void)state;
@@ -155,7 +160,7 @@ static void test_empty_and_damaged(void **state)
 	assert_non_null(strstr(out, "\"hops\": []"));
 	assert_non_null(strstr(out, "\"total_delay_s\": null"));
 	free(out);
-	mx_mailhdr_free(h);
+	mx_headers_free(h);
 }
 
 int main(void)
