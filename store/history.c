@@ -67,11 +67,16 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == MX_HISTORY_SCHEMA,
 	       "one migration per schema version");
 
+/* SQLite's message may quote the file (a malformed schema's SQL): it is
+ * escaped and capped like any text from a file. */
 void mx_hist_err(const struct mx_history *h, char *err, size_t errlen,
 		 const char *what)
 {
-	mx_set_err(err, errlen, "%s: %s (%s)", h->name, what,
-		   h->db != NULL ? sqlite3_errmsg(h->db) : "no database");
+	char *msg = mx_escape_str(
+		h->db != NULL ? sqlite3_errmsg(h->db) : "no database", 200);
+
+	mx_set_err(err, errlen, "%s: %s (%s)", h->name, what, msg);
+	free(msg);
 }
 
 /* ---- enum names ----------------------------------------------------- */
@@ -255,13 +260,14 @@ static int open_schema(struct mx_history *h, char *err, size_t errlen)
 			   h->name, v);
 		return -1;
 	}
+	/* reading the schema parses it: a malformed one fails here */
+	if (query_int(h, "SELECT count(*) FROM sqlite_schema", &ntables) != 0) {
+		mx_hist_err(h, err, errlen,
+			    "not an mxprobe history file (cannot read its "
+			    "schema)");
+		return -1;
+	}
 	if (v == 0) {
-		if (query_int(h, "SELECT count(*) FROM sqlite_schema",
-			      &ntables) != 0) {
-			mx_hist_err(h, err, errlen,
-				    "not an mxprobe history file");
-			return -1;
-		}
 		if (ntables != 0) {
 			mx_set_err(err, errlen,
 				   "%s: not an mxprobe history file (an SQLite "

@@ -437,6 +437,33 @@ static void test_corrupted(void **state)
 	h = mx_history_open(f->path, 0, f->err, sizeof(f->err));
 	assert_null(h);
 
+	/* a schema whose SQL holds a newline: SQLite quotes it in its
+	 * message, which must stay one line (found by fuzz_history) */
+	{
+		const char *dir = getenv("FUZZ_CORPUS_DIR");
+		char src[512];
+		FILE *in;
+		uint8_t buf[8192];
+		size_t n;
+
+		snprintf(src, sizeof(src), "%s/history/regress_schema_newline",
+			 dir != NULL ? dir : "tests/fuzz/corpus");
+		in = fopen(src, "rb");
+		if (in == NULL)
+			fail_msg("cannot read %s (FUZZ_CORPUS_DIR)", src);
+		n = fread(buf, 1, sizeof(buf), in);
+		fclose(in);
+		write_file(f->path, buf, n);
+		for (int ro = 1; ro >= 0; ro--) {
+			h = mx_history_open(f->path, ro, f->err,
+					    sizeof(f->err));
+			assert_null(h);
+			assert_non_null(
+				strstr(f->err, "not an mxprobe history file"));
+			assert_null(strchr(f->err, '\n'));
+		}
+	}
+
 	/* a directory */
 	h = mx_history_open(f->dir, 1, f->err, sizeof(f->err));
 	assert_null(h);
