@@ -45,3 +45,12 @@ mxprobe_SOURCES += %reldir%/cmd_history.c \
 	%reldir%/history_path.c %reldir%/history_path.h
 mxprobe_LDADD += libstore.a libmodel.a libcommon.a $(SQLITE_LIBS)
 # end history
+# watch (issue 10): the dashboard (libtui.a) over the engine, the
+# history (libstore.a) and the reports; the layers below are listed
+# again after them.
+mxprobe_SOURCES += %reldir%/cmd_watch.c %reldir%/watch_run.c \
+	%reldir%/watch_setup.c %reldir%/watch_out.c %reldir%/watch_int.h
+mxprobe_LDADD += libtui.a libstore.a libreports.a libanalyzers.a \
+	libprobe.a libwire.a libmodel.a libcommon.a \
+	$(NCURSES_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) $(LIBS_PROBE)
+# end watch

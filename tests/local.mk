@@ -414,3 +414,9 @@ FUZZ_TARGETS += tests/fuzz/fuzz_history
 tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz_history.c
 tests_fuzz_fuzz_history_LDADD = $(FUZZ_MAIN) $(LIB_STORE) $(LIBS_STORE)
 # end history
+# watch (issue 10): the dashboard in tmux against the lab, and drift
+# between two rounds against a server of the test's own
+INTEGRATION_TESTS += tests/integration/watch.sh \
+	tests/integration/watch_drift.sh
+EXTRA_DIST += tests/integration/watch_smtpd.py
+# end watch

@@ -6,7 +6,7 @@ _mxprobe()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "check certs ciphers scan send policy headers pcap relay queue exporter help version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "check certs ciphers scan send policy headers pcap relay queue exporter watch history help version" -- "$cur")
 		return
 	fi
 	case $prev in
@@ -38,6 +38,8 @@ _mxprobe()
 	relay) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --listen --spool --smarthost --tls-cert --tls-key --destinations --log --max-message-size --max-recipients --allow --max-queue-lifetime --retry-schedule --max-deliveries --help -o -v -h" ;;
 	queue) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --spool --help -o -v -h" ;;
 	exporter) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --listen --allow --listen-any --max-probes --help -o -v -h" ;;
+	watch) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --deep --file --interval --ascii --history --no-history --rounds --help -o -v -h" ;;
+	history) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --history --since --help -o -v -h" ;;
 	*) opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then

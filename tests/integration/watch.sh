@@ -157,6 +157,39 @@ cap
 if grep -qE 're-probing|probing [1-9]' "$WORK/out" || rows | grep -qE '^[ *]{1,4}(queued|resolve|probe|enum|clients) '; then ok "r starts a probe of the selected target"; else not_ok "r: no probe seen"; fi
 settled "$NEP" || true
 
+# p pauses the schedule (the header says so), p again resumes
+keys p
+cap
+if sed -n 2p "$WORK/out" | grep -q PAUSED; then ok "p: the header says PAUSED"; else not_ok "p: no PAUSED"; fi
+keys p
+cap
+if sed -n 2p "$WORK/out" | grep -q PAUSED; then not_ok "p again: still PAUSED"; else ok "p again resumes"; fi
+
+# e enumerates the selected row's target: its suites pane fills
+keys /
+keys -l ':2465'
+keys Enter
+keys Enter
+keys Tab
+keys Tab
+cap
+if grep -q 'not enumerated: press e' "$WORK/out"; then ok "suites pane: not enumerated before e"; else not_ok "suites pane before e"; fi
+keys e
+for _ in $(seq 150); do
+	cap
+	grep -q 'enumerated in [0-9]* ms' "$WORK/out" && break
+	sleep 0.2
+done
+# the version check negotiated there must be listed as supported
+VER=$(python3 -c 'import json,sys
+for t in json.load(open(sys.argv[1]))["targets"]:
+    for e in t["endpoints"]:
+        if e["port"] == 2465: print(e["tls"]["version"])' "$WORK/check.json")
+if grep -q 'enumerated in [0-9]* ms' "$WORK/out" && grep -q "$VER: supported" "$WORK/out"; then ok "e: the suites pane shows the enumeration ($VER supported, as check negotiated)"; else not_ok "e: no enumeration with $VER in the suites pane"; fi
+keys Escape
+keys Escape
+settled "$NEP" || true
+
 # resize to 80x24: the header is redrawn, rows still there
 t resize-window -t "$S" -x 80 -y 24
 sleep 0.8
