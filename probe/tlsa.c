@@ -56,7 +56,7 @@ int mx_tlsa_qname(char *out, size_t len, const char *host, unsigned port)
 	return 0;
 }
 
-static enum mx_tlsa_state state_of(const struct mx_dns_answer *ans)
+enum mx_tlsa_state mx_tlsa_state_of(const struct mx_dns_answer *ans)
 {
 	switch (ans->status) {
 	case MX_DNS_OK:
@@ -69,16 +69,23 @@ static enum mx_tlsa_state state_of(const struct mx_dns_answer *ans)
 	}
 }
 
+enum mx_tlsa_state mx_tlsa_mx_rule(const struct mx_target *t,
+				   enum mx_tlsa_state s)
+{
+	/* RFC 7672 §2.2.1: an insecure MX lookup voids the TLSA records. */
+	if (t->kind == MX_TARGET_DOMAIN && !t->mx_dnssec_secure &&
+	    s != MX_TLSA_FAILED)
+		return MX_TLSA_INSECURE;
+	return s;
+}
+
 static void finish(struct mx_tlsa_lookup *l)
 {
 	static const struct timeval zero = {0, 0};
 	size_t i;
 
-	/* RFC 7672 §2.2.1: an insecure MX lookup voids the TLSA records. */
 	for (i = 0; i < l->n; i++)
-		if (l->t->kind == MX_TARGET_DOMAIN && !l->t->mx_dnssec_secure &&
-		    l->res[i].state != MX_TLSA_FAILED)
-			l->res[i].state = MX_TLSA_INSECURE;
+		l->res[i].state = mx_tlsa_mx_rule(l->t, l->res[i].state);
 	evtimer_add(l->fire, &zero);
 }
 
@@ -95,11 +102,32 @@ static void on_fire(evutil_socket_t fd, short what, void *arg)
 	l->done(l->arg, l);
 }
 
-static void fill(struct mx_tlsa_result *r, const struct mx_dns_answer *ans)
+size_t mx_tlsa_rrs_copy(const struct mx_dns_answer *ans,
+			struct mx_tlsa_rr **out)
 {
 	size_t i, n;
 
-	r->state = state_of(ans);
+	*out = NULL;
+	n = ans->ntlsa > MX_TLSA_MAX_RR ? MX_TLSA_MAX_RR : ans->ntlsa;
+	if (n == 0)
+		return 0;
+	*out = xcalloc(n, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		uint8_t *d = xmalloc(ans->tlsa[i].len + 1);
+
+		memcpy(d, ans->tlsa[i].data, ans->tlsa[i].len);
+		(*out)[i].usage = ans->tlsa[i].usage;
+		(*out)[i].selector = ans->tlsa[i].selector;
+		(*out)[i].mtype = ans->tlsa[i].mtype;
+		(*out)[i].data = d;
+		(*out)[i].len = ans->tlsa[i].len;
+	}
+	return n;
+}
+
+static void fill(struct mx_tlsa_result *r, const struct mx_dns_answer *ans)
+{
+	r->state = mx_tlsa_state_of(ans);
 	r->answered = 1;
 	r->status = ans->status;
 	r->secure = ans->secure;
@@ -107,21 +135,7 @@ static void fill(struct mx_tlsa_result *r, const struct mx_dns_answer *ans)
 	r->nmalformed = ans->nmalformed;
 	if (ans->why_bogus != NULL)
 		r->why_bogus = xstrdup(ans->why_bogus);
-	n = ans->ntlsa > MX_TLSA_MAX_RR ? MX_TLSA_MAX_RR : ans->ntlsa;
-	if (n > 0) {
-		r->rr = xcalloc(n, sizeof(*r->rr));
-		for (i = 0; i < n; i++) {
-			uint8_t *d = xmalloc(ans->tlsa[i].len + 1);
-
-			memcpy(d, ans->tlsa[i].data, ans->tlsa[i].len);
-			r->rr[i].usage = ans->tlsa[i].usage;
-			r->rr[i].selector = ans->tlsa[i].selector;
-			r->rr[i].mtype = ans->tlsa[i].mtype;
-			r->rr[i].data = d;
-			r->rr[i].len = ans->tlsa[i].len;
-		}
-		r->nrr = n;
-	}
+	r->nrr = mx_tlsa_rrs_copy(ans, &r->rr);
 }
 
 static void on_answer(void *arg, const struct mx_dns_answer *ans)
@@ -187,9 +201,12 @@ struct mx_tlsa_lookup *mx_tlsa_lookup_new(struct event_base *base,
 		l->same[i] = first_same(t, i);
 		if (l->same[i] != i)
 			continue; /* answered by that endpoint's query */
-		/* not looked up when the name does not fit or the query
+		/* not looked up for an address literal (no name to ask
+		 * about: _25._tcp.192.0.2.1 would go to the resolver for
+		 * nothing), when the name does not fit, or when the query
 		 * cannot start */
-		if (mx_tlsa_qname(qname, sizeof(qname), ep->host,
+		if (ep->host != NULL && !mx_is_ip_literal(ep->host) &&
+		    mx_tlsa_qname(qname, sizeof(qname), ep->host,
 				  (unsigned)ep->port) == 0 &&
 		    mx_dns_query(dns, qname, RR_TLSA, on_answer, &l->q[i]) == 0)
 			l->pending++;

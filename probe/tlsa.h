@@ -29,6 +29,10 @@
  * mx_dns_free() cancelled what was still outstanding and before the
  * loop is freed.
  *
+ * One answer at a time (the sender asks per endpoint as it reaches it):
+ * mx_tlsa_state_of() is the table above, mx_tlsa_mx_rule() the §2.2.1
+ * rule, mx_tlsa_rrs_copy() the records.
+ *
  * Limits: at most MX_TLSA_MAX_RR records kept per endpoint.
  */
 #ifndef MX_PROBE_TLSA_H
@@ -44,6 +48,7 @@
 
 struct event_base;
 struct mx_dns;
+struct mx_dns_answer;
 struct mx_tlsa_lookup;
 
 struct mx_tlsa_result {
@@ -60,6 +65,18 @@ struct mx_tlsa_result {
 };
 
 typedef void (*mx_tlsa_done_cb)(void *arg, struct mx_tlsa_lookup *l);
+
+/* The DANE state of one TLSA answer (the table above, before §2.2.1). */
+enum mx_tlsa_state mx_tlsa_state_of(const struct mx_dns_answer *ans);
+/* RFC 7672 §2.2.1 for a host of target t: INSECURE when t is a domain
+ * whose MX lookup was not validated (FAILED stays), else s. */
+enum mx_tlsa_state mx_tlsa_mx_rule(const struct mx_target *t,
+				   enum mx_tlsa_state s);
+/* Copy the answer's records (at most MX_TLSA_MAX_RR) into a new array
+ * *out (NULL when none), each rr's data its own allocation: the caller
+ * frees every data and the array.  Returns how many. */
+size_t mx_tlsa_rrs_copy(const struct mx_dns_answer *ans,
+			struct mx_tlsa_rr **out);
 
 /* The owner name of an endpoint's TLSA RRset, "_25._tcp.mx.example";
  * returns -1 (and "" in out) when it does not fit or host is missing. */

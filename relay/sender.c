@@ -26,6 +26,7 @@
 #include "probe/dns.h"
 #include "probe/smtp_client.h"
 #include "probe/target.h"
+#include "probe/tlsa.h"
 #include "relay/auth.h"
 #include "relay/message.h"
 #include "wire/smtp.h"
@@ -34,7 +35,6 @@
 #define DEFAULT_STEP_MS 30000
 #define DEFAULT_DATA_MS 600000
 #define DEFAULT_ATTEMPTS 5
-#define MAX_TLSA 32
 
 struct mx_sender {
 	struct event_base *base;
@@ -1045,7 +1045,6 @@ static void tlsa_cb(void *arg, const struct mx_dns_answer *ans)
 {
 	struct mx_sender *s = arg;
 	struct mx_send_attempt *a = s->cur;
-	size_t i;
 
 	s->tlsa_pending = 0;
 	if (s->canceled) {
@@ -1053,39 +1052,9 @@ static void tlsa_cb(void *arg, const struct mx_dns_answer *ans)
 		attempt_over(s);
 		return;
 	}
-	switch (ans->status) {
-	case MX_DNS_OK:
-		a->tlsa = ans->secure ? MX_TLSA_USABLE : MX_TLSA_INSECURE;
-		break;
-	case MX_DNS_NODATA:
-	case MX_DNS_NXDOMAIN:
-		a->tlsa = ans->secure ? MX_TLSA_NONE : MX_TLSA_INSECURE;
-		break;
-	default:
-		a->tlsa = MX_TLSA_FAILED;
-		break;
-	}
-	/* RFC 7672 section 2.2.1: TLSA of an MX host found through an
-	 * insecure MX lookup is not used */
-	if (s->r->target->kind == MX_TARGET_DOMAIN &&
-	    !s->r->target->mx_dnssec_secure && a->tlsa != MX_TLSA_FAILED)
-		a->tlsa = MX_TLSA_INSECURE;
-	if (ans->status == MX_DNS_OK && ans->ntlsa > 0) {
-		size_t n = ans->ntlsa > MAX_TLSA ? MAX_TLSA : ans->ntlsa;
-
-		a->tlsa_rr = xcalloc(n, sizeof(*a->tlsa_rr));
-		for (i = 0; i < n; i++) {
-			uint8_t *d = xmalloc(ans->tlsa[i].len + 1);
-
-			memcpy(d, ans->tlsa[i].data, ans->tlsa[i].len);
-			a->tlsa_rr[i].usage = ans->tlsa[i].usage;
-			a->tlsa_rr[i].selector = ans->tlsa[i].selector;
-			a->tlsa_rr[i].mtype = ans->tlsa[i].mtype;
-			a->tlsa_rr[i].data = d;
-			a->tlsa_rr[i].len = ans->tlsa[i].len;
-		}
-		a->ntlsa = n;
-	}
+	a->tlsa = mx_tlsa_mx_rule(s->r->target, mx_tlsa_state_of(ans));
+	if (ans->status == MX_DNS_OK)
+		a->ntlsa = mx_tlsa_rrs_copy(ans, &a->tlsa_rr);
 	if (a->tlsa == MX_TLSA_FAILED && s->p.policy != MX_POLICY_NONE) {
 		judge(s);
 		a->stage[MX_SEND_STAGE_POLICY].step.state = MX_STEP_FAILED;
@@ -1155,10 +1124,10 @@ static void next_attempt(struct mx_sender *s)
 		if (mx_is_ip_literal(a->host) || s->p.dns == NULL) {
 			a->tlsa = MX_TLSA_INSECURE;
 		} else {
-			snprintf(qname, sizeof(qname), "_%u._tcp.%s",
-				 (unsigned)a->port, a->host);
-			if (mx_dns_query(s->p.dns, qname, 52, tlsa_cb, s) ==
-			    0) {
+			if (mx_tlsa_qname(qname, sizeof(qname), a->host,
+					  (unsigned)a->port) == 0 &&
+			    mx_dns_query(s->p.dns, qname, 52, tlsa_cb, s) ==
+				    0) {
 				s->tlsa_pending = 1;
 				return;
 			}
