@@ -126,33 +126,57 @@ static void c_suite(const struct mx_tui *tui, const struct mx_tui_row *r,
 		    struct cell *c)
 {
 	const struct mx_tls *t = r->ep ? &r->ep->tls : NULL;
+	const char *name = "-";
 
 	(void)tui;
-	snprintf(c->s, sizeof(c->s), "%s",
-		 t && t->completed && t->suite_iana	 ? t->suite_iana
-		 : t && t->completed && t->suite_openssl ? t->suite_openssl
-							 : "-");
+	/* the OpenSSL name: shorter, and what `openssl s_client` says */
+	if (t != NULL && t->completed)
+		name = t->suite_openssl ? t->suite_openssl
+					: tui_s(t->suite_iana);
+	snprintf(c->s, sizeof(c->s), "%s", name);
 }
 
+/* The weakest DH group an enumeration saw accepted (0: none). */
+static int weakest_dh(const struct mx_enum *e)
+{
+	size_t v, i;
+	int min = 0;
+
+	for (v = 0; e != NULL && v < MX_EV__N; v++)
+		for (i = 0; i < e->v[v].n; i++) {
+			const struct mx_enum_suite *s = &e->v[v].suites[i];
+
+			if (s->kx && strcmp(s->kx, "DH") == 0 &&
+			    s->kx_bits > 0 && (min == 0 || s->kx_bits < min))
+				min = s->kx_bits;
+		}
+	return min;
+}
+
+static int dh_attr(int bits)
+{
+	return bits <= 1024 ? TA_CRIT : bits < 2048 ? TA_WARN : TA_NORMAL;
+}
+
+/* The negotiated ephemeral key; a weak DH group the enumeration found
+ * (what a DHE-only sender gets) wins over it, highlighted. */
 static void c_tkey(const struct mx_tui *tui, const struct mx_tui_row *r,
 		   struct cell *c)
 {
 	const struct mx_tls *t = r->ep ? &r->ep->tls : NULL;
+	int dh = r->ep ? weakest_dh(r->ep->enumr) : 0;
 
 	(void)tui;
-	if (t == NULL || !t->completed || t->temp_key_type == NULL) {
+	if (dh > 0 && dh < 2048) {
+		snprintf(c->s, sizeof(c->s), "DH %d", dh);
+		c->attr = dh_attr(dh);
+	} else if (t == NULL || !t->completed || t->temp_key_type == NULL) {
 		snprintf(c->s, sizeof(c->s), "-");
-		return;
-	}
-	if (strcmp(t->temp_key_type, "DH") == 0) {
+	} else if (strcmp(t->temp_key_type, "DH") == 0) {
 		snprintf(c->s, sizeof(c->s), "DH %d", t->temp_key_bits);
-		c->attr = t->temp_key_bits <= 1024  ? TA_CRIT
-			  : t->temp_key_bits < 2048 ? TA_WARN
-						    : TA_NORMAL;
-	} else if (t->temp_key_group != NULL &&
-		   strcmp(t->temp_key_group, t->temp_key_type) != 0) {
-		snprintf(c->s, sizeof(c->s), "%s %s", t->temp_key_type,
-			 t->temp_key_group);
+		c->attr = dh_attr(t->temp_key_bits);
+	} else if (t->temp_key_group != NULL) { /* "P-256", "X25519" */
+		snprintf(c->s, sizeof(c->s), "%s", t->temp_key_group);
 	} else {
 		snprintf(c->s, sizeof(c->s), "%s", t->temp_key_type);
 	}
@@ -255,26 +279,29 @@ static const struct col {
 	{"TARGET", 10, 22, 2, c_target},
 	{"PREF", 4, 4, 13, c_pref},
 	{"HOST [ADDR]:PORT", 14, 40, 3, c_host},
-	{"MODE", 8, 8, 10, c_mode},
+	{"MODE", 8, 8, 12, c_mode},
 	{"TLS", 5, 6, 4, c_tls},
-	{"SUITE", 14, 40, 9, c_suite},
+	{"SUITE", 22, 30, 9, c_suite},
 	{"TEMPKEY", 7, 12, 6, c_tkey},
 	{"DAYS", 4, 5, 7, c_days},
-	{"DANE", 6, 9, 11, c_dane},
-	{"STS", 6, 9, 12, c_sts},
+	{"DANE", 6, 9, 10, c_dane},
+	{"STS", 6, 9, 11, c_sts},
 	{"C/W/I", 6, 8, 5, c_fnd},
 	{"LAST", 4, 5, 8, c_last},
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
+#define TARGET_COL 2
 #define HOST_COL 4
 
 /* Widths for a terminal of w columns; 0 drops a column.  Core columns
  * (prio <= CORE) first at their minimum, then the host column up to
- * HOST_WANT (it names the endpoint), then the optional columns that
+ * HOST_WANT (it names the endpoint) and the target column up to
+ * TARGET_WANT, then the optional columns that
  * still fit, then everyone toward their preferred width, the rest to
  * the host. */
 #define CORE 8
 #define HOST_WANT 28
+#define TARGET_WANT 16
 static int add_cols(int w, int used, int lo, int hi, int width[NCOLS])
 {
 	int prio;
@@ -309,6 +336,7 @@ static void layout(int w, int width[NCOLS])
 	memset(width, 0, sizeof(int) * NCOLS);
 	used = add_cols(w, 0, 0, CORE, width);
 	extra = grow(&width[HOST_COL], HOST_WANT, w - used);
+	extra = grow(&width[TARGET_COL], TARGET_WANT, extra);
 	used = add_cols(w, w - extra, CORE + 1, 31, width);
 	extra = w - used;
 	for (prio = 0; prio < 32 && extra > 0; prio++)

@@ -88,6 +88,8 @@ static void steps(const struct mx_endpoint *ep, struct tui_lines *out)
 
 static void tls_summary(const struct mx_tls *t, struct tui_lines *out)
 {
+	int show_group;
+
 	tui_lines_add(out, TA_TITLE, "TLS");
 	if (!t->attempted) {
 		tui_lines_add(out, TA_DIM, "  not attempted");
@@ -100,8 +102,12 @@ static void tls_summary(const struct mx_tls *t, struct tui_lines *out)
 			      t->fail_detail ? t->fail_detail : "");
 		return;
 	}
-	tui_lines_add(out, TA_NORMAL, "  %s  %s", tui_s(t->version),
-		      tui_s(t->suite_iana));
+	tui_lines_add(out, TA_NORMAL, "  %s  %s%s%s%s", tui_s(t->version),
+		      tui_s(t->suite_iana), t->suite_openssl ? " (" : "",
+		      t->suite_openssl ? t->suite_openssl : "",
+		      t->suite_openssl ? ")" : "");
+	show_group = t->temp_key_type && t->temp_key_group &&
+		     strcmp(t->temp_key_type, t->temp_key_group) != 0;
 	if (t->temp_key_type != NULL)
 		tui_lines_add(out,
 			      strcmp(t->temp_key_type, "DH") == 0 &&
@@ -109,8 +115,8 @@ static void tls_summary(const struct mx_tls *t, struct tui_lines *out)
 				      ? TA_CRIT
 				      : TA_NORMAL,
 			      "  temp key: %s%s%s, %d bits", t->temp_key_type,
-			      t->temp_key_group ? " " : "",
-			      t->temp_key_group ? t->temp_key_group : "",
+			      show_group ? " " : "",
+			      show_group ? t->temp_key_group : "",
 			      t->temp_key_bits);
 	tui_lines_add(out, TA_NORMAL, "  backend %s, SNI %s, handshake %lld ms",
 		      tui_s(t->backend), tui_s(t->sni),
@@ -261,8 +267,9 @@ static void version_lines(const struct mx_enum_version *v, enum mx_enum_ver ev,
 			snprintf(rank, sizeof(rank), "%d", s->rank + 1);
 		tui_lines_add(out, a, "  %3s %-40s %-6s %-9s %5d %s%s%s", rank,
 			      s->iana ? s->iana : tui_s(s->openssl),
-			      tui_s(s->kx), tui_s(s->group), s->kx_bits,
-			      mx_suite_grade_name(s->grade),
+			      tui_s(s->kx),
+			      tui_s(s->group ? s->group : s->dh_prime),
+			      s->kx_bits, mx_suite_grade_name(s->grade),
 			      s->grade_why ? ": " : "",
 			      s->grade_why ? s->grade_why : "");
 	}
@@ -335,7 +342,7 @@ void tui_pane_clients(const struct mx_tui_row *r, time_t now,
 		const char *sn = suite_name(e, c->suite);
 
 		tui_lines_add(out, c->ok ? TA_NORMAL : TA_CRIT,
-			      "%-40s %-4s %-8s %s%s%s",
+			      "%-44.44s %-4s %-8s %s%s%s",
 			      c->name ? c->name : tui_s(c->profile),
 			      c->ok ? "ok" : "FAIL", tui_s(c->version),
 			      sn ? sn : "-", c->kx ? " " : "",

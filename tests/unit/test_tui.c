@@ -506,6 +506,20 @@ static void test_sizes(void **state)
 	assert_null(strstr(buf, "SUITE")); /* dropped at 80 columns */
 	/* at 80 a long host name is shortened, [addr]:port kept whole */
 	assert_true(screen_has("mx1.d0.lab.t~ [127.0.0.2]:25"));
+	/* that endpoint negotiated X25519, but its enumeration saw a DHE
+	 * suite with DH 1024: the weak group is what TEMPKEY shows */
+	{
+		int y;
+		char l[512];
+
+		for (y = 3; y < LINES - 1; y++)
+			if (strstr(screen_line(y, l, sizeof(l)),
+				   "[127.0.0.2]:25") != NULL)
+				break;
+		assert_true(y < LINES - 1);
+		assert_non_null(strstr(l, "DH 1024"));
+		assert_null(strstr(l, "X25519"));
+	}
 	/* wider: more columns */
 	tui_term_resize(&f->term, 60, 200);
 	mx_tui_resize(f->tui);
