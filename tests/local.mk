@@ -413,6 +413,8 @@ tests_unit_test_pool_rate_LDADD = $(LIB_PROBE) $(LIBS_PROBE) \
 FUZZ_TARGETS += tests/fuzz/fuzz_history
 tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz_history.c
 tests_fuzz_fuzz_history_LDADD = $(FUZZ_MAIN) $(LIB_STORE) $(LIBS_STORE)
+# `mxprobe history` over what watch stored from the lab (sqlite3 CLI too)
+INTEGRATION_TESTS += tests/integration/history.sh
 # end history
 # watch (issue 10): the dashboard in tmux against the lab, and drift
 # between two rounds against a server of the test's own
