@@ -1,9 +1,20 @@
 /*
  * pool.c - connection slots per address and in all, FIFO (by priority),
  * backoff, and the run's connection ids; see pool.h.
+ *
+ * The addresses are a hash table (FNV-1a, chained, doubled when it holds
+ * twice as many addresses as buckets): a scan over 10,000 addresses looks
+ * one up in constant time, not by walking every address seen.  An address
+ * with nothing to remember - no connection running, its cap untouched by a
+ * backoff, its backoff and rate delay over - is dropped from the table
+ * once the table holds more than PRUNE_AT addresses (swept then, and again
+ * each time the count doubles from what the sweep left), so memory follows
+ * the addresses in use, not every address of the run; its peak goes with
+ * it (mx_pool_peak then says 0).
  */
 #include "probe/pool.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +24,25 @@
 #include "common/clock.h"
 #include "common/xalloc.h"
 
+#define PRUNE_AT 1024
+
 struct pool_host {
 	char *addr;
+	uint32_t hash;
 	int running;
 	int peak; /* most at once */
 	int cap;
 	int64_t not_before;
-	int64_t next_start; /* mx_pool_set_rate: no new connection before */
+	int64_t next_start;	/* mx_pool_set_rate: no new connection before */
+	struct pool_host *next; /* in its bucket */
 };
 
 struct mx_pool {
 	struct event_base *base;
 	int per_host, global, running;
-	struct pool_host *hosts;
-	size_t nhosts, caphosts;
+	struct pool_host **buckets;
+	size_t nhosts, nbuckets; /* nbuckets: a power of two */
+	size_t prune_at;	 /* sweep when nhosts passes this */
 	struct mx_pool_wait *head, *tail;
 	struct event *ev_pump;
 	unsigned next_id; /* last connection id handed out */
@@ -34,19 +50,96 @@ struct mx_pool {
 	int rate_ms; /* mx_pool_set_rate: ms between starts per host, 0 off */
 };
 
+static uint32_t addr_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct pool_host *host_find(const struct mx_pool *p, const char *addr)
+{
+	uint32_t h = addr_hash(addr);
+	struct pool_host *x;
+
+	for (x = p->buckets[h & (p->nbuckets - 1)]; x != NULL; x = x->next)
+		if (x->hash == h && strcmp(x->addr, addr) == 0)
+			return x;
+	return NULL;
+}
+
+static void rehash(struct mx_pool *p, size_t nb)
+{
+	struct pool_host **b = xcalloc(nb, sizeof(*b));
+	size_t i;
+
+	for (i = 0; i < p->nbuckets; i++) {
+		struct pool_host *x = p->buckets[i], *nx;
+
+		for (; x != NULL; x = nx) {
+			nx = x->next;
+			x->next = b[x->hash & (nb - 1)];
+			b[x->hash & (nb - 1)] = x;
+		}
+	}
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = nb;
+}
+
+/* Nothing to remember about h: the table may forget it. */
+static int host_forgettable(const struct mx_pool *p, const struct pool_host *h,
+			    int64_t now)
+{
+	return h->running == 0 && h->cap == p->per_host &&
+	       h->not_before <= now && h->next_start <= now;
+}
+
+static void prune(struct mx_pool *p)
+{
+	int64_t now = mx_now_ms();
+	size_t i;
+
+	for (i = 0; i < p->nbuckets; i++) {
+		struct pool_host **pp = &p->buckets[i], *x;
+
+		while ((x = *pp) != NULL) {
+			if (host_forgettable(p, x, now)) {
+				*pp = x->next;
+				free(x->addr);
+				free(x);
+				p->nhosts--;
+			} else {
+				pp = &x->next;
+			}
+		}
+	}
+	p->prune_at = p->nhosts * 2 > PRUNE_AT ? p->nhosts * 2 : PRUNE_AT;
+}
+
 static struct pool_host *pool_host(struct mx_pool *p, const char *addr)
 {
-	size_t i;
-	struct pool_host *h;
+	struct pool_host *h = host_find(p, addr);
 
-	for (i = 0; i < p->nhosts; i++)
-		if (strcmp(p->hosts[i].addr, addr) == 0)
-			return &p->hosts[i];
-	MX_GROW(p->hosts, p->nhosts, p->caphosts);
-	h = &p->hosts[p->nhosts++];
-	memset(h, 0, sizeof(*h));
+	if (h != NULL)
+		return h;
+	/* Never while a caller holds a host pointer: each public function
+	 * looks up one host and uses only that one. */
+	if (p->nhosts >= p->prune_at)
+		prune(p);
+	if (p->nhosts >= p->nbuckets * 2)
+		rehash(p, p->nbuckets * 2);
+	h = xcalloc(1, sizeof(*h));
 	h->addr = xstrdup(addr);
+	h->hash = addr_hash(addr);
 	h->cap = p->per_host;
+	h->next = p->buckets[h->hash & (p->nbuckets - 1)];
+	p->buckets[h->hash & (p->nbuckets - 1)] = h;
+	p->nhosts++;
 	return h;
 }
 
@@ -138,6 +231,9 @@ struct mx_pool *mx_pool_new(struct event_base *base, int per_host, int global)
 	p->base = base;
 	p->per_host = per_host > 0 ? per_host : 2;
 	p->global = global > 0 ? global : 16;
+	p->nbuckets = 64;
+	p->buckets = xcalloc(p->nbuckets, sizeof(*p->buckets));
+	p->prune_at = PRUNE_AT;
 	p->ev_pump = evtimer_new(base, pool_pump, p);
 	if (p->ev_pump == NULL)
 		mx_fatal(__func__, "evtimer_new");
@@ -155,9 +251,16 @@ void mx_pool_free(struct mx_pool *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nhosts; i++)
-		free(p->hosts[i].addr);
-	free(p->hosts);
+	for (i = 0; i < p->nbuckets; i++) {
+		struct pool_host *x = p->buckets[i], *nx;
+
+		for (; x != NULL; x = nx) {
+			nx = x->next;
+			free(x->addr);
+			free(x);
+		}
+	}
+	free(p->buckets);
 	event_free(p->ev_pump);
 	free(p);
 }
@@ -253,12 +356,9 @@ int mx_pool_idle(struct mx_pool *p, const char *addr)
 
 int mx_pool_cap(const struct mx_pool *p, const char *addr)
 {
-	size_t i;
+	const struct pool_host *h = host_find(p, addr);
 
-	for (i = 0; i < p->nhosts; i++)
-		if (strcmp(p->hosts[i].addr, addr) == 0)
-			return p->hosts[i].cap;
-	return p->per_host;
+	return h != NULL ? h->cap : p->per_host;
 }
 
 unsigned mx_pool_conn_id(struct mx_pool *p)
@@ -273,10 +373,12 @@ unsigned mx_pool_granted(const struct mx_pool *p)
 
 int mx_pool_peak(const struct mx_pool *p, const char *addr)
 {
-	size_t i;
+	const struct pool_host *h = host_find(p, addr);
 
-	for (i = 0; i < p->nhosts; i++)
-		if (strcmp(p->hosts[i].addr, addr) == 0)
-			return p->hosts[i].peak;
-	return 0;
+	return h != NULL ? h->peak : 0;
+}
+
+size_t mx_pool_nhosts(const struct mx_pool *p)
+{
+	return p->nhosts;
 }

@@ -27,6 +27,8 @@
 #ifndef MX_PROBE_POOL_H
 #define MX_PROBE_POOL_H
 
+#include <stddef.h>
+
 struct event_base;
 struct mx_pool;
 
@@ -75,5 +77,9 @@ unsigned mx_pool_conn_id(struct mx_pool *p);
  * (for tests and the politeness figures). */
 unsigned mx_pool_granted(const struct mx_pool *p);
 int mx_pool_peak(const struct mx_pool *p, const char *addr);
+/* The addresses the pool remembers now: those in use, held back by a
+ * backoff or the rate, and idle ones not yet swept (pool.c: bounded by
+ * the addresses in use, not by every address of the run). */
+size_t mx_pool_nhosts(const struct mx_pool *p);
 
 #endif

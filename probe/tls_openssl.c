@@ -518,6 +518,35 @@ static void ossl_facts(struct mx_tls_session *s, struct mx_tls *out)
 	ERR_clear_error();
 }
 
+/* The system store as X509_STORE_set_default_paths() finds it (the
+ * SSL_CERT_FILE and SSL_CERT_DIR variables, else OpenSSL's default file
+ * and hashed directory) without its third lookup, the OSSL_STORE one:
+ * that one lists the whole directory (about 300 entries on Debian) each
+ * time an issuer is not in the store - three times per self-signed or
+ * unknown-CA chain, the largest CPU cost of a many-endpoint scan.  The
+ * hashed directory still finds any CA the file lacks.  1 or 0. */
+static int load_system_store(X509_STORE *st)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	X509_LOOKUP *lk;
+
+	if (file == NULL)
+		file = X509_get_default_cert_file();
+	if (dir == NULL)
+		dir = X509_get_default_cert_dir();
+	lk = X509_STORE_add_lookup(st, X509_LOOKUP_file());
+	if (lk == NULL)
+		return 0;
+	/* a missing file is no error, as for set_default_paths */
+	(void)X509_LOOKUP_load_file(lk, file, X509_FILETYPE_PEM);
+	lk = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
+	if (lk == NULL || !X509_LOOKUP_add_dir(lk, dir, X509_FILETYPE_PEM))
+		return 0;
+	ERR_clear_error();
+	return 1;
+}
+
 void *mx_tls_openssl_store_new(const char *ca_file, const char *ca_path,
 			       char *err, size_t errlen)
 {
@@ -535,7 +564,7 @@ void *mx_tls_openssl_store_new(const char *ca_file, const char *ca_path,
 			X509_STORE_free(st);
 			return NULL;
 		}
-	} else if (!X509_STORE_set_default_paths(st)) {
+	} else if (!load_system_store(st)) {
 		mx_ossl_errf(err, errlen, "cannot load the default trust store",
 			     NULL);
 		X509_STORE_free(st);
