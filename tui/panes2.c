@@ -234,7 +234,14 @@ static void snap_lines(const struct mx_snapshot *s, time_t now,
 	int known = s->cert_not_after != 0;
 	long days = (long)(s->cert_not_after - now) / 86400;
 
-	tui_fmt_time(s->at, when, sizeof(when));
+	{
+		struct tm tm;
+
+		if (s->at != 0 && gmtime_r(&s->at, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		else
+			snprintf(when, sizeof(when), "-");
+	}
 	if (s->temp_key_type)
 		snprintf(tk, sizeof(tk), "%s %d", s->temp_key_type,
 			 s->temp_key_bits);
