@@ -191,6 +191,16 @@ out:
 	return ret;
 }
 
+static int newest_first(const void *a, const void *b)
+{
+	const struct mx_snapshot *x = *(const struct mx_snapshot *const *)a;
+	const struct mx_snapshot *y = *(const struct mx_snapshot *const *)b;
+
+	if (x->at != y->at)
+		return x->at > y->at ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
 void mx_history_list_free(struct mx_history_list *l)
 {
 	if (l == NULL)
@@ -240,6 +250,10 @@ int mx_history_list(struct mx_history *h, const char *match, time_t since,
 		mx_hist_err(h, err, errlen, "cannot read the history");
 		goto out;
 	}
+	/* SQLite orders a text or real `at` apart from the integers (a
+	 * hand-edited or corrupted file): the promise is kept here */
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), newest_first);
 	ret = 0;
 out:
 	if (ret != 0)

@@ -598,6 +598,22 @@ static void test_odd_strings(void **state)
 	mx_snapshot_free(got);
 	mx_history_close(h);
 
+	/* `at` as text sorts apart in SQL; the list is still newest first
+	 * (found by fuzz_history) */
+	raw_sql(f->path,
+		"UPDATE probes SET at = '-5' WHERE key = 'evil'; "
+		"UPDATE probes SET at = CAST(at AS TEXT) WHERE id = 1;");
+	h = mx_history_open(f->path, 1, f->err, sizeof(f->err));
+	assert_non_null(h);
+	assert_int_equal(
+		mx_history_list(h, NULL, 0, 0, &l, f->err, sizeof(f->err)), 0);
+	assert_int_equal(l.n, 3);
+	for (size_t i = 1; i < l.n; i++)
+		assert_true(l.v[i - 1]->at >= l.v[i]->at);
+	assert_int_equal(l.v[2]->at, -5);
+	mx_history_list_free(&l);
+	mx_history_close(h);
+
 	/* a value over SQLite's length limit (1 MiB): an error, no row */
 	raw_sql(f->path, "INSERT INTO probes (key, port, mode, pref, at, "
 			 "total_ms, worst, complete, connected, starttls, "
