@@ -459,6 +459,15 @@ void mx_drift_judge(const struct mx_snapshot *prev, struct mx_snapshot *cur)
 		rules[i](prev, cur);
 }
 
+const struct mx_snapshot *mx_drift_baseline(struct mx_snapshot *const *v,
+					    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL && v[i]->complete)
+			return v[i];
+	return NULL;
+}
+
 enum mx_severity mx_drift_worst(const struct mx_snapshot *cur)
 {
 	enum mx_severity w = MX_SEV_OK;

@@ -30,6 +30,13 @@
 
 void mx_drift_judge(const struct mx_snapshot *prev, struct mx_snapshot *cur);
 
+/* The snapshot to compare a new one with: the newest complete one of
+ * v[0..n) (newest first, one endpoint key), or NULL.  A cancelled probe
+ * (complete == 0) measured nothing, so comparing with it would hide what
+ * changed since the last complete one (added for watch and history). */
+const struct mx_snapshot *mx_drift_baseline(struct mx_snapshot *const *v,
+					    size_t n);
+
 /* The worst severity among cur's drift findings (MX_SEV_OK when none). */
 enum mx_severity mx_drift_worst(const struct mx_snapshot *cur);
 

@@ -492,6 +492,29 @@ static void test_everything(void **state)
 	mx_snapshot_free(c);
 }
 
+/* The baseline skips cancelled probes: a change made while the last
+ * probe was cancelled is still reported. */
+static void test_baseline(void **state)
+{
+	struct mx_snapshot *v[3] = {base(T0 + 120), base(T0 + 60), base(T0)};
+	struct mx_snapshot *c = base(T0 + 180);
+
+	(void)state;
+	assert_null(mx_drift_baseline(NULL, 0));
+	v[0]->complete = 0;
+	assert_ptr_equal(mx_drift_baseline(v, 3), v[1]);
+	v[1]->complete = 0;
+	assert_ptr_equal(mx_drift_baseline(v, 3), v[2]);
+	m_cert(v[2], c);
+	mx_drift_judge(mx_drift_baseline(v, 3), c);
+	assert_non_null(find(c, "drift.cert_replaced"));
+	v[2]->complete = 0;
+	assert_null(mx_drift_baseline(v, 3));
+	for (int i = 0; i < 3; i++)
+		mx_snapshot_free(v[i]);
+	mx_snapshot_free(c);
+}
+
 static void test_days_left(void **state)
 {
 	struct mx_snapshot *s = mx_snapshot_new();
@@ -607,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_null_prev),
 		cmocka_unit_test(test_rejudge),
 		cmocka_unit_test(test_everything),
+		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_days_left),
 		cmocka_unit_test(test_from_endpoint),
 	};
