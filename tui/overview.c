@@ -370,10 +370,11 @@ static void header(struct mx_tui *tui, int w)
 	int x;
 
 	snprintf(buf, sizeof(buf),
-		 " mxprobe watch  %zu endpoints  OK %zu  WARN %zu  CRIT %zu  "
+		 " mxprobe watch  %zu endpoint%s  OK %zu  WARN %zu  CRIT %zu  "
 		 "UNKNOWN %zu  probing %zu",
-		 tui->nrows, tui->tot[TS_OK], tui->tot[TS_WARN],
-		 tui->tot[TS_CRIT], tui->tot[TS_UNKNOWN], tui->tot[TS_PROBING]);
+		 tui->nrows, tui->nrows == 1 ? "" : "s", tui->tot[TS_OK],
+		 tui->tot[TS_WARN], tui->tot[TS_CRIT], tui->tot[TS_UNKNOWN],
+		 tui->tot[TS_PROBING]);
 	if ((int)strlen(buf) > w) /* narrow: the totals still fit */
 		snprintf(buf, sizeof(buf),
 			 " mxprobe watch %zu OK %zu W %zu C %zu U %zu P %zu",

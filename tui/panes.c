@@ -132,7 +132,7 @@ void tui_pane_summary(const struct mx_tui_row *r, time_t now,
 		      struct tui_lines *out)
 {
 	const struct mx_endpoint *ep = r->ep;
-	char when[64], age[16], where[MX_WHERE_MAX];
+	char when[64], age[16], where[MX_WHERE_MAX], pref[40] = "";
 	int known;
 	long days = tui_row_days(r, now, &known);
 
@@ -153,9 +153,11 @@ void tui_pane_summary(const struct mx_tui_row *r, time_t now,
 			tui_lines_add(out, TA_DIM, "no result yet");
 		return;
 	}
-	tui_lines_add(out, TA_NORMAL, "host     %s  %s  pref %d",
+	if (ep->pref >= 0)
+		snprintf(pref, sizeof(pref), "  MX preference %d", ep->pref);
+	tui_lines_add(out, TA_NORMAL, "host     %s  %s%s",
 		      mx_endpoint_where_buf(where, sizeof(where), ep),
-		      mx_tls_mode_name(ep->mode), ep->pref);
+		      mx_tls_mode_name(ep->mode), pref);
 	if (known)
 		tui_lines_add(out,
 			      days <= 7	   ? TA_CRIT
