@@ -88,6 +88,17 @@ sleep 0.5
 if [ "$(t display -p -t "$S" '#{alternate_on}')" = 1 ]; then ok "the dashboard is on the alternate screen"; else not_ok "alternate screen not entered"; fi
 
 if settled "$NEP"; then ok "every endpoint probed"; else not_ok "rows did not settle in 30 s"; fi
+# idle: nothing runs but the next round's timer (interval 1h)
+WPID=$(pgrep -f -n "^$MXPROBE watch .*--history $HIST" || true)
+if [ -n "$WPID" ]; then
+	T0=$(awk '{ print $14 + $15 }' "/proc/$WPID/stat")
+	sleep 3
+	T1=$(awk '{ print $14 + $15 }' "/proc/$WPID/stat")
+	if [ $((T1 - T0)) -le 3 ]; then ok "idle: $((T1 - T0)) CPU ticks in 3 s"; else not_ok "idle: $((T1 - T0)) CPU ticks in 3 s"; fi
+else
+	not_ok "the watch process was not found"
+fi
+cap
 expect_out '^ *mxprobe watch' "header shown"
 N=$(rows | wc -l)
 if [ "$N" -eq "$NEP" ]; then ok "$N rows, one per endpoint check found"; else not_ok "$N rows, want $NEP"; fi
