@@ -94,4 +94,16 @@ fixfin=$(python3 -c "
 import json,sys; d=json.load(open('$J'))
 print([f['fix'] for f in d['targets'][0]['endpoints'][0]['findings'] if f['id']=='tls.handshake_failed'][0])")
 case "$fixfin" in *"drops every ClientHello"*) ok "tlsfin: the fix says every hello is dropped";; *) not_ok "tlsfin fix: $fixfin";; esac
+# An alert is an answer: plain check does not enumerate it; --deep
+# enumerates every endpoint whose handshake was tried, failed ones too.
+mxp check $(LABOPTS) --timeout 5 --json smtp://tlsalert.lab.test
+has_enum() {	# the first endpoint has an enumeration object
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["targets"][0]["endpoints"][0]; sys.exit(0 if isinstance(e.get("enumeration"), dict) else 1)' "$J"
+}
+has_enum && not_ok "tlsalert enumerated without --deep" ||
+	ok "check: an alert-failed endpoint is not enumerated"
+mxp check $(LABOPTS) --timeout 5 --deep --json smtp://tlsalert.lab.test
+[ "$($AJ get "$J" targets.0.endpoints.0.tls.completed)" = False ] &&
+	has_enum &&
+	ok "check --deep enumerates an endpoint whose first handshake failed" || not_ok "tlsalert not enumerated with --deep"
 finish
