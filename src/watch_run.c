@@ -252,7 +252,7 @@ static void record(struct wtarget *tg, struct mx_run *run, time_t now)
 		e->seen = 1;
 		wep_load(w, e);
 		s = mx_snapshot_from_endpoint(t, ep, now);
-		mx_drift_judge(e->nhist ? e->hist[0] : NULL, s);
+		mx_drift_judge(mx_drift_baseline(e->hist, e->nhist), s);
 		if (w->hist != NULL &&
 		    mx_history_add(w->hist, s, err, sizeof(err)) < 0) {
 			snprintf(w->msg, sizeof(w->msg), "history: %s", err);

@@ -16,7 +16,8 @@
 #    sqlite3 (an older version, another leaf and intermediate); the next
 #    round of watch compares the real server with it and history shows
 #    drift.cert_replaced, drift.chain_changed and drift.tls_version, with
-#    the altered value before and the server's real one after;
+#    the altered value before and the server's real one after; a probe
+#    marked cancelled is skipped as the baseline;
 #  - files that are not a history: missing, not SQLite, another SQLite
 #    database, a newer schema: one line on stderr, exit 3, file untouched.
 . "$(dirname "$0")/lib.sh"
@@ -177,6 +178,15 @@ expect_out "^  Evidence:      leaf certificate replaced: serial 0BADC0DE \(sha25
 expect_out "drift 3$" "history text: the probe line counts its drift"
 D=$(q "SELECT count(*) FROM findings WHERE kind = 'drift' AND id IN ('drift.cert_replaced', 'drift.chain_changed', 'drift.tls_version');")
 if [ "$D" = 3 ]; then ok "sqlite3: the three drift rows stored"; else not_ok "sqlite3: drift rows '$D'"; fi
+
+# the newest probe of mx1 marked cancelled (watch quit mid-round), the one
+# before it altered: the next round compares with the last complete probe
+ID_NEW=$(q "SELECT id FROM probes WHERE key = '$K1' ORDER BY at DESC, id DESC LIMIT 1;")
+ID_PREV=$(q "SELECT id FROM probes WHERE key = '$K1' ORDER BY at DESC, id DESC LIMIT 1 OFFSET 1;")
+q "UPDATE probes SET complete = 0 WHERE id = $ID_NEW; UPDATE probes SET cert_serial = '0CA11ED0', cert_sha256 = 'abad1deaabad1dea' WHERE id = $ID_PREV;"
+mxp watch $L --history "$HIST" --rounds 1 smtp://mx1.lab.test </dev/null
+B=$(q "SELECT f.\"before\" FROM findings f JOIN probes p ON p.id = f.probe_id WHERE p.key = '$K1' AND f.id = 'drift.cert_replaced' ORDER BY p.at DESC, p.id DESC LIMIT 1;")
+if [ "$B" = "serial 0CA11ED0 sha256 abad1deaabad1dea" ]; then ok "a cancelled probe is skipped: drift against the last complete one"; else not_ok "baseline: before '$B'"; fi
 
 # ---- files that are not a history -------------------------------------------------
 bad_file() { # FILE REGEX DESCRIPTION
