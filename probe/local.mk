@@ -29,6 +29,8 @@ tests_unit_test_dns_rdata_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD
 libprobe_a_SOURCES += \
 	%reldir%/conn.c %reldir%/conn.h \
 	%reldir%/smtp_client.c %reldir%/smtp_client.h \
+	%reldir%/smtp_client_int.h %reldir%/smtp_client_io.c \
+	%reldir%/smtp_client_end.c \
 	%reldir%/pool.c %reldir%/pool.h \
 	%reldir%/engine.c %reldir%/engine.h
 
