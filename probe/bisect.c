@@ -375,6 +375,11 @@ static void advance(struct mx_bisect *bs, int works,
 		try_cur(bs, "minimal TLS 1.2 hello");
 		return;
 	case PH_BASE:
+		if (bs->p.precheck) {
+			bs->rc = works || reaction == MX_RAW_ALERT ? 2 : 0;
+			finish(bs);
+			return;
+		}
 		if (works) {
 			bs->ph = PH_PART;
 			bs->i = 0;
@@ -436,6 +441,13 @@ void mx_bisect_start(struct mx_bisect *bs)
 	if (bs->ep->enumr == NULL) {
 		bs->rc = -1;
 		finish(bs);
+		return;
+	}
+	if (bs->p.precheck) {
+		bs->ph = PH_BASE;
+		bs->b = 0;
+		base_spec(bs);
+		try_cur(bs, "minimal TLS 1.2 hello");
 		return;
 	}
 	bs->ph = PH_FULL;

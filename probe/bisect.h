@@ -63,6 +63,12 @@ struct mx_bisect_params {
 	int timeout_ms;	     /* per step and per hello */
 	int64_t deadline_ms; /* absolute monotonic; 0: none */
 	const struct mx_log *log;
+	/* Only ask whether the server answers a small hello at all (one
+	 * connection: the first minimal TLS 1.2 hello): done rc 2 when it
+	 * answered (a ServerHello or an alert), 0 when not.  `check` asks
+	 * this first when its own hello met silence, before paying a
+	 * timeout per hello for the rest. */
+	int precheck;
 };
 
 typedef void (*mx_bisect_done_fn)(void *arg, int rc);

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/xalloc.h"
 #include "model/where.h"
+#include "probe/bisect.h"
 #include "probe/dns.h"
 #include "probe/enum.h"
 #include "probe/smtp_client.h"
@@ -35,7 +36,8 @@ struct job {
 	struct mx_connrec *rec; /* the probe connection's record */
 	struct mx_enumerator *en;
 	struct mx_clients_step *cs;
-	int64_t deadline; /* absolute monotonic for every stage; 0 none */
+	struct mx_bisect *pre; /* `check` after silence: a small hello first */
+	int64_t deadline;      /* absolute monotonic for every stage; 0 none */
 	/* `ciphers`, `check --deep`: the enumeration starts beside the
 	 * probe (early); it goes on once both are over, or is dropped when
 	 * the probe found no TLS to enumerate. */
@@ -209,10 +211,9 @@ static void enum_done(void *arg, struct mx_enumerator *en)
 }
 
 /* The probe's handshake ended without an alert, at once: FIN or RST.
- * Silence is left to `check --deep` and `ciphers`: against a server
+ * Silence first gets one small hello (wants_precheck): against a server
  * that never answers, every hello of the bisection and the enumeration
- * waits the whole hello timeout, and `check` promises a silent
- * handshake costs about one timeout. */
+ * would wait the whole hello timeout. */
 static int failed_silently(const struct mx_endpoint *ep)
 {
 	return ep->tls.attempted && !ep->tls.completed &&
@@ -277,11 +278,58 @@ static void launch_enum(struct job *j, int hello_timeout_ms)
 		prestart_clients(j);
 }
 
+/* `check`, the probe's hello met silence: does the server answer a small
+ * hello?  Then the silence was about the big one - enumerate and bisect;
+ * else it answers nothing and nothing more is asked (each hello would
+ * wait the whole timeout). */
+static void precheck_done(void *arg, int rc)
+{
+	struct job *j = arg;
+
+	mx_bisect_free(j->pre);
+	j->pre = NULL;
+	if (rc == 2 && !j->e->cancelled) {
+		set_stage(j, MX_STAGE_ENUM);
+		launch_enum(j, mx_enum_hello_timeout(ep_of(j),
+						     j->e->p.hello_timeout_ms));
+		return;
+	}
+	mx_enum_free(ep_of(j)->enumr); /* its hello stays recorded */
+	ep_of(j)->enumr = NULL;
+	job_finish(j);
+}
+
+static int wants_precheck(const struct mx_engine *e,
+			  const struct mx_endpoint *ep)
+{
+	return e->p.intolerance && e->p.clients != NULL && !e->cancelled &&
+	       ep->mode != MX_MODE_PLAIN && ep->addr != NULL &&
+	       ep->tls.attempted && !ep->tls.completed &&
+	       ep->tls.fail == MX_TLS_FAIL_TIMEOUT;
+}
+
 static void start_enum(struct job *j)
 {
 	struct mx_engine *e = j->e;
 	struct mx_endpoint *ep = ep_of(j);
 
+	if (!wants_enum(e, ep) && wants_precheck(e, ep)) {
+		struct mx_bisect_params bp;
+
+		memset(&bp, 0, sizeof(bp));
+		bp.helo = e->p.helo;
+		bp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms
+							 : 10000;
+		bp.deadline_ms = j->deadline;
+		bp.log = e->p.log;
+		bp.precheck = 1;
+		set_stage(j, MX_STAGE_CLIENTS);
+		ep->enumr = mx_enum_new();
+		j->pre = mx_bisect_new(e->base, e->pool, ep, &bp, precheck_done,
+				       j);
+		mx_bisect_start(j->pre);
+		return;
+	}
 	if (!wants_enum(e, ep)) {
 		job_finish(j);
 		return;
@@ -425,6 +473,8 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 		   mx_stage_name(j->st));
 	if (j->en != NULL)
 		mx_enumerator_cancel(j->en, "deadline reached");
+	else if (j->pre != NULL)
+		mx_bisect_cancel(j->pre, "the deadline was reached");
 	else if (j->st == MX_STAGE_CLIENTS && j->cs != NULL)
 		mx_clients_step_cancel(j->cs, "the deadline was reached");
 	/* The probe session has the same deadline of its own. */
@@ -670,8 +720,12 @@ void mx_engine_cancel(struct mx_engine *e)
 			mx_enumerator_cancel(j->en, "cancelled");
 			break;
 		case MX_STAGE_CLIENTS:
-			/* clients_done follows */
-			mx_clients_step_cancel(j->cs, "the run was cancelled");
+			/* clients_done (precheck_done) follows */
+			if (j->pre != NULL)
+				mx_bisect_cancel(j->pre, "cancelled");
+			else
+				mx_clients_step_cancel(j->cs,
+						       "the run was cancelled");
 			break;
 		default:
 			break;
@@ -714,6 +768,7 @@ void mx_engine_free(struct mx_engine *e)
 		mx_smtp_client_free(j->client);
 		release_slot(j);
 		mx_enumerator_free(j->en);
+		mx_bisect_free(j->pre);
 		mx_clients_step_free(j->cs);
 		if (j->ev_deadline != NULL)
 			event_free(j->ev_deadline);

@@ -16,7 +16,8 @@
  *            greeting, EHLO, STARTTLS or implicit TLS, EHLO, QUIT
  *   enum     suite enumeration (probe/enum.h), when asked: every
  *            endpoint whose handshake was attempted, or completed, or
- *            (params.intolerance) failed with FIN or RST
+ *            (params.intolerance) failed with FIN or RST, or met
+ *            silence while a small hello is answered
  *   clients  the clients step (probe/confirm.h): bisection, the
  *            re-enumeration without a dropped class, the simulation,
  *            confirmations and advice tests
@@ -97,8 +98,9 @@ struct mx_engine_params {
 	 * intolerance) is enumerated after its probe and gets the clients
 	 * step (bisection, confirmations, advice tests) whatever
 	 * `enumerate` says, so its fix names strings a real handshake
-	 * confirmed.  Silence is not: each hello would wait the whole
-	 * timeout.  Needs `clients`. */
+	 * confirmed.  After silence one small hello asks first whether
+	 * the server answers anything (each hello of the rest would wait
+	 * the whole timeout); only then the same.  Needs `clients`. */
 	int intolerance;
 	int hello_timeout_ms; /* cap of a hello's answer; 0: 10000 */
 	/* Every stage of an endpoint ends within this many ms of its probe's

@@ -8,6 +8,9 @@
 lab_up
 
 J=$WORK/out
+has_enum() {	# the first endpoint has an enumeration object
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["targets"][0]["endpoints"][0]; sys.exit(0 if isinstance(e.get("enumeration"), dict) else 1)' "$J"
+}
 mxp check $(LABOPTS) --timeout 5 --json intolerant.lab.test
 expect_rc 2 "intolerant front: critical"
 expect_finding tls.handshake_failed critical
@@ -94,12 +97,16 @@ fixfin=$(python3 -c "
 import json,sys; d=json.load(open('$J'))
 print([f['fix'] for f in d['targets'][0]['endpoints'][0]['findings'] if f['id']=='tls.handshake_failed'][0])")
 case "$fixfin" in *"drops every ClientHello"*) ok "tlsfin: the fix says every hello is dropped";; *) not_ok "tlsfin fix: $fixfin";; esac
+# Silence: one small hello asks whether the server answers at all; the
+# lab's tlssilent answers nothing, so nothing more is asked.
+mxp check $(LABOPTS) --timeout 2 --json smtp://tlssilent.lab.test
+kinds=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["targets"][0]["endpoints"][0]; print(" ".join(c["purpose"]["kind"] for c in e["connections"]))' "$J")
+[ "$kinds" = "probe bisect" ] && ok "silence: the probe and one small hello ($kinds)" || not_ok "tlssilent connections: $kinds"
+has_enum && not_ok "tlssilent enumerated" || ok "tlssilent: not enumerated (it answers no hello)"
+
 # An alert is an answer: plain check does not enumerate it; --deep
 # enumerates every endpoint whose handshake was tried, failed ones too.
 mxp check $(LABOPTS) --timeout 5 --json smtp://tlsalert.lab.test
-has_enum() {	# the first endpoint has an enumeration object
-	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["targets"][0]["endpoints"][0]; sys.exit(0 if isinstance(e.get("enumeration"), dict) else 1)' "$J"
-}
 has_enum && not_ok "tlsalert enumerated without --deep" ||
 	ok "check: an alert-failed endpoint is not enumerated"
 mxp check $(LABOPTS) --timeout 5 --deep --json smtp://tlsalert.lab.test

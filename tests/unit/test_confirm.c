@@ -283,12 +283,13 @@ static void bisect_done(void *arg, int rc)
 	event_base_loopexit(b->base, NULL);
 }
 
-static int run_bisect(struct mx_endpoint *ep, const struct mx_clients_params *p)
+static int run_bisect2(struct mx_endpoint *ep,
+		       const struct mx_clients_params *p, int precheck)
 {
 	struct box b = {event_base_new(), 0, 0};
 	struct mx_pool *pool = mx_pool_new(b.base, 2, 16);
 	struct mx_bisect_params bp = {p->helo, p->timeout_ms, p->deadline_ms,
-				      p->log};
+				      p->log, precheck};
 	struct mx_bisect *bs =
 		mx_bisect_new(b.base, pool, ep, &bp, bisect_done, &b);
 
@@ -299,6 +300,11 @@ static int run_bisect(struct mx_endpoint *ep, const struct mx_clients_params *p)
 	mx_pool_free(pool);
 	event_base_free(b.base);
 	return b.rc;
+}
+
+static int run_bisect(struct mx_endpoint *ep, const struct mx_clients_params *p)
+{
+	return run_bisect2(ep, p, 0);
 }
 
 static void step_done(void *arg)
@@ -358,6 +364,29 @@ static void test_bisect_tolerant(void **state)
 	/* one hello, answered: one connection */
 	assert_int_equal(sv.conns, 1);
 	assert_int_equal(sv.dropped, 0);
+	mx_endpoint_clear(&ep);
+}
+
+/* `check` after silence: one small hello asks whether the server answers
+ * at all (rc 2), writing no intolerance facts. */
+static void test_bisect_precheck(void **state)
+{
+	struct tsrv sv;
+	struct mx_endpoint ep;
+	struct mx_clients_params p;
+
+	(void)state;
+	srv_start(&sv, 1);
+	ep_init(&ep, &sv);
+	params_init(&p);
+	assert_int_equal(run_bisect2(&ep, &p, 1), 2);
+	assert_int_equal(ep.enumr->intolerant, 0);
+	assert_null(ep.enumr->intolerance_trigger);
+	srv_stop(&sv);
+	/* the minimal CBC hello, answered: one connection, recorded */
+	assert_int_equal(sv.conns, 1);
+	assert_int_equal(sv.dropped, 0);
+	assert_int_equal(ep.nconns, 1);
 	mx_endpoint_clear(&ep);
 }
 
@@ -719,6 +748,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bisect_tolerant),
+		cmocka_unit_test(test_bisect_precheck),
 		cmocka_unit_test(test_bisect_gcm_intolerant),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_clients_run),
