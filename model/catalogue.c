@@ -302,8 +302,9 @@ static const struct mx_finding_def catalogue[] = {
 	{"client.fails", MX_SEV_WARN,
 	 "A common sending client would fail to negotiate TLS with this server",
 	 "Fix the cause the evidence names on the server (a DH group of at "
-	 "least 2048 bits or no DHE, TLS 1.2, modern suites); until then the "
-	 "tested client cipher string in the evidence works around it.",
+	 "least 2048 bits or no DHE, TLS 1.2, modern suites). No client "
+	 "setting was confirmed by a real handshake in this run: none is "
+	 "given.",
 	 "RFC 7525 section 3; RFC 9325 section 4"},
 	{"client.prediction_mismatch", MX_SEV_INFO,
 	 "A real handshake did not match the client simulation",
@@ -315,8 +316,8 @@ static const struct mx_finding_def catalogue[] = {
 	 "The server drops ClientHellos with certain suites or extensions",
 	 "Upgrade or fix the server or the middlebox in front of it: a TLS "
 	 "server must ignore what it does not support (RFC 8446 section "
-	 "4.1.2). Until then senders need the tested cipher string in the "
-	 "evidence.",
+	 "4.1.2). No client setting that avoids the trigger was confirmed by "
+	 "a real handshake in this run: none is given.",
 	 "RFC 8446 section 4.1.2; RFC 5246 appendix E.1"},
 	/* Cipher enumeration (issue #3, analyzers/suites.c): versions,
 	 * suites, key exchange and order the server accepts. */
