@@ -51,4 +51,5 @@ TESTS += tests/unit/test_auth
 tests_unit_test_auth_SOURCES = tests/unit/test_auth.c
 tests_unit_test_auth_LDADD = librelay.a $(LIB_WIRE) $(OPENSSL_LIBS) \
 	$(CMOCKA_TEST_LDADD)
-librelay_a_SOURCES += %reldir%/sender.c %reldir%/sender.h
+librelay_a_SOURCES += %reldir%/sender.c %reldir%/sender.h \
+	%reldir%/sender_int.h %reldir%/sender_session.c %reldir%/sender_mail.c
