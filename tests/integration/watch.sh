@@ -271,6 +271,15 @@ expect_out '^Drift since the previous probe:' "text: the drift section"
 expect_out '^Status: ' "text: the status line"
 if grep -q "$(printf '\033')" "$WORK/out"; then not_ok "raw ESC in the text report"; else ok "no raw escape in the text report"; fi
 
+# the default history file: $XDG_STATE_HOME/mxprobe/history.sqlite
+RC=0
+XDG_STATE_HOME="$WORK/state" "$MXPROBE" watch $L --rounds 1 smtps://smtp.lab.test:2465 \
+	</dev/null >"$WORK/out" 2>"$WORK/err" || RC=$?
+if [ -s "$WORK/state/mxprobe/history.sqlite" ]; then ok "default history under \$XDG_STATE_HOME/mxprobe/"; else not_ok "no $WORK/state/mxprobe/history.sqlite"; fi
+RC=0
+XDG_STATE_HOME="$WORK/state" "$MXPROBE" history --json smtps://smtp.lab.test:2465 >"$WORK/out" 2>"$WORK/err" || RC=$?
+if grep -q 'smtp.lab.test\[127.0.0.37\]:2465/implicit' "$WORK/out"; then ok "history reads the default file: the endpoint is listed"; else not_ok "history of the default file"; fi
+
 # SIGINT before the last round: exit 3
 RC=0
 "$MXPROBE" watch $L --no-history --rounds 3 --interval 1h smtps://smtp.lab.test:2465 \

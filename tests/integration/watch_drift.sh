@@ -164,4 +164,5 @@ tmux -L "$SOCK" send-keys -t d q
 sleep 1
 tmux -L "$SOCK" capture-pane -p -t d >"$WORK/out"
 expect_out '^EXIT=0' "q exits 0"
+if [ -s "$WORK/watch.err" ]; then cat "$WORK/watch.err"; not_ok "the dashboard wrote to stderr"; else ok "nothing on stderr"; fi
 finish
