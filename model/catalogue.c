@@ -48,8 +48,9 @@ static const struct mx_finding_def catalogue[] = {
 	{"smtp.starttls_missing", MX_SEV_WARN,
 	 "STARTTLS is not advertised in the EHLO reply",
 	 "Enable STARTTLS on the server (Postfix: smtpd_tls_security_level "
-	 "= may with a certificate and key); without it mail travels in "
-	 "clear text.",
+	 "= may with a certificate and key; Exim: tls_advertise_hosts = * "
+	 "with tls_certificate and tls_privatekey); without it mail travels "
+	 "in clear text.",
 	 "RFC 3207"},
 	{"smtp.starttls_pipelined", MX_SEV_WARN,
 	 "The server sent plaintext after its 220 to STARTTLS, before the "
@@ -122,15 +123,17 @@ static const struct mx_finding_def catalogue[] = {
 	{"tls.legacy_version", MX_SEV_WARN,
 	 "The negotiated TLS version is older than TLS 1.2",
 	 "Enable TLS 1.2 and 1.3 on the server (Postfix: "
-	 "smtpd_tls_protocols = >=TLSv1.2 once no sender needs less); TLS "
-	 "1.0 and 1.1 are deprecated.",
+	 "smtpd_tls_protocols = >=TLSv1.2 once no sender needs less; Exim: "
+	 "openssl_options = +no_tlsv1 +no_tlsv1_1 with OpenSSL, "
+	 "-VERS-TLS1.0:-VERS-TLS1.1 in tls_require_ciphers with GnuTLS); "
+	 "TLS 1.0 and 1.1 are deprecated.",
 	 "RFC 8996"},
 	{"kex.temp_key_weak", MX_SEV_WARN,
 	 "The server's ephemeral key is weak (DH < 2048 bits or EC < 224)",
 	 "Serve a DH group of at least 2048 bits (Postfix: "
-	 "smtpd_tls_dh1024_param_file with a 2048-bit ffdhe group) or "
-	 "prefer ECDHE. Clients at OpenSSL security level 2 abort with 'dh "
-	 "key too small'.",
+	 "smtpd_tls_dh1024_param_file with a 2048-bit ffdhe group; Exim: "
+	 "tls_dhparam = ffdhe2048) or prefer ECDHE. Clients at OpenSSL "
+	 "security level 2 abort with 'dh key too small'.",
 	 "RFC 7919; RFC 8422"},
 	/* Certificates */
 	{"cert.untrusted", MX_SEV_CRIT,
@@ -141,8 +144,8 @@ static const struct mx_finding_def catalogue[] = {
 	{"cert.chain_incomplete", MX_SEV_CRIT,
 	 "The server does not send the intermediate certificate(s)",
 	 "Configure the full chain: leaf first, then every intermediate "
-	 "(Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem). "
-	 "Senders report 'unable to find valid certification path' or "
+	 "(Postfix: smtpd_tls_chain_files = key.pem, fullchain.pem; Exim: "
+	 "tls_certificate = the full chain file). Senders report 'unable to find valid certification path' or "
 	 "'unable to get local issuer certificate'.",
 	 "RFC 8446 section 4.4.2; RFC 5246 section 7.4.2"},
 	{"cert.self_signed", MX_SEV_WARN, "The certificate is self-signed",
@@ -337,8 +340,9 @@ static const struct mx_finding_def catalogue[] = {
 	 "RFC 7919 section 3; Logjam (weakdh.org)"},
 	{"kex.dh_weak_group", MX_SEV_WARN,
 	 "DHE suites use a Diffie-Hellman group smaller than 2048 bits",
-	 "Serve a DH group of at least 2048 bits (RFC 7919 ffdhe2048) or "
-	 "remove the DHE suites; prefer ECDHE.",
+	 "Serve a DH group of at least 2048 bits (RFC 7919 ffdhe2048; "
+	 "Postfix: smtpd_tls_dh1024_param_file; Exim: tls_dhparam = "
+	 "ffdhe2048) or remove the DHE suites; prefer ECDHE.",
 	 "RFC 7919 section 3"},
 	{"kex.dh_common_prime", MX_SEV_WARN,
 	 "The DH group is a widely shared prime of 1024 bits or less "
@@ -352,7 +356,9 @@ static const struct mx_finding_def catalogue[] = {
 	 "EXPORT, RC4, DES or 3DES)",
 	 "Remove them from the server's cipher list (Postfix: "
 	 "smtpd_tls_exclude_ciphers = eNULL, EXPORT, RC4, DES, 3DES, "
-	 "MD5, and aNULL where senders authenticate the server). "
+	 "MD5, and aNULL where senders authenticate the server; Exim: "
+	 "tls_require_ciphers without them, e.g. !aNULL:!eNULL:!RC4:!3DES "
+	 "appended with OpenSSL, -ARCFOUR-128:-3DES-CBC with GnuTLS). "
 	 "Anonymous suites on port 25 are Postfix's deliberate default "
 	 "for opportunistic TLS and rated lower there.",
 	 "RFC 7465; RFC 7525 section 4.1"},
@@ -391,7 +397,9 @@ static const struct mx_finding_def catalogue[] = {
 	{"version.no_tls13", MX_SEV_INFO, "The server does not offer TLS 1.3",
 	 "Enable TLS 1.3: it needs OpenSSL 1.1.1 or later (Postfix 3.4 "
 	 "and later enable it by default unless smtpd_tls_protocols "
-	 "excludes it).",
+	 "excludes it; Exim built with OpenSSL 1.1.1 or GnuTLS 3.6.5 and "
+	 "later offers it unless openssl_options or tls_require_ciphers "
+	 "remove it).",
 	 "RFC 8446"},
 	{"order.client_preference", MX_SEV_INFO,
 	 "The server follows the client's cipher suite order",
