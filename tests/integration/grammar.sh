@@ -50,6 +50,7 @@ PY
 L="$(LABOPTS) --timeout 5"
 printf 'Received: from a.test (a.test [192.0.2.1]) by mx.b.test with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000\r\nSubject: x\r\n\r\nbody\r\n' >"$WORK/m.eml"
 mkdir -p "$WORK/spool"
+: >"$WORK/history.sqlite"
 
 # command | schema | arguments
 while IFS='|' read -r name schema args; do
@@ -71,6 +72,7 @@ policy|policy|policy $L lab.test
 headers|headers|headers $WORK/m.eml
 pcap|pcap|pcap --ca-file $MXPROBE_LAB_CA $MXPROBE_SRCDIR/tests/data/pcap/nochain_openssl_tls12.pcap
 queue|queue|queue --spool $WORK/spool
+history|history|history --history $WORK/history.sqlite
 EOF2
 
 # certs judges its chain: without the lab CA it is untrusted, as in check
