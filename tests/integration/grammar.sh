@@ -2,7 +2,7 @@
 # One grammar for every command (issue 13, point 2), on REAL output
 # against the lab:
 #  - the text of check, check --deep, ciphers, certs, send, policy,
-#    headers, pcap and queue ends with one closing line, "Status: WORD (exit N)",
+#    headers, pcap, queue and history ends with one closing line, "Status: WORD (exit N)",
 #    N being the real exit status, and has no other;
 #  - the --json of each is one document with the one envelope (schema,
 #    schema_version, tool, started, status, exit_status), valid against
