@@ -23,6 +23,7 @@
 
 #include "analyzers/drift.h"
 #include "model/finding.h"
+#include "reports/ciphers.h"
 #include "reports/json.h"
 #include "reports/text.h"
 #include "reports/textutil.h"
@@ -87,10 +88,15 @@ static int emit_text(struct watch *w, const char *at)
 	to.details = 1;
 	fprintf(w->out, "=== mxprobe watch: round %u at %s, %zu target%s ===\n",
 		w->round + 1, at, w->nt, w->nt == 1 ? "" : "s");
-	for (i = 0; i < w->nt; i++)
-		if (w->t[i].run != NULL &&
-		    mx_report_text_body(w->out, w->t[i].run, &to) < 0)
+	for (i = 0; i < w->nt; i++) {
+		if (w->t[i].run == NULL)
+			continue;
+		if (mx_report_text_body(w->out, w->t[i].run, &to) < 0)
 			return -1;
+		/* --deep: the enumeration, as check --deep prints it */
+		if (w->o->deep)
+			mx_report_ciphers_deep(w->out, w->t[i].run, to.color);
+	}
 	fputs("\nDrift since the previous probe:", w->out);
 	for (i = 0; i < w->nt; i++) {
 		struct wtarget *tg = &w->t[i];

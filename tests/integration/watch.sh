@@ -280,6 +280,17 @@ RC=0
 XDG_STATE_HOME="$WORK/state" "$MXPROBE" history --json smtps://smtp.lab.test:2465 >"$WORK/out" 2>"$WORK/err" || RC=$?
 if grep -q 'smtp.lab.test\[127.0.0.37\]:2465/implicit' "$WORK/out"; then ok "history reads the default file: the endpoint is listed"; else not_ok "history of the default file"; fi
 
+# --deep without a terminal: the enumeration as check --deep reports it
+mxp check $L --deep --no-color smtp://dhe1024.lab.test </dev/null
+grep -E '^  TLSv1\.[0-3] +accepted, [0-9]+ suites' "$WORK/out" | sed 's/;.*//' >"$WORK/deep.check"
+mxp watch $L --no-history --rounds 1 --deep smtp://dhe1024.lab.test </dev/null
+grep -E '^  TLSv1\.[0-3] +accepted, [0-9]+ suites' "$WORK/out" | sed 's/;.*//' >"$WORK/deep.watch"
+if [ -s "$WORK/deep.check" ] && cmp -s "$WORK/deep.check" "$WORK/deep.watch"; then
+	ok "--deep: the versions and suite counts check --deep finds ($(tr '\n' ' ' <"$WORK/deep.watch"| tr -s ' '))"
+else
+	not_ok "--deep: $(cat "$WORK/deep.watch") vs check $(cat "$WORK/deep.check")"
+fi
+
 # SIGINT before the last round: exit 3
 RC=0
 "$MXPROBE" watch $L --no-history --rounds 3 --interval 1h smtps://smtp.lab.test:2465 \
