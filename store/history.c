@@ -343,8 +343,7 @@ struct mx_history *mx_history_open(const char *path, int readonly, char *err,
 		mx_set_err(err, errlen, "%s: not a regular file", h->name);
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &h->db, flags | SQLITE_OPEN_NOFOLLOW, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK) {
 		mx_hist_err(h, err, errlen, "cannot open");
 		goto fail;
 	}

@@ -309,6 +309,22 @@ static void test_round_trip(void **state)
 				 "'drift'"),
 			 2);
 	assert_int_equal(access(f->path, R_OK), 0);
+	/* --history may name a symbolic link to the file */
+	{
+		char link[160];
+		snprintf(link, sizeof(link), "%s/link.sqlite", f->dir);
+		assert_int_equal(symlink("h.sqlite", link), 0);
+		h = mx_history_open(link, 1, f->err, sizeof(f->err));
+		if (h == NULL)
+			fail_msg("%s", f->err);
+		assert_int_equal(mx_history_list(h, NULL, 0, 0, &l, f->err,
+						 sizeof(f->err)),
+				 0);
+		assert_int_equal(l.n, 3);
+		mx_history_list_free(&l);
+		mx_history_close(h);
+		unlink(link);
+	}
 	mx_snapshot_free(a);
 	mx_snapshot_free(b);
 	mx_snapshot_free(c);
