@@ -3,7 +3,8 @@
 # (spool).  Relay sources of others append with librelay_a_SOURCES +=.
 noinst_LIBRARIES += librelay.a
 librelay_a_SOURCES = %reldir%/message.c %reldir%/message.h
-librelay_a_SOURCES += %reldir%/spool.c %reldir%/spool.h
+librelay_a_SOURCES += %reldir%/spool.c %reldir%/spool.h \
+	%reldir%/spool_int.h %reldir%/spool_msg.c %reldir%/spool_format.c
 check_PROGRAMS += tests/unit/test_message
 TESTS += tests/unit/test_message
 tests_unit_test_message_SOURCES = tests/unit/test_message.c
