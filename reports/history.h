@@ -36,6 +36,7 @@ struct mx_history_view {
 	time_t now;	   /* when the file was read: the envelope's started */
 	const struct mx_snapshot *const *v; /* newest first */
 	size_t n;
+	int truncated;	 /* more matched than were read: the oldest left out */
 	int exit_status; /* decided by the caller (src/cmd_history.c) */
 };
 

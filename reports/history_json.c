@@ -2,7 +2,8 @@
  * history_json.c - `mxprobe history --json` (reports/history.h), schema
  * doc/mxprobe-history.schema.json, described in doc/history.md.
  *
- * After the envelope: file, file_schema, match, since, endpoints (one
+ * After the envelope: file, file_schema, match, since, truncated (more
+ * probes matched than were read: the oldest are left out), endpoints (one
  * per key, keys in strcmp order: key, target, host, address, port, mode,
  * preference, probes newest first), summary (endpoints, probes, drift
  * findings per severity).  A probe: id, at, worst, complete, connected,
@@ -167,6 +168,7 @@ int mx_report_history_json(FILE *out, const struct mx_history_view *v,
 		mx_j_push(&c, eps,
 			  endpoint(&c, v, idx, starts[g],
 				   g + 1 < ng ? starts[g + 1] : v->n));
+	mx_j_set(&c, root, "truncated", mx_j_bool(&c, v->truncated));
 	mx_j_set(&c, root, "endpoints", eps);
 	for (size_t i = 0; i < v->n; i++)
 		for (size_t k = 0; k < v->v[i]->ndrift; k++)

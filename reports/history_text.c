@@ -179,6 +179,10 @@ int mx_report_history_text(FILE *out, const struct mx_history_view *v,
 		mx_out_fmt(out, ", since %s", since);
 	}
 	mx_out_text(out, "\n");
+	if (v->truncated)
+		mx_out_text(out, "(more probes are stored than were read: the "
+				 "oldest are left out; narrow with TARGET or "
+				 "--since)\n");
 	if (v->n == 0)
 		mx_out_text(out, "\nNo probes stored"
 				 " (mxprobe watch stores one per endpoint "

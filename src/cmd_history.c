@@ -110,6 +110,7 @@ int cmd_history(struct mx_opts *o)
 	v.match = match_e;
 	v.v = (const struct mx_snapshot *const *)l.v;
 	v.n = l.n;
+	v.truncated = l.truncated;
 	v.exit_status = judge_exit(&l);
 	rc = v.exit_status;
 	out = mx_cli_open_output(o);

@@ -53,12 +53,16 @@ int mx_history_latest(struct mx_history *h, const char *key,
 struct mx_history_list {
 	struct mx_snapshot **v; /* newest first */
 	size_t n, cap;
+	int truncated; /* more matched than max, or than the store's own
+			* limits (store/history_int.h): the oldest are left
+			* out */
 };
 
 /* Snapshots taken at or after `since` (0: all), newest first, at most
- * max (0: no limit), of the endpoints that `match` names: NULL for all,
- * else an endpoint key, a host name, an address or a target spec as
- * the user wrote it. */
+ * max (0: no limit but the store's own: MX_HIST_LIST_MAX snapshots and
+ * MX_HIST_LIST_BYTES of text, store/history_int.h), of the endpoints
+ * that `match` names: NULL for all, else an endpoint key, a host name,
+ * an address or a target spec as the user wrote it. */
 int mx_history_list(struct mx_history *h, const char *match, time_t since,
 		    size_t max, struct mx_history_list *out, char *err,
 		    size_t errlen);

@@ -13,7 +13,8 @@
  *   - integers are clamped to their field's range, enum names we do not
  *     know map to a neutral value (severity: unknown);
  *   - at most MX_HIST_FINDINGS_MAX findings and as many drift findings
- *     per probe, and at most MX_HIST_LIST_MAX snapshots per list.
+ *     per probe, and at most MX_HIST_LIST_MAX snapshots and
+ *     MX_HIST_LIST_BYTES of text per list (the list says truncated).
  * The same caps apply when writing, so a value round-trips unchanged when
  * it fits.
  */
@@ -29,6 +30,7 @@
 #define MX_HIST_CHAIN_MAX 8192
 #define MX_HIST_FINDINGS_MAX 512
 #define MX_HIST_LIST_MAX 100000
+#define MX_HIST_LIST_BYTES (64u << 20)
 
 struct mx_history {
 	sqlite3 *db;
@@ -60,6 +62,12 @@ enum mx_sts_state mx_hist_sts(const char *name);
 /* A text column read back: NULL for SQL NULL, else a malloc'ed copy cut
  * to cap (ending in "..." when cut) with non-printable bytes as '?'. */
 char *mx_hist_text(sqlite3_stmt *st, int col, size_t cap);
+
+/* mx_history_list with the byte budget given (the API uses
+ * MX_HIST_LIST_BYTES; tests use a small one). */
+int mx_hist_list(struct mx_history *h, const char *match, time_t since,
+		 size_t max, size_t budget, struct mx_history_list *out,
+		 char *err, size_t errlen);
 
 /* Decode one row of MX_HIST_PROBE_COLS and its findings. */
 int mx_hist_read_row(struct mx_history *h, sqlite3_stmt *st,

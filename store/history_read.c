@@ -191,6 +191,36 @@ out:
 	return ret;
 }
 
+static size_t slen(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* The text a snapshot holds (for the list's byte budget). */
+static size_t snap_bytes(const struct mx_snapshot *s)
+{
+	const char *const strs[] = {
+		s->key,		s->target,	  s->host,
+		s->addr,	s->stop,	  s->tls_version,
+		s->suite,	s->temp_key_type, s->temp_key_group,
+		s->cert_sha256, s->cert_serial,	  s->cert_subject,
+		s->cert_issuer, s->chain,	  s->verify_error,
+		s->sts_mode,	s->sts_id};
+	size_t n = sizeof(*s);
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		n += slen(strs[i]);
+	for (size_t i = 0; i < s->nfindings; i++)
+		n += sizeof(*s->findings) + slen(s->findings[i].id) +
+		     slen(s->findings[i].evidence) +
+		     slen(s->findings[i].before) + slen(s->findings[i].after);
+	for (size_t i = 0; i < s->ndrift; i++)
+		n += sizeof(*s->drift) + slen(s->drift[i].id) +
+		     slen(s->drift[i].evidence) + slen(s->drift[i].before) +
+		     slen(s->drift[i].after);
+	return n;
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	const struct mx_snapshot *x = *(const struct mx_snapshot *const *)a;
@@ -215,6 +245,14 @@ int mx_history_list(struct mx_history *h, const char *match, time_t since,
 		    size_t max, struct mx_history_list *out, char *err,
 		    size_t errlen)
 {
+	return mx_hist_list(h, match, since, max, MX_HIST_LIST_BYTES, out, err,
+			    errlen);
+}
+
+int mx_hist_list(struct mx_history *h, const char *match, time_t since,
+		 size_t max, size_t budget, struct mx_history_list *out,
+		 char *err, size_t errlen)
+{
 	/* match: the key exactly, or the host, address or target spec as
 	 * written (host names and targets without regard to case) */
 	static const char sql[] =
@@ -225,6 +263,7 @@ int mx_history_list(struct mx_history *h, const char *match, time_t since,
 	sqlite3_stmt *st = NULL;
 	size_t limit = max == 0 || max > MX_HIST_LIST_MAX ? MX_HIST_LIST_MAX
 							  : max;
+	size_t bytes = 0;
 	int rc, ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -235,16 +274,27 @@ int mx_history_list(struct mx_history *h, const char *match, time_t since,
 	    (match != NULL
 		     ? sqlite3_bind_text(st, 2, match, -1, SQLITE_TRANSIENT)
 		     : sqlite3_bind_null(st, 2)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1) != SQLITE_OK) {
 		mx_hist_err(h, err, errlen, "cannot read the history");
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct mx_snapshot *s = NULL;
+		if (out->n == limit) { /* the one row past the limit */
+			out->truncated = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 		if (mx_hist_read_row(h, st, &s, err, errlen) != 0)
 			goto out;
 		MX_GROW(out->v, out->n, out->cap);
 		out->v[out->n++] = s;
+		bytes += snap_bytes(s);
+		if (bytes > budget) {
+			out->truncated = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		mx_hist_err(h, err, errlen, "cannot read the history");

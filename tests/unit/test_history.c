@@ -28,6 +28,7 @@
 
 #include "common/xalloc.h"
 #include "store/history.h"
+#include "store/history_int.h"
 
 #define T0 ((time_t)1800000000)
 
@@ -275,11 +276,29 @@ static void test_round_trip(void **state)
 			 0);
 	assert_int_equal(l.n, 2);
 	mx_history_list_free(&l);
-	/* max */
+	/* max; truncated says when more matched */
 	assert_int_equal(
 		mx_history_list(h, NULL, 0, 1, &l, f->err, sizeof(f->err)), 0);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.v[0]->id, b->id);
+	assert_int_equal(l.truncated, 1);
+	mx_history_list_free(&l);
+	assert_int_equal(
+		mx_history_list(h, NULL, 0, 3, &l, f->err, sizeof(f->err)), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.truncated, 0);
+	mx_history_list_free(&l);
+	/* the byte budget: the row that passes it is the last read */
+	assert_int_equal(
+		mx_hist_list(h, NULL, 0, 0, 1, &l, f->err, sizeof(f->err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.truncated, 1);
+	mx_history_list_free(&l);
+	assert_int_equal(mx_hist_list(h, NULL, 0, 0, 1 << 20, &l, f->err,
+				      sizeof(f->err)),
+			 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.truncated, 0);
 	mx_history_list_free(&l);
 	/* match: key, host (any case), address, target (any case) */
 	static const struct {

@@ -207,6 +207,16 @@ static void test_text_empty(void **state)
 	t = render_text(&v, 0);
 	assert_non_null(strstr(t, "0 endpoints, 0 probes\n\nNo probes stored"));
 	assert_non_null(strstr(t, "\nStatus: OK (exit 0)\n"));
+	assert_null(strstr(t, "left out"));
+	free(t);
+	/* a list cut by the store says so under the header */
+	v = f->view;
+	v.truncated = 1;
+	t = render_text(&v, 0);
+	assert_non_null(strstr(t,
+			       "since 2027-01-14 08:00:00 UTC\n(more probes "
+			       "are stored than were read: the oldest are "
+			       "left out; narrow with TARGET or --since)\n"));
 	free(t);
 }
 
@@ -233,6 +243,7 @@ static void test_json(void **state)
 		json_integer_value(json_object_get(root, "file_schema")), 1);
 	assert_string_equal(json_string_value(json_object_get(root, "since")),
 			    "2027-01-14T08:00:00Z");
+	assert_true(json_is_false(json_object_get(root, "truncated")));
 	eps = json_object_get(root, "endpoints");
 	assert_int_equal(json_array_size(eps), 2);
 	assert_string_equal(json_string_value(json_object_get(
