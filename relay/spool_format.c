@@ -140,8 +140,8 @@ static int has_userinfo(const char *hop)
 	return at != NULL && (slash == NULL || at < slash);
 }
 
-enum mx_spool_status sp_check_env(const struct mx_envelope *e,
-				  struct mx_spool_diag *d)
+static enum mx_spool_status check_env(const struct mx_envelope *e,
+				      struct mx_spool_diag *d)
 {
 	size_t i;
 
@@ -177,6 +177,15 @@ enum mx_spool_status sp_check_env(const struct mx_envelope *e,
 			       "creation time out of "
 			       "range");
 	return MX_SPOOL_OK;
+}
+
+enum mx_spool_status sp_check_message(const struct mx_envelope *env, size_t len,
+				      struct mx_spool_diag *d)
+{
+	if (len > MX_SPOOL_MAX_MESSAGE)
+		return sp_fail(d, MX_SPOOL_TOO_BIG, 0, "message over %u octets",
+			       MX_SPOOL_MAX_MESSAGE);
+	return check_env(env, d);
 }
 
 void mx_envelope_clear(struct mx_envelope *e)
@@ -237,10 +246,7 @@ enum mx_spool_status mx_spool_encode(const struct mx_envelope *env,
 	*outlen = 0;
 	if (!mx_spool_id_ok(id))
 		return sp_fail(d, MX_SPOOL_INVALID, 0, "bad spool id");
-	if (len > MX_SPOOL_MAX_MESSAGE)
-		return sp_fail(d, MX_SPOOL_TOO_BIG, 0, "message over %u octets",
-			       MX_SPOOL_MAX_MESSAGE);
-	st = sp_check_env(env, d);
+	st = sp_check_message(env, len, d);
 	if (st != MX_SPOOL_OK)
 		return st;
 	mx_buf_init(&b, MX_SPOOL_MAX_MESSAGE + MX_SPOOL_MAX_ENVELOPE + 64);

@@ -37,9 +37,10 @@ enum mx_spool_status sp_fail(struct mx_spool_diag *d, enum mx_spool_status st,
 void sp_dclear(struct mx_spool_diag *d);
 /* Printable ASCII only (what the spool keeps as text). */
 int sp_text_ok(const uint8_t *p, size_t n);
-/* The envelope is one the format can hold (spool.h, "File format"). */
-enum mx_spool_status sp_check_env(const struct mx_envelope *e,
-				  struct mx_spool_diag *d);
+/* A message of len octets with this envelope is one the format can hold
+ * (spool.h, "File format"). */
+enum mx_spool_status sp_check_message(const struct mx_envelope *env, size_t len,
+				      struct mx_spool_diag *d);
 
 /* ---- spool.c ----------------------------------------------------------------- */
 

@@ -92,10 +92,7 @@ enum mx_spool_status mx_spool_put(struct mx_spool *sp,
 	st = check_rw(sp, d);
 	if (st != MX_SPOOL_OK)
 		return st;
-	if (len > MX_SPOOL_MAX_MESSAGE)
-		return sp_fail(d, MX_SPOOL_TOO_BIG, 0, "message over %u octets",
-			       MX_SPOOL_MAX_MESSAGE);
-	st = sp_check_env(env, d);
+	st = sp_check_message(env, len, d);
 	if (st != MX_SPOOL_OK)
 		return st;
 	for (tries = 0; tries < 4; tries++) {
