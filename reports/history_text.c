@@ -88,8 +88,12 @@ static void probe_line(FILE *out, int color, const struct mx_snapshot *s)
 			   key);
 	else {
 		char why[96];
-		snprintf(why, sizeof(why), "no TLS (%.80s)",
-			 !s->complete ? "cancelled" : mx_nz(s->stop, "?"));
+		if (s->mode == MX_MODE_PLAIN && s->complete)
+			snprintf(why, sizeof(why), "plain (no TLS asked)");
+		else
+			snprintf(why, sizeof(why), "no TLS (%.80s)",
+				 !s->complete ? "cancelled"
+					      : mx_nz(s->stop, "?"));
 		mx_out_fmt(out, "  %-7s  %-52s", "-", why);
 	}
 	mx_out_fmt(out, "  %5s  %s", days, mx_nz(s->cert_serial, "-"));
