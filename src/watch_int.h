@@ -30,7 +30,8 @@
 #include "probe/engine.h"
 #include "src/options.h"
 
-#define WATCH_HIST 32 /* snapshots kept per endpoint for the drill-down */
+#define WATCH_HIST 32	  /* snapshots kept per endpoint for the drill-down */
+#define WATCH_INFLIGHT 16 /* targets probed at once at most */
 
 struct mx_history;
 struct mx_tui;
@@ -60,7 +61,9 @@ struct wtarget {
 	int want_enum;		  /* `e` pressed while busy: next is deep */
 	struct event *timer;	  /* the next round of this target */
 	time_t next_at;		  /* 0: none planned */
-	int due;		  /* the timer fired while paused */
+	int due;		  /* to start once a slot is free */
+	int due_deep;		  /* ... enumerating */
+	int due_manual;		  /* ... even while paused (r, e) */
 	time_t last;		  /* wall clock of the last probe end */
 	unsigned rounds;	  /* probes ended */
 	int64_t t0;
@@ -94,6 +97,7 @@ struct watch {
 	int round_status;
 	int interval_s;
 	int paused;
+	int kick_pending; /* a start of due targets is scheduled */
 	int quitting;
 	int interrupted; /* a signal */
 	int failed;	 /* an engine could not start, or output failed */

@@ -12,10 +12,14 @@
  *
  * Rounds: each target's next probe is planned `--interval` after its
  * last one ended, jittered by +-10% (so targets that started together
- * spread out).  Without a terminal the targets go in step: round k is
- * reported once every target has ended k probes, then every target is
- * planned again.  A timer that fires while paused marks its target due;
- * resuming starts what is due.  No timer runs but these.
+ * spread out).  A target whose time came (or that a key asked for) is
+ * due; due targets start in target order, at most WATCH_INFLIGHT at once
+ * (each engine holds a DNS context with its thread), from a zero-delay
+ * event on the loop, never from inside an engine's callback.  While
+ * paused only the targets asked for by a key start.  Without a terminal
+ * the targets go in step: round k is reported once every target has
+ * ended k probes, then every target is planned again.  No timer runs but
+ * these.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,22 +138,17 @@ static void plan(struct wtarget *tg, int64_t ms)
 	tg->next_at = mx_wall_now() + (time_t)((ms + 999) / 1000);
 }
 
+static void request(struct wtarget *tg, int deep, int manual);
+static void kick(struct watch *w);
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct wtarget *tg = arg;
-	struct watch *w = tg->w;
 
 	(void)fd;
 	(void)what;
 	tg->next_at = 0;
-	if (w->quitting)
-		return;
-	if (w->paused) {
-		tg->due = 1;
-		mx_watch_refresh(w);
-		return;
-	}
-	mx_watch_probe(tg, w->o->deep || tg->want_enum);
+	request(tg, tg->w->o->deep, 0);
 }
 
 struct event *mx_watch_timer_new(struct wtarget *tg)
@@ -180,14 +179,7 @@ size_t mx_watch_busy(const struct watch *w)
 
 void mx_watch_resume(struct watch *w)
 {
-	size_t i;
-
-	for (i = 0; i < w->nt; i++)
-		if (w->t[i].due && w->t[i].engine == NULL) {
-			w->t[i].due = 0;
-			mx_watch_probe(&w->t[i],
-				       w->o->deep || w->t[i].want_enum);
-		}
+	kick(w);
 	mx_watch_refresh(w);
 }
 
@@ -315,6 +307,7 @@ static void on_done(void *arg)
 	tg->enumerating = 0;
 	if (w->tui == NULL) {
 		mx_run_free(old);
+		kick(w);
 		round_check(w);
 		return;
 	}
@@ -322,10 +315,11 @@ static void on_done(void *arg)
 	 * reached by every target */
 	if (tg->want_enum) {
 		tg->want_enum = 0;
-		mx_watch_probe(tg, 1);
+		request(tg, 1, 1);
 	} else if (w->o->rounds == 0 || tg->rounds < (unsigned)w->o->rounds) {
 		plan(tg, jittered_ms(w));
 	}
+	kick(w);	     /* a slot is free: targets waiting for one start */
 	mx_watch_refresh(w); /* the rows now point into run */
 	mx_run_free(old);
 	for (i = 0, all = w->o->rounds > 0; all && i < w->nt; i++)
@@ -335,7 +329,8 @@ static void on_done(void *arg)
 		mx_watch_stop(w);
 }
 
-int mx_watch_probe(struct wtarget *tg, int deep)
+/* Start a probe of tg now (an engine over a fresh run). */
+static int start(struct wtarget *tg, int deep)
 {
 	struct watch *w = tg->w;
 	struct mx_engine_cbs cbs = {on_progress, on_done};
@@ -366,9 +361,6 @@ int mx_watch_probe(struct wtarget *tg, int deep)
 		mx_run_free(run);
 		return -1;
 	}
-	evtimer_del(tg->timer);
-	tg->next_at = 0;
-	tg->due = 0;
 	tg->cur = run;
 	tg->busy = "queued";
 	tg->enumerating = deep;
@@ -379,12 +371,69 @@ int mx_watch_probe(struct wtarget *tg, int deep)
 	return 0;
 }
 
+/* Start the targets that are due, in target order, while fewer than
+ * WATCH_INFLIGHT probe (each engine has its own DNS context and thread);
+ * while paused only those asked for by a key. */
+static void kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	size_t i, busy = mx_watch_busy(w);
+
+	(void)fd;
+	(void)what;
+	w->kick_pending = 0;
+	for (i = 0; i < w->nt && busy < WATCH_INFLIGHT && !w->quitting; i++) {
+		struct wtarget *tg = &w->t[i];
+
+		if (!tg->due || tg->engine != NULL ||
+		    (w->paused && !tg->due_manual))
+			continue;
+		tg->due = tg->due_manual = 0;
+		if (start(tg, tg->due_deep) == 0)
+			busy++;
+		tg->due_deep = 0;
+	}
+	mx_watch_refresh(w);
+}
+
+/* Never from inside an engine's callback: from the loop, once. */
+static void kick(struct watch *w)
+{
+	static const struct timeval now = {0, 0};
+
+	if (w->kick_pending || w->quitting)
+		return;
+	if (event_base_once(w->base, -1, EV_TIMEOUT, kick_cb, w, &now) == 0)
+		w->kick_pending = 1;
+}
+
+/* tg is due: it starts as soon as a slot is free (manual: even while
+ * paused). */
+static void request(struct wtarget *tg, int deep, int manual)
+{
+	evtimer_del(tg->timer);
+	tg->next_at = 0;
+	tg->due = 1;
+	tg->due_deep |= deep;
+	tg->due_manual |= manual;
+	kick(tg->w);
+	mx_watch_refresh(tg->w);
+}
+
+int mx_watch_probe(struct wtarget *tg, int deep)
+{
+	if (tg->engine != NULL || tg->w->quitting)
+		return -1;
+	request(tg, deep, 1);
+	return 0;
+}
+
 void mx_watch_start_all(struct watch *w)
 {
 	size_t i;
 
 	for (i = 0; i < w->nt; i++)
-		mx_watch_probe(&w->t[i], w->o->deep);
+		request(&w->t[i], w->o->deep, 0);
 }
 
 struct wtarget *mx_watch_find(struct watch *w, const char *key)
@@ -399,6 +448,12 @@ struct wtarget *mx_watch_find(struct watch *w, const char *key)
 }
 
 /* ---- the dashboard's rows --------------------------------------------- */
+
+/* "queued" for a target due that waits for a slot, else NULL. */
+static const char *waiting(const struct watch *w, const struct wtarget *tg)
+{
+	return tg->due && (!w->paused || tg->due_manual) ? "queued" : NULL;
+}
 
 static void add_row(struct watch *w, const struct mx_tui_row *r)
 {
@@ -425,7 +480,7 @@ void mx_watch_refresh(struct watch *w)
 		r.last = tg->last;
 		if (t == NULL || t->nendpoints == 0) {
 			r.key = tg->spec;
-			r.busy = tg->engine ? tg->busy : NULL;
+			r.busy = tg->engine ? tg->busy : waiting(w, tg);
 			add_row(w, &r);
 			continue;
 		}
@@ -434,7 +489,7 @@ void mx_watch_refresh(struct watch *w)
 
 			r.key = e->key;
 			r.ep = &t->endpoints[k];
-			r.busy = tg->engine == NULL ? NULL
+			r.busy = tg->engine == NULL ? waiting(w, tg)
 				 : e->busy	    ? e->busy
 						    : tg->busy;
 			r.snap = e->nhist ? e->hist[0] : NULL;

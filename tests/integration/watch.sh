@@ -271,6 +271,54 @@ expect_out '^Drift since the previous probe:' "text: the drift section"
 expect_out '^Status: ' "text: the status line"
 if grep -q "$(printf '\033')" "$WORK/out"; then not_ok "raw ESC in the text report"; else ok "no raw escape in the text report"; fi
 
+# -f FILE with many targets (more than are probed at once), and
+# politeness across targets: five of them reach 127.0.0.31:25; with
+# --max-conn-per-host 1 their connections never overlap, whichever target
+# opened them (one pool for every probe)
+{
+	echo "# targets for watch.sh"
+	printf '%s\n' lab.test smtp://mx1.lab.test smtp://127.0.0.31 good.lab.test nomx.lab.test
+	echo
+	for h in mx2 mx3 expired mismatch notls legacy dhe1024 clientorder dual bigclient expiring; do
+		echo "smtp://$h.lab.test"
+	done
+	printf '%s\n' smtps://smtp.lab.test smtps://smtp.lab.test:2465 submission://smtp.lab.test smtp.lab.test:2587
+	echo "bad target with blanks"
+} >"$WORK/targets.txt"
+mxp watch $L --no-history --rounds 1 --json --max-conn-per-host 1 -f "$WORK/targets.txt" </dev/null
+BADLINE=$(grep -n 'bad target' "$WORK/targets.txt" | cut -d: -f1)
+expect_err "targets.txt:$BADLINE: .*skipped" "the bad line is reported with its number ($BADLINE)"
+if python3 - "$WORK/out" <<'P'
+import json, sys
+from datetime import datetime
+lines = open(sys.argv[1]).read().splitlines()
+if len(lines) != 1:
+    sys.exit("%d lines" % len(lines))
+d = json.loads(lines[0])
+if len(d["targets"]) != 20:
+    sys.exit("%d targets" % len(d["targets"]))
+conns = []
+for doc in d["targets"]:
+    for ep in doc["targets"][0].get("endpoints", []):
+        for c in ep.get("connections", []):
+            r = c.get("remote") or {}
+            if (r.get("address"), r.get("port")) != ("127.0.0.31", 25):
+                continue
+            t = datetime.strptime(c["started"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+            conns.append((t, t + (c["steps"].get("end_us") or 0) / 1e6))
+if len(conns) < 5:
+    sys.exit("only %d connections to 127.0.0.31:25" % len(conns))
+for t, _ in conns:
+    if sum(1 for s, e in conns if s <= t < e) > 1:
+        sys.exit("more than 1 at once to 127.0.0.31:25")
+print("20 targets; %d connections to 127.0.0.31:25, never 2 at once" % len(conns))
+P
+then
+	ok "-f: 20 targets in one round; 127.0.0.31 shared by five targets, one connection at a time"
+else
+	not_ok "-f targets / politeness across targets"
+fi
+
 # the default history file: $XDG_STATE_HOME/mxprobe/history.sqlite
 RC=0
 XDG_STATE_HOME="$WORK/state" "$MXPROBE" watch $L --rounds 1 smtps://smtp.lab.test:2465 \
