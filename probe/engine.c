@@ -3,9 +3,12 @@
  *
  * A job per endpoint walks the stages; each stage's engine calls back
  * when it is done and the job starts the next.  The engine's only own
- * event is a zero timer that reports `done` from the loop.
+ * event is a zero timer that reports `done` from the loop.  Here: the
+ * jobs' bookkeeping, the probe, the resolve step and the public API;
+ * the enumeration, precheck and clients stages are engine_stages.c
+ * (shared state in engine_int.h).
  */
-#include "probe/engine.h"
+#include "probe/engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,57 +26,6 @@
 #include "probe/target.h"
 #include "probe/mtasts.h"
 #include "probe/tlsa.h"
-
-struct job {
-	struct mx_engine *e;
-	struct mx_target *t;
-	size_t ep; /* index into t->endpoints */
-	enum mx_stage st;
-	struct mx_pool_wait w;
-	int waiting, granted;
-	struct mx_smtp_client *client;
-	struct mx_tls_params tp;
-	struct mx_connrec *rec; /* the probe connection's record */
-	struct mx_enumerator *en;
-	struct mx_clients_step *cs;
-	struct mx_bisect *pre; /* `check` after silence: a small hello first */
-	int64_t deadline;      /* absolute monotonic for every stage; 0 none */
-	/* `ciphers`, `check --deep`: the enumeration starts beside the
-	 * probe (early); it goes on once both are over, or is dropped when
-	 * the probe found no TLS to enumerate. */
-	int early, probe_over, enum_over, drop_enum;
-	struct event *ev_deadline;
-};
-
-struct mx_engine {
-	struct event_base *base;
-	struct mx_run *run;
-	struct mx_engine_params p;
-	struct mx_engine_cbs cbs;
-	void *arg;
-	struct mx_dns *dns;
-	struct mx_pool *pool;
-	int own_pool;
-	struct mx_enum_dhcache *dh;
-	size_t resolving;  /* targets still resolving */
-	struct job **jobs; /* each job stays put: engines point at it */
-	size_t njobs, capjobs;
-	size_t done_jobs;
-	struct event *ev_done;
-	int started, cancelled, finished;
-	/* DANE: one TLSA lookup per resolved target (index as run->targets),
-	 * beside its probes; done waits for them */
-	struct mx_tlsa_lookup **tlsa;
-	size_t tlsa_pending;
-	/* MTA-STS and TLS-RPT: one lookup per domain target, from the start */
-	struct mx_sts_lookup **sts;
-	size_t sts_pending;
-};
-
-static struct mx_endpoint *ep_of(const struct job *j)
-{
-	return &j->t->endpoints[j->ep];
-}
 
 /* The developer log (-v): every stage change of every endpoint, with the
  * time since its probe started and its connections so far. */
@@ -95,7 +47,7 @@ static void log_stage(const struct job *j, enum mx_stage st)
 			   : "");
 }
 
-static void set_stage(struct job *j, enum mx_stage st)
+void mx_eng_set_stage(struct job *j, enum mx_stage st)
 {
 	struct mx_engine *e = j->e;
 
@@ -131,211 +83,12 @@ static void check_done(struct mx_engine *e)
 	event_add(e->ev_done, &zero);
 }
 
-static void job_finish(struct job *j)
+void mx_eng_job_finish(struct job *j)
 {
 	if (j->ev_deadline != NULL)
 		event_del(j->ev_deadline);
-	set_stage(j, MX_STAGE_DONE);
+	mx_eng_set_stage(j, MX_STAGE_DONE);
 	check_done(j->e);
-}
-
-/* ---- clients ------------------------------------------------------------- */
-
-static void clients_done(void *arg)
-{
-	struct job *j = arg;
-
-	mx_clients_step_free(j->cs);
-	j->cs = NULL;
-	job_finish(j);
-}
-
-static struct mx_clients_step *new_clients(struct job *j)
-{
-	struct mx_engine *e = j->e;
-	struct mx_clients_params cp;
-
-	memset(&cp, 0, sizeof(cp));
-	cp.helo = e->p.helo;
-	cp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms : 10000;
-	cp.deadline_ms = j->deadline;
-	cp.log = e->p.log;
-	cp.clients = e->p.clients;
-	cp.nclients = e->p.nclients;
-	cp.bisect = 1;
-	cp.simulate = e->p.simulate;
-	return mx_clients_step_new(e->base, e->pool, ep_of(j), &cp,
-				   clients_done, j);
-}
-
-static void start_clients(struct job *j)
-{
-	struct mx_engine *e = j->e;
-
-	if (e->p.clients == NULL || ep_of(j)->enumr == NULL) {
-		mx_clients_step_free(j->cs); /* stops early confirmations */
-		j->cs = NULL;
-		job_finish(j);
-		return;
-	}
-	set_stage(j, MX_STAGE_CLIENTS);
-	if (j->cs == NULL)
-		j->cs = new_clients(j);
-	/* Cancelled: the step only simulates (no connection). */
-	if (e->cancelled)
-		mx_clients_step_cancel(j->cs, "the run was cancelled");
-	mx_clients_step_start(j->cs);
-}
-
-/* ---- enumeration ----------------------------------------------------------- */
-
-static void enum_done(void *arg, struct mx_enumerator *en)
-{
-	struct job *j = arg;
-
-	(void)en;
-	mx_enumerator_free(j->en);
-	j->en = NULL;
-	if (j->early && !j->probe_over) {
-		j->enum_over = 1; /* the probe's end goes on */
-		return;
-	}
-	if (j->drop_enum) {
-		/* The probe never got to TLS: nothing to enumerate, as if
-		 * the enumeration had not started (its connections stay
-		 * recorded: they were made). */
-		mx_enum_free(ep_of(j)->enumr);
-		ep_of(j)->enumr = NULL;
-	}
-	start_clients(j);
-}
-
-/* The probe's handshake ended without an alert, at once: FIN or RST.
- * Silence first gets one small hello (wants_precheck): against a server
- * that never answers, every hello of the bisection and the enumeration
- * would wait the whole hello timeout. */
-static int failed_silently(const struct mx_endpoint *ep)
-{
-	return ep->tls.attempted && !ep->tls.completed &&
-	       (ep->tls.fail == MX_TLS_FAIL_EOF ||
-		ep->tls.fail == MX_TLS_FAIL_RESET);
-}
-
-/* Which endpoints the enumeration takes: those where the probe got a TLS
- * handshake going (a failed handshake is what the raw hellos explain
- * best), or only those where it completed; and with `intolerance` those
- * whose handshake failed without an alert. */
-static int wants_enum(const struct mx_engine *e, const struct mx_endpoint *ep)
-{
-	if (e->cancelled || ep->mode == MX_MODE_PLAIN || ep->addr == NULL)
-		return 0;
-	/* `check`: what only the bisection can explain */
-	if (e->p.intolerance && e->p.clients != NULL && failed_silently(ep))
-		return 1;
-	if (e->p.enumerate == MX_ENGINE_ENUM_NONE)
-		return 0;
-	return e->p.enumerate == MX_ENGINE_ENUM_COMPLETED ? ep->tls.completed
-							  : ep->tls.attempted;
-}
-
-/* The client confirmations need no enumeration: they start with it on
- * background slots, filling what the enumeration's dependent chains
- * leave idle (the advice tests wait for the simulation).  Beside an
- * early enumeration they wait for the probe: no TLS, no confirmations. */
-static void prestart_clients(struct job *j)
-{
-	if (j->e->p.clients == NULL || j->cs != NULL || j->e->cancelled)
-		return;
-	j->cs = new_clients(j);
-	mx_clients_step_prestart(j->cs);
-}
-
-/* Make the enumerator (and, unless early, start the confirmations). */
-static void launch_enum(struct job *j, int hello_timeout_ms)
-{
-	struct mx_engine *e = j->e;
-	struct mx_endpoint *ep = ep_of(j);
-	struct mx_enum_params p;
-
-	memset(&p, 0, sizeof(p));
-	p.host = ep->host;
-	p.addr = ep->addr;
-	p.port = ep->port;
-	p.mode = ep->mode;
-	p.helo = e->p.helo;
-	p.step_timeout_ms = e->p.step_timeout_ms;
-	p.hello_timeout_ms = hello_timeout_ms;
-	p.deadline_ms = j->deadline;
-	p.dh_cache = e->dh; /* one safe-prime check per prime and run */
-	p.record_in = ep;
-	p.log = e->p.log;
-	mx_enum_free(ep->enumr);
-	ep->enumr = mx_enum_new();
-	j->en = mx_enumerator_new(e->base, e->pool, &p, ep->enumr, enum_done,
-				  j);
-	mx_enumerator_start(j->en);
-	if (!j->early)
-		prestart_clients(j);
-}
-
-/* `check`, the probe's hello met silence: does the server answer a small
- * hello?  Then the silence was about the big one - enumerate and bisect;
- * else it answers nothing and nothing more is asked (each hello would
- * wait the whole timeout). */
-static void precheck_done(void *arg, int rc)
-{
-	struct job *j = arg;
-
-	mx_bisect_free(j->pre);
-	j->pre = NULL;
-	if (rc == 2 && !j->e->cancelled) {
-		set_stage(j, MX_STAGE_ENUM);
-		launch_enum(j, mx_enum_hello_timeout(ep_of(j),
-						     j->e->p.hello_timeout_ms));
-		return;
-	}
-	mx_enum_free(ep_of(j)->enumr); /* its hello stays recorded */
-	ep_of(j)->enumr = NULL;
-	job_finish(j);
-}
-
-static int wants_precheck(const struct mx_engine *e,
-			  const struct mx_endpoint *ep)
-{
-	return e->p.intolerance && e->p.clients != NULL && !e->cancelled &&
-	       ep->mode != MX_MODE_PLAIN && ep->addr != NULL &&
-	       ep->tls.attempted && !ep->tls.completed &&
-	       ep->tls.fail == MX_TLS_FAIL_TIMEOUT;
-}
-
-static void start_enum(struct job *j)
-{
-	struct mx_engine *e = j->e;
-	struct mx_endpoint *ep = ep_of(j);
-
-	if (!wants_enum(e, ep) && wants_precheck(e, ep)) {
-		struct mx_bisect_params bp;
-
-		memset(&bp, 0, sizeof(bp));
-		bp.helo = e->p.helo;
-		bp.timeout_ms = e->p.step_timeout_ms > 0 ? e->p.step_timeout_ms
-							 : 10000;
-		bp.deadline_ms = j->deadline;
-		bp.log = e->p.log;
-		bp.precheck = 1;
-		set_stage(j, MX_STAGE_CLIENTS);
-		ep->enumr = mx_enum_new();
-		j->pre = mx_bisect_new(e->base, e->pool, ep, &bp, precheck_done,
-				       j);
-		mx_bisect_start(j->pre);
-		return;
-	}
-	if (!wants_enum(e, ep)) {
-		job_finish(j);
-		return;
-	}
-	set_stage(j, MX_STAGE_ENUM);
-	launch_enum(j, mx_enum_hello_timeout(ep, e->p.hello_timeout_ms));
 }
 
 /* ---- probe ------------------------------------------------------------- */
@@ -374,11 +127,11 @@ static void probe_done(void *arg, struct mx_smtp_client *c)
 	     ep->smtp.greeting.code == 421))
 		mx_pool_backoff(j->e->pool, ep->addr, 1000);
 	if (!j->early) {
-		start_enum(j);
+		mx_eng_start_enum(j);
 		return;
 	}
 	j->probe_over = 1;
-	if (!wants_enum(j->e, ep)) {
+	if (!mx_eng_wants_enum(j->e, ep)) {
 		j->drop_enum = 1;
 		if (j->en != NULL)
 			mx_enumerator_cancel(j->en, "no TLS on this endpoint");
@@ -387,11 +140,11 @@ static void probe_done(void *arg, struct mx_smtp_client *c)
 		mx_enumerator_set_hello_timeout(
 			j->en,
 			mx_enum_hello_timeout(ep, j->e->p.hello_timeout_ms));
-		set_stage(j, MX_STAGE_ENUM);
-		prestart_clients(j);
+		mx_eng_set_stage(j, MX_STAGE_ENUM);
+		mx_eng_prestart_clients(j);
 	}
 	if (j->enum_over) /* the enumeration ended first */
-		enum_done(j, NULL);
+		mx_eng_enum_done(j, NULL);
 }
 
 static void probe_grant(void *arg)
@@ -444,7 +197,7 @@ static void probe_grant(void *arg)
 		tv.tv_usec = (e->p.job_deadline_ms % 1000) * 1000;
 		evtimer_add(j->ev_deadline, &tv);
 	}
-	set_stage(j, MX_STAGE_PROBE);
+	mx_eng_set_stage(j, MX_STAGE_PROBE);
 	j->client =
 		mx_smtp_client_new(e->base, &sp, &ep->smtp, &ep->tls, &cbs, j);
 	mx_smtp_client_start(j->client);
@@ -456,7 +209,7 @@ static void probe_grant(void *arg)
 	if (e->p.enumerate != MX_ENGINE_ENUM_NONE &&
 	    ep->mode != MX_MODE_PLAIN && !e->cancelled) {
 		j->early = 1;
-		launch_enum(j, e->p.hello_timeout_ms);
+		mx_eng_launch_enum(j, e->p.hello_timeout_ms);
 	}
 }
 
@@ -570,9 +323,9 @@ static void resolved(void *arg, struct mx_target *t)
 		j->ev_deadline = evtimer_new(e->base, deadline_cb, j);
 		if (j->ev_deadline == NULL)
 			mx_fatal(__func__, "evtimer_new");
-		set_stage(j, MX_STAGE_QUEUED);
+		mx_eng_set_stage(j, MX_STAGE_QUEUED);
 		if (t->endpoints[i].addr == NULL) {
-			job_finish(j);
+			mx_eng_job_finish(j);
 			continue;
 		}
 		j->waiting = 1;
@@ -693,7 +446,7 @@ void mx_engine_cancel(struct mx_engine *e)
 			ep->smtp.stop = MX_STOP_CANCELLED;
 			free(ep->smtp.error);
 			ep->smtp.error = xstrdup("cancelled before it started");
-			job_finish(j);
+			mx_eng_job_finish(j);
 			break;
 		case MX_STAGE_PROBE:
 			if (j->rec != NULL)
@@ -713,7 +466,7 @@ void mx_engine_cancel(struct mx_engine *e)
 				j->probe_over = 1;
 				mx_enumerator_cancel(j->en, "cancelled");
 			} else {
-				job_finish(j);
+				mx_eng_job_finish(j);
 			}
 			break;
 		case MX_STAGE_ENUM:

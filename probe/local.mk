@@ -32,7 +32,8 @@ libprobe_a_SOURCES += \
 	%reldir%/smtp_client_int.h %reldir%/smtp_client_io.c \
 	%reldir%/smtp_client_end.c \
 	%reldir%/pool.c %reldir%/pool.h \
-	%reldir%/engine.c %reldir%/engine.h
+	%reldir%/engine.c %reldir%/engine.h %reldir%/engine_int.h \
+	%reldir%/engine_stages.c
 
 # OpenSSL TLS backend and certificate facts (tls)
 libprobe_a_SOURCES += %reldir%/x509.c
