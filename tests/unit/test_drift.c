@@ -280,6 +280,39 @@ static void m_old_crit(struct mx_snapshot *p, struct mx_snapshot *c)
 	mx_snap_add(&c->findings, &c->nfindings, "smtp.greeting_slow",
 		    MX_SEV_WARN, "z", NULL, NULL);
 }
+/* TLS failed before: a version, suite or key now is no "change" */
+static void m_prev_no_tls(struct mx_snapshot *p, struct mx_snapshot *c)
+{
+	p->tls_ok = 0;
+	set(&p->tls_version, NULL);
+	set(&p->suite, NULL);
+	set(&p->temp_key_type, NULL);
+	set(&c->tls_version, "TLSv1.2");
+	set(&c->suite, "TLS_RSA_WITH_AES_128_CBC_SHA");
+}
+/* STARTTLS was not offered before either */
+static void m_starttls_never(struct mx_snapshot *p, struct mx_snapshot *c)
+{
+	p->starttls = 0;
+	p->tls_ok = 0;
+	c->starttls = 0;
+	c->tls_ok = 0;
+}
+/* a warning that is new is not a new critical */
+static void m_new_warn(struct mx_snapshot *p, struct mx_snapshot *c)
+{
+	(void)p;
+	mx_snap_add(&c->findings, &c->nfindings, "cert.expiring_soon",
+		    MX_SEV_WARN, "expires in 10 days", NULL, NULL);
+}
+/* a chain whose fingerprints are not known (NULL) on one side */
+static void m_chain_unknown(struct mx_snapshot *p, struct mx_snapshot *c)
+{
+	(void)p;
+	set(&c->chain, NULL);
+	set(&c->cert_sha256, NULL);
+}
+
 static void m_cancelled(struct mx_snapshot *p, struct mx_snapshot *c)
 {
 	(void)p;
@@ -373,6 +406,20 @@ static const struct dcase cases[] = {
 	 "new critical finding cert.expired: not reported -> expired 1 day", 1},
 	{"old critical", m_old_crit, "drift.new_critical", 0, MX_SEV_OK, NULL,
 	 0},
+	{"prev no tls: version", m_prev_no_tls, "drift.tls_version", 0,
+	 MX_SEV_OK, NULL, 0},
+	{"prev no tls: suite", m_prev_no_tls, "drift.suite", 0, MX_SEV_OK, NULL,
+	 0},
+	{"starttls never", m_starttls_never, "drift.starttls_gone", 0,
+	 MX_SEV_OK, NULL, 0},
+	{"tls never", m_starttls_never, "drift.tls_gone", 0, MX_SEV_OK, NULL,
+	 0},
+	{"new warning", m_new_warn, "drift.new_critical", 0, MX_SEV_OK, NULL,
+	 0},
+	{"chain unknown", m_chain_unknown, "drift.chain_changed", 0, MX_SEV_OK,
+	 NULL, 0},
+	{"cert unknown", m_chain_unknown, "drift.cert_replaced", 0, MX_SEV_OK,
+	 NULL, 0},
 	{"cancelled", m_cancelled, NULL, 0, MX_SEV_OK, NULL, 0},
 	{"prev cancelled", m_prev_cancelled, NULL, 0, MX_SEV_OK, NULL, 0},
 };
