@@ -24,6 +24,7 @@ HIST="$WORK/history.sqlite"
 EVILPID=
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	[ -n "$EVILPID" ] && kill "$EVILPID" 2>/dev/null
 	rm -rf "$WORK"
 }

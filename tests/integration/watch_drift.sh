@@ -28,6 +28,7 @@ SRVPID=
 
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	[ -n "$SRVPID" ] && kill "$SRVPID" 2>/dev/null
 	rm -rf "$WORK"
 }
