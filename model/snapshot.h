@@ -41,45 +41,45 @@ struct mx_snap_finding {
 };
 
 struct mx_snapshot {
-	int64_t id;	/* row id in the history store; 0: not stored */
-	char *key;	/* endpoint key (above) */
-	char *target;	/* the target spec it came from ("lab.test") */
-	char *host;	/* MX host name (or address) */
-	char *addr;	/* numeric address */
+	int64_t id;   /* row id in the history store; 0: not stored */
+	char *key;    /* endpoint key (above) */
+	char *target; /* the target spec it came from ("lab.test") */
+	char *host;   /* MX host name (or address) */
+	char *addr;   /* numeric address */
 	uint16_t port;
 	enum mx_tls_mode mode;
-	int pref;	/* MX preference, -1 if none */
-	time_t at;	/* wall clock of the probe */
+	int pref;  /* MX preference, -1 if none */
+	time_t at; /* wall clock of the probe */
 	int64_t total_ms;
 	enum mx_severity worst; /* worst severity of the endpoint's findings */
 	int complete;		/* the probe ran to its end (not cancelled) */
 	/* SMTP */
-	int connected;	/* TCP connected and a 220 greeting came */
-	int starttls;	/* -1: not applicable (implicit/plain) or not
+	int connected; /* TCP connected and a 220 greeting came */
+	int starttls;  /* -1: not applicable (implicit/plain) or not
 			 * reached; 0: not offered; 1: offered */
-	char *stop;	/* mx_stop_name() of the probe, "none" when it ran */
+	char *stop;    /* mx_stop_name() of the probe, "none" when it ran */
 	/* TLS */
-	int tls_ok;		/* handshake completed */
-	char *tls_version;	/* "TLSv1.3" */
-	char *suite;		/* IANA name */
-	char *temp_key_type;	/* "ECDH", "DH", "X25519" ... */
-	char *temp_key_group;	/* "X25519", "ffdhe2048" ... */
-	int temp_key_bits;	/* 0 unknown */
+	int tls_ok;	      /* handshake completed */
+	char *tls_version;    /* "TLSv1.3" */
+	char *suite;	      /* IANA name */
+	char *temp_key_type;  /* "ECDH", "DH", "X25519" ... */
+	char *temp_key_group; /* "X25519", "ffdhe2048" ... */
+	int temp_key_bits;    /* 0 unknown */
 	/* the leaf certificate as sent, and the chain */
-	char *cert_sha256;	/* hex fingerprint of the leaf DER */
-	char *cert_serial;	/* hex */
+	char *cert_sha256; /* hex fingerprint of the leaf DER */
+	char *cert_serial; /* hex */
 	char *cert_subject;
 	char *cert_issuer;
-	time_t cert_not_after;	/* 0 unknown */
-	char *chain;		/* leaf-first sha256 fingerprints, ","-joined */
+	time_t cert_not_after; /* 0 unknown */
+	char *chain;	       /* leaf-first sha256 fingerprints, ","-joined */
 	int chain_len;
-	int verify_ok;		/* the chain verified against the store */
-	char *verify_error;	/* the verifier's text when it did not */
+	int verify_ok;	    /* the chain verified against the store */
+	char *verify_error; /* the verifier's text when it did not */
 	/* DANE and MTA-STS (the domain's, copied to each of its endpoints) */
 	enum mx_dane_state dane;
 	enum mx_sts_state sts;
-	char *sts_mode;		/* "enforce" ... */
-	char *sts_id;		/* the TXT id */
+	char *sts_mode; /* "enforce" ... */
+	char *sts_id;	/* the TXT id */
 	/* judgement */
 	struct mx_snap_finding *findings;
 	size_t nfindings;
@@ -106,7 +106,6 @@ struct mx_snap_finding *mx_snap_add(struct mx_snap_finding **v, size_t *n,
 void mx_snap_findings_free(struct mx_snap_finding *v, size_t n);
 /* Whole days left of the leaf at time `now` (negative once expired);
  * 0 with *known 0 when the expiry is not known. */
-long mx_snapshot_days_left(const struct mx_snapshot *s, time_t now,
-			   int *known);
+long mx_snapshot_days_left(const struct mx_snapshot *s, time_t now, int *known);
 
 #endif
