@@ -145,13 +145,59 @@ static int query_int(struct mx_history *h, const char *sql, long long *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-static int migrate(struct mx_history *h, int from, char *err, size_t errlen)
+/* The schema version and the number of schema objects, read together
+ * (inside the caller's transaction); a file that is not SQLite, or whose
+ * schema does not parse, fails here.  Checks what every open refuses. */
+static int read_version(struct mx_history *h, long long *v, long long *nobjects,
+			char *err, size_t errlen)
 {
+	if (query_int(h, "PRAGMA user_version", v) != 0) {
+		mx_hist_err(h, err, errlen, "not an mxprobe history file");
+		return -1;
+	}
+	/* reading the schema parses it: a malformed one fails here */
+	if (query_int(h, "SELECT count(*) FROM sqlite_schema", nobjects) != 0) {
+		mx_hist_err(h, err, errlen,
+			    "not an mxprobe history file (cannot read its "
+			    "schema)");
+		return -1;
+	}
+	if (*v > MX_HISTORY_SCHEMA) {
+		mx_set_err(err, errlen,
+			   "%s: written by a newer mxprobe (history schema "
+			   "%lld; this one reads up to %d): not changed",
+			   h->name, *v, MX_HISTORY_SCHEMA);
+		return -1;
+	}
+	if (*v < 0) {
+		mx_set_err(err, errlen,
+			   "%s: not an mxprobe history file (schema version "
+			   "%lld)",
+			   h->name, *v);
+		return -1;
+	}
+	if (*v == 0 && *nobjects != 0) {
+		mx_set_err(err, errlen,
+			   "%s: not an mxprobe history file (an SQLite "
+			   "database with other tables)",
+			   h->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Under the write lock, from the version found then (another watch may
+ * have migrated the file since it was first read). */
+static int migrate(struct mx_history *h, char *err, size_t errlen)
+{
+	long long from = 0, nobjects = 0;
 	char sql[64];
 
 	if (exec(h, "BEGIN IMMEDIATE", err, errlen, "cannot lock") != 0)
 		return -1;
-	for (int v = from + 1; v <= MX_HISTORY_SCHEMA; v++)
+	if (read_version(h, &from, &nobjects, err, errlen) != 0)
+		goto fail;
+	for (long long v = from + 1; v <= MX_HISTORY_SCHEMA; v++)
 		if (exec(h, migrations[v - 1], err, errlen,
 			 "cannot create or migrate the history tables") != 0)
 			goto fail;
@@ -239,43 +285,18 @@ static int configure_db(struct mx_history *h, char *err, size_t errlen)
 
 static int open_schema(struct mx_history *h, char *err, size_t errlen)
 {
-	long long v = 0, ntables = 0;
+	long long v = 0, nobjects = 0;
 
-	/* the first read: a file that is not SQLite fails here */
-	if (query_int(h, "PRAGMA user_version", &v) != 0) {
-		mx_hist_err(h, err, errlen, "not an mxprobe history file");
+	/* one read transaction: the version and the tables agree even when
+	 * a watch creates the file at this moment */
+	if (exec(h, "BEGIN", err, errlen, "cannot read") != 0)
+		return -1;
+	if (read_version(h, &v, &nobjects, err, errlen) != 0) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	if (v > MX_HISTORY_SCHEMA) {
-		mx_set_err(err, errlen,
-			   "%s: written by a newer mxprobe (history schema "
-			   "%lld; this one reads up to %d): not changed",
-			   h->name, v, MX_HISTORY_SCHEMA);
+	if (exec(h, "COMMIT", err, errlen, "cannot read") != 0)
 		return -1;
-	}
-	if (v < 0) {
-		mx_set_err(err, errlen,
-			   "%s: not an mxprobe history file (schema version "
-			   "%lld)",
-			   h->name, v);
-		return -1;
-	}
-	/* reading the schema parses it: a malformed one fails here */
-	if (query_int(h, "SELECT count(*) FROM sqlite_schema", &ntables) != 0) {
-		mx_hist_err(h, err, errlen,
-			    "not an mxprobe history file (cannot read its "
-			    "schema)");
-		return -1;
-	}
-	if (v == 0) {
-		if (ntables != 0) {
-			mx_set_err(err, errlen,
-				   "%s: not an mxprobe history file (an SQLite "
-				   "database with other tables)",
-				   h->name);
-			return -1;
-		}
-	}
 	h->schema = (int)v;
 	if (h->readonly) {
 		if (v == 0) {
@@ -294,8 +315,7 @@ static int open_schema(struct mx_history *h, char *err, size_t errlen)
 		if (exec(h, "PRAGMA journal_mode = WAL", err, errlen,
 			 "cannot switch to WAL") != 0)
 			return -1;
-		if (v < MX_HISTORY_SCHEMA &&
-		    migrate(h, (int)v, err, errlen) != 0)
+		if (v < MX_HISTORY_SCHEMA && migrate(h, err, errlen) != 0)
 			return -1;
 	}
 	if (check_tables(h, err, errlen) != 0)

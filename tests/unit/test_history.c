@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -667,6 +668,48 @@ static void test_odd_strings(void **state)
 	mx_snapshot_free(s);
 }
 
+/* Several writers open a new file at once (watch started twice, or
+ * from cron): one creates the tables, the others find them; every add
+ * lands. */
+static void test_concurrent_open(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 6, ADDS = 20 };
+	pid_t pid[N];
+	int status;
+
+	for (int i = 0; i < N; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			char err[512];
+			struct mx_history *h =
+				mx_history_open(f->path, 0, err, sizeof(err));
+			int bad = h == NULL;
+			for (int k = 0; h != NULL && k < ADDS; k++) {
+				struct mx_snapshot *s = snap(
+					"mx1.lab.test", "127.0.0.31", T0 + k);
+				bad |= mx_history_add(h, s, err, sizeof(err)) !=
+				       0;
+				mx_snapshot_free(s);
+			}
+			if (bad)
+				fprintf(stderr, "child %d: %s\n", i, err);
+			mx_history_close(h);
+			_exit(bad);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM probes"),
+			 N * ADDS);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"),
+			 MX_HISTORY_SCHEMA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +723,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_odd_strings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_open, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
