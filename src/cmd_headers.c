@@ -7,7 +7,9 @@
  * with --json).  FILE "-" reads standard input.
  *
  * Exit status: 0 parsed, 1 parsed but some hop went in clear text or the
- * header section is damaged, 3 the file cannot be read or has no header.
+ * header section is damaged or over a limit (the fields before it are
+ * shown), 3 the file cannot be read or has no header field to show (the
+ * message names the limit when one stopped the first field).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,8 +71,29 @@ int cmd_headers(struct mx_opts *o)
 	h = mx_mailhdr_parse(data, len);
 	free(data);
 	if (h == NULL || h->nfields == 0) {
-		fprintf(stderr, "mxprobe headers: %s has no header section\n",
-			o->args[0]);
+		/* Say which limit stopped the parser before its first field,
+		 * rather than "no header section" (issue 13). */
+		if (h != NULL && h->status == MX_HDR_FIELD_TOO_BIG)
+			fprintf(stderr,
+				"mxprobe headers: %s: the first header field is "
+				"over the limit of %u bytes (one field, "
+				"unfolded); nothing to show\n",
+				o->args[0], MX_HDR_MAX_FIELD);
+		else if (h != NULL && h->status == MX_HDR_TOO_BIG)
+			fprintf(stderr,
+				"mxprobe headers: %s: the header section is over "
+				"the limit of %u bytes before its first field "
+				"ends; nothing to show\n",
+				o->args[0], MX_HDR_MAX_BYTES);
+		else if (h != NULL && h->status == MX_HDR_MALFORMED)
+			fprintf(stderr,
+				"mxprobe headers: %s has no header section (its "
+				"first line is not a header field)\n",
+				o->args[0]);
+		else
+			fprintf(stderr,
+				"mxprobe headers: %s has no header section\n",
+				o->args[0]);
 		mx_mailhdr_free(h);
 		return 3;
 	}

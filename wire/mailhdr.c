@@ -112,9 +112,20 @@ struct mx_mailhdr *mx_mailhdr_parse(const uint8_t *p, size_t len)
 		while (n < left && c.p[n] != '\n')
 			n++;
 		lf = n < left;
+		/* A limit hit on this line: a field before it that the line
+		 * does not continue (no leading WSP) is whole and kept; one
+		 * it continues is cut and dropped. */
+		if (n > MX_HDR_MAX_FIELD) {
+			/* one line longer than a whole field may be */
+			if (is_wsp(c.p[0]))
+				have = 0;
+			h->status = MX_HDR_FIELD_TOO_BIG;
+			break;
+		}
 		if ((size_t)(c.p - p) + n + lf > MX_HDR_MAX_BYTES) {
+			if (is_wsp(c.p[0]))
+				have = 0;
 			h->status = MX_HDR_TOO_BIG;
-			have = 0;
 			break;
 		}
 		line = mx_cur_bytes(&c, n + lf);

@@ -43,4 +43,22 @@ v=$($AJ get "$WORK/out" authentication_results.0.methods.1.result 2>/dev/null)
 
 mxp headers /nonexistent.eml
 expect_rc 3 "unreadable file"
+
+# A 5 MiB header field (issue 13): the limit it hit is named, not "no
+# header section"; a whole field before it is still shown.
+python3 -c 'import sys; sys.stdout.buffer.write(b"Subject: " + b"A" * 5242880 + b"\r\n\r\nbody\r\n")' >"$WORK/big.eml"
+mxp headers "$WORK/big.eml"
+expect_rc 3 "a 5 MiB first field: exit 3"
+if grep -q "over the limit of 65536 bytes" "$WORK/err"; then
+	ok "the field limit is named"
+else
+	not_ok "no limit named: $(head -c 300 "$WORK/err")"
+fi
+python3 -c 'import sys; sys.stdout.buffer.write(b"Received: from a.test by b.test with ESMTP id 1; Tue, 19 Nov 2024 10:00:00 +0000\r\nSubject: " + b"A" * 5242880 + b"\r\n\r\nbody\r\n")' >"$WORK/big2.eml"
+mxp headers --json "$WORK/big2.eml"
+expect_rc 1 "a 5 MiB second field: exit 1, the first shown"
+v=$($AJ get "$WORK/out" header_status 2>/dev/null)
+[ "$v" = field_too_big ] && ok "header_status field_too_big" || not_ok "header_status '$v'"
+v=$($AJ get "$WORK/out" hops.0.by 2>/dev/null)
+[ "$v" = b.test ] && ok "the Received field before it is kept" || not_ok "hop 0 by '$v'"
 finish

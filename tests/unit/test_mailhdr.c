@@ -541,8 +541,8 @@ static void test_section_table(void **state)
 static void test_section_limits(void **state)
 {
 	size_t n = (MX_HDR_MAX_FIELDS + 5) * 6 + 1, i;
-	uint8_t *p =
-		malloc(n > MX_HDR_MAX_BYTES + 100 ? n : MX_HDR_MAX_BYTES + 100);
+	uint8_t *p = malloc(
+		n > MX_HDR_MAX_BYTES + 65536 ? n : MX_HDR_MAX_BYTES + 65536);
 	struct mx_mailhdr *h;
 
 	(void)state;
@@ -571,11 +571,37 @@ static void test_section_limits(void **state)
 	assert_true(h->status == MX_HDR_TOO_BIG ||
 		    h->status == MX_HDR_TOO_MANY_FIELDS);
 	mx_mailhdr_free(h);
+	/* One line longer than a field may be (issue 13: a 5 MiB field
+	 * was "no header section"): the field limit, and the whole field
+	 * before it kept. */
 	memset(p, 'z', MX_HDR_MAX_BYTES + 50);
 	memcpy(p, "Z: ", 3);
 	h = mx_mailhdr_parse(p, MX_HDR_MAX_BYTES + 50);
-	assert_int_equal(h->status, MX_HDR_TOO_BIG);
+	assert_int_equal(h->status, MX_HDR_FIELD_TOO_BIG);
 	assert_int_equal(h->nfields, 0);
+	mx_mailhdr_free(h);
+	memcpy(p, "A: b\r\nZ: ", 9);
+	h = mx_mailhdr_parse(p, MX_HDR_MAX_BYTES + 50);
+	assert_int_equal(h->status, MX_HDR_FIELD_TOO_BIG);
+	assert_int_equal(h->nfields, 1);
+	assert_string_equal(mx_mailhdr_get(h, "A", 0), "b");
+	mx_mailhdr_free(h);
+	/* ... but not a field the long line continues. */
+	memcpy(p, "A: b\r\n   ", 9);
+	h = mx_mailhdr_parse(p, MX_HDR_MAX_BYTES + 50);
+	assert_int_equal(h->status, MX_HDR_FIELD_TOO_BIG);
+	assert_int_equal(h->nfields, 0);
+	mx_mailhdr_free(h);
+	/* A section over MX_HDR_MAX_BYTES in fields under the field limit:
+	 * the fields before the one that crosses it are kept. */
+	for (i = 0; i + 32768 <= MX_HDR_MAX_BYTES + 40000; i += 32768) {
+		memset(p + i, 'w', 32768);
+		memcpy(p + i, "W: ", 3);
+		memcpy(p + i + 32766, "\r\n", 2);
+	}
+	h = mx_mailhdr_parse(p, i);
+	assert_int_equal(h->status, MX_HDR_TOO_BIG);
+	assert_int_equal(h->nfields, MX_HDR_MAX_BYTES / 32768);
 	mx_mailhdr_free(h);
 
 	/* More Received fields than are parsed: counted, not lost. */
