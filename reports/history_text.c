@@ -184,7 +184,7 @@ int mx_report_history_text(FILE *out, const struct mx_history_view *v,
 	}
 	mx_out_text(out, "\n");
 	if (v->truncated)
-		mx_out_text(out, "(more probes are stored than were read: the "
+		mx_out_text(out, "(more probes match than are shown: the "
 				 "oldest are left out; narrow with TARGET or "
 				 "--since)\n");
 	if (v->n == 0)

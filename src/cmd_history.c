@@ -14,6 +14,7 @@
  *   - o->history_path: --history FILE (NULL: the default file);
  *   - o->json, o->no_color and -o FILE (mx_cli_open_output) as in every
  *     command.
+ * At most HISTORY_SHOW_MAX probes, the newest, are shown.
  * Exit (doc/history.md): 3 when the file cannot be read (one line on
  * stderr); else the worst, over the listed endpoints, of each one's
  * newest probe: its findings' worst severity and its drift findings
@@ -33,6 +34,12 @@
 #include "src/commands.h"
 #include "src/history_path.h"
 #include "store/history.h"
+
+/* The newest probes shown at most: a report of every probe of a long
+ * watch is neither readable nor cheap (the JSON of 10000 probes takes
+ * ~150 MB to build); the report says when it was cut (narrow with
+ * TARGET or --since). */
+#define HISTORY_SHOW_MAX 10000
 
 static int exit_of(enum mx_severity s)
 {
@@ -97,7 +104,8 @@ int cmd_history(struct mx_opts *o)
 	v.now = mx_wall_now();
 	if (o->since_s > 0)
 		v.since = v.now - (time_t)o->since_s;
-	if (mx_history_list(h, match, v.since, 0, &l, err, sizeof(err)) != 0) {
+	if (mx_history_list(h, match, v.since, HISTORY_SHOW_MAX, &l, err,
+			    sizeof(err)) != 0) {
 		fprintf(stderr, "mxprobe history: %s\n", err);
 		mx_history_close(h);
 		free(path);
