@@ -413,6 +413,11 @@ tests_unit_test_pool_rate_LDADD = $(LIB_PROBE) $(LIBS_PROBE) \
 FUZZ_TARGETS += tests/fuzz/fuzz_history
 tests_fuzz_fuzz_history_SOURCES = tests/fuzz/fuzz_history.c
 tests_fuzz_fuzz_history_LDADD = $(FUZZ_MAIN) $(LIB_STORE) $(LIBS_STORE)
+check_PROGRAMS += tests/unit/test_history_path
+TESTS += tests/unit/test_history_path
+tests_unit_test_history_path_SOURCES = tests/unit/test_history_path.c \
+	src/history_path.c
+tests_unit_test_history_path_LDADD = $(LIB_COMMON) $(CMOCKA_TEST_LDADD)
 # `mxprobe history` over what watch stored from the lab (sqlite3 CLI too)
 INTEGRATION_TESTS += tests/integration/history.sh
 # end history
