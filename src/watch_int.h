@@ -41,7 +41,8 @@ struct event_base;
 
 /* One endpoint key of a target, across rounds. */
 struct wep {
-	char *key;
+	char *key;    /* the endpoint key (model/snapshot.h) */
+	char *rowkey; /* "TARGET KEY": unique over targets sharing an MX */
 	struct mx_snapshot **hist; /* WATCH_HIST slots, newest first */
 	size_t nhist;
 	int loaded;	  /* its history was read from the store */

@@ -49,6 +49,16 @@ static struct wep *wep_find(struct wtarget *tg, const char *key)
 	return NULL;
 }
 
+static struct wep *wep_find_row(struct wtarget *tg, const char *rowkey)
+{
+	size_t i;
+
+	for (i = 0; i < tg->neps; i++)
+		if (strcmp(tg->eps[i].rowkey, rowkey) == 0)
+			return &tg->eps[i];
+	return NULL;
+}
+
 static size_t wep_get(struct wtarget *tg, const char *key)
 {
 	struct wep *e = wep_find(tg, key);
@@ -59,12 +69,13 @@ static size_t wep_get(struct wtarget *tg, const char *key)
 	e = &tg->eps[tg->neps];
 	memset(e, 0, sizeof(*e));
 	e->key = xstrdup(key);
+	e->rowkey = xasprintf("%s %s", tg->spec, key);
 	e->hist = xcalloc(WATCH_HIST, sizeof(*e->hist));
 	return tg->neps++;
 }
 
 /* The endpoint's recent snapshots from the history file, once. */
-static void wep_load(struct watch *w, struct wep *e)
+static void wep_load(struct watch *w, const struct wtarget *tg, struct wep *e)
 {
 	struct mx_history_list l = {0};
 	char err[512];
@@ -73,8 +84,8 @@ static void wep_load(struct watch *w, struct wep *e)
 	if (e->loaded || w->hist == NULL)
 		return;
 	e->loaded = 1;
-	if (mx_history_list(w->hist, e->key, 0, WATCH_HIST, &l, err,
-			    sizeof(err)) < 0) {
+	if (mx_history_list_endpoint(w->hist, e->key, tg->spec, WATCH_HIST, &l,
+				     err, sizeof(err)) < 0) {
 		snprintf(w->msg, sizeof(w->msg), "history: %s", err);
 		mx_history_list_free(&l);
 		return;
@@ -104,6 +115,7 @@ void mx_watch_wep_clear(struct wep *e)
 		mx_snapshot_free(e->hist[i]);
 	free(e->hist);
 	free(e->key);
+	free(e->rowkey);
 }
 
 /* ---- rounds ------------------------------------------------------------ */
@@ -242,7 +254,7 @@ static void record(struct wtarget *tg, struct mx_run *run, time_t now)
 		free(key);
 		tg->epmap[i] = k;
 		e->seen = 1;
-		wep_load(w, e);
+		wep_load(w, tg, e);
 		s = mx_snapshot_from_endpoint(t, ep, now);
 		mx_drift_judge(mx_drift_baseline(e->hist, e->nhist), s);
 		if (w->hist != NULL &&
@@ -442,7 +454,7 @@ struct wtarget *mx_watch_find(struct watch *w, const char *key)
 
 	for (i = 0; key != NULL && i < w->nt; i++)
 		if (strcmp(w->t[i].spec, key) == 0 ||
-		    wep_find(&w->t[i], key) != NULL)
+		    wep_find_row(&w->t[i], key) != NULL)
 			return &w->t[i];
 	return NULL;
 }
@@ -487,7 +499,7 @@ void mx_watch_refresh(struct watch *w)
 		for (k = 0; k < t->nendpoints; k++) {
 			struct wep *e = &tg->eps[tg->epmap[k]];
 
-			r.key = e->key;
+			r.key = e->rowkey;
 			r.ep = &t->endpoints[k];
 			r.busy = tg->engine == NULL ? waiting(w, tg)
 				 : e->busy	    ? e->busy

@@ -66,6 +66,14 @@ struct mx_history_list {
 int mx_history_list(struct mx_history *h, const char *match, time_t since,
 		    size_t max, struct mx_history_list *out, char *err,
 		    size_t errlen);
+/* The newest snapshots (at most max) of one endpoint key as probed for
+ * one target spec (exact): what `watch` compares a new result with.  An
+ * MX host shared by two domains is two histories, since each domain's
+ * MTA-STS, DANE and findings differ. */
+int mx_history_list_endpoint(struct mx_history *h, const char *key,
+			     const char *target, size_t max,
+			     struct mx_history_list *out, char *err,
+			     size_t errlen);
 void mx_history_list_free(struct mx_history_list *l);
 
 #endif

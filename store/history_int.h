@@ -65,9 +65,9 @@ char *mx_hist_text(sqlite3_stmt *st, int col, size_t cap);
 
 /* mx_history_list with the byte budget given (the API uses
  * MX_HIST_LIST_BYTES; tests use a small one). */
-int mx_hist_list(struct mx_history *h, const char *match, time_t since,
-		 size_t max, size_t budget, struct mx_history_list *out,
-		 char *err, size_t errlen);
+int mx_hist_list(struct mx_history *h, const char *match, const char *target,
+		 time_t since, size_t max, size_t budget,
+		 struct mx_history_list *out, char *err, size_t errlen);
 
 /* Decode one row of MX_HIST_PROBE_COLS and its findings. */
 int mx_hist_read_row(struct mx_history *h, sqlite3_stmt *st,

@@ -245,20 +245,31 @@ int mx_history_list(struct mx_history *h, const char *match, time_t since,
 		    size_t max, struct mx_history_list *out, char *err,
 		    size_t errlen)
 {
-	return mx_hist_list(h, match, since, max, MX_HIST_LIST_BYTES, out, err,
-			    errlen);
+	return mx_hist_list(h, match, NULL, since, max, MX_HIST_LIST_BYTES, out,
+			    err, errlen);
 }
 
-int mx_hist_list(struct mx_history *h, const char *match, time_t since,
-		 size_t max, size_t budget, struct mx_history_list *out,
-		 char *err, size_t errlen)
+int mx_history_list_endpoint(struct mx_history *h, const char *key,
+			     const char *target, size_t max,
+			     struct mx_history_list *out, char *err,
+			     size_t errlen)
+{
+	return mx_hist_list(h, key, target != NULL ? target : "", 0, max,
+			    MX_HIST_LIST_BYTES, out, err, errlen);
+}
+
+int mx_hist_list(struct mx_history *h, const char *match, const char *target,
+		 time_t since, size_t max, size_t budget,
+		 struct mx_history_list *out, char *err, size_t errlen)
 {
 	/* match: the key exactly, or the host, address or target spec as
-	 * written (host names and targets without regard to case) */
+	 * written (host names and targets without regard to case); target
+	 * (when not NULL): only the probes made for that target spec */
 	static const char sql[] =
 		"SELECT " MX_HIST_PROBE_COLS " FROM probes "
 		"WHERE (?1 = 0 OR at >= ?1) AND (?2 IS NULL OR key = ?2 OR addr = ?2 "
 		"OR host = ?2 COLLATE NOCASE OR target = ?2 COLLATE NOCASE) "
+		"AND (?4 IS NULL OR target = ?4) "
 		"ORDER BY at DESC, id DESC LIMIT ?3";
 	sqlite3_stmt *st = NULL;
 	size_t limit = max == 0 || max > MX_HIST_LIST_MAX ? MX_HIST_LIST_MAX
@@ -274,7 +285,10 @@ int mx_hist_list(struct mx_history *h, const char *match, time_t since,
 	    (match != NULL
 		     ? sqlite3_bind_text(st, 2, match, -1, SQLITE_TRANSIENT)
 		     : sqlite3_bind_null(st, 2)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1) != SQLITE_OK ||
+	    (target != NULL
+		     ? sqlite3_bind_text(st, 4, target, -1, SQLITE_TRANSIENT)
+		     : sqlite3_bind_null(st, 4)) != SQLITE_OK) {
 		mx_hist_err(h, err, errlen, "cannot read the history");
 		goto out;
 	}

@@ -147,7 +147,7 @@ if [ "$N" = 4 ]; then ok "sqlite3: watch added its two rounds for mx2 (4 probes)
 REAL_SERIAL=$(q "SELECT cert_serial FROM probes WHERE key = '$K1' ORDER BY at DESC LIMIT 1;")
 REAL_VER=$(q "SELECT tls_version FROM probes WHERE key = '$K1' ORDER BY at DESC LIMIT 1;")
 q "UPDATE probes SET cert_serial = '0BADC0DE', cert_sha256 = 'feedfacefeedfacefeedface', chain = 'feedfacefeedfacefeedface,0123456789abcdef0123', chain_len = 2, tls_version = 'TLSv1.1' WHERE id = (SELECT id FROM probes WHERE key = '$K1' ORDER BY at DESC LIMIT 1);"
-mxp watch $L --history "$HIST" --rounds 1 smtp://mx1.lab.test </dev/null
+mxp watch $L --history "$HIST" --rounds 1 lab.test </dev/null # the target K1 was stored for: drift is per target
 mxp history --history "$HIST" --json "$K1"
 cp "$WORK/out" "$WORK/drift.json"
 python3 - "$WORK/drift.json" "$REAL_SERIAL" "$REAL_VER" >"$WORK/aj" 2>&1 <<'PY'
@@ -184,9 +184,17 @@ if [ "$D" = 3 ]; then ok "sqlite3: the three drift rows stored"; else not_ok "sq
 ID_NEW=$(q "SELECT id FROM probes WHERE key = '$K1' ORDER BY at DESC, id DESC LIMIT 1;")
 ID_PREV=$(q "SELECT id FROM probes WHERE key = '$K1' ORDER BY at DESC, id DESC LIMIT 1 OFFSET 1;")
 q "UPDATE probes SET complete = 0 WHERE id = $ID_NEW; UPDATE probes SET cert_serial = '0CA11ED0', cert_sha256 = 'abad1deaabad1dea' WHERE id = $ID_PREV;"
-mxp watch $L --history "$HIST" --rounds 1 smtp://mx1.lab.test </dev/null
+mxp watch $L --history "$HIST" --rounds 1 lab.test </dev/null
 B=$(q "SELECT f.\"before\" FROM findings f JOIN probes p ON p.id = f.probe_id WHERE p.key = '$K1' AND f.id = 'drift.cert_replaced' ORDER BY p.at DESC, p.id DESC LIMIT 1;")
 if [ "$B" = "serial 0CA11ED0 sha256 abad1deaabad1dea" ]; then ok "a cancelled probe is skipped: drift against the last complete one"; else not_ok "baseline: before '$B'"; fi
+
+# two domains sharing an MX host (lab.test and stsok.lab.test both use mx1)
+# are two histories: their MTA-STS and findings differ, and one round of
+# both on a new file is no drift
+mxp watch $L --history "$WORK/shared.sqlite" --rounds 1 lab.test stsok.lab.test </dev/null
+N=$(sqlite3 "$WORK/shared.sqlite" "SELECT count(*) FROM probes WHERE key = '$K1';")
+D=$(sqlite3 "$WORK/shared.sqlite" "SELECT count(*) FROM findings WHERE kind = 'drift';")
+if [ "$N" = 2 ] && [ "$D" = 0 ]; then ok "an MX shared by two domains: two probes of $K1, no drift between the domains"; else not_ok "shared MX: $N probes of $K1, $D drift rows"; fi
 
 # ---- files that are not a history -------------------------------------------------
 bad_file() { # FILE REGEX DESCRIPTION

@@ -290,12 +290,13 @@ static void test_round_trip(void **state)
 	assert_int_equal(l.truncated, 0);
 	mx_history_list_free(&l);
 	/* the byte budget: the row that passes it is the last read */
-	assert_int_equal(
-		mx_hist_list(h, NULL, 0, 0, 1, &l, f->err, sizeof(f->err)), 0);
+	assert_int_equal(mx_hist_list(h, NULL, NULL, 0, 0, 1, &l, f->err,
+				      sizeof(f->err)),
+			 0);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.truncated, 1);
 	mx_history_list_free(&l);
-	assert_int_equal(mx_hist_list(h, NULL, 0, 0, 1 << 20, &l, f->err,
+	assert_int_equal(mx_hist_list(h, NULL, NULL, 0, 0, 1 << 20, &l, f->err,
 				      sizeof(f->err)),
 			 0);
 	assert_int_equal(l.n, 3);
