@@ -129,26 +129,33 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 ROWS="$OUT/table.tsv"
-printf 'tool\tendpoints\twall_s\tendpoints_per_s\tpeak_rss_mib\tcpu_s\tserver_cpu_s\tok\tload_before\tload_after\n' >"$ROWS"
+printf 'tool\tendpoints\twall_s\tendpoints_per_s\tpeak_rss_mib\tcpu_s\tserver_cpu_s\tok\tload_before\tload_after\tnote\n' >"$ROWS"
 
 # measure TOOL N OK_CMD -- COMMAND...: one row of the table
 measure() {
-	local tool=$1 n=$2 okcmd=$3 tf="$OUT/$1-$2.time" lb la s0 s1 ok
+	local tool=$1 n=$2 okcmd=$3 tf="$OUT/$1-$2.time" lb la s0 s1 ok rc note
 	shift 4
 	lb=$(load1)
 	s0=$(ticks "$SRV_PID")
-	timeout "$RUN_TIMEOUT" /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" \
+	# time outside timeout: a run cut at RUN_TIMEOUT still has its row
+	/usr/bin/time -f '%e %M %U %S' -o "$tf" timeout "$RUN_TIMEOUT" "$@" \
 		>"$OUT/$tool-$n.out" 2>"$OUT/$tool-$n.err"
-	echo "rc=$?" >>"$OUT/$tool-$n.err"
+	rc=$?
+	echo "rc=$rc" >>"$OUT/$tool-$n.err"
 	s1=$(ticks "$SRV_PID")
 	la=$(load1)
 	ok=$(eval "$okcmd" 2>/dev/null || echo "?")
+	case $rc in
+	124) note="cut at ${RUN_TIMEOUT}s" ;;
+	0 | 1 | 2) note="exit $rc" ;; # mxprobe: the worst finding
+	*) note="exit $rc" ;;
+	esac
 	tail -1 "$tf" | awk -v t="$tool" -v n="$n" -v sc="$(((s1 - s0) * 100 / HZ))" \
-		-v ok="$ok" -v lb="$lb" -v la="$la" 'NF == 4 {
-		printf "%s\t%d\t%.2f\t%.0f\t%.1f\t%.1f\t%.2f\t%s\t%s\t%s\n",
+		-v ok="$ok" -v lb="$lb" -v la="$la" -v note="$note" 'NF == 4 {
+		printf "%s\t%d\t%.2f\t%.0f\t%.1f\t%.1f\t%.2f\t%s\t%s\t%s\t%s\n",
 		t, n, $1, ($1 > 0 ? n / $1 : 0), $2 / 1024, $3 + $4,
-		sc / 100, ok, lb, la }
-		NF != 4 { printf "%s\t%d\t(timed out or failed: %s)\n", t, n, $0 }' >>"$ROWS"
+		sc / 100, ok, lb, la, note }
+		NF != 4 { printf "%s\t%d\t(no timing: %s)\n", t, n, $0 }' >>"$ROWS"
 	tail -1 "$ROWS"
 }
 
