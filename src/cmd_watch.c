@@ -17,6 +17,7 @@
  * when --rounds N was given and fewer rounds were reported; after N
  * rounds the exit status is the worst of the last round.
  */
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,10 @@ static int start_tui(struct watch *w, struct loop_events *le)
 	tp.ascii = w->o->ascii;
 	tp.interval_s = w->interval_s;
 	tp.history_path = w->hist_path;
+	/* the terminal's character set (LANG/LC_*): UTF-8 text and line
+	 * drawing in a UTF-8 terminal; only LC_CTYPE, so numbers and times
+	 * in reports keep the C conventions */
+	setlocale(LC_CTYPE, "");
 	w->tui = mx_tui_new(&tp, &cbs, w, err, sizeof(err));
 	if (w->tui == NULL) {
 		fprintf(stderr, "mxprobe watch: %s\n", err);
