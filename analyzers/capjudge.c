@@ -240,9 +240,13 @@ static const char client_refused_fix[] =
 static const char small_dh_fix[] =
 	"The client refused the server's small DH group (OpenSSL at security "
 	"level 2: 'dh key too small'). Serve a DH group of at least 2048 bits "
-	"(RFC 7919 ffdhe2048; Postfix: smtpd_tls_dh1024_param_file) or remove "
-	"the DHE suites; until then the client's workaround is a cipher list "
-	"without DHE ('DEFAULT:!kDHE').";
+	"(RFC 7919 ffdhe2048; Postfix: smtpd_tls_dh1024_param_file; Exim: "
+	"tls_dhparam) or remove the DHE suites; until then the client's "
+	"workaround is a cipher list with kDHE excluded (OpenSSL -cipher and "
+	"Exim tls_require_ciphers with OpenSSL: !kDHE; Postfix: "
+	"smtp_tls_exclude_ciphers = kDHE; GnuTLS: -DHE-RSA in the priority). "
+	"A capture tests nothing: 'mxprobe ciphers HOST' tries such a list "
+	"against the server.";
 
 static void rule_alert(const struct mx_capsess *s, struct mx_findings *out,
 		       const char *where)

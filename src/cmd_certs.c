@@ -76,9 +76,11 @@ int cmd_certs(struct mx_opts *o)
 				ep = &run->targets[i].endpoints[0];
 		if (ep == NULL) {
 			fprintf(stderr,
-				"mxprobe certs: %s has no endpoint to ask for "
-				"a certificate ('mxprobe check' says why)\n",
-				o->args[0]);
+				"mxprobe certs: %s has no address to ask for "
+				"a certificate (a bare name is one host, not "
+				"a domain: 'mxprobe check %s' probes its MX "
+				"hosts and says why)\n",
+				o->args[0], o->args[0]);
 			mx_cli_abort_output(early, o);
 			mx_run_free(run);
 			return 3;
