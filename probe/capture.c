@@ -474,6 +474,44 @@ void mx_live_capture_free(struct mx_live_capture *c)
 	free(c);
 }
 
+void mx_live_capture_refresh(struct mx_live_capture *c)
+{
+	struct pcap_stat ps;
+
+	if (c == NULL || c->p == NULL)
+		return;
+	mx_live_capture_poll(c);
+	memset(&ps, 0, sizeof(ps));
+	if (pcap_stats(c->p, &ps) == 0) {
+		c->st.received = ps.ps_recv;
+		c->st.kernel_drop = ps.ps_drop;
+		c->st.if_drop = ps.ps_ifdrop;
+	}
+}
+
+size_t mx_live_capture_drop_before(struct mx_live_capture *c, int64_t ts_us)
+{
+	size_t i, n = 0;
+
+	if (c == NULL)
+		return 0;
+	/* capture order is time order, give or take the clock: stop at
+	 * the first frame at or after ts_us */
+	while (n < c->nframes && c->frames[n].ts_us < ts_us)
+		n++;
+	for (i = 0; i < n; i++) {
+		c->st.store_bytes -=
+			(uint64_t)c->frames[i].caplen + FRAME_OVERHEAD;
+		free((void *)c->frames[i].bytes);
+	}
+	if (n > 0)
+		memmove(c->frames, c->frames + n,
+			(c->nframes - n) * sizeof(*c->frames));
+	c->nframes -= n;
+	c->st.released += n;
+	return n;
+}
+
 /* ---- accessors ---------------------------------------------------------- */
 
 int mx_live_capture_linktype(const struct mx_live_capture *c)

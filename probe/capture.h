@@ -97,6 +97,7 @@ struct mx_live_stats {
 	uint64_t if_drop;	/* ps_ifdrop: dropped by the interface */
 	uint64_t store_dropped; /* frames over max_store, not kept */
 	uint64_t store_bytes;	/* bytes held by the store */
+	uint64_t released;	/* frames given back by _drop_before */
 };
 
 int mx_live_capture_open(struct mx_live_capture **out, const char *iface,
@@ -127,6 +128,13 @@ void mx_live_capture_stats(const struct mx_live_capture *c,
 			   struct mx_live_stats *st);
 /* Let the loop read now (also used by stop): returns frames read. */
 int mx_live_capture_poll(struct mx_live_capture *c);
+/* A capture that stays open (watch): read what the kernel holds now and
+ * its counters (pcap_stats), keeping the event on the loop. */
+void mx_live_capture_refresh(struct mx_live_capture *c);
+/* Give back every frame captured before ts_us (those of probes that
+ * ended), so a capture open for days stays bounded; the frames after it
+ * are renumbered from 0.  Returns the frames released. */
+size_t mx_live_capture_drop_before(struct mx_live_capture *c, int64_t ts_us);
 
 /*
  * Give up every privilege once the capture device is open: supplementary

@@ -52,6 +52,10 @@ struct mx_cli_capture {
 	struct mx_live_capture *live; /* NULL until opened */
 	struct event_base *base;      /* set by start */
 	int failed;		      /* a deferred open failed */
+	size_t max_store;	      /* 0: the default (64 MiB) */
+	struct mx_live_stats seen;    /* watch: counters at the last finish */
+	int quiet;		      /* watch: errors kept, not printed */
+	char errmsg[512];	      /* the last error, "" none */
 	struct mx_pcapng *png;
 	char **addr; /* owned copies, parallel to tg */
 	struct mx_capture_target *tg;
@@ -114,6 +118,15 @@ static int has_net_raw(void)
 	return found ? (eff >> 13) & 1 : geteuid() == 0;
 }
 
+/* Why the device could not be opened: on stderr, or (a dashboard on
+ * the terminal) kept for mx_cli_capture_error(). */
+static void fail(struct mx_cli_capture *c, const char *why)
+{
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s", why);
+	if (!c->quiet)
+		fprintf(stderr, "mxprobe: %s\n", why);
+}
+
 /* Open the device on the targets known now, then drop privileges. */
 static int open_device(struct mx_cli_capture *c)
 {
@@ -121,26 +134,27 @@ static int open_device(struct mx_cli_capture *c)
 	char err[512];
 
 	targets_of(c, &tt);
-	if (mx_live_capture_open(&c->live, c->o->capture_iface, &tt, 0, 0, err,
+	if (mx_live_capture_open(&c->live, c->o->capture_iface, &tt, 0,
+				 c->max_store, err,
 				 sizeof(err)) != MX_CAPTURE_OK) {
-		fprintf(stderr, "mxprobe: %s\n", err);
+		fail(c, err);
 		return -1;
 	}
 	/* From here on nothing needs a privilege: connections, DNS, the
 	 * report and the capture file (both opened before this). */
 	if (mx_drop_privileges(c->o->user, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mxprobe: %s\n", err);
+		fail(c, err);
 		return -1;
 	}
 	if (c->base != NULL && mx_live_capture_start(c->live, c->base) < 0) {
-		fprintf(stderr, "mxprobe: cannot watch the capture\n");
+		fail(c, "cannot watch the capture");
 		return -1;
 	}
 	return 0;
 }
 
-int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
-			struct mx_cli_capture **out)
+static int open_common(const struct mx_opts *o, const struct mx_run *run,
+		       size_t max_store, struct mx_cli_capture **out)
 {
 	struct mx_cli_capture *c = xcalloc(1, sizeof(*c));
 	char err[512];
@@ -148,6 +162,7 @@ int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
 
 	*out = NULL;
 	c->o = o;
+	c->max_store = max_store;
 	if (!has_net_raw()) {
 		fprintf(stderr, "mxprobe: %s\n", MX_CAPTURE_PERM_MSG);
 		mx_cli_capture_free(c);
@@ -179,6 +194,28 @@ int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
 	return 0;
 }
 
+int mx_cli_capture_open(const struct mx_opts *o, const struct mx_run *run,
+			struct mx_cli_capture **out)
+{
+	return open_common(o, run, 0, out);
+}
+
+int mx_cli_capture_open_watch(const struct mx_opts *o, const struct mx_run *run,
+			      size_t max_store, struct mx_cli_capture **out)
+{
+	if (open_common(o, run, max_store, out) < 0)
+		return -1;
+	/* later failures (a deferred open) may happen under the dashboard:
+	 * the caller prints them once the terminal is back */
+	(*out)->quiet = 1;
+	return 0;
+}
+
+const char *mx_cli_capture_error(const struct mx_cli_capture *c)
+{
+	return c != NULL && c->errmsg[0] ? c->errmsg : NULL;
+}
+
 int mx_cli_capture_addr(struct mx_cli_capture *c, const char *addr,
 			uint16_t port)
 {
@@ -196,7 +233,8 @@ int mx_cli_capture_addr(struct mx_cli_capture *c, const char *addr,
 		return 0;
 	}
 	targets_of(c, &tt);
-	if (mx_live_capture_retarget(c->live, &tt, err, sizeof(err)) < 0)
+	if (mx_live_capture_retarget(c->live, &tt, err, sizeof(err)) < 0 &&
+	    !c->quiet)
 		fprintf(stderr, "mxprobe: capture filter: %s\n", err);
 	return 0;
 }
@@ -211,7 +249,7 @@ int mx_cli_capture_start(struct mx_cli_capture *c, struct event_base *base)
 {
 	c->base = base;
 	if (c->live != NULL && mx_live_capture_start(c->live, base) < 0) {
-		fprintf(stderr, "mxprobe: cannot watch the capture\n");
+		fail(c, "cannot watch the capture");
 		return -1;
 	}
 	return 0;
@@ -412,6 +450,112 @@ int mx_cli_capture_finish(struct mx_cli_capture *c, struct mx_run *run)
 		}
 	}
 	return rc;
+}
+
+/* ---- watch: one run at a time on a capture that stays open -------- */
+
+/* Does frame f belong to one of run's connections (by 4-tuple)? */
+static int frame_of_run(int linktype, const struct mx_live_frame *f,
+			const struct mx_run *run)
+{
+	char sa[64], da[64];
+	struct mx_pkt p;
+	size_t i, j, k;
+
+	if (mx_pkt_decode(linktype, f->bytes, f->caplen, &p, NULL, 0) !=
+	    MX_PKT_OK)
+		return 0;
+	mx_pkt_addr_str(p.family, p.src, sa, sizeof(sa));
+	mx_pkt_addr_str(p.family, p.dst, da, sizeof(da));
+	for (i = 0; i < run->ntargets; i++)
+		for (j = 0; j < run->targets[i].nendpoints; j++) {
+			const struct mx_endpoint *ep =
+				&run->targets[i].endpoints[j];
+
+			for (k = 0; k < ep->nconns; k++) {
+				const struct mx_connrec *r = ep->conns[k];
+
+				if ((r->local_port == p.sport &&
+				     r->remote_port == p.dport &&
+				     strcmp(r->local_addr, sa) == 0 &&
+				     strcmp(r->remote_addr, da) == 0) ||
+				    (r->local_port == p.dport &&
+				     r->remote_port == p.sport &&
+				     strcmp(r->local_addr, da) == 0 &&
+				     strcmp(r->remote_addr, sa) == 0))
+					return 1;
+			}
+		}
+	return 0;
+}
+
+int mx_cli_capture_finish_one(struct mx_cli_capture *c, struct mx_run *run,
+			      int64_t from_us, int64_t keep_from_us)
+{
+	struct mx_capdec_cb cb = {c, on_session, on_note, on_secret};
+	struct mx_capture_info *ci = &run->capture;
+	struct mx_live_stats st;
+	struct mx_capdec *d;
+	size_t i, n;
+	int linktype;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->on = 1;
+	if (c == NULL || c->live == NULL) {
+		snprintf(ci->iface, sizeof(ci->iface), "%s", "none");
+		return 0;
+	}
+	mx_live_capture_refresh(c->live);
+	mx_live_capture_stats(c->live, &st);
+	linktype = mx_live_capture_linktype(c->live);
+	snprintf(ci->iface, sizeof(ci->iface), "%s",
+		 mx_live_capture_iface(c->live));
+	ci->linktype = linktype;
+	/* what was lost since the previous probe ended (the counters run
+	 * for the whole watch; a loss during probes that overlapped is
+	 * told by the first of them to end) */
+	ci->dropped = st.kernel_drop - c->seen.kernel_drop;
+	ci->if_dropped = st.if_drop - c->seen.if_drop;
+	ci->store_dropped = st.store_dropped - c->seen.store_dropped;
+	c->seen = st;
+	c->run = run;
+	c->nflows = 0; /* the descriptions serve --pcap-out only */
+	d = mx_capdec_new(linktype, NULL, &cb);
+	n = mx_live_capture_nframes(c->live);
+	for (i = 0; i < n; i++) {
+		const struct mx_live_frame *f =
+			mx_live_capture_frame(c->live, i);
+
+		/* this run's window (a second of slack for the clocks) and
+		 * its connections only: other targets probe meanwhile */
+		if (f->ts_us < from_us - 1000000 ||
+		    !frame_of_run(linktype, f, run))
+			continue;
+		ci->frames++;
+		mx_capdec_frame(d, f->bytes, f->caplen, f->wirelen, f->ts_us);
+	}
+	mx_capdec_finish(d);
+	mx_capdec_free(d);
+	c->run = NULL;
+	mx_live_capture_drop_before(c->live, keep_from_us);
+	return 0;
+}
+
+void mx_cli_capture_store(const struct mx_cli_capture *c,
+			  struct mx_cli_capture_store *out)
+{
+	struct mx_live_stats st;
+
+	memset(out, 0, sizeof(*out));
+	if (c == NULL || c->live == NULL)
+		return;
+	mx_live_capture_stats(c->live, &st);
+	out->iface = mx_live_capture_iface(c->live);
+	out->frames_held = mx_live_capture_nframes(c->live);
+	out->bytes_held = st.store_bytes;
+	out->frames_released = st.released;
+	out->store_dropped = st.store_dropped;
+	out->kernel_dropped = st.kernel_drop;
 }
 
 void mx_cli_capture_free(struct mx_cli_capture *c)

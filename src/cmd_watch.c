@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 #include "common/escape.h"
+#include "probe/target.h"
 #include "src/commands.h"
 #include "src/watch_int.h"
 #include "tui/tui.h"
@@ -223,6 +224,27 @@ static int start_tui(struct watch *w, struct loop_events *le)
 	return 0;
 }
 
+/* The capture, open for the whole watch: the device on --capture's
+ * interface or routed to the first address target now; for names, routed
+ * to the first endpoint queued (src/capture_cli.c, as check does). */
+static int open_capture(struct watch *w)
+{
+	struct mx_run *tmp = mx_run_new();
+	char err[256];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->nt; i++)
+		if (mx_target_parse(w->t[i].spec, mx_run_add_target(tmp), err,
+				    sizeof(err)) < 0)
+			continue; /* checked when read: cannot happen */
+	rc = mx_cli_capture_open_watch(w->o, tmp, WATCH_CAPTURE_STORE, &w->cap);
+	mx_run_free(tmp);
+	if (rc == 0 && mx_cli_capture_start(w->cap, w->base) < 0)
+		rc = -1;
+	return rc;
+}
+
 int cmd_watch(struct mx_opts *o)
 {
 	struct watch w;
@@ -234,6 +256,14 @@ int cmd_watch(struct mx_opts *o)
 		fprintf(stderr, "mxprobe watch: -o is not for 'watch' (without "
 				"a terminal it writes one report per round to "
 				"standard output: redirect it)\n");
+		return 3;
+	}
+	if (o->pcap_out != NULL) {
+		fprintf(stderr,
+			"mxprobe watch: --pcap-out is not for 'watch' "
+			"(--capture shows each probe's packets in the "
+			"Wire pane; 'mxprobe check --capture "
+			"--pcap-out FILE TARGET' writes one probe's)\n");
 		return 3;
 	}
 	memset(&w, 0, sizeof(w));
@@ -258,6 +288,12 @@ int cmd_watch(struct mx_opts *o)
 		rc = 3;
 		goto out;
 	}
+	/* --capture: the device now, then privileges dropped - after the
+	 * history file (and its WAL) is open, before any probe */
+	if (o->capture && open_capture(&w) < 0) {
+		rc = 3;
+		goto out;
+	}
 	/* the loop's signal handlers go first: curses then leaves SIGINT,
 	 * SIGTERM and SIGWINCH to them */
 	if (add_signals(&w, &le, tty) < 0) {
@@ -278,7 +314,12 @@ int cmd_watch(struct mx_opts *o)
 		mx_tui_free(w.tui); /* the terminal back first */
 		w.tui = NULL;
 	}
-	if (w.failed)
+	if (w.cap_failed) /* the terminal is back: say why */
+		fprintf(stderr, "mxprobe watch: %s\n",
+			mx_cli_capture_error(w.cap)
+				? mx_cli_capture_error(w.cap)
+				: "the capture could not be opened");
+	if (w.failed || w.cap_failed)
 		rc = 3;
 	else if (tty)
 		rc = 0;

@@ -93,6 +93,26 @@ int mx_cli_capture_finish(struct mx_cli_capture *c, struct mx_run *run);
  * timelines and the capture line (the check reports do this themselves). */
 void mx_cli_capture_report(FILE *out, int color, struct mx_run *run);
 void mx_cli_capture_free(struct mx_cli_capture *c);
+/* watch --capture: as open (the device now when an interface or an
+ * address target is given, else routed to the first endpoint queued;
+ * privileges dropped right after), then quiet: later errors are kept for
+ * mx_cli_capture_error() instead of printed.  The capture stays open for
+ * the whole watch.  finish_one, as each target's probe ends: decode the
+ * frames of run's connections since from_us (wall clock, us) into run
+ * (run->capture, ep->caps), then release every frame before
+ * keep_from_us (the start of the oldest probe still in flight, or now). */
+int mx_cli_capture_open_watch(const struct mx_opts *o, const struct mx_run *run,
+			      size_t max_store, struct mx_cli_capture **out);
+const char *mx_cli_capture_error(const struct mx_cli_capture *c);
+int mx_cli_capture_finish_one(struct mx_cli_capture *c, struct mx_run *run,
+			      int64_t from_us, int64_t keep_from_us);
+struct mx_cli_capture_store {
+	const char *iface; /* NULL: no capture */
+	uint64_t frames_held, bytes_held, frames_released;
+	uint64_t store_dropped, kernel_dropped;
+};
+void mx_cli_capture_store(const struct mx_cli_capture *c,
+			  struct mx_cli_capture_store *out);
 
 /* Sending (src/cmd_send.c), shared with check --send-test and relay. */
 #define MX_PW_MAX 256

@@ -367,7 +367,8 @@ static const struct mx_cmd commands[] = {
 	 "  curl 'http://127.0.0.1:9425/probe?target=example.org&module=check'",
 	 MX_ARGS_NONE, 0, 0},
 	/* watch and history (issue 10) */
-	{"watch", cmd_watch, MX_OPT_CONNCAP | MX_OPT_DEEP | MX_OPT_WATCH,
+	{"watch", cmd_watch,
+	 MX_OPT_CONNCAP | MX_OPT_DEEP | MX_OPT_WATCH | MX_OPT_CAPTURE,
 	 "[TARGET...]",
 	 "Watch mail servers live: a dashboard of every endpoint, re-probed "
 	 "every\ninterval, with history in SQLite and alerts when something "

@@ -32,7 +32,11 @@
 
 #define WATCH_HIST 32	  /* snapshots kept per endpoint for the drill-down */
 #define WATCH_INFLIGHT 16 /* targets probed at once at most */
+/* --capture: bytes of frames held at once (those of the probes in flight;
+ * a probe's frames are released when it ends) */
+#define WATCH_CAPTURE_STORE (32u * 1024 * 1024)
 
+struct mx_cli_capture;
 struct mx_history;
 struct mx_tui;
 struct mx_tui_row;
@@ -68,6 +72,7 @@ struct wtarget {
 	time_t last;		  /* wall clock of the last probe end */
 	unsigned rounds;	  /* probes ended */
 	int64_t t0;
+	int64_t t0_wall_us; /* wall clock of cur's start (--capture) */
 	struct wep *eps;
 	size_t neps, capeps;
 	size_t *epmap; /* run's endpoint i is eps[epmap[i]] */
@@ -87,6 +92,9 @@ struct watch {
 	/* history: NULL with --no-history */
 	struct mx_history *hist;
 	char *hist_path;
+	/* --capture: open for the whole watch, or NULL */
+	struct mx_cli_capture *cap;
+	int cap_failed; /* the device could not be opened: exit 3 */
 	/* the dashboard, or NULL (no terminal, or --json) */
 	struct mx_tui *tui;
 	struct mx_tui_row *rows;

@@ -11,7 +11,12 @@
  * --json: one object per round on one line (JSON Lines):
  *   {"round":K,"at":"...","status":S,"targets":[<check document>...],
  *    "drift":[{"key","target","id","severity","evidence","before",
- *              "after"}...]}
+ *              "after"}...],
+ *    "capture":{"interface","frames_held","bytes_held","frames_released",
+ *               "store_dropped","kernel_dropped"}}   (--capture only:
+ *    the frames the open capture holds after the round, and those given
+ *    back since the start - each probe's own packets are in its target's
+ *    document, per connection)
  * where each target is the document `check --json` writes (doc/json.md).
  * Strings from the model are escaped text already; jansson escapes JSON.
  */
@@ -129,6 +134,24 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* --capture: the store of the capture open for the whole watch. */
+static json_t *capture_store(const struct watch *w)
+{
+	struct mx_cli_capture_store cs;
+	json_t *c = json_object();
+
+	mx_cli_capture_store(w->cap, &cs);
+	json_object_set_new(c, "interface", jstr(cs.iface));
+	json_object_set_new(c, "frames_held", json_integer(cs.frames_held));
+	json_object_set_new(c, "bytes_held", json_integer(cs.bytes_held));
+	json_object_set_new(c, "frames_released",
+			    json_integer(cs.frames_released));
+	json_object_set_new(c, "store_dropped", json_integer(cs.store_dropped));
+	json_object_set_new(c, "kernel_dropped",
+			    json_integer(cs.kernel_dropped));
+	return c;
+}
+
 static int emit_json(struct watch *w, const char *at)
 {
 	json_t *o = json_object(), *targets = json_array(),
@@ -180,6 +203,8 @@ static int emit_json(struct watch *w, const char *at)
 	}
 	json_object_set_new(o, "targets", targets);
 	json_object_set_new(o, "drift", drift);
+	if (w->cap != NULL)
+		json_object_set_new(o, "capture", capture_store(w));
 	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
 				     JSON_PRESERVE_ORDER);
 	json_decref(o);

@@ -33,6 +33,7 @@
 #include "common/xalloc.h"
 #include "probe/engine.h"
 #include "probe/target.h"
+#include "src/commands.h"
 #include "src/watch_int.h"
 #include "store/history.h"
 #include "tui/tui.h"
@@ -210,6 +211,13 @@ void mx_watch_cancel_all(struct watch *w)
 
 /* ---- one probe of one target ----------------------------------------- */
 
+static void stop_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	mx_watch_stop(arg);
+}
+
 static void on_progress(void *arg, const struct mx_target *t,
 			const struct mx_endpoint *ep, enum mx_stage st)
 {
@@ -217,6 +225,18 @@ static void on_progress(void *arg, const struct mx_target *t,
 	const char *name = st == MX_STAGE_DONE ? NULL : mx_stage_name(st);
 
 	(void)t;
+	/* queued comes before the endpoint's first connection: its address
+	 * joins the capture's filter now (for targets that are names, the
+	 * first one opens the device and drops privileges) */
+	if (tg->w->cap != NULL && st == MX_STAGE_QUEUED &&
+	    mx_cli_capture_endpoint(tg->w->cap, ep) < 0 && !tg->w->cap_failed) {
+		static const struct timeval now = {0, 0};
+
+		/* the watch ends (exit 3): not from the engine's callback */
+		tg->w->cap_failed = 1;
+		event_base_once(tg->w->base, -1, EV_TIMEOUT, stop_soon, tg->w,
+				&now);
+	}
 	if (ep != NULL && ep->addr != NULL) {
 		char *key = mx_snapshot_key(ep);
 		size_t k = wep_get(tg, key); /* may move tg->eps */
@@ -288,6 +308,28 @@ static void round_check(struct watch *w)
 		plan(&w->t[i], jittered_ms(w));
 }
 
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* --capture: this probe's packets into run (ep->caps), then every frame
+ * older than the oldest probe still in flight is given back. */
+static void capture_done(struct wtarget *tg, struct mx_run *run)
+{
+	struct watch *w = tg->w;
+	int64_t keep = wall_us();
+	size_t i;
+
+	for (i = 0; i < w->nt; i++)
+		if (w->t[i].engine != NULL && w->t[i].t0_wall_us < keep)
+			keep = w->t[i].t0_wall_us;
+	mx_cli_capture_finish_one(w->cap, run, tg->t0_wall_us, keep);
+}
+
 static void on_done(void *arg)
 {
 	struct wtarget *tg = arg;
@@ -309,6 +351,8 @@ static void on_done(void *arg)
 			mx_watch_stop(w);
 		return;
 	}
+	if (w->cap != NULL)
+		capture_done(tg, run);
 	mx_analyze_params_init(&ap, now);
 	mx_analyze_run(run, &ap);
 	record(tg, run, now);
@@ -377,6 +421,7 @@ static int start(struct wtarget *tg, int deep)
 	tg->busy = "queued";
 	tg->enumerating = deep;
 	tg->t0 = mx_now_ms();
+	tg->t0_wall_us = wall_us();
 	run->started = mx_wall_now();
 	mx_engine_start(tg->engine);
 	mx_watch_refresh(w);

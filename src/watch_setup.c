@@ -21,6 +21,7 @@
 #include "probe/engine.h"
 #include "probe/target.h"
 #include "probe/tls.h"
+#include "src/commands.h"
 #include "src/history_path.h"
 #include "src/scanlist.h"
 #include "src/watch_int.h"
@@ -198,6 +199,7 @@ void mx_watch_teardown(struct watch *w)
 	}
 	free(w->t);
 	free(w->rows);
+	mx_cli_capture_free(w->cap);
 	if (w->pool)
 		mx_pool_free(w->pool);
 	mx_tls_openssl_store_free(w->ep.tls_params.x509_store);

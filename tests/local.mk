@@ -425,6 +425,6 @@ INTEGRATION_TESTS += tests/integration/history.sh
 # watch (issue 10): the dashboard in tmux against the lab, and drift
 # between two rounds against a server of the test's own
 INTEGRATION_TESTS += tests/integration/watch.sh \
-	tests/integration/watch_drift.sh
+	tests/integration/watch_drift.sh tests/integration/watch_capture.sh
 EXTRA_DIST += tests/integration/watch_smtpd.py
 # end watch
