@@ -54,9 +54,18 @@
  * ("malformed rdata"); bad records among good ones are counted in
  * nmalformed and skipped.
  *
+ * Sharing (mx_dns_share): a share is a struct mx_dns of its own (its
+ * query list and its resolution jobs) whose `root` is the context: the
+ * ub_ctx, the fd event and the AD handle are the context's, and the fd
+ * event is on while any handle has a query out (root->nall).  Freeing a
+ * share cancels its queries (ub_cancel, the AD half) and jobs only.
+ * Freeing the context cancels its own; it is deleted when its last share
+ * is gone too (and, inside ub_process(), when that returns).
+ *
  * Ownership: an answer passed to a callback is ours and freed after the
- * callback returns.  mx_dns_free() cancels whatever is outstanding; no
- * callback runs after it.  It may be called from inside a callback.
+ * callback returns.  mx_dns_free() cancels whatever the handle has
+ * outstanding; no callback of it runs after it.  It may be called from
+ * inside a callback.
  */
 #include "probe/dns.h"
 
@@ -164,14 +173,17 @@ bad:
 	return -1;
 }
 
+/* The context's fd event is on while any handle has a query out. */
 static void update_fd_event(struct mx_dns *dns)
 {
-	if (dns->nqueries > 0 && !dns->ev_added) {
-		event_add(dns->ev, NULL);
-		dns->ev_added = 1;
-	} else if (dns->nqueries == 0 && dns->ev_added) {
-		event_del(dns->ev);
-		dns->ev_added = 0;
+	struct mx_dns *r = dns->root;
+
+	if (r->nall > 0 && !r->ev_added) {
+		event_add(r->ev, NULL);
+		r->ev_added = 1;
+	} else if (r->nall == 0 && r->ev_added) {
+		event_del(r->ev);
+		r->ev_added = 0;
 	}
 }
 
@@ -187,6 +199,7 @@ static void q_unlink(struct dnsq *q)
 		q->next->prev = q->prev;
 	q->prev = q->next = NULL;
 	dns->nqueries--;
+	dns->root->nall--;
 	update_fd_event(dns);
 }
 
@@ -244,6 +257,7 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 		return NULL;
 	}
 	dns = xcalloc(1, sizeof(*dns));
+	dns->root = dns;
 	dns->base = base;
 	dns->log = p->log;
 	dns->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms
@@ -502,7 +516,7 @@ int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 	struct timeval tv;
 	int rc;
 
-	if (dns == NULL || name == NULL || cb == NULL || dns->dying)
+	if (dns == NULL || name == NULL || cb == NULL || mx_dns_gone(dns))
 		return -1;
 	q = xcalloc(1, sizeof(*q));
 	q->dns = dns;
@@ -525,14 +539,24 @@ int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 	}
 	mx_log_trace(dns->log, MX_TRACE_DNS, "dns: query id %d %s type %d",
 		     q->async_id, name, rrtype);
-	if (dns->ad != NULL)
-		q->adq = mx_dns_adq_start(dns->ad, dns->base, name, rrtype,
-					  on_ad, q);
+	if (dns->ad != NULL) {
+		/* the AD-bit cache first (dns_ad.h): a name asked before
+		 * within its TTL is not asked again */
+		q->ad = mx_dns_ad_cached(dns->ad, name, rrtype);
+		if (q->ad < 0)
+			q->adq = mx_dns_adq_start(dns->ad, dns->base, name,
+						  rrtype, on_ad, q);
+		else
+			mx_log_trace(dns->log, MX_TRACE_DNS,
+				     "dns: id %d: resolver AD %d (cached)",
+				     q->async_id, q->ad);
+	}
 	q->next = dns->queries;
 	if (q->next)
 		q->next->prev = q;
 	dns->queries = q;
 	dns->nqueries++;
+	dns->root->nall++;
 	tv.tv_sec = dns->timeout_ms / 1000;
 	tv.tv_usec = (dns->timeout_ms % 1000) * 1000;
 	evtimer_add(q->timer, &tv);
@@ -540,10 +564,29 @@ int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 	return 0;
 }
 
-void mx_dns_free(struct mx_dns *dns)
+struct mx_dns *mx_dns_share(struct mx_dns *dns)
 {
-	if (dns == NULL || dns->dying)
-		return;
+	struct mx_dns *s;
+
+	if (dns == NULL || dns != dns->root || mx_dns_gone(dns))
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->root = dns;
+	s->base = dns->base;
+	s->ctx = dns->ctx;
+	s->timeout_ms = dns->timeout_ms;
+	s->validating = dns->validating;
+	s->ad = dns->ad;
+	s->log = dns->log;
+	dns->shares++;
+	return s;
+}
+
+/* Cancel what the handle dns has out: its queries (their libunbound
+ * and AD halves) and its target resolutions; no callback of theirs runs
+ * afterwards. */
+static void cancel_own(struct mx_dns *dns)
+{
 	while (dns->queries != NULL) {
 		struct dnsq *q = dns->queries;
 
@@ -553,10 +596,39 @@ void mx_dns_free(struct mx_dns *dns)
 		q_free(q);
 	}
 	mx_dns_resolve_cancel_all(dns);
-	if (dns->in_process) {
-		/* Inside ub_process(): the context goes when it returns. */
-		dns->dying = 1;
+}
+
+/* The context goes once it is freed and its last share too; from inside
+ * ub_process() only when that returns. */
+static void release_root(struct mx_dns *r)
+{
+	if (!r->freed || r->shares > 0 || r->dying)
+		return;
+	if (r->in_process) {
+		r->dying = 1;
 		return;
 	}
-	really_free(dns);
+	really_free(r);
+}
+
+void mx_dns_free(struct mx_dns *dns)
+{
+	struct mx_dns *r;
+
+	if (dns == NULL)
+		return;
+	r = dns->root;
+	if (dns != r) {
+		/* a share: its own queries only; the context stays */
+		cancel_own(dns);
+		free(dns);
+		r->shares--;
+		release_root(r);
+		return;
+	}
+	if (r->freed || r->dying)
+		return;
+	cancel_own(r);
+	r->freed = 1;
+	release_root(r);
 }

@@ -17,7 +17,17 @@
  * time is recorded; a failed lookup for one MX host does not stop the
  * others.  The callback fires once when everything is resolved.
  *
+ * Sharing: mx_dns_share() gives another handle on one context - its
+ * libunbound cache, its resolver and its cache of AD-bit answers
+ * (dns_ad.h) - with queries and resolutions of its own: freeing a share
+ * cancels what that share has outstanding and nothing else, so several
+ * runs (the targets of a scan, a watch, an exporter) ask the resolver
+ * once for what they share and each can still be cancelled alone.
+ *
  * Ownership: answers passed to callbacks are borrowed for the call only.
+ * A share is freed with mx_dns_free() like the context; when the context
+ * is freed first it lives on, without queries of its own, until its last
+ * share is freed.
  */
 #ifndef MX_PROBE_DNS_H
 #define MX_PROBE_DNS_H
@@ -72,7 +82,12 @@ typedef void (*mx_dns_cb)(void *arg, const struct mx_dns_answer *ans);
 struct mx_dns *mx_dns_new(struct event_base *base,
 			  const struct mx_dns_params *p, char *err,
 			  size_t errlen);
+/* Cancel dns's own outstanding queries and resolutions (no callback of
+ * theirs runs afterwards) and free it; may be called from a callback. */
 void mx_dns_free(struct mx_dns *dns);
+/* A handle on dns's context with queries of its own (see above); NULL
+ * when dns is NULL, is itself a share or was freed. */
+struct mx_dns *mx_dns_share(struct mx_dns *dns);
 /* rrtype: 15 MX, 1 A, 28 AAAA, 52 TLSA, 16 TXT.  Returns 0 or -1. */
 int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 		 void *arg);

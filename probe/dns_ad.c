@@ -29,24 +29,43 @@
 #include "common/clock.h"
 #include "common/cursor.h"
 #include "common/xalloc.h"
+#include "probe/dns_adcache.h"
 
 #define ANSWER_MAX 4096
 #define LINE_MAX_RC 512
+
+struct flight;
 
 struct mx_dns_ad {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char server[INET6_ADDRSTRLEN + 8];
+	struct mx_dns_adcache *cache;
+	struct flight *flights; /* questions out */
+	int delivering;		/* inside flight_answered() */
+	int dying;		/* freed from a callback */
 };
 
-struct mx_dns_adq {
+/* One question on the wire; every query for it waits on it. */
+struct flight {
+	struct mx_dns_ad *ad;
+	struct flight *prev, *next;
+	char name[256];
+	int rrtype;
 	int fd;
 	struct event *ev;
 	uint8_t q[MX_DNS_AD_QUERY_MAX];
 	size_t qlen;
+	struct mx_dns_adq *waiters;
+	int delivering; /* answered: off ad->flights, telling its waiters */
+};
+
+/* A caller's query: a waiter on a flight. */
+struct mx_dns_adq {
+	struct flight *f; /* NULL once answered */
+	struct mx_dns_adq *prev, *next;
 	mx_dns_ad_cb cb;
 	void *arg;
-	int answered;
 };
 
 /* ---- the resolver ------------------------------------------------------ */
@@ -143,12 +162,8 @@ struct mx_dns_ad *mx_dns_ad_new(const char *fwd, const char *resolv_conf)
 		free(ad);
 		return NULL;
 	}
+	ad->cache = mx_dns_adcache_new(0);
 	return ad;
-}
-
-void mx_dns_ad_free(struct mx_dns_ad *ad)
-{
-	free(ad);
 }
 
 const char *mx_dns_ad_server(const struct mx_dns_ad *ad)
@@ -214,14 +229,95 @@ int mx_dns_ad_build(uint8_t *out, size_t outlen, uint16_t id, const char *name,
 	return (int)at;
 }
 
-int mx_dns_ad_parse(const uint8_t *p, size_t len, const uint8_t *q, size_t qlen)
+/* Skip a (possibly compressed) owner name. */
+static void skip_name(struct mx_cur *c)
+{
+	int i;
+
+	for (i = 0; i < 128 && mx_cur_ok(c); i++) {
+		uint8_t l = mx_cur_u8(c);
+
+		if (l == 0)
+			return;
+		if ((l & 0xc0) == 0xc0) {
+			mx_cur_skip(c, 1); /* a pointer ends the name */
+			return;
+		}
+		if ((l & 0xc0) != 0) {
+			mx_cur_invalid(c);
+			return;
+		}
+		mx_cur_skip(c, l);
+	}
+	mx_cur_invalid(c);
+}
+
+/*
+ * How long the answer may be kept (RFC 2308 section 5): the lowest TTL
+ * of the answer records; for NXDOMAIN or NODATA the lower of the SOA's
+ * TTL and MINIMUM in the authority section; 0 when it must not be kept
+ * (truncated, another rcode, a negative answer without SOA, records
+ * that do not parse).  c is just past the question.
+ */
+static uint32_t answer_ttl(struct mx_cur *c, unsigned rcode, int tc,
+			   uint16_t an, uint16_t ns, int *negative)
+{
+	uint32_t best = UINT32_MAX;
+	unsigned i;
+
+	*negative = rcode == 3 || (rcode == 0 && an == 0);
+	if (tc || (rcode != 0 && rcode != 3))
+		return 0;
+	for (i = 0; i < (unsigned)an + (*negative ? ns : 0); i++) {
+		struct mx_cur rd;
+		uint16_t type;
+		uint32_t ttl;
+
+		skip_name(c);
+		type = mx_cur_u16(c);
+		mx_cur_skip(c, 2); /* class */
+		ttl = mx_cur_u32(c);
+		mx_cur_sub16(c, &rd);
+		if (!mx_cur_ok(c))
+			return 0;
+		if (ttl > 0x7fffffffu) /* RFC 2181 section 8: as 0 */
+			ttl = 0;
+		if (i < an) {
+			if (ttl < best)
+				best = ttl;
+		} else if (type == 6) {
+			/* SOA: MNAME RNAME SERIAL REFRESH RETRY EXPIRE
+			 * MINIMUM (RFC 1035 section 3.3.13) */
+			uint32_t min;
+
+			skip_name(&rd);
+			skip_name(&rd);
+			mx_cur_skip(&rd, 16);
+			min = mx_cur_u32(&rd);
+			if (!mx_cur_ok(&rd))
+				return 0;
+			if (min < ttl)
+				ttl = min;
+			if (ttl < best)
+				best = ttl;
+		}
+	}
+	return best == UINT32_MAX ? 0 : best;
+}
+
+int mx_dns_ad_parse_ttl(const uint8_t *p, size_t len, const uint8_t *q,
+			size_t qlen, uint32_t *ttl, int *negative)
 {
 	struct mx_cur c, qc;
-	uint16_t id, qid, qd;
+	uint16_t id, qid, qd, an, ns;
 	uint8_t f1, f2;
 	const uint8_t *a, *b;
 	size_t n;
 
+	if (ttl != NULL)
+		*ttl = 0;
+	if (negative != NULL)
+		*negative = 0;
 	if (p == NULL || q == NULL || qlen < 12)
 		return -1;
 	mx_cur_init(&c, p, len);
@@ -231,7 +327,9 @@ int mx_dns_ad_parse(const uint8_t *p, size_t len, const uint8_t *q, size_t qlen)
 	f1 = mx_cur_u8(&c);
 	f2 = mx_cur_u8(&c);
 	qd = mx_cur_u16(&c);
-	mx_cur_skip(&c, 6); /* AN, NS, AR counts: not read */
+	an = mx_cur_u16(&c);
+	ns = mx_cur_u16(&c);
+	mx_cur_skip(&c, 2); /* AR count: not read */
 	mx_cur_skip(&qc, 10);
 	if (!mx_cur_ok(&c) || !mx_cur_ok(&qc))
 		return -1;
@@ -265,7 +363,15 @@ int mx_dns_ad_parse(const uint8_t *p, size_t len, const uint8_t *q, size_t qlen)
 	b = mx_cur_bytes(&qc, 4);
 	if (a == NULL || b == NULL || memcmp(a, b, 4) != 0)
 		return -1;
+	if (ttl != NULL && negative != NULL)
+		*ttl = answer_ttl(&c, f2 & 0x0f, (f1 & 0x02) != 0, an, ns,
+				  negative);
 	return (f2 & 0x20) != 0;
+}
+
+int mx_dns_ad_parse(const uint8_t *p, size_t len, const uint8_t *q, size_t qlen)
+{
+	return mx_dns_ad_parse_ttl(p, len, q, qlen, NULL, NULL);
 }
 
 /* ---- the query on the loop -------------------------------------------- */
@@ -279,65 +385,215 @@ static uint16_t new_id(void)
 	return id;
 }
 
+int mx_dns_ad_cached(struct mx_dns_ad *ad, const char *name, int rrtype)
+{
+	return ad ? mx_dns_adcache_get(ad->cache, name, rrtype, mx_now_ms())
+		  : -1;
+}
+
+static void waiter_unlink(struct mx_dns_adq *w)
+{
+	struct flight *f = w->f;
+
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		f->waiters = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	w->f = NULL;
+}
+
+/* Its network half: the socket and its event. */
+static void flight_close(struct flight *f)
+{
+	if (f->ev != NULL)
+		event_free(f->ev);
+	f->ev = NULL;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+static void flight_unlink(struct flight *f)
+{
+	struct mx_dns_ad *ad = f->ad;
+
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		ad->flights = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void flight_free(struct flight *f)
+{
+	flight_close(f);
+	free(f);
+}
+
+static void ad_really_free(struct mx_dns_ad *ad)
+{
+	while (ad->flights != NULL) {
+		struct flight *f = ad->flights;
+
+		while (f->waiters != NULL)
+			waiter_unlink(f->waiters);
+		flight_unlink(f);
+		flight_free(f);
+	}
+	mx_dns_adcache_free(ad->cache);
+	free(ad);
+}
+
+void mx_dns_ad_free(struct mx_dns_ad *ad)
+{
+	if (ad == NULL)
+		return;
+	if (ad->delivering > 0) {
+		ad->dying = 1; /* from a callback: after the delivery */
+		return;
+	}
+	ad_really_free(ad);
+}
+
+/* The answer is in: cache it, then tell every waiter (a callback may
+ * free other waiters, or the whole handle). */
+static void flight_answered(struct flight *f, int adbit, uint32_t ttl,
+			    int negative)
+{
+	struct mx_dns_ad *ad = f->ad;
+	struct mx_dns_adq *w;
+
+	mx_dns_adcache_put(ad->cache, f->name, f->rrtype, adbit, ttl, negative,
+			   mx_now_ms());
+	flight_unlink(f);
+	flight_close(f);
+	f->delivering = 1;
+	ad->delivering++;
+	while ((w = f->waiters) != NULL && !ad->dying) {
+		waiter_unlink(w);
+		w->cb(w->arg, adbit);
+	}
+	while (f->waiters != NULL)
+		waiter_unlink(f->waiters);
+	free(f);
+	ad->delivering--;
+	if (ad->dying && ad->delivering == 0)
+		ad_really_free(ad);
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct mx_dns_adq *q = arg;
+	struct flight *f = arg;
 	uint8_t buf[ANSWER_MAX];
+	uint32_t ttl = 0;
+	int negative = 0;
 	ssize_t n;
-	int ad;
+	int adbit;
 
 	(void)what;
-	if (q->answered)
-		return;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n <= 0)
 		return; /* ICMP refusal or nothing: the caller's timer decides */
-	ad = mx_dns_ad_parse(buf, (size_t)n, q->q, q->qlen);
-	if (ad < 0)
+	adbit = mx_dns_ad_parse_ttl(buf, (size_t)n, f->q, f->qlen, &ttl,
+				    &negative);
+	if (adbit < 0)
 		return; /* not our answer: keep listening */
-	q->answered = 1;
-	event_del(q->ev);
-	q->cb(q->arg, ad);
+	flight_answered(f, adbit, ttl, negative);
+}
+
+static struct flight *flight_find(struct mx_dns_ad *ad, const char *name,
+				  int rrtype)
+{
+	struct flight *f;
+
+	for (f = ad->flights; f != NULL; f = f->next)
+		if (f->rrtype == rrtype && strcasecmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static struct flight *flight_start(struct mx_dns_ad *ad,
+				   struct event_base *base, const char *name,
+				   int rrtype)
+{
+	struct flight *f;
+	int len;
+
+	if (strlen(name) >= sizeof(f->name))
+		return NULL;
+	f = xcalloc(1, sizeof(*f));
+	f->fd = -1;
+	f->ad = ad;
+	f->rrtype = rrtype;
+	memcpy(f->name, name, strlen(name) + 1);
+	len = mx_dns_ad_build(f->q, sizeof(f->q), new_id(), name, rrtype);
+	if (len < 0)
+		goto fail;
+	f->qlen = (size_t)len;
+	f->fd = socket(ad->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (f->fd < 0 || evutil_make_socket_nonblocking(f->fd) < 0 ||
+	    connect(f->fd, (struct sockaddr *)&ad->sa, ad->salen) < 0 ||
+	    send(f->fd, f->q, f->qlen, 0) != (ssize_t)f->qlen)
+		goto fail;
+	f->ev = event_new(base, f->fd, EV_READ | EV_PERSIST, on_read, f);
+	if (f->ev == NULL || event_add(f->ev, NULL) < 0)
+		goto fail;
+	f->next = ad->flights;
+	if (f->next)
+		f->next->prev = f;
+	ad->flights = f;
+	return f;
+fail:
+	flight_free(f);
+	return NULL;
 }
 
 struct mx_dns_adq *mx_dns_adq_start(struct mx_dns_ad *ad,
 				    struct event_base *base, const char *name,
 				    int rrtype, mx_dns_ad_cb cb, void *arg)
 {
-	struct mx_dns_adq *q;
-	int len;
+	struct mx_dns_adq *w;
+	struct flight *f;
 
-	if (ad == NULL || base == NULL || name == NULL || cb == NULL)
+	if (ad == NULL || base == NULL || name == NULL || cb == NULL ||
+	    ad->dying)
 		return NULL;
-	q = xcalloc(1, sizeof(*q));
-	q->fd = -1;
-	q->cb = cb;
-	q->arg = arg;
-	len = mx_dns_ad_build(q->q, sizeof(q->q), new_id(), name, rrtype);
-	if (len < 0)
-		goto fail;
-	q->qlen = (size_t)len;
-	q->fd = socket(ad->sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (q->fd < 0 || evutil_make_socket_nonblocking(q->fd) < 0 ||
-	    connect(q->fd, (struct sockaddr *)&ad->sa, ad->salen) < 0 ||
-	    send(q->fd, q->q, q->qlen, 0) != (ssize_t)q->qlen)
-		goto fail;
-	q->ev = event_new(base, q->fd, EV_READ | EV_PERSIST, on_read, q);
-	if (q->ev == NULL || event_add(q->ev, NULL) < 0)
-		goto fail;
-	return q;
-fail:
-	mx_dns_adq_free(q);
-	return NULL;
+	/* the same question already out: wait for its answer too */
+	f = flight_find(ad, name, rrtype);
+	if (f == NULL)
+		f = flight_start(ad, base, name, rrtype);
+	if (f == NULL)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->cb = cb;
+	w->arg = arg;
+	w->f = f;
+	w->next = f->waiters;
+	if (w->next)
+		w->next->prev = w;
+	f->waiters = w;
+	return w;
 }
 
 void mx_dns_adq_free(struct mx_dns_adq *q)
 {
+	struct flight *f;
+
 	if (q == NULL)
 		return;
-	if (q->ev != NULL)
-		event_free(q->ev);
-	if (q->fd >= 0)
-		close(q->fd);
+	f = q->f;
+	if (f != NULL) {
+		waiter_unlink(q);
+		/* nobody waits any more: the question is dropped */
+		if (f->waiters == NULL && !f->delivering) {
+			flight_unlink(f);
+			flight_free(f);
+		}
+	}
 	free(q);
 }

@@ -19,10 +19,20 @@
  * set), 0 (answer without AD) or never (no answer: the caller's timer
  * decides).  mx_dns_adq_free() cancels.  The pure halves are exposed for
  * the unit tests and the fuzz target: mx_dns_ad_build() writes the query,
- * mx_dns_ad_parse() reads an answer's header and question.
+ * mx_dns_ad_parse() reads an answer's header and question,
+ * mx_dns_ad_parse_ttl() also how long the answer may be kept.
+ *
+ * Asked once: the handle keeps the answers in a bounded cache
+ * (probe/dns_adcache.h: by name and type, for the answer's TTL or a
+ * negative answer's SOA minimum, both capped) on the monotonic clock of
+ * common/clock.h; mx_dns_ad_cached() reads it, and dns.c asks it before
+ * starting a query.  Queries for a question already on the wire wait for
+ * that one's answer instead of sending it again; the question is dropped
+ * when the last of them is freed.
  *
  * Ownership: the handle and each query are the caller's to free; a query
- * must be freed before its handle.  The callback never frees the query.
+ * must be freed before its handle.  The callback may free its own query
+ * and others (and, from the last of them, the handle).
  * Limits: names up to 253 octets; answers up to 4096 octets are read,
  * only the header and the question are parsed (bounded cursor).
  */
@@ -51,6 +61,9 @@ struct mx_dns_adq *mx_dns_adq_start(struct mx_dns_ad *ad,
 				    struct event_base *base, const char *name,
 				    int rrtype, mx_dns_ad_cb cb, void *arg);
 void mx_dns_adq_free(struct mx_dns_adq *q);
+/* The cached AD bit for name and type: 1, 0, or -1 when not cached (or
+ * expired, or ad is NULL). */
+int mx_dns_ad_cached(struct mx_dns_ad *ad, const char *name, int rrtype);
 
 /* The query (RD, AD, EDNS0 with DO) into out; returns its length, or -1
  * when the name is not a valid host name of at most 253 octets or out is
@@ -62,5 +75,12 @@ int mx_dns_ad_build(uint8_t *out, size_t outlen, uint16_t id, const char *name,
  * truncated before the end of its question. */
 int mx_dns_ad_parse(const uint8_t *p, size_t len, const uint8_t *q,
 		    size_t qlen);
+/* The same, and how long the answer may be kept (RFC 2308 section 5):
+ * *ttl the lowest TTL of the answer records, or for NXDOMAIN / NODATA
+ * (*negative set) the lower of the SOA's TTL and MINIMUM; 0 when it must
+ * not be kept (TC set, another rcode, no SOA, records that do not
+ * parse). */
+int mx_dns_ad_parse_ttl(const uint8_t *p, size_t len, const uint8_t *q,
+			size_t qlen, uint32_t *ttl, int *negative);
 
 #endif

@@ -6,7 +6,8 @@
  * the limits, and the hook mx_dns_free() uses to cancel the target
  * resolutions of dns_resolve.c.
  * Ownership: struct mx_dns is created and freed by dns.c only; the other
- * files read it and link their jobs into dns->jobs.
+ * files read it and link their jobs into dns->jobs (of the handle they
+ * were given: a share's jobs are cancelled with the share).
  * Limits: MX_DNS_MAX_MX hosts per MX set, MX_DNS_MAX_ADDRS addresses per
  * family per host, WHY_BOGUS_MAX octets of libunbound's why_bogus.
  */
@@ -53,24 +54,41 @@ struct dnsq {
 
 struct rjob;
 
+/*
+ * A context (from mx_dns_new: root == itself) or a share of one (from
+ * mx_dns_share: root == the context).  A share copies the context's
+ * settings and borrows its ub_ctx and AD handle; the fields marked
+ * "root" are used on the context only.
+ */
 struct mx_dns {
+	struct mx_dns *root;
 	struct event_base *base;
 	struct ub_ctx *ctx;
-	struct event *ev; /* ub_fd readable */
-	int ev_added;
+	struct event *ev; /* root: ub_fd readable */
+	int ev_added;	  /* root */
 	int timeout_ms;
 	int validating;
 	struct mx_dns_ad *ad; /* no trust anchor: trust the AD bit */
 	const struct mx_log *log;
-	struct dnsq *queries; /* outstanding */
+	struct dnsq *queries; /* this handle's outstanding queries */
 	size_t nqueries;
-	struct rjob *jobs; /* mx_resolve_target in progress */
-	int in_process;	   /* inside ub_process() */
-	int dying;	   /* freed from inside ub_process() */
+	size_t nall;	   /* root: outstanding over the context and shares */
+	size_t shares;	   /* root: shares not yet freed */
+	int freed;	   /* root: mx_dns_free()d while shares remain */
+	struct rjob *jobs; /* this handle's mx_resolve_target in progress */
+	int in_process;	   /* root: inside ub_process() */
+	int dying;	   /* root: to be freed when ub_process() returns */
 };
 
-/* Cancel and free every mx_resolve_target() job of dns (dns_resolve.c);
- * no callback runs afterwards. */
+/* The handle may no longer start queries (its context is going). */
+static inline int mx_dns_gone(const struct mx_dns *dns)
+{
+	return dns->root->dying || (dns == dns->root && dns->freed);
+}
+
+/* Cancel and free every mx_resolve_target() job of the handle dns
+ * (dns_resolve.c; not those of other shares); no callback runs
+ * afterwards. */
 void mx_dns_resolve_cancel_all(struct mx_dns *dns);
 
 #endif

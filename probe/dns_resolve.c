@@ -336,7 +336,7 @@ int mx_resolve_target(struct mx_dns *dns, struct mx_target *t, mx_resolve_cb cb,
 	struct rjob *job;
 
 	if (dns == NULL || t == NULL || t->name == NULL || cb == NULL ||
-	    dns->dying)
+	    mx_dns_gone(dns))
 		return -1;
 	job = xcalloc(1, sizeof(*job));
 	job->dns = dns;

@@ -356,7 +356,17 @@ struct mx_engine *mx_engine_new(struct event_base *base, struct mx_run *run,
 	dp.trust_anchor = p->trust_anchor;
 	dp.timeout_ms = p->dns_timeout_ms;
 	dp.log = p->log;
-	e->dns = mx_dns_new(base, &dp, err, errlen);
+	if (p->dns != NULL) {
+		/* the caller's context: a share of it, so that freeing
+		 * this run cancels this run's lookups only */
+		e->dns = mx_dns_share(p->dns);
+		if (e->dns == NULL)
+			mx_set_err(err, errlen,
+				   "dns: the shared context is "
+				   "not usable");
+	} else {
+		e->dns = mx_dns_new(base, &dp, err, errlen);
+	}
 	if (e->dns == NULL) {
 		free(e);
 		return NULL;
@@ -419,7 +429,8 @@ void mx_engine_cancel(struct mx_engine *e)
 	}
 	if (e->dns != NULL &&
 	    (e->resolving > 0 || e->tlsa_pending > 0 || e->sts_pending > 0)) {
-		mx_dns_free(e->dns); /* no DNS callback after this */
+		mx_dns_free(e->dns); /* no DNS callback of this run after
+					this (a shared context stays) */
 		e->dns = NULL;
 		e->resolving = 0;
 		for (i = 0; i < e->run->ntargets && e->tlsa; i++) {

@@ -40,8 +40,12 @@
  *                           cbs.done(arg) once, from the loop;
  *   mx_engine_cancel(e);    optional; done follows;
  *   mx_engine_free(e)       (inside done or later).
- * Ownership: run, params strings, the clients table and a pool given in
- * params are borrowed until mx_engine_free; the run is filled in place.
+ * Ownership: run, params strings, the clients table and a pool or DNS
+ * context given in params are borrowed until mx_engine_free; the run is
+ * filled in place.  With a DNS context of the caller's the engine works
+ * on a share of it (mx_dns_share): cancelling or freeing the engine
+ * cancels its own lookups only, and the caller frees the context after
+ * its last engine.
  */
 #ifndef MX_PROBE_ENGINE_H
 #define MX_PROBE_ENGINE_H
@@ -56,6 +60,7 @@
 #include "probe/tls.h"
 
 struct event_base;
+struct mx_dns;
 struct mx_engine;
 
 enum mx_stage {
@@ -75,7 +80,10 @@ enum mx_engine_enum {
 };
 
 struct mx_engine_params {
-	/* resolve */
+	/* resolve: a DNS context of the caller's (shared by several runs:
+	 * one libunbound cache and AD-bit cache for all, probe/dns.h), or
+	 * NULL for one of the run's own from these settings */
+	struct mx_dns *dns;
 	const char *resolver; /* NULL: /etc/resolv.conf */
 	const char *trust_anchor;
 	int dns_timeout_ms;

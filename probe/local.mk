@@ -15,7 +15,8 @@ libprobe_a_SOURCES += %reldir%/dns.c %reldir%/dns_int.h %reldir%/dns_rdata.c \
 # TLSA lookups of a target's endpoints (RFC 7672), on top of dns.h
 libprobe_a_SOURCES += %reldir%/tlsa.c %reldir%/tlsa.h
 # the resolver's AD bit when no trust anchor is given (DANE in check)
-libprobe_a_SOURCES += %reldir%/dns_ad.c %reldir%/dns_ad.h
+libprobe_a_SOURCES += %reldir%/dns_ad.c %reldir%/dns_ad.h \
+	%reldir%/dns_adcache.c %reldir%/dns_adcache.h
 check_PROGRAMS += tests/unit/test_dns
 TESTS += tests/unit/test_dns
 tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
