@@ -258,12 +258,13 @@ int cmd_watch(struct mx_opts *o)
 				"standard output: redirect it)\n");
 		return 3;
 	}
-	if (o->pcap_out != NULL) {
+	if (o->pcap_out != NULL || o->force) {
 		fprintf(stderr,
-			"mxprobe watch: --pcap-out is not for 'watch' "
-			"(--capture shows each probe's packets in the "
-			"Wire pane; 'mxprobe check --capture "
-			"--pcap-out FILE TARGET' writes one probe's)\n");
+			"mxprobe watch: %s is not for 'watch' (--capture "
+			"shows each probe's packets in the Wire pane; "
+			"'mxprobe check --capture --pcap-out FILE TARGET' "
+			"writes one probe's)\n",
+			o->pcap_out != NULL ? "--pcap-out" : "--force");
 		return 3;
 	}
 	memset(&w, 0, sizeof(w));

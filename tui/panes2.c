@@ -220,8 +220,9 @@ void tui_pane_wire(const struct mx_tui_row *r, time_t now,
 	for (i = 0; i < ep->nconns; i++)
 		conn_lines(ep->conns[i], out);
 	if (ep->ncaps == 0)
-		tui_lines_add(out, TA_DIM,
-			      "packets: not captured (watch --capture)");
+		tui_lines_add(
+			out, TA_DIM,
+			"packets: not captured (start watch with --capture)");
 	for (i = 0; i < ep->ncaps; i++)
 		cap_lines(ep->caps[i], out);
 }

@@ -38,7 +38,7 @@ _mxprobe()
 	relay) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --auth-user --auth-password-file --auth-password-env --allow-plaintext-auth --tls-policy --esa-policy --fingerprint --secure-match --listen --spool --smarthost --tls-cert --tls-key --destinations --log --max-message-size --max-recipients --allow --max-queue-lifetime --retry-schedule --max-deliveries --help -o -v -h" ;;
 	queue) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --spool --help -o -v -h" ;;
 	exporter) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --listen --allow --listen-any --max-probes --help -o -v -h" ;;
-	watch) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --max-conn-per-host --deep --file --interval --ascii --history --no-history --rounds --help -o -v -h" ;;
+	watch) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --force --max-conn-per-host --deep --capture --pcap-out --user --file --interval --ascii --history --no-history --rounds --help -o -v -h" ;;
 	history) opts="--resolver --trust-anchor --ca-file --ca-path --helo --timeout --deadline --json --output --verbose --trace --no-color --history --since --help -o -v -h" ;;
 	*) opts="" ;;
 	esac
