@@ -564,7 +564,7 @@ int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 	return 0;
 }
 
-struct mx_dns *mx_dns_share(struct mx_dns *dns)
+struct mx_dns *mx_dns_share(struct mx_dns *dns, int timeout_ms)
 {
 	struct mx_dns *s;
 
@@ -574,7 +574,7 @@ struct mx_dns *mx_dns_share(struct mx_dns *dns)
 	s->root = dns;
 	s->base = dns->base;
 	s->ctx = dns->ctx;
-	s->timeout_ms = dns->timeout_ms;
+	s->timeout_ms = timeout_ms > 0 ? timeout_ms : dns->timeout_ms;
 	s->validating = dns->validating;
 	s->ad = dns->ad;
 	s->log = dns->log;

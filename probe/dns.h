@@ -85,9 +85,10 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 /* Cancel dns's own outstanding queries and resolutions (no callback of
  * theirs runs afterwards) and free it; may be called from a callback. */
 void mx_dns_free(struct mx_dns *dns);
-/* A handle on dns's context with queries of its own (see above); NULL
- * when dns is NULL, is itself a share or was freed. */
-struct mx_dns *mx_dns_share(struct mx_dns *dns);
+/* A handle on dns's context with queries of its own (see above), each
+ * with timeout_ms (0: the context's); NULL when dns is NULL, is itself
+ * a share or was freed. */
+struct mx_dns *mx_dns_share(struct mx_dns *dns, int timeout_ms);
 /* rrtype: 15 MX, 1 A, 28 AAAA, 52 TLSA, 16 TXT.  Returns 0 or -1. */
 int mx_dns_query(struct mx_dns *dns, const char *name, int rrtype, mx_dns_cb cb,
 		 void *arg);

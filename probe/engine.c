@@ -359,7 +359,7 @@ struct mx_engine *mx_engine_new(struct event_base *base, struct mx_run *run,
 	if (p->dns != NULL) {
 		/* the caller's context: a share of it, so that freeing
 		 * this run cancels this run's lookups only */
-		e->dns = mx_dns_share(p->dns);
+		e->dns = mx_dns_share(p->dns, p->dns_timeout_ms);
 		if (e->dns == NULL)
 			mx_set_err(err, errlen,
 				   "dns: the shared context is "

@@ -14,7 +14,9 @@
  * of target patterns (403 outside); a bad or missing target is 400.
  * The deadline of a probe is the scrape's
  * X-Prometheus-Scrape-Timeout-Seconds minus half a second (else
- * --deadline, else 10 s).
+ * --deadline, else 10 s).  One DNS context for the process (probe/dns.h:
+ * libunbound's cache and the AD-bit cache, by TTL): every probe works on
+ * a share of it, with its own DNS timeout.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -38,6 +40,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "probe/client_play.h"
+#include "probe/dns.h"
 #include "probe/engine.h"
 #include "probe/target.h"
 #include "relay/netaddr.h"
@@ -54,7 +57,8 @@ struct exporter {
 	struct evhttp *http;
 	const struct mx_opts *o;
 	struct mx_pool *pool;
-	void *x509_store; /* the trust store every probe shares */
+	void *x509_store;   /* the trust store every probe shares */
+	struct mx_dns *dns; /* the DNS context every probe shares */
 	struct mx_log log;
 	struct mx_confirm_client *clients;
 	size_t nclients;
@@ -271,6 +275,7 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 	ep.dns_timeout_ms = ep.step_timeout_ms < 10000 ? ep.step_timeout_ms
 						       : 10000;
 	ep.pool = x->pool;
+	ep.dns = x->dns;
 	ep.tls = &mx_tls_openssl;
 	ep.tls_params.ca_file = o->ca_file;
 	ep.tls_params.ca_path = o->ca_path;
@@ -511,6 +516,9 @@ static void exporter_free(struct exporter *x)
 		evhttp_free(x->http);
 	if (x->pool)
 		mx_pool_free(x->pool);
+	/* after the last probe's engine (a share left behind by a second
+	 * signal keeps the context until exit) */
+	mx_dns_free(x->dns);
 	mx_tls_openssl_store_free(x->x509_store);
 	for (i = 0; i < x->nallow; i++)
 		free(x->allow[i]);
@@ -564,6 +572,23 @@ int cmd_exporter(struct mx_opts *o)
 	x.x509_store =
 		mx_tls_openssl_store_new(o->ca_file, o->ca_path, NULL, 0);
 	x.clients = mx_confirm_client_table(&x.nclients);
+	{
+		struct mx_dns_params dp;
+		char err[256];
+
+		memset(&dp, 0, sizeof(dp));
+		dp.resolver = o->resolver;
+		dp.trust_anchor = o->trust_anchor;
+		dp.timeout_ms = o->timeout_s * 1000 < 10000
+					? o->timeout_s * 1000
+					: 10000;
+		dp.log = &x.log;
+		x.dns = mx_dns_new(x.base, &dp, err, sizeof(err));
+		if (x.dns == NULL) {
+			fprintf(stderr, "mxprobe exporter: %s\n", err);
+			goto out;
+		}
+	}
 	x.http = evhttp_new(x.base);
 	if (x.pool == NULL || x.http == NULL)
 		goto out;

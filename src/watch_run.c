@@ -14,7 +14,8 @@
  * last one ended, jittered by +-10% (so targets that started together
  * spread out).  A target whose time came (or that a key asked for) is
  * due; due targets start in target order, at most WATCH_INFLIGHT at once
- * (each engine holds a DNS context with its thread), from a zero-delay
+ * (each engine holds a run and its connections; they share one DNS
+ * context, src/watch_setup.c), from a zero-delay
  * event on the loop, never from inside an engine's callback.  While
  * paused only the targets asked for by a key start.  Without a terminal
  * the targets go in step: round k is reported once every target has
@@ -429,7 +430,7 @@ static int start(struct wtarget *tg, int deep)
 }
 
 /* Start the targets that are due, in target order, while fewer than
- * WATCH_INFLIGHT probe (each engine has its own DNS context and thread);
+ * WATCH_INFLIGHT probe;
  * while paused only those asked for by a key. */
 static void kick_cb(evutil_socket_t fd, short what, void *arg)
 {

@@ -18,6 +18,7 @@
 #include "common/escape.h"
 #include "common/xalloc.h"
 #include "probe/client_play.h"
+#include "probe/dns.h"
 #include "probe/engine.h"
 #include "probe/target.h"
 #include "probe/tls.h"
@@ -167,6 +168,21 @@ int mx_watch_setup(struct watch *w, char *err, size_t errlen)
 	}
 	w->pool = mx_pool_new(w->base, o->per_host, 16);
 	engine_params(w);
+	/* one DNS context for the whole watch: every probe of every target
+	 * asks through it (a share each), so its caches serve them all */
+	{
+		struct mx_dns_params dp;
+
+		memset(&dp, 0, sizeof(dp));
+		dp.resolver = w->ep.resolver;
+		dp.trust_anchor = w->ep.trust_anchor;
+		dp.timeout_ms = w->ep.dns_timeout_ms;
+		dp.log = w->ep.log;
+		w->ep.dns = mx_dns_new(w->base, &dp, err, errlen);
+		if (w->ep.dns == NULL)
+			return -1;
+		w->ep_deep.dns = w->ep.dns;
+	}
 	for (i = 0; i < w->nt; i++) {
 		w->t[i].w = w;
 		w->t[i].index = i;
@@ -199,6 +215,8 @@ void mx_watch_teardown(struct watch *w)
 	}
 	free(w->t);
 	free(w->rows);
+	mx_dns_free(w->ep.dns); /* after the last engine */
+	w->ep.dns = w->ep_deep.dns = NULL;
 	mx_cli_capture_free(w->cap);
 	if (w->pool)
 		mx_pool_free(w->pool);
