@@ -26,6 +26,10 @@
  *        pcap_stats, removes the event; frames stay readable
  *   mx_live_capture_nframes / _frame / _stats / _linktype / ...
  *   mx_live_capture_free(c);
+ * A capture open for a whole watch instead reads as it goes:
+ *   mx_live_capture_refresh(c) as each probe ends (drain + counters, the
+ *   event stays), then mx_live_capture_drop_before(c, ts) to give back the
+ *   frames of the probes that ended.
  *
  * Return values of mx_live_capture_open (src/ exits 3 on either error):
  *   MX_CAPTURE_OK         *out set
@@ -34,7 +38,9 @@
  *                         capability and how to grant it
  *
  * Ownership: the handle owns its frames; a struct mx_live_frame returned
- * by mx_live_capture_frame() is borrowed until mx_live_capture_free().
+ * by mx_live_capture_frame() is borrowed until mx_live_capture_free(), or
+ * until the next poll or mx_live_capture_drop_before() on a capture that
+ * stays open (watch: the store moves and shrinks).
  * Target addresses are read during open only.
  *
  * Limits: the store holds at most max_store bytes (frame bytes plus a
