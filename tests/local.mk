@@ -401,7 +401,8 @@ tests_unit_test_scanlist_LDADD = $(CMOCKA_TEST_LDADD)
 FUZZ_TARGETS += tests/fuzz/fuzz_scanlist
 tests_fuzz_fuzz_scanlist_SOURCES = tests/fuzz/fuzz_scanlist.c src/scanlist.c
 tests_fuzz_fuzz_scanlist_LDADD = $(FUZZ_MAIN)
-INTEGRATION_TESTS += tests/integration/scan.sh tests/integration/scan_scale.sh
+INTEGRATION_TESTS += tests/integration/scan.sh tests/integration/scan_scale.sh \
+	tests/integration/scan_dns.sh
 EXTRA_DIST += bench/scale_server.c bench/scale_dnscount.py
 # mx_pool_set_rate (scan --rate-per-host)
 check_PROGRAMS += tests/unit/test_pool_rate
