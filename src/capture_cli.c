@@ -1,6 +1,6 @@
 /*
- * capture_cli.c - --capture for check, ciphers and certs: wiring only
- * (issue 9, points 1, 2 and 4).
+ * capture_cli.c - --capture for check, ciphers, certs, send and watch:
+ * wiring only (issue 9, points 1, 2 and 4; issue 10 point 3).
  *
  * Order, which is the point of this file:
  *   1. open the capture device (probe/capture.h) with a filter on the
@@ -16,6 +16,12 @@
  *      connection and step ("conn 7, enumeration TLSv1.2 (44 suites
  *      offered): ClientHello 312 B"); the payload of frames that carried
  *      an AUTH exchange is cut before it reaches the file.
+ *
+ * watch keeps one capture open for days (steps 1-4 once): as each
+ * target's probe ends, mx_cli_capture_finish_one() decodes the frames of
+ * that probe's connections (4-tuples, since its start) into its run, then
+ * releases every frame older than the oldest probe still in flight, so
+ * the store holds only what probes in flight may still need.
  */
 #include <stdio.h>
 #include <stdlib.h>

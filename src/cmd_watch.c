@@ -16,6 +16,13 @@
  * per round (src/watch_out.c); SIGINT/SIGTERM end it with exit 0, or 3
  * when --rounds N was given and fewer rounds were reported; after N
  * rounds the exit status is the worst of the last round.
+ *
+ * --capture[=IFACE]: one capture for the whole watch (src/capture_cli.c),
+ * opened after the history file and before the dashboard (for targets
+ * that are all names: as the first endpoint is queued), privileges
+ * dropped right after; its fd on this loop.  A device that cannot be
+ * opened ends the watch with exit 3, its reason printed once the terminal
+ * is back.
  */
 #include <locale.h>
 #include <signal.h>
