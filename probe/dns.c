@@ -90,89 +90,6 @@
 
 /* ---- the context -------------------------------------------------------- */
 
-static int parse_port(const char *s, unsigned *port)
-{
-	unsigned long v = 0;
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (unsigned)v;
-	return 0;
-}
-
-/*
- * "IP", "IP:PORT", "[v6]:PORT", "[v6]" or a bare v6 -> "IP" / "IP@PORT"
- * as ub_ctx_set_fwd() wants.  Returns 0 or -1 with a reason.
- */
-static int fwd_spec(const char *res, char *out, size_t outlen, char *err,
-		    size_t errlen)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port = NULL;
-	char *q;
-	struct in6_addr a6;
-	struct in_addr a4;
-	unsigned p = 0;
-	size_t hlen;
-	int v6;
-
-	if (res[0] == '[') {
-		const char *close = strchr(res, ']');
-
-		if (close == NULL)
-			goto bad;
-		hlen = (size_t)(close - res - 1);
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1] != 0)
-			goto bad;
-		if (hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, res + 1, hlen);
-		host[hlen] = 0;
-		if (inet_pton(AF_INET6, host, &a6) != 1)
-			goto bad;
-	} else {
-		const char *colon = strchr(res, ':');
-
-		if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-			hlen = (size_t)(colon - res);
-			port = colon + 1;
-		} else {
-			hlen = strlen(res);
-		}
-		if (hlen >= sizeof(host))
-			goto bad;
-		memcpy(host, res, hlen);
-		host[hlen] = 0;
-		v6 = strchr(host, ':') != NULL;
-		if (v6 ? inet_pton(AF_INET6, host, &a6) != 1
-		       : inet_pton(AF_INET, host, &a4) != 1)
-			goto bad;
-	}
-	if (port != NULL && parse_port(port, &p) < 0)
-		goto bad;
-	if (p)
-		snprintf(out, outlen, "%s@%u", host, p);
-	else
-		snprintf(out, outlen, "%s", host);
-	return 0;
-bad:
-	q = mx_escape_str(res, 80);
-	mx_set_err(err, errlen,
-		   "bad resolver '%s' (want IP, IP:PORT or [IPv6]:PORT)", q);
-	free(q);
-	return -1;
-}
-
 /* The context's fd event is on while any handle has a query out. */
 static void update_fd_event(struct mx_dns *dns)
 {
@@ -280,7 +197,8 @@ struct mx_dns *mx_dns_new(struct event_base *base,
 		goto fail;
 	}
 	if (p->resolver != NULL && p->resolver[0] != 0) {
-		if (fwd_spec(p->resolver, fwd, sizeof(fwd), err, errlen) < 0)
+		if (mx_dns_fwd_spec(p->resolver, fwd, sizeof(fwd), err,
+				    errlen) < 0)
 			goto fail;
 		if ((rc = ub_ctx_set_fwd(dns->ctx, fwd)) != 0) {
 			mx_set_err(err, errlen, "dns: resolver %s: %s", fwd,

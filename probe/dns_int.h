@@ -80,6 +80,11 @@ struct mx_dns {
 	int dying;	   /* root: to be freed when ub_process() returns */
 };
 
+/* --resolver "IP", "IP:PORT", "[v6]:PORT" -> "IP" / "IP@PORT" for
+ * ub_ctx_set_fwd() (dns_fwd.c).  0, or -1 with a reason in err. */
+int mx_dns_fwd_spec(const char *res, char *out, size_t outlen, char *err,
+		    size_t errlen);
+
 /* The handle may no longer start queries (its context is going). */
 static inline int mx_dns_gone(const struct mx_dns *dns)
 {

@@ -11,7 +11,7 @@ TESTS += tests/unit/test_target
 tests_unit_test_target_SOURCES = tests/unit/test_target.c
 tests_unit_test_target_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 libprobe_a_SOURCES += %reldir%/dns.c %reldir%/dns_int.h %reldir%/dns_rdata.c \
-	%reldir%/dns_resolve.c
+	%reldir%/dns_resolve.c %reldir%/dns_fwd.c
 # TLSA lookups of a target's endpoints (RFC 7672), on top of dns.h
 libprobe_a_SOURCES += %reldir%/tlsa.c %reldir%/tlsa.h
 # the resolver's AD bit when no trust anchor is given (DANE in check)
@@ -21,6 +21,10 @@ check_PROGRAMS += tests/unit/test_dns
 TESTS += tests/unit/test_dns
 tests_unit_test_dns_SOURCES = tests/unit/test_dns.c
 tests_unit_test_dns_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
+check_PROGRAMS += tests/unit/test_dns_share
+TESTS += tests/unit/test_dns_share
+tests_unit_test_dns_share_SOURCES = tests/unit/test_dns_share.c
+tests_unit_test_dns_share_LDADD = $(LIB_PROBE) $(LIBS_PROBE) $(CMOCKA_TEST_LDADD)
 check_PROGRAMS += tests/unit/test_dns_rdata
 TESTS += tests/unit/test_dns_rdata
 tests_unit_test_dns_rdata_SOURCES = tests/unit/test_dns_rdata.c
