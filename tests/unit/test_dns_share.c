@@ -16,7 +16,10 @@
  * come); a share freed from inside a callback while another share waits
  * for the same AD answer; the context freed before its shares lives on
  * until the last; the AD bit of a name is cached after one answer; a
- * share of a share is refused.  Run under ASan for the lifetime cases.
+ * share of a share is refused.  Engines (probe/engine.h params.dns):
+ * four runs on one context, one freed and one cancelled while they
+ * resolve, the others finishing with the DNS, DANE and MTA-STS facts of
+ * a run on a context of its own.  Run under ASan for the lifetime cases.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +38,10 @@
 #include "probe/dns_ad.h"
 #include "probe/dns_adcache.h"
 #include "probe/dns_int.h"
+#include "probe/engine.h"
+#include "probe/pool.h"
 #include "probe/target.h"
+#include "probe/tls.h"
 
 #define HANG_GUARD_S 30
 
@@ -506,6 +512,154 @@ static void test_share_outlives_ctx(void **state)
 	event_base_free(base);
 }
 
+/* ---- engines on one context ------------------------------------------- */
+
+struct eng {
+	struct event_base *base;
+	int done, *left;
+};
+
+static void eng_done(void *arg)
+{
+	struct eng *e = arg;
+
+	e->done++;
+	if (--*e->left == 0)
+		event_base_loopexit(e->base, NULL);
+}
+
+static void eng_never(void *arg)
+{
+	(void)arg;
+	fail_msg("done of a freed engine");
+}
+
+static struct mx_run *one_target(const char *spec)
+{
+	struct mx_run *run = mx_run_new();
+	struct mx_target *t = mx_run_add_target(run);
+	char err[128];
+
+	assert_int_equal(mx_target_parse(spec, t, err, sizeof(err)), 0);
+	return run;
+}
+
+/* What a run found that DNS decides, for comparing two runs. */
+static void dns_facts(const struct mx_target *t, char *out, size_t len)
+{
+	size_t i, n;
+
+	n = (size_t)snprintf(out, len,
+			     "mx %d sec %d hosts %zu eps %zu sts %d "
+			     "txt %d rpt %d",
+			     (int)t->mx_status, t->mx_dnssec_secure, t->nhosts,
+			     t->nendpoints, t->sts.looked_up,
+			     (int)t->sts.txt.status, (int)t->sts.rpt.status);
+	for (i = 0; i < t->nendpoints && n < len; i++) {
+		const struct mx_endpoint *ep = &t->endpoints[i];
+
+		n += (size_t)snprintf(out + n, len - n,
+				      "; %s dane %d %d %d rr %zu", ep->addr,
+				      ep->dane.looked_up, (int)ep->dane.status,
+				      ep->dane.secure, ep->dane.nrr);
+	}
+}
+
+/*
+ * Four runs on one loop and one context: A is freed while it resolves
+ * (its done never comes, nothing of it runs afterwards: ASan), C is
+ * cancelled while it resolves (its done comes, DNS marked unfinished),
+ * B and D run to the end and find what a run on a context of its own
+ * finds.
+ */
+static void test_engines_share(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct mx_dns *ctx = new_ctx(base, lab_resolver);
+	struct mx_pool *pool = mx_pool_new(base, 2, 16);
+	const char *ca = getenv("MXPROBE_LAB_CA");
+	struct mx_engine_params p;
+	struct mx_engine_cbs never_cbs = {NULL, eng_never};
+	struct mx_engine_cbs cbs = {NULL, eng_done};
+	struct mx_run *ra = one_target("good.lab.test");
+	struct mx_run *rb = one_target("stsok.lab.test");
+	struct mx_run *rc = one_target("stsnocover.lab.test");
+	struct mx_run *rd = one_target("good.lab.test");
+	struct mx_run *ralone = one_target("good.lab.test");
+	struct mx_engine *ea, *eb, *ec, *ed, *ealone;
+	int left = 3;
+	struct eng b = {base, 0, &left}, c = {base, 0, &left},
+		   d = {base, 0, &left};
+	char err[256], want[2048], got[2048];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.dns = ctx;
+	p.dns_timeout_ms = 5000;
+	p.helo = "dns-share-test.invalid";
+	p.step_timeout_ms = 5000;
+	p.endpoint_deadline_ms = 20000;
+	p.tls = &mx_tls_openssl;
+	p.tls_params.ca_file = ca && ca[0] ? ca : NULL;
+	p.tls_params.security_level = 0;
+	p.tls_params.cipher_list = "ALL:@SECLEVEL=0";
+	p.pool = pool;
+	ea = mx_engine_new(base, ra, &p, &never_cbs, NULL, err, sizeof(err));
+	eb = mx_engine_new(base, rb, &p, &cbs, &b, err, sizeof(err));
+	ec = mx_engine_new(base, rc, &p, &cbs, &c, err, sizeof(err));
+	ed = mx_engine_new(base, rd, &p, &cbs, &d, err, sizeof(err));
+	assert_non_null(ea);
+	assert_non_null(eb);
+	assert_non_null(ec);
+	assert_non_null(ed);
+	mx_engine_start(ea);
+	mx_engine_start(eb);
+	mx_engine_start(ec);
+	mx_engine_start(ed);
+	mx_engine_free(ea); /* while it resolves */
+	mx_engine_cancel(ec);
+	alarm(HANG_GUARD_S);
+	event_base_dispatch(base);
+	alarm(0);
+	assert_int_equal(b.done, 1);
+	assert_int_equal(c.done, 1);
+	assert_int_equal(d.done, 1);
+	assert_non_null(rc->targets[0].dns_error);
+	assert_int_equal(rc->targets[0].nendpoints, 0);
+	assert_int_equal(rb->targets[0].mx_status, MX_DNS_OK);
+	assert_true(rb->targets[0].nendpoints >= 1);
+	assert_int_equal(rb->targets[0].endpoints[0].dane.looked_up, 1);
+	assert_true(rb->targets[0].endpoints[0].dane.secure);
+	assert_int_equal(rb->targets[0].sts.looked_up, 1);
+	/* D found what a run with its own context finds */
+	p.dns = NULL;
+	p.resolver = lab_resolver;
+	left = 1;
+	d.done = 0;
+	ealone = mx_engine_new(base, ralone, &p, &cbs, &d, err, sizeof(err));
+	assert_non_null(ealone);
+	mx_engine_start(ealone);
+	alarm(HANG_GUARD_S);
+	event_base_dispatch(base);
+	alarm(0);
+	assert_int_equal(d.done, 1);
+	dns_facts(&ralone->targets[0], want, sizeof(want));
+	dns_facts(&rd->targets[0], got, sizeof(got));
+	assert_string_equal(got, want);
+	mx_engine_free(eb);
+	mx_engine_free(ec);
+	mx_engine_free(ed);
+	mx_engine_free(ealone);
+	mx_dns_free(ctx); /* after the last engine */
+	mx_pool_free(pool);
+	mx_run_free(ra);
+	mx_run_free(rb);
+	mx_run_free(rc);
+	mx_run_free(rd);
+	mx_run_free(ralone);
+	event_base_free(base);
+}
+
 /* Does the lab's resolver answer at all? */
 static int lab_answers(void)
 {
@@ -538,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_share_cancel_own),
 		cmocka_unit_test(test_share_free_in_callback),
 		cmocka_unit_test(test_share_outlives_ctx),
+		cmocka_unit_test(test_engines_share),
 	};
 	const char *ci = getenv("CI");
 	const char *v = getenv("MXPROBE_LAB_RESOLVER");
