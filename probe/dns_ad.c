@@ -8,8 +8,16 @@
  * and a 1232-octet payload size.  The answer is accepted only from the
  * connected resolver address, with our id, QR set, opcode QUERY and our
  * question echoed (names compared without case, RFC 4343); then its AD
- * bit is the verdict.  Nothing after the question is read: the records
- * themselves come from libunbound.
+ * bit is the verdict.  After the question only the records' owner names
+ * (skipped, pointers included), types and TTLs are read, and the SOA's
+ * MINIMUM of a negative answer, for how long the verdict may be cached
+ * (mx_dns_ad_parse_ttl); the records themselves come from libunbound.
+ *
+ * On the loop: a `flight` is one question on the wire; each mx_dns_adq
+ * for its name and type waits on it.  The answer goes to the cache
+ * (dns_adcache.h), then to each waiter (whose callback may free other
+ * waiters, or the handle: freed after the delivery).  A flight is
+ * dropped with its last waiter: no socket outlives its queries.
  */
 #include "probe/dns_ad.h"
 
@@ -405,8 +413,8 @@ static void waiter_unlink(struct mx_dns_adq *w)
 	w->f = NULL;
 }
 
-/* Its network half: the socket and its event. */
-static void flight_close(struct flight *f)
+/* Its network half: the socket and its event; and f itself if `all`. */
+static void flight_close(struct flight *f, int all)
 {
 	if (f->ev != NULL)
 		event_free(f->ev);
@@ -414,6 +422,8 @@ static void flight_close(struct flight *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
+	if (all)
+		free(f);
 }
 
 static void flight_unlink(struct flight *f)
@@ -429,12 +439,6 @@ static void flight_unlink(struct flight *f)
 	f->prev = f->next = NULL;
 }
 
-static void flight_free(struct flight *f)
-{
-	flight_close(f);
-	free(f);
-}
-
 static void ad_really_free(struct mx_dns_ad *ad)
 {
 	while (ad->flights != NULL) {
@@ -443,7 +447,7 @@ static void ad_really_free(struct mx_dns_ad *ad)
 		while (f->waiters != NULL)
 			waiter_unlink(f->waiters);
 		flight_unlink(f);
-		flight_free(f);
+		flight_close(f, 1);
 	}
 	mx_dns_adcache_free(ad->cache);
 	free(ad);
@@ -471,7 +475,7 @@ static void flight_answered(struct flight *f, int adbit, uint32_t ttl,
 	mx_dns_adcache_put(ad->cache, f->name, f->rrtype, adbit, ttl, negative,
 			   mx_now_ms());
 	flight_unlink(f);
-	flight_close(f);
+	flight_close(f, 0);
 	f->delivering = 1;
 	ad->delivering++;
 	while ((w = f->waiters) != NULL && !ad->dying) {
@@ -549,7 +553,7 @@ static struct flight *flight_start(struct mx_dns_ad *ad,
 	ad->flights = f;
 	return f;
 fail:
-	flight_free(f);
+	flight_close(f, 1);
 	return NULL;
 }
 
@@ -592,7 +596,7 @@ void mx_dns_adq_free(struct mx_dns_adq *q)
 		/* nobody waits any more: the question is dropped */
 		if (f->waiters == NULL && !f->delivering) {
 			flight_unlink(f);
-			flight_free(f);
+			flight_close(f, 1);
 		}
 	}
 	free(q);

@@ -73,6 +73,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(a[0] == 0x42 && a[1] == 0x42 && (a[2] & 0x80));
 	}
 	CHECK(mx_dns_ad_parse(a, alen, q, (size_t)qlen) == r);
+	/* the TTL reader (the AD-bit cache) agrees on the verdict */
+	{
+		uint32_t ttl = 1;
+		int neg = 0;
+
+		CHECK(mx_dns_ad_parse_ttl(a, alen, q, (size_t)qlen, &ttl,
+					  &neg) == r);
+		CHECK(r >= 0 || ttl == 0);
+	}
 	free(a);
 	return 0;
 }
