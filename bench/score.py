@@ -931,6 +931,11 @@ def efficiency(epdir, meta):
     if doc:
         e["slots"] = slots(doc, cap,
                            float(meta.get("wall_first_s", wall) or wall))
+        sl = e["slots"]
+        # the most perfect packing with nothing outside the connections
+        # could give: ideal / (sum of the connection times / cap)
+        if "ideal" in e and sl.get("busy"):
+            e["bound"] = e["ideal"] / (sl["busy"] / cap)
         for tg in doc.get("targets") or []:
             for ep in tg.get("endpoints") or []:
                 en = ep.get("enumeration") or {}
@@ -979,6 +984,11 @@ def slots(doc, cap, wall):
     ev = sorted([(a, 1) for a, _, _ in iv] + [(b, -1) for _, b, _ in iv])
     last = max(b for _, b, _ in iv)
     r["busy"] = sum(b - a for a, b, _ in iv)
+    # connections that completed a handshake (a confirmation, an advice
+    # test, the probe): they wait for the server's Finished, one round
+    # trip more than the path time's minimal exchange
+    r["full"] = sum(1 for c in recs
+                    if (c.get("answer") or {}).get("reaction") == "handshake")
     r["median_conn"] = median([b - a for a, b, _ in iv])
     r["span"] = last - first
     r["use"] = r["busy"] / (cap * wall) if wall > 0 else None
@@ -1038,6 +1048,8 @@ def efficiency_table(cond, effs):
             fmt_wall(e["wall"]) if "wall" in e else "?",
             "%.2f" % e["eff"] if e.get("eff") is not None else "?",
             "%.2f" % sl["use"] if sl.get("use") is not None else "?",
+            "%.2f" % e["bound"] if e.get("bound") is not None else "?",
+            str(sl["full"]) if "full" in sl else "?",
             "%.3f" % sl["median_conn"] if "median_conn" in sl else "?",
             "%.1f" % sl["idle"] if "idle" in sl else "?",
             "%.2f" % sl["outside"] if "outside" in sl else "?",
@@ -1046,14 +1058,19 @@ def efficiency_table(cond, effs):
     return ("Efficiency of mxprobe (%s): ideal = SYNs (those from mxprobe's "
             "records' ports) x path time / cap %d;"
             " eff = ideal / wall (median); slot use = sum of connection "
-            "times / (cap x wall) of the captured run; idle = slot-seconds "
+            "times / (cap x wall) of the captured run; bound = ideal / "
+            "(sum of connection times / cap), the eff of a perfect packing "
+            "with nothing outside the connections; full = connections that "
+            "completed a handshake (one round trip more than the path "
+            "time); idle = slot-seconds "
             "with fewer than cap connections open, between the first "
             "connect and the last close; outside = wall time before the "
             "first connect and after the last close; stretches = where "
             "slots idled most (seconds from the first connect)\n"
             % (cond, effs[0][2].get("cap", 2)) +
             fmt_table(["endpoint", "SYNs", "records", "path s (n: range)",
-                       "ideal s", "wall s", "eff", "slot use", "conn s",
+                       "ideal s", "wall s", "eff", "slot use", "bound",
+                       "full", "conn s",
                        "idle", "outside", "stretches"], rows))
 
 
