@@ -230,6 +230,26 @@ static void engine_params(struct scan *s)
 	}
 }
 
+/* The DNS context every target's run shares (issue 12 point 1: DNS
+ * answers cached across targets); 0 or -1 after printing why. */
+static int scan_dns(struct scan *s)
+{
+	struct mx_dns_params dp;
+	char err[256];
+
+	memset(&dp, 0, sizeof(dp));
+	dp.resolver = s->ep.resolver;
+	dp.trust_anchor = s->ep.trust_anchor;
+	dp.timeout_ms = s->ep.dns_timeout_ms;
+	dp.log = s->ep.log;
+	s->ep.dns = mx_dns_new(s->base, &dp, err, sizeof(err));
+	if (s->ep.dns == NULL) {
+		fprintf(stderr, "mxprobe scan: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_output(struct scan *s)
 {
 	const struct mx_opts *o = s->o;
@@ -310,7 +330,10 @@ int cmd_scan(struct mx_opts *o)
 	}
 	s.t0 = mx_now_ms();
 	listed = s.ntargets;
-	if (o->shard_n > 0 && mx_scan_shard(&s) < 0)
+	/* one DNS context for the whole scan (scan_run.c) */
+	if (scan_dns(&s) < 0)
+		rc = -1;
+	if (rc == 0 && o->shard_n > 0 && mx_scan_shard(&s) < 0)
 		rc = -1;
 	s.total = s.ntargets;
 	s.show_progress = isatty(STDERR_FILENO) && !o->verbose && !o->trace &&
@@ -336,6 +359,7 @@ int cmd_scan(struct mx_opts *o)
 		s.write_failed = 1;
 	if (s.state_fd >= 0)
 		close(s.state_fd);
+	mx_dns_free(s.ep.dns); /* after the last engine */
 	mx_pool_free(s.pool);
 	mx_tls_openssl_store_free(s.ep.tls_params.x509_store);
 	free(clients);

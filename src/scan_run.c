@@ -10,7 +10,8 @@
  * cached across targets): libunbound's cache and the AD-bit cache
  * (probe/dns_ad.h), so an MX host that several domains name is asked
  * for once; each engine works on a share of it and cancels its own
- * lookups only.  --state FILE records finished targets (fsync'd); --shard
+ * lookups only.  cmd_scan.c makes it (before --shard's resolution, which
+ * fills its caches too) and frees it after the last engine.  --state FILE records finished targets (fsync'd); --shard
  * I/N resolves every target first and keeps those whose smallest address
  * hashes to I (src/scanlist.h).
  */
@@ -209,19 +210,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 int mx_scan_probe(struct scan *s)
 {
 	struct event *ev_int, *ev_term;
-	struct mx_dns_params dp;
-	char err[256];
-
-	memset(&dp, 0, sizeof(dp));
-	dp.resolver = s->ep.resolver;
-	dp.trust_anchor = s->ep.trust_anchor;
-	dp.timeout_ms = s->ep.dns_timeout_ms;
-	dp.log = s->ep.log;
-	s->ep.dns = mx_dns_new(s->base, &dp, err, sizeof(err));
-	if (s->ep.dns == NULL) {
-		fprintf(stderr, "mxprobe scan: %s\n", err);
-		return -1;
-	}
+	if (s->ep.dns == NULL) /* cmd_scan.c makes the scan's DNS context */
+		mx_fatal(__func__, "no DNS context");
 	ev_int = evsignal_new(s->base, SIGINT, on_signal, s);
 	ev_term = evsignal_new(s->base, SIGTERM, on_signal, s);
 	if (ev_int == NULL || ev_term == NULL || event_add(ev_int, NULL) < 0 ||
@@ -231,16 +221,12 @@ int mx_scan_probe(struct scan *s)
 			event_free(ev_int);
 		if (ev_term)
 			event_free(ev_term);
-		mx_dns_free(s->ep.dns);
-		s->ep.dns = NULL;
 		return -1;
 	}
 	refill(s);
 	event_base_dispatch(s->base);
 	while (s->jobs) /* a second signal broke the loop */
 		job_free(s->jobs);
-	mx_dns_free(s->ep.dns); /* after the last engine */
-	s->ep.dns = NULL;
 	if (s->progress_shown)
 		fprintf(stderr, "\r\033[K");
 	event_free(ev_int);

@@ -159,7 +159,10 @@ int mx_scan_shard(struct scan *s)
 	dp.log = &s->log;
 	memset(&sh, 0, sizeof(sh));
 	sh.s = s;
-	sh.dns = mx_dns_new(s->base, &dp, err, sizeof(err));
+	/* the scan's DNS context when there is one: its caches then serve
+	 * the probes of the targets kept (src/scan_run.c) */
+	sh.dns = s->ep.dns ? mx_dns_share(s->ep.dns, 0)
+			   : mx_dns_new(s->base, &dp, err, sizeof(err));
 	if (sh.dns == NULL) {
 		fprintf(stderr, "mxprobe scan: %s\n", err);
 		return -1;
