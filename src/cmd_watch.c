@@ -112,6 +112,13 @@ static void cb_quit(void *arg)
 
 /* ---- loop events --------------------------------------------------------- */
 
+static void on_rebuild(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	mx_watch_rebuild(arg);
+}
+
 static void on_draw(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch *w = arg;
@@ -219,9 +226,10 @@ static int start_tui(struct watch *w, struct loop_events *le)
 		return -1;
 	}
 	w->ev_draw = event_new(w->base, -1, 0, on_draw, w);
+	w->ev_rebuild = evtimer_new(w->base, on_rebuild, w);
 	le->input = event_new(w->base, mx_tui_fd(w->tui), EV_READ | EV_PERSIST,
 			      on_input, w);
-	if (w->ev_draw == NULL || le->input == NULL ||
+	if (w->ev_draw == NULL || w->ev_rebuild == NULL || le->input == NULL ||
 	    event_add(le->input, NULL) < 0) {
 		mx_tui_free(w->tui);
 		w->tui = NULL;
@@ -350,6 +358,8 @@ out:
 	free_events(&le);
 	if (w.ev_draw)
 		event_free(w.ev_draw);
+	if (w.ev_rebuild)
+		event_free(w.ev_rebuild);
 	mx_watch_teardown(&w);
 	event_base_free(w.base);
 	return rc;

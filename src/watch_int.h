@@ -44,6 +44,8 @@ struct event;
 struct event_base;
 
 /* One endpoint key of a target, across rounds. */
+#define WATCH_REBUILD_MS 100
+
 struct wep {
 	char *key;    /* the endpoint key (model/snapshot.h) */
 	char *rowkey; /* "TARGET KEY": unique over targets sharing an MX */
@@ -100,6 +102,16 @@ struct watch {
 	struct mx_tui_row *rows;
 	size_t nrows, caprows;
 	struct event *ev_draw; /* a redraw from the loop, coalesced */
+	/* Rows are rebuilt at most every WATCH_REBUILD_MS (a probe's
+	 * progress, a target done, a key): one rebuild sorts every row, so
+	 * doing it per event made a 10,000-endpoint round quadratic.  Runs
+	 * a target replaced stay alive until the rebuild that stops the
+	 * rows pointing into them. */
+	struct event *ev_rebuild;
+	int rebuild_pending;
+	int64_t rebuilt_ms;    /* monotonic time of the last rebuild */
+	struct mx_run **stale; /* replaced runs, freed at the rebuild */
+	size_t nstale, capstale;
 	/* no terminal: rounds in step, one report each */
 	FILE *out;
 	unsigned round; /* rounds reported */
@@ -138,6 +150,11 @@ size_t mx_watch_busy(const struct watch *w);
 void mx_watch_resume(struct watch *w);
 /* Rebuild the rows and the header, ask for a redraw (dashboard only). */
 void mx_watch_refresh(struct watch *w);
+/* The rebuild itself (the ev_rebuild callback; also at teardown). */
+void mx_watch_rebuild(struct watch *w);
+/* Free run once the rows no longer point into it (at once without a
+ * dashboard). */
+void mx_watch_retire(struct watch *w, struct mx_run *run);
 /* The next planned round (0: none). */
 time_t mx_watch_next_round(const struct watch *w);
 

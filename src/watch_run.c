@@ -376,9 +376,10 @@ static void on_done(void *arg)
 	} else if (w->o->rounds == 0 || tg->rounds < (unsigned)w->o->rounds) {
 		plan(tg, jittered_ms(w));
 	}
-	kick(w);	     /* a slot is free: targets waiting for one start */
-	mx_watch_refresh(w); /* the rows now point into run */
-	mx_run_free(old);
+	kick(w); /* a slot is free: targets waiting for one start */
+	mx_watch_retire(w, old); /* the rows may point into it until the
+				  * next rebuild */
+	mx_watch_refresh(w);
 	for (i = 0, all = w->o->rounds > 0; all && i < w->nt; i++)
 		all = w->t[i].engine == NULL &&
 		      w->t[i].rounds >= (unsigned)w->o->rounds;
@@ -519,12 +520,48 @@ static void add_row(struct watch *w, const struct mx_tui_row *r)
 	w->rows[w->nrows++] = *r;
 }
 
+void mx_watch_retire(struct watch *w, struct mx_run *run)
+{
+	if (run == NULL)
+		return;
+	if (w->tui == NULL || w->ev_rebuild == NULL) {
+		mx_run_free(run);
+		return;
+	}
+	MX_GROW(w->stale, w->nstale, w->capstale);
+	w->stale[w->nstale++] = run;
+}
+
 void mx_watch_refresh(struct watch *w)
 {
-	size_t i, k;
+	int64_t wait;
+	struct timeval tv;
 
 	if (w->tui == NULL)
 		return;
+	if (w->ev_rebuild == NULL) {
+		mx_watch_rebuild(w);
+		return;
+	}
+	if (w->rebuild_pending)
+		return;
+	w->rebuild_pending = 1;
+	wait = w->rebuilt_ms + WATCH_REBUILD_MS - mx_now_ms();
+	if (wait < 0)
+		wait = 0;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(w->ev_rebuild, &tv);
+}
+
+void mx_watch_rebuild(struct watch *w)
+{
+	size_t i, k;
+
+	w->rebuild_pending = 0;
+	w->rebuilt_ms = mx_now_ms();
+	if (w->tui == NULL)
+		goto stale;
 	w->nrows = 0;
 	for (i = 0; i < w->nt; i++) {
 		struct wtarget *tg = &w->t[i];
@@ -562,4 +599,9 @@ void mx_watch_refresh(struct watch *w)
 			  w->paused, w->msg[0] ? w->msg : NULL);
 	if (w->ev_draw != NULL)
 		event_active(w->ev_draw, EV_TIMEOUT, 0);
+stale:
+	/* the rows point into the targets' current runs only now */
+	for (i = 0; i < w->nstale; i++)
+		mx_run_free(w->stale[i]);
+	w->nstale = 0;
 }

@@ -213,6 +213,11 @@ void mx_watch_teardown(struct watch *w)
 		free(tg->epmap);
 		free(tg->spec);
 	}
+	for (i = 0; i < w->nstale; i++)
+		mx_run_free(w->stale[i]);
+	free(w->stale);
+	w->stale = NULL;
+	w->nstale = 0;
 	free(w->t);
 	free(w->rows);
 	mx_dns_free(w->ep.dns); /* after the last engine */
