@@ -79,10 +79,8 @@ static long read_targets(struct scan *s, size_t *skipped)
 	char **done = NULL, **seen;
 	size_t ndone = 0, cap = 0, i, k;
 	const char *line;
-	char why[256];
 	long bad = 0;
 	char *fname = mx_escape_str(o->scan_file, 256);
-	int r;
 
 	*skipped = 0;
 	if (fp == NULL) {
@@ -94,31 +92,7 @@ static long read_targets(struct scan *s, size_t *skipped)
 	if (o->state)
 		done = read_state(o->state, &ndone);
 	mx_scanlist_init(&l, fp);
-	while ((r = mx_scanlist_next(&l, &line, why, sizeof(why))) != 0) {
-		struct mx_run *tmp;
-		char err[256];
-
-		if (r < 0) {
-			fprintf(stderr, "mxprobe scan: %s:%lu: %s (skipped)\n",
-				fname, l.lineno, why);
-			bad++;
-			continue;
-		}
-		tmp = mx_run_new();
-		if (mx_target_parse(line, mx_run_add_target(tmp), err,
-				    sizeof(err)) < 0) {
-			char *q = mx_escape_str(line, 64);
-
-			fprintf(stderr,
-				"mxprobe scan: %s:%lu: bad target '%s': %s "
-				"(skipped)\n",
-				fname, l.lineno, q, err);
-			free(q);
-			bad++;
-			mx_run_free(tmp);
-			continue;
-		}
-		mx_run_free(tmp);
+	while (mx_scanlist_next_target(&l, "scan", fname, &line, &bad)) {
 		if (done && bsearch(&line, done, ndone, sizeof(*done),
 				    cmp_str) != NULL) {
 			(*skipped)++;

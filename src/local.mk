@@ -37,7 +37,8 @@ mxprobe_LDADD += $(LIBEVENT_EXTRA_LIBS)
 # scan: mxprobe scan (issue 12 points 1 and 2)
 mxprobe_SOURCES += %reldir%/cmd_scan.c %reldir%/scan_run.c \
 	%reldir%/scan_shard.c %reldir%/scan_int.h \
-	%reldir%/scanlist.c %reldir%/scanlist.h
+	%reldir%/scanlist.c %reldir%/scanlist.h \
+	%reldir%/scanlist_targets.c
 # end scan
 # history (issue 10): mxprobe history, and the history file's path
 # (shared with watch); the store archive sits above libmodel.a

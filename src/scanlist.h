@@ -39,6 +39,12 @@ int mx_scanlist_next(struct mx_scanlist *l, const char **line, char *why,
 int mx_scanlist_line(char *s, size_t n, const char **line, char *why,
 		     size_t whylen);
 void mx_scanlist_clear(struct mx_scanlist *l);
+/* The next line that is a target mx_target_parse() accepts, in *line
+ * (1), or 0 at the end; bad lines and targets that do not parse are
+ * reported on stderr ("mxprobe CMD: FNAME:LINE: why (skipped)"),
+ * counted in *bad and skipped.  In src/scanlist_targets.c. */
+int mx_scanlist_next_target(struct mx_scanlist *l, const char *cmd,
+			    const char *fname, const char **line, long *bad);
 
 /* "I/N" with 0 <= I < N <= 65536; 0 or -1. */
 int mx_scanlist_shard(const char *s, int *i, int *n);

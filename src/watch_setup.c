@@ -50,8 +50,7 @@ static int read_file(struct watch *w, size_t *cap, char *err, size_t errlen)
 	char *fname = mx_escape_str(path, 256);
 	struct mx_scanlist l;
 	const char *line;
-	char why[256];
-	int r;
+	long bad = 0;
 
 	if (fp == NULL) {
 		snprintf(err, errlen, "cannot read %s: %s", fname,
@@ -60,30 +59,8 @@ static int read_file(struct watch *w, size_t *cap, char *err, size_t errlen)
 		return -1;
 	}
 	mx_scanlist_init(&l, fp);
-	while ((r = mx_scanlist_next(&l, &line, why, sizeof(why))) != 0) {
-		struct mx_run *tmp;
-		char terr[256];
-
-		if (r < 0) {
-			fprintf(stderr, "mxprobe watch: %s:%lu: %s (skipped)\n",
-				fname, l.lineno, why);
-			continue;
-		}
-		tmp = mx_run_new();
-		if (mx_target_parse(line, mx_run_add_target(tmp), terr,
-				    sizeof(terr)) < 0) {
-			char *q = mx_escape_str(line, 64);
-
-			fprintf(stderr,
-				"mxprobe watch: %s:%lu: bad target '%s': %s "
-				"(skipped)\n",
-				fname, l.lineno, q, terr);
-			free(q);
-		} else {
-			add_target(w, cap, line);
-		}
-		mx_run_free(tmp);
-	}
+	while (mx_scanlist_next_target(&l, "watch", fname, &line, &bad))
+		add_target(w, cap, line);
 	mx_scanlist_clear(&l);
 	free(fname);
 	if (fp != stdin)
