@@ -251,3 +251,138 @@ int mx_report_metrics(FILE *out, const struct mx_run *run, double duration_s)
 	mxprobe_metrics(out, run);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---- module=send -------------------------------------------------------- */
+
+/* The code of the reply that failed the stage (RCPT: the first refused
+ * recipient's when the stage itself holds none); 0 when none came. */
+static int failed_code(const struct mx_send_attempt *a, enum mx_send_stage st)
+{
+	size_t i;
+
+	if (a->stage[st].reply.code > 0)
+		return a->stage[st].reply.code;
+	if (st == MX_SEND_STAGE_RCPT)
+		for (i = 0; i < a->nrcpts; i++)
+			if (!a->rcpts[i].accepted &&
+			    a->rcpts[i].st.reply.code > 0)
+				return a->rcpts[i].st.reply.code;
+	return 0;
+}
+
+static void send_tls(FILE *out, const struct mx_send_attempt *a, const char *w)
+{
+	char ver[64];
+	size_t k;
+	time_t earliest = 0;
+
+	for (k = 0; a != NULL && k < a->tls.chain.n; k++)
+		if (k == 0 || a->tls.chain.v[k].not_after < earliest)
+			earliest = a->tls.chain.v[k].not_after;
+	if (a != NULL && a->tls.chain.n > 0) {
+		family(out, "probe_ssl_earliest_cert_expiry", "gauge",
+		       "Earliest expiry of any certificate sent, in Unix "
+		       "seconds.");
+		fprintf(out, "probe_ssl_earliest_cert_expiry %lld\n",
+			(long long)earliest);
+	}
+	family(out, "probe_tls_version_info", "gauge",
+	       "The TLS version negotiated for the delivery.");
+	if (a != NULL && a->tls.completed && a->tls.version) {
+		tls_version(ver, sizeof(ver), a->tls.version);
+		fputs("probe_tls_version_info", out);
+		lbl(out, "{", "endpoint", w);
+		lbl(out, ",", "version", ver);
+		fputs("} 1\n", out);
+	}
+	family(out, "probe_ssl_last_chain_info", "gauge",
+	       "The leaf certificate the delivery's server sent.");
+	if (a != NULL && a->tls.chain.n > 0) {
+		const struct mx_cert *c = &a->tls.chain.v[0];
+
+		fputs("probe_ssl_last_chain_info", out);
+		lbl(out, "{", "endpoint", w);
+		lbl(out, ",", "fingerprint_sha256", c->sha256);
+		lbl(out, ",", "subject", c->subject);
+		lbl(out, ",", "issuer", c->issuer);
+		lbl(out, ",", "serialnumber", c->serial);
+		fputs("} 1\n", out);
+	}
+}
+
+static void send_stages(FILE *out, const struct mx_send_result *r,
+			const struct mx_send_attempt *a)
+{
+	int st;
+
+	family(out, "mxprobe_send_stage_duration_seconds", "gauge",
+	       "Duration of each stage of the delivery (the deciding "
+	       "attempt).");
+	for (st = MX_SEND_STAGE_RESOLVE; a != NULL && st < MX_SEND_STAGE__N;
+	     st++) {
+		const struct mx_step *s = &a->stage[st].step;
+
+		if (s->state != MX_STEP_OK && s->state != MX_STEP_FAILED)
+			continue;
+		fputs("mxprobe_send_stage_duration_seconds", out);
+		lbl(out, "{", "stage", mx_send_stage_name(st));
+		fprintf(out, "} %.3f\n", (double)s->ms / 1000.0);
+	}
+	family(out, "mxprobe_send_failed_stage", "gauge",
+	       "1 for the stage at which the delivery failed; absent when it "
+	       "did not.");
+	family(out, "mxprobe_send_reply_code", "gauge",
+	       "The SMTP reply code that failed the delivery, by stage; absent "
+	       "when no reply came.");
+	if (r->failed_stage == MX_SEND_STAGE_NONE)
+		return;
+	fputs("mxprobe_send_failed_stage", out);
+	lbl(out, "{", "stage", mx_send_stage_name(r->failed_stage));
+	fputs("} 1\n", out);
+	if (a != NULL && failed_code(a, r->failed_stage) > 0) {
+		fputs("mxprobe_send_reply_code", out);
+		lbl(out, "{", "stage", mx_send_stage_name(r->failed_stage));
+		fprintf(out, "} %d\n", failed_code(a, r->failed_stage));
+	}
+}
+
+int mx_report_send_metrics(FILE *out, const struct mx_send_metrics *m)
+{
+	const struct mx_send_result *r = m->r;
+	const struct mx_send_attempt *a = mx_send_result_final(r);
+	char w[MX_WHERE_MAX];
+
+	if (a != NULL)
+		mx_where(w, sizeof(w), a->host, a->addr, (unsigned)a->port);
+	family(out, "probe_success", "gauge",
+	       "1 when the test message was accepted for every recipient.");
+	fprintf(out, "probe_success %d\n", r->status == MX_SEND_DELIVERED);
+	family(out, "probe_duration_seconds", "gauge",
+	       "How long the probe took, in seconds.");
+	fprintf(out, "probe_duration_seconds %.6f\n", m->duration_s);
+	family(out, "mxprobe_send_delivered", "gauge",
+	       "1 when the server accepted the message (DATA got 250).");
+	fprintf(out, "mxprobe_send_delivered %d\n", r->delivered != 0);
+	family(out, "mxprobe_send_encrypted", "gauge",
+	       "1 when the delivery's session was over TLS.");
+	fprintf(out, "mxprobe_send_encrypted %d\n", r->encrypted != 0);
+	send_stages(out, r, a);
+	send_tls(out, a, a != NULL ? w : "");
+	family(out, "mxprobe_finding", "gauge",
+	       "A finding of the analyzers (doc/findings.md), 1 per id and "
+	       "place.");
+	findings(out, &r->findings, r->nexthop ? r->nexthop : "");
+	if (m->e2e_checked) {
+		family(out, "mxprobe_send_arrived", "gauge",
+		       "1 when the message was found in the --maildir "
+		       "within the scrape's time.");
+		fprintf(out, "mxprobe_send_arrived %d\n", m->e2e_found != 0);
+	}
+	if (m->e2e_found) {
+		family(out, "mxprobe_end_to_end_seconds", "gauge",
+		       "From the scrape's start to the message's arrival in "
+		       "the --maildir.");
+		fprintf(out, "mxprobe_end_to_end_seconds %.3f\n", m->e2e_s);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -5,6 +5,10 @@
  *   GET /probe?target=T&module=check|deep   one probe run of T on the
  *       program's one event loop (several at once share one pool), the
  *       metrics of reports/metrics.h
+ *   GET /probe?target=T&module=send         one test message through T
+ *       (src/exporter_send.h), on the same loop; the envelope and the
+ *       credentials are the exporter's options (--to, --from,
+ *       --auth-user, ...), never the query's; 400 without --to
  *   GET /metrics                            the exporter's own metrics
  *   GET /                                   a page with links
  *
@@ -47,6 +51,7 @@
 #include "reports/metrics.h"
 #include "probe/tls.h"
 #include "src/commands.h"
+#include "src/exporter_send.h"
 
 #define X_NBUCKETS 9
 static const double x_buckets[X_NBUCKETS] = {0.1, 0.25, 0.5, 1, 2.5,
@@ -62,6 +67,7 @@ struct exporter {
 	struct mx_log log;
 	struct mx_confirm_client *clients;
 	size_t nclients;
+	struct mx_xsend_cfg *send; /* module=send; NULL without --to */
 	char **allow;
 	size_t nallow;
 	int max_probes, inflight;
@@ -81,6 +87,7 @@ struct probe_req {
 	struct evhttp_request *req;
 	struct mx_run *run;
 	struct mx_engine *engine;
+	struct mx_xsend *send; /* module=send instead of run/engine */
 	struct event *timer;
 	int64_t t0;
 	struct probe_req *next;
@@ -167,11 +174,15 @@ static void probe_finish(struct probe_req *pr)
 	size_t len = 0, i;
 	FILE *mf;
 
-	pr->run->elapsed_ms = mx_now_ms() - pr->t0;
-	mx_analyze_params_init(&ap, mx_wall_now());
-	mx_analyze_run(pr->run, &ap);
+	if (pr->run != NULL) {
+		pr->run->elapsed_ms = mx_now_ms() - pr->t0;
+		mx_analyze_params_init(&ap, mx_wall_now());
+		mx_analyze_run(pr->run, &ap);
+	}
 	mf = open_memstream(&buf, &len);
-	if (mf == NULL || mx_report_metrics(mf, pr->run, dur) < 0) {
+	if (mf == NULL ||
+	    (pr->send ? mx_xsend_metrics(pr->send, mf, dur)
+		      : mx_report_metrics(mf, pr->run, dur)) < 0) {
 		if (mf)
 			fclose(mf);
 		free(buf);
@@ -201,6 +212,7 @@ static void probe_free(struct probe_req *pr)
 	if (pr->timer)
 		event_free(pr->timer);
 	mx_engine_free(pr->engine);
+	mx_xsend_free(pr->send);
 	mx_run_free(pr->run);
 	free(pr);
 }
@@ -229,13 +241,56 @@ static void on_done(void *arg)
 	event_base_once(pr->x->base, -1, EV_TIMEOUT, after_done, pr, &now);
 }
 
+static void probe_cancel(struct probe_req *pr)
+{
+	if (pr->send)
+		mx_xsend_cancel(pr->send); /* done follows */
+	else
+		mx_engine_cancel(pr->engine);
+}
+
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct probe_req *pr = arg;
-
 	(void)fd;
 	(void)what;
-	mx_engine_cancel(pr->engine); /* done follows */
+	probe_cancel(arg); /* done follows */
+}
+
+static void probe_running(struct exporter *x, struct probe_req *pr, int budget)
+{
+	struct timeval tv = {budget / 1000, (budget % 1000) * 1000};
+
+	x->inflight++;
+	pr->next = x->running;
+	x->running = pr;
+	evtimer_add(pr->timer, &tv);
+}
+
+/* module=send: the envelope is the exporter's (x->send), the target
+ * only the next hop. */
+static void start_send(struct exporter *x, struct evhttp_request *req,
+		       const char *target)
+{
+	struct probe_req *pr = xcalloc(1, sizeof(*pr));
+	int budget = budget_ms(x, req);
+	char err[400], line[512];
+
+	pr->x = x;
+	pr->req = req;
+	pr->t0 = mx_now_ms();
+	pr->timer = evtimer_new(x->base, on_timeout, pr);
+	if (pr->timer != NULL)
+		pr->send = mx_xsend_start(x->send, x->base, x->dns, target,
+					  budget, on_done, pr, err,
+					  sizeof(err));
+	if (pr->send == NULL) {
+		snprintf(line, sizeof(line), "cannot send through %s: %s",
+			 target, pr->timer ? err : "no timer");
+		reply_line(x, req, 400, "Bad Request", line);
+		probe_free(pr);
+		return;
+	}
+	probe_running(x, pr, budget);
 }
 
 static void start_probe(struct exporter *x, struct evhttp_request *req,
@@ -248,7 +303,6 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 	struct mx_target *t;
 	char err[256];
 	int budget = budget_ms(x, req);
-	struct timeval tv = {budget / 1000, (budget % 1000) * 1000};
 
 	pr->x = x;
 	pr->req = req;
@@ -301,12 +355,9 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 		probe_free(pr);
 		return;
 	}
-	x->inflight++;
-	pr->next = x->running;
-	x->running = pr;
 	pr->t0 = mx_now_ms();
 	pr->run->started = mx_wall_now();
-	evtimer_add(pr->timer, &tv);
+	probe_running(x, pr, budget);
 	mx_engine_start(pr->engine);
 }
 
@@ -316,7 +367,7 @@ static void handle_probe(struct exporter *x, struct evhttp_request *req)
 	const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq params;
 	const char *target, *module;
-	int deep = 0;
+	int deep = 0; /* 1 deep, 2 send */
 
 	x->req_probe++;
 	TAILQ_INIT(&params);
@@ -333,18 +384,27 @@ static void handle_probe(struct exporter *x, struct evhttp_request *req)
 		deep = 0;
 	} else if (strcmp(module, "deep") == 0) {
 		deep = 1;
+	} else if (strcmp(module, "send") == 0) {
+		deep = 2;
 	} else {
 		reply_line(x, req, 400, "Bad Request",
-			   "unknown module (check or deep)");
+			   "unknown module (check, deep or send)");
 		evhttp_clear_headers(&params);
 		return;
 	}
-	if (!allowed(x, target)) {
+	if (deep == 2 && x->send == NULL) {
+		reply_line(x, req, 400, "Bad Request",
+			   "module=send needs the exporter started with --to "
+			   "ADDRESS (the envelope never comes from the "
+			   "scrape)");
+	} else if (!allowed(x, target)) {
 		reply_line(x, req, 403, "Forbidden",
 			   "target not in the --allow list");
 	} else if (x->inflight >= x->max_probes || x->stopping) {
 		reply_line(x, req, 503, "Service Unavailable",
 			   "too many probes at once (--max-probes)");
+	} else if (deep == 2) {
+		start_send(x, req, target);
 	} else {
 		start_probe(x, req, target, deep);
 	}
@@ -418,8 +478,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		"<html><head><title>mxprobe exporter</title></head><body>\n"
 		"<h1>mxprobe exporter</h1>\n"
 		"<p><a href=\"/probe?target=example.org&amp;module=check\">"
-		"/probe?target=example.org&amp;module=check</a> (module check "
-		"or deep)</p>\n"
+		"/probe?target=example.org&amp;module=check</a> (module check, "
+		"deep or send)</p>\n"
 		"<p><a href=\"/metrics\">/metrics</a></p>\n</body></html>\n";
 
 	if (path == NULL || path[0] == '\0')
@@ -503,7 +563,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	 * the loop) and answered with what they found */
 	x->stopping = 1;
 	for (pr = x->running; pr; pr = pr->next)
-		mx_engine_cancel(pr->engine);
+		probe_cancel(pr);
 	if (x->inflight == 0)
 		event_base_loopexit(x->base, NULL);
 }
@@ -524,6 +584,7 @@ static void exporter_free(struct exporter *x)
 		free(x->allow[i]);
 	free(x->allow);
 	free(x->clients);
+	mx_xsend_cfg_free(x->send); /* wipes the password */
 	if (x->base)
 		event_base_free(x->base);
 }
@@ -562,6 +623,8 @@ int cmd_exporter(struct mx_opts *o)
 		return 3;
 	}
 	if (o->allow_file && load_allow(&x, o->allow_file) < 0)
+		goto out;
+	if (mx_xsend_cfg_new(o, &x.log, &x.send) < 0)
 		goto out;
 	x.base = event_base_new();
 	if (x.base == NULL)

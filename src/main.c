@@ -336,12 +336,15 @@ static const struct mx_cmd commands[] = {
 	 "  mxprobe queue --spool /var/spool/mxprobe --json",
 	 MX_ARGS_NONE, 0, 0},
 	/* exporter (issue 12 point 3) */
-	{"exporter", cmd_exporter, MX_OPT_CONNCAP | MX_OPT_EXPORTER, "",
+	{"exporter", cmd_exporter,
+	 MX_OPT_CONNCAP | MX_OPT_EXPORTER | MX_OPT_SEND | MX_OPT_AUTH |
+		 MX_OPT_TLSLEVEL,
+	 "",
 	 "Serve Prometheus metrics: GET /probe?target=TARGET&module=check "
 	 "probes\na target on request (blackbox_exporter's multi-target "
 	 "pattern).",
-	 "Endpoints: /probe?target=TARGET&module=check|deep (the metrics of "
-	 "one\nprobe run), /metrics (the exporter's own), / (links).  The "
+	 "Endpoints: /probe?target=TARGET&module=check|deep|send (the metrics "
+	 "of one\nprobe run), /metrics (the exporter's own), / (links).  The "
 	 "common options\n(--resolver, --ca-file, --trust-anchor, --timeout, "
 	 "...) apply to every probe.\nA probe ends within the scrape's "
 	 "X-Prometheus-Scrape-Timeout-Seconds less\nhalf a second (else "
@@ -361,10 +364,33 @@ static const struct mx_cmd commands[] = {
 	 "  --max-conn-per-host N      connections at once to one address, "
 	 "over all\n"
 	 "                             probes (default 2)\n"
+	 "\nmodule=send delivers one test message through the target (the "
+	 "next hop).\nIts envelope and credentials are these options, never "
+	 "the scrape's:\n"
+	 "  --to ADDRESS               the probe recipient (repeatable; "
+	 "without it\n"
+	 "                             module=send is refused with 400)\n"
+	 "  --from ADDRESS             the envelope sender (default "
+	 "mxprobe@HELO)\n"
+	 "  --subject, --header, --size   as for send\n"
+	 "  --auth-user NAME           AUTH, with --auth-password-file FILE "
+	 "(0600)\n"
+	 "                             or --auth-password-env VAR; "
+	 "--allow-plaintext-auth\n"
+	 "  --tls-policy LEVEL         none, may (default), encrypt, verify, "
+	 "secure,\n"
+	 "                             dane, dane-only; or --esa-policy NAME\n"
+	 "  --maildir DIR              wait (within the scrape) for the "
+	 "message there:\n"
+	 "                             mxprobe_end_to_end_seconds\n"
 	 "\nExit status: 0 stopped by a signal, 3 could not start.\n"
 	 "\nExamples:\n"
 	 "  mxprobe exporter --listen 127.0.0.1:9425\n"
-	 "  curl 'http://127.0.0.1:9425/probe?target=example.org&module=check'",
+	 "  curl 'http://127.0.0.1:9425/probe?target=example.org&module=check'\n"
+	 "  mxprobe exporter --to probe@example.org --auth-user probe \\\n"
+	 "      --auth-password-file /etc/mxprobe/pw --tls-policy verify\n"
+	 "  curl 'http://127.0.0.1:9425/probe?target=submission://"
+	 "smtp.example.org&module=send'",
 	 MX_ARGS_NONE, 0, 0},
 	/* watch and history (issue 10) */
 	{"watch", cmd_watch,
