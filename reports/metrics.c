@@ -331,15 +331,16 @@ static void send_stages(FILE *out, const struct mx_send_result *r,
 	family(out, "mxprobe_send_failed_stage", "gauge",
 	       "1 for the stage at which the delivery failed; absent when it "
 	       "did not.");
+	if (r->failed_stage != MX_SEND_STAGE_NONE) {
+		fputs("mxprobe_send_failed_stage", out);
+		lbl(out, "{", "stage", mx_send_stage_name(r->failed_stage));
+		fputs("} 1\n", out);
+	}
 	family(out, "mxprobe_send_reply_code", "gauge",
 	       "The SMTP reply code that failed the delivery, by stage; absent "
 	       "when no reply came.");
-	if (r->failed_stage == MX_SEND_STAGE_NONE)
-		return;
-	fputs("mxprobe_send_failed_stage", out);
-	lbl(out, "{", "stage", mx_send_stage_name(r->failed_stage));
-	fputs("} 1\n", out);
-	if (a != NULL && failed_code(a, r->failed_stage) > 0) {
+	if (r->failed_stage != MX_SEND_STAGE_NONE && a != NULL &&
+	    failed_code(a, r->failed_stage) > 0) {
 		fputs("mxprobe_send_reply_code", out);
 		lbl(out, "{", "stage", mx_send_stage_name(r->failed_stage));
 		fprintf(out, "} %d\n", failed_code(a, r->failed_stage));

@@ -270,7 +270,9 @@ static int rule_broken(const struct vrule *r, const struct vctx *c, char *err,
 		return 0;
 	switch (r->kind) {
 	case R_REQUIRED:
-		if (given(o, r->b))
+		/* exporter: --to is optional (only module=send needs it) */
+		if (given(o, r->b) ||
+		    (r->b == V_TO && (c->cmd->extra & MX_OPT_EXPORTER)))
 			return 0;
 		snprintf(err, errlen, "%s", r->why);
 		return 1;

@@ -390,6 +390,7 @@ tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c \
 tests_unit_test_metrics_LDADD = $(LIB_REPORTS) $(LIB_ANALYZERS) \
 	$(LIBS_REPORTS) $(CMOCKA_TEST_LDADD)
 INTEGRATION_TESTS += tests/integration/exporter.sh
+INTEGRATION_TESTS += tests/integration/exporter_send.sh
 # end exporter
 # scan: mxprobe scan (issue 12 points 1 and 2): the targets-file reader
 # (unit test and fuzz target) and the lab test (JSON lines, bad lines,
