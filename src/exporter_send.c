@@ -61,7 +61,7 @@ int mx_xsend_cfg_new(const struct mx_opts *o, const struct mx_log *log,
 	*out = NULL;
 	if (o->nto == 0) {
 		if (o->auth_user || o->from || o->maildir || o->tls_policy ||
-		    o->esa_policy) {
+		    o->esa_policy || o->subject || o->nheader || o->size) {
 			fprintf(stderr, "mxprobe exporter: the send options "
 					"need --to ADDRESS (the probe "
 					"recipient of module=send)\n");
@@ -69,16 +69,7 @@ int mx_xsend_cfg_new(const struct mx_opts *o, const struct mx_log *log,
 		}
 		return 0;
 	}
-	if (o->via || o->body_file || o->transcript) {
-		fprintf(stderr,
-			"mxprobe exporter: %s is not for the exporter (the "
-			"scrape's target is the next hop; the message is "
-			"mxprobe's test message)\n",
-			o->via	       ? "--via"
-			: o->body_file ? "--body-file"
-				       : "--transcript");
-		return -1;
-	}
+	/* --via, --body-file, --transcript: refused by src/options.c */
 	c = xcalloc(1, sizeof(*c));
 	c->o = o;
 	c->log = log;

@@ -155,7 +155,10 @@ static int send_opt(int ch, const struct mx_cmd *cmd, const char *optname,
 			break;
 	if (i == sizeof(send_opts) / sizeof(send_opts[0]))
 		return 0;
-	if (!(cmd->extra & send_opts[i].extra)) {
+	if (!(cmd->extra & send_opts[i].extra) ||
+	    /* exporter: the target is the next hop, the message mxprobe's */
+	    ((cmd->extra & MX_OPT_EXPORTER) &&
+	     (ch == O_VIA || ch == O_BODY_FILE))) {
 		return not_for(optname, cmd, err, errlen);
 	}
 	switch (ch) {
@@ -590,8 +593,9 @@ int mx_opts_parse(int argc, char **argv, const struct mx_cmd *cmd,
 		case O_FORCE:
 		case O_CONNCAP:
 			if ((ch == O_TRANSCRIPT &&
-			     !(cmd->extra &
-			       (MX_OPT_TRANSCRIPT | MX_OPT_SEND))) ||
+			     (!(cmd->extra &
+				(MX_OPT_TRANSCRIPT | MX_OPT_SEND)) ||
+			      (cmd->extra & MX_OPT_EXPORTER))) ||
 			    (ch == O_EXPORT && !(cmd->extra & MX_OPT_EXPORT)) ||
 			    (ch == O_FORCE &&
 			     !(cmd->extra & (MX_OPT_EXPORT | MX_OPT_CAPTURE))) ||
