@@ -20,11 +20,9 @@
  * X-Prometheus-Scrape-Timeout-Seconds minus half a second (else
  * --deadline, else 10 s).  One DNS context for the process (probe/dns.h:
  * libunbound's cache and the AD-bit cache, by TTL): every probe works on
- * a share of it, with its own DNS timeout.
+ * a share of it, with its own DNS timeout.  Answers, /metrics and the
+ * --allow list: src/exporter_http.c (state in src/exporter_int.h).
  */
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,36 +49,8 @@
 #include "reports/metrics.h"
 #include "probe/tls.h"
 #include "src/commands.h"
+#include "src/exporter_int.h"
 #include "src/exporter_send.h"
-
-#define X_NBUCKETS 9
-static const double x_buckets[X_NBUCKETS] = {0.1, 0.25, 0.5, 1, 2.5,
-					     5,	  10,	30,  60};
-
-struct exporter {
-	struct event_base *base;
-	struct evhttp *http;
-	const struct mx_opts *o;
-	struct mx_pool *pool;
-	void *x509_store;   /* the trust store every probe shares */
-	struct mx_dns *dns; /* the DNS context every probe shares */
-	struct mx_log log;
-	struct mx_confirm_client *clients;
-	size_t nclients;
-	struct mx_xsend_cfg *send; /* module=send; NULL without --to */
-	char **allow;
-	size_t nallow;
-	int max_probes, inflight;
-	int stopping; /* SIGINT/SIGTERM: cancel what runs, then end */
-	struct probe_req *running; /* the probes in flight */
-	time_t started;
-	/* counters for /metrics */
-	unsigned long req_probe, req_metrics, req_other;
-	unsigned long resp[6]; /* 200 400 403 404 503 other */
-	unsigned long hist[X_NBUCKETS];
-	unsigned long hcount;
-	double hsum;
-};
 
 struct probe_req {
 	struct exporter *x;
@@ -92,59 +62,6 @@ struct probe_req {
 	int64_t t0;
 	struct probe_req *next;
 };
-
-static void count_code(struct exporter *x, int code)
-{
-	static const int codes[5] = {200, 400, 403, 404, 503};
-	int i;
-
-	for (i = 0; i < 5; i++)
-		if (codes[i] == code)
-			break;
-	x->resp[i]++;
-}
-
-static void reply(struct exporter *x, struct evhttp_request *req, int code,
-		  const char *reason, const char *ctype, const char *body,
-		  size_t len)
-{
-	struct evbuffer *b = evbuffer_new();
-
-	count_code(x, code);
-	if (b == NULL) {
-		evhttp_send_error(req, 500, NULL);
-		return;
-	}
-	evbuffer_add(b, body, len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", ctype);
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
-}
-
-static void reply_line(struct exporter *x, struct evhttp_request *req, int code,
-		       const char *reason, const char *line)
-{
-	char body[512];
-	int n = snprintf(body, sizeof(body), "%s\n", line);
-
-	reply(x, req, code, reason, "text/plain; charset=utf-8", body,
-	      n < 0			  ? 0
-	      : (size_t)n >= sizeof(body) ? sizeof(body) - 1
-					  : (size_t)n);
-}
-
-static int allowed(const struct exporter *x, const char *target)
-{
-	size_t i;
-
-	if (x->allow == NULL)
-		return 1;
-	for (i = 0; i < x->nallow; i++)
-		if (fnmatch(x->allow[i], target, FNM_CASEFOLD) == 0)
-			return 1;
-	return 0;
-}
 
 /* The probe's budget in ms: the scrape timeout minus a margin. */
 static int budget_ms(const struct exporter *x, struct evhttp_request *req)
@@ -171,7 +88,7 @@ static void probe_finish(struct probe_req *pr)
 	struct mx_analyze_params ap;
 	double dur = (double)(mx_now_ms() - pr->t0) / 1000.0;
 	char *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	FILE *mf;
 
 	if (pr->run != NULL) {
@@ -186,19 +103,15 @@ static void probe_finish(struct probe_req *pr)
 		if (mf)
 			fclose(mf);
 		free(buf);
-		reply_line(x, pr->req, 500, "Internal Server Error",
-			   "cannot render the metrics");
+		mx_x_reply_line(x, pr->req, 500, "Internal Server Error",
+				"cannot render the metrics");
 	} else {
 		fclose(mf);
-		reply(x, pr->req, 200, "OK", "text/plain; version=0.0.4", buf,
-		      len);
+		mx_x_reply(x, pr->req, 200, "OK", "text/plain; version=0.0.4",
+			   buf, len);
 		free(buf);
 	}
-	for (i = 0; i < X_NBUCKETS; i++)
-		if (dur <= x_buckets[i])
-			x->hist[i]++;
-	x->hcount++;
-	x->hsum += dur;
+	mx_x_observe(x, dur);
 	x->inflight--;
 	for (struct probe_req **pp = &x->running; *pp; pp = &(*pp)->next)
 		if (*pp == pr) {
@@ -286,7 +199,7 @@ static void start_send(struct exporter *x, struct evhttp_request *req,
 	if (pr->send == NULL) {
 		snprintf(line, sizeof(line), "cannot send through %s: %s",
 			 target, pr->timer ? err : "no timer");
-		reply_line(x, req, 400, "Bad Request", line);
+		mx_x_reply_line(x, req, 400, "Bad Request", line);
 		probe_free(pr);
 		return;
 	}
@@ -315,7 +228,7 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 		char line[400];
 
 		snprintf(line, sizeof(line), "bad target: %s", err);
-		reply_line(x, req, 400, "Bad Request", line);
+		mx_x_reply_line(x, req, 400, "Bad Request", line);
 		probe_free(pr);
 		return;
 	}
@@ -350,8 +263,8 @@ static void start_probe(struct exporter *x, struct evhttp_request *req,
 				   sizeof(err));
 	pr->timer = evtimer_new(x->base, on_timeout, pr);
 	if (pr->engine == NULL || pr->timer == NULL) {
-		reply_line(x, req, 500, "Internal Server Error",
-			   pr->engine ? "cannot start a timer" : err);
+		mx_x_reply_line(x, req, 500, "Internal Server Error",
+				pr->engine ? "cannot start a timer" : err);
 		probe_free(pr);
 		return;
 	}
@@ -374,8 +287,8 @@ static void handle_probe(struct exporter *x, struct evhttp_request *req)
 	if (q == NULL || evhttp_parse_query_str(q, &params) < 0 ||
 	    (target = evhttp_find_header(&params, "target")) == NULL ||
 	    target[0] == '\0') {
-		reply_line(x, req, 400, "Bad Request",
-			   "missing target (GET /probe?target=...)");
+		mx_x_reply_line(x, req, 400, "Bad Request",
+				"missing target (GET /probe?target=...)");
 		evhttp_clear_headers(&params);
 		return;
 	}
@@ -387,86 +300,29 @@ static void handle_probe(struct exporter *x, struct evhttp_request *req)
 	} else if (strcmp(module, "send") == 0) {
 		deep = 2;
 	} else {
-		reply_line(x, req, 400, "Bad Request",
-			   "unknown module (check, deep or send)");
+		mx_x_reply_line(x, req, 400, "Bad Request",
+				"unknown module (check, deep or send)");
 		evhttp_clear_headers(&params);
 		return;
 	}
 	if (deep == 2 && x->send == NULL) {
-		reply_line(x, req, 400, "Bad Request",
-			   "module=send needs the exporter started with --to "
-			   "ADDRESS (the envelope never comes from the "
-			   "scrape)");
-	} else if (!allowed(x, target)) {
-		reply_line(x, req, 403, "Forbidden",
-			   "target not in the --allow list");
+		mx_x_reply_line(
+			x, req, 400, "Bad Request",
+			"module=send needs the exporter started with --to "
+			"ADDRESS (the envelope never comes from the "
+			"scrape)");
+	} else if (!mx_x_allowed(x, target)) {
+		mx_x_reply_line(x, req, 403, "Forbidden",
+				"target not in the --allow list");
 	} else if (x->inflight >= x->max_probes || x->stopping) {
-		reply_line(x, req, 503, "Service Unavailable",
-			   "too many probes at once (--max-probes)");
+		mx_x_reply_line(x, req, 503, "Service Unavailable",
+				"too many probes at once (--max-probes)");
 	} else if (deep == 2) {
 		start_send(x, req, target);
 	} else {
 		start_probe(x, req, target, deep);
 	}
 	evhttp_clear_headers(&params);
-}
-
-static void self_metrics(struct exporter *x, struct evhttp_request *req)
-{
-	static const char *const codes[6] = {"200", "400", "403",
-					     "404", "503", "other"};
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&buf, &len);
-
-	x->req_metrics++;
-	if (f == NULL) {
-		reply_line(x, req, 500, "Internal Server Error", "no memory");
-		return;
-	}
-	fprintf(f,
-		"# HELP mxprobe_exporter_requests_total HTTP requests by "
-		"path.\n# TYPE mxprobe_exporter_requests_total counter\n"
-		"mxprobe_exporter_requests_total{path=\"/probe\"} %lu\n"
-		"mxprobe_exporter_requests_total{path=\"/metrics\"} %lu\n"
-		"mxprobe_exporter_requests_total{path=\"other\"} %lu\n",
-		x->req_probe, x->req_metrics, x->req_other);
-	fputs("# HELP mxprobe_exporter_responses_total HTTP responses by "
-	      "status code.\n# TYPE mxprobe_exporter_responses_total "
-	      "counter\n",
-	      f);
-	for (i = 0; i < 6; i++)
-		fprintf(f,
-			"mxprobe_exporter_responses_total{code=\"%s\"} %lu\n",
-			codes[i], x->resp[i]);
-	fprintf(f,
-		"# HELP mxprobe_exporter_probes_in_flight Probes running now.\n"
-		"# TYPE mxprobe_exporter_probes_in_flight gauge\n"
-		"mxprobe_exporter_probes_in_flight %d\n",
-		x->inflight);
-	fputs("# HELP mxprobe_exporter_probe_duration_seconds How long "
-	      "probes took.\n# TYPE mxprobe_exporter_probe_duration_seconds "
-	      "histogram\n",
-	      f);
-	for (i = 0; i < X_NBUCKETS; i++)
-		fprintf(f,
-			"mxprobe_exporter_probe_duration_seconds_bucket{le=\"%g\"}"
-			" %lu\n",
-			x_buckets[i], x->hist[i]);
-	fprintf(f,
-		"mxprobe_exporter_probe_duration_seconds_bucket{le=\"+Inf\"} "
-		"%lu\nmxprobe_exporter_probe_duration_seconds_sum %.6f\n"
-		"mxprobe_exporter_probe_duration_seconds_count %lu\n",
-		x->hcount, x->hsum, x->hcount);
-	fprintf(f,
-		"# HELP process_start_time_seconds Start time of the process "
-		"since the Unix epoch in seconds.\n"
-		"# TYPE process_start_time_seconds gauge\n"
-		"process_start_time_seconds %lld\n",
-		(long long)x->started);
-	fclose(f);
-	reply(x, req, 200, "OK", "text/plain; version=0.0.4", buf, len);
-	free(buf);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -487,64 +343,21 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		x->req_other++;
-		reply_line(x, req, 405, "Method Not Allowed", "GET only");
+		mx_x_reply_line(x, req, 405, "Method Not Allowed", "GET only");
 	} else if (strcmp(path, "/probe") == 0) {
 		handle_probe(x, req);
 	} else if (strcmp(path, "/metrics") == 0) {
-		self_metrics(x, req);
+		mx_x_self_metrics(x, req);
 	} else if (strcmp(path, "/") == 0) {
 		x->req_other++;
-		reply(x, req, 200, "OK", "text/html; charset=utf-8", page,
-		      sizeof(page) - 1);
+		mx_x_reply(x, req, 200, "OK", "text/html; charset=utf-8", page,
+			   sizeof(page) - 1);
 	} else {
 		x->req_other++;
-		reply_line(x, req, 404, "Not Found",
-			   "not found (try /probe?target=... or /metrics)");
+		mx_x_reply_line(
+			x, req, 404, "Not Found",
+			"not found (try /probe?target=... or /metrics)");
 	}
-}
-
-/* --allow FILE: one pattern (fnmatch, case-insensitive) per line. */
-static int load_allow(struct exporter *x, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	size_t cap = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "mxprobe exporter: cannot read %s\n", path);
-		return -1;
-	}
-	x->allow = xcalloc(1, sizeof(char *));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = line, *e;
-
-		while (isspace((unsigned char)*s))
-			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (x->nallow + 1 >= cap) {
-			cap = cap ? cap * 2 : 16;
-			x->allow = xreallocarray(x->allow, cap, sizeof(char *));
-		}
-		x->allow[x->nallow++] = xstrdup(s);
-	}
-	fclose(f);
-	return 0;
-}
-
-static int is_loopback(const char *addr)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, addr, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -614,7 +427,7 @@ int cmd_exporter(struct mx_opts *o)
 		fprintf(stderr, "mxprobe exporter: bad --listen\n");
 		return 3;
 	}
-	if (!is_loopback(addr) && !o->listen_any) {
+	if (!mx_x_is_loopback(addr) && !o->listen_any) {
 		fprintf(stderr,
 			"mxprobe exporter: %s is not a loopback address: "
 			"anyone who reaches it could make this host probe "
@@ -622,7 +435,7 @@ int cmd_exporter(struct mx_opts *o)
 			addr);
 		return 3;
 	}
-	if (o->allow_file && load_allow(&x, o->allow_file) < 0)
+	if (o->allow_file && mx_x_load_allow(&x, o->allow_file) < 0)
 		goto out;
 	if (mx_xsend_cfg_new(o, &x.log, &x.send) < 0)
 		goto out;

@@ -32,7 +32,8 @@ mxprobe_SOURCES += %reldir%/capture_cli.c
 
 # exporter (issue 12 point 3): evhttp is in libevent_extra.
 mxprobe_SOURCES += %reldir%/cmd_exporter.c \
-	%reldir%/exporter_send.c %reldir%/exporter_send.h
+	%reldir%/exporter_send.c %reldir%/exporter_send.h \
+	%reldir%/exporter_http.c %reldir%/exporter_int.h
 mxprobe_LDADD += $(LIBEVENT_EXTRA_LIBS)
 # end exporter
 # scan: mxprobe scan (issue 12 points 1 and 2)
