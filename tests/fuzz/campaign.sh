@@ -59,9 +59,10 @@ else
 fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
-# Every target of the build, from the FUZZ_TARGETS lines of all local.mk.
+# Every target of the build, from the FUZZ_TARGETS lines of every make
+# fragment (local.mk and the capture .mk files).
 all_targets() {
-	cat "$srcdir"/*/local.mk |
+	cat "$srcdir"/*/*.mk |
 		sed -n '/^FUZZ_TARGETS/,/[^\\]$/p' |
 		grep -o 'tests/fuzz/fuzz_[A-Za-z0-9_]*' | sed 's|.*/fuzz_||' |
 		sort -u
