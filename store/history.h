@@ -46,10 +46,6 @@ int mx_history_schema(const struct mx_history *h); /* user_version */
 int mx_history_add(struct mx_history *h, struct mx_snapshot *s, char *err,
 		   size_t errlen);
 
-/* The newest snapshot of key into *out (NULL when there is none). */
-int mx_history_latest(struct mx_history *h, const char *key,
-		      struct mx_snapshot **out, char *err, size_t errlen);
-
 struct mx_history_list {
 	struct mx_snapshot **v; /* newest first */
 	size_t n, cap;

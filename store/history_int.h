@@ -1,6 +1,6 @@
 /*
  * history_int.h - what history.c (open, migrations, add) and
- * history_read.c (latest, list, reading rows back) share; internal to
+ * history_read.c (the lists, reading rows back) share; internal to
  * store/.
  *
  * Limits on what is read back (a hostile or corrupted file must not make

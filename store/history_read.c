@@ -1,6 +1,6 @@
 /*
  * history_read.c - reading snapshots back from the history file
- * (mx_history_latest, mx_history_list; store/history.h).
+ * (mx_history_list, mx_history_list_endpoint; store/history.h).
  *
  * Everything read is treated as untrusted: the file may be corrupted or
  * written by someone else.  The limits are in store/history_int.h: text
@@ -159,36 +159,6 @@ int mx_hist_read_row(struct mx_history *h, sqlite3_stmt *st,
 	}
 	*out = s;
 	return 0;
-}
-
-int mx_history_latest(struct mx_history *h, const char *key,
-		      struct mx_snapshot **out, char *err, size_t errlen)
-{
-	static const char sql[] = "SELECT " MX_HIST_PROBE_COLS
-				  " FROM probes WHERE key = ? "
-				  "ORDER BY at DESC, id DESC LIMIT 1";
-	sqlite3_stmt *st = NULL;
-	int rc, ret = -1;
-
-	*out = NULL;
-	if (h->empty)
-		return 0;
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, key != NULL ? key : "", -1,
-			      SQLITE_TRANSIENT) != SQLITE_OK) {
-		mx_hist_err(h, err, errlen, "cannot read the history");
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = mx_hist_read_row(h, st, out, err, errlen);
-	else if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		mx_hist_err(h, err, errlen, "cannot read the history");
-out:
-	sqlite3_finalize(st);
-	return ret;
 }
 
 static size_t slen(const char *s)

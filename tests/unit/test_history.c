@@ -31,6 +31,23 @@
 #include "store/history.h"
 #include "store/history_int.h"
 
+/* The newest stored snapshot that `match` names (mx_history_list with
+ * max 1) into *out, NULL when none; 0 or -1 with err. */
+static int latest(struct mx_history *h, const char *match,
+		  struct mx_snapshot **out, char *err, size_t errlen)
+{
+	struct mx_history_list l = {0};
+	int rc = mx_history_list(h, match, 0, 1, &l, err, errlen);
+
+	*out = NULL;
+	if (rc == 0 && l.n > 0) {
+		*out = l.v[0];
+		l.v[0] = NULL;
+	}
+	mx_history_list_free(&l);
+	return rc;
+}
+
 #define T0 ((time_t)1800000000)
 
 struct fx {
@@ -228,7 +245,7 @@ static void test_round_trip(void **state)
 	struct mx_snapshot *b = snap("mx1.lab.test", "127.0.0.31", T0 + 60);
 	struct mx_snapshot *c = snap("mx2.lab.test", "127.0.0.32", T0 + 30);
 	struct mx_snapshot *got = NULL;
-	struct mx_history_list l;
+	struct mx_history_list l, el = {0};
 
 	if (h == NULL)
 		fail_msg("%s", f->err);
@@ -247,16 +264,25 @@ static void test_round_trip(void **state)
 	assert_int_equal(mx_history_add(h, c, f->err, sizeof(f->err)), 0);
 	assert_true(a->id > 0 && b->id > a->id && c->id > b->id);
 
-	assert_int_equal(
-		mx_history_latest(h, a->key, &got, f->err, sizeof(f->err)), 0);
-	assert_non_null(got);
+	assert_int_equal(mx_history_list_endpoint(h, a->key, a->target, 1, &el,
+						  f->err, sizeof(f->err)),
+			 0);
+	assert_int_equal(el.n, 1);
+	got = el.v[0];
 	assert_int_equal(got->id, b->id);
 	assert_same(got, b);
-	mx_snapshot_free(got);
-	assert_int_equal(mx_history_latest(h, "nothing", &got, f->err,
-					   sizeof(f->err)),
+	mx_history_list_free(&el);
+	/* the same key probed for another target is another history */
+	assert_int_equal(mx_history_list_endpoint(h, a->key, "other.test", 1,
+						  &el, f->err, sizeof(f->err)),
 			 0);
-	assert_null(got);
+	assert_int_equal(el.n, 0);
+	mx_history_list_free(&el);
+	assert_int_equal(mx_history_list_endpoint(h, "nothing", a->target, 1,
+						  &el, f->err, sizeof(f->err)),
+			 0);
+	assert_int_equal(el.n, 0);
+	mx_history_list_free(&el);
 	mx_history_close(h);
 
 	/* read-only, as `history` opens it */
@@ -358,7 +384,6 @@ static void test_migration(void **state)
 	struct fx *f = *state;
 	struct mx_history *h;
 	struct mx_history_list l;
-	struct mx_snapshot *s = NULL;
 
 	h = mx_history_open(f->path, 1, f->err, sizeof(f->err));
 	assert_null(h);
@@ -372,9 +397,11 @@ static void test_migration(void **state)
 	assert_int_equal(
 		mx_history_list(h, NULL, 0, 0, &l, f->err, sizeof(f->err)), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(mx_history_latest(h, "k", &s, f->err, sizeof(f->err)),
+	assert_int_equal(mx_history_list_endpoint(h, "k", "t", 1, &l, f->err,
+						  sizeof(f->err)),
 			 0);
-	assert_null(s);
+	assert_int_equal(l.n, 0);
+	mx_history_list_free(&l);
 	mx_history_close(h);
 	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
 
@@ -575,8 +602,7 @@ static void test_odd_strings(void **state)
 	h = mx_history_open(f->path, 0, f->err, sizeof(f->err));
 	assert_non_null(h);
 	assert_int_equal(mx_history_add(h, s, f->err, sizeof(f->err)), 0);
-	assert_int_equal(
-		mx_history_latest(h, s->key, &got, f->err, sizeof(f->err)), 0);
+	assert_int_equal(latest(h, s->key, &got, f->err, sizeof(f->err)), 0);
 	assert_non_null(got);
 	assert_same(got, s);
 	mx_snapshot_free(got);
@@ -587,8 +613,7 @@ static void test_odd_strings(void **state)
 	big[10000] = '\0';
 	set(&s->cert_subject, big);
 	assert_int_equal(mx_history_add(h, s, f->err, sizeof(f->err)), 0);
-	assert_int_equal(
-		mx_history_latest(h, s->key, &got, f->err, sizeof(f->err)), 0);
+	assert_int_equal(latest(h, s->key, &got, f->err, sizeof(f->err)), 0);
 	assert_int_equal(strlen(got->cert_subject), 4096);
 	assert_string_equal(got->cert_subject + 4093, "...");
 	mx_snapshot_free(got);
@@ -612,8 +637,7 @@ static void test_odd_strings(void **state)
 		"'evil'), 'finding', i, 'x' || char(7), 'bogus' FROM n;");
 	h = mx_history_open(f->path, 1, f->err, sizeof(f->err));
 	assert_non_null(h);
-	assert_int_equal(
-		mx_history_latest(h, "evil", &got, f->err, sizeof(f->err)), 0);
+	assert_int_equal(latest(h, "evil", &got, f->err, sizeof(f->err)), 0);
 	assert_non_null(got);
 	assert_int_equal(got->port, 65535);
 	assert_int_equal(got->mode, MX_MODE_STARTTLS);
