@@ -224,10 +224,13 @@ if grep -qE '^icanon echo' "$WORK/out"; then ok "canonical mode and echo restore
 if grep -q '^ALT=0' "$WORK/out"; then ok "alternate screen left"; else not_ok "still on the alternate screen"; fi
 if grep -q 'mxprobe watch  ' "$WORK/out"; then not_ok "the dashboard is still on screen"; else ok "no dashboard left on screen"; fi
 if [ -s "$WORK/watch.err" ]; then cat "$WORK/watch.err"; not_ok "stderr not empty"; else ok "nothing on stderr"; fi
-t kill-session -t "$S"
 
-# SIGTERM: the same way out
-t new-session -d -s "$S" -x 100 -y 30 "$WORK/run.sh"
+# SIGTERM: the same way out.  The new session starts before the old one
+# is killed: killing the last session stops the tmux server, and a
+# new-session racing that exit found no server (seen once in CI).
+t new-session -d -s "${S}t" -x 100 -y 30 "$WORK/run.sh"
+t kill-session -t "$S"
+S="${S}t"
 sleep 0.5
 settled 1 || true
 PID=$(pgrep -f -n "^$MXPROBE watch .*--history $HIST" || true)
